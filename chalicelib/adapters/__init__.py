@@ -1,0 +1,1 @@
+"""The only layer that touches DynamoDB (PynamoDB) and Step Functions (boto3)."""

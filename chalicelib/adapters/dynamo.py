@@ -1,0 +1,123 @@
+"""Shared DynamoDB plumbing: error translation, transactions, cursors."""
+import base64
+import binascii
+import functools
+import json
+import logging
+from contextlib import contextmanager
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.models import bind, connection
+from chalicelib.errors import DomainError, InvalidCursor, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_CODES = {
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "InternalServerError", "InternalFailure", "ServiceUnavailable", "TransactionConflict",
+    "TransactionInProgressException",
+}
+
+
+def _error_code(exc: BaseException) -> str | None:
+    cause = exc
+    while cause is not None:
+        if isinstance(cause, ClientError):
+            return cause.response.get("Error", {}).get("Code")
+        if isinstance(cause, PynamoDBException) and cause.cause_response_code:
+            return cause.cause_response_code
+        cause = cause.__cause__ or getattr(cause, "cause", None)
+    return None
+
+
+def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
+    return [reason.code if reason else None for reason in (exc.cancellation_reasons or [])]
+
+
+def is_condition_failure(exc: BaseException) -> bool:
+    if isinstance(exc, TransactWriteError):
+        return "ConditionalCheckFailed" in cancellation_codes(exc)
+    return _error_code(exc) == "ConditionalCheckFailedException"
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TransactWriteError) and exc.cancellation_reasons:
+        codes = set(cancellation_codes(exc)) - {None, "None"}
+        return bool(codes) and codes <= TRANSIENT_CODES
+    if isinstance(exc, BotoCoreError):
+        return True
+    return _error_code(exc) in TRANSIENT_CODES
+
+
+def translated(func):
+    """Storage failures that botocore's retries could not cure become a 503, never a 500."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        bind()
+        try:
+            return func(*args, **kwargs)
+        except DomainError:
+            raise
+        except (PynamoDBException, ClientError, BotoCoreError) as exc:
+            if is_transient(exc):
+                log.warning("transient storage failure in %s: %s", func.__qualname__, _error_code(exc))
+                raise ServiceUnavailable() from exc
+            raise
+
+    return wrapper
+
+
+def translate_all(cls):
+    for name, value in list(vars(cls).items()):
+        if callable(value) and not name.startswith("_"):
+            setattr(cls, name, translated(value))
+        elif isinstance(value, staticmethod) and not name.startswith("_"):
+            setattr(cls, name, staticmethod(translated(value.__func__)))
+    return cls
+
+
+@contextmanager
+def transaction():
+    with TransactWrite(connection=connection()) as tx:
+        yield tx
+
+
+# Cursors: the DynamoDB LastEvaluatedKey, base64url JSON. Decoding checks its shape and that it
+# belongs to the partition being read, so a cursor never reaches into another merchant's data.
+
+def encode_cursor(last_key: dict | None) -> str | None:
+    if not last_key:
+        return None
+    raw = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, partition: tuple[str, str], allowed_attrs: set[str]) -> dict | None:
+    if cursor in (None, ""):
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError):
+        raise InvalidCursor(field="cursor") from None
+    if not isinstance(key, dict) or not key or set(key) - allowed_attrs:
+        raise InvalidCursor(field="cursor")
+    for value in key.values():
+        if not (isinstance(value, dict) and len(value) == 1
+                and next(iter(value)) in ("S", "N") and isinstance(next(iter(value.values())), str)):
+            raise InvalidCursor(field="cursor")
+    attr, expected = partition
+    if key.get(attr, {}).get("S") != expected:
+        raise InvalidCursor(field="cursor")
+    return key
+
+
+def page(result_iterator, limit: int) -> tuple[list, str | None]:
+    """Drain up to `limit` items and the cursor to continue after the last one (None at the end)."""
+    items = list(result_iterator)
+    # PynamoDB gives the key of the last item handed out when it stopped at `limit`.
+    return items[:limit], encode_cursor(result_iterator.last_evaluated_key)

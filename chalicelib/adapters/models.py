@@ -1,0 +1,247 @@
+"""PynamoDB models. Table names, region and host are bound from settings on first use (`bind`)."""
+import threading
+
+from pynamodb.attributes import (
+    BooleanAttribute, JSONAttribute, ListAttribute, MapAttribute, NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+
+
+class _Meta:
+    region = "us-east-1"
+    host = None
+    billing_mode = "PAY_PER_REQUEST"
+
+
+def _meta(logical: str):
+    return type("Meta", (_Meta,), {"table_name": logical, "logical_name": logical})
+
+
+def _gsi(name: str, hash_attr: str, range_attr: str | None = None):
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection(), "billing_mode": "PAY_PER_REQUEST"})
+    attrs = {"Meta": meta, hash_attr: UnicodeAttribute(hash_key=True)}
+    if range_attr:
+        attrs[range_attr] = UnicodeAttribute(range_key=True)
+    return type(f"{name}-gsi", (GlobalSecondaryIndex,), attrs)()
+
+
+class MerchantModel(Model):
+    Meta = _meta("merchants")
+    id = UnicodeAttribute(hash_key=True)
+    business_name = UnicodeAttribute()
+    pos_number_counter = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+
+
+class EmployeeModel(Model):
+    Meta = _meta("employees")
+    merchant_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    role = UnicodeAttribute()
+    store_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    pin = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    email_index = _gsi("email-index", "email")
+
+
+class StoreModel(Model):
+    Meta = _meta("stores")
+    merchant_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    address = UnicodeAttribute(null=True)
+    # Live (not deleted) POS devices: a store with any cannot be deleted; kept in the same transactions.
+    device_count = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class PosDeviceModel(Model):
+    Meta = _meta("pos_devices")
+    merchant_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    store_id = UnicodeAttribute()
+    number = NumberAttribute()
+    status = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+    # Set only while ACTIVATED: a sparse index the audit reads instead of scanning every slot.
+    activated_shard = UnicodeAttribute(null=True)
+    installation_id = UnicodeAttribute(null=True)
+    activation_id = UnicodeAttribute(null=True)
+    device_token_hash = UnicodeAttribute(null=True)
+    activated_at = UnicodeAttribute(null=True)
+    deactivated_at = UnicodeAttribute(null=True)
+    current_employee_id = UnicodeAttribute(null=True)
+    last_sync_at = UnicodeAttribute(null=True)
+    last_receipt_number = NumberAttribute(default=0)
+    synced_receipts = NumberAttribute(default=0)
+    lost_receipts = NumberAttribute(default=0)
+    written_off_upto = NumberAttribute(default=0)
+    shift_open = BooleanAttribute(default=False)
+    open_shift_id = UnicodeAttribute(null=True)
+    shift_opened_at = UnicodeAttribute(null=True)
+    open_tickets = NumberAttribute(default=0)
+    deletion = JSONAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    deleted_at = UnicodeAttribute(null=True)
+    activated_index = _gsi("activated-index", "activated_shard", "id")
+
+
+class TokenModel(Model):
+    Meta = _meta("tokens")
+    token_hash = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # user | login | device
+    merchant_id = UnicodeAttribute()
+    employee_id = UnicodeAttribute(null=True)
+    pos_device_id = UnicodeAttribute(null=True)
+    activation_id = UnicodeAttribute(null=True)
+    expires_at_epoch = NumberAttribute(null=True)
+
+
+class GuardModel(Model):
+    """Uniqueness claims (e-mails, PINs) and login-failure windows."""
+
+    Meta = _meta("guards")
+    pk = UnicodeAttribute(hash_key=True)
+    owner_id = UnicodeAttribute(null=True)
+    count = NumberAttribute(default=0)
+    window_start_epoch = NumberAttribute(null=True)
+    expires_at_epoch = NumberAttribute(null=True)
+
+
+class EventModel(Model):
+    Meta = _meta("events")
+    merchant_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "{at}#{id}": newest first by querying backwards
+    id = UnicodeAttribute()
+    pos_device_id = UnicodeAttribute(null=True)
+    type = UnicodeAttribute()
+    actor = JSONAttribute()
+    at = UnicodeAttribute()
+    details = JSONAttribute(default=dict)
+    device_index = _gsi("device-index", "pos_device_id", "sk")
+
+
+class LineItem(MapAttribute):
+    item_name = UnicodeAttribute()
+    quantity = NumberAttribute()
+    price = NumberAttribute()
+    total_money = NumberAttribute()
+
+
+class Payment(MapAttribute):
+    type = UnicodeAttribute()
+    money_amount = NumberAttribute()
+
+
+class ReceiptModel(Model):
+    Meta = _meta("receipts")
+    merchant_id = UnicodeAttribute(hash_key=True)
+    receipt_number = UnicodeAttribute(range_key=True)
+    id = UnicodeAttribute()
+    receipt_type = UnicodeAttribute()
+    pos_device_id = UnicodeAttribute()
+    pos_device_name = UnicodeAttribute()
+    store_id = UnicodeAttribute()
+    shift_id = UnicodeAttribute(null=True)
+    employee_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    created_sk = UnicodeAttribute()  # "{created_at}#{receipt_number}": a stable newest-first order
+    synced_at = UnicodeAttribute()
+    line_items = ListAttribute(of=LineItem)
+    payments = ListAttribute(of=Payment)
+    total_money = NumberAttribute()
+    total_tax = NumberAttribute()
+    merchant_created_index = _gsi("merchant-created-index", "merchant_id", "created_sk")
+    device_created_index = _gsi("device-created-index", "pos_device_id", "created_sk")
+    store_created_index = _gsi("store-created-index", "store_id", "created_sk")
+
+
+class ShiftModel(Model):
+    Meta = _meta("shifts")
+    merchant_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    pos_device_id = UnicodeAttribute()
+    store_id = UnicodeAttribute()
+    opened_at = UnicodeAttribute()
+    opened_sk = UnicodeAttribute()
+    closed_at = UnicodeAttribute(null=True)
+    opened_by_employee = UnicodeAttribute(null=True)
+    closed_by_employee = UnicodeAttribute(null=True)
+    starting_cash = NumberAttribute(default=0)
+    expected_cash = NumberAttribute(null=True)
+    actual_cash = NumberAttribute(null=True)
+    device_opened_index = _gsi("device-opened-index", "pos_device_id", "opened_sk")
+    store_opened_index = _gsi("store-opened-index", "store_id", "opened_sk")
+
+
+class FindingModel(Model):
+    Meta = _meta("findings")
+    merchant_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    pos_device_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    details = UnicodeAttribute()
+    missing_receipt_numbers = ListAttribute(of=UnicodeAttribute, default=list)
+    missing_count = NumberAttribute(default=0)
+    first_seen_at = UnicodeAttribute()
+    last_seen_at = UnicodeAttribute()
+    resolved_at = UnicodeAttribute(null=True)
+    device_index = _gsi("device-index", "pos_device_id", "first_seen_at")
+
+
+ALL_MODELS = [
+    MerchantModel, EmployeeModel, StoreModel, PosDeviceModel, TokenModel, GuardModel,
+    EventModel, ReceiptModel, ShiftModel, FindingModel,
+]
+
+_bound: tuple | None = None
+_lock = threading.Lock()
+_local = threading.local()
+
+
+def bind() -> None:
+    """Point every model at the configured tables; cheap when nothing changed."""
+    global _bound
+    cfg = settings()
+    key = (cfg.table_name_prefix, cfg.region, cfg.dynamodb_host)
+    if _bound == key:
+        return
+    with _lock:
+        for model in ALL_MODELS:
+            model.Meta.table_name = cfg.table_name_prefix + model.Meta.logical_name
+            model.Meta.region = cfg.region
+            model.Meta.host = cfg.dynamodb_host
+            model._connection = None
+            for index in model._indexes.values():
+                index.Meta.model = model
+        _bound = key
+
+
+def connection() -> Connection:
+    """An explicit connection for TransactWrite/TransactGet (PynamoDB requires one)."""
+    bind()
+    cfg = settings()
+    if getattr(_local, "bound", None) != _bound:
+        _local.conn = Connection(region=cfg.region, host=cfg.dynamodb_host)
+        _local.bound = _bound
+    return _local.conn
+
+
+def create_tables() -> None:
+    """Local stack and tests only; on AWS the tables come from infra/."""
+    bind()
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)

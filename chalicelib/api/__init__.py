@@ -1,0 +1,1 @@
+"""HTTP: schemas, auth, error mapping and one Chalice Blueprint per resource."""

@@ -1,0 +1,58 @@
+"""POS devices in the back office: list, create, rename, deactivate, safe deletion."""
+from chalice import Blueprint
+
+from chalicelib.api import presenters as present
+from chalicelib.api import schemas as s
+from chalicelib.api.http import endpoint
+from chalicelib.services import deletion, devices
+
+bp = Blueprint(__name__)
+
+
+@endpoint(bp, "/v1/pos_devices", "GET", summary="List POS devices", auth="user", tag="pos_devices",
+          query=s.DeviceQuery, response=s.list_schema("pos_devices", s.DeviceOut), errors=(400, 401))
+def list_devices(ctx):
+    q = ctx["query"]
+    items, cursor = devices.list_devices(ctx["principal"], limit=q.limit, cursor=q.cursor, store_id=q.store_id,
+                                         status=q.status, show_deleted=q.show_deleted)
+    return present.listing("pos_devices", items, cursor, present.device)
+
+
+@endpoint(bp, "/v1/pos_devices", "POST", summary="Create a POS (status NOT_ACTIVATED)", auth="user",
+          tag="pos_devices", body=s.DeviceIn, response=s.DeviceOut, status=201, errors=(400, 401, 403))
+def create_device(ctx):
+    return present.device(devices.create_device(ctx["principal"], ctx["body"].name, ctx["body"].store_id))
+
+
+@endpoint(bp, "/v1/pos_devices/{device_id}", "GET", summary="One POS device (also a deleted one)", auth="user",
+          tag="pos_devices", response=s.DeviceOut, errors=(401, 404))
+def get_device(ctx, device_id):
+    return present.device(devices.get_device(ctx["principal"], device_id))
+
+
+@endpoint(bp, "/v1/pos_devices/{device_id}", "PATCH", summary="Rename a POS", auth="user", tag="pos_devices",
+          body=s.DevicePatch, response=s.DeviceOut, errors=(400, 401, 403, 404, 409))
+def rename_device(ctx, device_id):
+    return present.device(devices.rename_device(ctx["principal"], device_id, ctx["body"].name))
+
+
+@endpoint(bp, "/v1/pos_devices/{device_id}/deactivate", "POST",
+          summary="Deactivate a lost or broken device: its token is revoked at once, unsynced receipts are lost",
+          auth="user", tag="pos_devices", response=s.DeviceOut, errors=(401, 403, 404, 409))
+def deactivate_device(ctx, device_id):
+    device, _lost_now = devices.deactivate_device(ctx["principal"], device_id)
+    return present.device(device)
+
+
+@endpoint(bp, "/v1/pos_devices/{device_id}", "DELETE",
+          summary="Start the safe-deletion workflow (force=true: OWNER only, skips the checks)", auth="user",
+          tag="pos_devices", query=s.DeleteQuery, response=s.DeletionAccepted, status=202,
+          errors=(400, 401, 403, 404, 409))
+def delete_device(ctx, device_id):
+    return {"deletion": present.deletion(deletion.request_deletion(ctx["principal"], device_id, ctx["query"].force))}
+
+
+@endpoint(bp, "/v1/pos_devices/{device_id}/deletion", "GET", summary="The safe deletion's progress", auth="user",
+          tag="pos_devices", response=s.DeletionOut, errors=(401, 404))
+def get_deletion(ctx, device_id):
+    return present.deletion(deletion.get_deletion(ctx["principal"], device_id))

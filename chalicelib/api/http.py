@@ -1,0 +1,141 @@
+"""One way to declare an endpoint: body and query validation, auth, DomainError -> response, OpenAPI.
+
+Chalice turns an exception escaping a route into a bare 500 before middleware can see it, so every
+route is wrapped here and errors are mapped in this one place.
+"""
+import functools
+import json
+import logging
+from dataclasses import dataclass
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.api.schemas import NoQuery
+from chalicelib.config import settings
+from chalicelib.errors import DomainError, InternalError, MalformedJson, PayloadTooLarge, ValidationFailed
+from chalicelib.services.accounts import authenticate_user
+from chalicelib.services.devices import authenticate_device
+
+log = logging.getLogger(__name__)
+
+JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    auth: str | None
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    responses: dict[int, type[BaseModel] | None]
+    errors: tuple[int, ...]
+
+
+OPERATIONS: list[Operation] = []
+
+
+def json_response(body, status: int = 200) -> Response:
+    return Response(body=json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
+                    headers=JSON_HEADERS)
+
+
+def error_response(error: DomainError) -> Response:
+    items = error.errors if isinstance(error, ValidationFailed) else [error.to_dict()]
+    headers = dict(JSON_HEADERS)
+    if error.status == 429:
+        headers["Retry-After"] = "900"
+    return Response(body=json.dumps({"errors": items}, ensure_ascii=False), status_code=error.status, headers=headers)
+
+
+_PYDANTIC_CODES = {"extra_forbidden": "UNKNOWN_FIELD", "missing": "REQUIRED"}
+
+
+def validation_failed(exc: ValidationError, prefix: str = "") -> DomainError:
+    items = []
+    for err in exc.errors(include_url=False):
+        if err["type"] == "json_invalid":
+            return MalformedJson(f"The request body is not valid JSON: {err.get('ctx', {}).get('error', err['msg'])}.")
+        field = ".".join(str(part) for part in err["loc"]) or None
+        if prefix and field:
+            field = f"{prefix}.{field}"
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "Unknown field; remove it."
+        items.append({"code": _PYDANTIC_CODES.get(err["type"], "VALIDATION_ERROR"), "details": message,
+                      "field": field or prefix or None})
+    return ValidationFailed(items)
+
+
+def bearer_token(request) -> str | None:
+    header = (request.headers or {}).get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _parse_body(request, schema: type[BaseModel]) -> BaseModel:
+    raw = request.raw_body or b""
+    if len(raw) > settings().max_body_bytes:
+        raise PayloadTooLarge(f"The request body is larger than {settings().max_body_bytes} bytes.")
+    if not raw.strip():
+        raw = b"{}"
+    try:
+        return schema.model_validate_json(raw)
+    except ValidationError as exc:
+        raise validation_failed(exc) from None
+
+
+def _parse_query(request, schema: type[BaseModel]) -> BaseModel:
+    params = dict(request.query_params or {})
+    try:
+        return schema.model_validate(params)
+    except ValidationError as exc:
+        raise validation_failed(exc) from None
+
+
+def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str | None, tag: str,
+             body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+             response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = ()):
+    """Register a route. The handler gets (request_context, **path_params) and returns a dict or None.
+
+    `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes."""
+
+    def decorate(handler):
+        OPERATIONS.append(Operation(method, path, summary, tag, auth, body, query, {status: response}, errors))
+
+        @bp.route(path, methods=[method], content_types=["application/json", "text/plain"])
+        @functools.wraps(handler)
+        def route(**path_params):
+            request = bp.current_request
+            try:
+                ctx = {}
+                if auth:
+                    ctx["principal"] = AUTHENTICATORS[auth](bearer_token(request))
+                if body is not None:
+                    ctx["body"] = _parse_body(request, body)
+                elif (request.raw_body or b"").strip() and method in ("POST", "PATCH", "PUT", "DELETE"):
+                    raise DomainError("This request takes no body.", code="UNEXPECTED_BODY")
+                ctx["query"] = _parse_query(request, query or NoQuery)
+                result = handler(ctx, **path_params)
+            except DomainError as error:
+                if error.status >= 500:
+                    log.warning("%s %s -> %s %s", method, path, error.status, error.code)
+                return error_response(error)
+            except Exception:  # a bug: still answer in the contract's shape, and log it with its trace
+                log.exception("unhandled error in %s %s", method, path)
+                return error_response(InternalError())
+            if isinstance(result, Response):
+                return result
+            return json_response(result, status) if result is not None else Response(body="", status_code=204)
+
+        return route
+
+    return decorate
+
+
+AUTHENTICATORS = {"user": authenticate_user, "device": authenticate_device}

@@ -1,0 +1,65 @@
+"""GET /v1/openapi.json, generated from the same schemas that validate requests."""
+from chalice import Blueprint
+from pydantic import BaseModel
+
+from chalicelib.api.http import OPERATIONS, json_response
+from chalicelib.api.schemas import ErrorOut
+
+bp = Blueprint(__name__)
+REF = "#/components/schemas/{model}"
+
+
+def _schema(model: type[BaseModel], components: dict, mode: str) -> dict:
+    schema = model.model_json_schema(ref_template=REF, mode=mode)
+    components.update(schema.pop("$defs", {}))
+    components[model.__name__] = schema
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _query_parameters(model: type[BaseModel], components: dict) -> list[dict]:
+    schema = model.model_json_schema(ref_template=REF, mode="validation")
+    components.update(schema.pop("$defs", {}))
+    required = set(schema.get("required", []))
+    return [{"name": name, "in": "query", "required": name in required, "schema": prop}
+            for name, prop in schema.get("properties", {}).items()]
+
+
+def build_document() -> dict:
+    components: dict = {}
+    paths: dict = {}
+    error_ref = _schema(ErrorOut, components, "serialization")
+    for op in OPERATIONS:
+        parameters = [{"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+                      for part in op.path.split("/") if part.startswith("{")]
+        if op.query:
+            parameters += _query_parameters(op.query, components)
+        operation: dict = {"summary": op.summary, "tags": [op.tag], "operationId": f"{op.method.lower()}_{op.path}",
+                           "parameters": parameters, "responses": {}}
+        if op.auth:
+            operation["security"] = [{"userToken": []}] if op.auth == "user" else [{"deviceToken": []}]
+        if op.body:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": _schema(op.body, components, "validation")}}}
+        for status, model in op.responses.items():
+            entry = {"description": "OK"}
+            if model is not None and status != 204:
+                entry["content"] = {"application/json": {"schema": _schema(model, components, "serialization")}}
+            operation["responses"][str(status)] = entry
+        for status in sorted(set(op.errors) | {400} | ({401} if op.auth else set())):
+            operation["responses"][str(status)] = {"description": "Error", "content": {
+                "application/json": {"schema": error_ref}}}
+        paths.setdefault(op.path, {})[op.method.lower()] = operation
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "POS device back office", "version": "1.0.0"},
+        "paths": paths,
+        "components": {"schemas": components, "securitySchemes": {
+            "userToken": {"type": "http", "scheme": "bearer", "description": "Back-office user token"},
+            "deviceToken": {"type": "http", "scheme": "bearer", "description": "POS device token"},
+        }},
+    }
+
+
+@bp.route("/v1/openapi.json", methods=["GET"])
+def openapi_document():
+    return json_response(build_document())

@@ -1,0 +1,64 @@
+"""Stored records -> the public JSON of DESIGN.md section 3 (nothing secret leaves here)."""
+from chalicelib.domain.devices import Device, Status
+
+
+def merchant(m: dict) -> dict:
+    return {"id": m["id"], "business_name": m["business_name"], "created_at": m["created_at"]}
+
+
+def employee(e: dict) -> dict:
+    # PINs and password hashes are write-only.
+    return {"id": e["id"], "name": e["name"], "email": e.get("email"), "role": e["role"],
+            "store_ids": list(e.get("store_ids") or []), "has_pin": bool(e.get("pin")),
+            "created_at": e["created_at"], "updated_at": e["updated_at"]}
+
+
+def store(s: dict) -> dict:
+    return {"id": s["id"], "name": s["name"], "address": s.get("address"), "created_at": s["created_at"]}
+
+
+def deletion(d: dict | None) -> dict | None:
+    if not d:
+        return None
+    return {"id": d["id"], "status": d["status"], "step": d.get("step"), "steps": d.get("steps", []),
+            "error": d.get("error"), "force": bool(d.get("force")), "started_at": d["started_at"],
+            "finished_at": d.get("finished_at")}
+
+
+def device(d: Device) -> dict:
+    return {
+        "id": d.id, "name": d.name, "store_id": d.store_id, "number": d.number, "status": d.status.value,
+        "activated": d.status == Status.ACTIVATED, "installation_id": d.installation_id,
+        "activated_at": d.activated_at, "deactivated_at": d.deactivated_at,
+        "current_employee_id": d.current_employee_id, "last_sync_at": d.last_sync_at,
+        "last_receipt_number": d.last_receipt_number, "synced_receipts": d.synced_receipts,
+        "unsynced_receipts": d.unsynced_receipts, "lost_receipts": d.lost_receipts,
+        "shift_open": d.shift_open, "open_tickets": d.open_tickets, "deletion": deletion(d.deletion),
+        "created_at": d.created_at, "updated_at": d.updated_at, "deleted_at": d.deleted_at,
+    }
+
+
+def receipt(r: dict) -> dict:
+    keys = ("id", "receipt_number", "receipt_type", "pos_device_id", "pos_device_name", "store_id", "shift_id",
+            "employee_id", "created_at", "synced_at", "line_items", "payments", "total_money", "total_tax")
+    return {k: r.get(k) for k in keys}
+
+
+def shift(s: dict) -> dict:
+    keys = ("id", "pos_device_id", "store_id", "opened_at", "closed_at", "opened_by_employee", "closed_by_employee",
+            "starting_cash", "expected_cash", "actual_cash")
+    return {k: s.get(k) for k in keys}
+
+
+def finding(f: dict) -> dict:
+    keys = ("id", "pos_device_id", "type", "details", "missing_receipt_numbers", "missing_count", "first_seen_at",
+            "last_seen_at", "resolved_at")
+    return {k: f.get(k) for k in keys}
+
+
+def event(e: dict) -> dict:
+    return {k: e.get(k) for k in ("id", "pos_device_id", "type", "actor", "at", "details")}
+
+
+def listing(key: str, items: list, cursor: str | None, present) -> dict:
+    return {key: [present(i) for i in items], "cursor": cursor}

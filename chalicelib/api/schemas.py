@@ -1,0 +1,389 @@
+"""Request and response schemas (pydantic). They validate input and generate /v1/openapi.json."""
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, create_model
+
+# Names: trimmed, non-empty, printable.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Text = Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+Money = Annotated[int, Field(ge=0, le=10**12)]
+Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone, e.g. 2026-11-24T10:00:00Z")
+    return value
+
+
+Timestamp = Annotated[datetime, AfterValidator(_utc)]
+Role = Literal["OWNER", "MANAGER", "CASHIER"]
+DeviceStatus = Literal["NOT_ACTIVATED", "ACTIVATED", "INACTIVE"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Loose(BaseModel):
+    """Query strings arrive as text: numbers and booleans are converted, unknown names rejected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- requests
+
+
+class SignupIn(Strict):
+    business_name: Name
+    email: Email
+    password: Password
+
+
+class LoginIn(Strict):
+    email: Email
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class StoreIn(Strict):
+    name: Name
+    address: Text | None = None
+
+
+class StorePatch(Strict):
+    name: Name | None = None
+    address: Text | None = None
+
+
+class EmployeeIn(Strict):
+    name: Name
+    role: Role
+    email: Email | None = None
+    password: Password | None = None
+    pin: Pin | None = None
+    store_ids: list[Id] = Field(default_factory=list, max_length=100)
+
+
+class EmployeePatch(Strict):
+    name: Name | None = None
+    role: Role | None = None
+    email: Email | None = None
+    password: Password | None = None
+    pin: Pin | None = None
+    store_ids: list[Id] | None = Field(default=None, max_length=100)
+
+
+class DeviceIn(Strict):
+    name: Name
+    store_id: Id
+
+
+class DevicePatch(Strict):
+    name: Name
+
+
+class PosActivateIn(Strict):
+    login_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    pos_device_id: Id
+    installation_id: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class SwitchByPassword(Strict):
+    email: Email
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class SwitchByPin(Strict):
+    employee_id: Id
+    pin: Pin
+
+
+class SyncState(Strict):
+    last_receipt_number: Annotated[int, Field(ge=0, le=10**9)]
+    open_tickets: Annotated[int, Field(ge=0, le=10**6)]
+    shift_open: bool
+
+
+class ShiftIn(Strict):
+    id: Id
+    opened_at: Timestamp
+    closed_at: Timestamp | None = None
+    opened_by_employee: Id | None = None
+    closed_by_employee: Id | None = None
+    starting_cash: Money = 0
+    expected_cash: Money | None = None
+    actual_cash: Money | None = None
+
+
+class LineItemIn(Strict):
+    item_name: Name
+    quantity: Annotated[int, Field(ge=1, le=10**6)]
+    price: Money
+    total_money: Money
+
+
+class PaymentIn(Strict):
+    type: Annotated[str, StringConstraints(pattern=r"^[A-Z_]{1,30}$")]
+    money_amount: Money
+
+
+class ReceiptIn(Strict):
+    id: Id
+    receipt_number: Annotated[str, StringConstraints(max_length=21)]
+    receipt_type: Literal["SALE", "REFUND"] = "SALE"
+    created_at: Timestamp
+    employee_id: Id | None = None
+    shift_id: Id | None = None
+    line_items: list[LineItemIn] = Field(min_length=1, max_length=500)
+    payments: list[PaymentIn] = Field(max_length=20)
+    total_money: Money
+    total_tax: Money = 0
+
+
+class SyncIn(Strict):
+    state: SyncState | None = None
+    shifts: list[ShiftIn] = Field(default_factory=list, max_length=50)
+    # Receipts are checked one by one (a bad one is rejected, the rest stored); the count is checked first (413).
+    receipts: list[Any] = Field(default_factory=list)
+
+
+class Page(Loose):
+    limit: Annotated[int, Field(ge=1, le=250)] = 50
+    cursor: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class DeviceQuery(Page):
+    store_id: Id | None = None
+    status: DeviceStatus | None = None
+    show_deleted: bool = False
+
+
+class ReceiptQuery(Page):
+    pos_device_id: Id | None = None
+    store_id: Id | None = None
+    created_at_min: Timestamp | None = None
+    created_at_max: Timestamp | None = None
+
+
+class ShiftQuery(Page):
+    pos_device_id: Id | None = None
+    store_id: Id | None = None
+
+
+class FindingQuery(Page):
+    status: Literal["open", "resolved"] | None = None
+    pos_device_id: Id | None = None
+
+
+class EventQuery(Page):
+    pos_device_id: Id | None = None
+
+
+class DeleteQuery(Loose):
+    force: bool = False
+
+
+class NoQuery(Loose):
+    pass
+
+
+# ---------------------------------------------------------------- responses
+
+
+class ErrorItem(BaseModel):
+    code: str
+    details: str
+    field: str | None
+
+
+class ErrorOut(BaseModel):
+    errors: list[ErrorItem]
+
+
+class MerchantOut(BaseModel):
+    id: str
+    business_name: str
+    created_at: str
+
+
+class EmployeeOut(BaseModel):
+    id: str
+    name: str
+    email: str | None
+    role: Role
+    store_ids: list[str]
+    has_pin: bool
+    created_at: str
+    updated_at: str
+
+
+class StoreOut(BaseModel):
+    id: str
+    name: str
+    address: str | None
+    created_at: str
+
+
+class DeletionError(BaseModel):
+    code: Literal["OPEN_TICKETS", "SHIFT_OPEN", "RECEIPTS_NOT_SYNCED", "INTERNAL"]
+    details: str
+
+
+class DeletionOut(BaseModel):
+    id: str
+    status: Literal["RUNNING", "SUCCEEDED", "FAILED"]
+    step: str | None
+    steps: list[dict]
+    error: DeletionError | None
+    force: bool
+    started_at: str
+    finished_at: str | None
+
+
+class DeviceOut(BaseModel):
+    id: str
+    name: str
+    store_id: str
+    number: int
+    status: DeviceStatus
+    activated: bool
+    installation_id: str | None
+    activated_at: str | None
+    deactivated_at: str | None
+    current_employee_id: str | None
+    last_sync_at: str | None
+    last_receipt_number: int
+    synced_receipts: int
+    unsynced_receipts: int
+    lost_receipts: int
+    shift_open: bool
+    open_tickets: int
+    deletion: DeletionOut | None
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+
+
+class ReceiptOut(BaseModel):
+    id: str
+    receipt_number: str
+    receipt_type: str
+    pos_device_id: str
+    pos_device_name: str
+    store_id: str
+    shift_id: str | None
+    employee_id: str | None
+    created_at: str
+    synced_at: str
+    line_items: list[dict]
+    payments: list[dict]
+    total_money: int
+    total_tax: int
+
+
+class ShiftOut(BaseModel):
+    id: str
+    pos_device_id: str
+    store_id: str
+    opened_at: str
+    closed_at: str | None
+    opened_by_employee: str | None
+    closed_by_employee: str | None
+    starting_cash: int
+    expected_cash: int | None
+    actual_cash: int | None
+
+
+class FindingOut(BaseModel):
+    id: str
+    pos_device_id: str
+    type: Literal["UNSYNCED_RECEIPTS", "DEVICE_SILENT", "SHIFT_OPEN_TOO_LONG"]
+    details: str
+    missing_receipt_numbers: list[str]
+    missing_count: int
+    first_seen_at: str
+    last_seen_at: str
+    resolved_at: str | None
+
+
+class EventOut(BaseModel):
+    id: str
+    pos_device_id: str | None
+    type: str
+    actor: dict
+    at: str
+    details: dict
+
+
+class SignupOut(BaseModel):
+    merchant: MerchantOut
+    employee: EmployeeOut
+    token: str
+    expires_at: str
+
+
+class LoginOut(BaseModel):
+    token: str
+    expires_at: str
+    employee: EmployeeOut
+
+
+class PosDeviceChoice(BaseModel):
+    id: str
+    name: str
+    number: int
+    status: DeviceStatus
+    store_id: str
+    store_name: str | None
+
+
+class PosLoginOut(BaseModel):
+    login_token: str
+    pos_devices: list[PosDeviceChoice]
+
+
+class ActivateOut(BaseModel):
+    device_token: str
+    pos_device: DeviceOut
+    next_receipt_seq: int
+    employee: EmployeeOut
+
+
+class EmployeeOnly(BaseModel):
+    employee: EmployeeOut
+
+
+class RejectedReceipt(BaseModel):
+    id: str | None
+    code: str
+    details: str
+
+
+class SyncOut(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: list[RejectedReceipt]
+    pos_device: DeviceOut
+
+
+class DeletionAccepted(BaseModel):
+    deletion: DeletionOut
+
+
+class AuditRunOut(BaseModel):
+    devices_checked: int
+    raised: int
+    refreshed: int
+    resolved: int
+    failed_devices: int
+    started_at: str
+    finished_at: str
+
+
+def list_schema(key: str, item: type[BaseModel]) -> type[BaseModel]:
+    return create_model(f"{item.__name__.removesuffix('Out')}List", **{key: (list[item], ...)},
+                        cursor=(str | None, ...))

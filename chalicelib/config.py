@@ -1,0 +1,50 @@
+"""Settings read from environment variables, read when first asked for (never at import)."""
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name_prefix: str
+    region: str
+    dynamodb_host: str | None
+    state_machine_arn: str | None
+    sync_wait_seconds: int
+    sync_wait_attempts: int
+    silent_hours: int
+    shift_max_hours: int
+    password_hash_profile: str
+    user_token_ttl_seconds: int
+    login_token_ttl_seconds: int
+    max_body_bytes: int
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings(
+        table_name_prefix=os.environ.get("TABLE_NAME_PREFIX", "pos-backoffice-dev-"),
+        region=os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1",
+        dynamodb_host=os.environ.get("DYNAMODB_HOST") or None,
+        state_machine_arn=os.environ.get("STATE_MACHINE_ARN") or None,
+        sync_wait_seconds=_int("POS_SYNC_WAIT_SECONDS", 60),
+        sync_wait_attempts=_int("POS_SYNC_WAIT_ATTEMPTS", 10),
+        silent_hours=_int("POS_SILENT_HOURS", 24),
+        shift_max_hours=_int("POS_SHIFT_MAX_HOURS", 24),
+        password_hash_profile=os.environ.get("PASSWORD_HASH_PROFILE", "default"),
+        user_token_ttl_seconds=_int("USER_TOKEN_TTL_SECONDS", 12 * 3600),
+        login_token_ttl_seconds=_int("LOGIN_TOKEN_TTL_SECONDS", 10 * 60),
+        # API Gateway caps payloads at 10 MB; a 250-receipt batch is well under 1 MB.
+        max_body_bytes=_int("MAX_BODY_BYTES", 1024 * 1024),
+    )
+
+
+def reload() -> Settings:
+    """For tests and the local stack, which set variables after import."""
+    settings.cache_clear()
+    return settings()

@@ -1,0 +1,44 @@
+"""Audit rules: which findings a device's record calls for. Pure: the caller supplies time and numbers."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+UNSYNCED_RECEIPTS = "UNSYNCED_RECEIPTS"
+DEVICE_SILENT = "DEVICE_SILENT"
+SHIFT_OPEN_TOO_LONG = "SHIFT_OPEN_TOO_LONG"
+MAX_LISTED_NUMBERS = 100
+
+
+@dataclass(frozen=True)
+class Finding:
+    type: str
+    details: str
+    missing_receipt_numbers: tuple[str, ...] = ()
+    missing_count: int = 0
+
+
+def silent_finding(name: str, shift_open: bool, last_heard: datetime | None, now: datetime,
+                   silent_hours: int) -> Finding | None:
+    if not shift_open or last_heard is None or now - last_heard < timedelta(hours=silent_hours):
+        return None
+    hours = int((now - last_heard).total_seconds() // 3600)
+    return Finding(DEVICE_SILENT, f"POS '{name}' has a shift open but has not synced for {hours} hours.")
+
+
+def long_shift_finding(name: str, shift_open: bool, opened_at: datetime | None, now: datetime,
+                       max_hours: int) -> Finding | None:
+    if not shift_open or opened_at is None or now - opened_at < timedelta(hours=max_hours):
+        return None
+    hours = int((now - opened_at).total_seconds() // 3600)
+    return Finding(SHIFT_OPEN_TOO_LONG, f"The shift on POS '{name}' has been open for {hours} hours; close it.")
+
+
+def unsynced_finding(name: str, missing_numbers: list[str]) -> Finding | None:
+    if not missing_numbers:
+        return None
+    listed = missing_numbers[:MAX_LISTED_NUMBERS]
+    more = len(missing_numbers) - len(listed)
+    shown = ", ".join(listed[:10]) + (" …" if len(missing_numbers) > 10 else "")
+    return Finding(UNSYNCED_RECEIPTS,
+                   f"{len(missing_numbers)} receipt(s) issued on POS '{name}' are not on the server: {shown}"
+                   + (f" (and {more} more not listed)" if more else "") + ".",
+                   tuple(listed), len(missing_numbers))

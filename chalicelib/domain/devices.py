@@ -1,0 +1,154 @@
+"""POS device lifecycle: statuses, actions and the one table of legal transitions."""
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from chalicelib.errors import IllegalTransition
+
+
+class Status(str, Enum):
+    NOT_ACTIVATED = "NOT_ACTIVATED"
+    ACTIVATED = "ACTIVATED"
+    INACTIVE = "INACTIVE"
+    # Not a public status: a deleted slot keeps the status it had and shows `deleted_at`.
+    DELETED = "DELETED"
+
+
+class Action(str, Enum):
+    RENAME = "RENAME"
+    ACTIVATE = "ACTIVATE"
+    SWITCH_USER = "SWITCH_USER"
+    SYNC = "SYNC"
+    DEACTIVATE = "DEACTIVATE"
+    REQUEST_DELETION = "REQUEST_DELETION"
+    DELETE = "DELETE"
+
+
+S, A = Status, Action
+
+# (status, action) -> status after the action. Anything missing is illegal.
+TRANSITIONS: dict[tuple[Status, Action], Status] = {
+    (S.NOT_ACTIVATED, A.RENAME): S.NOT_ACTIVATED,
+    (S.NOT_ACTIVATED, A.ACTIVATE): S.ACTIVATED,
+    (S.NOT_ACTIVATED, A.REQUEST_DELETION): S.NOT_ACTIVATED,
+    (S.NOT_ACTIVATED, A.DELETE): S.DELETED,
+    (S.ACTIVATED, A.RENAME): S.ACTIVATED,
+    (S.ACTIVATED, A.SWITCH_USER): S.ACTIVATED,
+    (S.ACTIVATED, A.SYNC): S.ACTIVATED,
+    (S.ACTIVATED, A.DEACTIVATE): S.INACTIVE,
+    (S.ACTIVATED, A.REQUEST_DELETION): S.ACTIVATED,
+    (S.INACTIVE, A.RENAME): S.INACTIVE,
+    (S.INACTIVE, A.ACTIVATE): S.ACTIVATED,
+    (S.INACTIVE, A.REQUEST_DELETION): S.INACTIVE,
+    (S.INACTIVE, A.DELETE): S.DELETED,
+}
+
+# While a deletion runs, the slot may only be deactivated and deleted (by the workflow) or renamed.
+ALLOWED_WHILE_DELETING = {A.RENAME, A.SYNC, A.SWITCH_USER, A.DEACTIVATE, A.DELETE}
+
+_ILLEGAL_DETAILS = {
+    (S.ACTIVATED, A.ACTIVATE): ("SLOT_TAKEN", "This POS is already activated on another device; deactivate it first."),
+    (S.NOT_ACTIVATED, A.DEACTIVATE): ("NOT_ACTIVATED", "This POS has not been activated, so it cannot be deactivated."),
+    (S.INACTIVE, A.DEACTIVATE): ("ALREADY_INACTIVE", "This POS is already inactive."),
+    (S.ACTIVATED, A.DELETE): ("STILL_ACTIVATED", "Deactivate the POS before deleting it."),
+}
+
+
+def transition(status: Status, action: Action, deleting: bool = False) -> Status:
+    """The status after `action`, or IllegalTransition (409) with a code that says why not."""
+    if status == S.DELETED:
+        raise IllegalTransition("This POS has been deleted.", code="DEVICE_DELETED")
+    if deleting and action not in ALLOWED_WHILE_DELETING:
+        raise IllegalTransition("This POS is being deleted.", code="DELETION_IN_PROGRESS")
+    try:
+        return TRANSITIONS[(status, action)]
+    except KeyError:
+        code, details = _ILLEGAL_DETAILS.get(
+            (status, action),
+            ("ILLEGAL_TRANSITION", f"A POS that is {status.value} cannot {action.value.lower().replace('_', ' ')}."),
+        )
+        raise IllegalTransition(details, code=code) from None
+
+
+@dataclass
+class Device:
+    merchant_id: str
+    id: str
+    name: str
+    store_id: str
+    number: int
+    status: Status = S.NOT_ACTIVATED
+    version: int = 0
+    installation_id: str | None = None
+    activation_id: str | None = None
+    device_token_hash: str | None = None
+    activated_at: str | None = None
+    deactivated_at: str | None = None
+    current_employee_id: str | None = None
+    last_sync_at: str | None = None
+    last_receipt_number: int = 0
+    synced_receipts: int = 0
+    lost_receipts: int = 0
+    # Receipts numbered up to here that were never synced are written off (lost at a deactivation).
+    written_off_upto: int = 0
+    shift_open: bool = False
+    open_shift_id: str | None = None
+    shift_opened_at: str | None = None
+    open_tickets: int = 0
+    deletion: dict | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    deleted_at: str | None = None
+
+    @property
+    def lifecycle_status(self) -> Status:
+        return S.DELETED if self.deleted_at else self.status
+
+    @property
+    def deleting(self) -> bool:
+        return bool(self.deletion and self.deletion.get("status") == "RUNNING")
+
+    @property
+    def unsynced_receipts(self) -> int:
+        return unsynced_count(self.last_receipt_number, self.synced_receipts, self.lost_receipts)
+
+    def check(self, action: Action) -> Status:
+        return transition(self.lifecycle_status, action, self.deleting)
+
+    def activated(self, installation_id: str, activation_id: str, token_hash: str, employee_id: str,
+                  now: str) -> "Device":
+        self.check(A.ACTIVATE)
+        return replace(
+            self, status=S.ACTIVATED, installation_id=installation_id, activation_id=activation_id,
+            device_token_hash=token_hash,
+            activated_at=now, current_employee_id=employee_id, updated_at=now,
+            # A new device starts with nothing open: the old device's tickets and shift are gone with it.
+            open_tickets=0, shift_open=False, open_shift_id=None, shift_opened_at=None,
+        )
+
+    def deactivated(self, now: str) -> tuple["Device", int]:
+        """The inactive slot and how many receipts this deactivation writes off as lost."""
+        self.check(A.DEACTIVATE)
+        lost_now = self.unsynced_receipts
+        return (
+            replace(
+                self, status=S.INACTIVE, installation_id=None, activation_id=None, device_token_hash=None,
+                current_employee_id=None,
+                deactivated_at=now, updated_at=now, lost_receipts=self.lost_receipts + lost_now,
+                written_off_upto=self.last_receipt_number, open_tickets=0, shift_open=False,
+                open_shift_id=None, shift_opened_at=None,
+            ),
+            lost_now,
+        )
+
+    def deleted(self, now: str) -> "Device":
+        self.check(A.DELETE)
+        return replace(self, deleted_at=now, updated_at=now)
+
+    @property
+    def next_receipt_seq(self) -> int:
+        return self.last_receipt_number + 1
+
+
+def unsynced_count(last_receipt_number: int, synced: int, lost: int) -> int:
+    return max(0, last_receipt_number - synced - lost)
+

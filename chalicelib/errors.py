@@ -1,0 +1,117 @@
+"""One error tree. Each error has a stable code and an HTTP status; the API maps them in one place."""
+
+
+class DomainError(Exception):
+    status = 400
+    code = "BAD_REQUEST"
+    default_details = "The request cannot be processed."
+
+    def __init__(self, details: str | None = None, field: str | None = None, code: str | None = None):
+        self.details = details or self.default_details
+        self.field = field
+        if code:
+            self.code = code
+        super().__init__(self.details)
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "details": self.details, "field": self.field}
+
+
+class ValidationFailed(DomainError):
+    """Several field errors at once."""
+
+    status = 400
+    code = "VALIDATION_ERROR"
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        super().__init__(errors[0]["details"] if errors else "Invalid input.")
+
+
+class InvalidInput(DomainError):
+    status = 400
+    code = "VALIDATION_ERROR"
+
+
+class MalformedJson(DomainError):
+    status = 400
+    code = "MALFORMED_JSON"
+    default_details = "The request body is not valid JSON."
+
+
+class InvalidCursor(DomainError):
+    status = 400
+    code = "INVALID_CURSOR"
+    default_details = "The cursor is not valid; start again without it."
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "UNAUTHENTICATED"
+    default_details = "Sign in first: the token is missing, invalid or expired."
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    code = "INVALID_CREDENTIALS"
+    default_details = "The e-mail or password is wrong."
+
+
+class DeviceDeactivated(DomainError):
+    status = 401
+    code = "DEVICE_DEACTIVATED"
+    default_details = "This POS was deactivated in the back office; log in and activate a POS again."
+
+
+class DeviceDeleted(DomainError):
+    status = 401
+    code = "DEVICE_DELETED"
+    default_details = "This POS was deleted in the back office."
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "FORBIDDEN"
+    default_details = "Your role does not allow this."
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "NOT_FOUND"
+    default_details = "Not found."
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "CONFLICT"
+    default_details = "The request conflicts with the current state."
+
+
+class IllegalTransition(Conflict):
+    code = "ILLEGAL_TRANSITION"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "PAYLOAD_TOO_LARGE"
+    default_details = "The request body is too large."
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "TOO_MANY_ATTEMPTS"
+    default_details = "Too many failed attempts; try again later."
+
+
+class ServiceUnavailable(DomainError):
+    """A transient storage failure that outlived our retries; nothing was half-written."""
+
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+    default_details = "The service is busy; retry the request."
+
+
+class InternalError(DomainError):
+    status = 500
+    code = "INTERNAL"
+    default_details = "Something went wrong on our side; it has been logged."

@@ -1,0 +1,1 @@
+"""Use cases, named after what the business does."""

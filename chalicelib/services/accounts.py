@@ -1,0 +1,210 @@
+"""Sign-up, login with a failure limit, bearer tokens, stores and employees."""
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib import clock
+from chalicelib.adapters.dynamo import is_condition_failure
+from chalicelib.adapters.repositories import AccountRepository, StoreRepository, TokenRepository
+from chalicelib.config import settings
+from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
+from chalicelib.errors import Conflict, InvalidCredentials, InvalidInput, TooManyRequests, Unauthenticated
+from chalicelib.services.common import Principal, new_event, new_id, not_found
+from chalicelib.services.security import hash_password, hash_token, new_token, verify_password
+
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_WINDOW_SECONDS = 15 * 60
+
+
+def signup(business_name: str, email: str, password: str) -> dict:
+    now = clock.iso()
+    merchant = {"id": new_id(), "business_name": business_name, "pos_number_counter": 0, "created_at": now}
+    owner = {
+        "merchant_id": merchant["id"], "id": new_id(), "name": business_name, "email": email.lower(),
+        "role": Role.OWNER.value, "store_ids": [], "pin": None, "password_hash": hash_password(password),
+        "created_at": now, "updated_at": now,
+    }
+    event = new_event(merchant["id"], "merchant.created", {"type": "employee", "id": owner["id"]})
+    AccountRepository.create_merchant(merchant, owner, event)
+    token, expires_at = _issue_user_token(owner)
+    return {"merchant": merchant, "employee": owner, "token": token, "expires_at": expires_at}
+
+
+def check_credentials(email: str, password: str, allowed_roles: set[Role]) -> dict:
+    """The employee behind an e-mail and password; five failures in 15 minutes lock the e-mail out."""
+    email = email.lower()
+    had_failures = ensure_not_locked_out(email, "Too many failed logins for this e-mail")
+    employee = AccountRepository.find_employee_by_email(email)
+    if not verify_password(employee and employee.get("password_hash"), password):
+        AccountRepository.record_login_failure(email, clock.epoch(), LOGIN_WINDOW_SECONDS)
+        raise InvalidCredentials()
+    if had_failures:
+        AccountRepository.clear_login_failures(email)
+    require_role(employee["role"], allowed_roles, "log in here")
+    return employee
+
+
+def ensure_not_locked_out(key: str, what: str) -> bool:
+    """429 after LOGIN_FAILURE_LIMIT failures for `key` within the window; tells whether any failures are on record."""
+    failures = AccountRepository.login_failures(key)
+    now_epoch = clock.epoch()
+    if (failures and failures.get("count", 0) >= LOGIN_FAILURE_LIMIT
+            and failures.get("window_start_epoch", 0) > now_epoch - LOGIN_WINDOW_SECONDS):
+        retry_in = failures["window_start_epoch"] + LOGIN_WINDOW_SECONDS - now_epoch
+        raise TooManyRequests(f"{what}; try again in {retry_in // 60 + 1} minutes.")
+    return bool(failures)
+
+
+def login(email: str, password: str) -> dict:
+    employee = check_credentials(email, password, set(Role))
+    token, expires_at = _issue_user_token(employee)
+    return {"token": token, "expires_at": expires_at, "employee": employee}
+
+
+def _issue_user_token(employee: dict) -> tuple[str, str]:
+    token, token_hash = new_token()
+    expires = clock.epoch() + settings().user_token_ttl_seconds
+    TokenRepository.put(token_hash, kind="user", merchant_id=employee["merchant_id"], employee_id=employee["id"],
+                        expires_at_epoch=expires)
+    return token, clock.iso_from_epoch(expires)
+
+
+def token_record(token: str | None, kind: str) -> dict:
+    """The stored record of a live token of `kind`, or 401."""
+    if not token:
+        raise Unauthenticated()
+    record = TokenRepository.get(hash_token(token))
+    if not record or record["kind"] != kind:
+        raise Unauthenticated()
+    # DynamoDB's TTL deletes late (up to days), so expiry is checked here too.
+    if record.get("expires_at_epoch") is not None and record["expires_at_epoch"] <= clock.epoch():
+        raise Unauthenticated("The token has expired; sign in again.", code="TOKEN_EXPIRED")
+    return record
+
+
+def authenticate_user(token: str | None) -> Principal:
+    record = token_record(token, "user")
+    employee = AccountRepository.get_employee(record["merchant_id"], record["employee_id"])
+    if not employee:
+        raise Unauthenticated("This account no longer exists.")
+    return Principal(merchant_id=employee["merchant_id"], employee_id=employee["id"], role=employee["role"])
+
+
+# ---------------------------------------------------------------- stores
+
+
+def create_store(principal: Principal, name: str, address: str | None) -> dict:
+    require_role(principal.role, BACK_OFFICE_ROLES, "manage stores")
+    now = clock.iso()
+    store = {"merchant_id": principal.merchant_id, "id": new_id(), "name": name, "address": address,
+             "device_count": 0, "created_at": now, "updated_at": now}
+    StoreRepository.save(store, new_event(principal.merchant_id, "store.created", principal.actor,
+                                          details={"store_id": store["id"], "name": name}))
+    return store
+
+
+def list_stores(principal: Principal, limit: int, cursor: str | None):
+    return StoreRepository.list(principal.merchant_id, limit, cursor)
+
+
+def get_store(principal: Principal, store_id: str) -> dict:
+    store = StoreRepository.get(principal.merchant_id, store_id)
+    if not store:
+        raise not_found("store")
+    return store
+
+
+def update_store(principal: Principal, store_id: str, changes: dict) -> dict:
+    require_role(principal.role, BACK_OFFICE_ROLES, "manage stores")
+    store = get_store(principal, store_id)
+    updated = store | changes | {"updated_at": clock.iso()}
+    _save_with_retry_hint(lambda: StoreRepository.save(
+        updated, new_event(principal.merchant_id, "store.updated", principal.actor,
+                           details={"store_id": store_id, **changes}), expected_updated_at=store["updated_at"]))
+    return updated
+
+
+def delete_store(principal: Principal, store_id: str) -> None:
+    require_role(principal.role, BACK_OFFICE_ROLES, "manage stores")
+    store = get_store(principal, store_id)
+    StoreRepository.delete(store, new_event(principal.merchant_id, "store.deleted", principal.actor,
+                                            details={"store_id": store_id, "name": store["name"]}))
+
+
+# ---------------------------------------------------------------- employees
+
+
+def _check_store_ids(principal: Principal, store_ids: list[str]) -> None:
+    found = StoreRepository.get_many(principal.merchant_id, store_ids)
+    missing = sorted(set(store_ids) - set(found))
+    if missing:
+        raise InvalidInput(f"Unknown store ids: {', '.join(missing)}.", field="store_ids", code="UNKNOWN_STORE")
+
+
+def create_employee(principal: Principal, data: dict) -> dict:
+    require_role(principal.role, {Role.OWNER}, "manage employees")
+    _check_store_ids(principal, data.get("store_ids") or [])
+    now = clock.iso()
+    employee = {
+        "merchant_id": principal.merchant_id, "id": new_id(), "name": data["name"],
+        "email": (data.get("email") or None) and data["email"].lower(), "role": data["role"],
+        "store_ids": data.get("store_ids") or [], "pin": data.get("pin"),
+        "password_hash": hash_password(data["password"]) if data.get("password") else None,
+        "created_at": now, "updated_at": now,
+    }
+    _save_employee(principal, employee, None, "employee.created")
+    return employee
+
+
+def list_employees(principal: Principal, limit: int, cursor: str | None):
+    return AccountRepository.list_employees(principal.merchant_id, limit, cursor)
+
+
+def get_employee(principal: Principal, employee_id: str) -> dict:
+    employee = AccountRepository.get_employee(principal.merchant_id, employee_id)
+    if not employee:
+        raise not_found("employee")
+    return employee
+
+
+def update_employee(principal: Principal, employee_id: str, changes: dict) -> dict:
+    require_role(principal.role, {Role.OWNER}, "manage employees")
+    old = get_employee(principal, employee_id)
+    if "store_ids" in changes:
+        _check_store_ids(principal, changes["store_ids"] or [])
+    if old["role"] == Role.OWNER.value and changes.get("role", Role.OWNER.value) != Role.OWNER.value:
+        raise Conflict("The owner's role cannot be changed.", field="role", code="OWNER_ROLE_FIXED")
+    if changes.get("role") == Role.OWNER.value and old["role"] != Role.OWNER.value:
+        raise InvalidInput("There is one owner per account.", field="role", code="ONE_OWNER")
+    updated = dict(old)
+    for key, value in changes.items():
+        if key == "password":
+            updated["password_hash"] = hash_password(value) if value else None
+        elif key == "email":
+            updated["email"] = value.lower() if value else None
+        else:
+            updated[key] = value
+    updated["updated_at"] = clock.iso()
+    _save_employee(principal, updated, old, "employee.updated")
+    return updated
+
+
+def delete_employee(principal: Principal, employee_id: str) -> None:
+    require_role(principal.role, {Role.OWNER}, "manage employees")
+    employee = get_employee(principal, employee_id)
+    if employee["role"] == Role.OWNER.value:
+        raise Conflict("The owner cannot be deleted.", code="OWNER_CANNOT_BE_DELETED")
+    AccountRepository.delete_employee(employee, new_event(principal.merchant_id, "employee.deleted", principal.actor,
+                                                          details={"employee_id": employee_id}))
+
+
+def _save_employee(principal: Principal, employee: dict, old: dict | None, event_type: str) -> None:
+    AccountRepository.save_employee(employee, old, new_event(principal.merchant_id, event_type, principal.actor,
+                                                             details={"employee_id": employee["id"]}))
+
+
+def _save_with_retry_hint(write) -> None:
+    try:
+        write()
+    except TransactWriteError as exc:
+        if is_condition_failure(exc):
+            raise Conflict("It was changed meanwhile; reload and try again.", code="EDIT_CONFLICT") from None
+        raise

@@ -1,0 +1,43 @@
+"""Small things every use case needs: ids, the acting principal, activity-log entries."""
+import uuid
+from dataclasses import dataclass
+
+from chalicelib import clock
+from chalicelib.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a back-office employee or a POS device (then `pos_device_id` is set)."""
+
+    merchant_id: str
+    employee_id: str | None
+    role: str | None = None
+    pos_device_id: str | None = None
+    activation_id: str | None = None
+
+    @property
+    def actor(self) -> dict:
+        if self.pos_device_id:
+            return {"type": "pos_device", "id": self.pos_device_id, "employee_id": self.employee_id}
+        return {"type": "employee", "id": self.employee_id}
+
+
+SYSTEM_SAFE_DELETION = {"type": "system", "id": "safe-deletion"}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_event(merchant_id: str, type_: str, actor: dict, pos_device_id: str | None = None,
+              details: dict | None = None) -> dict:
+    moment = clock.now()
+    return {
+        "id": new_id(), "merchant_id": merchant_id, "pos_device_id": pos_device_id, "type": type_,
+        "actor": actor, "at": clock.iso(moment), "sort_at": clock.sort_key(moment), "details": details or {},
+    }
+
+
+def not_found(what: str) -> NotFound:
+    return NotFound(f"No {what} with that id.")

@@ -1,0 +1,219 @@
+"""Safe deletion of a POS: the request (API) and the steps the Step Functions workflow runs."""
+import dataclasses
+import json
+import logging
+
+from chalicelib import clock
+from chalicelib.adapters.repositories import DeviceRepository
+from chalicelib.adapters.workflow import WorkflowStarter
+from chalicelib.config import settings
+from chalicelib.domain.devices import Action, Device, Status
+from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
+from chalicelib.errors import Forbidden, NotFound, ServiceUnavailable
+from chalicelib.services.common import SYSTEM_SAFE_DELETION, Principal, new_id
+from chalicelib.services.devices import change_device, deactivate_device, get_device
+from chalicelib.services.records import missing_receipt_numbers
+
+log = logging.getLogger(__name__)
+
+MAX_NUMBERS_IN_DETAILS = 20
+
+
+class DeletionBlocked(Exception):
+    """A business reason the slot may not be deleted yet; its class name is the workflow's error name."""
+
+    code = "INTERNAL"
+
+
+class OpenTickets(DeletionBlocked):
+    code = "OPEN_TICKETS"
+
+
+class ShiftOpen(DeletionBlocked):
+    code = "SHIFT_OPEN"
+
+
+class ReceiptsNotSynced(DeletionBlocked):
+    code = "RECEIPTS_NOT_SYNCED"
+
+
+class TransientError(Exception):
+    """Storage was briefly unavailable; the workflow retries the step with backoff."""
+
+
+ERROR_CODES = {cls.__name__: cls.code for cls in (OpenTickets, ShiftOpen, ReceiptsNotSynced)}
+
+
+def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
+    require_role(principal.role, BACK_OFFICE_ROLES, "delete POS devices")
+    if force and principal.role != Role.OWNER.value:
+        raise Forbidden("Only the owner may force a deletion.", field="force", code="FORCE_OWNER_ONLY")
+    get_device(principal, device_id)  # 404 before anything else
+    deletion_id = new_id()
+    cfg = settings()
+
+    def change(device: Device):
+        device.check(Action.REQUEST_DELETION)
+        route = "DELETE" if device.status != Status.ACTIVATED else ("DEACTIVATE" if force else "CHECKS")
+        now = clock.iso()
+        record = {"id": deletion_id, "status": "RUNNING", "step": "Started", "force": force, "route": route,
+                  "steps": [{"step": "Started", "at": now, "details": _route_text(route)}], "error": None,
+                  "started_at": now, "finished_at": None}
+        return dataclasses.replace(device, deletion=record, updated_at=now), {
+            "deletion_id": deletion_id, "force": force, "route": route}
+
+    device, details = change_device(principal, principal.merchant_id, device_id, change,
+                                    "pos_device.deletion_requested")
+    execution_input = {
+        "merchant_id": device.merchant_id, "pos_device_id": device.id, "deletion_id": deletion_id,
+        "route": details["route"], "force": force, "wait_seconds": cfg.sync_wait_seconds,
+        "max_attempts": cfg.sync_wait_attempts, "sync": {"waits": 0},
+    }
+    try:
+        WorkflowStarter.start(name=deletion_id, execution_input=execution_input)
+    except ServiceUnavailable:
+        _finish(device.merchant_id, device.id, deletion_id, "FAILED", "NotStarted",
+                {"code": "INTERNAL", "details": "The deletion could not be started; try again."})
+        raise
+    return device.deletion
+
+
+def get_deletion(principal: Principal, device_id: str) -> dict:
+    device = get_device(principal, device_id)
+    if not device.deletion:
+        raise NotFound("This POS has no deletion; DELETE the POS to start one.", code="NO_DELETION")
+    return device.deletion
+
+
+def _route_text(route: str) -> str:
+    return {
+        "DELETE": "The POS is not activated: it will be deleted without checks.",
+        "DEACTIVATE": "Forced by the owner: checks skipped; the POS will be deactivated and deleted.",
+        "CHECKS": "Checking open tickets, the shift and unsynced receipts before deleting.",
+    }[route]
+
+
+# ---------------------------------------------------------------- workflow steps
+
+
+def _record_step(event: dict, step: str, details: str) -> Device:
+    """Show the step on the device's `deletion` (only for this deletion: a stale execution changes nothing)."""
+
+    def change(device: Device):
+        deletion = dict(device.deletion or {})
+        if deletion.get("id") != event["deletion_id"]:
+            raise _Stale()
+        deletion["step"] = step
+        deletion["steps"] = list(deletion.get("steps", [])) + [{"step": step, "at": clock.iso(), "details": details}]
+        return dataclasses.replace(device, deletion=deletion), {}
+
+    return _guarded(lambda: change_device(None, event["merchant_id"], event["pos_device_id"], change, None)[0])
+
+
+class _Stale(Exception):
+    pass
+
+
+def _guarded(operation):
+    try:
+        return operation()
+    except ServiceUnavailable as exc:
+        raise TransientError(str(exc)) from exc
+
+
+def step_check_open_tickets(event: dict) -> None:
+    device = _record_step(event, "CheckOpenTickets", "Checking for open tickets.")
+    if device.status == Status.ACTIVATED and device.open_tickets > 0:
+        raise OpenTickets(f"Close the {device.open_tickets} open ticket(s) on POS '{device.name}', "
+                          "let it sync, then delete again.")
+
+
+def step_check_shift_closed(event: dict) -> None:
+    device = _record_step(event, "CheckShiftClosed", "Checking that the shift is closed.")
+    if device.status == Status.ACTIVATED and device.shift_open:
+        raise ShiftOpen(f"Close the shift on POS '{device.name}', let it sync, then delete again.")
+
+
+def step_verify_receipts_synced(event: dict) -> dict:
+    waits = int(event.get("sync", {}).get("waits", 0))
+    device = _guarded(lambda: DeviceRepository.get(event["merchant_id"], event["pos_device_id"]))
+    missing = device.unsynced_receipts if device.status == Status.ACTIVATED else 0
+    if missing == 0:
+        _record_step(event, "VerifyReceiptsSynced", "All receipts are synced.")
+        return {"synced": True, "missing": 0, "waits": waits}
+    if waits >= int(event["max_attempts"]):
+        numbers = missing_receipt_numbers(device)
+        shown = ", ".join(numbers[:MAX_NUMBERS_IN_DETAILS]) + (" …" if len(numbers) > MAX_NUMBERS_IN_DETAILS else "")
+        raise ReceiptsNotSynced(f"{missing} receipt(s) not synced: {shown}. Connect POS '{device.name}' to the "
+                                "internet so it syncs, then delete again (or deactivate it to write them off).")
+    _record_step(event, "VerifyReceiptsSynced",
+                 f"Waiting for {missing} receipt(s) to sync (check {waits + 1} of {int(event['max_attempts']) + 1}).")
+    return {"synced": False, "missing": missing, "waits": waits + 1}
+
+
+def step_deactivate(event: dict) -> None:
+    device = _record_step(event, "Deactivate", "Revoking the device's token.")
+    if device.status == Status.ACTIVATED:
+        system = Principal(merchant_id=event["merchant_id"], employee_id=None, role=Role.OWNER.value)
+        _guarded(lambda: deactivate_device(system, device.id, actor=SYSTEM_SAFE_DELETION | {
+            "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}))
+
+
+def step_delete(event: dict) -> None:
+    def change(device: Device):
+        if (device.deletion or {}).get("id") != event["deletion_id"]:
+            raise _Stale()
+        now = clock.iso()
+        deletion = dict(device.deletion) | {"status": "SUCCEEDED", "step": "Deleted", "finished_at": now}
+        deletion["steps"] = list(deletion.get("steps", [])) + [{"step": "Deleted", "at": now, "details": "Deleted."}]
+        return dataclasses.replace(device.deleted(now), deletion=deletion), {
+            "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}
+
+    current = _guarded(lambda: DeviceRepository.get(event["merchant_id"], event["pos_device_id"]))
+    if current.deleted_at:
+        return  # a retried step after a write that did land
+    _guarded(lambda: change_device(None, event["merchant_id"], event["pos_device_id"], change, "pos_device.deleted",
+                                   actor=SYSTEM_SAFE_DELETION, leaves_store=True))
+
+
+def step_record_failure(event: dict) -> None:
+    error = event.get("error") or {}
+    name = error.get("Error", "")
+    details = "Something went wrong while deleting; the POS was left as it was. Try again."
+    code = ERROR_CODES.get(name, "INTERNAL")
+    if code != "INTERNAL":
+        try:
+            details = json.loads(error.get("Cause") or "{}").get("errorMessage") or details
+        except ValueError:
+            pass
+    else:
+        log.error("deletion %s failed: %s %s", event.get("deletion_id"), name, error.get("Cause"))
+    _finish(event["merchant_id"], event["pos_device_id"], event["deletion_id"], "FAILED", "Failed",
+            {"code": code, "details": details})
+
+
+def _finish(merchant_id: str, device_id: str, deletion_id: str, status: str, step: str, error: dict | None) -> None:
+    def change(device: Device):
+        if (device.deletion or {}).get("id") != deletion_id:
+            raise _Stale()
+        now = clock.iso()
+        deletion = dict(device.deletion) | {"status": status, "step": step, "error": error, "finished_at": now}
+        deletion["steps"] = list(deletion.get("steps", [])) + [
+            {"step": step, "at": now, "details": (error or {}).get("details", "")}]
+        return dataclasses.replace(device, deletion=deletion, updated_at=now), {
+            "deletion_id": deletion_id, "error": error}
+
+    try:
+        _guarded(lambda: change_device(None, merchant_id, device_id, change, "pos_device.deletion_failed",
+                                       actor=SYSTEM_SAFE_DELETION))
+    except _Stale:
+        log.warning("deletion %s is no longer current on %s; nothing recorded", deletion_id, device_id)
+
+
+def run_step(step, event: dict):
+    """Entry for the Lambda tasks: a stale execution (an older deletion) is a no-op."""
+    try:
+        return step(event)
+    except _Stale:
+        log.warning("deletion %s is no longer current; step %s skipped", event.get("deletion_id"), step.__name__)
+        return {"synced": True, "missing": 0, "waits": 0, "stale": True}

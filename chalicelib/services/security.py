@@ -1,0 +1,41 @@
+"""Password hashing (argon2id, memory-hard) and opaque tokens stored only as SHA-256 hashes."""
+import hashlib
+import secrets
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from chalicelib.config import settings
+
+
+@lru_cache(maxsize=2)
+def _hasher(profile: str) -> PasswordHasher:
+    if profile == "fast":  # tests and the local demo only: same algorithm, tiny cost
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    # OWASP's argon2id minimum (19 MiB, 2 passes) fits a 128 MB Lambda.
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+def hash_password(password: str) -> str:
+    return _hasher(settings().password_hash_profile).hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        # Spend the same time as a real check so that timing does not tell which e-mails exist.
+        _hasher(settings().password_hash_profile).hash(password)
+        return False
+    try:
+        return _hasher(settings().password_hash_profile).verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

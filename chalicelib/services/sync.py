@@ -1,0 +1,180 @@
+"""Sync from a POS app: receipts exactly once, shift events, and the device's own state report.
+
+Cost: one batch read per 100 receipts to find duplicates, one transaction per 99 new receipts (the
+100th item is the slot's counter, so receipts and `synced_receipts` land together or not at all).
+"""
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib import clock
+from chalicelib.adapters.dynamo import cancellation_codes, is_transient
+from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository, ShiftRepository
+from chalicelib.domain.devices import Device
+from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
+from chalicelib.errors import DeviceDeactivated, DomainError, PayloadTooLarge, ServiceUnavailable
+from chalicelib.services.common import Principal
+
+MAX_RECEIPTS_PER_BATCH = 250
+RECEIPTS_PER_TRANSACTION = 99
+MAX_ATTEMPTS = 6
+
+
+@dataclass
+class SyncResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict] = field(default_factory=list)
+    device: Device | None = None
+
+    def reject(self, receipt_id, code: str, details: str) -> None:
+        self.rejected.append({"id": receipt_id, "code": code, "details": details})
+
+
+def check_batch_size(count: int) -> None:
+    if count > MAX_RECEIPTS_PER_BATCH:
+        raise PayloadTooLarge(f"A batch holds at most {MAX_RECEIPTS_PER_BATCH} receipts; this one has {count}. "
+                              "Send the rest in the next batch.", code="BATCH_TOO_LARGE")
+
+
+def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejected: list[dict],
+               shifts: list[dict], state: dict | None) -> SyncResult:
+    """`receipts` passed schema validation; `rejected` are the ones that did not (already in result form)."""
+    result = SyncResult(rejected=list(rejected))
+    now = clock.iso()
+    candidates = _domain_checks(device, receipts, result)
+    highest_seq = max((seq for seq, _ in candidates.values()), default=0)
+    new = _classify_existing(device, candidates, result)
+    _store(device, new, now, result)
+    for shift in shifts:
+        ShiftRepository.upsert(_shift_item(device, shift))
+    DeviceRepository.record_sync_state(device, _state_update(device, state, shifts, highest_seq), now)
+    result.device = DeviceRepository.get(device.merchant_id, device.id)
+    return result
+
+
+def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> dict[str, tuple[int, dict]]:
+    """receipt_number -> (seq, receipt) for receipts that fit this slot; the rest go to `rejected`."""
+    by_number: dict[str, tuple[int, dict]] = {}
+    seen_ids: set[str] = set()
+    for receipt in receipts:
+        if receipt["id"] in seen_ids:
+            result.duplicates += 1
+            continue
+        seen_ids.add(receipt["id"])
+        try:
+            pos_number, seq = parse_receipt_number(receipt["receipt_number"])
+        except DomainError as error:
+            result.reject(receipt["id"], error.code, error.details)
+            continue
+        number = format_receipt_number(pos_number, seq)
+        if pos_number != device.number:
+            result.reject(receipt["id"], "WRONG_POS_NUMBER",
+                          f"Receipt numbers of this POS start with '{device.number}-', not '{pos_number}-'.")
+        elif seq <= device.written_off_upto:
+            result.reject(receipt["id"], "RECEIPT_WRITTEN_OFF",
+                          f"Receipt {number} belongs to an earlier activation of this POS and was written off "
+                          f"when it was deactivated; numbering continues at {device.next_receipt_seq}.")
+        elif sum(p["money_amount"] for p in receipt["payments"]) != receipt["total_money"]:
+            result.reject(receipt["id"], "PAYMENTS_MISMATCH", "The payments do not add up to total_money.")
+        elif number in by_number:
+            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", f"Receipt number {number} is used twice in this batch.")
+        else:
+            by_number[number] = (seq, receipt | {"receipt_number": number})
+    return by_number
+
+
+def _classify_existing(device: Device, candidates: dict[str, tuple[int, dict]], result: SyncResult) -> list[dict]:
+    """Drop what the server already holds: the same id is a duplicate, another id a number collision."""
+    existing = ReceiptRepository.get_many(device.merchant_id, candidates)
+    new = []
+    for number, (_seq, receipt) in candidates.items():
+        stored = existing.get(number)
+        if stored is None:
+            new.append(receipt)
+        elif stored["id"] == receipt["id"]:
+            result.duplicates += 1
+        else:
+            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN",
+                          f"Receipt number {number} is already held by another receipt.")
+    return new
+
+
+def _store(device: Device, receipts: list[dict], now: str, result: SyncResult) -> None:
+    for start in range(0, len(receipts), RECEIPTS_PER_TRANSACTION):
+        chunk = receipts[start:start + RECEIPTS_PER_TRANSACTION]
+        for attempt in range(MAX_ATTEMPTS):
+            if not chunk:
+                break
+            try:
+                ReceiptRepository.store_batch(device, [_receipt_item(device, r, now) for r in chunk])
+                result.accepted += len(chunk)
+                break
+            except TransactWriteError as exc:
+                codes = cancellation_codes(exc)
+                if codes and codes[-1] == "ConditionalCheckFailed":
+                    raise DeviceDeactivated() from None  # revoked meanwhile: this chunk was not written
+                if "ConditionalCheckFailed" in codes:
+                    # Another request stored some of these meanwhile: sort them again and store the rest.
+                    chunk = _classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
+                elif not is_transient(exc):
+                    raise
+                time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
+        else:
+            raise ServiceUnavailable("The receipts could not be stored right now; send the batch again "
+                                     "(receipts already stored are counted as duplicates).")
+
+
+def _receipt_item(device: Device, receipt: dict, now: str) -> dict:
+    created = receipt["created_at"]
+    return {
+        "merchant_id": device.merchant_id, "receipt_number": receipt["receipt_number"], "id": receipt["id"],
+        "receipt_type": receipt["receipt_type"], "pos_device_id": device.id, "pos_device_name": device.name,
+        "store_id": device.store_id, "shift_id": receipt.get("shift_id") or device.open_shift_id,
+        "employee_id": receipt.get("employee_id") or device.current_employee_id,
+        "created_at": clock.iso(created), "created_sk": f"{clock.sort_key(created)}#{receipt['receipt_number']}",
+        "synced_at": now, "line_items": receipt["line_items"], "payments": receipt["payments"],
+        "total_money": receipt["total_money"], "total_tax": receipt["total_tax"],
+    }
+
+
+def _shift_item(device: Device, shift: dict) -> dict:
+    opened: datetime = shift["opened_at"]
+    closed: datetime | None = shift.get("closed_at")
+    return {
+        "merchant_id": device.merchant_id, "id": shift["id"], "pos_device_id": device.id, "store_id": device.store_id,
+        "opened_at": clock.iso(opened), "opened_sk": f"{clock.sort_key(opened)}#{shift['id']}",
+        "closed_at": clock.iso(closed) if closed else None,
+        "opened_by_employee": shift.get("opened_by_employee") or device.current_employee_id,
+        "closed_by_employee": shift.get("closed_by_employee") if closed else None,
+        "starting_cash": shift.get("starting_cash") or 0, "expected_cash": shift.get("expected_cash"),
+        "actual_cash": shift.get("actual_cash"),
+    }
+
+
+def _state_update(device: Device, state: dict | None, shifts: list[dict], highest_seq: int) -> dict:
+    """What the slot records about the device: its report, corrected by what the batch itself shows."""
+    update: dict = {}
+    reported_last = (state or {}).get("last_receipt_number", 0)
+    update["last_receipt_number"] = max(reported_last, highest_seq)
+    open_shift = next((s for s in reversed(shifts) if not s.get("closed_at")), None)
+    closed_ids = {s["id"] for s in shifts if s.get("closed_at")}
+    if state is not None:
+        update["open_tickets"] = state["open_tickets"]
+        shift_open = state["shift_open"]
+    elif open_shift or device.open_shift_id in closed_ids:
+        shift_open = bool(open_shift)
+    else:
+        return update
+    update["shift_open"] = shift_open
+    if not shift_open:
+        update.update(open_shift_id=None, shift_opened_at=None)
+    elif open_shift:
+        update.update(open_shift_id=open_shift["id"], shift_opened_at=clock.iso(open_shift["opened_at"]))
+    elif not device.shift_opened_at:
+        # The device says a shift is open but never sent it: count its age from now.
+        update["shift_opened_at"] = clock.iso()
+    return update

@@ -1,0 +1,1 @@
+"""The safe-deletion state machine (ASL JSON) and the Lambda tasks it calls."""

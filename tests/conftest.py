@@ -1,0 +1,126 @@
+"""Shared fixtures: an in-process moto mock (Step Functions executes for real), the app, API helpers."""
+import json
+import os
+import time
+import uuid
+
+import pytest
+
+os.environ.update({
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+    "PASSWORD_HASH_PROFILE": "fast", "POS_SYNC_WAIT_SECONDS": "0", "POS_SYNC_WAIT_ATTEMPTS": "2",
+})
+for _name in ("AWS_ENDPOINT_URL", "DYNAMODB_HOST", "STATE_MACHINE_ARN", "AWS_PROFILE"):
+    os.environ.pop(_name, None)
+
+from chalice.test import Client  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from chalicelib import clock, config  # noqa: E402
+
+
+@pytest.fixture
+def aws():
+    """A fresh, empty AWS (moto) per test, with tables, the state machine and the Lambda bridge."""
+    from app import app as chalice_app
+    from local.stack import bootstrap
+
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        config.reload()
+        bridge = bootstrap(chalice_app)
+        yield bridge
+        bridge.unregister()
+    clock.set_now(None)
+    config.reload()
+
+
+@pytest.fixture
+def client(aws):
+    from app import app as chalice_app
+
+    with Client(chalice_app) as test_client:
+        yield Api(test_client)
+
+
+class Api:
+    """Thin helper over chalice.test.Client: JSON in, (status, JSON) out."""
+
+    def __init__(self, http):
+        self.http = http
+
+    def call(self, method, path, body=None, token=None, raw=None, headers=None):
+        all_headers = {"Content-Type": "application/json"} | (headers or {})
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        response = getattr(self.http.http, method.lower())(path, headers=all_headers, body=payload or b"")
+        data = response.json_body if response.body else None
+        return response.status_code, data
+
+    def get(self, path, token=None, **kw):
+        return self.call("GET", path, token=token, **kw)
+
+    def post(self, path, body=None, token=None, **kw):
+        return self.call("POST", path, body=body, token=token, **kw)
+
+    def patch(self, path, body=None, token=None, **kw):
+        return self.call("PATCH", path, body=body, token=token, **kw)
+
+    def delete(self, path, token=None, **kw):
+        return self.call("DELETE", path, token=token, **kw)
+
+    # ------------------------------------------------------------ story helpers
+
+    def signup(self, name="Cafe", email=None, password="correct horse 1"):
+        email = email or f"owner-{uuid.uuid4().hex[:8]}@example.com"
+        status, body = self.post("/v1/signup", {"business_name": name, "email": email, "password": password})
+        assert status == 201, body
+        return Merchant(self, body["token"], email, password, body["employee"], body["merchant"])
+
+    def wait_for_deletion(self, token, device_id, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            status, deletion = self.get(f"/v1/pos_devices/{device_id}/deletion", token=token)
+            assert status == 200, deletion
+            if deletion["status"] != "RUNNING":
+                return deletion
+            time.sleep(0.05)
+        raise AssertionError(f"deletion still running after {timeout}s: {deletion}")
+
+
+class Merchant:
+    def __init__(self, api, token, email, password, owner, merchant):
+        self.api, self.token, self.email, self.password = api, token, email, password
+        self.owner, self.merchant = owner, merchant
+
+    def store(self, name="Main store"):
+        status, body = self.api.post("/v1/stores", {"name": name}, token=self.token)
+        assert status == 201, body
+        return body
+
+    def device(self, name="Till 1", store_id=None):
+        store_id = store_id or self.store()["id"]
+        status, body = self.api.post("/v1/pos_devices", {"name": name, "store_id": store_id}, token=self.token)
+        assert status == 201, body
+        return body
+
+    def activate(self, device_id, installation_id=None):
+        status, body = self.api.post("/v1/pos/login", {"email": self.email, "password": self.password})
+        assert status == 200, body
+        status, body = self.api.post("/v1/pos/activate", {
+            "login_token": body["login_token"], "pos_device_id": device_id,
+            "installation_id": installation_id or f"install-{uuid.uuid4().hex[:8]}"})
+        assert status == 200, body
+        return body
+
+    def active_device(self, name="Till 1"):
+        device = self.device(name)
+        activation = self.activate(device["id"])
+        return activation["pos_device"], activation["device_token"]
+
+
+def receipt(number: int, seq: int, total=700, created_at="2026-11-24T10:00:00Z", **extra):
+    return {"id": extra.pop("id", str(uuid.uuid4())), "receipt_number": f"{number}-{seq}", "receipt_type": "SALE",
+            "created_at": created_at,
+            "line_items": [{"item_name": "Tea", "quantity": 2, "price": total // 2, "total_money": total}],
+            "payments": [{"type": "CASH", "money_amount": total}], "total_money": total, "total_tax": 0} | extra

@@ -1,0 +1,415 @@
+"""The deployment template: infra/template.yml + the ASL -> out/merge-template.json -> chalice package.
+
+Checks what cfn-lint cannot: the state machine's placeholders and substitutions agree, every
+transition of the ASL lands on a state, the tables are exactly those of docs/INTERNALS.md, and
+IAM grants DynamoDB / Step Functions / Lambda actions on this project's own resources only.
+The packaged template is built offline from a copy of the project without requirements.txt
+(the template does not depend on it; the project's .chalice/deployments cache is not touched).
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_builder():
+    spec = importlib.util.spec_from_file_location("infra_build_template", ROOT / "infra" / "build_template.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_template = _load_builder()
+ASL_PATH = ROOT / "chalicelib" / "workflows" / "safe_delete_pos_device.asl.json"
+INTERNALS = ROOT / "docs" / "INTERNALS.md"
+BIN = Path(sys.executable).parent
+
+# Placeholder -> chalice logical id of the @app.lambda_function it stands for (INTERNALS.md).
+TASK_FUNCTIONS = {
+    "CheckOpenTicketsArn": "DeletionCheckOpenTickets",
+    "CheckShiftClosedArn": "DeletionCheckShiftClosed",
+    "VerifyReceiptsSyncedArn": "DeletionVerifyReceiptsSynced",
+    "DeactivateArn": "DeletionDeactivate",
+    "DeleteArn": "DeletionDelete",
+    "RecordFailureArn": "DeletionRecordFailure",
+}
+TRANSIENT_ERRORS = {"TransientError", "Lambda.ServiceException", "Lambda.AWSLambdaException",
+                    "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+BUSINESS_ERRORS = {"OpenTickets", "ShiftOpen", "ReceiptsNotSynced"}
+STATE_MACHINE = "SafeDeletePosDevice"
+STACK_PREFIX = {"Fn::Sub": "${AWS::StackName}-"}
+
+
+# ------------------------------------------------------------------ helpers
+def logical_table_id(logical: str) -> str:
+    return "".join(part.capitalize() for part in logical.split("_")) + "Table"
+
+
+def internals_tables() -> dict[str, dict]:
+    """The tables table of docs/INTERNALS.md: logical -> {keys, gsis, ttl}."""
+    tables = {}
+    section = INTERNALS.read_text(encoding="utf-8").split("## Tables", 1)[1].split("\n## ", 1)[0]
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or cells[0] in ("logical", "") or set(cells[0]) <= {"-"}:
+            continue
+        logical, keys, gsis, ttl = cells
+        index_specs = {}
+        if gsis != "-":
+            for spec in gsis.split(";"):
+                name, _, index_keys = spec.partition(":")
+                index_keys = re.sub(r"\(.*?\)", "", index_keys)
+                index_specs[name.strip()] = [k.strip() for k in index_keys.split("/")]
+        tables[logical] = {
+            "keys": [k.strip() for k in keys.split("/")],
+            "gsis": index_specs,
+            "ttl": None if ttl == "-" else ttl,
+        }
+    return tables
+
+
+def key_names(key_schema: list[dict]) -> list[str]:
+    order = {"HASH": 0, "RANGE": 1}
+    return [k["AttributeName"] for k in sorted(key_schema, key=lambda k: order[k["KeyType"]])]
+
+
+def ref_names(value) -> set[str]:
+    """Logical ids (and their attributes' owners) referenced by a CFN value."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if "Ref" in value:
+            found.add(value["Ref"])
+        if "Fn::GetAtt" in value:
+            found.add(value["Fn::GetAtt"][0])
+        if "Fn::Sub" in value:
+            text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
+            found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text)
+                      if not name.startswith("AWS::")}
+        for inner in value.values():
+            found |= ref_names(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= ref_names(inner)
+    return found
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def iam_statements(template: dict):
+    """(role or policy logical id, statement) for every IAM statement in the template."""
+    for name, resource in template["Resources"].items():
+        kind = resource.get("Type")
+        props = resource.get("Properties", {})
+        if kind == "AWS::IAM::Role":
+            documents = [p["PolicyDocument"] for p in props.get("Policies", [])]
+        elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            documents = [props["PolicyDocument"]]
+        else:
+            continue
+        for document in documents:
+            for statement in as_list(document["Statement"]):
+                yield name, statement
+
+
+def services_of(statement) -> set[str]:
+    return {action.split(":")[0] for action in as_list(statement["Action"])}
+
+
+def effective_variables(template: dict, function: str) -> dict:
+    globals_vars = (template.get("Globals", {}).get("Function", {})
+                    .get("Environment", {}).get("Variables", {}))
+    own = template["Resources"][function]["Properties"].get("Environment", {}).get("Variables", {})
+    return {**globals_vars, **own}
+
+
+# ------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def asl() -> dict:
+    return json.loads(ASL_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def merge_template() -> dict:
+    return build_template.build()
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory) -> tuple[dict, Path]:
+    """chalice package --merge-template of a copy of the project; (sam.json, out dir)."""
+    project = tmp_path_factory.mktemp("project")
+    for name in ("app.py", "chalicelib", "infra", "vendor"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, project / name)
+    (project / ".chalice").mkdir()
+    for policy in (ROOT / ".chalice").glob("*.json"):
+        shutil.copy2(policy, project / ".chalice" / policy.name)
+    out = project / "out"
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1",
+           "PYTHON": sys.executable, "CHALICE": str(BIN / "chalice")}
+    result = subprocess.run(["bash", "infra/package.sh", str(out)], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads((out / "sam.json").read_text(encoding="utf-8")), out
+
+
+# ------------------------------------------------------------------ the ASL
+def test_placeholders_match_definition_substitutions(asl, merge_template):
+    machine = merge_template["Resources"][STATE_MACHINE]["Properties"]
+    assert build_template.placeholders(asl) == set(TASK_FUNCTIONS)
+    assert set(machine["DefinitionSubstitutions"]) == set(TASK_FUNCTIONS)
+    assert machine["Definition"] == asl, "the template must inline the ASL file unchanged"
+    for placeholder, function in TASK_FUNCTIONS.items():
+        assert machine["DefinitionSubstitutions"][placeholder] == {"Fn::GetAtt": [function, "Arn"]}
+
+
+def test_builder_rejects_a_missing_or_unused_substitution(tmp_path):
+    template = (ROOT / "infra" / "template.yml").read_text(encoding="utf-8")
+    missing = tmp_path / "missing.yml"
+    missing.write_text(template.replace("        DeleteArn: !GetAtt DeletionDelete.Arn\n", ""))
+    with pytest.raises(build_template.TemplateError, match="DeleteArn"):
+        build_template.build(missing)
+    unused = tmp_path / "unused.yml"
+    unused.write_text(template.replace(
+        "        DeleteArn: !GetAtt DeletionDelete.Arn\n",
+        "        DeleteArn: !GetAtt DeletionDelete.Arn\n        SpareArn: !GetAtt DeletionDelete.Arn\n"))
+    with pytest.raises(build_template.TemplateError, match="SpareArn"):
+        build_template.build(unused)
+
+
+def transitions(state: dict) -> list[str]:
+    targets = [state[key] for key in ("Next", "Default") if key in state]
+    targets += [choice["Next"] for choice in state.get("Choices", [])]
+    targets += [catcher["Next"] for catcher in state.get("Catch", [])]
+    return targets
+
+
+def test_every_transition_lands_on_a_state_and_every_state_is_reachable(asl):
+    states = asl["States"]
+    assert asl["StartAt"] in states
+    assert asl.get("Comment")
+    for name, state in states.items():
+        for target in transitions(state):
+            assert target in states, f"{name} -> {target}: no such state"
+        if state["Type"] not in ("Choice", "Succeed", "Fail"):
+            assert "Next" in state or state.get("End") is True, f"{name} never ends"
+    seen, todo = set(), [asl["StartAt"]]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(transitions(states[name]))
+    assert seen == set(states), f"unreachable: {set(states) - seen}"
+
+
+def test_the_designed_flow(asl):
+    states = asl["States"]
+    route = states["ChooseRoute"]
+    assert route["Type"] == "Choice"
+    assert {(c["Variable"], c["StringEquals"], c["Next"]) for c in route["Choices"]} == {
+        ("$.route", "DELETE", "Delete"), ("$.route", "DEACTIVATE", "Deactivate")}
+    assert route["Default"] == "CheckOpenTickets"
+    assert states["CheckOpenTickets"]["Next"] == "CheckShiftClosed"
+    assert states["CheckShiftClosed"]["Next"] == "VerifyReceiptsSynced"
+    assert states["VerifyReceiptsSynced"]["ResultPath"] == "$.sync"
+    assert states["VerifyReceiptsSynced"]["Next"] == "ReceiptsSynced"
+    synced = states["ReceiptsSynced"]
+    assert synced["Choices"] == [{"Variable": "$.sync.synced", "BooleanEquals": True, "Next": "Deactivate"}]
+    assert synced["Default"] == "WaitForLateSync"
+    assert states["WaitForLateSync"] == {**states["WaitForLateSync"], "Type": "Wait",
+                                         "SecondsPath": "$.wait_seconds", "Next": "VerifyReceiptsSynced"}
+    assert states["Deactivate"]["Next"] == "Delete"
+    assert states["Delete"]["Next"] == "Deleted"
+    assert states["Deleted"]["Type"] == "Succeed"
+    assert states["RecordFailure"]["Next"] == "DeletionFailed"
+    assert states["DeletionFailed"]["Type"] == "Fail"
+    assert states["DeletionFailed"]["Error"] == "DeletionFailed"
+
+
+def test_tasks_retry_transient_errors_only_and_catch_everything(asl):
+    tasks = {name: s for name, s in asl["States"].items() if s["Type"] == "Task"}
+    assert {s["Resource"] for s in tasks.values()} == {"${%s}" % p for p in TASK_FUNCTIONS}
+    for name, state in tasks.items():
+        expected_result_path = "$.sync" if name == "VerifyReceiptsSynced" else None
+        assert state["ResultPath"] == expected_result_path, name
+        assert [set(r["ErrorEquals"]) for r in state["Retry"]] == [TRANSIENT_ERRORS], name
+        retry = state["Retry"][0]
+        assert (retry["IntervalSeconds"], retry["MaxAttempts"], retry["BackoffRate"]) == (1, 3, 2), name
+        retried = {error for r in state["Retry"] for error in r["ErrorEquals"]}
+        assert not retried & (BUSINESS_ERRORS | {"States.ALL", "States.TaskFailed"}), name
+        (catcher,) = state["Catch"]
+        assert catcher["ErrorEquals"] == ["States.ALL"], name
+        if name == "RecordFailure":
+            assert catcher["Next"] == "DeletionFailed"
+        else:
+            assert (catcher["Next"], catcher["ResultPath"]) == ("RecordFailure", "$.error"), name
+
+
+# ------------------------------------------------------------------ tables
+def test_tables_are_those_of_internals(merge_template):
+    expected = internals_tables()
+    assert len(expected) == 10
+    resources = merge_template["Resources"]
+    tables = {name: r for name, r in resources.items() if r.get("Type") == "AWS::DynamoDB::Table"}
+    assert set(tables) == {logical_table_id(logical) for logical in expected}
+    for logical, spec in expected.items():
+        table = tables[logical_table_id(logical)]
+        props = table["Properties"]
+        assert props["TableName"] == {"Fn::Sub": "${AWS::StackName}-" + logical}
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+        assert key_names(props["KeySchema"]) == spec["keys"], logical
+        gsis = {g["IndexName"]: g for g in props.get("GlobalSecondaryIndexes", [])}
+        assert set(gsis) == set(spec["gsis"]), logical
+        for index_name, index_keys in spec["gsis"].items():
+            assert key_names(gsis[index_name]["KeySchema"]) == index_keys, (logical, index_name)
+            assert gsis[index_name]["Projection"] == {"ProjectionType": "ALL"}
+        key_attributes = set(spec["keys"]) | {k for keys in spec["gsis"].values() for k in keys}
+        assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == \
+            {name: "S" for name in key_attributes}, logical
+        if spec["ttl"]:
+            assert props["TimeToLiveSpecification"] == {"AttributeName": spec["ttl"], "Enabled": True}
+        else:
+            assert "TimeToLiveSpecification" not in props, logical
+
+
+# ------------------------------------------------------------------ the packaged template
+def test_packaged_template_has_every_resource_complete(packaged):
+    template, out = packaged
+    assert (out / "deployment.zip").is_file()
+    for name, resource in template["Resources"].items():
+        assert "Type" in resource, f"{name}: merged into nothing (chalice generated no such resource)"
+    functions = {n for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    assert set(TASK_FUNCTIONS.values()) | {"APIHandler", "RunAudit"} <= functions
+    machine = template["Resources"][STATE_MACHINE]["Properties"]
+    assert isinstance(machine["Definition"], dict)
+    for placeholder, function in TASK_FUNCTIONS.items():
+        assert machine["DefinitionSubstitutions"][placeholder] == {"Fn::GetAtt": [function, "Arn"]}
+    assert build_template.placeholders(machine["Definition"]) == set(machine["DefinitionSubstitutions"])
+
+
+def test_audit_schedule_comes_from_chalice(packaged):
+    template, _ = packaged
+    events = template["Resources"]["RunAudit"]["Properties"]["Events"]
+    assert [e["Properties"]["Schedule"] for e in events.values() if e["Type"] == "Schedule"] == \
+        ["rate(15 minutes)"]
+
+
+def test_functions_get_the_stack_prefix_and_the_state_machine(packaged):
+    template, _ = packaged
+    functions = [n for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"]
+    for name in functions:
+        variables = effective_variables(template, name)
+        assert variables["TABLE_NAME_PREFIX"] == STACK_PREFIX, name
+        arn = variables["STATE_MACHINE_ARN"]
+        assert arn == {"Ref": STATE_MACHINE} or arn == {"Fn::Sub": (
+            "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}"
+            ":stateMachine:${AWS::StackName}-SafeDeletePosDevice")}, name
+        for reserved in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ACCESS_KEY_ID"):
+            assert reserved not in variables, f"{name}: {reserved} is reserved by Lambda"
+    assert effective_variables(template, "APIHandler")["STATE_MACHINE_ARN"] == {"Ref": STATE_MACHINE}
+    machine_props = template["Resources"][STATE_MACHINE]["Properties"]
+    assert machine_props["StateMachineName"] == {"Fn::Sub": "${AWS::StackName}-SafeDeletePosDevice"}
+
+
+def test_iam_touches_only_the_projects_own_resources(packaged):
+    template, _ = packaged
+    resources = template["Resources"]
+    tables = {n for n, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    own = {"dynamodb": tables, "states": {STATE_MACHINE}, "lambda": set(TASK_FUNCTIONS.values())}
+    for role, statement in iam_statements(template):
+        services = services_of(statement) & set(own)
+        if not services:
+            continue
+        assert len(services_of(statement)) == 1, f"{role}: one service per statement"
+        (service,) = services
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, f"{role}: {action}"
+        for resource in as_list(statement["Resource"]):
+            assert isinstance(resource, dict), f"{role}: literal resource {resource!r} for {service}"
+            names = ref_names(resource)
+            assert names and names <= own[service], f"{role}: {service} on {resource}"
+            if "Fn::Sub" in resource:
+                text = resource["Fn::Sub"]
+                assert re.fullmatch(r"\$\{\w+\.Arn\}/index/\*", text) or (
+                    service == "states" and ":execution:${SafeDeletePosDevice.Name}:*" in text), text
+
+
+def test_roles_are_split_by_need(packaged):
+    template, _ = packaged
+    resources = template["Resources"]
+
+    def role_of(function):
+        return resources[function]["Properties"]["Role"]
+
+    def services(role):
+        return {s for r, st in iam_statements(template) if r == role for s in services_of(st)}
+
+    assert role_of("APIHandler") == {"Fn::GetAtt": ["DefaultRole", "Arn"]}
+    for worker in ["RunAudit", *TASK_FUNCTIONS.values()]:
+        assert role_of(worker) == {"Fn::GetAtt": ["WorkerRole", "Arn"]}, worker
+    assert services("DefaultRole") == {"logs", "dynamodb", "states"}
+    assert services("WorkerRole") == {"logs", "dynamodb"}
+    machine_role = resources[STATE_MACHINE]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    assert services(machine_role) == {"lambda"}
+    invoked = {resource["Fn::GetAtt"][0] for role, st in iam_statements(template) if role == machine_role
+               for resource in as_list(st["Resource"])}
+    assert invoked == set(TASK_FUNCTIONS.values())
+    states_actions = {a for r, st in iam_statements(template) if r == "DefaultRole"
+                      for a in as_list(st["Action"]) if a.startswith("states:")}
+    assert states_actions == {"states:StartExecution", "states:DescribeExecution"}
+    principal = resources[machine_role]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+    assert principal == {"Service": "states.amazonaws.com"}
+
+
+# ------------------------------------------------------------------ linters
+def test_cfn_lint_and_asl_validator_pass(packaged):
+    """What infra/lint.sh runs, on the template packaged above (about 5 s)."""
+    template, out = packaged
+    cfn_lint = BIN / "cfn-lint"
+    assert cfn_lint.exists(), "cfn-lint is a dev dependency: pip install it into .venv"
+    started = time.monotonic()
+    result = subprocess.run([str(cfn_lint), str(out / "sam.json")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    validator = ROOT / "node_modules" / ".bin" / "asl-validator"
+    if not validator.exists():
+        if not shutil.which("npm"):
+            pytest.skip("node/npm not installed: asl-validator not run")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True,
+                       timeout=300)
+    result = subprocess.run(
+        [str(validator), "--json-path", str(ASL_PATH),
+         "--json-path", str(out / "safe_delete_pos_device.sample.asl.json")],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert time.monotonic() - started < 60
+
+
+def test_asl_validator_catches_a_dangling_transition(tmp_path, asl):
+    validator = ROOT / "node_modules" / ".bin" / "asl-validator"
+    if not validator.exists():
+        pytest.skip("asl-validator not installed (npm ci)")
+    broken = json.loads(json.dumps(asl))
+    broken["States"]["Delete"]["Next"] = "Nowhere"
+    path = tmp_path / "broken.asl.json"
+    path.write_text(json.dumps(broken))
+    result = subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
