@@ -36,3 +36,20 @@ class WorkflowStarter:
             log.error("could not start the deletion workflow %s: %s", name, exc)
             raise ServiceUnavailable("The deletion could not be started; try again.") from exc
         return response["executionArn"]
+
+    @staticmethod
+    def status(name: str) -> str | None:
+        """RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED; None when it cannot be told right now."""
+        arn = settings().state_machine_arn
+        if not arn:
+            return None
+        execution_arn = arn.replace(":stateMachine:", ":execution:", 1) + ":" + name
+        try:
+            return _client().describe_execution(executionArn=execution_arn)["status"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+                return "ABORTED"
+            log.warning("could not describe deletion workflow %s: %s", name, exc)
+        except BotoCoreError as exc:
+            log.warning("could not describe deletion workflow %s: %s", name, exc)
+        return None

@@ -17,6 +17,8 @@ from chalicelib.services.records import missing_receipt_numbers
 log = logging.getLogger(__name__)
 
 MAX_NUMBERS_IN_DETAILS = 20
+# A deletion normally finishes in seconds, plus its sync waits; past this, GET checks the execution.
+STALLED_CHECK_AFTER_SECONDS = 120
 
 
 class DeletionBlocked(Exception):
@@ -82,7 +84,20 @@ def get_deletion(principal: Principal, device_id: str) -> dict:
     device = get_device(principal, device_id)
     if not device.deletion:
         raise NotFound("This POS has no deletion; DELETE the POS to start one.", code="NO_DELETION")
-    return device.deletion
+    deletion = device.deletion
+    if deletion["status"] == "RUNNING" and _running_for(deletion) > STALLED_CHECK_AFTER_SECONDS:
+        # The workflow records its own end; if its execution is over and nothing was recorded, it died.
+        execution = WorkflowStarter.status(deletion["id"])
+        if execution not in (None, "RUNNING"):
+            _finish(device.merchant_id, device.id, deletion["id"], "FAILED", "Stopped", {
+                "code": "INTERNAL", "details": "The deletion stopped unexpectedly; the POS was left as it was. "
+                                               "Delete it again."})
+            deletion = get_device(principal, device_id).deletion
+    return deletion
+
+
+def _running_for(deletion: dict) -> float:
+    return (clock.now() - clock.parse(deletion["started_at"])).total_seconds()
 
 
 def _route_text(route: str) -> str:
