@@ -30,6 +30,18 @@ def _gsi(name: str, hash_attr: str, range_attr: str | None = None):
     return type(f"{name}-gsi", (GlobalSecondaryIndex,), attrs)()
 
 
+class _NumberIndex(GlobalSecondaryIndex):
+    """A merchant's POS devices in `number` order (what the back office lists)."""
+
+    class Meta:
+        index_name = "merchant-number-index"
+        projection = AllProjection()
+        billing_mode = "PAY_PER_REQUEST"
+
+    merchant_id = UnicodeAttribute(hash_key=True)
+    number = NumberAttribute(range_key=True)
+
+
 class MerchantModel(Model):
     Meta = _meta("merchants")
     id = UnicodeAttribute(hash_key=True)
@@ -96,6 +108,7 @@ class PosDeviceModel(Model):
     updated_at = UnicodeAttribute()
     deleted_at = UnicodeAttribute(null=True)
     activated_index = _gsi("activated-index", "activated_shard", "id")
+    merchant_number_index = _NumberIndex()
 
 
 class TokenModel(Model):
@@ -208,7 +221,8 @@ ALL_MODELS = [
 
 _bound: tuple | None = None
 _lock = threading.Lock()
-_local = threading.local()
+_local = type("ProcessWide", (), {"conn": None, "bound": None})()
+_conn_lock = threading.Lock()
 
 
 def bind() -> None:
@@ -230,13 +244,22 @@ def bind() -> None:
 
 
 def connection() -> Connection:
-    """An explicit connection for TransactWrite/TransactGet (PynamoDB requires one)."""
+    """An explicit connection for TransactWrite/TransactGet (PynamoDB requires one).
+
+    One per process, shared by all threads like the models' own: a botocore client is thread-safe once
+    made, but making one (a new session, endpoints.json parsed again) costs 0.2-2 s of CPU, which a
+    per-thread connection paid on every request of a threaded server (the local one)."""
     bind()
     cfg = settings()
-    if getattr(_local, "bound", None) != _bound:
-        _local.conn = Connection(region=cfg.region, host=cfg.dynamodb_host)
-        _local.bound = _bound
-    return _local.conn
+    conn = getattr(_local, "conn", None)
+    if conn is None or _local.bound != _bound:
+        with _conn_lock:
+            if getattr(_local, "conn", None) is None or _local.bound != _bound:
+                conn = Connection(region=cfg.region, host=cfg.dynamodb_host)
+                conn.client  # noqa: B018 - botocore client creation is not thread-safe: make it under the lock
+                _local.conn, _local.bound = conn, _bound
+            conn = _local.conn
+    return conn
 
 
 def create_tables() -> None:

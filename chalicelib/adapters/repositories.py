@@ -169,7 +169,9 @@ def _run_claiming(writes) -> None:
     fields: list = []
     try:
         with transaction() as tx:
-            fields = writes(tx)
+            claimed = writes(tx)
+            # PynamoDB sends condition checks, then deletes, then puts: `claimed` indexes the puts.
+            fields = [None] * (len(tx._condition_check_items) + len(tx._delete_items)) + claimed
     except TransactWriteError as exc:
         codes = [r.code if r else None for r in exc.cancellation_reasons or []]
         for position, code in enumerate(codes):
@@ -285,7 +287,7 @@ class DeviceRepository:
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, store_id: str | None = None,
              status: str | None = None, show_deleted: bool = False) -> tuple[list[Device], str | None]:
-        start = decode_cursor(cursor, ("merchant_id", merchant_id), {"merchant_id", "id"})
+        start = decode_cursor(cursor, ("merchant_id", merchant_id), {"merchant_id", "id", "number"})
         condition: Condition | None = None
 
         def both(extra):
@@ -297,8 +299,8 @@ class DeviceRepository:
             condition = both(PosDeviceModel.status == status)
         if not show_deleted:
             condition = both(PosDeviceModel.deleted_at.does_not_exist())
-        result = PosDeviceModel.query(merchant_id, filter_condition=condition, limit=limit,
-                                      last_evaluated_key=start)
+        result = PosDeviceModel.merchant_number_index.query(merchant_id, filter_condition=condition, limit=limit,
+                                                            last_evaluated_key=start)
         items, next_cursor = page(result, limit)
         return [_device(i) for i in items], next_cursor
 
@@ -308,6 +310,13 @@ class DeviceRepository:
         result = PosDeviceModel.activated_index.query(ACTIVATED_SHARD, limit=limit, last_evaluated_key=cursor_key)
         items = list(result)
         return [_device(i) for i in items], result.last_evaluated_key
+
+    @staticmethod
+    def scan_with_deletion_running() -> list[Device]:
+        """Every slot of every merchant whose deletion is RUNNING. A full scan: only for the local
+        server's start-up (after loading a snapshot), never on a request path."""
+        return [device for device in map(_device, PosDeviceModel.scan(PosDeviceModel.deletion.exists()))
+                if device.deleting]
 
     @staticmethod
     def create(device: Device, counter_was: int, event: dict) -> None:
@@ -372,7 +381,8 @@ class EventRepository:
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None):
         if pos_device_id:
-            start = decode_cursor(cursor, ("pos_device_id", pos_device_id), {"merchant_id", "sk", "pos_device_id"})
+            start = decode_cursor(cursor, ("pos_device_id", pos_device_id), {"merchant_id", "sk", "pos_device_id"},
+                                  merchant_id)
             result = EventModel.device_index.query(pos_device_id, scan_index_forward=False, limit=limit,
                                                    last_evaluated_key=start,
                                                    filter_condition=EventModel.merchant_id == merchant_id)
@@ -433,7 +443,8 @@ class ReceiptRepository:
             filters = ReceiptModel.merchant_id == merchant_id
         else:
             index, partition, filters = ReceiptModel.merchant_created_index, ("merchant_id", merchant_id), None
-        start = decode_cursor(cursor, partition, {"merchant_id", "receipt_number", "created_sk", partition[0]})
+        start = decode_cursor(cursor, partition, {"merchant_id", "receipt_number", "created_sk", partition[0]},
+                              merchant_id)
         range_condition = None
         if created_min and created_max:
             range_condition = ReceiptModel.created_sk.between(created_min, created_max + "\uffff")
@@ -492,7 +503,7 @@ class ShiftRepository:
             filters = ShiftModel.merchant_id == merchant_id
         else:
             index, partition, filters = None, ("merchant_id", merchant_id), None
-        start = decode_cursor(cursor, partition, {"merchant_id", "id", "opened_sk", partition[0]})
+        start = decode_cursor(cursor, partition, {"merchant_id", "id", "opened_sk", partition[0]}, merchant_id)
         if index is None:
             result = ShiftModel.query(merchant_id, limit=limit, last_evaluated_key=start)
         else:
@@ -528,7 +539,7 @@ class FindingRepository:
             condition = FindingModel.resolved_at.exists()
         if pos_device_id:
             start = decode_cursor(cursor, ("pos_device_id", pos_device_id),
-                                  {"merchant_id", "id", "pos_device_id", "first_seen_at"})
+                                  {"merchant_id", "id", "pos_device_id", "first_seen_at"}, merchant_id)
             merchant_only = FindingModel.merchant_id == merchant_id
             result = FindingModel.device_index.query(
                 pos_device_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,

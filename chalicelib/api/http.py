@@ -90,6 +90,13 @@ def _parse_body(request, schema: type[BaseModel]) -> BaseModel:
         raise validation_failed(exc) from None
 
 
+def _reject_body(request) -> None:
+    """Routes without a body accept none, or an empty JSON object (many clients send `{}`)."""
+    raw = (request.raw_body or b"").strip()
+    if raw and raw.replace(b" ", b"") != b"{}":
+        raise DomainError("This request takes no body.", code="UNEXPECTED_BODY")
+
+
 def _parse_query(request, schema: type[BaseModel]) -> BaseModel:
     params = dict(request.query_params or {})
     try:
@@ -118,8 +125,8 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                     ctx["principal"] = AUTHENTICATORS[auth](bearer_token(request))
                 if body is not None:
                     ctx["body"] = _parse_body(request, body)
-                elif (request.raw_body or b"").strip() and method in ("POST", "PATCH", "PUT", "DELETE"):
-                    raise DomainError("This request takes no body.", code="UNEXPECTED_BODY")
+                else:
+                    _reject_body(request)
                 ctx["query"] = _parse_query(request, query or NoQuery)
                 result = handler(ctx, **path_params)
             except DomainError as error:

@@ -66,15 +66,18 @@ def internals_tables() -> dict[str, dict]:
             continue
         logical, keys, gsis, ttl = cells
         index_specs = {}
+        numeric = set()
         if gsis != "-":
             for spec in gsis.split(";"):
                 name, _, index_keys = spec.partition(":")
+                numeric |= set(re.findall(r"(\w+) \(N\)", index_keys))
                 index_keys = re.sub(r"\(.*?\)", "", index_keys)
                 index_specs[name.strip()] = [k.strip() for k in index_keys.split("/")]
         tables[logical] = {
             "keys": [k.strip() for k in keys.split("/")],
             "gsis": index_specs,
             "ttl": None if ttl == "-" else ttl,
+            "numeric": numeric,
         }
     return tables
 
@@ -282,7 +285,7 @@ def test_tables_are_those_of_internals(merge_template):
             assert gsis[index_name]["Projection"] == {"ProjectionType": "ALL"}
         key_attributes = set(spec["keys"]) | {k for keys in spec["gsis"].values() for k in keys}
         assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == \
-            {name: "S" for name in key_attributes}, logical
+            {name: "N" if name in spec["numeric"] else "S" for name in key_attributes}, logical
         if spec["ttl"]:
             assert props["TimeToLiveSpecification"] == {"AttributeName": spec["ttl"], "Enabled": True}
         else:

@@ -1,0 +1,112 @@
+// The one place that talks HTTP to the back-office API (DESIGN.md section 3).
+import { t } from './i18n/index.js';
+import { clearSession, getSession } from './session.js';
+
+// Same origin by default. When the SPA is deployed as static files elsewhere, set
+// <meta name="pos-api-base" content="https://api.example.com/"> in index.html.
+function apiBase() {
+  const configured = document.querySelector('meta[name="pos-api-base"]')?.getAttribute('content');
+  return new URL(configured || '/', window.location.href);
+}
+
+export class ApiError extends Error {
+  constructor(status, errors) {
+    super(errors.map((e) => e.details).filter(Boolean).join(' ') || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.errors = errors;
+  }
+
+  get code() {
+    return this.errors[0]?.code || null;
+  }
+}
+
+let unauthorizedHandler = () => {};
+
+/** Called once per 401 from an authenticated call: the session is over. */
+export function onUnauthorized(handler) {
+  unauthorizedHandler = handler;
+}
+
+function buildUrl(path, query) {
+  const url = new URL(path.replace(/^\/+/, ''), apiBase());
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value === null || value === undefined || value === '' || value === false) continue;
+    url.searchParams.set(key, String(value));
+  }
+  return url;
+}
+
+/**
+ * request('GET', '/v1/stores', {query, body, signal, auth})
+ * Resolves with the parsed JSON (or null for 204); rejects with ApiError carrying `errors[]`
+ * in the API's shape, also for network failures (status 0). AbortError passes through.
+ */
+export async function request(method, path, { query, body, signal, auth = true } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const session = getSession();
+  if (auth && session) headers.Authorization = `Bearer ${session.token}`;
+
+  let response;
+  try {
+    response = await fetch(buildUrl(path, query), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      cache: 'no-store',
+    });
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    throw new ApiError(0, [{ code: 'NETWORK_ERROR', details: t('error.network'), field: null }]);
+  }
+
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const errors = Array.isArray(data?.errors) && data.errors.length
+      ? data.errors.map((e) => ({ code: e.code || 'ERROR', details: e.details || t('error.http', { status: response.status }), field: e.field ?? null }))
+      : [{ code: `HTTP_${response.status}`, details: t('error.http', { status: response.status }), field: null }];
+    if (response.status === 401 && auth) {
+      clearSession();
+      unauthorizedHandler(errors);
+    }
+    throw new ApiError(response.status, errors);
+  }
+  return data;
+}
+
+export const api = {
+  get: (path, options) => request('GET', path, options),
+  // Actions without a body (deactivate, audit runs) must send none: the API rejects an unexpected body.
+  post: (path, body, options) => request('POST', path, { ...options, body }),
+  patch: (path, body, options) => request('PATCH', path, { ...options, body }),
+  del: (path, options) => request('DELETE', path, options),
+};
+
+/** Every item of a list endpoint, following `cursor` (for small lists: stores, employees, devices). */
+export async function fetchAll(path, key, { query, signal, maxPages = 20 } = {}) {
+  const items = [];
+  let cursor = null;
+  for (let page = 0; page < maxPages; page += 1) {
+    const data = await api.get(path, { query: { ...query, limit: 250, cursor }, signal });
+    items.push(...(data?.[key] || []));
+    cursor = data?.cursor || null;
+    if (!cursor) break;
+  }
+  return items;
+}
+
+/** Encode a path segment (ids are UUIDs, but never trust that). */
+export function seg(value) {
+  return encodeURIComponent(String(value));
+}

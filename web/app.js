@@ -1,0 +1,175 @@
+// Entry point: header, hash router, session handling and language switching.
+import { onUnauthorized } from './api.js';
+import { clear, h, replace } from './dom.js';
+import { getLanguage, LANGUAGES, onLanguageChange, setLanguage, t } from './i18n/index.js';
+import { icon } from './icons.js';
+import { clearSession, getSession } from './session.js';
+import { errorAlert, toast } from './ui.js';
+import { loginView, signupView } from './views/auth.js';
+import { auditView } from './views/audit.js';
+import { employeesView } from './views/employees.js';
+import { eventsView } from './views/events.js';
+import { posCreateView, posListView } from './views/pos_list.js';
+import { posEditView } from './views/pos_edit.js';
+import { receiptsView } from './views/receipts.js';
+import { shiftsView } from './views/shifts.js';
+import { storesView } from './views/stores.js';
+
+const NAV = [
+  { id: 'pos', href: '#/pos', key: 'nav.pos' },
+  { id: 'receipts', href: '#/receipts', key: 'nav.receipts' },
+  { id: 'shifts', href: '#/shifts', key: 'nav.shifts' },
+  { id: 'audit', href: '#/audit', key: 'nav.audit' },
+  { id: 'events', href: '#/events', key: 'nav.events' },
+  { id: 'stores', href: '#/stores', key: 'nav.stores' },
+  { id: 'employees', href: '#/employees', key: 'nav.employees' },
+];
+
+const ROUTES = [
+  { pattern: /^\/login$/, view: loginView, public: true },
+  { pattern: /^\/signup$/, view: signupView, public: true },
+  { pattern: /^\/pos$/, view: posListView, nav: 'pos' },
+  { pattern: /^\/pos\/new$/, view: posCreateView, nav: 'pos' },
+  { pattern: /^\/pos\/([^/]+)$/, view: posEditView, nav: 'pos' },
+  { pattern: /^\/receipts$/, view: receiptsView, nav: 'receipts' },
+  { pattern: /^\/shifts$/, view: shiftsView, nav: 'shifts' },
+  { pattern: /^\/audit$/, view: auditView, nav: 'audit' },
+  { pattern: /^\/events$/, view: eventsView, nav: 'events' },
+  { pattern: /^\/stores$/, view: storesView, nav: 'stores' },
+  { pattern: /^\/employees$/, view: employeesView, nav: 'employees' },
+];
+
+const header = document.getElementById('app-header');
+const main = document.getElementById('main');
+let activeController = null;
+let renderedOnce = false;
+
+function parseHash() {
+  const raw = window.location.hash.replace(/^#/, '') || '/';
+  const [path, queryString = ''] = raw.split('?');
+  return { path: path || '/', query: Object.fromEntries(new URLSearchParams(queryString)) };
+}
+
+export function navigate(path, { replace = false } = {}) {
+  const target = `#${path}`;
+  if (window.location.hash === target) {
+    render();
+  } else if (replace) {
+    window.history.replaceState(null, '', target);
+    render();
+  } else {
+    window.location.hash = target;
+  }
+}
+
+/** Keep filters in the address (so reload and sharing keep them) without re-rendering. */
+export function setQuery(query) {
+  const { path } = parseHash();
+  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== null && v !== undefined && v !== ''));
+  const qs = params.toString();
+  window.history.replaceState(null, '', `#${path}${qs ? `?${qs}` : ''}`);
+}
+
+function renderHeader(current) {
+  const session = getSession();
+  const langSelect = h('select', {
+    id: 'lang-select', testid: 'lang-select', 'aria-label': t('header.language'),
+    onchange: (event) => setLanguage(event.target.value), value: getLanguage(),
+  }, LANGUAGES.map((l) => h('option', { value: l.code, lang: l.code }, l.label)));
+
+  replace(header, 
+    h('div', { class: 'app-header__bar' },
+      h('a', { class: 'brand', href: session ? '#/pos' : '#/login' },
+        h('img', { src: 'favicon.svg', alt: '', width: 28, height: 28 }),
+        h('span', {}, t('app.title'))),
+      h('div', { class: 'app-header__tools' },
+        session ? h('span', { class: 'whoami', testid: 'whoami', title: session.employee?.email || '' },
+          session.employee?.name || session.employee?.email || '',
+          session.employee?.role ? h('span', { class: 'whoami__role' }, t(`role.${session.employee.role}`)) : null) : null,
+        h('label', { class: 'lang' }, h('span', { class: 'visually-hidden' }, t('header.language')), langSelect),
+        session ? h('button', { type: 'button', class: 'button button--ghost button--small', testid: 'logout', onclick: logout },
+          icon('logout'), h('span', { class: 'hide-narrow' }, t('header.logout'))) : null)),
+    session ? h('nav', { class: 'app-nav', 'aria-label': t('nav.label') },
+      h('ul', {}, NAV.map((item) => h('li', {},
+        h('a', { href: item.href, testid: `nav-${item.id}`, 'aria-current': item.id === current ? 'page' : null }, t(item.key)))))) : null,
+  );
+  const skip = document.querySelector('.skip-link');
+  if (skip) skip.textContent = t('nav.skip');
+}
+
+function logout() {
+  clearSession();
+  toast(t('auth.logged_out'));
+  navigate('/login');
+}
+
+async function render() {
+  if (activeController) activeController.abort();
+  const controller = new AbortController();
+  activeController = controller;
+
+  const { path, query } = parseHash();
+  const session = getSession();
+  let route = null;
+  let params = [];
+  for (const candidate of ROUTES) {
+    const match = candidate.pattern.exec(path);
+    if (match) {
+      route = candidate;
+      params = match.slice(1).map(decodeURIComponent);
+      break;
+    }
+  }
+  if (!route) {
+    navigate(session ? '/pos' : '/login', { replace: true });
+    return;
+  }
+  if (!route.public && !session) {
+    navigate('/login', { replace: true });
+    return;
+  }
+  if (route.public && session) {
+    navigate('/pos', { replace: true });
+    return;
+  }
+
+  document.title = `${t(route.nav ? `nav.${route.nav}` : `auth.${path.slice(1)}_title`)} · ${t('app.title')}`;
+  renderHeader(route.nav);
+  clear(main);
+  main.setAttribute('aria-busy', 'true');
+  try {
+    await route.view({ main, params, query, signal: controller.signal, navigate, setQuery });
+  } catch (error) {
+    if (error.name === 'AbortError' || controller.signal.aborted) return;
+    console.error(error);
+    replace(main, errorAlert(error, { retry: render }));
+  } finally {
+    if (activeController === controller) main.removeAttribute('aria-busy');
+  }
+  // Move focus to the new page's heading after in-app navigation (not on the first load).
+  if (renderedOnce && !controller.signal.aborted && !main.contains(document.activeElement)) {
+    const heading = main.querySelector('h1');
+    if (heading) heading.focus({ preventScroll: false });
+  }
+  renderedOnce = true;
+}
+
+let unauthorizedShown = false;
+onUnauthorized(() => {
+  // The API answered 401: the token expired or was revoked. Back to the login screen, once.
+  if (unauthorizedShown) return;
+  unauthorizedShown = true;
+  setTimeout(() => { unauthorizedShown = false; }, 1000);
+  for (const dialog of document.querySelectorAll('dialog')) dialog.close();
+  toast(t('auth.session_expired'), 'error');
+  navigate('/login');
+});
+
+onLanguageChange(() => render());
+window.addEventListener('hashchange', render);
+// Another tab signed in or out: follow it.
+window.addEventListener('storage', (event) => {
+  if (event.key === 'pos-backoffice.session') render();
+});
+
+render();

@@ -1,0 +1,71 @@
+// Language handling: every UI string lives in en.js / pl.js; views call t('key', {params}).
+import en from './en.js';
+import pl from './pl.js';
+
+const STORAGE_KEY = 'pos-backoffice.lang';
+const DICTIONARIES = { en, pl };
+const LOCALES = { en: 'en-GB', pl: 'pl-PL' };
+
+export const LANGUAGES = [
+  { code: 'en', label: 'English' },
+  { code: 'pl', label: 'Polski' },
+];
+
+function initialLanguage() {
+  let stored = null;
+  try {
+    stored = localStorage.getItem(STORAGE_KEY);
+  } catch {
+    stored = null;
+  }
+  if (stored && DICTIONARIES[stored]) return stored;
+  const preferred = (navigator.languages || [navigator.language || 'en']).map((l) => String(l).slice(0, 2).toLowerCase());
+  return preferred.find((code) => DICTIONARIES[code]) || 'en';
+}
+
+let current = initialLanguage();
+const listeners = new Set();
+
+export function getLanguage() {
+  return current;
+}
+
+export function locale() {
+  return LOCALES[current] || 'en-GB';
+}
+
+export function setLanguage(code) {
+  if (!DICTIONARIES[code] || code === current) return;
+  current = code;
+  try {
+    localStorage.setItem(STORAGE_KEY, code);
+  } catch {
+    /* private mode: the choice lasts for this page only */
+  }
+  document.documentElement.lang = code;
+  for (const listener of listeners) listener(code);
+}
+
+export function onLanguageChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Translate `key`; `{name}` placeholders are filled from `params`. Falls back to English, then the key. */
+export function t(key, params) {
+  let text = DICTIONARIES[current][key];
+  if (text === undefined) text = DICTIONARIES.en[key];
+  if (text === undefined) {
+    console.warn(`missing translation: ${key}`);
+    return key;
+  }
+  if (params) text = text.replace(/\{(\w+)\}/g, (m, name) => (params[name] === undefined ? m : String(params[name])));
+  return text;
+}
+
+/** True when `key` exists (used for optional translations such as event types). */
+export function has(key) {
+  return DICTIONARIES[current][key] !== undefined || DICTIONARIES.en[key] !== undefined;
+}
+
+document.documentElement.lang = current;

@@ -1,0 +1,112 @@
+// "Audit findings": what the audit found (missing receipts, silent devices, long shifts).
+import { api } from '../api.js';
+import { clear, h, replace } from '../dom.js';
+import { number, timeEl, translated } from '../format.js';
+import { t } from '../i18n/index.js';
+import { icon } from '../icons.js';
+import { CursorPager, empty, errorAlert, loading, pageHeader, table, toast } from '../ui.js';
+import { byId, deviceLabel, loadDevices } from './common.js';
+
+const SHOWN_NUMBERS = 30;
+
+export async function auditView({ main, query, signal, setQuery }) {
+  const filters = { status: query.status === 'resolved' ? 'resolved' : 'open' };
+  const pager = new CursorPager();
+  const root = h('section', { class: 'page', testid: 'audit-page' });
+  main.append(root);
+
+  const runButton = h('button', { type: 'button', class: 'button button--primary', testid: 'run-audit', onclick: runAudit }, icon('refresh'), t('audit.run'));
+  root.append(pageHeader(t('audit.title'), runButton), h('p', { class: 'page-intro muted' }, t('audit.intro')));
+
+  const tabs = h('div', { class: 'segmented', role: 'group', 'aria-label': t('audit.show') },
+    ['open', 'resolved'].map((status) => h('button', {
+      type: 'button', class: 'segmented__item', testid: `findings-${status}`, 'aria-pressed': String(filters.status === status),
+      onclick: (event) => {
+        filters.status = status;
+        for (const b of tabs.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b === event.currentTarget));
+        pager.reset();
+        load();
+      },
+    }, t(`audit.${status}`))));
+  const runResult = h('div', { 'aria-live': 'polite' });
+  const results = h('div', { class: 'results', 'aria-live': 'polite' }, loading());
+  root.append(h('div', { class: 'filters' }, tabs), runResult, results);
+
+  const devicesById = byId(await loadDevices(signal));
+
+  async function load() {
+    setQuery(filters);
+    replace(results, loading());
+    try {
+      const data = await api.get('/v1/audit/findings', { signal, query: { ...filters, cursor: pager.current } });
+      pager.next = data.cursor || null;
+      replace(results, render(data.findings || []));
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+      replace(results, errorAlert(error, { retry: load }));
+    }
+  }
+
+  async function runAudit() {
+    runButton.disabled = true;
+    clear(runResult);
+    try {
+      const result = await api.post('/v1/audit/runs', undefined, { signal });
+      const summary = auditSummary(result);
+      replace(runResult, h('div', { class: 'alert alert--success', testid: 'audit-result' }, icon('check'),
+        h('div', { class: 'alert__body' }, h('p', {}, t('audit.done')), summary ? h('p', { class: 'muted' }, summary) : null)));
+      toast(t('audit.done'), 'success');
+      pager.reset();
+      await load();
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+      replace(runResult, errorAlert(error));
+    } finally {
+      runButton.disabled = false;
+    }
+  }
+
+  function auditSummary(result) {
+    if (!result || typeof result !== 'object') return null;
+    const run = result.run || result;
+    const parts = [];
+    for (const key of ['devices_checked', 'raised', 'refreshed', 'resolved', 'failed_devices']) {
+      if (typeof run[key] === 'number') parts.push(`${t(`audit.summary.${key}`)}: ${number(run[key])}`);
+    }
+    return parts.join(' · ') || null;
+  }
+
+  function missingNumbers(f) {
+    const numbers = f.missing_receipt_numbers || [];
+    if (!numbers.length) return '—';
+    const total = Math.max(f.missing_count || 0, numbers.length);
+    return h('div', { class: 'chips', testid: 'missing-receipt-numbers' },
+      numbers.slice(0, SHOWN_NUMBERS).map((n) => h('code', { class: 'chip' }, n)),
+      total > SHOWN_NUMBERS ? h('span', { class: 'muted small' }, t('audit.and_more', { n: total - Math.min(numbers.length, SHOWN_NUMBERS) })) : null);
+  }
+
+  function render(findings) {
+    if (!findings.length) return empty(filters.status === 'open' ? t('audit.empty_open') : t('audit.empty_resolved'));
+    const columns = [
+      { label: t('audit.type'), className: 'cell-primary', cell: (f) => h('span', { class: 'pill pill--finding' }, translated('audit.types', f.type)) },
+      {
+        label: t('audit.pos'),
+        cell: (f) => {
+          const device = devicesById.get(f.pos_device_id);
+          return device && !device.deleted_at ? h('a', { href: `#/pos/${encodeURIComponent(device.id)}` }, device.name) : deviceLabel(device);
+        },
+      },
+      { label: t('audit.details'), cell: (f) => f.details || '—' },
+      { label: t('audit.missing'), cell: missingNumbers },
+      { label: t('audit.first_seen'), cell: (f) => timeEl(f.first_seen_at) },
+      { label: t('audit.last_seen'), cell: (f) => timeEl(f.last_seen_at) },
+    ];
+    if (filters.status === 'resolved') columns.push({ label: t('audit.resolved_at'), cell: (f) => timeEl(f.resolved_at) });
+    return [
+      table({ caption: t('audit.title'), testid: 'findings-table', items: findings, columns, rowAttrs: (f) => ({ testid: 'finding-row', dataset: { type: f.type } }) }),
+      pager.controls(load),
+    ];
+  }
+
+  await load();
+}

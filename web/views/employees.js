@@ -1,0 +1,146 @@
+// "Employees": list, add, change, remove (the API allows changes to OWNERs only).
+import { api, seg } from '../api.js';
+import { h, replace } from '../dom.js';
+import { yesNo } from '../format.js';
+import { t } from '../i18n/index.js';
+import { icon } from '../icons.js';
+import { getSession, isOwner } from '../session.js';
+import {
+  checkboxGroup, confirmDialog, CursorPager, empty, errorAlert, field, formDialog, loading, pageHeader, rules,
+  selectField, table, toast, validateWith,
+} from '../ui.js';
+import { byId, loadStores } from './common.js';
+
+const ROLES = ['OWNER', 'MANAGER', 'CASHIER'];
+
+export async function employeesView({ main, signal }) {
+  const owner = isOwner();
+  const pager = new CursorPager();
+  const root = h('section', { class: 'page', testid: 'employees-page' });
+  main.append(root);
+  const addButton = owner
+    ? h('button', { type: 'button', class: 'button button--primary', testid: 'add-employee', onclick: () => edit(null) }, icon('plus'), t('employees.add'))
+    : null;
+  root.append(pageHeader(t('employees.title'), addButton), h('p', { class: 'page-intro muted' }, owner ? t('employees.intro') : t('employees.intro_read_only')));
+  const results = h('div', { class: 'results' }, loading());
+  root.append(results);
+
+  const stores = await loadStores(signal);
+  const storesById = byId(stores);
+
+  async function load() {
+    replace(results, loading());
+    try {
+      const data = await api.get('/v1/employees', { signal, query: { cursor: pager.current } });
+      pager.next = data.cursor || null;
+      replace(results, render(data.employees || []));
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+      replace(results, errorAlert(error, { retry: load }));
+    }
+  }
+
+  async function edit(employee) {
+    const creating = !employee;
+    const result = await formDialog({
+      title: creating ? t('employees.create_title') : t('employees.edit_title'),
+      testid: 'employee-dialog',
+      submitTestId: 'employee-dialog-save',
+      fields: () => [
+        field({ name: 'name', label: t('employees.name'), value: employee?.name || '', required: true, testid: 'employee-name', inputAttrs: { maxlength: 100, autofocus: true } }),
+        field({ name: 'email', label: t('employees.email'), type: 'email', value: employee?.email || '', testid: 'employee-email', autocomplete: 'off', hint: t('employees.email_hint') }),
+        selectField({
+          name: 'role', label: t('employees.role'), required: true, testid: 'employee-role', value: employee?.role || 'CASHIER',
+          options: ROLES.map((r) => ({ value: r, label: t(`role.${r}`) })),
+        }),
+        checkboxGroup({
+          name: 'store_ids', legend: t('employees.stores'), values: employee?.store_ids || [], emptyText: t('employees.no_stores'),
+          options: stores.map((s) => ({ value: s.id, label: s.name })),
+        }),
+        field({
+          name: 'pin', label: t('employees.pin'), type: 'password', testid: 'employee-pin', autocomplete: 'off',
+          hint: employee?.has_pin ? t('employees.pin_keep') : t('employees.pin_hint'),
+          inputAttrs: { inputmode: 'numeric', maxlength: 4, pattern: '[0-9]{4}' },
+        }),
+        field({
+          name: 'password', label: t('employees.password'), type: 'password', testid: 'employee-password', autocomplete: 'new-password',
+          hint: creating ? t('employees.password_hint') : t('employees.password_keep'),
+        }),
+      ],
+      validate: (v) => {
+        const errors = validateWith(v, {
+          name: [rules.required, rules.maxLength(100)],
+          email: [rules.email],
+          pin: [rules.pin],
+          password: [rules.minLength(8)],
+        });
+        if (!errors.password && v.password && !v.email.trim()) errors.email = t('employees.email_needed');
+        return errors;
+      },
+      submit: (v) => {
+        const body = { name: v.name.trim(), role: v.role, store_ids: v.store_ids || [] };
+        if (v.email.trim()) body.email = v.email.trim();
+        if (v.pin) body.pin = v.pin;
+        if (v.password) body.password = v.password;
+        return creating
+          ? api.post('/v1/employees', body, { signal })
+          : api.patch(`/v1/employees/${seg(employee.id)}`, body, { signal });
+      },
+    });
+    if (result) {
+      toast(t(creating ? 'employees.created' : 'employees.updated', { name: result.name }), 'success');
+      await load();
+    }
+  }
+
+  async function remove(employee) {
+    const done = await confirmDialog({
+      title: t('employees.delete_title'),
+      message: h('p', {}, t('employees.delete_question', { name: employee.name })),
+      confirmLabel: t('common.delete'),
+      confirmTestId: 'confirm-delete-employee',
+      danger: true,
+      onConfirm: () => api.del(`/v1/employees/${seg(employee.id)}`, { signal }).then(() => true),
+    });
+    if (done) {
+      toast(t('employees.deleted', { name: employee.name }), 'success');
+      pager.reset();
+      await load();
+    }
+  }
+
+  function render(employees) {
+    if (!employees.length) return empty(t('employees.empty'));
+    const me = getSession()?.employee?.id;
+    const columns = [
+      { label: t('employees.name'), className: 'cell-primary', cell: (e) => [e.name, e.id === me ? [' ', h('span', { class: 'pill' }, t('employees.you'))] : null] },
+      { label: t('employees.email'), cell: (e) => e.email || h('span', { class: 'muted' }, '—') },
+      { label: t('employees.role'), cell: (e) => h('span', { class: `pill pill--role-${e.role.toLowerCase()}` }, t(`role.${e.role}`)) },
+      {
+        label: t('employees.stores'),
+        cell: (e) => {
+          if (e.store_ids?.length) return e.store_ids.map((id) => storesById.get(id)?.name || id).join(', ');
+          return h('span', { class: 'muted' }, e.role === 'OWNER' ? t('filters.all_stores') : '—');
+        },
+      },
+      { label: t('employees.pin_set'), cell: (e) => yesNo(e.has_pin) },
+    ];
+    if (owner) {
+      columns.push({
+        label: t('common.actions'),
+        className: 'cell-actions',
+        cell: (e) => h('div', { class: 'row-actions' },
+          h('button', { type: 'button', class: 'button button--secondary button--small', testid: 'edit-employee', onclick: () => edit(e) }, icon('pencil'), t('common.edit')),
+          e.id !== me ? h('button', {
+            type: 'button', class: 'button button--danger-outline button--small', testid: 'delete-employee', 'aria-label': t('employees.delete_named', { name: e.name }), onclick: () => remove(e),
+          }, icon('trash'), h('span', { class: 'hide-narrow' }, t('common.delete'))) : null),
+      });
+    }
+    return [
+      table({ caption: t('employees.title'), testid: 'employees-table', items: employees, columns, rowAttrs: (e) => ({ testid: 'employee-row', dataset: { employeeId: e.id } }) }),
+      pager.controls(load),
+    ];
+  }
+
+  await load();
+}

@@ -1,0 +1,100 @@
+// "Activity log": who did what to which POS, newest first.
+import { api } from '../api.js';
+import { h, replace } from '../dom.js';
+import { money, timeEl, translated } from '../format.js';
+import { has, t } from '../i18n/index.js';
+import { CursorPager, empty, errorAlert, loading, pageHeader, table } from '../ui.js';
+import { byId, deviceFilter, deviceLabel, loadDevices, loadStores } from './common.js';
+
+const MONEY_KEYS = /(_money|_cash|_amount)$/;
+
+/** "Anna" for an employee, "POS app: Till 1 (Anna)" for a device, "System" for the workflow. */
+function actorLabel(actor, lookups) {
+  if (!actor || typeof actor !== 'object') return '—';
+  const kind = actor.type || actor.kind || '';
+  const person = (id) => (id ? lookups.employees.get(id)?.name || null : null);
+  if (kind === 'employee' || kind === 'user') return person(actor.id) || actor.name || actor.email || translated('events.actor', kind);
+  if (kind === 'pos_device') {
+    const device = lookups.devices.get(actor.id);
+    const who = person(actor.employee_id);
+    return `${translated('events.actor', kind)}${device ? `: ${device.name}` : ''}${who ? ` (${who})` : ''}`;
+  }
+  return actor.name || actor.email || translated('events.actor', kind || 'system');
+}
+
+function detailValue(key, value, lookups) {
+  if (value === null || value === undefined) return '—';
+  if (key === 'store_id' && lookups.stores.has(value)) return lookups.stores.get(value).name;
+  if (key.endsWith('employee_id') && lookups.employees.has(value)) return lookups.employees.get(value).name;
+  if (Array.isArray(value)) return value.length ? value.join(', ') : '—';
+  if (typeof value === 'boolean') return value ? t('common.yes') : t('common.no');
+  if (typeof value === 'number' && MONEY_KEYS.test(key)) return money(value);
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function detailsList(details, lookups) {
+  const entries = Object.entries(details || {});
+  if (!entries.length) return '—';
+  return h('dl', { class: 'kv' }, entries.map(([key, value]) => h('div', {},
+    h('dt', {}, has(`events.detail.${key}`) ? t(`events.detail.${key}`) : translated('events.detail', key)),
+    h('dd', {}, detailValue(key, value, lookups)))));
+}
+
+export async function eventsView({ main, query, signal, setQuery }) {
+  const filters = { pos_device_id: query.pos_device_id || '' };
+  const pager = new CursorPager();
+  const root = h('section', { class: 'page', testid: 'events-page' });
+  main.append(root);
+  root.append(pageHeader(t('events.title')), h('p', { class: 'page-intro muted' }, t('events.intro')));
+  const filterBar = h('div', { class: 'filters', role: 'search' });
+  const results = h('div', { class: 'results', 'aria-live': 'polite' }, loading());
+  root.append(filterBar, results);
+
+  const [devices, stores, employees] = await Promise.all([
+    loadDevices(signal),
+    loadStores(signal),
+    api.get('/v1/employees', { query: { limit: 250 }, signal }).then((d) => d.employees || []).catch((error) => {
+      if (error.name === 'AbortError') throw error;
+      return [];
+    }),
+  ]);
+  const devicesById = byId(devices);
+  const lookups = { devices: devicesById, stores: byId(stores), employees: byId(employees) };
+  filterBar.append(deviceFilter(devices, filters.pos_device_id, (value) => { filters.pos_device_id = value; pager.reset(); load(); }));
+
+  async function load() {
+    setQuery(filters);
+    replace(results, loading());
+    try {
+      const data = await api.get('/v1/events', { signal, query: { ...filters, cursor: pager.current } });
+      pager.next = data.cursor || null;
+      replace(results, render(data.events || []));
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+      replace(results, errorAlert(error, { retry: load }));
+    }
+  }
+
+  function render(events) {
+    if (!events.length) return empty(filters.pos_device_id ? t('events.empty_filtered') : t('events.empty'));
+    return [
+      table({
+        caption: t('events.title'),
+        testid: 'events-table',
+        items: events,
+        rowAttrs: (e) => ({ testid: 'event-row', dataset: { type: e.type } }),
+        columns: [
+          { label: t('events.at'), cell: (e) => timeEl(e.at) },
+          { label: t('events.type'), className: 'cell-primary', cell: (e) => h('span', { testid: 'event-type' }, translated('events.types', e.type)) },
+          { label: t('events.pos'), cell: (e) => (e.pos_device_id ? deviceLabel(devicesById.get(e.pos_device_id)) : '—') },
+          { label: t('events.actor_label'), cell: (e) => actorLabel(e.actor, lookups) },
+          { label: t('events.details'), cell: (e) => detailsList(e.details, lookups) },
+        ],
+      }),
+      pager.controls(load),
+    ];
+  }
+
+  await load();
+}

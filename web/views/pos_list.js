@@ -1,0 +1,154 @@
+// "POS devices" list and the "Create POS" form.
+import { api } from '../api.js';
+import { h, replace } from '../dom.js';
+import { number, STATUSES, statusBadge, statusLabel, timeEl, yesNo } from '../format.js';
+import { t } from '../i18n/index.js';
+import { icon } from '../icons.js';
+import {
+  clearFormErrors, CursorPager, empty, errorAlert, field, formValues, loading, pageHeader, rules, selectField,
+  showApiErrors, showFieldErrors, table, toast, validateWith,
+} from '../ui.js';
+import { byId, filterSelect, loadStores, storeFilter } from './common.js';
+
+export async function posListView({ main, query, signal, setQuery }) {
+  const filters = { store_id: query.store_id || '', status: query.status || '' };
+  const pager = new CursorPager();
+  const root = h('section', { class: 'page', testid: 'pos-list-page' });
+  main.append(root);
+  root.append(
+    pageHeader(t('pos.title'),
+      h('a', { class: 'button button--primary', href: '#/pos/new', testid: 'add-pos' }, icon('plus'), t('pos.add'))),
+    h('p', { class: 'page-intro muted' }, t('pos.intro')),
+  );
+  const filterBar = h('div', { class: 'filters', role: 'search' });
+  const results = h('div', { class: 'results', 'aria-live': 'polite' }, loading());
+  root.append(filterBar, results);
+
+  const stores = await loadStores(signal);
+  const storesById = byId(stores);
+
+  filterBar.append(
+    storeFilter(stores, filters.store_id, (value) => { filters.store_id = value; pager.reset(); load(); }),
+    filterSelect({
+      label: t('filters.status'), allLabel: t('filters.all_statuses'), testid: 'status-filter', value: filters.status,
+      options: STATUSES.map((s) => ({ value: s, label: statusLabel(s) })),
+      onChange: (value) => { filters.status = value; pager.reset(); load(); },
+    }),
+  );
+
+  async function load() {
+    setQuery(filters);
+    results.setAttribute('aria-busy', 'true');
+    replace(results, loading());
+    try {
+      const data = await api.get('/v1/pos_devices', { signal, query: { ...filters, cursor: pager.current } });
+      pager.next = data.cursor || null;
+      replace(results, renderDevices(data.pos_devices || []));
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+      replace(results, errorAlert(error, { retry: load }));
+    } finally {
+      results.removeAttribute('aria-busy');
+    }
+  }
+
+  function renderDevices(devices) {
+    if (!devices.length) {
+      if (filters.store_id || filters.status || pager.page > 1) return empty(t('pos.empty_filtered'));
+      if (!stores.length) {
+        return empty(t('pos.empty_no_stores'), h('a', { class: 'button button--primary', href: '#/stores' }, t('stores.add')));
+      }
+      return empty(t('pos.empty'), h('a', { class: 'button button--primary', href: '#/pos/new' }, icon('plus'), t('pos.add')));
+    }
+    return [
+      table({
+        caption: t('pos.title'),
+        testid: 'pos-table',
+        items: devices,
+        rowAttrs: (d) => ({ testid: 'pos-row', dataset: { posId: d.id, status: d.status } }),
+        columns: [
+          {
+            label: t('pos.name'),
+            className: 'cell-primary',
+            cell: (d) => h('a', { href: `#/pos/${encodeURIComponent(d.id)}`, testid: 'pos-name' }, d.name),
+          },
+          { label: t('pos.store'), cell: (d) => storesById.get(d.store_id)?.name || '—' },
+          {
+            label: t('pos.status'),
+            cell: (d) => h('span', { class: 'status-cell' },
+              statusBadge(d),
+              d.deletion?.status === 'RUNNING' ? h('span', { class: 'pill pill--force', testid: 'deleting' }, t('deletion.running')) : null,
+              d.deletion?.status === 'FAILED' && !d.deleted_at ? h('span', { class: 'pill pill--finding' }, t('deletion.failed')) : null),
+          },
+          { label: t('pos.last_sync'), cell: (d) => timeEl(d.last_sync_at, 'pos.never_synced') },
+          {
+            label: t('pos.unsynced_receipts'),
+            className: 'num',
+            cell: (d) => h('span', { class: d.unsynced_receipts ? 'warn-text' : '', testid: 'unsynced-receipts' }, number(d.unsynced_receipts)),
+          },
+          {
+            label: t('pos.shift_open'),
+            cell: (d) => h('span', { class: d.shift_open ? 'pill pill--open' : 'muted', testid: 'shift-open' }, yesNo(d.shift_open)),
+          },
+        ],
+      }),
+      pager.controls(load),
+    ];
+  }
+
+  await load();
+}
+
+export async function posCreateView({ main, signal, navigate }) {
+  const root = h('section', { class: 'page page--narrow', testid: 'pos-create-page' });
+  main.append(root);
+  root.append(
+    h('a', { class: 'back-link', href: '#/pos' }, icon('back'), t('pos.back_to_list')),
+    pageHeader(t('pos.create_title')),
+    loading(),
+  );
+  const stores = await loadStores(signal);
+  root.lastChild.remove();
+
+  if (!stores.length) {
+    root.append(empty(t('pos.empty_no_stores'), h('a', { class: 'button button--primary', href: '#/stores' }, t('stores.add'))));
+    return;
+  }
+
+  const formError = h('div', { class: 'form-error', 'aria-live': 'assertive' });
+  const save = h('button', { type: 'submit', class: 'button button--primary', testid: 'save-pos' }, t('common.save'));
+  const form = h('form', { class: 'form card', novalidate: true, testid: 'create-pos-form' },
+    field({ name: 'name', label: t('pos.name'), required: true, testid: 'pos-name-input', inputAttrs: { maxlength: 100 } }),
+    selectField({
+      name: 'store_id', label: t('pos.store'), required: true, testid: 'pos-store-select',
+      placeholder: t('pos.choose_store'), value: stores.length === 1 ? stores[0].id : '',
+      options: stores.map((s) => ({ value: s.id, label: s.name })),
+      hint: t('pos.store_hint'),
+    }),
+    formError,
+    h('div', { class: 'form__actions' },
+      h('a', { class: 'button button--secondary', href: '#/pos' }, t('common.cancel')),
+      save));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearFormErrors(form, formError);
+    const values = formValues(form);
+    const problems = validateWith(values, {
+      name: [rules.required, rules.maxLength(100)],
+      store_id: [(v) => (v ? null : t('validation.choose_store'))],
+    });
+    if (showFieldErrors(form, problems)) return;
+    save.disabled = true;
+    try {
+      const device = await api.post('/v1/pos_devices', { name: values.name.trim(), store_id: values.store_id });
+      toast(t('pos.created', { name: device.name }), 'success');
+      navigate('/pos');
+    } catch (error) {
+      showApiErrors(form, formError, error);
+    } finally {
+      save.disabled = false;
+    }
+  });
+  root.append(form);
+  form.querySelector('input').focus();
+}

@@ -1,0 +1,122 @@
+// "Receipts": synced receipts, newest first, filterable by POS and store, paged by cursor.
+import { api } from '../api.js';
+import { h, replace } from '../dom.js';
+import { money, number, timeEl, translated } from '../format.js';
+import { t } from '../i18n/index.js';
+import { CursorPager, empty, errorAlert, loading, openDialog, pageHeader, table } from '../ui.js';
+import { byId, deviceFilter, loadDevices, loadStores, storeFilter } from './common.js';
+
+export async function receiptsView({ main, query, signal, setQuery }) {
+  const filters = { pos_device_id: query.pos_device_id || '', store_id: query.store_id || '' };
+  const pager = new CursorPager();
+  const root = h('section', { class: 'page', testid: 'receipts-page' });
+  main.append(root);
+  root.append(pageHeader(t('receipts.title')), h('p', { class: 'page-intro muted' }, t('receipts.intro')));
+  const filterBar = h('div', { class: 'filters', role: 'search' });
+  const results = h('div', { class: 'results', 'aria-live': 'polite' }, loading());
+  root.append(filterBar, results);
+
+  const [stores, devices] = await Promise.all([loadStores(signal), loadDevices(signal)]);
+  const storesById = byId(stores);
+  const employees = new Map();
+
+  filterBar.append(
+    deviceFilter(devices, filters.pos_device_id, (value) => { filters.pos_device_id = value; pager.reset(); load(); }),
+    storeFilter(stores, filters.store_id, (value) => { filters.store_id = value; pager.reset(); load(); }),
+  );
+
+  async function load() {
+    setQuery(filters);
+    results.setAttribute('aria-busy', 'true');
+    replace(results, loading());
+    try {
+      const data = await api.get('/v1/receipts', { signal, query: { ...filters, cursor: pager.current } });
+      pager.next = data.cursor || null;
+      replace(results, renderReceipts(data.receipts || []));
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+      replace(results, errorAlert(error, { retry: load }));
+    } finally {
+      results.removeAttribute('aria-busy');
+    }
+  }
+
+  function renderReceipts(receipts) {
+    if (!receipts.length) {
+      return empty(filters.pos_device_id || filters.store_id || pager.page > 1 ? t('receipts.empty_filtered') : t('receipts.empty'));
+    }
+    return [
+      table({
+        caption: t('receipts.title'),
+        testid: 'receipts-table',
+        items: receipts,
+        rowAttrs: (r) => ({ testid: 'receipt-row', dataset: { receiptNumber: r.receipt_number } }),
+        columns: [
+          {
+            label: t('receipts.number'),
+            className: 'cell-primary',
+            cell: (r) => h('button', { type: 'button', class: 'link-button', testid: 'receipt-number', onclick: () => showReceipt(r) }, r.receipt_number),
+          },
+          { label: t('receipts.date'), cell: (r) => timeEl(r.created_at) },
+          { label: t('receipts.pos'), cell: (r) => h('span', { testid: 'receipt-pos-name' }, r.pos_device_name || '—') },
+          { label: t('receipts.store'), cell: (r) => storesById.get(r.store_id)?.name || '—' },
+          { label: t('receipts.type'), cell: (r) => h('span', { class: `pill pill--${String(r.receipt_type).toLowerCase()}` }, translated('receipts.types', r.receipt_type)) },
+          { label: t('receipts.total'), className: 'num', cell: (r) => h('span', { testid: 'receipt-total' }, money(r.total_money)) },
+        ],
+      }),
+      pager.controls(load),
+    ];
+  }
+
+  async function employeeName(id) {
+    if (!id) return '—';
+    if (!employees.size) {
+      try {
+        const data = await api.get('/v1/employees', { query: { limit: 250 }, signal });
+        for (const e of data.employees || []) employees.set(e.id, e);
+      } catch {
+        /* names are a nicety; the id is shown instead */
+      }
+    }
+    return employees.get(id)?.name || id;
+  }
+
+  async function showReceipt(r) {
+    const cashier = await employeeName(r.employee_id);
+    await openDialog({
+      title: t('receipts.receipt_title', { number: r.receipt_number }),
+      testid: 'receipt-dialog',
+      className: 'dialog--wide',
+      build: (close) => h('div', { class: 'dialog__form' },
+        h('div', { class: 'dialog__body receipt' },
+          h('dl', { class: 'details' },
+            h('div', {}, h('dt', {}, t('receipts.pos')), h('dd', { testid: 'receipt-dialog-pos' }, r.pos_device_name || '—')),
+            h('div', {}, h('dt', {}, t('receipts.store')), h('dd', {}, storesById.get(r.store_id)?.name || '—')),
+            h('div', {}, h('dt', {}, t('receipts.date')), h('dd', {}, timeEl(r.created_at))),
+            h('div', {}, h('dt', {}, t('receipts.synced_at')), h('dd', {}, timeEl(r.synced_at))),
+            h('div', {}, h('dt', {}, t('receipts.employee')), h('dd', {}, cashier)),
+            h('div', {}, h('dt', {}, t('receipts.type')), h('dd', {}, translated('receipts.types', r.receipt_type)))),
+          h('h3', {}, t('receipts.items')),
+          table({
+            testid: 'receipt-items',
+            items: r.line_items || [],
+            columns: [
+              { label: t('receipts.item'), cell: (i) => i.item_name },
+              { label: t('receipts.quantity'), className: 'num', cell: (i) => number(i.quantity) },
+              { label: t('receipts.price'), className: 'num', cell: (i) => money(i.price) },
+              { label: t('receipts.total'), className: 'num', cell: (i) => money(i.total_money) },
+            ],
+          }),
+          h('h3', {}, t('receipts.payments')),
+          (r.payments || []).length
+            ? h('ul', { class: 'plain-list' }, r.payments.map((p) => h('li', {}, translated('receipts.payment_types', p.type), ': ', money(p.money_amount))))
+            : h('p', { class: 'muted' }, '—'),
+          h('p', { class: 'receipt__total' }, t('receipts.total'), ': ', h('strong', {}, money(r.total_money)),
+            r.total_tax ? h('span', { class: 'muted' }, ` (${t('receipts.tax')}: ${money(r.total_tax)})`) : null)),
+        h('div', { class: 'dialog__actions' },
+          h('button', { type: 'button', class: 'button button--primary', autofocus: true, onclick: () => close(null) }, t('common.close')))),
+    });
+  }
+
+  await load();
+}

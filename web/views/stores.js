@@ -1,0 +1,129 @@
+// "Stores": list, create, rename, delete.
+import { api, seg } from '../api.js';
+import { h, replace } from '../dom.js';
+import { timeEl } from '../format.js';
+import { t } from '../i18n/index.js';
+import { icon } from '../icons.js';
+import {
+  clearFormErrors, confirmDialog, CursorPager, empty, errorAlert, field, formDialog, formValues, loading, pageHeader,
+  rules, showApiErrors, showFieldErrors, table, toast, validateWith,
+} from '../ui.js';
+
+const validateStore = (v) => validateWith(v, { name: [rules.required, rules.maxLength(100)], address: [rules.maxLength(500)] });
+
+export async function storesView({ main, signal }) {
+  const pager = new CursorPager();
+  const root = h('section', { class: 'page', testid: 'stores-page' });
+  main.append(root);
+  root.append(pageHeader(t('stores.title')), h('p', { class: 'page-intro muted' }, t('stores.intro')));
+
+  // Create form, always visible: a store is the first thing a new owner needs.
+  const formError = h('div', { class: 'form-error', 'aria-live': 'assertive' });
+  const add = h('button', { type: 'submit', class: 'button button--primary', testid: 'save-store' }, icon('plus'), t('stores.add'));
+  const form = h('form', { class: 'card form', novalidate: true, testid: 'create-store-form', 'aria-labelledby': 'create-store-title' },
+    h('h2', { id: 'create-store-title', class: 'card__title' }, t('stores.create_title')),
+    h('div', { class: 'form-row' },
+      field({ name: 'name', label: t('stores.name'), required: true, testid: 'store-name-input', inputAttrs: { maxlength: 100 } }),
+      field({ name: 'address', label: t('stores.address'), testid: 'store-address-input', inputAttrs: { maxlength: 500 } })),
+    formError,
+    h('div', { class: 'form__actions' }, add));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearFormErrors(form, formError);
+    const values = formValues(form);
+    if (showFieldErrors(form, validateStore(values))) return;
+    add.disabled = true;
+    try {
+      const store = await api.post('/v1/stores', { name: values.name.trim(), address: values.address.trim() || null }, { signal });
+      toast(t('stores.created', { name: store.name }), 'success');
+      form.reset();
+      pager.reset();
+      await load();
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+      showApiErrors(form, formError, error);
+    } finally {
+      add.disabled = false;
+    }
+  });
+
+  const notice = h('div', { 'aria-live': 'polite' });
+  const results = h('div', { class: 'results' }, loading());
+  root.append(form, notice, results);
+
+  async function load() {
+    replace(results, loading());
+    try {
+      const data = await api.get('/v1/stores', { signal, query: { cursor: pager.current } });
+      pager.next = data.cursor || null;
+      replace(results, render(data.stores || []));
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+      replace(results, errorAlert(error, { retry: load }));
+    }
+  }
+
+  async function edit(store) {
+    const updated = await formDialog({
+      title: t('stores.edit_title'),
+      testid: 'store-dialog',
+      submitTestId: 'store-dialog-save',
+      fields: () => [
+        field({ name: 'name', label: t('stores.name'), value: store.name, required: true, testid: 'store-edit-name', inputAttrs: { maxlength: 100, autofocus: true } }),
+        field({ name: 'address', label: t('stores.address'), value: store.address || '', testid: 'store-edit-address', inputAttrs: { maxlength: 500 } }),
+      ],
+      validate: validateStore,
+      submit: (v) => api.patch(`/v1/stores/${seg(store.id)}`, { name: v.name.trim(), address: v.address.trim() || null }, { signal }),
+    });
+    if (updated) {
+      toast(t('stores.updated', { name: updated.name }), 'success');
+      await load();
+    }
+  }
+
+  async function remove(store) {
+    const done = await confirmDialog({
+      title: t('stores.delete_title'),
+      message: h('p', {}, t('stores.delete_question', { name: store.name })),
+      confirmLabel: t('common.delete'),
+      confirmTestId: 'confirm-delete-store',
+      danger: true,
+      onConfirm: () => api.del(`/v1/stores/${seg(store.id)}`, { signal }).then(() => true),
+    });
+    if (done) {
+      toast(t('stores.deleted', { name: store.name }), 'success');
+      pager.reset();
+      await load();
+    }
+  }
+
+  function render(stores) {
+    if (!stores.length) return empty(t('stores.empty'));
+    return [
+      table({
+        caption: t('stores.title'),
+        testid: 'stores-table',
+        items: stores,
+        rowAttrs: (s) => ({ testid: 'store-row', dataset: { storeId: s.id } }),
+        columns: [
+          { label: t('stores.name'), className: 'cell-primary', cell: (s) => h('span', { testid: 'store-name' }, s.name) },
+          { label: t('stores.address'), cell: (s) => s.address || h('span', { class: 'muted' }, '—') },
+          { label: t('stores.created_at'), cell: (s) => timeEl(s.created_at) },
+          { label: t('stores.pos'), cell: (s) => h('a', { href: `#/pos?store_id=${encodeURIComponent(s.id)}` }, t('stores.see_pos')) },
+          {
+            label: t('common.actions'),
+            className: 'cell-actions',
+            cell: (s) => h('div', { class: 'row-actions' },
+              h('button', { type: 'button', class: 'button button--secondary button--small', testid: 'edit-store', onclick: () => edit(s) }, icon('pencil'), t('common.edit')),
+              h('button', {
+                type: 'button', class: 'button button--danger-outline button--small', testid: 'delete-store', 'aria-label': t('stores.delete_named', { name: s.name }), onclick: () => remove(s),
+              }, icon('trash'), h('span', { class: 'hide-narrow' }, t('common.delete')))),
+          },
+        ],
+      }),
+      pager.controls(load),
+    ];
+  }
+
+  await load();
+}
