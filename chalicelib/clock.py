@@ -15,12 +15,15 @@ def set_now(moment: datetime | None) -> None:
 
 def iso(moment: datetime | None = None) -> str:
     moment = (moment or now()).astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{moment.microsecond // 1000:03d}Z" if moment.microsecond else "Z")
+    # Year zero-padded by hand: strftime's %Y gives "976", which fromisoformat cannot read back.
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S") + (
+        f".{moment.microsecond // 1000:03d}Z" if moment.microsecond else "Z")
 
 
 def sort_key(moment: datetime) -> str:
     """Fixed width, so that string order is time order."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+    moment = moment.astimezone(timezone.utc)
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.%f") + "Z"
 
 
 def parse(value: str) -> datetime:

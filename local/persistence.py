@@ -6,6 +6,10 @@ import time
 from pathlib import Path
 
 import boto3
+from botocore.exceptions import ClientError, ParamValidationError
+
+
+ATTRIBUTE_TYPES = {"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"}
 
 
 class SnapshotError(Exception):
@@ -28,13 +32,28 @@ class Snapshot:
     def exists(self) -> bool:
         return self.path.exists()
 
-    def load(self) -> int:
-        """Put every stored item back; a file that cannot be read stops the start (it is kept, untouched)."""
+    def read(self) -> dict:
+        """The stored tables, checked for shape: {table name: [DynamoDB items]}. Cheap, so the server calls
+        it before starting anything; a file that fails stops the start and is kept, untouched."""
         try:
-            data = json.loads(self.path.read_text())
-            tables = data["tables"]
+            tables = json.loads(self.path.read_text())["tables"]
+            if not isinstance(tables, dict):
+                raise ValueError('"tables" is not a map of table names to lists of items')
+            for name, items in tables.items():
+                if not isinstance(items, list):
+                    raise ValueError(f"table {name}: not a list of items")
+                for position, item in enumerate(items):
+                    if not (isinstance(item, dict) and item and all(
+                            isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ATTRIBUTE_TYPES
+                            for value in item.values())):
+                        raise ValueError(f"table {name}, item {position}: not a DynamoDB item")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise SnapshotError(f"cannot read {self.path}: {exc}") from exc
+        return tables
+
+    def load(self, tables: dict | None = None) -> int:
+        """Put every stored item back (`tables` as `read` gave them, or read now)."""
+        tables = self.read() if tables is None else tables
         client, count = self._client(), 0
         for name, items in tables.items():
             if name not in self.table_names:
@@ -42,8 +61,11 @@ class Snapshot:
             for start in range(0, len(items), 25):
                 requests = [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]
                 pending = {name: requests}
-                while pending:
-                    pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                try:
+                    while pending:
+                        pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                except (ClientError, ParamValidationError) as exc:
+                    raise SnapshotError(f"{self.path}: an item of table {name} cannot be stored: {exc}") from exc
             count += len(items)
         return count
 

@@ -2,6 +2,7 @@
 import base64
 import binascii
 import functools
+import hashlib
 import json
 import logging
 from contextlib import contextmanager
@@ -89,14 +90,30 @@ def transaction():
 # Cursors: the DynamoDB LastEvaluatedKey, base64url JSON. Decoding checks its shape and that it
 # belongs to the partition being read, so a cursor never reaches into another merchant's data.
 
-def encode_cursor(last_key: dict | None) -> str | None:
+class _CursorKey(dict):
+    """A decoded cursor's key, remembering which listing (table and index) issued it."""
+
+    scope: str | None = None
+
+
+def _scope(result_iterator) -> str:
+    """Which table and index a PynamoDB query reads: stores and employees keys look alike ({merchant_id, id}),
+    so a cursor carries this and is refused by any other listing."""
+    pages = getattr(result_iterator, "page_iter", None)
+    table = getattr(getattr(getattr(pages, "_operation", None), "__self__", None), "table_name", "")
+    index = (getattr(pages, "_kwargs", None) or {}).get("index_name") or ""
+    return hashlib.sha256(f"{table}/{index}".encode()).hexdigest()[:8]
+
+
+def encode_cursor(last_key: dict | None, scope: str | None = None) -> str | None:
     if not last_key:
         return None
-    raw = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
+    raw = json.dumps(dict(last_key) | ({"~": scope} if scope else {}), separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, partition: tuple[str, str], allowed_attrs: set[str]) -> dict | None:
+def decode_cursor(cursor: str | None, partition: tuple[str, str], allowed_attrs: set[str],
+                  merchant_id: str | None = None) -> dict | None:
     if cursor in (None, ""):
         return None
     try:
@@ -104,6 +121,7 @@ def decode_cursor(cursor: str | None, partition: tuple[str, str], allowed_attrs:
         key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, binascii.Error, UnicodeError):
         raise InvalidCursor(field="cursor") from None
+    scope = key.pop("~", None) if isinstance(key, dict) else None
     if not isinstance(key, dict) or not key or set(key) - allowed_attrs:
         raise InvalidCursor(field="cursor")
     for value in key.values():
@@ -113,11 +131,20 @@ def decode_cursor(cursor: str | None, partition: tuple[str, str], allowed_attrs:
     attr, expected = partition
     if key.get(attr, {}).get("S") != expected:
         raise InvalidCursor(field="cursor")
+    # An index's cursor also holds the table key: it must be the caller's merchant's, too.
+    if merchant_id is not None and key.get("merchant_id", {}).get("S") != merchant_id:
+        raise InvalidCursor(field="cursor")
+    key = _CursorKey(key)
+    key.scope = scope
     return key
 
 
 def page(result_iterator, limit: int) -> tuple[list, str | None]:
     """Drain up to `limit` items and the cursor to continue after the last one (None at the end)."""
+    scope = _scope(result_iterator)
+    start = (getattr(getattr(result_iterator, "page_iter", None), "_kwargs", None) or {}).get("exclusive_start_key")
+    if isinstance(start, _CursorKey) and start.scope != scope:
+        raise InvalidCursor(field="cursor")  # another listing's cursor: its position means nothing here
     items = list(result_iterator)
     # PynamoDB gives the key of the last item handed out when it stopped at `limit`.
-    return items[:limit], encode_cursor(result_iterator.last_evaluated_key)
+    return items[:limit], encode_cursor(result_iterator.last_evaluated_key, scope)

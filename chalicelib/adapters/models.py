@@ -221,7 +221,7 @@ ALL_MODELS = [
 
 _bound: tuple | None = None
 _lock = threading.Lock()
-_local = type("ProcessWide", (), {"conn": None, "bound": None})()
+_shared = type("ProcessWide", (), {"conn": None, "bound": None})()
 _conn_lock = threading.Lock()
 
 
@@ -251,15 +251,12 @@ def connection() -> Connection:
     per-thread connection paid on every request of a threaded server (the local one)."""
     bind()
     cfg = settings()
-    conn = getattr(_local, "conn", None)
-    if conn is None or _local.bound != _bound:
-        with _conn_lock:
-            if getattr(_local, "conn", None) is None or _local.bound != _bound:
-                conn = Connection(region=cfg.region, host=cfg.dynamodb_host)
-                conn.client  # noqa: B018 - botocore client creation is not thread-safe: make it under the lock
-                _local.conn, _local.bound = conn, _bound
-            conn = _local.conn
-    return conn
+    with _conn_lock:
+        if _shared.conn is None or _shared.bound != _bound:
+            conn = Connection(region=cfg.region, host=cfg.dynamodb_host)
+            conn.client  # noqa: B018 - botocore client creation is not thread-safe: make it under the lock
+            _shared.conn, _shared.bound = conn, _bound
+        return _shared.conn
 
 
 def create_tables() -> None:

@@ -11,17 +11,20 @@ from chalicelib.config import settings
 from chalicelib.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
-_local = threading.local()
+_shared = type("ProcessWide", (), {"client": None, "region": None})()
+_lock = threading.Lock()
 
 
 def _client():
+    """One client per process, shared by all threads (thread-safe once made; making one is the costly part)."""
     cfg = settings()
-    client = getattr(_local, "client", None)
-    if client is None or getattr(_local, "region", None) != cfg.region:
-        client = boto3.session.Session().client(
-            "stepfunctions", region_name=cfg.region, config=Config(retries={"mode": "standard", "max_attempts": 4}))
-        _local.client, _local.region = client, cfg.region
-    return client
+    with _lock:
+        if _shared.client is None or _shared.region != cfg.region:
+            _shared.client = boto3.session.Session().client(
+                "stepfunctions", region_name=cfg.region,
+                config=Config(retries={"mode": "standard", "max_attempts": 4}))
+            _shared.region = cfg.region
+        return _shared.client
 
 
 class WorkflowStarter:

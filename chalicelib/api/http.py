@@ -6,6 +6,7 @@ route is wrapped here and errors are mapped in this one place.
 import functools
 import json
 import logging
+import re
 from dataclasses import dataclass
 
 from chalice import Blueprint, Response
@@ -93,6 +94,8 @@ def _parse_body(request, schema: type[BaseModel]) -> BaseModel:
 def _reject_body(request) -> None:
     """Routes without a body accept none, or an empty JSON object (many clients send `{}`)."""
     raw = (request.raw_body or b"").strip()
+    if len(raw) > settings().max_body_bytes:
+        raise PayloadTooLarge(f"The request body is larger than {settings().max_body_bytes} bytes.")
     if raw and raw.replace(b" ", b"") != b"{}":
         raise DomainError("This request takes no body.", code="UNEXPECTED_BODY")
 
@@ -146,3 +149,17 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
 
 
 AUTHENTICATORS = {"user": authenticate_user, "device": authenticate_device}
+
+
+def reshape_chalice_errors(event, get_response):
+    """HTTP middleware: Chalice answers some requests itself before any route runs (415 for an unsupported
+    Content-Type, 405) with {"Code", "Message"}; give those the contract's error shape too."""
+    response = get_response(event)
+    if response.status_code >= 400 and isinstance(response.body, dict) and set(response.body) == {"Code", "Message"}:
+        code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(response.body["Code"])).upper().removesuffix("_ERROR")
+        error = DomainError(str(response.body["Message"]) + ".", code=code)
+        error.status = response.status_code
+        reshaped = error_response(error)
+        reshaped.headers = {**(response.headers or {}), **reshaped.headers}
+        return reshaped
+    return response

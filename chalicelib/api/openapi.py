@@ -7,6 +7,10 @@ from chalicelib.api.schemas import ErrorOut
 
 bp = Blueprint(__name__)
 REF = "#/components/schemas/{model}"
+# What the shared endpoint wrapper can answer on any operation: 400 (bad body/query), 413 (body over the
+# limit, also on body-less routes), 415 (a Content-Type other than JSON) and 503 (DynamoDB still failing
+# after botocore's retries: every operation reads or writes it).
+COMMON_ERRORS = {400, 413, 415, 503}
 
 
 def _schema(model: type[BaseModel], components: dict, mode: str) -> dict:
@@ -38,14 +42,16 @@ def build_document() -> dict:
         if op.auth:
             operation["security"] = [{"userToken": []}] if op.auth == "user" else [{"deviceToken": []}]
         if op.body:
-            operation["requestBody"] = {"required": True, "content": {
+            # An empty body is read as {}: it may be left out when no field is required (a sync with nothing).
+            required = any(field.is_required() for field in op.body.model_fields.values())
+            operation["requestBody"] = {"required": required, "content": {
                 "application/json": {"schema": _schema(op.body, components, "validation")}}}
         for status, model in op.responses.items():
             entry = {"description": "OK"}
             if model is not None and status != 204:
                 entry["content"] = {"application/json": {"schema": _schema(model, components, "serialization")}}
             operation["responses"][str(status)] = entry
-        for status in sorted(set(op.errors) | {400} | ({401} if op.auth else set())):
+        for status in sorted(set(op.errors) | COMMON_ERRORS | ({401} if op.auth else set())):
             operation["responses"][str(status)] = {"description": "Error", "content": {
                 "application/json": {"schema": error_ref}}}
         paths.setdefault(op.path, {})[op.method.lower()] = operation

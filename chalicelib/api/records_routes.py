@@ -44,7 +44,7 @@ def list_findings(ctx):
 
 
 @endpoint(bp, "/v1/audit/runs", "POST", summary="Run the audit of this merchant's devices now", auth="user",
-          tag="audit", response=s.AuditRunOut, status=201, errors=(401, 403))
+          tag="audit", response=s.AuditRunOut, errors=(401, 403))
 def run_audit(ctx):
     return audit.run_for_merchant(ctx["principal"])
 

@@ -1,8 +1,9 @@
 """Request and response schemas (pydantic). They validate input and generate /v1/openapi.json."""
-from datetime import datetime
+import re
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints, create_model
 
 # Names: trimmed, non-empty, printable.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
@@ -17,10 +18,22 @@ Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("needs a time zone, e.g. 2026-11-24T10:00:00Z")
-    return value
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 9999-12-31T23:00:00-05:00 is past the last UTC date Python has
+        raise ValueError("is out of range") from None
 
 
-Timestamp = Annotated[datetime, AfterValidator(_utc)]
+def _iso_text(value):
+    # ISO 8601 text only: pydantic alone would read "0", "0.0" or "1700000000" as Unix time.
+    if not isinstance(value, str):
+        return value  # a JSON number: refused by the (strict) datetime validator
+    if not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}", value):
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z")
+    return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc)]
 Role = Literal["OWNER", "MANAGER", "CASHIER"]
 DeviceStatus = Literal["NOT_ACTIVATED", "ACTIVATED", "INACTIVE"]
 
@@ -69,12 +82,13 @@ class EmployeeIn(Strict):
 
 
 class EmployeePatch(Strict):
-    name: Name | None = None
-    role: Role | None = None
+    # Omitted means "unchanged"; an explicit null is refused (400) for fields an employee must have.
+    name: Name = None
+    role: Role = None
     email: Email | None = None
     password: Password | None = None
     pin: Pin | None = None
-    store_ids: list[Id] | None = Field(default=None, max_length=100)
+    store_ids: list[Id] = Field(default=None, max_length=100)
 
 
 class DeviceIn(Strict):

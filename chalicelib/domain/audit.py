@@ -32,13 +32,15 @@ def long_shift_finding(name: str, shift_open: bool, opened_at: datetime | None, 
     return Finding(SHIFT_OPEN_TOO_LONG, f"The shift on POS '{name}' has been open for {hours} hours; close it.")
 
 
-def unsynced_finding(name: str, missing_numbers: list[str]) -> Finding | None:
-    if not missing_numbers:
+def unsynced_finding(name: str, missing_numbers: list[str], missing_count: int | None = None) -> Finding | None:
+    """`missing_numbers` may be only the lowest ones when `missing_count` says how many are missing in all."""
+    count = len(missing_numbers) if missing_count is None else missing_count
+    if not missing_numbers or not count:
         return None
     listed = missing_numbers[:MAX_LISTED_NUMBERS]
-    more = len(missing_numbers) - len(listed)
-    shown = ", ".join(listed[:10]) + (" …" if len(missing_numbers) > 10 else "")
+    more = count - len(listed)
+    shown = ", ".join(listed[:10]) + (" …" if count > 10 else "")
     return Finding(UNSYNCED_RECEIPTS,
-                   f"{len(missing_numbers)} receipt(s) issued on POS '{name}' are not on the server: {shown}"
+                   f"{count} receipt(s) issued on POS '{name}' are not on the server: {shown}"
                    + (f" (and {more} more not listed)" if more else "") + ".",
-                   tuple(listed), len(missing_numbers))
+                   tuple(listed), count)

@@ -11,7 +11,7 @@ def format_receipt_number(pos_number: int, seq: int) -> str:
 
 
 def parse_receipt_number(receipt_number: str) -> tuple[int, int]:
-    match = _NUMBER.match(receipt_number or "")
+    match = _NUMBER.fullmatch(receipt_number or "")  # fullmatch: `$` would let "1-1\n" through
     if not match:
         raise InvalidInput(
             f"'{receipt_number}' is not a receipt number; the form is '<pos number>-<seq>', e.g. '2-17'.",
@@ -20,9 +20,23 @@ def parse_receipt_number(receipt_number: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def missing_seqs(first: int, last: int, present: set[int]) -> list[int]:
-    """Seqs in first..last (inclusive) the server does not hold."""
-    return [seq for seq in range(first, last + 1) if seq not in present]
+def missing_seqs(first: int, last: int, present: set[int], limit: int | None = None) -> list[int]:
+    """Seqs in first..last (inclusive) the server does not hold; the lowest `limit` of them when given.
+
+    With a limit the work is bounded by limit + len(present), however large `last` is (a POS may report 10**9)."""
+    if limit is None:
+        return [seq for seq in range(first, last + 1) if seq not in present]
+    found, seq = [], first
+    while seq <= last and len(found) < limit:
+        if seq not in present:
+            found.append(seq)
+        seq += 1
+    return found
+
+
+def count_missing(first: int, last: int, present: set[int]) -> int:
+    """How many seqs in first..last (inclusive) the server does not hold, without listing them."""
+    return max(0, last - first + 1) - sum(1 for seq in present if first <= seq <= last)
 
 
 def money_total_ok(receipt: dict) -> bool:

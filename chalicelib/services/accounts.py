@@ -141,6 +141,8 @@ def _check_store_ids(principal: Principal, store_ids: list[str]) -> None:
 
 def create_employee(principal: Principal, data: dict) -> dict:
     require_role(principal.role, {Role.OWNER}, "manage employees")
+    if data["role"] == Role.OWNER.value:
+        raise InvalidInput("There is one owner per account.", field="role", code="ONE_OWNER")
     _check_store_ids(principal, data.get("store_ids") or [])
     now = clock.iso()
     employee = {

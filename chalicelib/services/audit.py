@@ -12,7 +12,7 @@ from chalicelib.domain import audit as rules
 from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
 from chalicelib.services.common import Principal, new_id
-from chalicelib.services.records import missing_receipt_numbers
+from chalicelib.services.records import missing_receipts
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 100
@@ -66,7 +66,8 @@ def audit_device(device: Device) -> list[str]:
     cfg = settings()
     last_heard = device.last_sync_at or device.activated_at
     wanted = [
-        rules.unsynced_finding(device.name, missing_receipt_numbers(device) if device.unsynced_receipts else []),
+        rules.unsynced_finding(device.name, *(missing_receipts(device, rules.MAX_LISTED_NUMBERS)
+                                              if device.unsynced_receipts else ([], 0))),
         rules.silent_finding(device.name, device.shift_open, clock.parse(last_heard) if last_heard else None, now,
                              cfg.silent_hours),
         rules.long_shift_finding(device.name, device.shift_open,
@@ -93,6 +94,9 @@ def audit_device(device: Device) -> list[str]:
         if type_ not in wanted_by_type:
             FindingRepository.put(current | {"resolved_at": stamp})
             outcomes.append("resolved")
+    if wanted_by_type and not DeviceRepository.device_still_active(device):
+        # Deactivated while we audited it: its resolve may have run before our writes, so resolve again.
+        resolve_device_findings(device.merchant_id, device.id)
     return outcomes
 
 

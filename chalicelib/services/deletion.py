@@ -100,6 +100,24 @@ def _running_for(deletion: dict) -> float:
     return (clock.now() - clock.parse(deletion["started_at"])).total_seconds()
 
 
+RESTARTED_DETAILS = "The local server was restarted during this deletion; delete again."
+
+
+def abandon_running_deletions(details: str = RESTARTED_DETAILS) -> list[tuple[str, str]]:
+    """Mark every RUNNING deletion FAILED (INTERNAL): their workflow executions are gone.
+
+    For the local server's start-up: its Step Functions executions live in memory and do not survive a
+    restart, so a deletion stored as RUNNING would never finish and would block the slot. Each is
+    recorded like any failed deletion (versioned write, activity-log entry); the slot is left as it
+    was. Returns the (merchant_id, pos_device_id) pairs that were marked."""
+    marked = []
+    for device in _guarded(DeviceRepository.scan_with_deletion_running):
+        _finish(device.merchant_id, device.id, device.deletion["id"], "FAILED", "Failed",
+                {"code": "INTERNAL", "details": details})
+        marked.append((device.merchant_id, device.id))
+    return marked
+
+
 def _route_text(route: str) -> str:
     return {
         "DELETE": "The POS is not activated: it will be deleted without checks.",
@@ -157,7 +175,7 @@ def step_verify_receipts_synced(event: dict) -> dict:
         _record_step(event, "VerifyReceiptsSynced", "All receipts are synced.")
         return {"synced": True, "missing": 0, "waits": waits}
     if waits >= int(event["max_attempts"]):
-        numbers = missing_receipt_numbers(device)
+        numbers = missing_receipt_numbers(device, MAX_NUMBERS_IN_DETAILS + 1)
         shown = ", ".join(numbers[:MAX_NUMBERS_IN_DETAILS]) + (" …" if len(numbers) > MAX_NUMBERS_IN_DETAILS else "")
         raise ReceiptsNotSynced(f"{missing} receipt(s) not synced: {shown}. Connect POS '{device.name}' to the "
                                 "internet so it syncs, then delete again (or deactivate it to write them off).")

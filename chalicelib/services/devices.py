@@ -45,7 +45,8 @@ def create_device(principal: Principal, name: str, store_id: str) -> Device:
             return device
         except TransactWriteError as exc:
             codes = [r.code if r else None for r in exc.cancellation_reasons or []]
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            # PynamoDB sends puts before updates, so the store's update (the last one) is the last item.
+            if codes and codes[-1] == "ConditionalCheckFailed":
                 raise InvalidInput("No store with that id.", field="store_id", code="UNKNOWN_STORE") from None
             if not is_condition_failure(exc) and "TransactionConflict" not in codes:
                 raise

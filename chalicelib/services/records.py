@@ -2,7 +2,7 @@
 from chalicelib import clock
 from chalicelib.adapters.repositories import EventRepository, FindingRepository, ReceiptRepository, ShiftRepository
 from chalicelib.domain.devices import Device
-from chalicelib.domain.receipts import format_receipt_number, missing_seqs, parse_receipt_number
+from chalicelib.domain.receipts import count_missing, format_receipt_number, missing_seqs, parse_receipt_number
 from chalicelib.errors import NotFound
 from chalicelib.services.common import Principal
 
@@ -38,7 +38,13 @@ def list_events(principal: Principal, limit, cursor, pos_device_id=None):
     return EventRepository.list(principal.merchant_id, limit, cursor, pos_device_id=pos_device_id)
 
 
-def missing_receipt_numbers(device: Device) -> list[str]:
+def missing_receipt_numbers(device: Device, limit: int | None = None) -> list[str]:
+    return missing_receipts(device, limit)[0]
+
+
+def missing_receipts(device: Device, limit: int | None) -> tuple[list[str], int]:
+    """The lowest `limit` missing receipt numbers (all when None) and how many are missing in all."""
     present = ReceiptRepository.seqs_of_device(device.merchant_id, device.number)
-    seqs = missing_seqs(device.written_off_upto + 1, device.last_receipt_number, present)
-    return [format_receipt_number(device.number, seq) for seq in seqs]
+    first, last = device.written_off_upto + 1, device.last_receipt_number
+    seqs = missing_seqs(first, last, present, limit)
+    return [format_receipt_number(device.number, seq) for seq in seqs], count_missing(first, last, present)

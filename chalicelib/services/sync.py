@@ -49,9 +49,9 @@ def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejec
     highest_seq = max((seq for seq, _ in candidates.values()), default=0)
     new = _classify_existing(device, candidates, result)
     _store(device, new, now, result)
-    for shift in shifts:
-        ShiftRepository.upsert(_shift_item(device, shift))
-    DeviceRepository.record_sync_state(device, _state_update(device, state, shifts, highest_seq), now)
+    # A stale open copy of a closed shift is not stored, so it must not reopen the slot's shift either.
+    applied = [shift for shift in shifts if ShiftRepository.upsert(_shift_item(device, shift))]
+    DeviceRepository.record_sync_state(device, _state_update(device, state, applied, highest_seq), now)
     result.device = DeviceRepository.get(device.merchant_id, device.id)
     return result
 

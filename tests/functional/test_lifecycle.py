@@ -1,0 +1,289 @@
+"""The POS device story through the public HTTP API (chalice.test.Client on moto).
+
+create -> activate -> switch user -> deactivate -> old token refused -> re-activate -> activity log,
+and the device list: pagination, filters, show_deleted.
+"""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib import clock
+from tests.conftest import receipt
+
+T0 = datetime(2026, 11, 24, 10, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def ticking(aws):
+    """A controlled clock: every `tick()` moves it one minute on, so log times are known and distinct."""
+    moments = [T0]
+    clock.set_now(T0)
+
+    def tick(minutes=1):
+        moments.append(moments[-1] + timedelta(minutes=minutes))
+        clock.set_now(moments[-1])
+        return clock.iso(moments[-1])
+
+    yield tick
+    clock.set_now(None)
+
+
+def test_the_whole_story(client, ticking):
+    m = client.signup()
+    owner_id = m.owner["id"]
+    store = m.store("Downtown")
+
+    # ---- create
+    at_created = ticking()
+    status, device = client.post("/v1/pos_devices", {"name": "Till 1", "store_id": store["id"]}, token=m.token)
+    assert status == 201, device
+    assert device["status"] == "NOT_ACTIVATED" and device["activated"] is False
+    assert device["number"] == 1 and device["name"] == "Till 1" and device["store_id"] == store["id"]
+    assert device["installation_id"] is None and device["deletion"] is None and device["deleted_at"] is None
+    assert device["created_at"] == at_created
+    device_id = device["id"]
+
+    # ---- a manager and a cashier to switch to
+    status, manager = client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": "mia@example.com",
+                                                    "password": "manager pass 1"}, token=m.token)
+    assert status == 201, manager
+    status, cashier = client.post("/v1/employees", {"name": "Carl", "role": "CASHIER", "pin": "4321",
+                                                    "store_ids": [store["id"]]}, token=m.token)
+    assert status == 201, cashier
+
+    # ---- activate: log in with the owner's credentials, pick the slot
+    status, login = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
+    assert status == 200, login
+    assert [(d["id"], d["status"], d["store_name"]) for d in login["pos_devices"]] == [
+        (device_id, "NOT_ACTIVATED", "Downtown")]
+    at_activated = ticking()
+    status, activation = client.post("/v1/pos/activate", {"login_token": login["login_token"],
+                                                          "pos_device_id": device_id, "installation_id": "phone-A"})
+    assert status == 200, activation
+    assert activation["next_receipt_seq"] == 1
+    assert activation["employee"]["id"] == owner_id
+    assert activation["pos_device"]["status"] == "ACTIVATED" and activation["pos_device"]["activated"] is True
+    assert activation["pos_device"]["installation_id"] == "phone-A"
+    assert activation["pos_device"]["activated_at"] == at_activated
+    old_token = activation["device_token"]
+
+    # the slot is no longer offered to other devices
+    status, login2 = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
+    assert status == 200 and login2["pos_devices"] == []
+
+    status, me = client.get("/v1/pos/me", token=old_token)
+    assert status == 200, me
+    assert me["id"] == device_id and me["current_employee_id"] == owner_id and me["next_receipt_seq"] == 1
+
+    # the device issues 3 receipts and syncs 2 of them
+    ticking()
+    status, synced = client.post("/v1/pos/sync", {
+        "state": {"last_receipt_number": 3, "open_tickets": 0, "shift_open": False},
+        "receipts": [receipt(1, 1), receipt(1, 2)]}, token=old_token)
+    assert status == 200, synced
+    assert (synced["accepted"], synced["duplicates"], synced["rejected"]) == (2, 0, [])
+    assert synced["pos_device"]["unsynced_receipts"] == 1
+
+    # ---- switch user: by e-mail and password
+    at_switch_1 = ticking()
+    status, body = client.post("/v1/pos/switch_user", {"email": "MIA@example.com", "password": "manager pass 1"},
+                               token=old_token)
+    assert status == 200, body
+    assert body["employee"]["id"] == manager["id"]
+    assert client.get("/v1/pos/me", token=old_token)[1]["current_employee_id"] == manager["id"]
+
+    status, body = client.post("/v1/pos/switch_user", {"email": "mia@example.com", "password": "wrong password"},
+                               token=old_token)
+    assert status == 401 and body["errors"][0]["code"] == "INVALID_CREDENTIALS", body
+
+    # ---- by employee id and PIN
+    at_switch_2 = ticking()
+    status, body = client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "4321"}, token=old_token)
+    assert status == 200, body
+    assert body["employee"]["id"] == cashier["id"]
+    assert "pin" not in body["employee"] and body["employee"]["has_pin"] is True
+    assert client.get("/v1/pos/me", token=old_token)[1]["current_employee_id"] == cashier["id"]
+
+    status, body = client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "0000"}, token=old_token)
+    assert status == 401, body
+    assert body["errors"][0]["code"] == "INVALID_PIN"
+    # the right PIN of the wrong employee is wrong too
+    status, body = client.post("/v1/pos/switch_user", {"employee_id": owner_id, "pin": "4321"}, token=old_token)
+    assert status == 401 and body["errors"][0]["code"] == "INVALID_PIN", body
+    for _ in range(3):  # five wrong PINs in all
+        assert client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "1111"},
+                           token=old_token)[0] == 401
+    status, body = client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "4321"}, token=old_token)
+    assert status == 429, body
+    assert body["errors"][0]["code"] == "TOO_MANY_ATTEMPTS" and body["errors"][0]["details"]
+    assert client.get("/v1/pos/me", token=old_token)[1]["current_employee_id"] == cashier["id"]
+
+    # ---- deactivate (lost device): token revoked at once, the unsynced receipt is written off
+    at_deactivated = ticking()
+    status, deactivated = client.post(f"/v1/pos_devices/{device_id}/deactivate", token=m.token)
+    assert status == 200, deactivated
+    assert deactivated["status"] == "INACTIVE" and deactivated["activated"] is False
+    assert deactivated["installation_id"] is None and deactivated["current_employee_id"] is None
+    assert deactivated["deactivated_at"] == at_deactivated
+    assert deactivated["lost_receipts"] == 1 and deactivated["unsynced_receipts"] == 0
+    assert deactivated["synced_receipts"] == 2 and deactivated["last_receipt_number"] == 3
+
+    for method, path, body in (("GET", "/v1/pos/me", None),
+                               ("POST", "/v1/pos/sync", {"receipts": [receipt(1, 3)]}),
+                               ("POST", "/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "4321"})):
+        status, error = client.call(method, path, body=body, token=old_token)
+        assert status == 401, (path, error)
+        assert error["errors"][0]["code"] == "DEVICE_DEACTIVATED", (path, error)
+    # nothing the old device sent after its deactivation was stored
+    assert client.get("/v1/receipts/1-3", token=m.token)[0] == 404
+
+    status, again = client.post(f"/v1/pos_devices/{device_id}/deactivate", token=m.token)
+    assert status == 409 and again["errors"][0]["code"] == "ALREADY_INACTIVE", again
+
+    # ---- re-activate on a new installation: numbering continues
+    status, login3 = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
+    assert [(d["id"], d["status"]) for d in login3["pos_devices"]] == [(device_id, "INACTIVE")]
+    at_reactivated = ticking()
+    status, second = client.post("/v1/pos/activate", {"login_token": login3["login_token"],
+                                                      "pos_device_id": device_id, "installation_id": "tablet-B"})
+    assert status == 200, second
+    assert second["next_receipt_seq"] == 4
+    assert second["pos_device"]["installation_id"] == "tablet-B"
+    assert second["pos_device"]["number"] == 1
+    new_token = second["device_token"]
+    assert new_token != old_token
+    status, me = client.get("/v1/pos/me", token=new_token)
+    assert status == 200 and me["next_receipt_seq"] == 4 and me["installation_id"] == "tablet-B"
+    # the old device stays locked out even though its slot is active again
+    status, error = client.get("/v1/pos/me", token=old_token)
+    assert status == 401 and error["errors"][0]["code"] == "DEVICE_DEACTIVATED"
+
+    status, synced = client.post("/v1/pos/sync", {"receipts": [receipt(1, 3), receipt(1, 4)]}, token=new_token)
+    assert status == 200, synced
+    assert synced["accepted"] == 1
+    assert [r["code"] for r in synced["rejected"]] == ["RECEIPT_WRITTEN_OFF"]
+
+    # ---- the activity log, newest first, with actor and time
+    status, log = client.get(f"/v1/events?pos_device_id={device_id}", token=m.token)
+    assert status == 200, log
+    assert log["cursor"] is None
+    events = log["events"]
+    assert [e["type"] for e in events] == [
+        "pos_device.activated", "pos_device.deactivated", "pos_device.user_switched", "pos_device.user_switched",
+        "pos_device.activated", "pos_device.created"]
+    assert [e["at"] for e in events] == [at_reactivated, at_deactivated, at_switch_2, at_switch_1, at_activated,
+                                         at_created]
+    assert all(e["pos_device_id"] == device_id for e in events)
+    owner_actor = {"type": "employee", "id": owner_id}
+    assert events[0]["actor"] == owner_actor and events[0]["details"]["installation_id"] == "tablet-B"
+    assert events[1]["actor"] == owner_actor
+    assert events[1]["details"]["lost_receipts"] == 1 and events[1]["details"]["installation_id"] == "phone-A"
+    assert events[2]["actor"] == {"type": "pos_device", "id": device_id, "employee_id": manager["id"]}
+    assert events[2]["details"] == {"from": manager["id"], "to": cashier["id"]}
+    assert events[3]["actor"] == {"type": "pos_device", "id": device_id, "employee_id": owner_id}
+    assert events[3]["details"] == {"from": owner_id, "to": manager["id"]}
+    assert events[4]["actor"] == owner_actor and events[4]["details"]["installation_id"] == "phone-A"
+    assert events[5]["actor"] == owner_actor and events[5]["details"]["number"] == 1
+
+    # paging the log one by one gives the same, in the same order
+    seen, cursor = [], None
+    while True:
+        path = f"/v1/events?pos_device_id={device_id}&limit=1" + (f"&cursor={cursor}" if cursor else "")
+        status, page = client.get(path, token=m.token)
+        assert status == 200, page
+        seen += [e["id"] for e in page["events"]]
+        cursor = page["cursor"]
+        if not cursor:
+            break
+    assert seen == [e["id"] for e in events]
+
+
+def test_a_token_from_one_activation_dies_with_that_activation_only(client):
+    m = client.signup()
+    first, first_token = m.active_device("Till 1")
+    second, second_token = m.active_device("Till 2")
+    assert client.post(f"/v1/pos_devices/{first['id']}/deactivate", token=m.token)[0] == 200
+    assert client.get("/v1/pos/me", token=first_token)[0] == 401
+    status, me = client.get("/v1/pos/me", token=second_token)
+    assert status == 200 and me["id"] == second["id"]
+
+
+# ---------------------------------------------------------------- the device list
+
+
+def _all_pages(client, token, query, limit):
+    ids, cursor, pages = [], None, 0
+    while True:
+        path = f"/v1/pos_devices?limit={limit}" + (f"&{query}" if query else "")
+        path += f"&cursor={cursor}" if cursor else ""
+        status, page = client.get(path, token=token)
+        assert status == 200, page
+        assert len(page["pos_devices"]) <= limit
+        ids += [d["id"] for d in page["pos_devices"]]
+        pages += 1
+        cursor = page["cursor"]
+        assert pages < 20, "the cursor never ends"
+        if cursor is None:
+            return ids, pages
+
+
+def test_list_pagination_filters_and_show_deleted(client):
+    m = client.signup()
+    north, south = m.store("North"), m.store("South")
+    created = [m.device(f"Till {i}", store_id=(north if i % 2 else south)["id"]) for i in range(1, 8)]
+    by_id = {d["id"]: d for d in created}
+    assert sorted(d["number"] for d in created) == list(range(1, 8))
+
+    ids, pages = _all_pages(client, m.token, "", 3)
+    assert len(ids) == 7 and set(ids) == set(by_id)  # no repeats, no gaps
+    assert pages == 3
+
+    status, everything = client.get("/v1/pos_devices", token=m.token)
+    assert status == 200 and everything["cursor"] is None and len(everything["pos_devices"]) == 7
+
+    # store filter, also across pages
+    ids, _ = _all_pages(client, m.token, f"store_id={north['id']}", 2)
+    assert sorted(ids) == sorted(d["id"] for d in created if d["store_id"] == north["id"])
+    assert len(ids) == 4
+
+    # status filter
+    activated = m.activate(created[2]["id"])["pos_device"]
+    m.activate(created[3]["id"])
+    assert client.post(f"/v1/pos_devices/{created[3]['id']}/deactivate", token=m.token)[0] == 200
+    status, page = client.get("/v1/pos_devices?status=ACTIVATED", token=m.token)
+    assert status == 200 and [d["id"] for d in page["pos_devices"]] == [activated["id"]]
+    status, page = client.get("/v1/pos_devices?status=INACTIVE", token=m.token)
+    assert [d["id"] for d in page["pos_devices"]] == [created[3]["id"]]
+    ids, _ = _all_pages(client, m.token, "status=NOT_ACTIVATED", 2)
+    assert sorted(ids) == sorted(d["id"] for d in created if d["id"] not in (created[2]["id"], created[3]["id"]))
+    status, page = client.get(f"/v1/pos_devices?status=ACTIVATED&store_id={north['id']}", token=m.token)
+    assert [d["id"] for d in page["pos_devices"]] == ([activated["id"]] if activated["store_id"] == north["id"] else [])
+
+    # show_deleted: a deleted POS leaves the list but still answers GET
+    gone = created[0]["id"]
+    status, body = client.delete(f"/v1/pos_devices/{gone}", token=m.token)
+    assert status == 202, body
+    assert client.wait_for_deletion(m.token, gone)["status"] == "SUCCEEDED"
+    ids, _ = _all_pages(client, m.token, "", 3)
+    assert len(ids) == 6 and gone not in ids
+    ids, _ = _all_pages(client, m.token, "show_deleted=true", 3)
+    assert len(ids) == 7 and gone in ids
+    status, page = client.get("/v1/pos_devices?show_deleted=false", token=m.token)
+    assert gone not in [d["id"] for d in page["pos_devices"]]
+    status, device = client.get(f"/v1/pos_devices/{gone}", token=m.token)
+    assert status == 200 and device["deleted_at"] and device["deletion"]["status"] == "SUCCEEDED"
+    # a deleted POS cannot be renamed or deactivated
+    status, body = client.patch(f"/v1/pos_devices/{gone}", {"name": "Back"}, token=m.token)
+    assert status == 409 and body["errors"][0]["code"] == "DEVICE_DELETED", body
+
+
+def test_rename_is_logged_and_shown(client):
+    m = client.signup()
+    device = m.device("Till 1")
+    status, renamed = client.patch(f"/v1/pos_devices/{device['id']}", {"name": "  Front desk  "}, token=m.token)
+    assert status == 200, renamed
+    assert renamed["name"] == "Front desk"
+    assert client.get(f"/v1/pos_devices/{device['id']}", token=m.token)[1]["name"] == "Front desk"
+    log = client.get(f"/v1/events?pos_device_id={device['id']}", token=m.token)[1]["events"]
+    assert log[0]["type"] == "pos_device.renamed"
+    assert log[0]["details"] == {"from": "Till 1", "to": "Front desk"}

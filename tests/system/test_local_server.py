@@ -1,0 +1,375 @@
+"""`make run` for real: `python -m local.server` as a subprocess on a free port, driven over HTTP by the
+POS simulator (`local/pos_sim.py`, called in process) and by plain urllib as the back office; stopped
+with SIGINT and started again on the same data."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from local import pos_sim
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 90  # seconds; the machine may be busy with other suites
+STOP_TIMEOUT = 15
+PASSWORD = "correct horse 1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalServer:
+    """One `python -m local.server` process; its output goes to a log file the test can read."""
+
+    def __init__(self, state_dir: Path, port: int | None = None, **env):
+        self.state_dir, self.port = state_dir, port or _free_port()
+        self.env = dict(os.environ) | {
+            "PORT": str(self.port), "POS_LOCAL_STATE_DIR": str(state_dir), "POS_SEED_DEMO": "0",
+            "POS_SYNC_WAIT_SECONDS": "0", "POS_SYNC_WAIT_ATTEMPTS": "1", "PASSWORD_HASH_PROFILE": "fast",
+            "POS_AUDIT_INTERVAL_SECONDS": "3600", "PYTHONUNBUFFERED": "1",
+        } | env
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = state_dir.parent / f"server-{self.port}-{uuid.uuid4().hex[:6]}.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def output(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def start(self) -> "LocalServer":
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "local.server"], cwd=ROOT, env=self.env,
+                                            stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"local.server exited with {self.process.returncode}:\n{self.output[-4000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/v1/openapi.json", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                self.kill()
+                pytest.fail(f"local.server did not answer within {START_TIMEOUT}s:\n{self.output[-4000:]}")
+            time.sleep(0.1)
+
+    def interrupt(self) -> tuple[int, float]:
+        """Ctrl-C: SIGINT, then the exit code and how long it took to exit."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGINT)
+        try:
+            code = self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail(f"local.server still running {STOP_TIMEOUT}s after SIGINT:\n{self.output[-4000:]}")
+        return code, time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def servers():
+    """Every server a test starts is gone when it ends, whatever happened."""
+    started: list[LocalServer] = []
+    yield started
+    for server in started:
+        server.kill()
+
+
+def _start(servers, state_dir: Path, port: int | None = None, **env) -> LocalServer:
+    server = LocalServer(state_dir, port, **env)
+    servers.append(server)
+    return server.start()
+
+
+# ---------------------------------------------------------------- the back office, over HTTP
+
+
+def http(base_url: str, method: str, path: str, body=None, token: str | None = None):
+    headers = {"Accept": "application/json"}
+    data = None
+    if body is not None:
+        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(base_url + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw, status = response.read(), response.status
+    except urllib.error.HTTPError as exc:
+        raw, status = exc.read(), exc.code
+    return status, (json.loads(raw) if raw else None)
+
+
+def ok(result, expected=200):
+    status, body = result
+    assert status == expected, body
+    return body
+
+
+def merchant_with_pos(base_url: str, pos_name: str = "Till 1") -> dict:
+    email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
+    owner = ok(http(base_url, "POST", "/v1/signup", {"business_name": "Cafe Sim", "email": email,
+                                                      "password": PASSWORD}), 201)
+    store = ok(http(base_url, "POST", "/v1/stores", {"name": "Old Town"}, owner["token"]), 201)
+    device = ok(http(base_url, "POST", "/v1/pos_devices", {"name": pos_name, "store_id": store["id"]},
+                     owner["token"]), 201)
+    return {"email": email, "token": owner["token"], "store": store, "device": device}
+
+
+def delete_and_wait(base_url: str, token: str, device_id: str, timeout: float = 60) -> dict:
+    ok(http(base_url, "DELETE", f"/v1/pos_devices/{device_id}", token=token), 202)
+    return wait_deletion(base_url, token, device_id, lambda d: d["status"] != "RUNNING", timeout)
+
+
+def wait_deletion(base_url, token, device_id, until, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        deletion = ok(http(base_url, "GET", f"/v1/pos_devices/{device_id}/deletion", token=token))
+        if until(deletion):
+            return deletion
+        assert time.monotonic() < deadline, f"deletion not there after {timeout}s: {deletion}"
+        time.sleep(0.1)
+
+
+class Sim:
+    """The POS simulator's CLI, in process: (exit code, stdout, stderr) per command."""
+
+    def __init__(self, capsys, base_url: str, state_path: Path):
+        self.capsys, self.base_url, self.state_path = capsys, base_url, state_path
+
+    def __call__(self, *argv: str, expect: int | None = 0) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = pos_sim.main([*argv, "--base-url", self.base_url, "--state", str(self.state_path)])
+        out, err = self.capsys.readouterr()
+        if expect is not None:
+            assert code == expect, f"pos_sim {' '.join(argv)} exited {code}\n{out}\n{err}"
+        return code, out, err
+
+    @property
+    def state(self) -> dict:
+        return json.loads(self.state_path.read_text())
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_the_whole_story_over_http_survives_a_restart(tmp_path, capsys, servers):
+    state_dir = tmp_path / "state"
+    server = _start(servers, state_dir)
+    assert f"POS back office running on {server.base_url}" in server.output
+    url = server.base_url
+    m = merchant_with_pos(url)
+    device_id, token = m["device"]["id"], m["token"]
+    sim = Sim(capsys, url, tmp_path / "pos_sim.json")
+
+    # The POS app logs in with the owner's account, sees the free POS and takes it.
+    _, out, _ = sim("login", "--email", m["email"], "--password", PASSWORD)
+    assert "Till 1" in out and "NOT_ACTIVATED" in out
+    _, out, _ = sim("activate", "--pos", "till 1")
+    assert "Activated POS #1 'Till 1'" in out
+    assert sim.state["device_token"] and sim.state["next_seq"] == 1
+
+    # Offline: a shift and three sales, queued on the "phone" only.
+    sim("open-shift", "--cash", "10000")
+    _, out, _ = sim("sell", "--count", "3", "--total", "350")
+    assert "1-1, 1-2, 1-3" in out
+    assert [r["receipt_number"] for r in sim.state["queue"]["receipts"]] == ["1-1", "1-2", "1-3"]
+    assert ok(http(url, "GET", f"/v1/receipts?pos_device_id={device_id}", token=token))["receipts"] == []
+
+    # The app reports its state (no receipts): the server now knows a shift is open and 3 receipts are missing.
+    _, out, _ = sim("state")
+    assert "3 missing; shift open" in out
+    deletion = delete_and_wait(url, token, device_id)
+    assert deletion["status"] == "FAILED" and deletion["error"]["code"] == "SHIFT_OPEN", deletion
+    assert "Close the shift on POS 'Till 1'" in deletion["error"]["details"]
+
+    # The shift is closed offline and reported; the receipts are still on the phone only.
+    sim("close-shift", "--cash", "10900")
+    sim("state")
+    deletion = delete_and_wait(url, token, device_id)
+    assert deletion["status"] == "FAILED" and deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED", deletion
+    assert "1-1, 1-2, 1-3" in deletion["error"]["details"]
+    device = ok(http(url, "GET", f"/v1/pos_devices/{device_id}", token=token))
+    assert device["status"] == "ACTIVATED" and device["deleted_at"] is None
+
+    # Sync: the queue empties, the server holds every receipt and the closed shift.
+    _, out, _ = sim("sync")
+    assert "3 accepted, 0 duplicate(s), 0 rejected" in out
+    assert sim.state["queue"] == {"receipts": [], "shifts": []}
+    shifts = ok(http(url, "GET", f"/v1/shifts?pos_device_id={device_id}", token=token))["shifts"]
+    assert [(s["closed_at"] is not None, s["starting_cash"], s["expected_cash"], s["actual_cash"])
+            for s in shifts] == [(True, 10000, 11050, 10900)]
+
+    # Syncing again sends nothing twice.
+    _, out, _ = sim("sync")
+    assert "0 accepted" in out and "Queue: 0 receipt(s), 0 shift event(s)" in out
+
+    # The app opens a new shift and sells once more, offline; the server cannot know. Delete succeeds.
+    sim("open-shift")
+    sim("sell")
+    deletion = delete_and_wait(url, token, device_id)
+    assert deletion["status"] == "SUCCEEDED" and deletion["error"] is None, deletion
+
+    # The deleted POS's app hears DEVICE_DELETED, says so, and drops its token and unsynced queue.
+    code, out, err = sim("sync", expect=pos_sim.EXIT_REVOKED)
+    assert "was deleted in the back office (DEVICE_DELETED)" in err
+    assert "1 receipt(s) (1-4)" in err
+    assert sim.state["device_token"] is None and sim.state["queue"] == {"receipts": [], "shifts": []}
+    _, out, _ = sim("status")
+    assert "none activated" in out and "DEVICE_DELETED" in out
+
+    # The back office keeps the receipts, with the POS's name; the POS is deleted and hidden from the list.
+    receipts = ok(http(url, "GET", f"/v1/receipts?pos_device_id={device_id}", token=token))["receipts"]
+    assert sorted((r["receipt_number"], r["pos_device_name"], r["total_money"]) for r in receipts) == [
+        ("1-1", "Till 1", 350), ("1-2", "Till 1", 350), ("1-3", "Till 1", 350)]
+    device = ok(http(url, "GET", f"/v1/pos_devices/{device_id}", token=token))
+    assert device["deleted_at"] is not None
+    assert ok(http(url, "GET", "/v1/pos_devices", token=token))["pos_devices"] == []
+    assert f"DELETE /v1/pos_devices/{device_id} 202" in server.output  # one log line per request
+    assert "[workflow] deletion_delete ok" in server.output
+
+    # Ctrl-C: a clean exit 0 within seconds, the snapshot saved.
+    code, took = server.interrupt()
+    assert code == 0, server.output
+    assert took < 10, f"took {took:.1f}s to stop"
+    assert "[local] stopped; data saved" in server.output
+    saved = json.loads((state_dir / "tables.json").read_text())["tables"]
+    assert len(saved["pos-backoffice-dev-receipts"]) == 3
+
+    # Started again on the same data: everything is there, the old tokens still work.
+    again = _start(servers, state_dir, port=server.port)
+    assert "[local] loaded" in again.output
+    url = again.base_url
+    after = ok(http(url, "GET", f"/v1/receipts?pos_device_id={device_id}", token=token))["receipts"]
+    assert after == receipts
+    device_after = ok(http(url, "GET", f"/v1/pos_devices/{device_id}", token=token))
+    assert device_after["deleted_at"] == device["deleted_at"]
+    assert device_after["deletion"]["status"] == "SUCCEEDED"
+    assert ok(http(url, "GET", f"/v1/shifts?pos_device_id={device_id}", token=token))["shifts"] == shifts
+    login = ok(http(url, "POST", "/v1/auth/login", {"email": m["email"], "password": PASSWORD}))
+    assert login["employee"]["role"] == "OWNER"
+    code, _ = again.interrupt()
+    assert code == 0, again.output
+
+
+def test_a_deletion_cut_off_by_a_restart_is_marked_failed(tmp_path, capsys, servers):
+    state_dir = tmp_path / "state"
+    # A long wait for late syncs, so that the deletion is still RUNNING when the server stops.
+    server = _start(servers, state_dir, POS_SYNC_WAIT_SECONDS="600", POS_SYNC_WAIT_ATTEMPTS="3")
+    url = server.base_url
+    m = merchant_with_pos(url, "Till 9")
+    device_id, token = m["device"]["id"], m["token"]
+    sim = Sim(capsys, url, tmp_path / "pos_sim.json")
+    sim("login", "--email", m["email"], "--password", PASSWORD)
+    sim("activate", "--pos", device_id)
+    sim("open-shift")
+    sim("sell", "--count", "2")
+    sim("close-shift")
+
+    # The second receipt is broken on the phone: the server rejects it, the simulator keeps it visible.
+    state = sim.state
+    state["queue"]["receipts"][1]["total_money"] += 1
+    sim.state_path.write_text(json.dumps(state))
+    _, out, err = sim("sync", expect=pos_sim.EXIT_FAILED)
+    assert "1 accepted, 0 duplicate(s), 1 rejected" in out
+    assert "rejected 1-2: PAYMENTS_MISMATCH" in out
+    assert sim.state["queue"]["receipts"] == []
+    assert [(r["receipt_number"], r["code"]) for r in sim.state["rejected"]] == [("1-2", "PAYMENTS_MISMATCH")]
+    _, out, _ = sim("status")
+    assert "1-2: PAYMENTS_MISMATCH" in out and "1 synced, 1 missing" in out
+
+    # The deletion waits for the missing receipt when the server is stopped.
+    ok(http(url, "DELETE", f"/v1/pos_devices/{device_id}", token=token), 202)
+    wait_deletion(url, token, device_id, lambda d: d["step"] == "VerifyReceiptsSynced")
+    code, _ = server.interrupt()
+    assert code == 0, server.output
+
+    again = _start(servers, state_dir, port=server.port, POS_SYNC_WAIT_SECONDS="600", POS_SYNC_WAIT_ATTEMPTS="3")
+    assert f"the deletion of POS {device_id}" in again.output
+    url = again.base_url
+    deletion = ok(http(url, "GET", f"/v1/pos_devices/{device_id}/deletion", token=token))
+    assert deletion["status"] == "FAILED", deletion
+    assert deletion["error"] == {"code": "INTERNAL",
+                                 "details": "The local server was restarted during this deletion; delete again."}
+    device = ok(http(url, "GET", f"/v1/pos_devices/{device_id}", token=token))
+    assert device["status"] == "ACTIVATED" and device["deleted_at"] is None
+    events = ok(http(url, "GET", f"/v1/events?pos_device_id={device_id}", token=token))["events"]
+    assert events[0]["type"] == "pos_device.deletion_failed", events[0]
+    # The device token survived the restart, and the slot may be deleted again (it is not stuck RUNNING).
+    _, out, _ = sim("status")
+    assert "deletion FAILED" in out and "restarted during this deletion" in out
+    ok(http(url, "DELETE", f"/v1/pos_devices/{device_id}", token=token), 202)
+
+    # The owner deactivates the POS meanwhile; the app, with a sale still on the phone, hears it on its next sync.
+    sim("open-shift")
+    sim("sell")
+    ok(http(url, "POST", f"/v1/pos_devices/{device_id}/deactivate", token=token))
+    _, _, err = sim("sync", expect=pos_sim.EXIT_REVOKED)
+    assert "was deactivated in the back office (DEVICE_DEACTIVATED)" in err
+    assert "1 receipt(s) (1-3) and 1 shift event(s)" in err
+    assert sim.state["device_token"] is None and sim.state["queue"] == {"receipts": [], "shifts": []}
+    code, _ = again.interrupt()
+    assert code == 0, again.output
+
+
+@pytest.mark.parametrize("content", [
+    '{"saved_at": 1, "tables": {"pos-backoffice-dev-stores": [{"merchant_id": ',  # cut short
+    '{"saved_at": 1, "tables": {"pos-backoffice-dev-stores": [{"merchant_id": "not a DynamoDB value"}]}}',
+    # Well formed, but DynamoDB refuses it (no sort key): found only while loading, after start-up began.
+    '{"saved_at": 1, "tables": {"pos-backoffice-dev-stores": [{"merchant_id": {"S": "m-1"}}]}}',
+], ids=["truncated", "not-an-item", "refused-item"])
+def test_stored_data_that_cannot_be_loaded_stops_the_start_and_is_kept(tmp_path, content):
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    snapshot = state_dir / "tables.json"
+    snapshot.write_text(content)
+    before = snapshot.read_bytes(), snapshot.stat().st_mtime_ns
+    server = LocalServer(state_dir)
+    result = subprocess.run([sys.executable, "-m", "local.server"], cwd=ROOT, env=server.env, capture_output=True,
+                            text=True, timeout=START_TIMEOUT)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Stored data could not be loaded" in output and str(snapshot) in output
+    assert "The file is kept as it is" in output and "make reset" in output
+    assert "Traceback" not in output, output
+    assert (snapshot.read_bytes(), snapshot.stat().st_mtime_ns) == before
+    assert sorted(p.name for p in state_dir.iterdir()) == ["tables.json"]
+
+
+def test_a_port_in_use_says_so(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = LocalServer(tmp_path / "state", port=port)
+        result = subprocess.run([sys.executable, "-m", "local.server"], cwd=ROOT, env=server.env,
+                                capture_output=True, text=True, timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert f"Port {port} on 127.0.0.1 is already in use" in output and f"PORT={port + 1} make run" in output
+    assert "Traceback" not in output, output
+
+
+def test_the_simulator_says_when_the_back_office_is_unreachable(tmp_path, capsys):
+    sim = Sim(capsys, f"http://127.0.0.1:{_free_port()}", tmp_path / "pos_sim.json")
+    code, _, err = sim("login", "--email", "a@example.com", "--password", "x", expect=pos_sim.EXIT_FAILED)
+    assert "Cannot reach the back office" in err
+    code, _, err = sim("sell", expect=pos_sim.EXIT_FAILED)
+    assert "no activated POS" in err
