@@ -197,6 +197,7 @@ class ShiftModel(Model):
     actual_cash = NumberAttribute(null=True)
     device_opened_index = _gsi("device-opened-index", "pos_device_id", "opened_sk")
     store_opened_index = _gsi("store-opened-index", "store_id", "opened_sk")
+    merchant_opened_index = _gsi("merchant-opened-index", "merchant_id", "opened_sk")
 
 
 class FindingModel(Model):
@@ -212,6 +213,7 @@ class FindingModel(Model):
     last_seen_at = UnicodeAttribute()
     resolved_at = UnicodeAttribute(null=True)
     device_index = _gsi("device-index", "pos_device_id", "first_seen_at")
+    merchant_seen_index = _gsi("merchant-seen-index", "merchant_id", "first_seen_at")
 
 
 ALL_MODELS = [

@@ -508,13 +508,10 @@ class ShiftRepository:
             index, partition = ShiftModel.store_opened_index, ("store_id", store_id)
             filters = ShiftModel.merchant_id == merchant_id
         else:
-            index, partition, filters = None, ("merchant_id", merchant_id), None
+            index, partition, filters = ShiftModel.merchant_opened_index, ("merchant_id", merchant_id), None
         start = decode_cursor(cursor, partition, {"merchant_id", "id", "opened_sk", partition[0]}, merchant_id)
-        if index is None:
-            result = ShiftModel.query(merchant_id, limit=limit, last_evaluated_key=start)
-        else:
-            result = index.query(partition[1], filter_condition=filters, scan_index_forward=False, limit=limit,
-                                 last_evaluated_key=start)
+        result = index.query(partition[1], filter_condition=filters, scan_index_forward=False, limit=limit,
+                             last_evaluated_key=start)
         items, next_cursor = page(result, limit)
         return [_attrs(i, exclude=("opened_sk",)) for i in items], next_cursor
 
@@ -551,8 +548,10 @@ class FindingRepository:
                 pos_device_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,
                 filter_condition=merchant_only if condition is None else merchant_only & condition)
         else:
-            start = decode_cursor(cursor, ("merchant_id", merchant_id), {"merchant_id", "id"})
-            result = FindingModel.query(merchant_id, filter_condition=condition, limit=limit, last_evaluated_key=start)
+            start = decode_cursor(cursor, ("merchant_id", merchant_id), {"merchant_id", "id", "first_seen_at"})
+            result = FindingModel.merchant_seen_index.query(merchant_id, scan_index_forward=False,
+                                                            filter_condition=condition, limit=limit,
+                                                            last_evaluated_key=start)
         items, next_cursor = page(result, limit)
         return [_attrs(i, exclude=("merchant_id", "missing_count")) | {"missing_count": i.missing_count}
                 for i in items], next_cursor

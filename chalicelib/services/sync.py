@@ -48,9 +48,12 @@ def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejec
     candidates = _domain_checks(device, receipts, result)
     highest_seq = max((seq for seq, _ in candidates.values()), default=0)
     new = _classify_existing(device, candidates, result)
-    _store(device, new, now, result)
     # A stale open copy of a closed shift is not stored, so it must not reopen the slot's shift either.
     applied = [shift for shift in shifts if ShiftRepository.upsert(_shift_item(device, shift))]
+    for receipt in new:
+        receipt.setdefault("shift_id", None)
+        receipt["shift_id"] = receipt["shift_id"] or _shift_of(receipt, shifts) or device.open_shift_id
+    _store(device, new, now, result)
     DeviceRepository.record_sync_state(device, _state_update(device, state, applied, highest_seq), now)
     result.device = DeviceRepository.get(device.merchant_id, device.id)
     return result
@@ -128,12 +131,21 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult) -
                                      "(receipts already stored are counted as duplicates).")
 
 
+def _shift_of(receipt: dict, shifts: list[dict]) -> str | None:
+    """A receipt sent without its shift belongs to the batch's shift that was open when it was issued."""
+    for shift in shifts:
+        closed = shift.get("closed_at")
+        if shift["opened_at"] <= receipt["created_at"] and (closed is None or receipt["created_at"] <= closed):
+            return shift["id"]
+    return None
+
+
 def _receipt_item(device: Device, receipt: dict, now: str) -> dict:
     created = receipt["created_at"]
     return {
         "merchant_id": device.merchant_id, "receipt_number": receipt["receipt_number"], "id": receipt["id"],
         "receipt_type": receipt["receipt_type"], "pos_device_id": device.id, "pos_device_name": device.name,
-        "store_id": device.store_id, "shift_id": receipt.get("shift_id") or device.open_shift_id,
+        "store_id": device.store_id, "shift_id": receipt["shift_id"],
         "employee_id": receipt.get("employee_id") or device.current_employee_id,
         "created_at": clock.iso(created), "created_sk": f"{clock.sort_key(created)}#{receipt['receipt_number']}",
         "synced_at": now, "line_items": receipt["line_items"], "payments": receipt["payments"],
