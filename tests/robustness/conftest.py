@@ -1,0 +1,121 @@
+"""Fixtures of the robustness tests: a populated merchant ("world"), a second merchant, thread-safe app."""
+import os
+import sys
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.conftest import Merchant, receipt
+from tests.robustness.harness import atomic_moto_dynamodb
+
+PASSWORD = "correct horse 1"
+
+
+@dataclass
+class World:
+    """One merchant with every kind of object, and the credentials of each role."""
+
+    api: object
+    owner: Merchant
+    store: dict
+    empty_store: dict
+    device: dict  # ACTIVATED, 3 receipts synced, one open shift
+    device_token: str
+    idle_device: dict  # NOT_ACTIVATED
+    manager: dict
+    manager_token: str
+    cashier: dict
+    cashier_token: str
+    receipt_numbers: list[str] = field(default_factory=list)
+    shift_id: str = ""
+    secrets: set[str] = field(default_factory=set)
+
+    def login_token(self) -> str:
+        status, body = self.api.post("/v1/pos/login", {"email": self.owner.email, "password": self.owner.password})
+        assert status == 200, body
+        self.secrets.add(body["login_token"])
+        return body["login_token"]
+
+
+def _employee(api, owner, role, store_id, pin):
+    email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    status, body = api.post("/v1/employees", {"name": f"{role.title()} One", "role": role, "email": email,
+                                              "password": PASSWORD, "pin": pin, "store_ids": [store_id]},
+                            token=owner.token)
+    assert status == 201, body
+    status, login = api.post("/v1/auth/login", {"email": email, "password": PASSWORD})
+    assert status == 200, login
+    return body, login["token"]
+
+
+def build_world(api, name="Cafe") -> World:
+    owner = api.signup(name=name, password=PASSWORD)
+    store = owner.store("Main store")
+    empty_store = owner.store("Empty store")
+    device = owner.device("Till 1", store_id=store["id"])
+    activation = owner.activate(device["id"])
+    token = activation["device_token"]
+    idle = owner.device("Till 2", store_id=store["id"])
+    manager, manager_token = _employee(api, owner, "MANAGER", store["id"], "1111")
+    cashier, cashier_token = _employee(api, owner, "CASHIER", store["id"], "2222")
+    shift_id = str(uuid.uuid4())
+    receipts = [receipt(device["number"], seq, shift_id=shift_id) for seq in (1, 2, 3)]
+    status, body = api.post("/v1/pos/sync", {
+        "state": {"last_receipt_number": 3, "open_tickets": 0, "shift_open": True},
+        "shifts": [{"id": shift_id, "opened_at": "2026-11-24T08:00:00Z", "starting_cash": 10000}],
+        "receipts": receipts}, token=token)
+    assert status == 200 and body["accepted"] == 3, body
+    world = World(api=api, owner=owner, store=store, empty_store=empty_store, device=body["pos_device"],
+                  device_token=token, idle_device=idle, manager=manager, manager_token=manager_token,
+                  cashier=cashier, cashier_token=cashier_token,
+                  receipt_numbers=[r["receipt_number"] for r in receipts], shift_id=shift_id)
+    world.secrets |= {owner.token, token, manager_token, cashier_token, PASSWORD}
+    return world
+
+
+def _settled(world: World) -> None:
+    """No deletion workflow may outlive the test's moto (its worker thread would call AWS for real)."""
+    from chalicelib import clock
+    from tests.robustness.harness import settle_deletions
+
+    clock.set_now(None)
+    settle_deletions(world.api, world.owner.token)
+
+
+@pytest.fixture
+def world(client):
+    built = build_world(client)
+    yield built
+    _settled(built)
+
+
+@pytest.fixture
+def other_world(client, world):
+    built = build_world(client, name="Other shop")
+    yield built
+    _settled(built)
+
+
+@pytest.fixture
+def threaded_app(aws):
+    """The app with a thread-local `current_request` (Chalice's LocalChalice, what `chalice local` and the
+    local server use; on Lambda one container serves one request at a time) and moto made atomic per request.
+
+    chalice.test.Client alone is not thread-safe: Chalice keeps `current_request` on the app object and
+    the test client swaps `os.environ` per request."""
+    from chalice.local import LocalChalice
+
+    from app import app
+
+    original_class, environ, interval = app.__class__, os.environ, sys.getswitchinterval()
+    if not issubclass(original_class, LocalChalice):
+        app.__class__ = type("ThreadLocalChalice", (LocalChalice, original_class), {})
+    sys.setswitchinterval(1e-4)  # switch threads often, so that requests really interleave
+    try:
+        with atomic_moto_dynamodb():
+            yield app
+    finally:
+        sys.setswitchinterval(interval)
+        app.__class__ = original_class
+        os.environ = environ

@@ -1,0 +1,213 @@
+"""Issue 8.2: DynamoDB faults (throttling, internal errors, writes applied whose answer is lost).
+
+Faults are injected where moto answers, once per HTTP attempt, so botocore's standard retries see them
+as on AWS (tests/robustness/harness.py FaultInjector). A sync either stores its batch completely or
+answers 503 with nothing half-counted; replays until 200 lose nothing and count nothing twice; every
+answer under faults is one the contract documents; a deletion under faults ends consistent."""
+import time
+from collections import Counter
+
+import pytest
+
+from chalicelib.api.http import OPERATIONS
+from tests.conftest import receipt
+from tests.robustness.harness import (
+    FaultInjector, all_pages, assert_conforms, injected_faults, settle_deletions,
+)
+
+FIGURES: Counter = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _figures():
+    """Prints the figures of the runs below once the module is done (visible with -s)."""
+    yield
+    print(f"\n[faults] {dict(FIGURES)}")
+
+
+def _device_receipts(api, token, device_id):
+    return all_pages(api, f"/v1/receipts?pos_device_id={device_id}&limit=250", "receipts", token)
+
+
+def _check_counts(api, m, device_id) -> dict:
+    """synced_receipts is exactly the number of receipts the server holds for the device."""
+    status, device = api.get(f"/v1/pos_devices/{device_id}", token=m.token)
+    assert status == 200, device
+    stored = _device_receipts(api, m.token, device_id)
+    assert device["synced_receipts"] == len(stored), (device["synced_receipts"], len(stored))
+    assert len({r["receipt_number"] for r in stored}) == len(stored)
+    return device
+
+
+def test_sync_under_faults_is_all_or_nothing_and_replays_lose_nothing(client):
+    m = client.signup()
+    device, token = m.active_device()
+    number = device["number"]
+    sent = {seq: receipt(number, seq, total=100 * seq) for seq in range(1, 73)}
+    # Batches of 6 that overlap (each repeats the last 2 of the one before), as a POS resending its queue.
+    batches = [[sent[s] for s in range(max(1, start - 2), min(73, start + 6))] for start in range(1, 73, 6)]
+    injector = FaultInjector(share=0.6, seed=8, lost_share=0.5)
+    statuses: Counter = Counter()
+    with injected_faults(injector):
+        for batch in batches:
+            highest = max(int(r["receipt_number"].split("-")[1]) for r in batch)
+            body = {"state": {"last_receipt_number": highest, "open_tickets": 0, "shift_open": False},
+                    "receipts": batch}
+            for _attempt in range(60):
+                status, answer = client.post("/v1/pos/sync", body, token=token)
+                statuses[status] += 1
+                with injector.paused():
+                    assert_conforms("POST", "/v1/pos/sync", status, answer)
+                    _check_counts(client, m, device["id"])
+                if status == 200:
+                    assert answer["rejected"] == [], answer
+                    assert answer["accepted"] + answer["duplicates"] == len(batch), answer
+                    break
+                assert status == 503 and answer["errors"][0]["code"] == "SERVICE_UNAVAILABLE", answer
+            else:
+                raise AssertionError("a batch never got through")
+    final = _check_counts(client, m, device["id"])
+    stored = {r["receipt_number"]: r for r in _device_receipts(client, m.token, device["id"])}
+    assert set(stored) == {r["receipt_number"] for r in sent.values()}
+    for r in sent.values():
+        kept = stored[r["receipt_number"]]
+        assert (kept["id"], kept["total_money"], kept["line_items"], kept["payments"]) == (
+            r["id"], r["total_money"], r["line_items"], r["payments"])
+    assert final["synced_receipts"] == 72 and final["unsynced_receipts"] == 0 and final["last_receipt_number"] == 72
+    # The faults really happened, on every kind: refused requests, 503s, and writes whose answer was lost.
+    assert statuses[503] >= 5 and injector.lost_writes >= 5, (statuses, injector.injected, injector.lost_writes)
+    FIGURES.update({"sync requests": sum(statuses.values()), "sync 503": statuses[503],
+                    "sync faults injected": injector.total_injected, "sync lost writes": injector.lost_writes,
+                    "receipts compared": len(sent)})
+
+
+def _request_for(op, world):
+    """One valid request per operation (the ids of `world`), for the answer-under-faults check."""
+    ids = {"store_id": world.store["id"], "device_id": world.device["id"], "employee_id": world.cashier["id"],
+           "receipt_number": world.receipt_numbers[0]}
+    path = op.path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in op.path})
+    bodies = {
+        "/v1/signup": {"business_name": "B", "email": f"x{time.monotonic_ns()}@example.com",
+                       "password": "long enough 1"},
+        "/v1/auth/login": {"email": world.owner.email, "password": world.owner.password},
+        "/v1/pos/login": {"email": world.owner.email, "password": world.owner.password},
+        "/v1/stores": {"name": "Shop"}, "/v1/employees": {"name": "E", "role": "CASHIER"},
+        "/v1/pos_devices": {"name": "Till", "store_id": world.store["id"]},
+        "/v1/pos/activate": {"login_token": "x", "pos_device_id": world.idle_device["id"], "installation_id": "i-1"},
+        "/v1/pos/switch_user": {"employee_id": world.cashier["id"], "pin": "2222"},
+        "/v1/pos/sync": {"receipts": []},
+    }
+    body = bodies.get(op.path) if op.method == "POST" else ({"name": "Renamed"} if op.method == "PATCH" else None)
+    token = {"user": world.owner.token, "device": world.device_token, None: None}[op.auth]
+    if op.method == "DELETE" and op.path == "/v1/pos_devices/{device_id}":
+        path = f"/v1/pos_devices/{world.idle_device['id']}"
+    if op.method == "DELETE" and op.path == "/v1/stores/{store_id}":
+        path = f"/v1/stores/{world.empty_store['id']}"
+    return path, body, token
+
+
+def test_every_operation_under_heavy_faults_answers_as_documented(world):
+    """With most DynamoDB attempts failing, every operation still answers in the contract's shape with a
+    documented status (503 included), never a bare 500."""
+    api = world.api
+    injector = FaultInjector(share=0.75, seed=3, lost_share=0.3)
+    seen: Counter = Counter()
+    with injected_faults(injector):
+        for _round in range(3):
+            for op in OPERATIONS:
+                path, body, token = _request_for(op, world)
+                status, answer = api.call(op.method, path, body=body, token=token)
+                seen[status] += 1
+                with injector.paused():
+                    assert status != 500, (op.method, op.path, answer)
+                    assert_conforms(op.method, op.path, status, answer)
+    with injector.paused():
+        settle_deletions(api, world.owner.token)
+    assert seen[503] >= len(OPERATIONS), seen
+    FIGURES.update({"operation requests under faults": sum(seen.values()), "their 503": seen[503],
+                    "operation faults injected": injector.total_injected})
+
+
+def test_deletion_under_faults_keeps_device_and_deletion_in_agreement(client):
+    m = client.signup()
+    store = m.store()
+    number_of = {}
+
+    def new_device(name):
+        status, body = client.post("/v1/pos_devices", {"name": name, "store_id": store["id"]}, token=m.token)
+        assert status == 201, body
+        number_of[body["id"]] = body["number"]
+        return body["id"]
+
+    cases = {}  # device id -> (expected outcome, force)
+    cases[new_device("never activated")] = ("SUCCEEDED", False)
+    synced = new_device("synced")
+    token = m.activate(synced)["device_token"]
+    status, _ = client.post("/v1/pos/sync", {"state": {"last_receipt_number": 2, "open_tickets": 0,
+                                                       "shift_open": False},
+                                             "receipts": [receipt(number_of[synced], s) for s in (1, 2)]}, token=token)
+    assert status == 200
+    cases[synced] = ("SUCCEEDED", False)
+    missing = new_device("missing receipts")
+    token_missing = m.activate(missing)["device_token"]
+    status, _ = client.post("/v1/pos/sync", {"state": {"last_receipt_number": 5, "open_tickets": 0,
+                                                       "shift_open": False}}, token=token_missing)
+    assert status == 200
+    cases[missing] = ("FAILED", False)
+    forced = new_device("forced")
+    m.activate(forced)
+    cases[forced] = ("SUCCEEDED", True)
+    inactive = new_device("inactive")
+    m.activate(inactive)
+    assert client.post(f"/v1/pos_devices/{inactive}/deactivate", token=m.token)[0] == 200
+    cases[inactive] = ("SUCCEEDED", False)
+
+    injector = FaultInjector(share=0.3, seed=11, lost_share=0.4)
+    answers: Counter = Counter()
+    with injected_faults(injector):
+        for device_id, (_outcome, force) in cases.items():
+            for _attempt in range(30):
+                status, answer = client.delete(f"/v1/pos_devices/{device_id}" + ("?force=true" if force else ""),
+                                               token=m.token)
+                answers[status] += 1
+                with injector.paused():
+                    assert_conforms("DELETE", "/v1/pos_devices/{device_id}", status, answer)
+                if status == 202:
+                    break
+                assert status == 503, answer
+            else:
+                raise AssertionError("the deletion never started")
+        # The workflows run on moto's worker threads, under the same faults; only the look is fault-free.
+        deadline = time.monotonic() + 60
+        while True:
+            time.sleep(0.1)
+            with injector.paused():
+                devices = {d["id"]: d for d in all_pages(client, "/v1/pos_devices?show_deleted=true&limit=250",
+                                                         "pos_devices", m.token)}
+            if all(devices[d]["deletion"]["status"] != "RUNNING" for d in cases):
+                break
+            assert time.monotonic() < deadline, [devices[d]["deletion"] for d in cases]
+    for device_id, (outcome, _force) in cases.items():
+        device = devices[device_id]
+        deletion = device["deletion"]
+        assert deletion["status"] == outcome, (device["name"], deletion)
+        # The device and its deletion record agree.
+        assert (device["deleted_at"] is not None) == (deletion["status"] == "SUCCEEDED"), (device["name"], device)
+        if outcome == "SUCCEEDED":
+            assert device["status"] != "ACTIVATED"
+        else:
+            assert device["status"] == "ACTIVATED" and deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED"
+        events = all_pages(client, f"/v1/events?pos_device_id={device_id}&limit=250", "events", m.token)
+        assert sum(e["type"] == "pos_device.deleted" for e in events) == (outcome == "SUCCEEDED")
+    # The store's live-device count agrees too: it has exactly one live device left, so it cannot be deleted
+    # now, and can once that one is deleted.
+    status, answer = client.delete(f"/v1/stores/{store['id']}", token=m.token)
+    assert status == 409, answer
+    status, _ = client.delete(f"/v1/pos_devices/{missing}?force=true", token=m.token)
+    assert status == 202
+    settle_deletions(client, m.token)
+    status, answer = client.delete(f"/v1/stores/{store['id']}", token=m.token)
+    assert status == 204, answer
+    assert injector.total_injected >= 20, injector.injected
+    FIGURES.update({"deletion requests": sum(answers.values()), "deletion faults injected": injector.total_injected,
+                    "deletion lost writes": injector.lost_writes})
