@@ -25,7 +25,7 @@ test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 reset:
-	rm -rf .local
+	rm -rf "$${POS_LOCAL_STATE_DIR:-.local}"
 
 package: $(STAMP) $(NODE_STAMP)
 	bash infra/package.sh

@@ -47,8 +47,31 @@ def _check_port(host: str, port: int) -> None:
             raise
 
 
+def _one_dynamodb_request_at_a_time(app):
+    """moto checks conditions and writes without a lock (a failed transaction even restores a copy of
+    whole tables), while DynamoDB applies each request atomically: serve DynamoDB calls one by one."""
+    lock = threading.Lock()
+
+    def wrapped(environ, start_response):
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with lock:
+                return list(app(environ, start_response))
+        return app(environ, start_response)
+
+    return wrapped
+
+
 def start_moto() -> tuple[object, str]:
-    from moto.server import ThreadedMotoServer
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    class AtomicDynamoMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            app = _one_dynamodb_request_at_a_time(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's own access log would drown ours
     # moto's ASL interpreter logs every Fail state (a blocked deletion is one) as a screenful of repr;
@@ -57,7 +80,7 @@ def start_moto() -> tuple[object, str]:
     port = _free_port()
     # moto's Step Functions interpreter sends its AWS calls to localhost:$MOTO_PORT in server mode.
     os.environ["MOTO_PORT"] = str(port)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = AtomicDynamoMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     request = urllib.request.Request(f"{endpoint}/moto-api/config", method="POST",
