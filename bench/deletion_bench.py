@@ -27,10 +27,10 @@ for _name in ("AWS_ENDPOINT_URL", "DYNAMODB_HOST", "STATE_MACHINE_ARN", "AWS_PRO
 
 import boto3  # noqa: E402
 from chalice.test import Client  # noqa: E402
-from moto import mock_aws  # noqa: E402
 
 from bench.dynamo_counter import count_dynamodb  # noqa: E402
 from chalicelib import config  # noqa: E402
+from local.stack import local_aws  # noqa: E402
 
 RUNS = 7
 PRICE_PER_1000_TRANSITIONS = 0.025  # USD, Step Functions Standard, us-east-1
@@ -149,25 +149,19 @@ def summarize(samples: list[dict]) -> dict:
 
 def main(runs: int = RUNS) -> list[dict]:
     from app import app as chalice_app
-    from local.stack import bootstrap
 
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        config.reload()
-        bridge = bootstrap(chalice_app)
-        try:
-            with Client(chalice_app) as http:
-                api = Api(http)
-                shop = Shop(api)
-                for _label, _route, make_slot, query in ROUTES:  # warm-up: imports, first clients
-                    sample(api, shop, make_slot, query)
-                samples = {route: [] for _label, route, _make, _query in ROUTES}
-                for _ in range(runs):  # interleaved, so that a busy moment costs every route alike
-                    for _label, route, make_slot, query in ROUTES:
-                        samples[route].append(sample(api, shop, make_slot, query))
-                results = [{"label": label, "route": route, **summarize(samples[route])}
-                           for label, route, _make, _query in ROUTES]
-        finally:
-            bridge.unregister()
+    with local_aws():
+        with Client(chalice_app) as http:
+            api = Api(http)
+            shop = Shop(api)
+            for _label, _route, make_slot, query in ROUTES:  # warm-up: imports, first clients
+                sample(api, shop, make_slot, query)
+            samples = {route: [] for _label, route, _make, _query in ROUTES}
+            for _ in range(runs):  # interleaved, so that a busy moment costs every route alike
+                for _label, route, make_slot, query in ROUTES:
+                    samples[route].append(sample(api, shop, make_slot, query))
+            results = [{"label": label, "route": route, **summarize(samples[route])}
+                       for label, route, _make, _query in ROUTES]
     config.reload()
     print_table(results, runs)
     return results

@@ -1,11 +1,12 @@
 """Bootstrap shared by `make run` and the tests: settings, tables, the state machine, the bridge."""
-import json
+import contextlib
 import os
 from pathlib import Path
 
 import boto3
+from moto import mock_aws
 
-from chalicelib import config
+from chalicelib import clock, config
 from chalicelib.adapters import models
 from local.bridge import LambdaBridge, function_arn
 
@@ -66,5 +67,19 @@ def bootstrap(chalice_app) -> LambdaBridge:
     return LambdaBridge(chalice_app).register()
 
 
-def dump_json(value) -> str:
-    return json.dumps(value, indent=2, sort_keys=True)
+@contextlib.contextmanager
+def local_aws():
+    """A fresh, empty AWS (moto, Step Functions executing) with tables, state machine and Lambda bridge."""
+    from app import app as chalice_app
+
+    try:
+        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+            config.reload()
+            bridge = bootstrap(chalice_app)
+            try:
+                yield bridge
+            finally:
+                bridge.unregister()
+    finally:
+        clock.set_now(None)
+        config.reload()

@@ -1,6 +1,8 @@
 """Shared fixtures: an in-process moto mock (Step Functions executes for real), the app, API helpers."""
+import contextlib
 import json
 import os
+import threading
 import time
 import uuid
 
@@ -14,24 +16,39 @@ for _name in ("AWS_ENDPOINT_URL", "DYNAMODB_HOST", "STATE_MACHINE_ARN", "AWS_PRO
     os.environ.pop(_name, None)
 
 from chalice.test import Client  # noqa: E402
-from moto import mock_aws  # noqa: E402
 
 from chalicelib import clock, config  # noqa: E402
+from local.stack import local_aws  # noqa: E402,F401  (shared with benchmarks)
+
+
+@contextlib.contextmanager
+def atomic_moto_dynamodb():
+    """moto's in-process DynamoDB checks conditions and writes without a lock (a TransactWriteItems
+    even rolls back by restoring a copy of whole tables). DynamoDB applies each request atomically,
+    so threaded tests let moto serve one DynamoDB request at a time; requests still interleave."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    original = BotocoreStubber.process_request
+
+    def process_request(self, request):
+        if "dynamodb." not in request.url:
+            return original(self, request)
+        with lock:
+            return original(self, request)
+
+    BotocoreStubber.process_request = process_request
+    try:
+        yield
+    finally:
+        BotocoreStubber.process_request = original
 
 
 @pytest.fixture
 def aws():
-    """A fresh, empty AWS (moto) per test, with tables, the state machine and the Lambda bridge."""
-    from app import app as chalice_app
-    from local.stack import bootstrap
-
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        config.reload()
-        bridge = bootstrap(chalice_app)
+    """A fresh, empty AWS per test (see local_aws)."""
+    with local_aws() as bridge:
         yield bridge
-        bridge.unregister()
-    clock.set_now(None)
-    config.reload()
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 from pydantic import BaseModel
 
 from app import app as chalice_app
 from chalicelib import clock, config
 from chalicelib.api.http import OPERATIONS
-from tests.conftest import Api, Merchant
+from tests.conftest import Api, Merchant, local_aws
 
 MiB = 1024 * 1024
 ABSENT_ID = "00000000-0000-4000-8000-000000000000"
@@ -33,31 +32,23 @@ class World:
 
 @pytest.fixture(scope="module")
 def world():
-    from local.stack import bootstrap
 
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        config.reload()
-        bridge = bootstrap(chalice_app)
-        try:
-            with Client(chalice_app) as http:
-                api = Api(http)
-                m = api.signup("Bad Input Cafe")
-                store = m.store("Main")
-                ids = {"store": store["id"], "empty_store": m.store("Empty")["id"]}
-                status, cashier = api.post("/v1/employees", {"name": "Cas", "role": "CASHIER", "pin": "1234"},
-                                           token=m.token)
-                assert status == 201, cashier
-                ids["cashier"] = cashier["id"]
-                ids["idle_device"] = m.device("Idle", store_id=store["id"])["id"]
-                active, device_token = m.active_device("Active")
-                ids["device"] = active["id"]
-                status, login = api.post("/v1/pos/login", {"email": m.email, "password": m.password})
-                tokens = {"user": m.token, "device": device_token, "login": login["login_token"]}
-                yield World(api, m, ids, tokens)
-        finally:
-            bridge.unregister()
-            clock.set_now(None)
-            config.reload()
+    with local_aws():
+        with Client(chalice_app) as http:
+            api = Api(http)
+            m = api.signup("Bad Input Cafe")
+            store = m.store("Main")
+            ids = {"store": store["id"], "empty_store": m.store("Empty")["id"]}
+            status, cashier = api.post("/v1/employees", {"name": "Cas", "role": "CASHIER", "pin": "1234"},
+                                       token=m.token)
+            assert status == 201, cashier
+            ids["cashier"] = cashier["id"]
+            ids["idle_device"] = m.device("Idle", store_id=store["id"])["id"]
+            active, device_token = m.active_device("Active")
+            ids["device"] = active["id"]
+            status, login = api.post("/v1/pos/login", {"email": m.email, "password": m.password})
+            tokens = {"user": m.token, "device": device_token, "login": login["login_token"]}
+            yield World(api, m, ids, tokens)
 
 
 def assert_error(status, body, expected_status=None, code=None, field=None):

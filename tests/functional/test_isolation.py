@@ -9,10 +9,9 @@ from datetime import timedelta
 
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 
 from chalicelib import clock, config
-from tests.conftest import Api, Merchant, receipt
+from tests.conftest import Api, Merchant, local_aws, receipt
 
 
 @dataclass
@@ -85,18 +84,10 @@ def _build(api: Api) -> World:
 @pytest.fixture(scope="module")
 def world():
     from app import app as chalice_app
-    from local.stack import bootstrap
 
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        config.reload()
-        bridge = bootstrap(chalice_app)
-        try:
-            with Client(chalice_app) as http:
-                yield _build(Api(http))
-        finally:
-            bridge.unregister()
-            clock.set_now(None)
-            config.reload()
+    with local_aws():
+        with Client(chalice_app) as http:
+            yield _build(Api(http))
 
 
 def _view(world: World, merchant: Merchant) -> dict:

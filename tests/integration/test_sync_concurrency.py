@@ -26,23 +26,15 @@ from chalice.local import LocalChalice
 from moto.core.botocore_stubber import BotocoreStubber
 
 from bench.dynamo_counter import count_dynamodb
-from tests.conftest import Api, receipt
+from tests.conftest import Api, atomic_moto_dynamodb, receipt
 
 THREADS = 8
 
 
 @pytest.fixture
-def atomic_dynamodb(aws, monkeypatch):
-    lock = threading.RLock()
-    original = BotocoreStubber.process_request
-
-    def process_request(self, request):
-        if "dynamodb." not in request.url:
-            return original(self, request)
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
+def atomic_dynamodb(aws):
+    with atomic_moto_dynamodb():
+        yield
 
 
 @pytest.fixture

@@ -177,27 +177,7 @@ def injected_faults(injector: FaultInjector, fast_backoff: bool = True):
         standard.ExponentialBackoff.delay_amount = original_delay
 
 
-@contextlib.contextmanager
-def atomic_moto_dynamodb():
-    """moto's in-process DynamoDB checks conditions and writes without a lock (a TransactWriteItems
-    even rolls back by restoring a copy of whole tables). DynamoDB applies each request atomically,
-    so threaded tests let moto serve one DynamoDB request at a time; requests still interleave."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.RLock()
-    original = BotocoreStubber.process_request
-
-    def process_request(self, request):
-        if "dynamodb." not in request.url:
-            return original(self, request)
-        with lock:
-            return original(self, request)
-
-    BotocoreStubber.process_request = process_request
-    try:
-        yield
-    finally:
-        BotocoreStubber.process_request = original
+from tests.conftest import atomic_moto_dynamodb  # noqa: E402,F401  (re-exported for the fixtures)
 
 
 # ---------------------------------------------------------------- reads for assertions
