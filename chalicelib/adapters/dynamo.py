@@ -53,8 +53,22 @@ def is_transient(exc: BaseException) -> bool:
     return _error_code(exc) in TRANSIENT_CODES
 
 
+class WriteCancelled(Exception):
+    """DynamoDB cancelled a transaction: `codes` has one entry per item, in the order they were sent
+    (PynamoDB sends puts and deletes before updates)."""
+
+    def __init__(self, codes: list[str | None]):
+        super().__init__(f"transaction cancelled: {codes}")
+        self.codes = codes
+
+    @property
+    def condition_failed(self) -> bool:
+        return "ConditionalCheckFailed" in self.codes
+
+
 def translated(func):
-    """Storage failures that botocore's retries could not cure become a 503, never a 500."""
+    """Storage failures that botocore's retries could not cure become a 503, never a 500; a cancelled
+    transaction becomes WriteCancelled, so that use cases never see PynamoDB's types."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -67,6 +81,8 @@ def translated(func):
             if is_transient(exc):
                 log.warning("transient storage failure in %s: %s", func.__qualname__, _error_code(exc))
                 raise ServiceUnavailable() from exc
+            if isinstance(exc, TransactWriteError):
+                raise WriteCancelled(cancellation_codes(exc)) from exc
             raise
 
     return wrapper

@@ -1,8 +1,6 @@
 """Sign-up, login with a failure limit, bearer tokens, stores and employees."""
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib import clock
-from chalicelib.adapters.dynamo import is_condition_failure
+from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import AccountRepository, StoreRepository, TokenRepository
 from chalicelib.config import settings
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
@@ -206,7 +204,7 @@ def _save_employee(principal: Principal, employee: dict, old: dict | None, event
 def _save_with_retry_hint(write) -> None:
     try:
         write()
-    except TransactWriteError as exc:
-        if is_condition_failure(exc):
+    except WriteCancelled as exc:
+        if exc.condition_failed:
             raise Conflict("It was changed meanwhile; reload and try again.", code="EDIT_CONFLICT") from None
         raise

@@ -1,10 +1,8 @@
 """POS device lifecycle: create, rename, activate from the POS app, switch user, deactivate."""
 import dataclasses
 
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib import clock
-from chalicelib.adapters.dynamo import is_condition_failure
+from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import AccountRepository, DeviceRepository, StoreRepository, TokenRepository
 from chalicelib.config import settings
 from chalicelib.domain.devices import Action, Device, Status
@@ -43,12 +41,11 @@ def create_device(principal: Principal, name: str, store_id: str) -> Device:
         try:
             DeviceRepository.create(device, counter, event)
             return device
-        except TransactWriteError as exc:
-            codes = [r.code if r else None for r in exc.cancellation_reasons or []]
+        except WriteCancelled as exc:
             # PynamoDB sends puts before updates, so the store's update (the last one) is the last item.
-            if codes and codes[-1] == "ConditionalCheckFailed":
+            if exc.codes and exc.codes[-1] == "ConditionalCheckFailed":
                 raise InvalidInput("No store with that id.", field="store_id", code="UNKNOWN_STORE") from None
-            if not is_condition_failure(exc) and "TransactionConflict" not in codes:
+            if not exc.condition_failed:
                 raise
             # Another create took this number first: read the counter again and take the next one.
     raise ServiceUnavailable("Too many POS devices are being created at once; retry.")
@@ -75,9 +72,8 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
             DeviceRepository.save_transition(before, after, event, token_writes(before, after) if token_writes else (),
                                              leaves_store=leaves_store)
             return dataclasses.replace(after, version=before.version + 1), details
-        except TransactWriteError as exc:
-            if not is_condition_failure(exc) and "TransactionConflict" not in {
-                    r.code for r in exc.cancellation_reasons or [] if r}:
+        except WriteCancelled as exc:
+            if not exc.condition_failed:
                 raise
     raise Conflict("The POS changed several times meanwhile; retry.", code="EDIT_CONFLICT")
 

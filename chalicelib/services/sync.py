@@ -8,10 +8,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib import clock
-from chalicelib.adapters.dynamo import cancellation_codes, is_transient
+from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository, ShiftRepository
 from chalicelib.domain.devices import Device
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
@@ -116,15 +114,13 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult) -
                 ReceiptRepository.store_batch(device, [_receipt_item(device, r, now) for r in chunk])
                 result.accepted += len(chunk)
                 break
-            except TransactWriteError as exc:
-                codes = cancellation_codes(exc)
-                if codes and codes[-1] == "ConditionalCheckFailed":
+            except WriteCancelled as exc:
+                if exc.codes and exc.codes[-1] == "ConditionalCheckFailed":
                     raise DeviceDeactivated() from None  # revoked meanwhile: this chunk was not written
-                if "ConditionalCheckFailed" in codes:
-                    # Another request stored some of these meanwhile: sort them again and store the rest.
-                    chunk = _classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
-                elif not is_transient(exc):
+                if not exc.condition_failed:
                     raise
+                # Another request stored some of these meanwhile: sort them again and store the rest.
+                chunk = _classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
                 time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
         else:
             raise ServiceUnavailable("The receipts could not be stored right now; send the batch again "

@@ -392,12 +392,7 @@ def test_cfn_lint_and_asl_validator_pass(packaged):
     result = subprocess.run([str(cfn_lint), str(out / "sam.json")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
-    validator = ROOT / "node_modules" / ".bin" / "asl-validator"
-    if not validator.exists():
-        if not shutil.which("npm"):
-            pytest.skip("node/npm not installed: asl-validator not run")
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True,
-                       timeout=300)
+    validator = _asl_validator()
     result = subprocess.run(
         [str(validator), "--json-path", str(ASL_PATH),
          "--json-path", str(out / "safe_delete_pos_device.sample.asl.json")],
@@ -406,10 +401,18 @@ def test_cfn_lint_and_asl_validator_pass(packaged):
     assert time.monotonic() - started < 60
 
 
-def test_asl_validator_catches_a_dangling_transition(tmp_path, asl):
+def _asl_validator() -> Path:
+    """npm's asl-validator (make test installs it with `npm ci`; .ci/run installs npm)."""
     validator = ROOT / "node_modules" / ".bin" / "asl-validator"
     if not validator.exists():
-        pytest.skip("asl-validator not installed (npm ci)")
+        assert shutil.which("npm"), "npm is needed for asl-validator: apt-get install npm (see .ci/run)"
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True,
+                       timeout=300)
+    return validator
+
+
+def test_asl_validator_catches_a_dangling_transition(tmp_path, asl):
+    validator = _asl_validator()
     broken = json.loads(json.dumps(asl))
     broken["States"]["Delete"]["Next"] = "Nowhere"
     path = tmp_path / "broken.asl.json"

@@ -6,11 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 from moto.core.botocore_stubber import BotocoreStubber
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import clock
 from chalicelib.adapters import models
-from chalicelib.adapters.dynamo import cancellation_codes
+from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import (
     AccountRepository, DeviceRepository, EventRepository, StoreRepository, TokenRepository,
 )
@@ -109,9 +108,9 @@ def test_save_transition_refuses_a_stale_version(shop):
 
     # A second writer that read the same version loses, and its log entry does not land either.
     stale = dataclasses.replace(before, name="Renamed from a stale read")
-    with pytest.raises(TransactWriteError) as caught:
+    with pytest.raises(WriteCancelled) as caught:
         DeviceRepository.save_transition(before, stale, new_event(shop.merchant_id, "test.stale", {}, device.id))
-    assert cancellation_codes(caught.value).count("ConditionalCheckFailed") == 1
+    assert caught.value.codes.count("ConditionalCheckFailed") == 1
     stored = DeviceRepository.get(shop.merchant_id, device.id)
     assert stored.name == "Renamed once" and stored.version == before.version + 1
     assert "test.stale" not in _event_types(shop.merchant_id, device.id)
@@ -154,9 +153,9 @@ def test_create_with_a_stale_counter_writes_nothing(shop):
     devices.create_device(shop.principal, "Till 1", shop.store_id)
     clash = Device(merchant_id=shop.merchant_id, id="clash", name="Clash", store_id=shop.store_id, number=1,
                    created_at=clock.iso(), updated_at=clock.iso())
-    with pytest.raises(TransactWriteError) as caught:
+    with pytest.raises(WriteCancelled) as caught:
         DeviceRepository.create(clash, 0, new_event(shop.merchant_id, "pos_device.created", {}, "clash"))
-    assert cancellation_codes(caught.value).count("ConditionalCheckFailed") == 1
+    assert caught.value.codes.count("ConditionalCheckFailed") == 1
     assert DeviceRepository.get(shop.merchant_id, "clash") is None
     assert AccountRepository.get_merchant(shop.merchant_id)["pos_number_counter"] == 1
     assert StoreRepository.get(shop.merchant_id, shop.store_id)["device_count"] == 1
@@ -294,9 +293,9 @@ def test_a_failing_log_entry_rolls_back_the_device_change(shop, fail_transaction
     events_table = models.EventModel.Meta.table_name
     fail_transactions(lambda op, body: op == "Put" and body["TableName"] == events_table)
 
-    with pytest.raises(TransactWriteError) as caught:
+    with pytest.raises(WriteCancelled) as caught:
         DeviceRepository.save_transition(before, after, event)
-    assert cancellation_codes(caught.value).count("ConditionalCheckFailed") == 1
+    assert caught.value.codes.count("ConditionalCheckFailed") == 1
 
     stored = DeviceRepository.get(shop.merchant_id, device.id)
     assert stored == before  # status, version, token hash: nothing changed
