@@ -18,7 +18,9 @@ import urllib.request
 from pathlib import Path
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
+from chalice.local import (
+    ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_FILE = "tables.json"
@@ -132,6 +134,12 @@ class Handler(ChaliceRequestHandler):
 
     def log_message(self, format, *args) -> None:  # noqa: A002 - silence the default access log
         pass
+
+
+class BackloggedHTTPServer(ThreadedHTTPServer):
+    """socketserver listens with a backlog of 5: a burst of POS syncs got connections reset."""
+
+    request_queue_size = 128
 
 
 def start_audit_timer(chalice_module, interval: int, stop: threading.Event, on_change) -> threading.Thread:
@@ -269,7 +277,8 @@ def _start(host: str, port: int, state_dir: Path, endpoint: str, stored: dict | 
     CustomLocalChalice.__bases__ = (LocalChalice, chalice_module.app.__class__)
     chalice_module.app.__class__ = CustomLocalChalice
     try:
-        server = LocalDevServer(chalice_module.app, Config(chalice_stage="dev"), host, port, handler_cls=Handler)
+        server = LocalDevServer(chalice_module.app, Config(chalice_stage="dev"), host, port, handler_cls=Handler,
+                                server_cls=BackloggedHTTPServer)
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
