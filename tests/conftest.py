@@ -2,6 +2,7 @@
 import contextlib
 import json
 import os
+import sys
 import threading
 import time
 import uuid
@@ -17,7 +18,6 @@ for _name in ("AWS_ENDPOINT_URL", "DYNAMODB_HOST", "STATE_MACHINE_ARN", "AWS_PRO
 
 from chalice.test import Client  # noqa: E402
 
-from chalicelib import clock, config  # noqa: E402
 from local.stack import local_aws  # noqa: E402,F401  (shared with benchmarks)
 
 
@@ -42,6 +42,56 @@ def atomic_moto_dynamodb():
         yield
     finally:
         BotocoreStubber.process_request = original
+
+
+@pytest.fixture
+def threaded_app(aws):
+    """The app with a thread-local `current_request` (Chalice's LocalChalice, what `chalice local` and the
+    local server use; on Lambda one container serves one request at a time) and moto made atomic per request.
+
+    chalice.test.Client alone is not thread-safe: Chalice keeps `current_request` on the app object and
+    the test client swaps `os.environ` per request."""
+    from chalice.local import LocalChalice
+
+    from app import app
+
+    original_class, environ, interval = app.__class__, os.environ, sys.getswitchinterval()
+    if not issubclass(original_class, LocalChalice):
+        app.__class__ = type("ThreadLocalChalice", (LocalChalice, original_class), {})
+    sys.setswitchinterval(1e-4)  # switch threads often, so that requests really interleave
+    try:
+        with atomic_moto_dynamodb():
+            yield app
+    finally:
+        sys.setswitchinterval(interval)
+        app.__class__ = original_class
+        os.environ = environ
+
+
+def at_once(app, jobs: list, timeout: float = 60) -> list:
+    """Run every `job(api)` on its own thread with its own chalice.test.Client, released together by a barrier;
+    returns their results in order (exceptions are re-raised here)."""
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+    errors: list = []
+
+    def run(position, job):
+        api = Api(Client(app))
+        try:
+            barrier.wait(timeout=timeout)
+            results[position] = job(api)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, job), daemon=True) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a request never returned"
+    if errors:
+        raise errors[0]
+    return results
 
 
 @pytest.fixture

@@ -203,10 +203,6 @@ class TokenRepository:
         except DoesNotExist:
             return None
 
-    @staticmethod
-    def delete(token_hash: str) -> None:
-        TokenModel(token_hash=token_hash).delete()
-
 
 # ---------------------------------------------------------------- stores
 
@@ -398,10 +394,6 @@ class EventRepository:
         items, next_cursor = page(result, limit)
         return [_attrs(i, exclude=("sk", "merchant_id")) for i in items], next_cursor
 
-    @staticmethod
-    def add(event: dict) -> None:
-        event_item(event).save()
-
 
 # ---------------------------------------------------------------- receipts and shifts
 
@@ -440,7 +432,7 @@ class ReceiptRepository:
              store_id: str | None = None, created_min: str | None = None, created_max: str | None = None):
         """Newest first, through the index that fits the most selective filter."""
         if pos_device_id:
-            index, partition, extra = ReceiptModel.device_created_index, ("pos_device_id", pos_device_id), None
+            index, partition = ReceiptModel.device_created_index, ("pos_device_id", pos_device_id)
             filters = ReceiptModel.merchant_id == merchant_id
             if store_id:
                 filters &= ReceiptModel.store_id == store_id
@@ -488,13 +480,6 @@ class ShiftRepository:
             if is_condition_failure(exc):
                 return False
             raise
-
-    @staticmethod
-    def get(merchant_id: str, shift_id: str) -> dict | None:
-        try:
-            return _attrs(ShiftModel.get(merchant_id, shift_id))
-        except DoesNotExist:
-            return None
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,

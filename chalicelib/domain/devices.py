@@ -1,5 +1,5 @@
 """POS device lifecycle: statuses, actions and the one table of legal transitions."""
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from chalicelib.errors import IllegalTransition

@@ -39,8 +39,6 @@ def count_missing(first: int, last: int, present: set[int]) -> int:
     return max(0, last - first + 1) - sum(1 for seq in present if first <= seq <= last)
 
 
-def money_total_ok(receipt: dict) -> bool:
-    """A receipt's payments must cover its total; line items must add up."""
-    items_total = sum(item["total_money"] for item in receipt["line_items"])
-    paid = sum(payment["money_amount"] for payment in receipt["payments"])
-    return items_total == receipt["total_money"] and paid == receipt["total_money"]
+def payments_match_total(receipt: dict) -> bool:
+    """The payments of a receipt add up to its total (line items may carry discounts, so they are not checked)."""
+    return sum(payment["money_amount"] for payment in receipt["payments"]) == receipt["total_money"]

@@ -12,7 +12,7 @@ from chalicelib import clock
 from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository, ShiftRepository
 from chalicelib.domain.devices import Device
-from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
+from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
 from chalicelib.errors import DeviceDeactivated, DomainError, PayloadTooLarge, ServiceUnavailable
 from chalicelib.services.common import Principal
 
@@ -79,7 +79,7 @@ def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> 
             result.reject(receipt["id"], "RECEIPT_WRITTEN_OFF",
                           f"Receipt {number} belongs to an earlier activation of this POS and was written off "
                           f"when it was deactivated; numbering continues at {device.next_receipt_seq}.")
-        elif sum(p["money_amount"] for p in receipt["payments"]) != receipt["total_money"]:
+        elif not payments_match_total(receipt):
             result.reject(receipt["id"], "PAYMENTS_MISMATCH", "The payments do not add up to total_money.")
         elif number in by_number:
             result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", f"Receipt number {number} is used twice in this batch.")

@@ -14,7 +14,6 @@ from chalice.test import Client
 from pydantic import BaseModel
 
 from app import app as chalice_app
-from chalicelib import clock, config
 from chalicelib.api.http import OPERATIONS
 from tests.conftest import Api, Merchant, local_aws
 

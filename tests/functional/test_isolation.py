@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock, config
+from chalicelib import clock
 from tests.conftest import Api, Merchant, local_aws, receipt
 
 
@@ -208,7 +208,7 @@ def test_another_merchants_store_cannot_be_used(world, a_unchanged):
 
 
 def test_a_pos_cannot_take_another_merchants_slot_or_people(world, a_unchanged):
-    api, a, b, ids = world.api, world.a, world.b, world.ids
+    api, b, ids = world.api, world.b, world.ids
     login = _ok(api.post("/v1/pos/login", {"email": b.email, "password": b.password}))
     assert ids["idle_device"] not in [d["id"] for d in login["pos_devices"]]
     status, error = api.post("/v1/pos/activate", {"login_token": login["login_token"],

@@ -15,69 +15,13 @@ test harness (not of the product) are not thread-safe, and the fixtures below ma
   lets moto handle one DynamoDB request at a time, so each request is atomic as on DynamoDB. The
   requests of different threads still interleave freely, which is what these tests are about.
 """
-import os
 import random
-import sys
-import threading
 import uuid
 
-import pytest
-from chalice.local import LocalChalice
-from moto.core.botocore_stubber import BotocoreStubber
-
 from bench.dynamo_counter import count_dynamodb
-from tests.conftest import Api, atomic_moto_dynamodb, receipt
+from tests.conftest import at_once, receipt
 
 THREADS = 8
-
-
-@pytest.fixture
-def atomic_dynamodb(aws):
-    with atomic_moto_dynamodb():
-        yield
-
-
-@pytest.fixture
-def threaded_app(aws, atomic_dynamodb):
-    from app import app
-
-    original_class, environ, interval = app.__class__, os.environ, sys.getswitchinterval()
-    if not issubclass(original_class, LocalChalice):
-        app.__class__ = type("ThreadLocalChalice", (LocalChalice, original_class), {})
-    sys.setswitchinterval(1e-3)  # switch threads often, so that requests really interleave
-    try:
-        yield app
-    finally:
-        sys.setswitchinterval(interval)
-        app.__class__ = original_class
-        os.environ = environ
-
-
-def at_once(app, jobs):
-    """Run `job(api)` for every job, each on its own thread with its own client, all released together."""
-    from chalice.test import Client
-
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-    errors: list = []
-
-    def run(position, job):
-        api = Api(Client(app))
-        try:
-            barrier.wait(timeout=30)
-            results[position] = job(api)
-        except BaseException as exc:  # noqa: BLE001 - reported below, on the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a sync never returned"
-    if errors:
-        raise errors[0]
-    return results
 
 
 def send(token, receipts, state=None):

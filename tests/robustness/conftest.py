@@ -1,13 +1,10 @@
 """Fixtures of the robustness tests: a populated merchant ("world"), a second merchant, thread-safe app."""
-import os
-import sys
 import uuid
 from dataclasses import dataclass, field
 
 import pytest
 
 from tests.conftest import Merchant, receipt
-from tests.robustness.harness import atomic_moto_dynamodb
 
 PASSWORD = "correct horse 1"
 
@@ -97,25 +94,3 @@ def other_world(client, world):
     _settled(built)
 
 
-@pytest.fixture
-def threaded_app(aws):
-    """The app with a thread-local `current_request` (Chalice's LocalChalice, what `chalice local` and the
-    local server use; on Lambda one container serves one request at a time) and moto made atomic per request.
-
-    chalice.test.Client alone is not thread-safe: Chalice keeps `current_request` on the app object and
-    the test client swaps `os.environ` per request."""
-    from chalice.local import LocalChalice
-
-    from app import app
-
-    original_class, environ, interval = app.__class__, os.environ, sys.getswitchinterval()
-    if not issubclass(original_class, LocalChalice):
-        app.__class__ = type("ThreadLocalChalice", (LocalChalice, original_class), {})
-    sys.setswitchinterval(1e-4)  # switch threads often, so that requests really interleave
-    try:
-        with atomic_moto_dynamodb():
-            yield app
-    finally:
-        sys.setswitchinterval(interval)
-        app.__class__ = original_class
-        os.environ = environ

@@ -177,9 +177,6 @@ def injected_faults(injector: FaultInjector, fast_backoff: bool = True):
         standard.ExponentialBackoff.delay_amount = original_delay
 
 
-from tests.conftest import atomic_moto_dynamodb  # noqa: E402,F401  (re-exported for the fixtures)
-
-
 # ---------------------------------------------------------------- reads for assertions
 
 
@@ -268,34 +265,6 @@ def assert_conforms(method: str, template: str, status: int, body) -> None:
         jsonschema.validate(body, full)
 
 
-def at_once(app, jobs: list, timeout: float = 60) -> list:
-    """Run every `job(api)` on its own thread with its own chalice.test.Client, released together by a barrier;
-    returns their results in order (exceptions are re-raised here)."""
-    from chalice.test import Client
-
-    from tests.conftest import Api
-
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-    errors: list = []
-
-    def run(position, job):
-        api = Api(Client(app))
-        try:
-            barrier.wait(timeout=timeout)
-            results[position] = job(api)
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, job), daemon=True) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads), "a request never returned"
-    if errors:
-        raise errors[0]
-    return results
 
 
 @contextlib.contextmanager

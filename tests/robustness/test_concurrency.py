@@ -9,7 +9,8 @@ import uuid
 
 from chalicelib.domain.devices import TRANSITIONS, Action, Status
 from tests.conftest import receipt
-from tests.robustness.harness import all_pages, at_once, right_after, settle_deletions
+from tests.conftest import at_once
+from tests.robustness.harness import all_pages, right_after, settle_deletions
 
 ROUNDS = 4
 

@@ -1,7 +1,7 @@
 """Receipt numbering "{pos number}-{seq}" and gap detection (chalicelib/domain/receipts.py)."""
 import pytest
 
-from chalicelib.domain.receipts import format_receipt_number, missing_seqs, money_total_ok, parse_receipt_number
+from chalicelib.domain.receipts import format_receipt_number, missing_seqs, parse_receipt_number, payments_match_total
 from chalicelib.errors import InvalidInput
 
 
@@ -54,10 +54,10 @@ def _receipt(items, payments, total):
 @pytest.mark.parametrize(("items", "payments", "total", "ok"), [
     ([700], [700], 700, True),
     ([300, 400], [500, 200], 700, True),
-    ([300, 400], [700], 600, False),     # items do not add up
+    ([300, 400], [700], 600, False),     # paid more than the total
     ([700], [600], 700, False),          # underpaid
     ([700], [700, 100], 700, False),     # overpaid
     ([0], [], 0, True),
 ])
-def test_money_total_ok(items, payments, total, ok):
-    assert money_total_ok(_receipt(items, payments, total)) is ok
+def test_payments_match_total(items, payments, total, ok):
+    assert payments_match_total(_receipt(items, payments, total)) is ok
