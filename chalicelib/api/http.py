@@ -79,10 +79,15 @@ def bearer_token(request) -> str | None:
     return token.strip()
 
 
-def _parse_body(request, schema: type[BaseModel]) -> BaseModel:
+def _raw_body(request) -> bytes:
     raw = request.raw_body or b""
     if len(raw) > settings().max_body_bytes:
         raise PayloadTooLarge(f"The request body is larger than {settings().max_body_bytes} bytes.")
+    return raw
+
+
+def _parse_body(request, schema: type[BaseModel]) -> BaseModel:
+    raw = _raw_body(request)
     if not raw.strip():
         raw = b"{}"
     try:
@@ -93,9 +98,7 @@ def _parse_body(request, schema: type[BaseModel]) -> BaseModel:
 
 def _reject_body(request) -> None:
     """Routes without a body accept none, or an empty JSON object (many clients send `{}`)."""
-    raw = (request.raw_body or b"").strip()
-    if len(raw) > settings().max_body_bytes:
-        raise PayloadTooLarge(f"The request body is larger than {settings().max_body_bytes} bytes.")
+    raw = _raw_body(request).strip()
     if raw and raw.replace(b" ", b"") != b"{}":
         raise DomainError("This request takes no body.", code="UNEXPECTED_BODY")
 
