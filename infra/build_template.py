@@ -185,6 +185,38 @@ def _merge(into: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return into
 
 
+def _errors_alarm(logical: str, spec: dict[str, Any], resources: dict[str, Any]) -> dict[str, Any]:
+    """An alarm on the function's Errors. A deletion check that refuses (open tickets ...) raises, which
+    Lambda counts as an error: for those (`refusals: true`) the alarm counts Errors minus the refusals
+    the function logged ({"event": "deletion_step", "outcome": "refused"}), so it fires on faults only."""
+    name = spec["name"]
+    errors = {"Namespace": "AWS/Lambda", "MetricName": "Errors",
+              "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": logical}}]}
+    common = {"EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+              "TreatMissingData": "notBreaching", **_alarm_actions()}
+    if not spec.get("refusals"):
+        return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmDescription": f"{name} failed (an invocation raised, timed out or crashed; see its log group).",
+            **errors, "Statistic": "Sum", "Period": 300, **common}}
+    namespace = {"Fn::Sub": "PosBackoffice/${AWS::StackName}"}
+    resources[f"{logical}RefusalsMetric"] = {
+        "Type": "AWS::Logs::MetricFilter",
+        "Properties": {"LogGroupName": {"Ref": f"{logical}LogGroup"},
+                       "FilterPattern": '{ $.event = "deletion_step" && $.outcome = "refused" }',
+                       "MetricTransformations": [{"MetricNamespace": namespace, "MetricName": f"{logical}Refusals",
+                                                  "MetricValue": "1", "Unit": "Count"}]}}
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmDescription": f"{name} failed (raised, timed out or crashed), not counting its refusals "
+                            "(a deletion refused for open tickets, an open shift or unsynced receipts).",
+        "Metrics": [
+            {"Id": "errors", "ReturnData": False, "MetricStat": {"Metric": errors, "Period": 300, "Stat": "Sum"}},
+            {"Id": "refusals", "ReturnData": False, "MetricStat": {
+                "Metric": {"Namespace": namespace, "MetricName": f"{logical}Refusals"}, "Period": 300, "Stat": "Sum"}},
+            {"Id": "faults", "Label": "Errors that are not refusals", "ReturnData": True,
+             "Expression": "FILL(errors, 0) - FILL(refusals, 0)"}],
+        **common}}
+
+
 def expand_functions(template: dict[str, Any], functions: dict[str, Any]) -> dict[str, Any]:
     """Add each declared function's role, log group and Errors alarm, and its name/runtime/tracing/role."""
     resources = template.setdefault("Resources", {})
@@ -207,15 +239,7 @@ def expand_functions(template: dict[str, Any], functions: dict[str, Any]) -> dic
             "DependsOn": [log_group],
             "Properties": {"FunctionName": {"Fn::Sub": f"${{AWS::StackName}}-{name}"}, "Runtime": RUNTIME,
                            "Tracing": "Active", "Role": {"Fn::GetAtt": [role, "Arn"]}}})
-        resources[f"{logical}ErrorsAlarm"] = {
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "AlarmDescription": f"{name} raised an error (an invocation failed; see its log group).",
-                "Namespace": "AWS/Lambda", "MetricName": "Errors",
-                "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": logical}}],
-                "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 1,
-                "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
-                **_alarm_actions()}}
+        resources[f"{logical}ErrorsAlarm"] = _errors_alarm(logical, spec, resources)
     return template
 
 

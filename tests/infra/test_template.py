@@ -467,10 +467,18 @@ def test_alarms_cover_the_stack_and_notify_the_topic(packaged):
         "ReadThrottleEvents", "WriteThrottleEvents"}
     for name, props in alarms.items():
         assert len(props.get("Metrics", [])) <= 10, name  # CloudWatch's limit per alarm
-    filters = {r["Properties"]["FilterPattern"]: r["Properties"]["LogGroupName"]
+    filters = {(r["Properties"]["FilterPattern"], r["Properties"]["LogGroupName"]["Ref"])
                for r in resources.values() if r["Type"] == "AWS::Logs::MetricFilter"}
-    assert filters == {'{ $.event = "unhandled_error" }': {"Ref": "APIHandlerLogGroup"},
-                       '{ $.event = "audit_device_failed" }': {"Ref": "RunAuditLogGroup"}}
+    refused = '{ $.event = "deletion_step" && $.outcome = "refused" }'
+    checks = ("DeletionCheckOpenTickets", "DeletionCheckShiftClosed", "DeletionVerifyReceiptsSynced")
+    assert filters == {('{ $.event = "unhandled_error" }', "APIHandlerLogGroup"),
+                       ('{ $.event = "audit_device_failed" }', "RunAuditLogGroup"),
+                       *((refused, f"{check}LogGroup") for check in checks)}
+    # A check's refusal raises (a Lambda error) but is no fault: its alarm subtracts the refusals it logged.
+    for check in checks:
+        expression = [m for m in alarms[f"{check}ErrorsAlarm"]["Metrics"] if "Expression" in m]
+        assert [m["Expression"] for m in expression] == ["FILL(errors, 0) - FILL(refusals, 0)"]
+    assert alarms["DeletionDeleteErrorsAlarm"]["MetricName"] == "Errors"
 
 
 def test_spa_is_served_on_the_api_origin(packaged):
