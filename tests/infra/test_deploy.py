@@ -183,6 +183,7 @@ def test_moto_lacks_only_the_named_types_and_they_are_in_the_template(deployed):
     assert by_type["AWS::S3::BucketPolicy"] and by_type["AWS::CloudFront::OriginAccessControl"]
     assert len(by_type["AWS::ApiGateway::Deployment"]) == 1
     (rest_api,) = by_type["AWS::ApiGateway::RestApi"]
+    assert rest_api["Name"] == {"Ref": "AWS::StackName"}  # the ApiName of ApiServerErrorsAlarm's metric
     from chalicelib.api.http import OPERATIONS
 
     paths = rest_api["Body"]["paths"]

@@ -499,6 +499,20 @@ def test_spa_is_served_on_the_api_origin(packaged):
     assert template["Parameters"]["CorsAllowOrigin"]["Default"] == ""
 
 
+def test_the_spa_calls_the_api_on_its_own_origin_unless_configured():
+    """No API host is written into the SPA: the base is the meta tag, empty (same origin) by default."""
+    web = ROOT / "web"
+    index = (web / "index.html").read_text(encoding="utf-8")
+    assert '<meta name="pos-api-base" content="">' in index
+    api = (web / "api.js").read_text(encoding="utf-8")
+    assert "meta[name=\"pos-api-base\"]" in api
+    for source in web.rglob("*.js"):
+        text = source.read_text(encoding="utf-8")
+        assert not re.search(r"https?://(localhost|127\.0\.0\.1|[\w.-]+\.amazonaws\.com)", text), source
+    deploy = (ROOT / "infra" / "deploy.sh").read_text(encoding="utf-8")
+    assert "SPA_API_BASE" in deploy and 'name=\\"pos-api-base\\"' in deploy
+
+
 def test_package_dependencies_are_the_tested_pins():
     """chalice package puts requirements.txt into the zip: boto3/botocore too (not the Lambda runtime's copy),
     each at the version the tests run with."""
