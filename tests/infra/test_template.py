@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -148,28 +147,6 @@ def asl() -> dict:
 @pytest.fixture(scope="module")
 def merge_template() -> dict:
     return build_template.build()
-
-
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory) -> tuple[dict, Path]:
-    """chalice package --merge-template of a copy of the project; (sam.json, out dir)."""
-    project = tmp_path_factory.mktemp("project")
-    for name in ("app.py", "chalicelib", "infra", "vendor"):
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, project / name)
-    (project / ".chalice").mkdir()
-    for policy in (ROOT / ".chalice").glob("*.json"):
-        shutil.copy2(policy, project / ".chalice" / policy.name)
-    out = project / "out"
-    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1",
-           "PYTHON": sys.executable, "CHALICE": str(BIN / "chalice")}
-    result = subprocess.run(["bash", "infra/package.sh", str(out)], cwd=project, env=env,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads((out / "sam.json").read_text(encoding="utf-8")), out
 
 
 # ------------------------------------------------------------------ the ASL
