@@ -7,9 +7,10 @@ NODE_STAMP := node_modules/.installed
 
 .PHONY: run test reset package lint bench install clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-sam.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-sam.txt
 	@touch $(STAMP)
 
 $(NODE_STAMP): package.json package-lock.json

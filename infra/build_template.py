@@ -32,6 +32,8 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATE = REPO_ROOT / "infra" / "template.yml"
 DEFAULT_OUTPUT = REPO_ROOT / "out" / "merge-template.json"
+DEFAULT_FUNCTIONS = REPO_ROOT / "infra" / "functions.yml"
+RUNTIME = "python3.11"
 INCLUDE_PREFIX = "@include "
 PLACEHOLDER_RE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 STATE_MACHINE_TYPES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
@@ -121,10 +123,168 @@ def check_substitutions(template: dict[str, Any]) -> None:
         raise TemplateError("; ".join(problems))
 
 
-def build(template_path: Path = DEFAULT_TEMPLATE, root: Path = REPO_ROOT) -> dict[str, Any]:
+# ------------------------------------------------------------------ per function: role, logs, alarm
+def _table_id(table: str) -> str:
+    return "".join(part.capitalize() for part in table.split("_")) + "Table"
+
+
+def _alarm_actions() -> dict[str, Any]:
+    return {"AlarmActions": [{"Ref": "AlarmTopicArn"}], "OKActions": [{"Ref": "AlarmTopicArn"}]}
+
+
+def _function_role_policies(logical: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
+    name = spec["name"]
+    policies = [
+        {"PolicyName": "Logs", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "OwnLogGroup", "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+                                     f"/aws/lambda/${{AWS::StackName}}-{name}:*"}]}]}},
+        {"PolicyName": "Tracing", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "XRay", "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*"}]}},  # X-Ray has no resource-level permissions for these actions
+    ]
+    statements = []
+    for resource, actions in (spec.get("dynamodb") or {}).items():
+        table, _, index = resource.partition("/")
+        if index not in ("", "index"):
+            raise TemplateError(f"{logical}: {resource!r}: use <table> or <table>/index")
+        arn: Any = ({"Fn::GetAtt": [_table_id(table), "Arn"]} if not index
+                    else {"Fn::Sub": "${%s.Arn}/index/*" % _table_id(table)})
+        sid = _table_id(table)[:-len("Table")] + ("Indexes" if index else "Table")
+        statements.append({"Sid": sid, "Effect": "Allow",
+                           "Action": [f"dynamodb:{action}" for action in sorted(actions)], "Resource": [arn]})
+    if statements:
+        policies.append({"PolicyName": "Tables",
+                         "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}})
+    states = set(spec.get("states") or ())
+    if states - {"StartExecution", "DescribeExecution"}:
+        raise TemplateError(f"{logical}: unknown states actions {sorted(states)}")
+    workflow = []
+    if "StartExecution" in states:
+        workflow.append({"Sid": "StartSafeDeletion", "Effect": "Allow", "Action": ["states:StartExecution"],
+                         "Resource": [{"Ref": "SafeDeletePosDevice"}]})
+    if "DescribeExecution" in states:
+        workflow.append({"Sid": "ReadSafeDeletionExecutions", "Effect": "Allow",
+                         "Action": ["states:DescribeExecution"],
+                         "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}"
+                                                  ":execution:${SafeDeletePosDevice.Name}:*"}]})
+    if workflow:
+        policies.append({"PolicyName": "SafeDeletionWorkflow",
+                         "PolicyDocument": {"Version": "2012-10-17", "Statement": workflow}})
+    return policies
+
+
+def _merge(into: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+    return into
+
+
+def _errors_alarm(logical: str, spec: dict[str, Any], resources: dict[str, Any]) -> dict[str, Any]:
+    """An alarm on the function's Errors. A deletion check that refuses (open tickets ...) raises, which
+    Lambda counts as an error: for those (`refusals: true`) the alarm counts Errors minus the refusals
+    the function logged ({"event": "deletion_step", "outcome": "refused"}), so it fires on faults only."""
+    name = spec["name"]
+    errors = {"Namespace": "AWS/Lambda", "MetricName": "Errors",
+              "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": logical}}]}
+    common = {"EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+              "TreatMissingData": "notBreaching", **_alarm_actions()}
+    if not spec.get("refusals"):
+        return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmDescription": f"{name} failed (an invocation raised, timed out or crashed; see its log group).",
+            **errors, "Statistic": "Sum", "Period": 300, **common}}
+    namespace = {"Fn::Sub": "PosBackoffice/${AWS::StackName}"}
+    resources[f"{logical}RefusalsMetric"] = {
+        "Type": "AWS::Logs::MetricFilter",
+        "Properties": {"LogGroupName": {"Ref": f"{logical}LogGroup"},
+                       "FilterPattern": '{ $.event = "deletion_step" && $.outcome = "refused" }',
+                       "MetricTransformations": [{"MetricNamespace": namespace, "MetricName": f"{logical}Refusals",
+                                                  "MetricValue": "1", "Unit": "Count"}]}}
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmDescription": f"{name} failed (raised, timed out or crashed), not counting its refusals "
+                            "(a deletion refused for open tickets, an open shift or unsynced receipts).",
+        "Metrics": [
+            {"Id": "errors", "ReturnData": False, "MetricStat": {"Metric": errors, "Period": 300, "Stat": "Sum"}},
+            {"Id": "refusals", "ReturnData": False, "MetricStat": {
+                "Metric": {"Namespace": namespace, "MetricName": f"{logical}Refusals"}, "Period": 300, "Stat": "Sum"}},
+            {"Id": "faults", "Label": "Errors that are not refusals", "ReturnData": True,
+             "Expression": "FILL(errors, 0) - FILL(refusals, 0)"}],
+        **common}}
+
+
+def expand_functions(template: dict[str, Any], functions: dict[str, Any]) -> dict[str, Any]:
+    """Add each declared function's role, log group and Errors alarm, and its name/runtime/tracing/role."""
+    resources = template.setdefault("Resources", {})
+    for logical, spec in functions.items():
+        name = spec["name"]
+        role = spec.get("role") or f"{logical}Role"
+        log_group = f"{logical}LogGroup"
+        role_props = {
+            "Description": f"{logical} ({name}): only what its code uses (infra/functions.yml).",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": _function_role_policies(logical, spec),
+        }
+        _merge(resources.setdefault(role, {}), {"Type": "AWS::IAM::Role", "Properties": role_props})
+        resources[log_group] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{name}"},
+                           "RetentionInDays": {"Ref": "LogRetentionInDays"}}}
+        _merge(resources.setdefault(logical, {}), {
+            "DependsOn": [log_group],
+            "Properties": {"FunctionName": {"Fn::Sub": f"${{AWS::StackName}}-{name}"}, "Runtime": RUNTIME,
+                           "Tracing": "Active", "Role": {"Fn::GetAtt": [role, "Arn"]}}})
+        resources[f"{logical}ErrorsAlarm"] = _errors_alarm(logical, spec, resources)
+    return template
+
+
+def add_table_alarms(template: dict[str, Any]) -> dict[str, Any]:
+    """One throttling alarm per DynamoDB table (reads or writes throttled, the table or its indexes)."""
+    resources = template["Resources"]
+    for logical in [n for n, r in resources.items() if r.get("Type") == "AWS::DynamoDB::Table"]:
+        metrics = [{"Id": metric_id, "ReturnData": False, "MetricStat": {
+            "Metric": {"Namespace": "AWS/DynamoDB", "MetricName": metric,
+                       "Dimensions": [{"Name": "TableName", "Value": {"Ref": logical}}]},
+            "Period": 300, "Stat": "Sum"}}
+            for metric_id, metric in (("reads", "ReadThrottleEvents"), ("writes", "WriteThrottleEvents"))]
+        resources[f"{logical}ThrottlesAlarm"] = {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": f"DynamoDB throttled requests on {logical}.",
+                "Metrics": [*metrics, {"Id": "throttled", "Label": "Throttled requests",
+                                       "Expression": "FILL(reads, 0) + FILL(writes, 0)", "ReturnData": True}],
+                "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching", **_alarm_actions()}}
+    return template
+
+
+def find_nulls(node: Any, path: str = "") -> list[str]:
+    """Paths of every JSON null in node (CloudFormation rejects them)."""
+    if node is None:
+        return [path or "<root>"]
+    if isinstance(node, dict):
+        return [p for key, value in node.items() for p in find_nulls(value, f"{path}.{key}" if path else key)]
+    if isinstance(node, list):
+        return [p for i, value in enumerate(node) for p in find_nulls(value, f"{path}[{i}]")]
+    return []
+
+
+def build(template_path: Path = DEFAULT_TEMPLATE, root: Path = REPO_ROOT,
+          functions_path: Path = DEFAULT_FUNCTIONS) -> dict[str, Any]:
     """The merge template as a dict, with includes resolved and substitutions checked."""
     template = _resolve_includes(load_yaml_template(template_path), root)
     check_substitutions(template)
+    with open(functions_path, encoding="utf-8") as handle:
+        expand_functions(template, yaml.safe_load(handle))
+    add_table_alarms(template)
+    nulls = find_nulls(template)
+    if nulls:
+        raise TemplateError(f"JSON null in the template (CloudFormation rejects it): {nulls}")
     return template
 
 

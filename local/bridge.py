@@ -46,10 +46,19 @@ class LambdaBridge:
             return None, {"errorType": type(exc).__name__, "errorMessage": str(exc),
                           "stackTrace": traceback.format_exception(exc)[-3:]}
 
+    def resolve(self, function_name: str) -> str:
+        """The chalice name behind a function name or ARN: `chalice deploy` names functions
+        pos-backoffice-dev-<name>, the packaged stack <stack>-<name> (infra/functions.yml)."""
+        name = _function_name(function_name)
+        if name in self.functions:
+            return name
+        matches = [known for known in self.functions if name.endswith("-" + known)]
+        return max(matches, key=len) if matches else name
+
     def _handle(self, params, **_kwargs):
         # before-call sees the serialized request: the function is in the URL, the event in the body.
         path = unquote(params["url_path"])
-        name = _function_name(path.split("/functions/", 1)[1].rsplit("/invocations", 1)[0])
+        name = self.resolve(path.split("/functions/", 1)[1].rsplit("/invocations", 1)[0])
         raw = params.get("body") or b"{}"
         event = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
         payload, error = self.invoke(name, event)

@@ -6,12 +6,15 @@ route is wrapped here and errors are mapped in this one place.
 import functools
 import json
 import logging
+import os
 import re
+import time
 from dataclasses import dataclass
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
+from chalicelib import telemetry
 from chalicelib.api.schemas import NoQuery
 from chalicelib.config import settings
 from chalicelib.errors import DomainError, InternalError, MalformedJson, PayloadTooLarge, ValidationFailed
@@ -37,6 +40,8 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+# path -> methods, for the OPTIONS route of each path (CORS preflight, Allow)
+_PATH_METHODS: dict[str, list[str]] = {}
 
 
 def json_response(body, status: int = 200) -> Response:
@@ -129,6 +134,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                 ctx = {}
                 if auth:
                     ctx["principal"] = AUTHENTICATORS[auth](bearer_token(request))
+                    _bind_principal(ctx["principal"])
                 if body is not None:
                     ctx["body"] = _parse_body(request, body)
                 else:
@@ -137,21 +143,88 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                 result = handler(ctx, **path_params)
             except DomainError as error:
                 if error.status >= 500:
-                    log.warning("%s %s -> %s %s", method, path, error.status, error.code)
+                    log.warning("%s %s -> %s %s", method, path, error.status, error.code,
+                                extra={"event": "service_error", "error_code": error.code})
                 return error_response(error)
-            except Exception:  # a bug: still answer in the contract's shape, and log it with its trace
-                log.exception("unhandled error in %s %s", method, path)
+            except Exception:  # a bug: still answer in the contract's shape, log it with its trace, count it
+                # (infra: the metric filter on {"event": "unhandled_error"} feeds ApiUnhandledErrorsAlarm)
+                log.error("unhandled error in %s %s", method, path, exc_info=True,
+                          extra={"event": "unhandled_error", "route": path})
                 return error_response(InternalError())
             if isinstance(result, Response):
                 return result
             return json_response(result, status) if result is not None else Response(body="", status_code=204)
 
+        if path not in _PATH_METHODS:
+            _PATH_METHODS[path] = []
+            bp.route(path, methods=["OPTIONS"], content_types=["application/json", "text/plain"])(
+                _preflight_route(path))
+        _PATH_METHODS[path].append(method)
         return route
 
     return decorate
 
 
+def _bind_principal(principal) -> None:
+    who = principal[0] if isinstance(principal, tuple) else principal
+    telemetry.bind(merchant_id=getattr(who, "merchant_id", None), employee_id=getattr(who, "employee_id", None),
+                   pos_device_id=getattr(who, "pos_device_id", None))
+
+
+# ------------------------------------------------------------------ CORS (split hosting only)
+CORS_ALLOW_HEADERS = "Authorization, Content-Type, Accept, Accept-Language, X-Correlation-Id"
+CORS_EXPOSE_HEADERS = "X-Correlation-Id, Retry-After, Allow"
+
+
+def cors_allow_origin() -> str:
+    """CORS_ALLOW_ORIGIN: the one origin (scheme://host[:port]) of a back office hosted elsewhere; empty when
+    the SPA is served from the API's own origin (the stack's CloudFront), and then no CORS header is sent."""
+    return os.environ.get("CORS_ALLOW_ORIGIN", "").strip().rstrip("/")
+
+
+def _preflight_route(path: str):
+    """OPTIONS on every route's path: 204 with Allow (the CORS headers are added by log_requests when the
+    request's Origin is the allowed one). No auth: browsers send preflights without credentials."""
+
+    def preflight(**_path_params):
+        methods = ", ".join(sorted({*_PATH_METHODS[path], "OPTIONS"}))
+        return Response(body="", status_code=204, headers={"Allow": methods, "Cache-Control": "no-store"})
+
+    preflight.__name__ = "preflight_" + re.sub(r"\W", "_", path)
+    return preflight
+
+
 AUTHENTICATORS = {"user": authenticate_user, "device": authenticate_device}
+
+
+def log_requests(event, get_response):
+    """HTTP middleware (outermost): a correlation id per request (the caller's X-Correlation-Id, else API
+    Gateway's request id), echoed in the response; one JSON log line per request; the CORS headers."""
+    headers = event.headers or {}
+    request_id = (event.context or {}).get("requestId")
+    correlation = telemetry.correlation_id(headers.get("x-correlation-id"), request_id)
+    started = time.perf_counter()
+    with telemetry.bound(correlation_id=correlation, request_id=request_id):
+        response = get_response(event)
+        response.headers = {**(response.headers or {}), "X-Correlation-Id": correlation}
+        _add_cors_headers(headers.get("origin"), event.method, response)
+        log.info("%s %s %s", event.method, event.path, response.status_code, extra={  # never headers or body
+            "event": "request", "method": event.method, "path": event.to_original_event().get("path") or event.path,
+            "route": event.path, "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+    return response
+
+
+def _add_cors_headers(origin: str | None, method: str, response: Response) -> None:
+    allowed = cors_allow_origin()
+    if not allowed or not origin or origin.rstrip("/") != allowed:
+        return
+    extra = {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+             "Access-Control-Expose-Headers": CORS_EXPOSE_HEADERS}
+    if method == "OPTIONS":
+        extra.update({"Access-Control-Allow-Methods": (response.headers or {}).get("Allow", ""),
+                      "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS, "Access-Control-Max-Age": "600"})
+    response.headers = {**response.headers, **extra}
 
 
 def reshape_chalice_errors(event, get_response):

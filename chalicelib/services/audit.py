@@ -33,7 +33,7 @@ def run_all() -> dict:
         if not cursor:
             break
     summary["finished_at"] = clock.iso()
-    log.info("audit run: %s", summary)
+    log.info("audit run: %s", summary, extra={"event": "audit_run", **summary})
     return summary
 
 
@@ -58,7 +58,9 @@ def _audit_safely(device: Device, summary: dict) -> None:
         summary["devices_checked"] += 1
     except Exception:  # one broken device must not stop the run for everybody else
         summary["failed_devices"] += 1
-        log.exception("audit failed for device %s of merchant %s", device.id, device.merchant_id)
+        log.error("audit failed for device %s of merchant %s", device.id, device.merchant_id, exc_info=True,
+                  extra={"event": "audit_device_failed", "merchant_id": device.merchant_id,
+                         "pos_device_id": device.id})
 
 
 def audit_device(device: Device) -> list[str]:

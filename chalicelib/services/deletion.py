@@ -73,6 +73,9 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
     }
     try:
         WorkflowStarter.start(name=deletion_id, execution_input=execution_input)
+        log.info("deletion %s started", deletion_id, extra={
+            "event": "deletion_started", "deletion_id": deletion_id, "pos_device_id": device.id,
+            "route": details["route"], "force": force})
     except ServiceUnavailable:
         _finish(device.merchant_id, device.id, deletion_id, "FAILED", "NotStarted",
                 {"code": "INTERNAL", "details": "The deletion could not be started; try again."})

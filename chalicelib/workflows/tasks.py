@@ -1,5 +1,11 @@
 """Lambda task entry points of SafeDeletePosDevice and the scheduled audit; the rules live in services."""
+import logging
+import time
+
+from chalicelib import telemetry
 from chalicelib.services import audit, deletion
+
+log = logging.getLogger(__name__)
 
 STEPS = {
     "check_open_tickets": deletion.step_check_open_tickets,
@@ -12,7 +18,31 @@ STEPS = {
 
 
 def run(step: str, event: dict):
-    return deletion.run_step(STEPS[step], event)
+    """One workflow step, logged as one JSON line with the deletion id (also its correlation id: the
+    execution is named after the deletion) and the step's outcome: ok, refused (a business reason, with its
+    code), or failed (a fault: ERROR, with the trace)."""
+    deletion_id = event.get("deletion_id")
+    started = time.perf_counter()
+    with telemetry.bound(correlation_id=deletion_id, deletion_id=deletion_id, step=step,
+                         merchant_id=event.get("merchant_id"), pos_device_id=event.get("pos_device_id")):
+        try:
+            result = deletion.run_step(STEPS[step], event)
+        except deletion.DeletionBlocked as refusal:
+            log.info("deletion step %s refused: %s", step, refusal.code, extra={
+                "event": "deletion_step", "outcome": "refused", "error_code": refusal.code,
+                "duration_ms": _ms(started)})
+            raise
+        except Exception as exc:
+            log.error("deletion step %s failed: %s", step, type(exc).__name__, exc_info=True, extra={
+                "event": "deletion_step", "outcome": "failed", "duration_ms": _ms(started)})
+            raise
+        log.info("deletion step %s done", step, extra={"event": "deletion_step", "outcome": "ok",
+                                                         "duration_ms": _ms(started)})
+        return result
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def scheduled_audit(_event) -> dict:

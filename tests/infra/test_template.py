@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -45,7 +44,8 @@ TASK_FUNCTIONS = {
     "RecordFailureArn": "DeletionRecordFailure",
 }
 TRANSIENT_ERRORS = {"TransientError", "Lambda.ServiceException", "Lambda.AWSLambdaException",
-                    "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+                    "Lambda.SdkClientException", "Lambda.TooManyRequestsException",
+                    "Lambda.ClientExecutionTimeoutException"}
 BUSINESS_ERRORS = {"OpenTickets", "ShiftOpen", "ReceiptsNotSynced"}
 STATE_MACHINE = "SafeDeletePosDevice"
 STACK_PREFIX = {"Fn::Sub": "${AWS::StackName}-"}
@@ -149,28 +149,6 @@ def merge_template() -> dict:
     return build_template.build()
 
 
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory) -> tuple[dict, Path]:
-    """chalice package --merge-template of a copy of the project; (sam.json, out dir)."""
-    project = tmp_path_factory.mktemp("project")
-    for name in ("app.py", "chalicelib", "infra", "vendor"):
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, project / name)
-    (project / ".chalice").mkdir()
-    for policy in (ROOT / ".chalice").glob("*.json"):
-        shutil.copy2(policy, project / ".chalice" / policy.name)
-    out = project / "out"
-    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1",
-           "PYTHON": sys.executable, "CHALICE": str(BIN / "chalice")}
-    result = subprocess.run(["bash", "infra/package.sh", str(out)], cwd=project, env=env,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads((out / "sam.json").read_text(encoding="utf-8")), out
-
-
 # ------------------------------------------------------------------ the ASL
 def test_placeholders_match_definition_substitutions(asl, merge_template):
     machine = merge_template["Resources"][STATE_MACHINE]["Properties"]
@@ -248,7 +226,8 @@ def test_tasks_retry_transient_errors_only_and_catch_everything(asl):
     tasks = {name: s for name, s in asl["States"].items() if s["Type"] == "Task"}
     assert {s["Resource"] for s in tasks.values()} == {"${%s}" % p for p in TASK_FUNCTIONS}
     for name, state in tasks.items():
-        expected_result_path = "$.sync" if name == "VerifyReceiptsSynced" else None
+        # Not null (CloudFormation has rejected JSON nulls): results of checks go to a scratch field.
+        expected_result_path = "$.sync" if name == "VerifyReceiptsSynced" else "$.last_step_result"
         assert state["ResultPath"] == expected_result_path, name
         assert [set(r["ErrorEquals"]) for r in state["Retry"]] == [TRANSIENT_ERRORS], name
         retry = state["Retry"][0]
@@ -366,20 +345,162 @@ def test_roles_are_split_by_need(packaged):
         return {s for r, st in iam_statements(template) if r == role for s in services_of(st)}
 
     assert role_of("APIHandler") == {"Fn::GetAtt": ["DefaultRole", "Arn"]}
+    roles = {role_of(f)["Fn::GetAtt"][0] for f in ["APIHandler", "RunAudit", *TASK_FUNCTIONS.values()]}
+    assert len(roles) == 8, "one role per function"
     for worker in ["RunAudit", *TASK_FUNCTIONS.values()]:
-        assert role_of(worker) == {"Fn::GetAtt": ["WorkerRole", "Arn"]}, worker
-    assert services("DefaultRole") == {"logs", "dynamodb", "states"}
-    assert services("WorkerRole") == {"logs", "dynamodb"}
+        assert role_of(worker) == {"Fn::GetAtt": [f"{worker}Role", "Arn"]}, worker
+        assert services(f"{worker}Role") == {"logs", "xray", "dynamodb"}, worker
+    assert services("DefaultRole") == {"logs", "xray", "dynamodb", "states"}
     machine_role = resources[STATE_MACHINE]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-    assert services(machine_role) == {"lambda"}
+    assert services(machine_role) == {"lambda", "logs", "xray"}
     invoked = {resource["Fn::GetAtt"][0] for role, st in iam_statements(template) if role == machine_role
-               for resource in as_list(st["Resource"])}
+               for resource in as_list(st["Resource"]) if services_of(st) == {"lambda"}}
     assert invoked == set(TASK_FUNCTIONS.values())
     states_actions = {a for r, st in iam_statements(template) if r == "DefaultRole"
                       for a in as_list(st["Action"]) if a.startswith("states:")}
     assert states_actions == {"states:StartExecution", "states:DescribeExecution"}
     principal = resources[machine_role]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
     assert principal == {"Service": "states.amazonaws.com"}
+    # Nobody may Scan, batch-write or describe tables: the code does none of it on AWS.
+    granted = {a for _, st in iam_statements(template) for a in as_list(st["Action"])}
+    assert not granted & {"dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable", "dynamodb:*"}
+
+
+def functions_of(template: dict) -> list[str]:
+    return [n for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"]
+
+
+def test_no_json_null_anywhere_in_the_packaged_template(packaged):
+    """CloudFormation has rejected nulls (e.g. "ResultPath": null inside a state machine Definition)."""
+    template, out = packaged
+    assert build_template.find_nulls(template) == []
+    assert build_template.find_nulls(json.loads((out / "merge-template.json").read_text())) == []
+    assert build_template.find_nulls({"a": [1, {"b": None}]}) == ["a[1].b"]  # the walk does look inside
+
+
+def test_builder_rejects_a_null(tmp_path):
+    template = (ROOT / "infra" / "template.yml").read_text(encoding="utf-8")
+    broken = tmp_path / "null.yml"
+    broken.write_text(template.replace("      StateMachineType: STANDARD\n",
+                                       "      StateMachineType: STANDARD\n      Comment: null\n"))
+    with pytest.raises(build_template.TemplateError, match="null"):
+        build_template.build(broken)
+
+
+def test_functions_run_python311_traced_with_their_own_log_group(packaged):
+    template, _ = packaged
+    resources = template["Resources"]
+    declared = build_template.yaml.safe_load((ROOT / "infra" / "functions.yml").read_text())
+    assert set(functions_of(template)) == set(declared), "every function is declared in infra/functions.yml"
+    for function, spec in declared.items():
+        props = resources[function]["Properties"]
+        assert props["Runtime"] == "python3.11", function
+        assert props["Tracing"] == "Active", function
+        assert props["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-" + spec["name"]}, function
+        group = resources[f"{function}LogGroup"]
+        assert group["Type"] == "AWS::Logs::LogGroup"
+        assert group["Properties"] == {"LogGroupName": {"Fn::Sub": "/aws/lambda/${AWS::StackName}-" + spec["name"]},
+                                       "RetentionInDays": {"Ref": "LogRetentionInDays"}}
+        assert f"{function}LogGroup" in resources[function]["DependsOn"]
+        role = props["Role"]["Fn::GetAtt"][0]
+        log_resources = [r for name, st in iam_statements(template) if name == role and services_of(st) == {"logs"}
+                         for r in as_list(st["Resource"])]
+        assert log_resources == [{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+                                             "/aws/lambda/${AWS::StackName}-" + spec["name"] + ":*"}], function
+    machine = resources[STATE_MACHINE]["Properties"]
+    assert machine["TracingConfiguration"] == {"Enabled": True}
+    assert machine["LoggingConfiguration"]["Level"] == "ALL"
+    (destination,) = machine["LoggingConfiguration"]["Destinations"]
+    group = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+    assert resources["RestAPI"]["Properties"]["TracingEnabled"] is True
+
+
+def test_alarms_cover_the_stack_and_notify_the_topic(packaged):
+    template, _ = packaged
+    resources = template["Resources"]
+    assert template["Parameters"]["AlarmTopicArn"]["Type"] == "String"
+    alarms = {n: r["Properties"] for n, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    for name, props in alarms.items():
+        assert props["AlarmActions"] == [{"Ref": "AlarmTopicArn"}], name
+        assert props["AlarmDescription"], name
+    expected = {"ApiServerErrorsAlarm", "ApiUnhandledErrorsAlarm", "DeletionFaultsAlarm", "AuditFailuresAlarm"}
+    expected |= {f"{f}ErrorsAlarm" for f in functions_of(template)}
+    expected |= {f"{t}ThrottlesAlarm" for t, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    assert set(alarms) == expected
+
+    def metrics(props):
+        if "MetricName" in props:
+            return {(json.dumps(props["Namespace"]), props["MetricName"])}
+        return {(json.dumps(m["MetricStat"]["Metric"]["Namespace"]), m["MetricStat"]["Metric"]["MetricName"])
+                for m in props["Metrics"] if "MetricStat" in m}
+
+    assert metrics(alarms["ApiServerErrorsAlarm"]) == {('"AWS/ApiGateway"', "5XXError")}
+    # Real faults only: refusals end in Succeed (DESIGN 4), so ExecutionsFailed is not an owner's refusal.
+    assert {m for _, m in metrics(alarms["DeletionFaultsAlarm"])} == {
+        "ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
+    assert {m for _, m in metrics(alarms["AuditFailuresAlarm"])} == {"AuditDeviceFailures", "Errors"}
+    assert {m for _, m in metrics(alarms["PosDevicesTableThrottlesAlarm"])} == {
+        "ReadThrottleEvents", "WriteThrottleEvents"}
+    for name, props in alarms.items():
+        assert len(props.get("Metrics", [])) <= 10, name  # CloudWatch's limit per alarm
+    filters = {(r["Properties"]["FilterPattern"], r["Properties"]["LogGroupName"]["Ref"])
+               for r in resources.values() if r["Type"] == "AWS::Logs::MetricFilter"}
+    refused = '{ $.event = "deletion_step" && $.outcome = "refused" }'
+    checks = ("DeletionCheckOpenTickets", "DeletionCheckShiftClosed", "DeletionVerifyReceiptsSynced")
+    assert filters == {('{ $.event = "unhandled_error" }', "APIHandlerLogGroup"),
+                       ('{ $.event = "audit_device_failed" }', "RunAuditLogGroup"),
+                       *((refused, f"{check}LogGroup") for check in checks)}
+    # A check's refusal raises (a Lambda error) but is no fault: its alarm subtracts the refusals it logged.
+    for check in checks:
+        expression = [m for m in alarms[f"{check}ErrorsAlarm"]["Metrics"] if "Expression" in m]
+        assert [m["Expression"] for m in expression] == ["FILL(errors, 0) - FILL(refusals, 0)"]
+    assert alarms["DeletionDeleteErrorsAlarm"]["MetricName"] == "Errors"
+
+
+def test_spa_is_served_on_the_api_origin(packaged):
+    template, _ = packaged
+    resources = template["Resources"]
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]}
+    assert origins["spa"]["DomainName"] == {"Fn::GetAtt": ["SpaBucket", "RegionalDomainName"]}
+    assert origins["api"]["DomainName"] == {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert origins["api"]["OriginPath"] == "/" + template["Resources"]["RestAPI"]["Properties"]["StageName"]
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "spa"
+    (api,) = config["CacheBehaviors"]
+    assert (api["PathPattern"], api["TargetOriginId"]) == ("/v1/*", "api")
+    assert {"POST", "PATCH", "DELETE", "OPTIONS"} <= set(api["AllowedMethods"])
+    bucket = resources["SpaBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert all(bucket.values())
+    assert effective_variables(template, "APIHandler")["CORS_ALLOW_ORIGIN"] == {"Ref": "CorsAllowOrigin"}
+    assert template["Parameters"]["CorsAllowOrigin"]["Default"] == ""
+
+
+def test_the_spa_calls_the_api_on_its_own_origin_unless_configured():
+    """No API host is written into the SPA: the base is the meta tag, empty (same origin) by default."""
+    web = ROOT / "web"
+    index = (web / "index.html").read_text(encoding="utf-8")
+    assert '<meta name="pos-api-base" content="">' in index
+    api = (web / "api.js").read_text(encoding="utf-8")
+    assert "meta[name=\"pos-api-base\"]" in api
+    for source in web.rglob("*.js"):
+        text = source.read_text(encoding="utf-8")
+        assert not re.search(r"https?://(localhost|127\.0\.0\.1|[\w.-]+\.amazonaws\.com)", text), source
+    deploy = (ROOT / "infra" / "deploy.sh").read_text(encoding="utf-8")
+    assert "SPA_API_BASE" in deploy and 'name=\\"pos-api-base\\"' in deploy
+
+
+def test_package_dependencies_are_the_tested_pins():
+    """chalice package puts requirements.txt into the zip: boto3/botocore too (not the Lambda runtime's copy),
+    each at the version the tests run with."""
+    from importlib.metadata import version
+
+    pins = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
+                if line and not line.startswith("#"))
+    assert {"boto3", "botocore"} <= set(pins)
+    for package, pinned in pins.items():
+        assert version(package) == pinned, package
+    assert "boto3" not in (ROOT / "requirements-dev.txt").read_text(), "pinned once, in requirements.txt"
 
 
 # ------------------------------------------------------------------ linters

@@ -1,0 +1,182 @@
+"""Issue 14.4: each function's role grants exactly the DynamoDB actions, tables and indexes its code uses.
+
+The grants are read from the packaged template (the role of each function). What the code uses is
+recorded: a story that calls every route of chalicelib.api.http.OPERATIONS (as the API function), runs
+safe deletions down every route of the workflow (refused, forced, checked, not activated; the task
+functions, through the Lambda bridge) and the scheduled audit (RunAudit), with every DynamoDB request
+attributed to the function that made it (tests/infra/dynamo_calls.py). Then, per function:
+recorded <= granted (the function works on AWS) and granted <= recorded | JUSTIFIED (nothing spare).
+"""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+import app as app_module
+from chalicelib.api.http import OPERATIONS
+from chalicelib.config import settings
+from tests.conftest import receipt
+from tests.infra.dynamo_calls import DynamoCalls
+from tests.infra.test_template import TASK_FUNCTIONS, as_list, build_template, iam_statements
+from tests.robustness.conftest import build_world
+from tests.robustness.harness import settle_deletions
+from tests.robustness.test_auth_isolation import _request
+
+# chalice function name -> logical id in the template
+FUNCTIONS = {"api_handler": "APIHandler", "run_audit": "RunAudit",
+             **{"_".join(part.lower() for part in re.findall("[A-Z][a-z]+", logical)): logical
+                for logical in TASK_FUNCTIONS.values()}}
+
+SCHEDULED_EVENT = {"version": "0", "id": "lp", "detail-type": "Scheduled Event", "source": "aws.events",
+                   "account": "123456789012", "time": "2026-11-24T10:00:00Z", "region": "us-east-1",
+                   "resources": [], "detail": {}}
+
+# Granted but not reached by the story, with the reason (function -> resource -> actions).
+JUSTIFIED: dict[str, dict[str, set[str]]] = {}
+
+
+def _story(api, recorder: DynamoCalls) -> None:
+    with recorder.running("api_handler"):
+        world = build_world(api)
+        status, spare = api.post("/v1/employees", {"name": "Spare", "role": "CASHIER"}, token=world.owner.token)
+        assert status == 201, spare
+        # Every route once, as the owner (or the device), deletions last.
+        called = set()
+        for op in sorted(OPERATIONS, key=lambda o: o.method == "DELETE"):
+            path, body = _request(op, world, spare["id"])
+            token = world.owner.token if op.auth == "user" else world.device_token if op.auth == "device" else None
+            if op.auth is None:
+                body = _public_body(op, world)
+            status, answer = api.call(op.method, path, body=body, token=token)
+            assert status < 500, (op.method, op.path, status, answer)
+            called.add((op.method, op.path))
+        assert called == {(op.method, op.path) for op in OPERATIONS}
+        # Failed logins (the guards), a PIN switch, a deactivation with lost receipts.
+        for _ in range(2):
+            api.post("/v1/auth/login", {"email": world.owner.email, "password": "wrong password 1"})
+            api.post("/v1/pos/login", {"email": world.owner.email, "password": "wrong password 1"})
+        api.post("/v1/pos/switch_user", {"employee_id": world.cashier["id"], "pin": "2222"}, token=world.device_token)
+        # Deletions: refused (shift open) -> checked and deleted -> forced -> not activated.
+        owner = world.owner
+        status, _ = api.delete(f"/v1/pos_devices/{world.device['id']}", token=owner.token)
+        assert status == 202
+    deletion = _wait(api, owner.token, world.device["id"], recorder)
+    assert deletion["error"]["code"] == "SHIFT_OPEN", deletion
+    with recorder.running("api_handler"):
+        status, body = api.post("/v1/pos/sync", {
+            "state": {"last_receipt_number": 4, "open_tickets": 0, "shift_open": False},
+            "shifts": [{"id": world.shift_id, "opened_at": "2026-11-24T08:00:00Z",
+                        "closed_at": "2026-11-24T18:00:00Z", "starting_cash": 10000}],
+            "receipts": [receipt(world.device["number"], 4, shift_id=world.shift_id)]}, token=world.device_token)
+        assert status == 200, body
+        assert api.delete(f"/v1/pos_devices/{world.device['id']}", token=owner.token)[0] == 202
+    assert _wait(api, owner.token, world.device["id"], recorder)["status"] == "SUCCEEDED"
+    with recorder.running("api_handler"):
+        forced, forced_token = owner.active_device("Till 7")
+        status, body = api.post("/v1/pos/sync", {"state": {"last_receipt_number": 2, "open_tickets": 1,
+                                                           "shift_open": False}, "receipts": []}, token=forced_token)
+        assert status == 200, body
+        assert api.delete(f"/v1/pos_devices/{forced['id']}?force=true", token=owner.token)[0] == 202
+    assert _wait(api, owner.token, forced["id"], recorder)["status"] == "SUCCEEDED"
+    with recorder.running("api_handler"):
+        waiting, waiting_token = owner.active_device("Till 8")
+        status, body = api.post("/v1/pos/sync", {"state": {"last_receipt_number": 3, "open_tickets": 0,
+                                                           "shift_open": False}, "receipts": []}, token=waiting_token)
+        assert status == 200, body
+        assert api.delete(f"/v1/pos_devices/{waiting['id']}", token=owner.token)[0] == 202
+    assert _wait(api, owner.token, waiting["id"], recorder)["error"]["code"] == "RECEIPTS_NOT_SYNCED"
+    with recorder.running("api_handler"):
+        idle = owner.device("Till 9", store_id=world.store["id"])
+        assert api.delete(f"/v1/pos_devices/{idle['id']}", token=owner.token)[0] == 202
+    assert _wait(api, owner.token, idle["id"], recorder)["status"] == "SUCCEEDED"
+    # The scheduled audit, with findings to raise (Till 8 misses receipts) and a device to check.
+    with recorder.running("run_audit"):
+        summary = app_module.run_audit(SCHEDULED_EVENT, None)
+    assert summary["devices_checked"] >= 1, summary
+    with recorder.running("api_handler"):
+        settle_deletions(api, owner.token)
+
+
+def _public_body(op, world) -> dict | None:
+    if op.body is None:
+        return None
+    email = f"lp-{uuid.uuid4().hex[:8]}@example.com"
+    return {("POST", "/v1/signup"): {"business_name": "Other", "email": email, "password": "correct horse 1"},
+            ("POST", "/v1/auth/login"): {"email": world.owner.email, "password": world.owner.password},
+            ("POST", "/v1/pos/login"): {"email": world.owner.email, "password": world.owner.password},
+            ("POST", "/v1/pos/activate"): {"login_token": world.login_token(), "pos_device_id": world.idle_device["id"],
+                                           "installation_id": f"lp-{uuid.uuid4().hex[:8]}"},
+            }.get((op.method, op.path), {})
+
+
+def _wait(api, token, device_id, recorder):
+    with recorder.running("api_handler"):
+        return api.wait_for_deletion(token, device_id)
+
+
+@pytest.fixture
+def recorded(aws, client):
+    recorder = DynamoCalls(settings().table_name_prefix)
+    aws.functions = {name: recorder.wrap(name, func) for name, func in aws.functions.items()}
+    with recorder.installed():
+        _story(client, recorder)
+    return recorder.as_grants()
+
+
+def _table_of(logical_id: str) -> str:
+    """PosDevicesTable -> pos_devices (the names of docs/INTERNALS.md)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", logical_id.removesuffix("Table")).lower()
+
+
+def granted() -> dict[str, dict[str, set[str]]]:
+    """function (chalice name) -> resource -> DynamoDB actions, as the built template grants them."""
+    template = build_template.build()
+    result: dict[str, dict[str, set[str]]] = {}
+    for function, logical in FUNCTIONS.items():
+        role = template["Resources"][logical]["Properties"]["Role"]["Fn::GetAtt"][0]
+        grants: dict[str, set[str]] = {}
+        for name, statement in iam_statements(template):
+            if name != role or not any(a.startswith("dynamodb:") for a in as_list(statement["Action"])):
+                continue
+            for resource in as_list(statement["Resource"]):
+                if "Fn::GetAtt" in resource:
+                    key = _table_of(resource["Fn::GetAtt"][0])
+                else:
+                    key = _table_of(re.fullmatch(r"\$\{(\w+)\.Arn\}/index/\*", resource["Fn::Sub"]).group(1)) + "/index"
+                grants.setdefault(key, set()).update(a.removeprefix("dynamodb:") for a in as_list(statement["Action"]))
+        result[function] = grants
+    return result
+
+
+def compare(grants, recorded) -> list[str]:
+    problems = []
+    for function, tables in grants.items():
+        calls = recorded.get(function, {})
+        for resource, actions in calls.items():
+            missing = actions - tables.get(resource, set())
+            if missing:
+                problems.append(f"{function} calls {sorted(missing)} on {resource} but is not granted it")
+        for resource, actions in tables.items():
+            spare = actions - calls.get(resource, set()) - JUSTIFIED.get(function, {}).get(resource, set())
+            if spare:
+                problems.append(f"{function} is granted {sorted(spare)} on {resource} but never calls it")
+    return problems
+
+
+def test_every_function_is_granted_what_its_code_calls_and_nothing_more(recorded):
+    grants = granted()
+    assert None not in recorded, f"DynamoDB calls outside any function: {recorded.get(None)}"
+    assert set(recorded) == set(grants), "every function ran in the story"
+    problems = compare(grants, recorded)
+    assert not problems, "infra/functions.yml and the code disagree:\n" + "\n".join(problems)
+
+
+def test_the_comparison_reports_a_missing_and_a_spare_grant(recorded):
+    grants = granted()
+    grants["deletion_delete"]["stores"].discard("UpdateItem")
+    grants["run_audit"].setdefault("receipts", set()).add("Scan")
+    assert sorted(compare(grants, recorded)) == sorted([
+        "run_audit is granted ['Scan'] on receipts but never calls it",
+        "deletion_delete calls ['UpdateItem'] on stores but is not granted it"])
