@@ -16,7 +16,7 @@ from chalicelib.api.schemas import NoQuery
 from chalicelib.config import settings
 from chalicelib.errors import DomainError, InternalError, MalformedJson, PayloadTooLarge, ValidationFailed
 from chalicelib.services.accounts import authenticate_user
-from chalicelib.services.devices import authenticate_device
+from chalicelib.services.devices import authenticate_device, authenticate_device_final_sync
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,9 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
     return decorate
 
 
-AUTHENTICATORS = {"user": authenticate_user, "device": authenticate_device}
+AUTHENTICATORS = {"user": authenticate_user, "device": authenticate_device,
+                  # sync and me: also an installation uploading during its final-sync window
+                  "device_final_sync": authenticate_device_final_sync}
 
 
 def reshape_chalice_errors(event, get_response):

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from chalicelib.api import presenters as present
 from chalicelib.api import schemas as s
 from chalicelib.api.http import endpoint, validation_failed
-from chalicelib.services import devices, sync
+from chalicelib.services import devices, final_sync, pairing, sync
 
 bp = Blueprint(__name__)
 
@@ -38,6 +38,16 @@ class SwitchUserIn(s.Strict):
     pin: s.Pin | None = None
 
 
+@endpoint(bp, "/v1/pos/pair", "POST",
+          summary="Activate a slot with a pairing code from the back office (no password on the device)",
+          auth=None, tag="pos", body=s.PairIn, response=s.ActivateOut, errors=(400, 401, 429))
+def pair(ctx):
+    body = ctx["body"]
+    result = pairing.pair(body.code, body.installation_id)
+    return {"device_token": result["device_token"], "pos_device": present.device(result["pos_device"]),
+            "next_receipt_seq": result["next_receipt_seq"], "employee": present.employee(result["employee"])}
+
+
 @endpoint(bp, "/v1/pos/switch_user", "POST", summary="Switch the POS's signed-in employee (e-mail+password or id+PIN)",
           auth="device", tag="pos", body=SwitchUserIn, response=s.EmployeeOnly, errors=(400, 401, 403, 429))
 def switch_user(ctx):
@@ -52,14 +62,15 @@ def switch_user(ctx):
 
 
 @endpoint(bp, "/v1/pos/sync", "POST", summary="Push receipts, shift events and the device's state (idempotent)",
-          auth="device", tag="pos", body=s.SyncIn, response=s.SyncOut, errors=(400, 401, 413, 503))
+          auth="device_final_sync", tag="pos", body=s.SyncIn, response=s.SyncOut, errors=(400, 401, 413, 503))
 def sync_batch(ctx):
     principal, device = ctx["principal"]
     body = ctx["body"]
     sync.check_batch_size(len(body.receipts))
     receipts, rejected = _parse_receipts(body.receipts)
-    result = sync.sync_batch(principal, device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
-                             body.state.model_dump() if body.state else None)
+    run = final_sync.final_sync_batch if principal.final_sync else sync.sync_batch
+    result = run(principal, device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
+                 body.state.model_dump() if body.state else None)
     return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
             "pos_device": present.device(result.device)}
 
@@ -79,7 +90,7 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
     return valid, rejected
 
 
-@endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth="device", tag="pos",
+@endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth="device_final_sync", tag="pos",
           response=s.DeviceOut, errors=(401,))
 def me(ctx):
     _principal, device = ctx["principal"]
