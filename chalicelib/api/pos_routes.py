@@ -71,8 +71,12 @@ def sync_batch(ctx):
     run = final_sync.final_sync_batch if principal.final_sync else sync.sync_batch
     result = run(principal, device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
                  body.state.model_dump() if body.state else None)
+    shown = present.device(result.device)
+    if principal.final_sync:
+        open_still = result.device.final_sync_activation_id == principal.activation_id
+        shown = present.device_for_final_sync(result.device, result.device.final_sync_until if open_still else None)
     return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
-            "pos_device": present.device(result.device)}
+            "pos_device": shown}
 
 
 def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
@@ -93,5 +97,7 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
 @endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth="device_final_sync", tag="pos",
           response=s.DeviceOut, errors=(401,))
 def me(ctx):
-    _principal, device = ctx["principal"]
+    principal, device = ctx["principal"]
+    if principal.final_sync:
+        return present.device_for_final_sync(device, device.final_sync_until) | {"next_receipt_seq": None}
     return present.device(device) | {"next_receipt_seq": device.next_receipt_seq}

@@ -42,6 +42,14 @@ def device(d: Device) -> dict:
     }
 
 
+def device_for_final_sync(d: Device, final_sync_until: str | None) -> dict:
+    """The slot as a deactivated installation in its final-sync window sees it: INACTIVE, whoever holds it now."""
+    return device(d) | {
+        "status": Status.INACTIVE.value, "activated": False, "installation_id": None, "current_employee_id": None,
+        "shift_open": False, "open_tickets": 0, "pairing_code_expires_at": None,
+        "final_sync_until": final_sync_until}
+
+
 def _live(expires_at: str | None) -> str | None:
     return expires_at if expires_at and expires_at > clock.iso() else None
 
