@@ -113,7 +113,8 @@ def _parse_query(request, schema: type[BaseModel]) -> BaseModel:
 
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str | None, tag: str,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-             response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = ()):
+             response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = (),
+             allow_final_sync: bool = False):
     """Register a route. The handler gets (request_context, **path_params) and returns a dict or None.
 
     `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes."""
@@ -128,7 +129,10 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
             try:
                 ctx = {}
                 if auth:
-                    ctx["principal"] = AUTHENTICATORS[auth](bearer_token(request))
+                    # sync and me also accept an installation uploading during its final-sync window
+                    authenticate = (authenticate_device_final_sync if allow_final_sync and auth == "device"
+                                    else AUTHENTICATORS[auth])
+                    ctx["principal"] = authenticate(bearer_token(request))
                 if body is not None:
                     ctx["body"] = _parse_body(request, body)
                 else:
@@ -151,9 +155,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
     return decorate
 
 
-AUTHENTICATORS = {"user": authenticate_user, "device": authenticate_device,
-                  # sync and me: also an installation uploading during its final-sync window
-                  "device_final_sync": authenticate_device_final_sync}
+AUTHENTICATORS = {"user": authenticate_user, "device": authenticate_device}
 
 
 def reshape_chalice_errors(event, get_response):

@@ -62,7 +62,8 @@ def switch_user(ctx):
 
 
 @endpoint(bp, "/v1/pos/sync", "POST", summary="Push receipts, shift events and the device's state (idempotent)",
-          auth="device_final_sync", tag="pos", body=s.SyncIn, response=s.SyncOut, errors=(400, 401, 413, 503))
+          auth="device", tag="pos", body=s.SyncIn, response=s.SyncOut, errors=(400, 401, 413, 503),
+          allow_final_sync=True)
 def sync_batch(ctx):
     principal, device = ctx["principal"]
     body = ctx["body"]
@@ -94,8 +95,8 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
     return valid, rejected
 
 
-@endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth="device_final_sync", tag="pos",
-          response=s.DeviceOut, errors=(401,))
+@endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth="device", tag="pos",
+          response=s.DeviceOut, errors=(401,), allow_final_sync=True)
 def me(ctx):
     principal, device = ctx["principal"]
     if principal.final_sync:
