@@ -148,6 +148,7 @@ export default {
   'pairing.active_until': 'A pairing code is active until',
   'pairing.lost_code_hint': 'For security, the code is shown only once. If you no longer have it, revoke it or generate a new one.',
   'pairing.revoke': 'Revoke',
+  'pairing.paired': 'A POS app used the code: POS "{name}" is activated.',
   'pairing.revoked': 'The pairing code was revoked; it no longer works.',
   'final_sync.deactivate_warning': 'After deactivation, all unsynced data in the POS app will be lost, unless you let the old device upload it first (below).',
   'final_sync.option_before': 'Let the old device upload its unsynced receipts for',

@@ -149,6 +149,7 @@ export default {
   'pairing.active_until': 'Kod parowania jest ważny do',
   'pairing.lost_code_hint': 'Ze względów bezpieczeństwa kod jest pokazywany tylko raz. Jeśli go nie masz, unieważnij go lub wygeneruj nowy.',
   'pairing.revoke': 'Unieważnij',
+  'pairing.paired': 'Aplikacja POS użyła kodu: POS „{name}” jest aktywowany.',
   'pairing.revoked': 'Kod parowania został unieważniony i już nie działa.',
   'final_sync.deactivate_warning': 'Po dezaktywacji wszystkie niezsynchronizowane dane w aplikacji POS zostaną utracone, chyba że pozwolisz staremu urządzeniu najpierw je przesłać (poniżej).',
   'final_sync.option_before': 'Pozwól staremu urządzeniu przesłać niezsynchronizowane paragony przez',

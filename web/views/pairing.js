@@ -7,6 +7,7 @@ import { icon } from '../icons.js';
 import { errorAlert, toast } from '../ui.js';
 
 const EXPIRY_CHOICES = [600, 3600, 86400]; // seconds; the API allows 60..86400, default 600
+const CHECK_EVERY_TICKS = 3; // while a code is shown, look every 3 s whether a POS app used it
 
 /** "9:59", "59:59", "23:59:59". */
 export function countdownText(msLeft) {
@@ -21,8 +22,9 @@ export function countdownText(msLeft) {
  * The pairing panel for a NOT_ACTIVATED or INACTIVE slot. `onChange(devicePatch)` tells the card that
  * `pairing_code_expires_at` changed. The code itself is only known right after it was generated (the
  * server keeps only its hash), so after a reload the panel shows that a code is active, and Revoke.
+ * While a code is shown the slot is re-read every few seconds; `onActivated(device)` once a POS app used it.
  */
-export function pairingPanel({ device, signal, onChange }) {
+export function pairingPanel({ device, signal, onChange, onActivated }) {
   const root = h('section', { class: 'card pairing', testid: 'pairing-panel', 'aria-labelledby': 'pairing-title' });
   let shown = null; // {code, expires_at} just generated
   let timer = null;
@@ -78,7 +80,21 @@ export function pairingPanel({ device, signal, onChange }) {
     const live = expiresAt && new Date(expiresAt).getTime() > Date.now();
     if (shown && live) {
       const countdown = h('span', { testid: 'pairing-countdown', class: 'pairing__countdown' });
+      let ticks = 0;
+      const check = async () => {
+        try {
+          const current = await api.get(`/v1/pos_devices/${seg(device.id)}`, { signal });
+          if (current.status === 'ACTIVATED') {
+            stopTimer();
+            onActivated?.(current);
+          }
+        } catch {
+          /* a failed look is retried at the next one */
+        }
+      };
       const tick = () => {
+        ticks += 1;
+        if (ticks % CHECK_EVERY_TICKS === 0) check();
         const left = new Date(shown.expires_at).getTime() - Date.now();
         if (left <= 0) {
           shown = null;

@@ -157,7 +157,14 @@ export async function posEditView({ main, params, signal, navigate }) {
       clear(pairingSlot);
     } else if (!pairingSlot.firstChild) {
       pairingSlot.append(pairingPanel({
-        device: d, signal, onChange: (patch) => { state.device = { ...state.device, ...patch }; },
+        device: d,
+        signal,
+        onChange: (patch) => { state.device = { ...state.device, ...patch }; },
+        onActivated: (device) => {
+          state.device = device;
+          toast(t('pairing.paired', { name: device.name }), 'success');
+          render();
+        },
       }));
     }
     renderDeletion();
