@@ -33,7 +33,7 @@ def device_with_owed(api: Api, owner: dict, name: str) -> dict:
 def test_pairing_code_is_shown_counts_down_and_works_once(page: Page, api: Api):
     owner = api.signup()
     store = api.create_store(owner["token"], "Main")
-    api.create_device(owner["token"], "Till P", store["id"])
+    till_p = api.create_device(owner["token"], "Till P", store["id"])
     api.create_device(owner["token"], "Till R", store["id"])
     login_ui(page, owner["email"])
     open_card(page, "Till P")
@@ -59,6 +59,10 @@ def test_pairing_code_is_shown_counts_down_and_works_once(page: Page, api: Api):
     # The card notices by itself that a POS app used the code.
     expect(page.get_by_test_id("status-badge")).to_have_text("Activated", timeout=10_000)
     expect(page.get_by_test_id("pairing-panel")).to_have_count(0)
+    # The activity log says how it was activated.
+    page.goto(f"/#/events?pos_device_id={till_p['id']}")
+    expect(page.get_by_text("Pairing code generated", exact=True)).to_be_visible()
+    expect(page.get_by_text("Pairing code", exact=True)).to_be_visible()  # the method of the activation
 
     # Revoke: the code stops working at once.
     open_card(page, "Till R")

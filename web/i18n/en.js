@@ -177,6 +177,13 @@ export default {
   'events.detail.final_sync_until': 'Final sync until',
   'events.detail.received_receipts': 'Receipts received',
   'events.detail.owed_receipts': 'Receipts expected',
+  'events.value.method.LOGIN': 'E-mail and password',
+  'events.value.method.PAIRING_CODE': 'Pairing code',
+  'events.value.reason.EXPIRED': 'Time is up',
+  'events.value.reason.SYNCED': 'Everything uploaded',
+  'events.value.reason.ENDED': 'Ended in the back office',
+  'events.value.reason.DEACTIVATED': 'The POS was deactivated again',
+  'events.value.reason.DELETED': 'The POS was deleted',
 
   'deletion.running': 'Deleting the POS…',
   'deletion.succeeded': 'The POS is deleted',

@@ -178,6 +178,13 @@ export default {
   'events.detail.final_sync_until': 'Synchronizacja końcowa do',
   'events.detail.received_receipts': 'Otrzymane paragony',
   'events.detail.owed_receipts': 'Oczekiwane paragony',
+  'events.value.method.LOGIN': 'E-mail i hasło',
+  'events.value.method.PAIRING_CODE': 'Kod parowania',
+  'events.value.reason.EXPIRED': 'Minął czas',
+  'events.value.reason.SYNCED': 'Wszystko przesłane',
+  'events.value.reason.ENDED': 'Zakończona w Panelu Administracyjnym',
+  'events.value.reason.DEACTIVATED': 'POS został ponownie dezaktywowany',
+  'events.value.reason.DELETED': 'POS został usunięty',
 
   'deletion.running': 'Usuwanie POS…',
   'deletion.succeeded': 'POS został usunięty',
