@@ -157,7 +157,7 @@ export default {
   'final_sync.hours_invalid': 'Enter a whole number of hours from 1 to {max}.',
   'final_sync.option_hint': 'The old device can no longer sell; it can only send the receipts it already has. You can activate this POS on a new device at once.',
   'final_sync.stolen_warning': 'If the device was stolen, switch this off: its access ends at once and its unsynced receipts are lost.',
-  'final_sync.result': 'The old device can upload its unsynced receipts until the final sync ends. Receipts still expected: {n}.',
+  'final_sync.result': 'The old device can now upload its unsynced receipts. Receipts still expected: {n}.',
   'final_sync.open_title': 'Final sync of the old device',
   'final_sync.open_until': 'The old device can upload its unsynced receipts until',
   'final_sync.owed': 'Receipts still expected from it: {n}.',

@@ -158,7 +158,7 @@ export default {
   'final_sync.hours_invalid': 'Wpisz pełną liczbę godzin od 1 do {max}.',
   'final_sync.option_hint': 'Stare urządzenie nie może już sprzedawać; może tylko przesłać paragony, które już ma. Możesz od razu aktywować ten POS na nowym urządzeniu.',
   'final_sync.stolen_warning': 'Jeśli urządzenie zostało skradzione, wyłącz tę opcję: dostęp urządzenia zostanie odebrany od razu, a jego niezsynchronizowane paragony zostaną utracone.',
-  'final_sync.result': 'Stare urządzenie może przesłać niezsynchronizowane paragony do końca synchronizacji końcowej. Oczekiwane paragony: {n}.',
+  'final_sync.result': 'Stare urządzenie może teraz przesłać niezsynchronizowane paragony. Oczekiwane paragony: {n}.',
   'final_sync.open_title': 'Synchronizacja końcowa starego urządzenia',
   'final_sync.open_until': 'Stare urządzenie może przesłać niezsynchronizowane paragony do',
   'final_sync.owed': 'Paragony, na które wciąż czekamy: {n}.',
