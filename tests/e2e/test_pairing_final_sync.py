@@ -169,3 +169,20 @@ def test_polish_pairing_and_final_sync(page: Page, api: Api):
     expect(page.get_by_test_id("lost-receipts-total")).to_have_text("2")
     english = re.compile(r"\b(the|receipts|final sync|pairing)\b", re.IGNORECASE)
     expect(page.get_by_test_id("pos-edit-page")).not_to_contain_text(english)
+
+
+def test_the_countdown_ends_and_the_expired_code_is_gone(page: Page, api: Api):
+    owner = api.signup()
+    store = api.create_store(owner["token"], "Main")
+    api.create_device(owner["token"], "Till X", store["id"])
+    page.clock.install()
+    login_ui(page, owner["email"])
+    open_card(page, "Till X")
+    panel = page.get_by_test_id("pairing-panel")
+    panel.get_by_test_id("generate-pairing-code").click()
+    expect(panel.get_by_test_id("pairing-code")).to_have_text(CODE)
+    page.clock.fast_forward("09:00")
+    expect(panel.get_by_test_id("pairing-countdown")).to_have_text(re.compile(r"^(1:00|0:59)$"))
+    page.clock.fast_forward("01:05")
+    expect(panel.get_by_test_id("pairing-code")).to_have_count(0)
+    expect(panel.get_by_test_id("generate-pairing-code")).to_have_text("Generate pairing code")
