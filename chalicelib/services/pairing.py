@@ -17,13 +17,14 @@ password keeps working meanwhile.
 """
 import hashlib
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 
 from chalicelib import clock
 from chalicelib.adapters.repositories import AccountRepository, DeviceRepository, TokenRepository
 from chalicelib.domain.devices import Action, Device
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
-from chalicelib.errors import PairingCodeInvalid, TooManyRequests
+from chalicelib.errors import Conflict, PairingCodeInvalid, TooManyRequests
 from chalicelib.services import devices
 from chalicelib.services.common import Principal
 
@@ -67,7 +68,6 @@ def create_code(principal: Principal, device_id: str, expires_in_seconds: int | 
 
     def change(device: Device):
         device.check(Action.ACTIVATE)  # 409 SLOT_TAKEN while ACTIVATED, DELETION_IN_PROGRESS, DEVICE_DELETED
-        from dataclasses import replace
         return replace(device, pairing_code_hash=hashed, pairing_code_expires_at=expires_at, updated_at=clock.iso()), {
             "expires_at": expires_at, "replaced": bool(device.pairing_code_hash)}
 
@@ -92,7 +92,6 @@ def revoke_code(principal: Principal, device_id: str) -> None:
         return
 
     def change(current: Device):
-        from dataclasses import replace
         return replace(current, pairing_code_hash=None, pairing_code_expires_at=None, updated_at=clock.iso()), {}
 
     def drop(before: Device, _after: Device):
@@ -131,12 +130,8 @@ def _pair(code_text: str, installation_id: str) -> dict:
     try:
         return devices.activate_slot(merchant_id, employee, device.id, installation_id, "PAIRING_CODE",
                                      pairing_code_hash=hashed)
-    except PairingCodeInvalid:
-        raise
-    except Exception as error:  # the slot was taken or is being deleted meanwhile: the code no longer works
-        if getattr(error, "status", None) == 409:
-            raise PairingCodeInvalid() from None
-        raise
+    except Conflict:  # the slot was taken or is being deleted meanwhile: the code no longer works
+        raise PairingCodeInvalid() from None
 
 
 def _ensure_allowed(*keys: str) -> None:
