@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(PY) -m bench.audit_bench
 	$(PY) -m bench.deletion_bench
 	$(PY) -m bench.cold_start
+	$(PY) -m bench.final_sync_bench
 
 clean:
 	rm -rf $(VENV) node_modules out

@@ -63,6 +63,12 @@ class DeviceDeactivated(DomainError):
     default_details = "This POS was deactivated in the back office; log in and activate a POS again."
 
 
+class PairingCodeInvalid(DomainError):
+    status = 401
+    code = "PAIRING_CODE_INVALID"
+    default_details = "This pairing code is wrong, expired or already used; ask for a new code in the back office."
+
+
 class DeviceDeleted(DomainError):
     status = 401
     code = "DEVICE_DELETED"

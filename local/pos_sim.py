@@ -4,10 +4,15 @@ It talks HTTP to the back office (`--base-url`, default http://127.0.0.1:8000) t
 does, and keeps what the app keeps on the phone in a state file (`--state`, default
 .local/pos_sim.json): the device token, the POS's number, the next receipt number, the current shift and
 the offline queue of receipts and shift events. Selling and opening or closing a shift work offline;
-only `login`, `activate`, `switch-user`, `state`, `sync` and `status` touch the network.
+only `login`, `activate`, `pair`, `switch-user`, `state`, `sync` and `status` touch the network.
+
+Deactivated with a final sync (the back office's "let the old device upload its unsynced receipts for N
+hours"), `sync` still uploads the whole queue, then reports what the server received and signs out of
+the POS; deactivated without one, the token and the queue are dropped (as the seed article warns).
 
     login --email E --password P     log in with the owner's (or a manager's) account; lists the free POS
     activate --pos ID|NAME|NUMBER    take one of them (this "installation" becomes that POS)
+    pair --code K7QM-4XRT            take the POS a pairing code from the back office is for (no password)
     switch-user --employee-id ID --pin PIN   (or --email E --password P)
     open-shift [--cash CENTS]        open a shift (offline: queued)
     sell [--count N] [--total CENTS] ring up N receipts (offline: queued)
@@ -17,7 +22,8 @@ only `login`, `activate`, `switch-user`, `state`, `sync` and `status` touch the 
     status                           the local state and the POS as the server sees it
 
 Money is in minor units (cents). Exit codes: 0 done, 1 failed (nothing lost: run it again), 2 bad
-usage, 3 the POS was deactivated or deleted in the back office (its token and unsynced queue dropped).
+usage, 3 the POS was deactivated or deleted in the back office (it signed out: after a final sync with
+its queue uploaded, otherwise with its unsynced queue dropped).
 Run several simulated devices with one state file each (`--state .local/till2.json`).
 """
 import argparse
@@ -38,6 +44,7 @@ MAX_SHIFTS_PER_BATCH = 50
 TIMEOUT_SECONDS = 30
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REVOKED = 0, 1, 2, 3
 REVOKED_CODES = {
+    "FINAL_SYNC": "was deactivated in the back office with a final sync",
     "DEVICE_DEACTIVATED": "was deactivated in the back office",
     "DEVICE_DELETED": "was deleted in the back office",
 }
@@ -183,6 +190,26 @@ def _revoked(state: State, code: str) -> SimError:
     return SimError("\n".join(lines), EXIT_REVOKED)
 
 
+def _final_sync_done(state: State, device: dict, totals: dict) -> SimError:
+    """Deactivated with a final sync: the queue went up instead of being dropped; say so and sign out."""
+    pos = state["pos_device"] or {}
+    lines = [f"This POS (#{pos.get('number')} '{pos.get('name')}') was deactivated in the back office with a final "
+             "sync, so it uploaded its queue instead of dropping it: "
+             f"{totals['accepted']} receipt(s) accepted, {totals['duplicates']} already there, "
+             f"{totals['rejected']} rejected."]
+    if device.get("final_sync_until"):
+        lines.append(f"The final sync stays open until {device['final_sync_until']}; the server still expects "
+                     f"{device.get('final_sync_owed_receipts', 0)} receipt(s) from this device.")
+    else:
+        lines.append("The final sync is over: the server has every receipt this device reported.")
+    lines.append("This app can no longer sell on this POS, so it signs out of it. Log in or pair to carry on.")
+    state.forget_device()
+    state["revoked"] = {"code": "FINAL_SYNC", "pos_device": pos, "at": _now(), "dropped_receipts": [],
+                        "dropped_shift_events": 0, "uploaded_receipts": totals["accepted"]}
+    state.save()
+    return SimError("\n".join(lines), EXIT_REVOKED)
+
+
 # ---------------------------------------------------------------- formatting
 
 
@@ -217,6 +244,9 @@ def _server_view(device: dict) -> str:
             f"{' (deleted)' if device.get('deleted_at') else ''}; last receipt {device['number']}-"
             f"{device['last_receipt_number']}, {device['synced_receipts']} synced, {device['unsynced_receipts']} "
             f"missing; shift {shift}; {device['open_tickets']} open ticket(s).")
+    if device.get("final_sync_until"):
+        text += (f"\n  final sync open until {device['final_sync_until']}: "
+                 f"{device.get('final_sync_owed_receipts', 0)} receipt(s) still expected from the old device")
     deletion = device.get("deletion")
     if deletion:
         text += f"\n  deletion {deletion['status']} (step {deletion.get('step')})"
@@ -294,19 +324,44 @@ def cmd_activate(args, state: State, api: Api) -> None:
     state["installation_id"] = installation_id
     result = api.call("POST", "/v1/pos/activate", {"login_token": login["login_token"], "pos_device_id": device["id"],
                                                      "installation_id": installation_id})
+    _take(state, result, installation_id, device.get("store_name"), "Activated")
+
+
+def _take(state: State, result: dict, installation_id: str, store_name: str | None, verb: str) -> None:
+    """Keep what /v1/pos/activate or /v1/pos/pair answered: this installation is now that POS."""
     pos = result["pos_device"]
     state.forget_device()
     state["device_token"] = result["device_token"]
     state["pos_device"] = {"id": pos["id"], "name": pos["name"], "number": pos["number"], "store_id": pos["store_id"],
-                           "store_name": device.get("store_name")}
+                           "store_name": store_name}
     state["employee"] = {k: result["employee"].get(k) for k in ("id", "name", "role")}
     state["next_seq"] = int(result["next_receipt_seq"])
     state["revoked"] = None
     state.save()
-    print(f"Activated POS #{pos['number']} '{pos['name']}' (store {device.get('store_name')}) on installation "
-          f"{installation_id}.")
+    print(f"{verb} POS #{pos['number']} '{pos['name']}'{f' (store {store_name})' if store_name else ''} on "
+          f"installation {installation_id}.")
     print(f"Signed in: {result['employee'].get('name')} ({result['employee'].get('role')}). "
           f"Next receipt: {pos['number']}-{state['next_seq']}.")
+
+
+def cmd_pair(args, state: State, api: Api) -> None:
+    """Activate with a pairing code shown in the back office: no owner password on this device."""
+    if state["device_token"] and (state.queue["receipts"] or state.queue["shifts"]) and not args.discard:
+        current = state["pos_device"]
+        raise SimError(f"This simulator is POS #{current['number']} '{current['name']}' with unsynced data "
+                       f"({_queue_text(state)}). Sync first, or pass --discard to drop it.")
+    installation_id = args.installation_id or state["installation_id"] or f"pos-sim-{uuid.uuid4()}"
+    state["installation_id"] = installation_id
+    try:
+        result = api.call("POST", "/v1/pos/pair", {"code": args.code, "installation_id": installation_id})
+    except ApiError as exc:
+        if exc.code == "PAIRING_CODE_INVALID":
+            raise SimError(f"The pairing code {args.code} is wrong, expired or already used: generate a new one on "
+                           "the POS card in the back office.") from None
+        if exc.status == 429:
+            raise SimError(f"Too many wrong pairing codes: {exc.errors[0].get('details')}") from None
+        raise
+    _take(state, result, installation_id, None, "Paired with a code: activated")
 
 
 def cmd_switch_user(args, state: State, api: Api) -> None:
@@ -431,6 +486,8 @@ def cmd_sync(_args, state: State, api: Api) -> None:
     print(f"Synced: {totals['accepted']} accepted, {totals['duplicates']} duplicate(s), {totals['rejected']} "
           f"rejected. Queue: {_queue_text(state)}.")
     print(_server_view(result["pos_device"]))
+    if result["pos_device"]["status"] != "ACTIVATED":
+        raise _final_sync_done(state, result["pos_device"], totals)
     if totals["rejected"]:
         raise SimError(f"{totals['rejected']} receipt(s) were rejected; see above (and `status`).")
 
@@ -455,7 +512,9 @@ def cmd_status(_args, state: State, api: Api) -> None:
         if revoked:
             print(f"  last POS:     #{revoked['pos_device'].get('number')} '{revoked['pos_device'].get('name')}' "
                   f"{REVOKED_CODES.get(revoked['code'], revoked['code'])} ({revoked['code']}); "
-                  f"{len(revoked['dropped_receipts'])} unsynced receipt(s) dropped")
+                  f"{len(revoked['dropped_receipts'])} unsynced receipt(s) dropped"
+                  + (f", {revoked['uploaded_receipts']} uploaded in the final sync"
+                     if revoked.get("uploaded_receipts") is not None else ""))
     print(f"  queue:        {_queue_text(state)}")
     if state["rejected"]:
         print(f"  rejected:     {len(state['rejected'])} receipt(s):")
@@ -467,7 +526,7 @@ def cmd_status(_args, state: State, api: Api) -> None:
 
 
 COMMANDS = {
-    "login": cmd_login, "activate": cmd_activate, "switch-user": cmd_switch_user, "open-shift": cmd_open_shift,
+    "login": cmd_login, "activate": cmd_activate, "pair": cmd_pair, "switch-user": cmd_switch_user, "open-shift": cmd_open_shift,
     "close-shift": cmd_close_shift, "sell": cmd_sell, "state": cmd_state, "sync": cmd_sync, "status": cmd_status,
 }
 
@@ -490,6 +549,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", required=True)
     p = sub.add_parser("activate", parents=[common], help="take a POS from the login's list")
     p.add_argument("--pos", required=True, help="its id, name or number")
+    p.add_argument("--installation-id", help="this app installation's id (default: one kept in the state file)")
+    p.add_argument("--discard", action="store_true", help="drop the unsynced queue of the POS held now")
+    p = sub.add_parser("pair", parents=[common], help="take a POS with a pairing code from the back office")
+    p.add_argument("--code", required=True, help="the code shown on the POS card, e.g. K7QM-4XRT")
     p.add_argument("--installation-id", help="this app installation's id (default: one kept in the state file)")
     p.add_argument("--discard", action="store_true", help="drop the unsynced queue of the POS held now")
     p = sub.add_parser("switch-user", parents=[common], help="switch the signed-in employee")

@@ -103,6 +103,17 @@ class PosDeviceModel(Model):
     open_shift_id = UnicodeAttribute(null=True)
     shift_opened_at = UnicodeAttribute(null=True)
     open_tickets = NumberAttribute(default=0)
+    first_seq = NumberAttribute(default=0)
+    skipped_receipts = NumberAttribute(default=0)
+    pairing_code_hash = UnicodeAttribute(null=True)
+    pairing_code_expires_at = UnicodeAttribute(null=True)
+    final_sync_until = UnicodeAttribute(null=True)
+    final_sync_activation_id = UnicodeAttribute(null=True)
+    final_sync_installation_id = UnicodeAttribute(null=True)
+    final_sync_last_seq = NumberAttribute(default=0)
+    final_sync_upto = NumberAttribute(default=0)
+    final_sync_held = NumberAttribute(default=0)
+    final_sync_received = NumberAttribute(default=0)
     deletion = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -114,7 +125,7 @@ class PosDeviceModel(Model):
 class TokenModel(Model):
     Meta = _meta("tokens")
     token_hash = UnicodeAttribute(hash_key=True)
-    kind = UnicodeAttribute()  # user | login | device
+    kind = UnicodeAttribute()  # user | login | device | pairing
     merchant_id = UnicodeAttribute()
     employee_id = UnicodeAttribute(null=True)
     pos_device_id = UnicodeAttribute(null=True)

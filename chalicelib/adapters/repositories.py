@@ -328,15 +328,23 @@ class DeviceRepository:
 
     @staticmethod
     def save_transition(before: Device, after: Device, event: dict | None, token_writes: Iterable = (),
-                        leaves_store: bool = False) -> None:
-        """Write `after` only if nobody changed the slot since `before` was read (version check)."""
+                        leaves_store: bool = False, token_deletes: Iterable = (), extra_events: Iterable = ()) -> None:
+        """Write `after` only if nobody changed the slot since `before` was read (version check).
+
+        `token_deletes` are (token_hash, must_exist) pairs: a pairing code is used once because its record
+        must still exist when the activation is written."""
         after = dataclasses.replace(after, version=before.version + 1)
         with transaction() as tx:
             tx.save(_device_item(after), condition=PosDeviceModel.version == before.version)
             if event:
                 tx.save(event_item(event))
+            for extra in extra_events:
+                tx.save(event_item(extra))
             for token in token_writes:
                 tx.save(TokenModel(**token))
+            for token_hash, must_exist in token_deletes:
+                tx.delete(TokenModel(token_hash=token_hash),
+                          condition=TokenModel.token_hash.exists() if must_exist else None)
             if leaves_store:
                 tx.update(StoreModel(merchant_id=after.merchant_id, id=after.store_id),
                           actions=[StoreModel.device_count.add(-1)])
@@ -367,6 +375,19 @@ class DeviceRepository:
             # Deactivated after this sync's receipts were stored (they stay stored and counted): the report of a
             # revoked device is void, and the answer shows the slot as it now is.
             if not is_condition_failure(exc):
+                raise
+
+    @staticmethod
+    def record_final_sync_state(device: Device, activation_id: str, last_seq: int, now: str) -> None:
+        """The old installation's report during its window: its last seq never goes down."""
+        item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
+        try:
+            item.update(actions=[PosDeviceModel.final_sync_last_seq.set(last_seq), PosDeviceModel.updated_at.set(now),
+                                 PosDeviceModel.version.add(1)],
+                        condition=(PosDeviceModel.final_sync_activation_id == activation_id)
+                        & (PosDeviceModel.final_sync_last_seq < last_seq))
+        except UpdateError as exc:
+            if not is_condition_failure(exc):  # lower than known, or the window closed meanwhile: nothing to do
                 raise
 
     @staticmethod
@@ -426,6 +447,20 @@ class ReceiptRepository:
             tx.update(item, actions=[PosDeviceModel.synced_receipts.add(len(receipts)), PosDeviceModel.version.add(1)],
                       condition=(PosDeviceModel.activation_id == device.activation_id)
                       & (PosDeviceModel.status == "ACTIVATED"))
+
+    @staticmethod
+    def store_final_sync_batch(device: Device, activation_id: str, receipts: list[dict], now: str) -> None:
+        """Like store_batch, for the old installation of an open final-sync window (still open at `now`)."""
+        item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
+        with transaction() as tx:
+            for receipt in receipts:
+                tx.save(ReceiptModel(**receipt), condition=ReceiptModel.receipt_number.does_not_exist())
+            tx.update(item, actions=[PosDeviceModel.synced_receipts.add(len(receipts)),
+                                     PosDeviceModel.final_sync_held.add(len(receipts)),
+                                     PosDeviceModel.final_sync_received.add(len(receipts)),
+                                     PosDeviceModel.version.add(1)],
+                      condition=(PosDeviceModel.final_sync_activation_id == activation_id)
+                      & (PosDeviceModel.final_sync_until > now))
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,

@@ -4,7 +4,7 @@ from chalice import Blueprint
 from chalicelib.api import presenters as present
 from chalicelib.api import schemas as s
 from chalicelib.api.http import endpoint
-from chalicelib.services import deletion, devices
+from chalicelib.services import deletion, devices, final_sync, pairing
 
 bp = Blueprint(__name__)
 
@@ -37,11 +37,34 @@ def rename_device(ctx, device_id):
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/deactivate", "POST",
-          summary="Deactivate a lost or broken device: its token is revoked at once, unsynced receipts are lost",
-          auth="user", tag="pos_devices", response=s.DeviceOut, errors=(401, 403, 404, 409))
+          summary="Deactivate a device: the slot is INACTIVE at once; with final_sync_hours > 0 the old installation "
+                  "may still upload its own receipts until final_sync_until (numbering rule: DeactivateIn)",
+          auth="user", tag="pos_devices", body=s.DeactivateIn, response=s.DeviceOut, errors=(401, 403, 404, 409))
 def deactivate_device(ctx, device_id):
-    device, _lost_now = devices.deactivate_device(ctx["principal"], device_id)
+    device, _lost_now = devices.deactivate_device(ctx["principal"], device_id,
+                                                  final_sync_hours=ctx["body"].final_sync_hours)
     return present.device(device)
+
+
+@endpoint(bp, "/v1/pos_devices/{device_id}/end_final_sync", "POST",
+          summary="End the final-sync window now (a stolen device): its token dies, what it still owes is lost",
+          auth="user", tag="pos_devices", response=s.DeviceOut, errors=(401, 403, 404, 409))
+def end_final_sync(ctx, device_id):
+    return present.device(final_sync.end_final_sync(ctx["principal"], device_id))
+
+
+@endpoint(bp, "/v1/pos_devices/{device_id}/pairing_code", "POST",
+          summary="A pairing code to activate this slot on a POS without a password (replaces the previous code)",
+          auth="user", tag="pos_devices", body=s.PairingCodeIn, response=s.PairingCodeOut, status=201,
+          errors=(401, 403, 404, 409))
+def create_pairing_code(ctx, device_id):
+    return pairing.create_code(ctx["principal"], device_id, ctx["body"].expires_in_seconds)
+
+
+@endpoint(bp, "/v1/pos_devices/{device_id}/pairing_code", "DELETE", summary="Revoke the pairing code at once",
+          auth="user", tag="pos_devices", status=204, errors=(401, 403, 404))
+def revoke_pairing_code(ctx, device_id):
+    pairing.revoke_code(ctx["principal"], device_id)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}", "DELETE",

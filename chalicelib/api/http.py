@@ -19,7 +19,7 @@ from chalicelib.api.schemas import NoQuery
 from chalicelib.config import settings
 from chalicelib.errors import DomainError, InternalError, MalformedJson, PayloadTooLarge, ValidationFailed
 from chalicelib.services.accounts import authenticate_user
-from chalicelib.services.devices import authenticate_device
+from chalicelib.services.devices import authenticate_device, authenticate_device_final_sync
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,8 @@ def _parse_query(request, schema: type[BaseModel]) -> BaseModel:
 
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str | None, tag: str,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-             response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = ()):
+             response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = (),
+             allow_final_sync: bool = False):
     """Register a route. The handler gets (request_context, **path_params) and returns a dict or None.
 
     `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes."""
@@ -133,7 +134,10 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
             try:
                 ctx = {}
                 if auth:
-                    ctx["principal"] = AUTHENTICATORS[auth](bearer_token(request))
+                    # sync and me also accept an installation uploading during its final-sync window
+                    authenticate = (authenticate_device_final_sync if allow_final_sync and auth == "device"
+                                    else AUTHENTICATORS[auth])
+                    ctx["principal"] = authenticate(bearer_token(request))
                     _bind_principal(ctx["principal"])
                 if body is not None:
                     ctx["body"] = _parse_body(request, body)

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from chalicelib.api import presenters as present
 from chalicelib.api import schemas as s
 from chalicelib.api.http import endpoint, validation_failed
-from chalicelib.services import devices, sync
+from chalicelib.services import devices, final_sync, pairing, sync
 
 bp = Blueprint(__name__)
 
@@ -38,6 +38,16 @@ class SwitchUserIn(s.Strict):
     pin: s.Pin | None = None
 
 
+@endpoint(bp, "/v1/pos/pair", "POST",
+          summary="Activate a slot with a pairing code from the back office (no password on the device)",
+          auth=None, tag="pos", body=s.PairIn, response=s.ActivateOut, errors=(400, 401, 429))
+def pair(ctx):
+    body = ctx["body"]
+    result = pairing.pair(body.code, body.installation_id)
+    return {"device_token": result["device_token"], "pos_device": present.device(result["pos_device"]),
+            "next_receipt_seq": result["next_receipt_seq"], "employee": present.employee(result["employee"])}
+
+
 @endpoint(bp, "/v1/pos/switch_user", "POST", summary="Switch the POS's signed-in employee (e-mail+password or id+PIN)",
           auth="device", tag="pos", body=SwitchUserIn, response=s.EmployeeOnly, errors=(400, 401, 403, 429))
 def switch_user(ctx):
@@ -52,16 +62,22 @@ def switch_user(ctx):
 
 
 @endpoint(bp, "/v1/pos/sync", "POST", summary="Push receipts, shift events and the device's state (idempotent)",
-          auth="device", tag="pos", body=s.SyncIn, response=s.SyncOut, errors=(400, 401, 413, 503))
+          auth="device", tag="pos", body=s.SyncIn, response=s.SyncOut, errors=(400, 401, 413, 503),
+          allow_final_sync=True)
 def sync_batch(ctx):
     principal, device = ctx["principal"]
     body = ctx["body"]
     sync.check_batch_size(len(body.receipts))
     receipts, rejected = _parse_receipts(body.receipts)
-    result = sync.sync_batch(principal, device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
-                             body.state.model_dump() if body.state else None)
+    run = final_sync.final_sync_batch if principal.final_sync else sync.sync_batch
+    result = run(principal, device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
+                 body.state.model_dump() if body.state else None)
+    shown = present.device(result.device)
+    if principal.final_sync:
+        open_still = result.device.final_sync_activation_id == principal.activation_id
+        shown = present.device_for_final_sync(result.device, result.device.final_sync_until if open_still else None)
     return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
-            "pos_device": present.device(result.device)}
+            "pos_device": shown}
 
 
 def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
@@ -80,7 +96,9 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
 
 
 @endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth="device", tag="pos",
-          response=s.DeviceOut, errors=(401,))
+          response=s.DeviceOut, errors=(401,), allow_final_sync=True)
 def me(ctx):
-    _principal, device = ctx["principal"]
+    principal, device = ctx["principal"]
+    if principal.final_sync:
+        return present.device_for_final_sync(device, device.final_sync_until) | {"next_receipt_seq": None}
     return present.device(device) | {"next_receipt_seq": device.next_receipt_seq}

@@ -1,4 +1,5 @@
 """Stored records -> the public JSON of DESIGN.md section 3 (nothing secret leaves here)."""
+from chalicelib import clock
 from chalicelib.domain.devices import Device, Status
 
 
@@ -33,9 +34,24 @@ def device(d: Device) -> dict:
         "current_employee_id": d.current_employee_id, "last_sync_at": d.last_sync_at,
         "last_receipt_number": d.last_receipt_number, "synced_receipts": d.synced_receipts,
         "unsynced_receipts": d.unsynced_receipts, "lost_receipts": d.lost_receipts,
-        "shift_open": d.shift_open, "open_tickets": d.open_tickets, "deletion": deletion(d.deletion),
+        "shift_open": d.shift_open, "open_tickets": d.open_tickets,
+        "pairing_code_expires_at": _live(d.pairing_code_expires_at),
+        "final_sync_until": d.final_sync_until if d.final_sync_open else None,
+        "final_sync_owed_receipts": d.final_sync_owed, "deletion": deletion(d.deletion),
         "created_at": d.created_at, "updated_at": d.updated_at, "deleted_at": d.deleted_at,
     }
+
+
+def device_for_final_sync(d: Device, final_sync_until: str | None) -> dict:
+    """The slot as a deactivated installation in its final-sync window sees it: INACTIVE, whoever holds it now."""
+    return device(d) | {
+        "status": Status.INACTIVE.value, "activated": False, "installation_id": None, "current_employee_id": None,
+        "shift_open": False, "open_tickets": 0, "pairing_code_expires_at": None,
+        "final_sync_until": final_sync_until}
+
+
+def _live(expires_at: str | None) -> str | None:
+    return expires_at if expires_at and expires_at > clock.iso() else None
 
 
 def receipt(r: dict) -> dict:

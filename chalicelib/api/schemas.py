@@ -106,6 +106,47 @@ class PosActivateIn(Strict):
     installation_id: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
+InstallationId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class PairingCodeIn(Strict):
+    """A new pairing code for this slot; it replaces the previous one."""
+
+    expires_in_seconds: Annotated[int, Field(ge=60, le=86400, description="How long the code works (default 600).")] = 600
+
+
+class PairIn(Strict):
+    """The code shown in the back office (8 characters, case-insensitive, a dash allowed: `K7QM-4XRT`)."""
+
+    code: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    installation_id: InstallationId
+
+
+class DeactivateIn(Strict):
+    """Deactivate, optionally with a final-sync window.
+
+    With `final_sync_hours` > 0 the slot is INACTIVE at once and may be activated on a new device at once,
+    while the old installation may still call `POST /v1/pos/sync` and `GET /v1/pos/me` (and nothing else)
+    until `final_sync_until` to upload its own receipts. Numbering rule: every activation owns one range
+    of seqs. The old installation's range is reserved up to the highest seq taken so far + 1000; a new
+    activation made during the window starts right above that reservation, so the two never share a
+    number and receipts stay `{number}-{seq}`. The old installation's receipts outside its own range are
+    rejected with RECEIPT_OUTSIDE_FINAL_SYNC. When the window closes (time up, everything it reported
+    uploaded, or `end_final_sync`), what it reported but did not upload is added to `lost_receipts`, and
+    the reserved numbers it never used are skipped: the audit and the safe deletion look for missing
+    numbers per activation range only, never in the gap between two ranges."""
+
+    final_sync_hours: Annotated[int, Field(ge=0, le=168, description=(
+        "0 (default): the token is revoked at once and unsynced receipts are lost. 1-168: how long the old "
+        "installation may still upload its unsynced receipts."))] = 0
+
+
+class PairingCodeOut(BaseModel):
+    code: str
+    expires_at: str
+    pos_device_id: str
+
+
 class SwitchByPassword(Strict):
     email: Email
     password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
@@ -276,6 +317,9 @@ class DeviceOut(BaseModel):
     lost_receipts: int
     shift_open: bool
     open_tickets: int
+    pairing_code_expires_at: str | None
+    final_sync_until: str | None
+    final_sync_owed_receipts: int
     deletion: DeletionOut | None
     created_at: str
     updated_at: str

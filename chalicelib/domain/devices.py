@@ -94,6 +94,20 @@ class Device:
     open_shift_id: str | None = None
     shift_opened_at: str | None = None
     open_tickets: int = 0
+    # First seq of the latest activation (0: activated before v1.1, when it was always written_off_upto + 1).
+    first_seq: int = 0
+    # Numbers never issued: the unused rest of a final-sync reservation (see domain/final_sync.py).
+    skipped_receipts: int = 0
+    # Pairing code (only its hash is stored) and the open final-sync window of the previous installation.
+    pairing_code_hash: str | None = None
+    pairing_code_expires_at: str | None = None
+    final_sync_until: str | None = None
+    final_sync_activation_id: str | None = None
+    final_sync_installation_id: str | None = None
+    final_sync_last_seq: int = 0
+    final_sync_upto: int = 0
+    final_sync_held: int = 0
+    final_sync_received: int = 0
     deletion: dict | None = None
     created_at: str = ""
     updated_at: str = ""
@@ -108,8 +122,28 @@ class Device:
         return bool(self.deletion and self.deletion.get("status") == "RUNNING")
 
     @property
+    def final_sync_open(self) -> bool:
+        return bool(self.final_sync_activation_id)
+
+    @property
+    def final_sync_owed(self) -> int:
+        """Receipts the old installation reported in its window and the server does not hold yet."""
+        if not self.final_sync_open:
+            return 0
+        return max(0, self.final_sync_last_seq - self.written_off_upto - self.final_sync_held)
+
+    @property
+    def numbering_top(self) -> int:
+        """The highest seq taken: reported, reserved for an open final sync, or skipped by this activation."""
+        return max(self.last_receipt_number, self.first_seq - 1,
+                   self.final_sync_upto if self.final_sync_open else 0)
+
+    @property
     def unsynced_receipts(self) -> int:
-        return unsynced_count(self.last_receipt_number, self.synced_receipts, self.lost_receipts)
+        # Numbers reserved for an open final sync but not (yet) reported by the old installation are not owed.
+        pending = self.final_sync_upto - self.final_sync_last_seq if self.final_sync_open else 0
+        return unsynced_count(self.numbering_top, self.synced_receipts,
+                              self.lost_receipts + self.skipped_receipts + pending)
 
     def check(self, action: Action) -> Status:
         return transition(self.lifecycle_status, action, self.deleting)
@@ -121,6 +155,7 @@ class Device:
             self, status=S.ACTIVATED, installation_id=installation_id, activation_id=activation_id,
             device_token_hash=token_hash,
             activated_at=now, current_employee_id=employee_id, updated_at=now,
+            first_seq=self.next_receipt_seq, pairing_code_hash=None, pairing_code_expires_at=None,
             # A new device starts with nothing open: the old device's tickets and shift are gone with it.
             open_tickets=0, shift_open=False, open_shift_id=None, shift_opened_at=None,
         )
@@ -134,7 +169,7 @@ class Device:
                 self, status=S.INACTIVE, installation_id=None, activation_id=None, device_token_hash=None,
                 current_employee_id=None,
                 deactivated_at=now, updated_at=now, lost_receipts=self.lost_receipts + lost_now,
-                written_off_upto=self.last_receipt_number, open_tickets=0, shift_open=False,
+                written_off_upto=self.numbering_top, open_tickets=0, shift_open=False,
                 open_shift_id=None, shift_opened_at=None,
             ),
             lost_now,
@@ -146,7 +181,7 @@ class Device:
 
     @property
     def next_receipt_seq(self) -> int:
-        return self.last_receipt_number + 1
+        return self.numbering_top + 1
 
 
 def unsynced_count(last_receipt_number: int, synced: int, lost: int) -> int:

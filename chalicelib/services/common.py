@@ -15,6 +15,8 @@ class Principal:
     role: str | None = None
     pos_device_id: str | None = None
     activation_id: str | None = None
+    # A deactivated installation uploading during its final-sync window (only sync and me accept it).
+    final_sync: bool = False
 
     @property
     def actor(self) -> dict:

@@ -12,6 +12,7 @@ from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
 from chalicelib.errors import Forbidden, NotFound, ServiceUnavailable
 from chalicelib.services.common import SYSTEM_SAFE_DELETION, Principal, new_id
 from chalicelib.services.devices import change_device, deactivate_device, get_device
+from chalicelib.services.final_sync import close_for_deletion
 from chalicelib.services.records import missing_receipt_numbers
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,11 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
 
     def change(device: Device):
         device.check(Action.REQUEST_DELETION)
-        route = "DELETE" if device.status != Status.ACTIVATED else ("DEACTIVATE" if force else "CHECKS")
+        # An open final-sync window is checked like an activated slot: its missing receipts count as unsynced.
+        checked = device.status == Status.ACTIVATED or device.final_sync_open
+        route = "DELETE" if not checked else ("DEACTIVATE" if force else "CHECKS")
+        if route == "DEACTIVATE" and device.status != Status.ACTIVATED:
+            route = "DELETE"
         now = clock.iso()
         record = {"id": deletion_id, "status": "RUNNING", "step": "Started", "force": force, "route": route,
                   "steps": [{"step": "Started", "at": now, "details": _route_text(route)}], "error": None,
@@ -173,7 +178,7 @@ def step_check_shift_closed(event: dict) -> None:
 def step_verify_receipts_synced(event: dict) -> dict:
     waits = int(event.get("sync", {}).get("waits", 0))
     device = _guarded(lambda: DeviceRepository.get(event["merchant_id"], event["pos_device_id"]))
-    missing = device.unsynced_receipts if device.status == Status.ACTIVATED else 0
+    missing = device.unsynced_receipts if device.status == Status.ACTIVATED or device.final_sync_open else 0
     if missing == 0:
         _record_step(event, "VerifyReceiptsSynced", "All receipts are synced.")
         return {"synced": True, "missing": 0, "waits": waits}
@@ -202,8 +207,10 @@ def step_delete(event: dict) -> None:
         now = clock.iso()
         deletion = dict(device.deletion) | {"status": "SUCCEEDED", "step": "Deleted", "finished_at": now}
         deletion["steps"] = list(deletion.get("steps", [])) + [{"step": "Deleted", "at": now, "details": "Deleted."}]
+        device.check(Action.DELETE)
+        device, extra = close_for_deletion(device)  # an open final-sync window closes with the slot
         return dataclasses.replace(device.deleted(now), deletion=deletion), {
-            "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}
+            "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}, extra
 
     current = _guarded(lambda: DeviceRepository.get(event["merchant_id"], event["pos_device_id"]))
     if current.deleted_at:

@@ -5,10 +5,12 @@ from chalicelib import clock
 from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import AccountRepository, DeviceRepository, StoreRepository, TokenRepository
 from chalicelib.config import settings
+from chalicelib.domain import final_sync
 from chalicelib.domain.devices import Action, Device, Status
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, POS_LOGIN_ROLES, require_role
 from chalicelib.errors import (
-    Conflict, DeviceDeactivated, DeviceDeleted, Forbidden, InvalidCredentials, InvalidInput, ServiceUnavailable,
+    Conflict, DeviceDeactivated, DeviceDeleted, Forbidden, InvalidCredentials, InvalidInput, PairingCodeInvalid,
+    ServiceUnavailable,
 )
 from chalicelib.services import accounts, audit
 from chalicelib.services.common import Principal, new_event, new_id, not_found
@@ -23,6 +25,9 @@ def get_device(principal: Principal, device_id: str) -> Device:
     device = DeviceRepository.get(principal.merchant_id, device_id)
     if not device:
         raise not_found("POS device")
+    if final_sync.expired(device, clock.iso()):  # a window whose time is up closes when it is read
+        from chalicelib.services.final_sync import close_expired_final_sync
+        device = close_expired_final_sync(device)
     return device
 
 
@@ -52,11 +57,16 @@ def create_device(principal: Principal, name: str, store_id: str) -> Device:
 
 
 def list_devices(principal: Principal, **filters):
-    return DeviceRepository.list(principal.merchant_id, **filters)
+    items, cursor = DeviceRepository.list(principal.merchant_id, **filters)
+    now = clock.iso()
+    if any(final_sync.expired(device, now) for device in items):
+        from chalicelib.services.final_sync import close_expired_final_sync
+        items = [close_expired_final_sync(d) if final_sync.expired(d, now) else d for d in items]
+    return items, cursor
 
 
 def change_device(principal: Principal | None, merchant_id: str, device_id: str, change, event_type: str | None,
-                  actor: dict | None = None, token_writes=None, leaves_store=False):
+                  actor: dict | None = None, token_writes=None, leaves_store=False, token_deletes=None):
     """Read, apply the domain change, write with a version check; re-read and retry if someone raced us.
 
     `change(device) -> (new_device, event_details)` raises a DomainError when the action is illegal."""
@@ -64,13 +74,19 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
         before = DeviceRepository.get(merchant_id, device_id)
         if not before:
             raise not_found("POS device")
-        after, details = change(before)
+        outcome = change(before)
+        after, details = outcome[0], outcome[1]
+        # An optional third item: events written in the same transaction (e.g. a final sync closed on the way).
+        extra_events = [new_event(merchant_id, type_, actor or principal.actor, device_id, extra)
+                        for type_, extra in (outcome[2] if len(outcome) > 2 else ())]
         event = None
         if event_type:
             event = new_event(merchant_id, event_type, actor or principal.actor, device_id, details)
         try:
             DeviceRepository.save_transition(before, after, event, token_writes(before, after) if token_writes else (),
-                                             leaves_store=leaves_store)
+                                             leaves_store=leaves_store,
+                                             token_deletes=token_deletes(before, after) if token_deletes else (),
+                                             extra_events=extra_events)
             return dataclasses.replace(after, version=before.version + 1), details
         except WriteCancelled as exc:
             if not exc.condition_failed:
@@ -88,26 +104,44 @@ def rename_device(principal: Principal, device_id: str, name: str) -> Device:
     return change_device(principal, principal.merchant_id, device_id, change, "pos_device.renamed")[0]
 
 
-def deactivate_device(principal: Principal, device_id: str, actor: dict | None = None) -> tuple[Device, int]:
-    """Revoke the device at once; receipts it reported but never synced are written off as lost."""
+def deactivate_device(principal: Principal, device_id: str, actor: dict | None = None,
+                      final_sync_hours: int = 0) -> tuple[Device, int]:
+    """Revoke the device; receipts it reported but never synced are written off as lost.
+
+    With `final_sync_hours` > 0 the slot is INACTIVE at once (and can be activated again at once), but the
+    old installation may still upload its own receipts until `final_sync_until` (domain/final_sync.py)."""
     if principal is not None:
         require_role(principal.role, BACK_OFFICE_ROLES, "deactivate POS devices")
     merchant_id = principal.merchant_id
 
     def change(device: Device):
-        after, lost_now = device.deactivated(clock.iso())
+        device.check(Action.DEACTIVATE)
+        moment = clock.now()
+        now = clock.iso(moment)
+        extra = []
+        if device.final_sync_open:  # one window at a time: the earlier installation's window ends here
+            device, closed_details = final_sync.closed(device, now, final_sync.DEACTIVATED)
+            extra.append(("pos_device.final_sync_closed", closed_details))
+        if final_sync_hours:
+            until = clock.iso(final_sync.until_from(moment.replace(microsecond=0), final_sync_hours))
+            after = final_sync.with_window(device, now, until)
+            return after, {"lost_receipts": 0, "installation_id": device.installation_id,
+                           "final_sync_hours": final_sync_hours, "final_sync_until": until,
+                           "owed_receipts": after.final_sync_owed}, extra
+        after, lost_now = device.deactivated(now)
         details = {"lost_receipts": lost_now, "installation_id": device.installation_id}
         if lost_now:
-            details["lost_receipt_seqs"] = [device.written_off_upto + 1, device.last_receipt_number]
-        return after, details
+            details["lost_receipt_seqs"] = [device.written_off_upto + 1, device.numbering_top]
+        return after, details, extra
 
-    def revoke(before: Device, _after: Device):
+    def revoke(before: Device, after: Device):
         if not before.device_token_hash:
             return []
         record = TokenRepository.get(before.device_token_hash)
         if not record:
             return []
-        return [record | {"expires_at_epoch": clock.epoch() + REVOKED_TOKEN_KEEP_SECONDS}]
+        keep_from = clock.epoch(clock.parse(after.final_sync_until)) if after.final_sync_until else clock.epoch()
+        return [record | {"expires_at_epoch": keep_from + REVOKED_TOKEN_KEEP_SECONDS}]
 
     device, details = change_device(principal, merchant_id, device_id, change, "pos_device.deactivated",
                                     actor=actor, token_writes=revoke)
@@ -143,35 +177,70 @@ def activate_device(login_token: str, device_id: str, installation_id: str) -> d
     employee = AccountRepository.get_employee(merchant_id, record["employee_id"])
     if not employee:
         raise InvalidCredentials("The account that logged in no longer exists.")
+    return activate_slot(merchant_id, employee, device_id, installation_id, "LOGIN")
+
+
+def activate_slot(merchant_id: str, employee: dict, device_id: str, installation_id: str, method: str,
+                  pairing_code_hash: str | None = None) -> dict:
+    """Bind a slot to an installation; by e-mail+password (LOGIN) or by a pairing code (PAIRING_CODE).
+
+    Both lead to the same state and the same `pos_device.activated` event; a pairing code is used up in
+    the same transaction (its record must still exist), so it works once."""
     token, token_hash = new_token()
     activation_id = new_id()
     principal = Principal(merchant_id=merchant_id, employee_id=employee["id"], role=employee["role"])
 
     def change(device: Device):
-        after = device.activated(installation_id, activation_id, token_hash, employee["id"], clock.iso())
+        now = clock.iso()
+        if pairing_code_hash is not None and (
+                device.pairing_code_hash != pairing_code_hash
+                or (device.pairing_code_expires_at or "") <= now or device.deleted_at):
+            raise PairingCodeInvalid()
+        extra = []
+        if final_sync.expired(device, now):
+            device, closed_details = final_sync.closed(device, now, final_sync.EXPIRED)
+            extra.append(("pos_device.final_sync_closed", closed_details))
+        after = device.activated(installation_id, activation_id, token_hash, employee["id"], now)
         return after, {"installation_id": installation_id, "employee_id": employee["id"],
-                       "next_receipt_seq": after.next_receipt_seq}
+                       "next_receipt_seq": after.next_receipt_seq, "method": method}, extra
 
     def issue_token(_before: Device, after: Device):
         return [{"token_hash": token_hash, "kind": "device", "merchant_id": merchant_id,
                  "employee_id": employee["id"], "pos_device_id": after.id, "activation_id": activation_id}]
 
+    def use_code(before: Device, _after: Device):
+        if not before.pairing_code_hash:
+            return []
+        return [(before.pairing_code_hash, pairing_code_hash is not None)]
+
     device, _ = change_device(principal, merchant_id, device_id, change, "pos_device.activated",
-                              token_writes=issue_token)
+                              token_writes=issue_token, token_deletes=use_code)
     return {"device_token": token, "pos_device": device, "next_receipt_seq": device.next_receipt_seq,
             "employee": employee}
 
 
-def authenticate_device(token: str | None) -> tuple[Principal, Device]:
+def authenticate_device(token: str | None, allow_final_sync: bool = False) -> tuple[Principal, Device]:
     """The slot behind a device token; a revoked or deleted slot answers 401 with its own code."""
     record = accounts.token_record(token, "device")
     device = DeviceRepository.get(record["merchant_id"], record["pos_device_id"])
     if not device or device.deleted_at:
         raise DeviceDeleted()
-    if device.status != Status.ACTIVATED or device.activation_id != record["activation_id"]:
-        raise DeviceDeactivated()
-    return Principal(merchant_id=device.merchant_id, employee_id=device.current_employee_id,
-                     pos_device_id=device.id, activation_id=device.activation_id), device
+    if device.status == Status.ACTIVATED and device.activation_id == record["activation_id"]:
+        return Principal(merchant_id=device.merchant_id, employee_id=device.current_employee_id,
+                         pos_device_id=device.id, activation_id=device.activation_id), device
+    if device.final_sync_open and device.final_sync_activation_id == record["activation_id"]:
+        if final_sync.expired(device, clock.iso()):
+            from chalicelib.services.final_sync import close_expired_final_sync
+            close_expired_final_sync(device)
+        elif allow_final_sync:
+            return Principal(merchant_id=device.merchant_id, employee_id=record.get("employee_id"),
+                             pos_device_id=device.id, activation_id=record["activation_id"], final_sync=True), device
+    raise DeviceDeactivated()
+
+
+def authenticate_device_final_sync(token: str | None) -> tuple[Principal, Device]:
+    """For sync and me only: also the old installation of an open final-sync window."""
+    return authenticate_device(token, allow_final_sync=True)
 
 
 def switch_user(principal: Principal, device: Device, credentials: dict) -> dict:

@@ -2,6 +2,7 @@
 from chalicelib import clock
 from chalicelib.adapters.repositories import EventRepository, FindingRepository, ReceiptRepository, ShiftRepository
 from chalicelib.domain.devices import Device
+from chalicelib.domain.final_sync import open_ranges
 from chalicelib.domain.receipts import count_missing, format_receipt_number, missing_seqs, parse_receipt_number
 from chalicelib.errors import NotFound
 from chalicelib.services.common import Principal
@@ -44,7 +45,14 @@ def missing_receipt_numbers(device: Device, limit: int | None = None) -> list[st
 
 def missing_receipts(device: Device, limit: int | None) -> tuple[list[str], int]:
     """The lowest `limit` missing receipt numbers (all when None) and how many are missing in all."""
+    # Per activation range (an open final-sync window's and the current one's), never the gap between them.
+    ranges = open_ranges(device)
+    if not ranges:
+        return [], 0
     present = ReceiptRepository.seqs_of_device(device.merchant_id, device.number)
-    first, last = device.written_off_upto + 1, device.last_receipt_number
-    seqs = missing_seqs(first, last, present, limit)
-    return [format_receipt_number(device.number, seq) for seq in seqs], count_missing(first, last, present)
+    seqs: list[int] = []
+    total = 0
+    for first, last in ranges:
+        seqs += missing_seqs(first, last, present, None if limit is None else max(0, limit - len(seqs)))
+        total += count_missing(first, last, present)
+    return [format_receipt_number(device.number, seq) for seq in seqs], total

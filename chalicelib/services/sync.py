@@ -79,6 +79,11 @@ def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> 
             result.reject(receipt["id"], "RECEIPT_WRITTEN_OFF",
                           f"Receipt {number} belongs to an earlier activation of this POS and was written off "
                           f"when it was deactivated; numbering continues at {device.next_receipt_seq}.")
+        elif seq < device.first_seq:
+            result.reject(receipt["id"], "RECEIPT_NUMBER_RESERVED",
+                          f"Receipt {number} is below this activation's first number "
+                          f"{device.number}-{device.first_seq}: the numbers below belong to the previous "
+                          "installation of this POS.")
         elif not payments_match_total(receipt):
             result.reject(receipt["id"], "PAYMENTS_MISMATCH", "The payments do not add up to total_money.")
         elif number in by_number:

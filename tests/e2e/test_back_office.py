@@ -113,6 +113,8 @@ def test_pos_lifecycle_story(page: Page, api: Api):
     expect(dialog).to_be_visible()
     expect(dialog.get_by_test_id("deactivate-warning")).to_have_text(
         re.compile("After deactivation, all unsynced data in the POS app will be lost."))
+    # No final sync here: the device's access ends at once (the stolen-device path).
+    dialog.get_by_test_id("final-sync-enable").uncheck()
     dialog.get_by_test_id("confirm-deactivate").click()
     expect(dialog).to_have_count(0)
     expect(page.get_by_test_id("deactivation-result")).to_be_visible()
@@ -223,7 +225,9 @@ def test_polish_status_names_and_wording(page: Page, api: Api):
     expect(dialog.get_by_test_id("confirm-deactivate")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("status-badge")).to_have_text("Nieaktywny")
-    expect(page.get_by_test_id("lost-receipts")).to_have_text("Utracone paragony: 0.")
+    # The dialog's default: the old device may still upload for 72 hours, so nothing is lost yet.
+    expect(page.get_by_test_id("final-sync-result")).to_contain_text("Oczekiwane paragony: 0.")
+    expect(page.get_by_test_id("final-sync-panel")).to_be_visible()
 
 
 def test_deletion_blocked_by_open_shift_then_forced(page: Page, api: Api):

@@ -110,6 +110,9 @@ VALID_BODIES = {
     ("POST", "/v1/pos/switch_user"): {"employee_id": "{cashier}", "pin": "1234"},
     ("POST", "/v1/pos/sync"): {"state": {"last_receipt_number": 0, "open_tickets": 0, "shift_open": False},
                                "shifts": [{"id": "s1", "opened_at": "2026-01-01T10:00:00Z"}], "receipts": []},
+    ("POST", "/v1/pos_devices/{device_id}/deactivate"): {"final_sync_hours": 0},
+    ("POST", "/v1/pos_devices/{device_id}/pairing_code"): {"expires_in_seconds": 600},
+    ("POST", "/v1/pos/pair"): {"code": "K7QM-4XRT", "installation_id": "inst-1"},
 }
 
 
@@ -312,7 +315,7 @@ def test_bad_or_unknown_ids_are_404(world, op):
     for bad in BAD_IDS:
         path = re.sub(r"\{[^}]+\}", bad, op.path)
         token = world.tokens.get(op.auth)
-        body = {"name": "Valid name"} if op.body else None
+        body = _fill(VALID_BODIES.get((op.method, op.path), {"name": "Valid name"}), world.ids) if op.body else None
         status, error = world.api.call(op.method, path, body=body, token=token)
         assert_error(status, error, 404, "NOT_FOUND")
 

@@ -23,11 +23,13 @@ RESTRICTED = {
     ("POST", "/v1/pos_devices"), ("PATCH", "/v1/pos_devices/{device_id}"),
     ("POST", "/v1/pos_devices/{device_id}/deactivate"), ("DELETE", "/v1/pos_devices/{device_id}"),
     ("POST", "/v1/audit/runs"),
+    ("POST", "/v1/pos_devices/{device_id}/end_final_sync"), ("POST", "/v1/pos_devices/{device_id}/pairing_code"),
+    ("DELETE", "/v1/pos_devices/{device_id}/pairing_code"),
 }
 OWNER_ONLY = {("POST", "/v1/employees"), ("PATCH", "/v1/employees/{employee_id}"),
               ("DELETE", "/v1/employees/{employee_id}")}
 TOKEN_ISSUING = {("POST", "/v1/signup"), ("POST", "/v1/auth/login"), ("POST", "/v1/pos/login"),
-                 ("POST", "/v1/pos/activate")}
+                 ("POST", "/v1/pos/activate"), ("POST", "/v1/pos/pair")}
 
 
 def _request(op, world, spare_employee_id):

@@ -24,6 +24,7 @@ function actorLabel(actor, lookups) {
 
 function detailValue(key, value, lookups) {
   if (value === null || value === undefined) return '—';
+  if (typeof value === 'string' && has(`events.value.${key}.${value}`)) return t(`events.value.${key}.${value}`);
   if (key === 'store_id' && lookups.stores.has(value)) return lookups.stores.get(value).name;
   if (key.endsWith('employee_id') && lookups.employees.has(value)) return lookups.employees.get(value).name;
   if (Array.isArray(value)) return value.length ? value.join(', ') : '—';

@@ -10,6 +10,8 @@ import {
   showFieldErrors, toast, validateWith,
 } from '../ui.js';
 import { loadStores } from './common.js';
+import { finalSyncOption, finalSyncPanel } from './final_sync.js';
+import { pairingPanel } from './pairing.js';
 
 const POLL_MS = 1000;
 const SHOW_DONE_MS = 1500; // how long the finished progress stays before going back to the list
@@ -116,8 +118,10 @@ export async function posEditView({ main, params, signal, navigate }) {
   const deactivationSlot = h('div', { 'aria-live': 'polite' });
   const deletionSlot = h('div');
   const detailsSlot = h('div');
+  const finalSyncSlot = h('div');
+  const pairingSlot = h('div');
   const liveStatus = h('p', { class: 'visually-hidden', role: 'status', testid: 'deletion-status' });
-  root.append(headerSlot, deactivationSlot, deletionSlot, cardSlot, detailsSlot, liveStatus);
+  root.append(headerSlot, deactivationSlot, finalSyncSlot, deletionSlot, cardSlot, pairingSlot, detailsSlot, liveStatus);
 
   function deletionRunning() {
     return state.device.deletion?.status === 'RUNNING';
@@ -144,6 +148,25 @@ export async function posEditView({ main, params, signal, navigate }) {
       replace(cardSlot, renderCard(d));
     }
     replace(detailsSlot, renderDetails(d));
+    replace(finalSyncSlot, finalSyncPanel({
+      device: d, signal, onChange: (device) => { state.device = device; clear(deactivationSlot); render(); },
+    }));
+    const pairable = !deleted && !deletionRunning() && d.status !== 'ACTIVATED';
+    // Re-rendered only when it appears or disappears, so that a shown code and its countdown survive renders.
+    if (!pairable) {
+      clear(pairingSlot);
+    } else if (!pairingSlot.firstChild) {
+      pairingSlot.append(pairingPanel({
+        device: d,
+        signal,
+        onChange: (patch) => { state.device = { ...state.device, ...patch }; },
+        onActivated: (device) => {
+          state.device = device;
+          toast(t('pairing.paired', { name: device.name }), 'success');
+          render();
+        },
+      }));
+    }
     renderDeletion();
   }
 
@@ -218,28 +241,37 @@ export async function posEditView({ main, params, signal, navigate }) {
 
   async function askDeactivate() {
     const d = state.device;
+    const option = finalSyncOption();
     const message = [
-      h('p', { class: 'warning-text', testid: 'deactivate-warning' }, icon('warning'), ' ', t('pos.deactivate_warning')),
+      h('p', { class: 'warning-text', testid: 'deactivate-warning' }, icon('warning'), ' ', t('final_sync.deactivate_warning')),
       h('p', {}, t('pos.deactivate_explain')),
       d.unsynced_receipts ? h('p', { class: 'warn-text' }, t('pos.deactivate_unsynced', { n: d.unsynced_receipts })) : null,
     ];
+    const lostBefore = d.lost_receipts ?? 0;
     const result = await confirmDialog({
       title: t('pos.deactivate_title', { name: d.name }),
       message,
+      extra: option.node,
       confirmLabel: t('pos.deactivate'),
       confirmTestId: 'confirm-deactivate',
       testid: 'deactivate-dialog',
       danger: true,
-      onConfirm: () => api.post(`/v1/pos_devices/${seg(d.id)}/deactivate`, undefined, { signal }),
+      onConfirm: () => {
+        const hours = option.hours();
+        if (hours === null) throw new Error(t('final_sync.hours_invalid', { max: 168 }));
+        return api.post(`/v1/pos_devices/${seg(d.id)}/deactivate`, hours ? { final_sync_hours: hours } : undefined, { signal });
+      },
     });
     if (!result || result === true) return;
     state.device = result;
-    const lost = result.lost_receipts ?? 0;
+    const lost = (result.lost_receipts ?? 0) - lostBefore;
     replace(deactivationSlot, h('div', { class: `alert ${lost ? 'alert--warning' : 'alert--success'}`, testid: 'deactivation-result' },
       icon(lost ? 'warning' : 'check'),
       h('div', { class: 'alert__body' },
         h('p', {}, t('pos.deactivated', { name: result.name })),
-        h('p', { testid: 'lost-receipts' }, t('pos.lost_receipts_result', { n: lost })))));
+        result.final_sync_until
+          ? h('p', { testid: 'final-sync-result' }, t('final_sync.result', { n: result.final_sync_owed_receipts ?? 0 }))
+          : h('p', { testid: 'lost-receipts' }, t('pos.lost_receipts_result', { n: lost })))));
     toast(t('pos.deactivated', { name: result.name }), 'success');
     render();
   }

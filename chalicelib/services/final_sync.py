@@ -1,0 +1,154 @@
+"""The final-sync window of a deactivated installation: its uploads, and the three ways it closes.
+
+The window closes (1) when `final_sync_until` passes: lazily when the slot is read or the old device
+calls, and by the audit through `close_expired_final_sync`; (2) when the old installation has uploaded
+everything it reported (a sync carrying its state, after which nothing it reported is missing); (3) on
+`POST /v1/pos_devices/{id}/end_final_sync`. Closing writes the slot and `pos_device.final_sync_closed`
+together; what is still missing is added to `lost_receipts`. Numbering: domain/final_sync.py.
+"""
+import random
+import time
+
+from chalicelib import clock
+from chalicelib.adapters.dynamo import WriteCancelled
+from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository, ShiftRepository
+from chalicelib.domain import final_sync as rules
+from chalicelib.domain.devices import Device
+from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
+from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
+from chalicelib.errors import Conflict, DeviceDeactivated, DomainError, ServiceUnavailable
+from chalicelib.services import sync
+from chalicelib.services.common import Principal
+from chalicelib.services.devices import change_device, get_device
+
+SYSTEM_FINAL_SYNC = {"type": "system", "id": "final-sync"}
+
+
+class _NothingToClose(Exception):
+    pass
+
+
+def _close(merchant_id: str, device_id: str, reason: str, activation_id: str | None, actor: dict,
+           principal: Principal | None = None, when=None) -> Device | None:
+    """Close the window of `activation_id` (any open window when None) if `when(device)` still holds."""
+
+    def change(device: Device):
+        if not device.final_sync_open or (activation_id and device.final_sync_activation_id != activation_id):
+            raise _NothingToClose()
+        if when and not when(device):
+            raise _NothingToClose()
+        return rules.closed(device, clock.iso(), reason)
+
+    try:
+        return change_device(principal, merchant_id, device_id, change, "pos_device.final_sync_closed",
+                             actor=actor)[0]
+    except _NothingToClose:
+        return None
+
+
+def close_expired_final_sync(device: Device) -> Device:
+    """Close the window if its time is up (for reads, the old device's calls and the audit); the slot as it now is."""
+    if not rules.expired(device, clock.iso()):
+        return device
+    closed = _close(device.merchant_id, device.id, rules.EXPIRED, device.final_sync_activation_id, SYSTEM_FINAL_SYNC,
+                    when=lambda current: rules.expired(current, clock.iso()))
+    return closed or DeviceRepository.get(device.merchant_id, device.id) or device
+
+
+def end_final_sync(principal: Principal, device_id: str) -> Device:
+    """The owner ends the window at once (a stolen device): its token dies, what it still owes is lost."""
+    require_role(principal.role, BACK_OFFICE_ROLES, "end a final sync")
+    get_device(principal, device_id)  # 404 first (and closes an expired window)
+    closed = _close(principal.merchant_id, device_id, rules.ENDED, None, principal.actor, principal=principal)
+    if closed is None:
+        raise Conflict("This POS has no open final sync.", code="NO_FINAL_SYNC")
+    return closed
+
+
+def close_for_deletion(device: Device) -> tuple[Device, list]:
+    """Domain part for the safe deletion's Delete step: an open window closes with the slot."""
+    if not device.final_sync_open:
+        return device, []
+    closed, details = rules.closed(device, clock.iso(), rules.DELETED)
+    return closed, [("pos_device.final_sync_closed", details)]
+
+
+# ---------------------------------------------------------------- the old installation's uploads
+
+
+def final_sync_batch(principal: Principal, device: Device, receipts: list[dict], rejected: list[dict],
+                     shifts: list[dict], state: dict | None) -> sync.SyncResult:
+    """Receipts of the old installation's own range, and its shifts (so that it can close them)."""
+    result = sync.SyncResult(rejected=list(rejected))
+    now = clock.iso()
+    activation_id = principal.activation_id
+    candidates = _checks(device, receipts, result)
+    new = sync._classify_existing(device, candidates, result)
+    for shift in shifts:  # stored as its history; the slot's own shift state belongs to the new installation
+        ShiftRepository.upsert(sync._shift_item(device, shift))
+    for receipt in new:
+        receipt["shift_id"] = receipt.get("shift_id") or sync._shift_of(receipt, shifts)
+    _store(device, activation_id, new, now, result)
+    highest = max((seq for seq, _ in candidates.values()), default=0)
+    reported = min(device.final_sync_upto, max(highest, (state or {}).get("last_receipt_number", 0)))
+    DeviceRepository.record_final_sync_state(device, activation_id, reported, now)
+    current = DeviceRepository.get(device.merchant_id, device.id)
+    if state is not None and current and current.final_sync_activation_id == activation_id \
+            and current.final_sync_owed == 0:
+        current = _close(device.merchant_id, device.id, rules.SYNCED, activation_id, principal.actor,
+                         when=lambda d: d.final_sync_owed == 0) or DeviceRepository.get(device.merchant_id, device.id)
+    result.device = current
+    return result
+
+
+def _checks(device: Device, receipts: list[dict], result: sync.SyncResult) -> dict[str, tuple[int, dict]]:
+    by_number: dict[str, tuple[int, dict]] = {}
+    seen_ids: set[str] = set()
+    first, upto = device.written_off_upto + 1, device.final_sync_upto
+    for receipt in receipts:
+        if receipt["id"] in seen_ids:
+            result.duplicates += 1
+            continue
+        seen_ids.add(receipt["id"])
+        try:
+            pos_number, seq = parse_receipt_number(receipt["receipt_number"])
+        except DomainError as error:
+            result.reject(receipt["id"], error.code, error.details)
+            continue
+        number = format_receipt_number(pos_number, seq)
+        if pos_number != device.number or not rules.in_old_range(device, seq):
+            result.reject(receipt["id"], "RECEIPT_OUTSIDE_FINAL_SYNC",
+                          f"Receipt {number} is not one of this installation's own receipts "
+                          f"({device.number}-{first} to {device.number}-{upto}); after its deactivation this "
+                          "POS may only upload those.")
+        elif not payments_match_total(receipt):
+            result.reject(receipt["id"], "PAYMENTS_MISMATCH", "The payments do not add up to total_money.")
+        elif number in by_number:
+            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", f"Receipt number {number} is used twice in this batch.")
+        else:
+            by_number[number] = (seq, receipt | {"receipt_number": number})
+    return by_number
+
+
+def _store(device: Device, activation_id: str, receipts: list[dict], now: str, result: sync.SyncResult) -> None:
+    for start in range(0, len(receipts), sync.RECEIPTS_PER_TRANSACTION):
+        chunk = receipts[start:start + sync.RECEIPTS_PER_TRANSACTION]
+        for attempt in range(sync.MAX_ATTEMPTS):
+            if not chunk:
+                break
+            try:
+                ReceiptRepository.store_final_sync_batch(
+                    device, activation_id, [sync._receipt_item(device, r, now) for r in chunk], now)
+                result.accepted += len(chunk)
+                break
+            except WriteCancelled as exc:
+                if exc.codes and exc.codes[-1] == "ConditionalCheckFailed":
+                    raise DeviceDeactivated() from None  # the window closed meanwhile: this chunk was not written
+                if not exc.condition_failed:
+                    raise
+                chunk = sync._classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
+                time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
+        else:
+            raise ServiceUnavailable("The receipts could not be stored right now; send the batch again "
+                                     "(receipts already stored are counted as duplicates).")
+

@@ -1,0 +1,145 @@
+"""Pairing codes: activate a POS without typing the owner's password on it (DESIGN.md 3.1).
+
+A code is 8 characters from a 31-character alphabet without look-alikes (no 0/O, 1/I/L), shown as
+`K7QM-4XRT` and read case-insensitively with or without the dash. Only its SHA-256 hash is stored, as
+the key of a token record (kind "pairing") that `POST /v1/pos/pair` looks up; the slot keeps the same
+hash, so a new code replaces the previous one and DELETE revokes it at once. The record is deleted in
+the activation's transaction with a must-exist condition, so a code works once.
+
+Guessing: 31**8 ≈ 8.5e11 codes (≈ 40 bits). There is no account to lock, so failures are counted twice:
+per installation_id (PAIR_INSTALLATION_LIMIT per window: an honest device mistyping a code is stopped
+briefly) and for the whole service (PAIR_GLOBAL_LIMIT per window: an attacker who invents a new
+installation_id for every guess still gets at most that many guesses). With 200 guesses per 10
+minutes, 28,800 a day, and even 100,000 codes live at once, the chance of hitting any code is about
+28,800 * 1e5 / 8.5e11 ≈ 0.3 % per day, and a code lives 10 minutes by default. The price of the global
+limit is that an attack can make pairing answer 429 for everyone for a while; activation by e-mail and
+password keeps working meanwhile.
+"""
+import hashlib
+import secrets
+from dataclasses import replace
+from datetime import timedelta
+
+from chalicelib import clock
+from chalicelib.adapters.repositories import AccountRepository, DeviceRepository, TokenRepository
+from chalicelib.domain.devices import Action, Device
+from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
+from chalicelib.errors import Conflict, PairingCodeInvalid, TooManyRequests
+from chalicelib.services import devices
+from chalicelib.services.common import Principal
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+DEFAULT_EXPIRES_IN = 600
+MIN_EXPIRES_IN, MAX_EXPIRES_IN = 60, 86400
+PAIR_WINDOW_SECONDS = 10 * 60
+PAIR_INSTALLATION_LIMIT = 5
+PAIR_GLOBAL_LIMIT = 200
+GLOBAL_KEY = "pair#all"
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def display(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalize(text: str) -> str | None:
+    """The code as stored (upper case, no dash or spaces), or None when it cannot be a code at all."""
+    code = "".join(text.split()).replace("-", "").upper()
+    if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
+        return None
+    return code
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(f"pairing:{code}".encode()).hexdigest()
+
+
+def create_code(principal: Principal, device_id: str, expires_in_seconds: int | None) -> dict:
+    require_role(principal.role, BACK_OFFICE_ROLES, "create pairing codes")
+    seconds = DEFAULT_EXPIRES_IN if expires_in_seconds is None else expires_in_seconds
+    code = new_code()
+    hashed = code_hash(code)
+    expires = clock.now().replace(microsecond=0) + timedelta(seconds=seconds)
+    expires_at = clock.iso(expires)
+
+    def change(device: Device):
+        device.check(Action.ACTIVATE)  # 409 SLOT_TAKEN while ACTIVATED, DELETION_IN_PROGRESS, DEVICE_DELETED
+        return replace(device, pairing_code_hash=hashed, pairing_code_expires_at=expires_at, updated_at=clock.iso()), {
+            "expires_at": expires_at, "replaced": bool(device.pairing_code_hash)}
+
+    def record(_before: Device, after: Device):
+        return [{"token_hash": hashed, "kind": "pairing", "merchant_id": after.merchant_id,
+                 "employee_id": principal.employee_id, "pos_device_id": after.id,
+                 "expires_at_epoch": clock.epoch(expires)}]
+
+    def drop_previous(before: Device, _after: Device):
+        return [(before.pairing_code_hash, False)] if before.pairing_code_hash else []
+
+    devices.get_device(principal, device_id)
+    devices.change_device(principal, principal.merchant_id, device_id, change, "pos_device.pairing_code_created",
+                          token_writes=record, token_deletes=drop_previous)
+    return {"code": display(code), "expires_at": expires_at, "pos_device_id": device_id}
+
+
+def revoke_code(principal: Principal, device_id: str) -> None:
+    require_role(principal.role, BACK_OFFICE_ROLES, "revoke pairing codes")
+    device = devices.get_device(principal, device_id)
+    if not device.pairing_code_hash:
+        return
+
+    def change(current: Device):
+        return replace(current, pairing_code_hash=None, pairing_code_expires_at=None, updated_at=clock.iso()), {}
+
+    def drop(before: Device, _after: Device):
+        return [(before.pairing_code_hash, False)] if before.pairing_code_hash else []
+
+    devices.change_device(principal, principal.merchant_id, device_id, change, "pos_device.pairing_code_revoked",
+                          token_deletes=drop)
+
+
+def pair(code_text: str, installation_id: str) -> dict:
+    """The POS app's side: a wrong, expired or used code are one answer (401); repeated failures 429."""
+    installation_key = f"pair#installation#{installation_id}"
+    _ensure_allowed(installation_key, GLOBAL_KEY)
+    try:
+        return _pair(code_text, installation_id)
+    except PairingCodeInvalid:
+        now = clock.epoch()
+        AccountRepository.record_login_failure(installation_key, now, PAIR_WINDOW_SECONDS)
+        AccountRepository.record_login_failure(GLOBAL_KEY, now, PAIR_WINDOW_SECONDS)
+        raise
+
+
+def _pair(code_text: str, installation_id: str) -> dict:
+    code = normalize(code_text)
+    if code is None:
+        raise PairingCodeInvalid()
+    hashed = code_hash(code)
+    record = TokenRepository.get(hashed)
+    if not record or record.get("kind") != "pairing" or (record.get("expires_at_epoch") or 0) <= clock.epoch():
+        raise PairingCodeInvalid()
+    merchant_id = record["merchant_id"]
+    employee = AccountRepository.get_employee(merchant_id, record.get("employee_id") or "")
+    device = DeviceRepository.get(merchant_id, record["pos_device_id"])
+    if not employee or not device or device.pairing_code_hash != hashed:
+        raise PairingCodeInvalid()
+    try:
+        return devices.activate_slot(merchant_id, employee, device.id, installation_id, "PAIRING_CODE",
+                                     pairing_code_hash=hashed)
+    except Conflict:  # the slot was taken or is being deleted meanwhile: the code no longer works
+        raise PairingCodeInvalid() from None
+
+
+def _ensure_allowed(*keys: str) -> None:
+    now = clock.epoch()
+    for key, limit in zip(keys, (PAIR_INSTALLATION_LIMIT, PAIR_GLOBAL_LIMIT)):
+        failures = AccountRepository.login_failures(key)
+        if (failures and failures.get("count", 0) >= limit
+                and failures.get("window_start_epoch", 0) > now - PAIR_WINDOW_SECONDS):
+            retry_in = failures["window_start_epoch"] + PAIR_WINDOW_SECONDS - now
+            raise TooManyRequests(f"Too many wrong pairing codes; try again in {retry_in // 60 + 1} minutes.",
+                                  code="TOO_MANY_ATTEMPTS")

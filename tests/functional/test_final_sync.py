@@ -1,0 +1,260 @@
+"""Deactivation with a final-sync window (DESIGN.md 3.1): the old installation uploads while a new one sells."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib import clock
+from chalicelib.adapters.repositories import DeviceRepository
+from chalicelib.domain.final_sync import FINAL_SYNC_RESERVE
+from chalicelib.services.final_sync import close_expired_final_sync
+from tests.conftest import receipt
+
+T0 = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def at():
+    def move(**delta):
+        clock.set_now(T0 + timedelta(**delta))
+    move()
+    yield move
+    clock.set_now(None)
+
+
+def sync(client, token, last, seqs=(), number=1, shifts=()):
+    return client.post("/v1/pos/sync", {
+        "state": {"last_receipt_number": last, "open_tickets": 0, "shift_open": False},
+        "shifts": list(shifts), "receipts": [receipt(number, s) for s in seqs]}, token=token)
+
+
+def deactivate(client, merchant, device_id, hours=None):
+    status, body = client.post(f"/v1/pos_devices/{device_id}/deactivate",
+                               None if hours is None else {"final_sync_hours": hours}, token=merchant.token)
+    assert status == 200, body
+    return body
+
+
+def device(client, merchant, device_id):
+    status, body = client.get(f"/v1/pos_devices/{device_id}", token=merchant.token)
+    assert status == 200, body
+    return body
+
+
+def events(client, merchant, device_id, type_):
+    status, body = client.get(f"/v1/events?pos_device_id={device_id}&limit=250", token=merchant.token)
+    return [e for e in body["events"] if e["type"] == type_]
+
+
+def old_device_with_owed(client, merchant, synced=3, reported=5):
+    """An activated POS that reported `reported` receipts and synced only the first `synced`."""
+    slot, token = merchant.active_device()
+    status, body = sync(client, token, reported, range(1, synced + 1), number=slot["number"])
+    assert status == 200 and body["accepted"] == synced, body
+    return slot, token
+
+
+def test_new_installation_sells_while_the_old_one_uploads(client, at):
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    n = slot["number"]
+    shown = deactivate(client, merchant, slot["id"], hours=72)
+    assert shown["status"] == "INACTIVE" and shown["final_sync_until"] == clock.iso(T0 + timedelta(hours=72))
+    assert shown["unsynced_receipts"] == 2 and shown["final_sync_owed_receipts"] == 2 and shown["lost_receipts"] == 0
+    [event] = events(client, merchant, slot["id"], "pos_device.deactivated")
+    assert event["details"]["final_sync_hours"] == 72 and event["details"]["lost_receipts"] == 0
+
+    # The slot is activated on a new device at once; it numbers above the old installation's reserved range.
+    new = merchant.activate(slot["id"], "new-tablet")
+    first_new = 5 + FINAL_SYNC_RESERVE + 1
+    assert new["next_receipt_seq"] == first_new
+    new_token = new["device_token"]
+    status, body = sync(client, new_token, first_new + 1, [first_new, first_new + 1], number=n)
+    assert status == 200 and body["accepted"] == 2, body
+    # The new one cannot take the old range's numbers; the old one cannot take the new one's.
+    status, body = sync(client, new_token, first_new + 1, [7], number=n)
+    assert [r["code"] for r in body["rejected"]] == ["RECEIPT_NUMBER_RESERVED"]
+    status, body = sync(client, old, 7, [first_new + 5], number=n)
+    assert status == 200 and [r["code"] for r in body["rejected"]] == ["RECEIPT_OUTSIDE_FINAL_SYNC"], body
+
+    # The old installation may sync and read itself, nothing else.
+    status, me = client.get("/v1/pos/me", token=old)
+    assert status == 200 and me["status"] == "INACTIVE" and me["final_sync_until"] == shown["final_sync_until"]
+    status, body = client.post("/v1/pos/switch_user", {"email": merchant.email, "password": merchant.password},
+                               token=old)
+    assert status == 401 and body["errors"][0]["code"] == "DEVICE_DEACTIVATED"
+
+    # It uploads what it owed (4, 5) and what it sold offline before it heard of the deactivation (6, 7).
+    status, body = sync(client, old, 7, [4, 5, 6], number=n)
+    assert status == 200 and body["accepted"] == 3 and body["pos_device"]["final_sync_until"], body
+    assert body["pos_device"]["final_sync_owed_receipts"] == 1
+    status, body = sync(client, old, 7, [7], number=n)
+    assert status == 200 and body["accepted"] == 1, body
+    assert body["pos_device"]["final_sync_until"] is None  # everything it reported is here: the window closed
+    status, body = sync(client, old, 7, [], number=n)
+    assert status == 401 and body["errors"][0]["code"] == "DEVICE_DEACTIVATED"
+
+    shown = device(client, merchant, slot["id"])
+    assert shown["status"] == "ACTIVATED" and shown["installation_id"] == "new-tablet"
+    assert shown["synced_receipts"] == 3 + 2 + 4
+    assert shown["unsynced_receipts"] == 0 and shown["lost_receipts"] == 0
+    [closed] = events(client, merchant, slot["id"], "pos_device.final_sync_closed")
+    assert closed["details"]["reason"] == "SYNCED"
+    assert closed["details"]["received_receipts"] == 4 and closed["details"]["lost_receipts"] == 0
+    # No receipt number was used twice, and each receipt is listed under its own number.
+    status, listing = client.get(f"/v1/receipts?pos_device_id={slot['id']}&limit=250", token=merchant.token)
+    numbers = [r["receipt_number"] for r in listing["receipts"]]
+    assert sorted(numbers) == sorted({f"{n}-{s}" for s in [1, 2, 3, 4, 5, 6, 7, first_new, first_new + 1]})
+    # The audit sees no gap between the two ranges.
+    status, summary = client.post("/v1/audit/runs", token=merchant.token)
+    status, findings = client.get("/v1/audit/findings?status=open", token=merchant.token)
+    assert findings["findings"] == [], findings
+
+
+def test_the_audit_counts_what_the_old_installation_owes_and_no_false_gap(client, at):
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    n = slot["number"]
+    deactivate(client, merchant, slot["id"], hours=24)
+    new = merchant.activate(slot["id"])
+    first_new = new["next_receipt_seq"]
+    sync(client, new["device_token"], first_new + 2, [first_new, first_new + 2], number=n)  # +1 is missing
+    shown = device(client, merchant, slot["id"])
+    assert shown["unsynced_receipts"] == 2 + 1 and shown["final_sync_owed_receipts"] == 2
+    status, summary = client.post("/v1/audit/runs", token=merchant.token)
+    assert status == 200 and summary["raised"] == 1, summary
+    status, body = client.get("/v1/audit/findings?status=open", token=merchant.token)
+    [finding] = body["findings"]
+    assert finding["missing_receipt_numbers"] == [f"{n}-4", f"{n}-5", f"{n}-{first_new + 1}"]
+    assert finding["missing_count"] == 3
+
+
+def test_window_closes_when_its_time_is_up(client, at):
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    deactivate(client, merchant, slot["id"], hours=1)
+    at(minutes=59)
+    status, body = sync(client, old, 5, [4], number=slot["number"])
+    assert status == 200 and body["accepted"] == 1
+    at(minutes=61)
+    shown = device(client, merchant, slot["id"])  # read after the time is up: closed lazily
+    assert shown["final_sync_until"] is None and shown["lost_receipts"] == 1 and shown["unsynced_receipts"] == 0
+    [closed] = events(client, merchant, slot["id"], "pos_device.final_sync_closed")
+    assert closed["details"] | {"reason": "EXPIRED", "received_receipts": 1, "lost_receipts": 1} == closed["details"]
+    assert closed["details"]["lost_receipt_seqs"] == [1, 5]  # the range the loss lies in, as at deactivation
+    status, body = sync(client, old, 5, [5], number=slot["number"])
+    assert status == 401 and body["errors"][0]["code"] == "DEVICE_DEACTIVATED"
+    # Nobody took numbers meanwhile: the reservation is released and numbering continues without a gap.
+    assert merchant.activate(slot["id"])["next_receipt_seq"] == 6
+
+
+def test_expired_window_is_closed_by_the_service_function_and_by_the_old_device_calling(client, at):
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    deactivate(client, merchant, slot["id"], hours=2)
+    record = DeviceRepository.get(merchant.merchant["id"], slot["id"])
+    assert close_expired_final_sync(record).final_sync_open  # not yet
+    at(hours=3)
+    status, body = client.get("/v1/pos/me", token=old)  # the old device calling after the time is up
+    assert status == 401 and body["errors"][0]["code"] == "DEVICE_DEACTIVATED"
+    closed = close_expired_final_sync(DeviceRepository.get(merchant.merchant["id"], slot["id"]))
+    assert not closed.final_sync_open and closed.lost_receipts == 2
+    assert len(events(client, merchant, slot["id"], "pos_device.final_sync_closed")) == 1  # closed once
+
+
+def test_end_final_sync_for_a_stolen_device(client, at):
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    deactivate(client, merchant, slot["id"], hours=72)
+    status, body = client.post(f"/v1/pos_devices/{slot['id']}/end_final_sync", token=merchant.token)
+    assert status == 200 and body["final_sync_until"] is None and body["lost_receipts"] == 2, body
+    assert body["unsynced_receipts"] == 0
+    [closed] = events(client, merchant, slot["id"], "pos_device.final_sync_closed")
+    assert closed["details"]["reason"] == "ENDED" and closed["details"]["lost_receipts"] == 2
+    status, body = sync(client, old, 5, [4, 5], number=slot["number"])
+    assert status == 401 and body["errors"][0]["code"] == "DEVICE_DEACTIVATED"
+    status, body = client.post(f"/v1/pos_devices/{slot['id']}/end_final_sync", token=merchant.token)
+    assert status == 409 and body["errors"][0]["code"] == "NO_FINAL_SYNC"
+    other = client.signup()
+    assert client.post(f"/v1/pos_devices/{slot['id']}/end_final_sync", token=other.token)[0] == 404
+
+
+def test_stolen_device_with_zero_hours_is_cut_off_at_once(client, at):
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    shown = deactivate(client, merchant, slot["id"], hours=0)
+    assert shown["final_sync_until"] is None and shown["lost_receipts"] == 2 and shown["unsynced_receipts"] == 0
+    for status, body in (sync(client, old, 5, [4], number=slot["number"]), client.get("/v1/pos/me", token=old)):
+        assert status == 401 and body["errors"][0]["code"] == "DEVICE_DEACTIVATED"
+    assert not events(client, merchant, slot["id"], "pos_device.final_sync_closed")
+
+
+@pytest.mark.parametrize("body", [{"final_sync_hours": 169}, {"final_sync_hours": -1}, {"final_sync_hours": "3"},
+                                  {"final_sync_hours": 1.5}, {"hours": 3}])
+def test_final_sync_hours_is_validated_and_nothing_changes(client, at, body):
+    merchant = client.signup()
+    slot, _old = merchant.active_device()
+    status, answer = client.post(f"/v1/pos_devices/{slot['id']}/deactivate", body, token=merchant.token)
+    assert status == 400, answer
+    assert device(client, merchant, slot["id"])["status"] == "ACTIVATED"
+
+
+def test_deactivating_the_new_installation_closes_the_old_window(client, at):
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    deactivate(client, merchant, slot["id"], hours=72)
+    new = merchant.activate(slot["id"])
+    first_new = new["next_receipt_seq"]
+    sync(client, new["device_token"], first_new, [first_new], number=slot["number"])
+    shown = deactivate(client, merchant, slot["id"], hours=72)
+    [closed] = events(client, merchant, slot["id"], "pos_device.final_sync_closed")
+    assert closed["details"]["reason"] == "DEACTIVATED" and closed["details"]["lost_receipts"] == 2
+    assert closed["details"]["skipped_receipts"] == FINAL_SYNC_RESERVE
+    assert shown["lost_receipts"] == 2 and shown["unsynced_receipts"] == 0 and shown["final_sync_until"]
+    assert sync(client, old, 5, [4], number=slot["number"])[0] == 401  # the first installation is cut off
+    third = merchant.activate(slot["id"])
+    assert third["next_receipt_seq"] == first_new + FINAL_SYNC_RESERVE + 1
+
+
+def test_safe_deletion_waits_for_an_open_window(client, at):
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    deactivate(client, merchant, slot["id"], hours=72)
+    status, body = client.delete(f"/v1/pos_devices/{slot['id']}", token=merchant.token)
+    assert status == 202, body
+    deletion = client.wait_for_deletion(merchant.token, slot["id"])
+    assert deletion["status"] == "FAILED" and deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED", deletion
+    assert "1-4" in deletion["error"]["details"] or f"{slot['number']}-4" in deletion["error"]["details"]
+    shown = device(client, merchant, slot["id"])
+    assert shown["deleted_at"] is None and shown["final_sync_until"]
+    status, body = sync(client, old, 5, [4, 5], number=slot["number"])
+    assert status == 200 and body["pos_device"]["final_sync_until"] is None
+    status, body = client.delete(f"/v1/pos_devices/{slot['id']}", token=merchant.token)
+    assert client.wait_for_deletion(merchant.token, slot["id"])["status"] == "SUCCEEDED"
+
+
+def test_forced_deletion_closes_the_window_and_counts_the_loss(client, at):
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    deactivate(client, merchant, slot["id"], hours=72)
+    status, body = client.delete(f"/v1/pos_devices/{slot['id']}?force=true", token=merchant.token)
+    assert status == 202, body
+    assert client.wait_for_deletion(merchant.token, slot["id"])["status"] == "SUCCEEDED"
+    shown = device(client, merchant, slot["id"])
+    assert shown["deleted_at"] and shown["final_sync_until"] is None and shown["lost_receipts"] == 2
+    [closed] = events(client, merchant, slot["id"], "pos_device.final_sync_closed")
+    assert closed["details"]["reason"] == "DELETED"
+    status, body = sync(client, old, 5, [4], number=slot["number"])
+    assert status == 401 and body["errors"][0]["code"] == "DEVICE_DELETED"
+
+
+def test_old_installation_closes_its_shift(client, at):
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    deactivate(client, merchant, slot["id"], hours=72)
+    shift = {"id": "shift-old", "opened_at": "2026-11-24T08:00:00Z", "closed_at": "2026-11-24T11:00:00Z",
+             "starting_cash": 1000}
+    status, body = sync(client, old, 5, [4, 5], number=slot["number"], shifts=[shift])
+    assert status == 200 and body["accepted"] == 2, body
+    status, shifts = client.get(f"/v1/shifts?pos_device_id={slot['id']}", token=merchant.token)
+    assert [s["closed_at"] for s in shifts["shifts"]] == ["2026-11-24T11:00:00Z"]
+    assert device(client, merchant, slot["id"])["shift_open"] is False

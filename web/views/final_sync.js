@@ -1,0 +1,72 @@
+// Deactivation with a final sync: the dialog's option, and the card's panel while the window is open.
+import { api, seg } from '../api.js';
+import { h } from '../dom.js';
+import { number, timeEl } from '../format.js';
+import { t } from '../i18n/index.js';
+import { icon } from '../icons.js';
+import { confirmDialog, toast } from '../ui.js';
+
+export const DEFAULT_FINAL_SYNC_HOURS = 72;
+export const MAX_FINAL_SYNC_HOURS = 168;
+
+/** The Deactivate dialog's option; `hours()` reads the choice (0 when switched off). */
+export function finalSyncOption() {
+  const hoursInput = h('input', {
+    type: 'number', name: 'final_sync_hours', min: '1', max: String(MAX_FINAL_SYNC_HOURS), step: '1',
+    value: String(DEFAULT_FINAL_SYNC_HOURS), testid: 'final-sync-hours', class: 'final-sync__hours',
+    'aria-label': t('final_sync.hours_label'),
+  });
+  const enabled = h('input', { type: 'checkbox', name: 'final_sync', checked: true, testid: 'final-sync-enable' });
+  const error = h('p', { class: 'field__error', testid: 'error-final_sync_hours', hidden: true }, t('final_sync.hours_invalid', { max: MAX_FINAL_SYNC_HOURS }));
+  enabled.addEventListener('change', () => { hoursInput.disabled = !enabled.checked; });
+  const node = h('div', { class: 'final-sync-option', testid: 'final-sync-option' },
+    h('label', { class: 'checkbox' }, enabled, ' ', t('final_sync.option_before'), ' ', hoursInput, ' ', t('final_sync.option_after')),
+    error,
+    h('p', { class: 'field__hint' }, t('final_sync.option_hint')),
+    h('p', { class: 'warning-text', testid: 'final-sync-stolen-warning' }, icon('warning'), ' ', t('final_sync.stolen_warning')));
+  return {
+    node,
+    /** The hours to send, or null when the number is not valid (the error is shown). */
+    hours() {
+      if (!enabled.checked) return 0;
+      const value = Number(hoursInput.value);
+      const ok = Number.isInteger(value) && value >= 1 && value <= MAX_FINAL_SYNC_HOURS;
+      error.hidden = ok;
+      return ok ? value : null;
+    },
+  };
+}
+
+/** The card's panel while the old installation may still upload; `onChange(device)` after "End final sync". */
+export function finalSyncPanel({ device, signal, onChange }) {
+  if (!device.final_sync_until || device.deleted_at) return null;
+  const owed = device.final_sync_owed_receipts ?? 0;
+  async function end() {
+    const result = await confirmDialog({
+      title: t('final_sync.end_title', { name: device.name }),
+      message: [
+        h('p', {}, t('final_sync.end_explain')),
+        owed ? h('p', { class: 'warning-text', testid: 'end-final-sync-loss' }, icon('warning'), ' ', t('final_sync.end_loss', { n: owed })) : null,
+      ],
+      confirmLabel: t('final_sync.end'),
+      confirmTestId: 'confirm-end-final-sync',
+      testid: 'end-final-sync-dialog',
+      danger: true,
+      onConfirm: () => api.post(`/v1/pos_devices/${seg(device.id)}/end_final_sync`, undefined, { signal }),
+    });
+    if (!result || result === true) return;
+    toast(t('final_sync.ended', { n: result.lost_receipts - device.lost_receipts }), 'success');
+    onChange?.(result);
+  }
+  return h('section', { class: 'alert alert--info final-sync', testid: 'final-sync-panel', role: 'status' },
+    icon('refresh'),
+    h('div', { class: 'alert__body' },
+      h('p', {}, h('strong', {}, t('final_sync.open_title'))),
+      h('p', {}, t('final_sync.open_until'), ' ', h('span', { testid: 'final-sync-until' }, timeEl(device.final_sync_until))),
+      h('p', { testid: 'final-sync-owed' }, owed
+        ? t('final_sync.owed', { n: number(owed) })
+        : t('final_sync.owed_none')),
+      h('p', { class: 'muted' }, t('final_sync.closes_hint')),
+      h('button', { type: 'button', class: 'button button--danger-outline button--small', testid: 'end-final-sync', onclick: end },
+        icon('power'), t('final_sync.end'))));
+}
