@@ -13,7 +13,8 @@ os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
     "PASSWORD_HASH_PROFILE": "fast", "POS_SYNC_WAIT_SECONDS": "0", "POS_SYNC_WAIT_ATTEMPTS": "2",
 })
-for _name in ("AWS_ENDPOINT_URL", "DYNAMODB_HOST", "STATE_MACHINE_ARN", "AWS_PROFILE"):
+for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_STEPFUNCTIONS", "DYNAMODB_HOST",
+              "TABLE_NAME_PREFIX", "STATE_MACHINE_ARN", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 
 from chalice.test import Client  # noqa: E402
@@ -94,10 +95,69 @@ def at_once(app, jobs: list, timeout: float = 60) -> list:
     return results
 
 
+# ---------------------------------------------------------------- engines
+
+# Modules whose tests run on both DynamoDB engines (DESIGN 6.1): moto's, and DynamoDB Local (AWS's own
+# emulator, which `make run` keeps its data in). Where the two disagree, the code follows DynamoDB Local.
+BOTH_ENGINES = ("tests/integration/", "tests/functional/test_lifecycle.py", "tests/functional/test_sync.py",
+                "tests/functional/test_deletion.py")
+ENGINES = ("moto", "dynamodb_local")
+
+
+def _runs_on_both_engines(path: str) -> bool:
+    path = path.replace(os.sep, "/")
+    return any(f"/{part}" in path or path.startswith(part) for part in BOTH_ENGINES)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "dynamodb_local: runs on DynamoDB Local (parametrised engine)")
+    config.addinivalue_line("markers", "both_engines: run this test on moto and on DynamoDB Local")
+
+
+def pytest_generate_tests(metafunc):
+    if "aws" in metafunc.fixturenames and "engine" not in getattr(metafunc.function, "__dict__", {}):
+        if _runs_on_both_engines(str(metafunc.definition.path)) or metafunc.definition.get_closest_marker(
+                "both_engines"):
+            metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("engine") == "dynamodb_local":
+            item.add_marker(pytest.mark.dynamodb_local)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local(tmp_path_factory):
+    """One DynamoDB Local (in memory, loopback, a free port) for the whole session, started on first use."""
+    from local.dynamodb_local import DynamoDBLocal
+
+    database = DynamoDBLocal(None, log_path=tmp_path_factory.mktemp("dynamodb-local") / "server.log",
+                             heap=os.environ.get("DYNAMODB_LOCAL_HEAP", "512m"), quiet=True)
+    database.start()
+    try:
+        yield database
+    finally:
+        database.stop()
+
+
 @pytest.fixture
-def aws():
-    """A fresh, empty AWS per test (see local_aws)."""
-    with local_aws() as bridge:
+def engine(request):
+    """"moto" unless the test is parametrised with both engines (BOTH_ENGINES)."""
+    return getattr(request, "param", "moto")
+
+
+@pytest.fixture
+def dynamodb_endpoint(engine, request):
+    """DynamoDB Local's endpoint when the test runs on it, else None (moto)."""
+    return request.getfixturevalue("dynamodb_local").endpoint if engine == "dynamodb_local" else None
+
+
+@pytest.fixture
+def aws(dynamodb_endpoint):
+    """A fresh, empty AWS per test (see local_aws), on the test's engine."""
+    with local_aws(dynamodb_endpoint) as bridge:
         yield bridge
 
 
