@@ -110,11 +110,15 @@ class Handler(ChaliceRequestHandler):
         self.send_header("Date", self.date_time_string())
 
     def _method_not_allowed(self, path: str) -> None:
+        """What the API answers for a method Chalice does not know (as its own 405 for PUT on a GET route)."""
         allowed = _allowed_methods(path)
-        body = json.dumps({"errors": [{"code": "METHOD_NOT_ALLOWED", "field": None, "details": (
-            f"{self.command} is not allowed here; use {', '.join(allowed)}." if allowed
-            else f"{self.command} is not allowed.")}]})
-        self._send_http_response(405, {"Content-Type": "application/json", "Allow": ", ".join(allowed)}, body)
+        if allowed is None:
+            body = {"errors": [{"code": "NOT_FOUND", "details": "No such resource.", "field": None}]}
+            return self._send_http_response(404, {"Content-Type": "application/json"}, json.dumps(body))
+        body = {"errors": [{"code": "METHOD_NOT_ALLOWED", "details": f"Unsupported method: {self.command}.",
+                            "field": None}]}
+        self._send_http_response(405, {"Content-Type": "application/json", "Allow": ", ".join(allowed)},
+                                 json.dumps(body))
 
     def _static(self, path: str) -> None:
         target = (WEB / path.lstrip("/")).resolve()
@@ -142,8 +146,8 @@ KNOWN_METHODS = {"GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"}
 _ROUTES: dict = {}
 
 
-def _allowed_methods(path: str) -> list[str]:
-    """The methods of the API route matching `path` (the SPA's files answer GET and HEAD)."""
+def _allowed_methods(path: str) -> list[str] | None:
+    """The methods of the API route matching `path` (the SPA's files answer GET and HEAD); None: no route."""
     if not path.startswith("/v1/"):
         return ["GET", "HEAD"]
     parts = path.rstrip("/").split("/")
@@ -151,8 +155,8 @@ def _allowed_methods(path: str) -> list[str]:
         candidate = pattern.split("/")
         if len(candidate) == len(parts) and all(c == p or (c.startswith("{") and c.endswith("}"))
                                                 for c, p in zip(candidate, parts)):
-            return sorted(set(methods) | {"OPTIONS"})
-    return []
+            return sorted(methods)
+    return None
 
 
 class BackloggedHTTPServer(ThreadedHTTPServer):
