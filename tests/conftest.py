@@ -112,13 +112,18 @@ def _runs_on_both_engines(path: str) -> bool:
 def pytest_configure(config):
     config.addinivalue_line("markers", "dynamodb_local: runs on DynamoDB Local (parametrised engine)")
     config.addinivalue_line("markers", "both_engines: run this test on moto and on DynamoDB Local")
+    config.addinivalue_line("markers", "engine(*names): run this test on these engines only (moto, dynamodb_local)")
 
 
 def pytest_generate_tests(metafunc):
-    if "aws" in metafunc.fixturenames and "engine" not in getattr(metafunc.function, "__dict__", {}):
-        if _runs_on_both_engines(str(metafunc.definition.path)) or metafunc.definition.get_closest_marker(
-                "both_engines"):
-            metafunc.parametrize("engine", ENGINES, indirect=True)
+    if "aws" not in metafunc.fixturenames:
+        return
+    only = metafunc.definition.get_closest_marker("engine")
+    if only is not None:
+        metafunc.parametrize("engine", only.args, indirect=True)
+    elif _runs_on_both_engines(str(metafunc.definition.path)) or metafunc.definition.get_closest_marker(
+            "both_engines"):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
 
 
 def pytest_collection_modifyitems(items):
