@@ -94,7 +94,7 @@ def line(name: str, latencies: list[float], receipts: int, wall: float) -> None:
 
 
 def jvm_rss_mb(server_pid: int) -> float | None:
-    out = subprocess.run(["ps", "-o", "rss=,args=", "--ppid", str(server_pid)], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-ww", "-o", "rss=,args=", "--ppid", str(server_pid)], capture_output=True, text=True).stdout
     for row in out.splitlines():
         rss, _, args = row.strip().partition(" ")
         if "DynamoDBLocal.jar" in args:

@@ -399,3 +399,67 @@ def test_the_simulator_says_when_the_back_office_is_unreachable(tmp_path, capsys
     assert "Cannot reach the back office" in err
     code, _, err = sim("sell", expect=pos_sim.EXIT_FAILED)
     assert "no activated POS" in err
+
+
+def _jvm_of(server: LocalServer) -> int:
+    out = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "--ppid", str(server.process.pid)], capture_output=True,
+                         text=True).stdout
+    pids = [int(row.split()[0]) for row in out.splitlines() if "DynamoDBLocal.jar" in row]
+    assert len(pids) == 1, out
+    return pids[0]
+
+
+def _gone(pid: int, timeout: float = 5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("presses", [1, 2], ids=["ctrl-c", "ctrl-c-twice"])
+def test_ctrl_c_stops_everything_within_5_seconds_with_syncs_in_flight(tmp_path, servers, presses):
+    import threading
+
+    from tests.conftest import receipt
+
+    server = _start(servers, tmp_path / "state")
+    jvm = _jvm_of(server)
+    owner = merchant_with_pos(server.base_url)
+    login = ok(http(server.base_url, "POST", "/v1/pos/login", {"email": owner["email"], "password": PASSWORD}))
+    token = ok(http(server.base_url, "POST", "/v1/pos/activate", {
+        "login_token": login["login_token"], "pos_device_id": owner["device"]["id"],
+        "installation_id": "install-ctrl-c"}))["device_token"]
+    stop = threading.Event()
+
+    def burst(worker):
+        seq = worker * 100_000
+        while not stop.is_set():
+            batch = [receipt(1, seq + i) for i in range(1, 101)]
+            seq += 100
+            try:
+                http(server.base_url, "POST", "/v1/pos/sync", {"receipts": batch}, token)
+            except Exception:  # noqa: BLE001 - the server goes away mid-request
+                return
+
+    threads = [threading.Thread(target=burst, args=(i,), daemon=True) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.5)  # requests in flight
+    started = time.monotonic()
+    server.process.send_signal(signal.SIGINT)
+    if presses == 2:
+        time.sleep(0.2)
+        server.process.send_signal(signal.SIGINT)
+    try:
+        code = server.process.wait(timeout=10)
+    finally:
+        stop.set()
+    took = time.monotonic() - started
+    assert took < 5, f"took {took:.1f}s to stop:\n{server.output[-3000:]}"
+    assert code in ((0,) if presses == 1 else (0, 130)), server.output[-3000:]
+    assert _gone(jvm), "DynamoDB Local outlived the server"
+    assert "[local] stopping" in server.output
