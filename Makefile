@@ -31,6 +31,7 @@ run: $(LOCAL_STAMP)
 	$(PY) -m local.server
 
 test: $(STAMP) $(NODE_STAMP)
+	$(PY) -m local.dynamodb_local
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Refuses while a `make run` uses the data; DynamoDB Local itself (in .venv) stays.

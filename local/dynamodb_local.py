@@ -217,3 +217,9 @@ class DynamoDBLocal:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=5)
+
+
+if __name__ == "__main__":  # `make test` and CI: fetch the jar and find (or install) Java up front
+    home = ensure_installed()
+    java, source = find_java()
+    print(f"[dynamodb-local] {home / 'DynamoDBLocal.jar'}; Java: {java} ({source}; {_java_version(java)})")
