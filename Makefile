@@ -46,6 +46,7 @@ lint: $(STAMP) $(NODE_STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.sync_bench
+	$(PY) -m bench.local_server_bench
 	$(PY) -m bench.audit_bench
 	$(PY) -m bench.deletion_bench
 	$(PY) -m bench.cold_start
