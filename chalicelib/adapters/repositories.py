@@ -310,7 +310,7 @@ class DeviceRepository:
     @staticmethod
     def scan_with_deletion_running() -> list[Device]:
         """Every slot of every merchant whose deletion is RUNNING. A full scan: only for the local
-        server's start-up (to run cut-off deletions again), never on a request path."""
+        server's start-up (after loading a snapshot), never on a request path."""
         return [device for device in map(_device, PosDeviceModel.scan(PosDeviceModel.deletion.exists()))
                 if device.deleting]
 
