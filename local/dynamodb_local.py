@@ -137,7 +137,8 @@ class DynamoDBLocal:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.java_note = ""
 
-    def start(self, timeout: float = START_TIMEOUT) -> "DynamoDBLocal":
+    def start(self, timeout: float = START_TIMEOUT, wait: bool = True) -> "DynamoDBLocal":
+        """Start the JVM; with `wait=False` return at once (call `wait_ready` before using it)."""
         home = ensure_installed()
         java, source = find_java()
         self.java_note = f"{java} ({source}; {_java_version(java)})"
@@ -160,10 +161,11 @@ class DynamoDBLocal:
         finally:
             if self.log_path:
                 log.close()
-        self._wait_ready(timeout)
+        if wait:
+            self.wait_ready(timeout)
         return self
 
-    def _wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
         request = urllib.request.Request(
             self.endpoint, method="POST", data=b"{}",

@@ -231,11 +231,9 @@ def main() -> None:
     children: dict = {}
     try:
         database = children["dynamodb"] = DynamoDBLocal(state_dir / DB_DIR, log_path=state_dir / "dynamodb-local.log")
-        database.start()
-        print(f"[local] DynamoDB Local on {database.endpoint}, data in {state_dir / DB_DIR} "
-              f"({time.monotonic() - started_at:.1f}s)", flush=True)
+        database.start(wait=False)  # the JVM takes seconds to answer: start moto and load the app meanwhile
         children["moto"], endpoint = start_moto()
-        started = _start(host, port, endpoint, database.endpoint, fresh)
+        started = _start(host, port, endpoint, database, fresh, started_at)
     except KeyboardInterrupt:
         _stop_children(children)
         sys.exit("\n[local] interrupted while starting.")
@@ -282,11 +280,11 @@ def _share_botocore_data() -> None:
     pynamodb_base.get_session = get_session
 
 
-def _start(host: str, port: int, moto_endpoint: str, dynamodb_endpoint: str, fresh: bool) -> dict:
+def _start(host: str, port: int, moto_endpoint: str, database, fresh: bool, started_at: float) -> dict:
     """Tables, state machine, data (kept, demo or empty) and the HTTP server, not serving yet."""
     from local.stack import local_environment
 
-    local_environment(moto_endpoint, dynamodb_endpoint)
+    local_environment(moto_endpoint, database.endpoint)
     _share_botocore_data()
 
     import app as chalice_module
@@ -295,6 +293,9 @@ def _start(host: str, port: int, moto_endpoint: str, dynamodb_endpoint: str, fre
     from local.seed import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
     from local.stack import bootstrap
 
+    database.wait_ready()
+    print(f"[local] DynamoDB Local on {database.endpoint}, data in {database.db_dir} "
+          f"(answering after {time.monotonic() - started_at:.1f}s)", flush=True)
     bridge = bootstrap(chalice_module.app)
     _ROUTES.update({path: entry.keys() for path, entry in chalice_module.app.routes.items()})
     if not fresh:

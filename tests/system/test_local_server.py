@@ -334,7 +334,7 @@ def test_a_deletion_cut_off_by_a_restart_is_run_again_on_start(tmp_path, capsys,
     assert code == 0, again.output
 
 
-def test_one_server_per_state_dir_and_make_reset_refuses_while_it_runs(tmp_path, servers):
+def test_one_server_per_state_dir_make_reset_refuses_and_unknown_methods_answer_405(tmp_path, servers):
     state_dir = tmp_path / "state"
     server = _start(servers, state_dir)
     env = server.env | {"PORT": str(_free_port())}
@@ -349,16 +349,7 @@ def test_one_server_per_state_dir_and_make_reset_refuses_while_it_runs(tmp_path,
     assert f"the local server (pid {server.process.pid}) is running on {state_dir}" in reset.stderr, reset
     assert (state_dir / "dynamodb").is_dir()
 
-    code, _ = server.interrupt()
-    assert code == 0, server.output
-    reset = subprocess.run(["make", "-s", "reset"], cwd=ROOT, env=server.env, capture_output=True, text=True,
-                           timeout=60)
-    assert reset.returncode == 0 and "wiped" in reset.stdout, reset
-    assert not state_dir.exists()
-
-
-def test_unknown_methods_answer_405_in_the_error_shape_and_no_server_header(tmp_path, servers):
-    server = _start(servers, tmp_path / "state")
+    # Unknown methods (TRACE, WebDAV ...) answer like the API does, never an HTML 501; no Server header.
     for method, path, status, allow in [("TRACE", "/v1/stores", 405, "GET, POST"),
                                         ("PROPFIND", "/v1/pos_devices/abc/deactivate", 405, "POST"),
                                         ("TRACE", "/", 405, "GET, HEAD"),
@@ -377,6 +368,13 @@ def test_unknown_methods_answer_405_in_the_error_shape_and_no_server_header(tmp_
         assert "Server" not in response.headers
     with urllib.request.urlopen(server.base_url + "/v1/openapi.json", timeout=10) as response:
         assert "Server" not in response.headers
+
+    code, _ = server.interrupt()
+    assert code == 0, server.output
+    reset = subprocess.run(["make", "-s", "reset"], cwd=ROOT, env=server.env, capture_output=True, text=True,
+                           timeout=60)
+    assert reset.returncode == 0 and "wiped" in reset.stdout, reset
+    assert not state_dir.exists()
 
 
 def test_a_port_in_use_says_so(tmp_path):
