@@ -223,7 +223,6 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _raise_interrupt)
     _check_port(host, port)
     lock = claim_state_dir(state_dir)  # noqa: F841 - held for the life of the process
-    fresh = not (state_dir / DB_DIR).exists()
 
     from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError
 
@@ -233,7 +232,7 @@ def main() -> None:
         database = children["dynamodb"] = DynamoDBLocal(state_dir / DB_DIR, log_path=state_dir / "dynamodb-local.log")
         database.start(wait=False)  # the JVM takes seconds to answer: start moto and load the app meanwhile
         children["moto"], endpoint = start_moto()
-        started = _start(host, port, endpoint, database, fresh, started_at)
+        started = _start(host, port, endpoint, database, started_at)
     except KeyboardInterrupt:
         _stop_children(children)
         sys.exit("\n[local] interrupted while starting.")
@@ -280,7 +279,7 @@ def _share_botocore_data() -> None:
     pynamodb_base.get_session = get_session
 
 
-def _start(host: str, port: int, moto_endpoint: str, database, fresh: bool, started_at: float) -> dict:
+def _start(host: str, port: int, moto_endpoint: str, database, started_at: float) -> dict:
     """Tables, state machine, data (kept, demo or empty) and the HTTP server, not serving yet."""
     from local.stack import local_environment
 
@@ -293,9 +292,13 @@ def _start(host: str, port: int, moto_endpoint: str, database, fresh: bool, star
     from local.seed import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
     from local.stack import bootstrap
 
+    from chalicelib.adapters import models
+
     database.wait_ready()
     print(f"[local] DynamoDB Local on {database.endpoint}, data in {database.db_dir} "
           f"(answering after {time.monotonic() - started_at:.1f}s)", flush=True)
+    models.bind()
+    fresh = not models.MerchantModel.exists()
     bridge = bootstrap(chalice_module.app)
     _ROUTES.update({path: entry.keys() for path, entry in chalice_module.app.routes.items()})
     if not fresh:
@@ -349,6 +352,7 @@ def _serve(started: dict, children: dict, state_dir: Path, audit_interval: int, 
     server = started["server"]
     stop = threading.Event()
     start_audit_timer(started["chalice_module"], audit_interval, stop)
+    _watch_database(children["dynamodb"], stop)
     url = f"http://{server.host}:{server.port}"
     print(f"\nPOS back office running on {url}  (started in {time.monotonic() - started_at:.1f}s)", flush=True)
     print(f"  back office (SPA): {url}/", flush=True)
@@ -365,6 +369,24 @@ def _serve(started: dict, children: dict, state_dir: Path, audit_interval: int, 
     except KeyboardInterrupt:
         pass
     _shutdown(server, children, stop)
+
+
+_state = {"database_died": False}
+
+
+def _watch_database(database, stop: threading.Event) -> None:
+    """If DynamoDB Local dies under us, say so and stop (every request would fail meanwhile)."""
+
+    def watch():
+        while not stop.wait(1.0):
+            if database.process.poll() is not None:
+                print(f"[local] DynamoDB Local exited with {database.process.returncode} (its log: "
+                      f"{database.log_path}); stopping.", flush=True)
+                _state["database_died"] = True
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    threading.Thread(target=watch, name="database-watch", daemon=True).start()
 
 
 def _shutdown(server, children: dict, stop: threading.Event) -> None:
@@ -390,6 +412,9 @@ def _shutdown(server, children: dict, stop: threading.Event) -> None:
     while Handler.in_flight and time.monotonic() < deadline:
         time.sleep(0.05)
     _stop_children(children, grace=2.0)
+    if _state["database_died"]:
+        print("[local] stopped: DynamoDB Local had exited.", flush=True)
+        os._exit(1)
     print("[local] stopped; every acknowledged write is in the database.", flush=True)
     sys.stdout.flush()
     os._exit(0)  # request and workflow threads still running must not hold the exit up

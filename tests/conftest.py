@@ -140,18 +140,41 @@ def pytest_collection_modifyitems(items):
         items[:] = [item for item in items if id(item) not in chosen] + on_local
 
 
+_early: dict = {}
+
+
+def pytest_collection_finish(session):
+    """Start DynamoDB Local's JVM as soon as the run is known to need it: it boots (5-15 s) while the moto
+    tests, which run first, go on."""
+    if any(item.get_closest_marker("dynamodb_local") for item in session.items):
+        import tempfile
+
+        from local.dynamodb_local import DynamoDBLocal
+
+        log_dir = tempfile.mkdtemp(prefix="dynamodb-local-test-")
+        _early["database"] = DynamoDBLocal(None, log_path=__import__("pathlib").Path(log_dir) / "server.log",
+                                           heap=os.environ.get("DYNAMODB_LOCAL_HEAP", "512m"),
+                                           quiet=True).start(wait=False)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    database = _early.pop("database", None)
+    if database is not None:
+        database.stop()
+
+
 @pytest.fixture(scope="session")
 def dynamodb_local(tmp_path_factory):
-    """One DynamoDB Local (in memory, loopback, a free port) for the whole session, started on first use."""
+    """One DynamoDB Local (in memory, loopback, a free port) for the whole session."""
     from local.dynamodb_local import DynamoDBLocal
 
-    database = DynamoDBLocal(None, log_path=tmp_path_factory.mktemp("dynamodb-local") / "server.log",
-                             heap=os.environ.get("DYNAMODB_LOCAL_HEAP", "512m"), quiet=True)
-    database.start()
-    try:
-        yield database
-    finally:
-        database.stop()
+    database = _early.get("database")
+    if database is None:  # a run that selected no marked test but asks for it
+        database = _early["database"] = DynamoDBLocal(
+            None, log_path=tmp_path_factory.mktemp("dynamodb-local") / "server.log",
+            heap=os.environ.get("DYNAMODB_LOCAL_HEAP", "512m"), quiet=True).start(wait=False)
+    database.wait_ready()
+    yield database
 
 
 @pytest.fixture
