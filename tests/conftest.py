@@ -46,9 +46,10 @@ def atomic_moto_dynamodb():
 
 
 @pytest.fixture
-def threaded_app(aws):
+def threaded_app(aws, engine):
     """The app with a thread-local `current_request` (Chalice's LocalChalice, what `chalice local` and the
-    local server use; on Lambda one container serves one request at a time) and moto made atomic per request.
+    local server use; on Lambda one container serves one request at a time) and, on the moto engine, moto
+    made atomic per request (DynamoDB Local is atomic per request already).
 
     chalice.test.Client alone is not thread-safe: Chalice keeps `current_request` on the app object and
     the test client swaps `os.environ` per request."""
@@ -61,7 +62,7 @@ def threaded_app(aws):
         app.__class__ = type("ThreadLocalChalice", (LocalChalice, original_class), {})
     sys.setswitchinterval(1e-4)  # switch threads often, so that requests really interleave
     try:
-        with atomic_moto_dynamodb():
+        with atomic_moto_dynamodb() if engine == "moto" else contextlib.nullcontext():
             yield app
     finally:
         sys.setswitchinterval(interval)
