@@ -3,14 +3,23 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCAL_STAMP := $(VENV)/.installed-local
 NODE_STAMP := node_modules/.installed
+PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar on
 
 .PHONY: run test reset package lint bench install clean
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-sam.txt
+# `make run` needs only requirements-local.txt; the test tools come with `make test`.
+$(LOCAL_STAMP): requirements.txt requirements-local.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-sam.txt
+	@echo "Installing what the local server needs into $(VENV) ..."
+	$(PIP) -r requirements-local.txt
+	@touch $(LOCAL_STAMP)
+
+$(STAMP): $(LOCAL_STAMP) requirements-dev.txt requirements-sam.txt
+	@echo "Installing the test tools into $(VENV) ..."
+	$(PIP) -r requirements-dev.txt
+	$(PIP) --no-deps -r requirements-sam.txt
 	@touch $(STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
@@ -19,14 +28,16 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(LOCAL_STAMP)
 	$(PY) -m local.server
 
 test: $(STAMP) $(NODE_STAMP)
+	$(PY) -m local.dynamodb_local
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Refuses while a `make run` uses the data; DynamoDB Local itself (in .venv) stays.
 reset:
-	rm -rf "$${POS_LOCAL_STATE_DIR:-.local}"
+	$(PYTHON) -m local.reset
 
 package: $(STAMP) $(NODE_STAMP)
 	bash infra/package.sh
@@ -36,6 +47,7 @@ lint: $(STAMP) $(NODE_STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.sync_bench
+	$(PY) -m bench.local_server_bench
 	$(PY) -m bench.audit_bench
 	$(PY) -m bench.deletion_bench
 	$(PY) -m bench.cold_start

@@ -1,6 +1,6 @@
 """POS sync benchmark: DynamoDB requests and items per receipt, and throughput, on in-process moto.
 
-    .venv/bin/python -m bench.sync_bench [--rounds N]
+    .venv/bin/python -m bench.sync_bench [--rounds N] [--engine moto|dynamodb_local]
 
 Each round starts from empty tables (a fresh moto), signs up, activates a POS and sends one batch of
 fresh receipts through the real HTTP route (chalice.test.Client); "replay 250" sends that round's
@@ -23,7 +23,8 @@ os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
     "PASSWORD_HASH_PROFILE": "fast",
 })
-for _name in ("AWS_ENDPOINT_URL", "DYNAMODB_HOST", "STATE_MACHINE_ARN", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "DYNAMODB_HOST", "TABLE_NAME_PREFIX",
+              "STATE_MACHINE_ARN", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
     os.environ.pop(_name, None)
 
 from chalice.test import Client  # noqa: E402
@@ -88,16 +89,20 @@ def measure(session: Session, token: str, batch: list[dict]) -> dict:
             "wall": wall, "cpu": cpu, "backend": counter.backend_seconds}
 
 
-def run(rounds: int) -> dict[str, list[dict]]:
+def run(rounds: int, dynamodb_endpoint: str | None = None) -> dict[str, list[dict]]:
     from app import app
-    from local.stack import bootstrap
+    from local.stack import bootstrap, local_aws
 
     results: dict[str, list[dict]] = {}
     for size in SIZES:
         for _ in range(rounds):
-            with mock_aws():
+            if dynamodb_endpoint:  # DynamoDB Local: emptied tables, moto for Step Functions only
+                environment = local_aws(dynamodb_endpoint)
+            else:
+                environment = mock_aws()
+            with environment as bridge:
                 config.reload()
-                bridge = bootstrap(app)
+                bridge = bridge or bootstrap(app)
                 try:
                     session = Session(app)
                     number, token = session.activated_device()
@@ -151,9 +156,21 @@ def report(results: dict[str, list[dict]]) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="fresh environments per batch size (default 3)")
+    parser.add_argument("--engine", choices=("moto", "dynamodb_local"), default="moto",
+                        help="where the data lives (default moto; bench.local_server_bench measures make run)")
     args = parser.parse_args()
     started = time.perf_counter()
-    ok = report(run(max(1, args.rounds)))
+    database = None
+    if args.engine == "dynamodb_local":
+        from local.dynamodb_local import DynamoDBLocal
+
+        database = DynamoDBLocal(None, quiet=True).start()
+    try:
+        ok = report(run(max(1, args.rounds), database.endpoint if database else None))
+    finally:
+        if database:
+            database.stop()
+    print(f"engine: {args.engine}")
     print(f"({args.rounds} rounds per size, {time.perf_counter() - started:.0f} s in all)")
     raise SystemExit(0 if ok else 1)
 

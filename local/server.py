@@ -1,8 +1,8 @@
-"""`make run`: the whole back office in one process, on loopback.
+"""`make run`: the whole back office from one command, on loopback.
 
-An embedded moto server (Step Functions execution on), the tables and the state machine, the
-in-process Lambda bridge, the Chalice app with the SPA on http://127.0.0.1:$PORT, the audit on a
-timer, and the data kept in .local/ across restarts.
+DynamoDB Local for the data (a child JVM, durable in SQLite under .local/dynamodb), an embedded moto
+server for Step Functions (execution on), the tables and the state machine, the in-process Lambda
+bridge, the Chalice app with the SPA on http://127.0.0.1:$PORT, and the audit on a timer.
 """
 import errno
 import json
@@ -23,7 +23,6 @@ from chalice.local import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOT_FILE = "tables.json"
 WEB = ROOT / "web"
 
 
@@ -49,31 +48,9 @@ def _check_port(host: str, port: int) -> None:
             raise
 
 
-def _one_dynamodb_request_at_a_time(app):
-    """moto checks conditions and writes without a lock (a failed transaction even restores a copy of
-    whole tables), while DynamoDB applies each request atomically: serve DynamoDB calls one by one."""
-    lock = threading.Lock()
-
-    def wrapped(environ, start_response):
-        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
-            with lock:
-                return list(app(environ, start_response))
-        return app(environ, start_response)
-
-    return wrapped
-
-
 def start_moto() -> tuple[object, str]:
+    """moto's server on loopback, for Step Functions only (the data lives in DynamoDB Local)."""
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
-
-    class AtomicDynamoMotoServer(ThreadedMotoServer):
-        def _server_entry(self) -> None:
-            app = _one_dynamodb_request_at_a_time(DomainDispatcherApplication(create_backend_app))
-            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
-            self._server_ready_event.set()
-            self._server.serve_forever()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's own access log would drown ours
     # moto's ASL interpreter logs every Fail state (a blocked deletion is one) as a screenful of repr;
@@ -82,7 +59,7 @@ def start_moto() -> tuple[object, str]:
     port = _free_port()
     # moto's Step Functions interpreter sends its AWS calls to localhost:$MOTO_PORT in server mode.
     os.environ["MOTO_PORT"] = str(port)
-    server = AtomicDynamoMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     request = urllib.request.Request(f"{endpoint}/moto-api/config", method="POST",
@@ -95,24 +72,53 @@ def start_moto() -> tuple[object, str]:
 class Handler(ChaliceRequestHandler):
     """Chalice's local handler, plus the SPA's static files and one log line per request."""
 
-    on_change = staticmethod(lambda: None)
+    in_flight = 0
+    _count_lock = threading.Lock()
 
     def _generic_handle(self) -> None:
         self._started = time.monotonic()
         path = self.path.split("?", 1)[0]
+        with Handler._count_lock:
+            Handler.in_flight += 1
         try:
             if self.command in ("GET", "HEAD") and not path.startswith("/v1/"):
                 return self._static(path)
+            if self.command not in KNOWN_METHODS:
+                return self._method_not_allowed(path)
             super()._generic_handle()
         except (BrokenPipeError, ConnectionResetError):
             # The client went away before the answer was written (a browser cancelling a fetch): its log
             # line is out already; no traceback for it.
             self.close_connection = True
         finally:
-            if self.command not in ("GET", "HEAD", "OPTIONS"):
-                self.on_change()
+            with Handler._count_lock:
+                Handler.in_flight -= 1
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def __getattr__(self, name: str):
+        # BaseHTTPRequestHandler answers a method it has no do_<METHOD> for (TRACE, CONNECT, PROPFIND ...)
+        # with an HTML 501; every method gets the API's answer instead (405 in the error shape).
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
+    def send_response(self, code, message=None) -> None:
+        """As BaseHTTPRequestHandler's, without the `Server` header that advertises the software."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
+    def _method_not_allowed(self, path: str) -> None:
+        """What the API answers for a method Chalice does not know (as its own 405 for PUT on a GET route)."""
+        allowed = _allowed_methods(path)
+        if allowed is None:
+            body = {"errors": [{"code": "NOT_FOUND", "details": "No such resource.", "field": None}]}
+            return self._send_http_response(404, {"Content-Type": "application/json"}, json.dumps(body))
+        body = {"errors": [{"code": "METHOD_NOT_ALLOWED", "details": f"Unsupported method: {self.command}.",
+                            "field": None}]}
+        self._send_http_response(405, {"Content-Type": "application/json", "Allow": ", ".join(allowed)},
+                                 json.dumps(body))
 
     def _static(self, path: str) -> None:
         target = (WEB / path.lstrip("/")).resolve()
@@ -136,13 +142,30 @@ class Handler(ChaliceRequestHandler):
         pass
 
 
+KNOWN_METHODS = {"GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"}
+_ROUTES: dict = {}
+
+
+def _allowed_methods(path: str) -> list[str] | None:
+    """The methods of the API route matching `path` (the SPA's files answer GET and HEAD); None: no route."""
+    if not path.startswith("/v1/"):
+        return ["GET", "HEAD"]
+    parts = path.rstrip("/").split("/")
+    for pattern, methods in _ROUTES.items():
+        candidate = pattern.split("/")
+        if len(candidate) == len(parts) and all(c == p or (c.startswith("{") and c.endswith("}"))
+                                                for c, p in zip(candidate, parts)):
+            return sorted(methods)
+    return None
+
+
 class BackloggedHTTPServer(ThreadedHTTPServer):
     """socketserver listens with a backlog of 5: a burst of POS syncs got connections reset."""
 
     request_queue_size = 128
 
 
-def start_audit_timer(chalice_module, interval: int, stop: threading.Event, on_change) -> threading.Thread:
+def start_audit_timer(chalice_module, interval: int, stop: threading.Event) -> threading.Thread:
     """Runs the same entry point the deployed schedule runs, with a CloudWatch-style event."""
 
     def loop():
@@ -153,13 +176,41 @@ def start_audit_timer(chalice_module, interval: int, stop: threading.Event, on_c
             try:
                 summary = chalice_module.run_audit(event, None)
                 print(f"[audit] {summary}", flush=True)
-                on_change()
             except Exception as exc:  # noqa: BLE001 - the timer keeps going
                 print(f"[audit] failed: {exc}", flush=True)
 
     thread = threading.Thread(target=loop, name="audit-timer", daemon=True)
     thread.start()
     return thread
+
+
+# ---------------------------------------------------------------- one server per state directory
+
+LOCK_FILE = "server.lock"
+
+
+def claim_state_dir(state_dir: Path):
+    """An exclusive lock on the state directory for as long as this process lives (the kernel drops it
+    on any exit, kill -9 included): a second server, or `make reset`, sees that it is in use."""
+    import fcntl
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(state_dir / LOCK_FILE, "a+")  # noqa: SIM115 - held until exit
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        sys.exit(f"Another `make run` (pid {holder}) is using {state_dir}. Stop it first (Ctrl-C in its "
+                 "terminal), or give this one its own POS_LOCAL_STATE_DIR.")
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+# ---------------------------------------------------------------- start and stop
 
 
 def main() -> None:
@@ -169,33 +220,45 @@ def main() -> None:
     os.environ.setdefault("PASSWORD_HASH_PROFILE", "fast")
     # Ctrl-C must stop the server even when started from a script that ignores SIGINT (`cmd &`).
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     _check_port(host, port)
-    stored = None
-    if (state_dir / SNAPSHOT_FILE).exists():
-        # Read and checked before anything starts: a bad file is reported at once, and left as it is.
-        from local.persistence import Snapshot, SnapshotError
+    lock = claim_state_dir(state_dir)  # noqa: F841 - held for the life of the process
 
-        try:
-            stored = Snapshot(state_dir / SNAPSHOT_FILE, [], "").read()
-        except SnapshotError as exc:
-            sys.exit(_unreadable(exc))
-    state_dir.mkdir(parents=True, exist_ok=True)
+    from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError
 
-    moto_server, endpoint = start_moto()
+    started_at = time.monotonic()
+    children: dict = {}
     try:
-        started = _start(host, port, state_dir, endpoint, stored)
+        database = children["dynamodb"] = DynamoDBLocal(state_dir / DB_DIR, log_path=state_dir / "dynamodb-local.log")
+        database.start(wait=False)  # the JVM takes seconds to answer: start moto and load the app meanwhile
+        children["moto"], endpoint = start_moto()
+        started = _start(host, port, endpoint, database, started_at)
     except KeyboardInterrupt:
-        moto_server.stop()
-        sys.exit("\n[local] interrupted while starting; nothing was saved.")
+        _stop_children(children)
+        sys.exit("\n[local] interrupted while starting.")
+    except DynamoDBLocalError as exc:
+        _stop_children(children)
+        sys.exit(f"[local] {exc}")
     except BaseException:
-        moto_server.stop()
+        _stop_children(children)
         raise
-    _serve(started, moto_server, state_dir, audit_interval)
+    _serve(started, children, state_dir, audit_interval, started_at)
 
 
-def _unreadable(exc: Exception) -> str:
-    return (f"Stored data could not be loaded ({exc}). The file is kept as it is; move it away or run "
-            "`make reset` to start empty.")
+DB_DIR = "dynamodb"
+
+
+def _raise_interrupt(*_args):
+    raise KeyboardInterrupt
+
+
+def _stop_children(children: dict, grace: float = 2.0) -> None:
+    moto_server = children.get("moto")
+    if moto_server is not None:
+        threading.Thread(target=moto_server.stop, daemon=True).start()  # never wait on it
+    database = children.get("dynamodb")
+    if database is not None:
+        database.stop(grace=grace)
 
 
 def _share_botocore_data() -> None:
@@ -216,35 +279,34 @@ def _share_botocore_data() -> None:
     pynamodb_base.get_session = get_session
 
 
-def _start(host: str, port: int, state_dir: Path, endpoint: str, stored: dict | None) -> dict:
-    """Tables, state machine, data (snapshot, demo or empty) and the HTTP server, not serving yet."""
+def _start(host: str, port: int, moto_endpoint: str, database, started_at: float) -> dict:
+    """Tables, state machine, data (kept, demo or empty) and the HTTP server, not serving yet."""
     from local.stack import local_environment
 
-    local_environment(endpoint)
+    local_environment(moto_endpoint, database.endpoint)
     _share_botocore_data()
 
     import app as chalice_module
-    from chalicelib.adapters.models import ALL_MODELS
     from chalicelib.adapters.repositories import AccountRepository
-    from chalicelib.config import settings
-    from chalicelib.services.deletion import abandon_running_deletions
-    from local.persistence import Snapshot, SnapshotError
+    from local.redrive import redrive_running_deletions
     from local.seed import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
     from local.stack import bootstrap
 
+    from chalicelib.adapters import models
+
+    database.wait_ready()
+    print(f"[local] DynamoDB Local on {database.endpoint}, data in {database.db_dir} "
+          f"(answering after {time.monotonic() - started_at:.1f}s)", flush=True)
+    models.bind()
+    fresh = not models.MerchantModel.exists()
     bridge = bootstrap(chalice_module.app)
-    tables = [model.Meta.table_name for model in ALL_MODELS]
-    snapshot = Snapshot(state_dir / SNAPSHOT_FILE, tables, settings().region)
-    if stored is not None:
-        try:
-            count = snapshot.load(stored)
-        except SnapshotError as exc:
-            raise SystemExit(_unreadable(exc)) from None
-        print(f"[local] loaded {count} items from {snapshot.path}", flush=True)
-        # Step Functions executions live in moto's memory: a deletion that was running is gone for good.
-        for merchant_id, device_id in abandon_running_deletions():
-            print(f"[local] the deletion of POS {device_id} (merchant {merchant_id}) was cut off by the restart: "
-                  "marked FAILED; delete it again", flush=True)
+    _ROUTES.update({path: entry.keys() for path, entry in chalice_module.app.routes.items()})
+    if not fresh:
+        # Step Functions executions live in moto's memory; the deletions they were running are on the
+        # device items: start each again with the same input (every step is safe to repeat).
+        for merchant_id, device_id, deletion_id in redrive_running_deletions():
+            print(f"[local] resumed the deletion {deletion_id} of POS {device_id} (merchant {merchant_id}), "
+                  "cut off by the last stop", flush=True)
         data_note = "kept from the last run (make reset wipes it)"
         login = ({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
                  if AccountRepository.find_employee_by_email(DEMO_EMAIL) else None)
@@ -254,24 +316,21 @@ def _start(host: str, port: int, state_dir: Path, endpoint: str, stored: dict | 
     else:
         login = None
         data_note = "empty (POS_SEED_DEMO=0); sign up with POST /v1/signup"
-    snapshot.save()
 
     original_invoke = bridge.invoke
 
-    def invoke_and_mark(name, event):
+    def invoke_and_log(name, event):
         started = time.monotonic()
         payload, error = None, {"errorType": "crashed"}
         try:
             payload, error = original_invoke(name, event)
             return payload, error
         finally:
-            snapshot.mark_dirty()
             outcome = f"raised {error['errorType']}" if error else "ok"
             print(f"{time.strftime('%H:%M:%S')} [workflow] {name} {outcome} "
                   f"{(time.monotonic() - started) * 1000:.0f}ms", flush=True)
 
-    bridge.invoke = invoke_and_mark
-    Handler.on_change = staticmethod(snapshot.mark_dirty)
+    bridge.invoke = invoke_and_log
 
     # What chalice's create_local_server does, with our handler: a thread-local current_request.
     CustomLocalChalice.__bases__ = (LocalChalice, chalice_module.app.__class__)
@@ -283,49 +342,82 @@ def _start(host: str, port: int, state_dir: Path, endpoint: str, stored: dict | 
         if exc.errno != errno.EADDRINUSE:
             raise
         raise SystemExit(_port_in_use(host, port)) from None  # taken since _check_port
-    return {"server": server, "snapshot": snapshot, "chalice_module": chalice_module, "login": login,
-            "data_note": data_note}
+    return {"server": server, "chalice_module": chalice_module, "login": login, "data_note": data_note}
 
 
-def _serve(started: dict, moto_server, state_dir: Path, audit_interval: int) -> None:
-    server, snapshot = started["server"], started["snapshot"]
-    snapshot.start()
+STOP_BUDGET = 4.5  # seconds from Ctrl-C to exit, whatever is in flight
+
+
+def _serve(started: dict, children: dict, state_dir: Path, audit_interval: int, started_at: float) -> None:
+    server = started["server"]
     stop = threading.Event()
-    start_audit_timer(started["chalice_module"], audit_interval, stop, snapshot.mark_dirty)
+    start_audit_timer(started["chalice_module"], audit_interval, stop)
+    _watch_database(children["dynamodb"], stop)
     url = f"http://{server.host}:{server.port}"
-    print(f"\nPOS back office running on {url}", flush=True)
+    print(f"\nPOS back office running on {url}  (started in {time.monotonic() - started_at:.1f}s)", flush=True)
     print(f"  back office (SPA): {url}/", flush=True)
     print(f"  API:               {url}/v1/  (OpenAPI: {url}/v1/openapi.json)", flush=True)
     if started["login"]:
         print(f"  demo login:        {started['login']['email']} / {started['login']['password']}", flush=True)
     print(f"  data:              {started['data_note']}", flush=True)
+    print(f"  database:          DynamoDB Local, Java: {children['dynamodb'].java_note}", flush=True)
     print(f"  POS simulator:     .venv/bin/python -m local.pos_sim --base-url {url} --help", flush=True)
     print(f"  audit every {audit_interval}s; data in {state_dir}; Ctrl-C stops\n", flush=True)
 
-    def shutdown(*_args):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, shutdown)
-    saved = False
     try:
         server.server.serve_forever()
     except KeyboardInterrupt:
-        print("\n[local] stopping…", flush=True)
-    finally:
-        # A second Ctrl-C while stopping must not cut the snapshot short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stop.set()
-        server.server.server_close()
-        try:
-            snapshot.stop()
-            saved = True
-        except Exception as exc:  # noqa: BLE001 - say so, and exit non-zero
-            print(f"[local] could not save the data to {snapshot.path}: {exc}", flush=True)
-        moto_server.stop()
-    if not saved:
-        sys.exit(1)
-    print(f"[local] stopped; data saved in {snapshot.path}.", flush=True)
+        pass
+    _shutdown(server, children, stop)
+
+
+_state = {"database_died": False}
+
+
+def _watch_database(database, stop: threading.Event) -> None:
+    """If DynamoDB Local dies under us, say so and stop (every request would fail meanwhile)."""
+
+    def watch():
+        while not stop.wait(1.0):
+            if database.process.poll() is not None:
+                print(f"[local] DynamoDB Local exited with {database.process.returncode} (its log: "
+                      f"{database.log_path}); stopping.", flush=True)
+                _state["database_died"] = True
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    threading.Thread(target=watch, name="database-watch", daemon=True).start()
+
+
+def _shutdown(server, children: dict, stop: threading.Event) -> None:
+    """Stop within STOP_BUDGET seconds: no new requests, a moment for those in flight, then the database.
+    Every write DynamoDB Local acknowledged is on disk already, so nothing needs saving. A second Ctrl-C
+    (or the budget running out) kills the database at once and exits."""
+    database = children["dynamodb"]
+
+    def force(*_args):
+        database.kill()
+        print("\n[local] forced stop.", flush=True)
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, force)
+    signal.signal(signal.SIGTERM, force)
+    watchdog = threading.Timer(STOP_BUDGET, force)
+    watchdog.daemon = True
+    watchdog.start()
+    print(f"\n[local] stopping ({Handler.in_flight} request(s) in flight; Ctrl-C again to force)…", flush=True)
+    stop.set()
+    server.server.server_close()
+    deadline = time.monotonic() + 1.5
+    while Handler.in_flight and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _stop_children(children, grace=2.0)
+    if _state["database_died"]:
+        print("[local] stopped: DynamoDB Local had exited.", flush=True)
+        os._exit(1)
+    print("[local] stopped; every acknowledged write is in the database.", flush=True)
+    sys.stdout.flush()
+    os._exit(0)  # request and workflow threads still running must not hold the exit up
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
     "PASSWORD_HASH_PROFILE": "fast", "POS_SYNC_WAIT_SECONDS": "0", "POS_SYNC_WAIT_ATTEMPTS": "2",
 })
-for _name in ("AWS_ENDPOINT_URL", "DYNAMODB_HOST", "STATE_MACHINE_ARN", "AWS_PROFILE"):
+for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_STEPFUNCTIONS", "DYNAMODB_HOST",
+              "TABLE_NAME_PREFIX", "STATE_MACHINE_ARN", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 
 from chalice.test import Client  # noqa: E402
@@ -45,9 +46,10 @@ def atomic_moto_dynamodb():
 
 
 @pytest.fixture
-def threaded_app(aws):
+def threaded_app(aws, engine):
     """The app with a thread-local `current_request` (Chalice's LocalChalice, what `chalice local` and the
-    local server use; on Lambda one container serves one request at a time) and moto made atomic per request.
+    local server use; on Lambda one container serves one request at a time) and, on the moto engine, moto
+    made atomic per request (DynamoDB Local is atomic per request already).
 
     chalice.test.Client alone is not thread-safe: Chalice keeps `current_request` on the app object and
     the test client swaps `os.environ` per request."""
@@ -60,7 +62,7 @@ def threaded_app(aws):
         app.__class__ = type("ThreadLocalChalice", (LocalChalice, original_class), {})
     sys.setswitchinterval(1e-4)  # switch threads often, so that requests really interleave
     try:
-        with atomic_moto_dynamodb():
+        with atomic_moto_dynamodb() if engine == "moto" else contextlib.nullcontext():
             yield app
     finally:
         sys.setswitchinterval(interval)
@@ -94,10 +96,104 @@ def at_once(app, jobs: list, timeout: float = 60) -> list:
     return results
 
 
+# ---------------------------------------------------------------- engines
+
+# Modules whose tests run on both DynamoDB engines (DESIGN 6.1): moto's, and DynamoDB Local (AWS's own
+# emulator, which `make run` keeps its data in). Where the two disagree, the code follows DynamoDB Local.
+BOTH_ENGINES = ("tests/integration/", "tests/functional/test_lifecycle.py", "tests/functional/test_sync.py",
+                "tests/functional/test_deletion.py")
+ENGINES = ("moto", "dynamodb_local")
+
+
+def _runs_on_both_engines(path: str) -> bool:
+    path = path.replace(os.sep, "/")
+    return any(f"/{part}" in path or path.startswith(part) for part in BOTH_ENGINES)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "dynamodb_local: runs on DynamoDB Local (parametrised engine)")
+    config.addinivalue_line("markers", "both_engines: run this test on moto and on DynamoDB Local")
+    config.addinivalue_line("markers", "engine(*names): run this test on these engines only (moto, dynamodb_local)")
+
+
+def pytest_generate_tests(metafunc):
+    if "aws" not in metafunc.fixturenames:
+        return
+    only = metafunc.definition.get_closest_marker("engine")
+    if only is not None:
+        metafunc.parametrize("engine", only.args, indirect=True)
+    elif _runs_on_both_engines(str(metafunc.definition.path)) or metafunc.definition.get_closest_marker(
+            "both_engines"):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+def pytest_collection_modifyitems(items):
+    """Tests on DynamoDB Local run after the others, in their order: switching engines re-creates every
+    model's connection (about 1.5 s), so it happens once, not between every pair of tests."""
+    on_local = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("engine") == "dynamodb_local":
+            item.add_marker(pytest.mark.dynamodb_local)
+            on_local.append(item)
+    if on_local:
+        chosen = set(map(id, on_local))
+        items[:] = [item for item in items if id(item) not in chosen] + on_local
+
+
+_early: dict = {}
+
+
+def pytest_collection_finish(session):
+    """Start DynamoDB Local's JVM as soon as the run is known to need it: it boots (5-15 s) while the moto
+    tests, which run first, go on."""
+    if any(item.get_closest_marker("dynamodb_local") for item in session.items):
+        import tempfile
+
+        from local.dynamodb_local import DynamoDBLocal
+
+        log_dir = tempfile.mkdtemp(prefix="dynamodb-local-test-")
+        _early["database"] = DynamoDBLocal(None, log_path=__import__("pathlib").Path(log_dir) / "server.log",
+                                           heap=os.environ.get("DYNAMODB_LOCAL_HEAP", "512m"),
+                                           quiet=True).start(wait=False)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    database = _early.pop("database", None)
+    if database is not None:
+        database.stop()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local(tmp_path_factory):
+    """One DynamoDB Local (in memory, loopback, a free port) for the whole session."""
+    from local.dynamodb_local import DynamoDBLocal
+
+    database = _early.get("database")
+    if database is None:  # a run that selected no marked test but asks for it
+        database = _early["database"] = DynamoDBLocal(
+            None, log_path=tmp_path_factory.mktemp("dynamodb-local") / "server.log",
+            heap=os.environ.get("DYNAMODB_LOCAL_HEAP", "512m"), quiet=True).start(wait=False)
+    database.wait_ready()
+    yield database
+
+
 @pytest.fixture
-def aws():
-    """A fresh, empty AWS per test (see local_aws)."""
-    with local_aws() as bridge:
+def engine(request):
+    """"moto" unless the test is parametrised with both engines (BOTH_ENGINES)."""
+    return getattr(request, "param", "moto")
+
+
+@pytest.fixture
+def dynamodb_endpoint(engine, request):
+    """DynamoDB Local's endpoint when the test runs on it, else None (moto)."""
+    return request.getfixturevalue("dynamodb_local").endpoint if engine == "dynamodb_local" else None
+
+
+@pytest.fixture
+def aws(dynamodb_endpoint):
+    """A fresh, empty AWS per test (see local_aws), on the test's engine."""
+    with local_aws(dynamodb_endpoint) as bridge:
         yield bridge
 
 
