@@ -356,8 +356,8 @@ def test_one_server_per_state_dir_make_reset_refuses_and_unknown_methods_answer_
     assert (state_dir / "dynamodb").is_dir()
 
     # Unknown methods (TRACE, WebDAV ...) answer like the API does, never an HTML 501; no Server header.
-    for method, path, status, allow in [("TRACE", "/v1/stores", 405, "GET, POST"),
-                                        ("PROPFIND", "/v1/pos_devices/abc/deactivate", 405, "POST"),
+    for method, path, status, allow in [("TRACE", "/v1/stores", 405, "GET, OPTIONS, POST"),
+                                        ("PROPFIND", "/v1/pos_devices/abc/deactivate", 405, "OPTIONS, POST"),
                                         ("TRACE", "/", 405, "GET, HEAD"),
                                         ("TRACE", "/v1/no-such-thing", 404, None)]:
         request = urllib.request.Request(server.base_url + path, method=method)
