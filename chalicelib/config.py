@@ -9,6 +9,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
 @dataclass(frozen=True)
 class Settings:
     table_name_prefix: str
@@ -23,6 +28,9 @@ class Settings:
     user_token_ttl_seconds: int
     login_token_ttl_seconds: int
     max_body_bytes: int
+    dynamodb_connect_timeout_seconds: float
+    dynamodb_read_timeout_seconds: float
+    dynamodb_max_attempts: int
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +49,12 @@ def settings() -> Settings:
         login_token_ttl_seconds=_int("LOGIN_TOKEN_TTL_SECONDS", 10 * 60),
         # API Gateway caps payloads at 10 MB; a 250-receipt batch is well under 1 MB.
         max_body_bytes=_int("MAX_BODY_BYTES", 1024 * 1024),
+        # Every DynamoDB call is bounded: at most max_attempts x (connect + read timeout) plus botocore's
+        # backoff (under 1 + 2 s for 3 attempts), i.e. 3 x (1 + 5) + 3 = 21 s by default, so that a storage
+        # fault answers 503 inside API Gateway's 29 s. DynamoDB answers in milliseconds when it answers.
+        dynamodb_connect_timeout_seconds=_float("DYNAMODB_CONNECT_TIMEOUT_SECONDS", 1.0),
+        dynamodb_read_timeout_seconds=_float("DYNAMODB_READ_TIMEOUT_SECONDS", 5.0),
+        dynamodb_max_attempts=_int("DYNAMODB_MAX_ATTEMPTS", 3),
     )
 
 

@@ -23,14 +23,23 @@ TRANSIENT_CODES = {
 }
 
 
-def _error_code(exc: BaseException) -> str | None:
+def _causes(exc: BaseException):
+    """`exc` and what caused it: PynamoDB keeps botocore's exception in `.cause`, Python in `__cause__`."""
+    seen = set()
     cause = exc
-    while cause is not None:
-        if isinstance(cause, ClientError):
-            return cause.response.get("Error", {}).get("Code")
-        if isinstance(cause, PynamoDBException) and cause.cause_response_code:
-            return cause.cause_response_code
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        yield cause
         cause = cause.__cause__ or getattr(cause, "cause", None)
+
+
+def _error_code(exc: BaseException) -> str | None:
+    # Not PynamoDB's `cause_response_code`: botocore's timeouts and closed connections also derive from
+    # requests' exceptions, whose `response` attribute is None, and that property then raises AttributeError.
+    for cause in _causes(exc):
+        response = getattr(cause, "response", None)
+        if isinstance(cause, ClientError) and isinstance(response, dict):
+            return response.get("Error", {}).get("Code")
     return None
 
 
@@ -48,7 +57,8 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, TransactWriteError) and exc.cancellation_reasons:
         codes = set(cancellation_codes(exc)) - {None, "None"}
         return bool(codes) and codes <= TRANSIENT_CODES
-    if isinstance(exc, BotoCoreError):
+    # Connection faults (connect and read timeouts, closed or refused connections) outlived botocore's retries.
+    if any(isinstance(cause, BotoCoreError) for cause in _causes(exc)):
         return True
     return _error_code(exc) in TRANSIENT_CODES
 
