@@ -5,6 +5,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -15,6 +16,9 @@ from chalicelib.adapters.models import bind, connection
 from chalicelib.errors import DomainError, InvalidCursor, ServiceUnavailable
 
 log = logging.getLogger(__name__)
+
+MAX_KEY_BYTES = 1024
+_NUMBER = re.compile(r"-?[0-9]{1,38}")
 
 TRANSIENT_CODES = {
     "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
@@ -153,6 +157,11 @@ def decode_cursor(cursor: str | None, partition: tuple[str, str], allowed_attrs:
     for value in key.values():
         if not (isinstance(value, dict) and len(value) == 1
                 and next(iter(value)) in ("S", "N") and isinstance(next(iter(value.values())), str)):
+            raise InvalidCursor(field="cursor")
+        # DynamoDB refuses key values over 1,024 bytes (a ValidationException, i.e. a 500); ours are far shorter.
+        text = next(iter(value.values()))
+        if not text or len(text.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES or (
+                "N" in value and not _NUMBER.fullmatch(text)):
             raise InvalidCursor(field="cursor")
     attr, expected = partition
     if key.get(attr, {}).get("S") != expected:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.schemas import NoQuery
 from chalicelib.config import settings
-from chalicelib.errors import DomainError, InternalError, MalformedJson, PayloadTooLarge, ValidationFailed
+from chalicelib.errors import DomainError, InternalError, MalformedJson, NotFound, PayloadTooLarge, ValidationFailed
 from chalicelib.services.accounts import authenticate_user
 from chalicelib.services.devices import authenticate_device
 
@@ -111,6 +111,19 @@ def _parse_query(request, schema: type[BaseModel]) -> BaseModel:
         raise validation_failed(exc) from None
 
 
+# Path parameters become DynamoDB key values (at most 1,024 bytes on DynamoDB; moto takes any length). Every id
+# we issue is a UUID and receipt numbers are "<1-9 digits>-<1-9 digits>", so anything else names nothing: 404.
+_PATH_PARAMS = {"receipt_number": re.compile(r"[0-9-]{1,21}")}
+_PATH_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def _check_path(path_params: dict) -> None:
+    for name, value in path_params.items():
+        if not isinstance(value, str) or not _PATH_PARAMS.get(name, _PATH_ID).fullmatch(value):
+            raise NotFound(f"No {name.removesuffix('_id').replace('_', ' ')} with that "
+                           f"{'number' if name.endswith('number') else 'id'}.")
+
+
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str | None, tag: str,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = ()):
@@ -129,6 +142,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                 ctx = {}
                 if auth:
                     ctx["principal"] = AUTHENTICATORS[auth](bearer_token(request))
+                _check_path(path_params)
                 if body is not None:
                     ctx["body"] = _parse_body(request, body)
                 else:
