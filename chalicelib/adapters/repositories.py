@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.adapters.dynamo import (
@@ -342,8 +342,10 @@ class DeviceRepository:
                           actions=[StoreModel.device_count.add(-1)])
 
     @staticmethod
-    def record_sync_state(device: Device, state: dict, now: str) -> None:
-        """The device's own report; last_receipt_number never goes down, even with racing syncs."""
+    def record_sync_state(device: Device, state: dict, now: str) -> Device | None:
+        """The device's own report; last_receipt_number never goes down, even with racing syncs.
+
+        Returns the slot as it now is (the update's new image), or None when the slot was revoked meanwhile."""
         item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
         same_activation = (PosDeviceModel.activation_id == device.activation_id) & (PosDeviceModel.status == "ACTIVATED")
         actions = [PosDeviceModel.last_sync_at.set(now), PosDeviceModel.updated_at.set(now),
@@ -357,17 +359,19 @@ class DeviceRepository:
             try:
                 item.update(actions=actions + [PosDeviceModel.last_receipt_number.set(last)],
                             condition=same_activation & (PosDeviceModel.last_receipt_number <= last))
-                return
+                return _device(item)
             except UpdateError as exc:
                 if not is_condition_failure(exc):
                     raise
         try:
             item.update(actions=actions, condition=same_activation)
+            return _device(item)
         except UpdateError as exc:
             # Deactivated after this sync's receipts were stored (they stay stored and counted): the report of a
             # revoked device is void, and the answer shows the slot as it now is.
             if not is_condition_failure(exc):
                 raise
+            return None
 
     @staticmethod
     def device_still_active(device: Device) -> bool:
@@ -398,6 +402,14 @@ class EventRepository:
 # ---------------------------------------------------------------- receipts and shifts
 
 
+def _receipt_id_key(merchant_id: str, receipt_id: str) -> str:
+    return f"receipt#{merchant_id}#{receipt_id}"
+
+
+def _same_activation(device: Device):
+    return (PosDeviceModel.activation_id == device.activation_id) & (PosDeviceModel.status == "ACTIVATED")
+
+
 @translate_all
 class ReceiptRepository:
     @staticmethod
@@ -415,17 +427,27 @@ class ReceiptRepository:
             return None
 
     @staticmethod
-    def store_batch(device: Device, receipts: list[dict]) -> None:
-        """Up to 99 receipts and the slot's counter in one transaction: all land or none.
+    def ids_taken(merchant_id: str, receipt_ids: Iterable[str]) -> dict[str, str]:
+        """receipt id -> the receipt number that holds it, for the ids already stored (their guards)."""
+        keys = {_receipt_id_key(merchant_id, rid): rid for rid in set(receipt_ids)}
+        if not keys:
+            return {}
+        return {keys[guard.pk]: guard.owner_id for guard in GuardModel.batch_get(list(keys))}
 
-        Raises TransactWriteError on a taken number or a revoked slot; the caller sorts it out."""
+    @staticmethod
+    def store_batch(device: Device, receipts: list[dict]) -> None:
+        """Up to 49 receipts, the guards that keep their ids unique, and the slot's counter in one transaction:
+        all land or none.
+
+        Raises WriteCancelled on a taken number or id, or a revoked slot (the last item); the caller sorts it out."""
         item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
         with transaction() as tx:
             for receipt in receipts:
                 tx.save(ReceiptModel(**receipt), condition=ReceiptModel.receipt_number.does_not_exist())
+                tx.save(GuardModel(pk=_receipt_id_key(device.merchant_id, receipt["id"]),
+                                   owner_id=receipt["receipt_number"]), condition=GuardModel.pk.does_not_exist())
             tx.update(item, actions=[PosDeviceModel.synced_receipts.add(len(receipts)), PosDeviceModel.version.add(1)],
-                      condition=(PosDeviceModel.activation_id == device.activation_id)
-                      & (PosDeviceModel.status == "ACTIVATED"))
+                      condition=_same_activation(device))
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
@@ -467,19 +489,21 @@ class ReceiptRepository:
 @translate_all
 class ShiftRepository:
     @staticmethod
-    def upsert(shift: dict) -> bool:
-        """Store a shift event; a closed shift is final, so a stale 'open' copy never reopens it."""
-        item = ShiftModel(**shift)
-        try:
-            if shift.get("closed_at"):
-                item.save()
-            else:
-                item.save(condition=ShiftModel.closed_at.does_not_exist())
-            return True
-        except PutError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
+    def get_many(merchant_id: str, shift_ids: Iterable[str]) -> dict[str, dict]:
+        keys = [(merchant_id, sid) for sid in set(shift_ids)]
+        return {item.id: _attrs(item) for item in ShiftModel.batch_get(keys)} if keys else {}
+
+    @staticmethod
+    def store(device: Device, shifts: list[dict]) -> None:
+        """Shift events of one slot, all or none, while the slot is still this activation's (the first item).
+
+        A shift is written only if it is new, or this slot's and still open: a closed shift is final and another
+        slot's shift is never taken over. Raises WriteCancelled when a condition fails."""
+        with transaction() as tx:
+            tx.condition_check(PosDeviceModel, device.merchant_id, device.id, condition=_same_activation(device))
+            for shift in shifts:
+                tx.save(ShiftModel(**shift), condition=ShiftModel.id.does_not_exist() | (
+                    (ShiftModel.pos_device_id == device.id) & ShiftModel.closed_at.does_not_exist()))
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,

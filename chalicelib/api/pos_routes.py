@@ -61,7 +61,7 @@ def sync_batch(ctx):
     result = sync.sync_batch(principal, device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
                              body.state.model_dump() if body.state else None)
     return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
-            "pos_device": present.device(result.device)}
+            "rejected_shifts": result.rejected_shifts, "pos_device": present.device(result.device)}
 
 
 def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
