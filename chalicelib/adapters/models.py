@@ -58,7 +58,8 @@ class EmployeeModel(Model):
     email = UnicodeAttribute(null=True)
     role = UnicodeAttribute()
     store_ids = ListAttribute(of=UnicodeAttribute, default=list)
-    pin = UnicodeAttribute(null=True)
+    # HMAC-SHA256 of the PIN under PIN_HASH_SECRET (services/security.py); the PIN itself is never stored.
+    pin_hash = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()

@@ -80,9 +80,9 @@ class AccountRepository:
         return None
 
     @staticmethod
-    def find_employee_by_pin(merchant_id: str, pin: str) -> dict | None:
+    def find_employee_by_pin(merchant_id: str, pin_hash: str) -> dict | None:
         try:
-            guard = GuardModel.get(f"pin#{merchant_id}#{pin}")
+            guard = GuardModel.get(f"pin#{merchant_id}#{pin_hash}")
         except DoesNotExist:
             return None
         return AccountRepository.get_employee(merchant_id, guard.owner_id)
@@ -111,40 +111,53 @@ class AccountRepository:
                 tx.delete(GuardModel(pk=pk))
             tx.save(event_item(event))
 
-    # Login failures: one window per e-mail, counted atomically.
+    # Attempt windows (logins per e-mail, PINs per device and per employee): every attempt is counted before
+    # the credentials are checked, in one conditional write, so racing requests cannot all slip under the limit.
     @staticmethod
-    def login_failures(email: str) -> dict | None:
-        try:
-            return _attrs(GuardModel.get(f"login#{email.lower()}"))
-        except DoesNotExist:
-            return None
+    def reserve_attempt(key: str, now_epoch: int, limit: int, window_seconds: int) -> int | None:
+        """Count one attempt in `key`'s window. None when it was counted; the window's start (epoch) when the window
+        already holds `limit` attempts. Each write is a one-item transaction: botocore keeps its ClientRequestToken
+        across retries, so a write whose answer was lost and is sent again is not counted twice."""
+        guard = GuardModel(pk=f"login#{key.lower()}")
+        expired = GuardModel.window_start_epoch <= now_epoch - window_seconds
+        for _ in range(8):
+            try:
+                current = GuardModel.get(guard.pk, consistent_read=True)
+            except DoesNotExist:
+                current = None
+            try:
+                with transaction() as tx:
+                    if current is None or current.window_start_epoch is None or \
+                            current.window_start_epoch <= now_epoch - window_seconds:
+                        # The first attempt, or the old window is over: this attempt opens a new one.
+                        tx.update(guard, actions=[
+                            GuardModel.count.set(1), GuardModel.window_start_epoch.set(now_epoch),
+                            GuardModel.expires_at_epoch.set(now_epoch + window_seconds),
+                        ], condition=GuardModel.pk.does_not_exist() | expired | GuardModel.window_start_epoch.does_not_exist())
+                    elif (current.count or 0) >= limit:
+                        return current.window_start_epoch
+                    else:
+                        tx.update(guard, actions=[GuardModel.count.add(1)],
+                                  condition=(GuardModel.window_start_epoch == current.window_start_epoch)
+                                  & (GuardModel.count < limit))
+                return None
+            except TransactWriteError as exc:
+                if not is_condition_failure(exc):
+                    raise
+                # Another attempt counted (or opened the window) meanwhile: read again.
+        raise Conflict("Too many attempts at once; try again.", code="EDIT_CONFLICT")
 
     @staticmethod
-    def record_login_failure(email: str, now_epoch: int, window_seconds: int) -> int:
-        guard = GuardModel(pk=f"login#{email.lower()}")
-        fresh = GuardModel.window_start_epoch > now_epoch - window_seconds
-        try:
-            guard.update(actions=[GuardModel.count.add(1)], condition=fresh)
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
-            guard.update(actions=[
-                GuardModel.count.set(1), GuardModel.window_start_epoch.set(now_epoch),
-                GuardModel.expires_at_epoch.set(now_epoch + window_seconds),
-            ])
-        return guard.count
-
-    @staticmethod
-    def clear_login_failures(email: str) -> None:
-        GuardModel(pk=f"login#{email.lower()}").delete()
+    def clear_attempts(key: str) -> None:
+        GuardModel(pk=f"login#{key.lower()}").delete()
 
 
 def _guard_keys(employee: dict) -> list[str]:
     keys = []
     if employee.get("email"):
         keys.append(f"email#{employee['email'].lower()}")
-    if employee.get("pin"):
-        keys.append(f"pin#{employee['merchant_id']}#{employee['pin']}")
+    if employee.get("pin_hash"):
+        keys.append(f"pin#{employee['merchant_id']}#{employee['pin_hash']}")
     return keys
 
 

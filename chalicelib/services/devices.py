@@ -12,7 +12,7 @@ from chalicelib.errors import (
 )
 from chalicelib.services import accounts, audit
 from chalicelib.services.common import Principal, new_event, new_id, not_found
-from chalicelib.services.security import new_token
+from chalicelib.services.security import hash_pin, new_token
 
 MAX_CONFLICT_RETRIES = 8
 # A revoked device token is kept this long so that the old device hears DEVICE_DEACTIVATED, not "unknown token".
@@ -196,10 +196,14 @@ def switch_user(principal: Principal, device: Device, credentials: dict) -> dict
 
 
 def _employee_by_pin(device: Device, employee_id: str, pin: str) -> dict:
-    key = f"pin:{device.id}"
-    accounts.ensure_not_locked_out(key, "Too many wrong PINs on this POS")
-    employee = AccountRepository.find_employee_by_pin(device.merchant_id, pin)
+    """Five wrong PINs in 15 minutes lock this POS, and also the employee on every POS of the merchant: each
+    attempt is counted on both before the PIN is checked."""
+    device_key, employee_key = f"pin:{device.id}", f"pin-employee:{device.merchant_id}:{employee_id}"
+    accounts.reserve_attempt(device_key, "Too many wrong PINs on this POS")
+    accounts.reserve_attempt(employee_key, "Too many wrong PINs for this employee")
+    employee = AccountRepository.find_employee_by_pin(device.merchant_id, hash_pin(device.merchant_id, pin))
     if not employee or employee["id"] != employee_id:
-        AccountRepository.record_login_failure(key, clock.epoch(), accounts.LOGIN_WINDOW_SECONDS)
         raise InvalidCredentials("The PIN is wrong.", code="INVALID_PIN")
+    accounts.clear_attempts(device_key)
+    accounts.clear_attempts(employee_key)
     return employee
