@@ -340,14 +340,15 @@ class DeviceRepository:
             tx.save(event_item(event))
 
     @staticmethod
-    def save_transition(before: Device, after: Device, event: dict | None, token_writes: Iterable = (),
+    def save_transition(before: Device, after: Device, event: dict | list[dict] | None, token_writes: Iterable = (),
                         leaves_store: bool = False) -> None:
-        """Write `after` only if nobody changed the slot since `before` was read (version check)."""
+        """Write `after` only if nobody changed the slot since `before` was read (version check), with its
+        activity-log event(s), token writes and store count: all or nothing."""
         after = dataclasses.replace(after, version=before.version + 1)
         with transaction() as tx:
             tx.save(_device_item(after), condition=PosDeviceModel.version == before.version)
-            if event:
-                tx.save(event_item(event))
+            for one in ([event] if isinstance(event, dict) else event or []):
+                tx.save(event_item(one))
             for token in token_writes:
                 tx.save(TokenModel(**token))
             if leaves_store:

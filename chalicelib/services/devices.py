@@ -95,24 +95,31 @@ def deactivate_device(principal: Principal, device_id: str, actor: dict | None =
     merchant_id = principal.merchant_id
 
     def change(device: Device):
-        after, lost_now = device.deactivated(clock.iso())
-        details = {"lost_receipts": lost_now, "installation_id": device.installation_id}
-        if lost_now:
-            details["lost_receipt_seqs"] = [device.written_off_upto + 1, device.last_receipt_number]
-        return after, details
-
-    def revoke(before: Device, _after: Device):
-        if not before.device_token_hash:
-            return []
-        record = TokenRepository.get(before.device_token_hash)
-        if not record:
-            return []
-        return [record | {"expires_at_epoch": clock.epoch() + REVOKED_TOKEN_KEEP_SECONDS}]
+        return deactivation(device, clock.iso())
 
     device, details = change_device(principal, merchant_id, device_id, change, "pos_device.deactivated",
-                                    actor=actor, token_writes=revoke)
+                                    actor=actor, token_writes=lambda before, _after: revocation(before))
     audit.resolve_device_findings(merchant_id, device_id)
     return device, details["lost_receipts"]
+
+
+def deactivation(device: Device, now: str) -> tuple[Device, dict]:
+    """The slot deactivated (a domain transition) and the details of its `pos_device.deactivated` event."""
+    after, lost_now = device.deactivated(now)
+    details = {"lost_receipts": lost_now, "installation_id": device.installation_id}
+    if lost_now:
+        details["lost_receipt_seqs"] = [device.written_off_upto + 1, device.last_receipt_number]
+    return after, details
+
+
+def revocation(before: Device) -> list[dict]:
+    """The token writes that revoke the slot's device token (kept a while so the old device hears why)."""
+    if not before.device_token_hash:
+        return []
+    record = TokenRepository.get(before.device_token_hash)
+    if not record:
+        return []
+    return [record | {"expires_at_epoch": clock.epoch() + REVOKED_TOKEN_KEEP_SECONDS}]
 
 
 # ---------------------------------------------------------------- the POS app side
