@@ -4,6 +4,7 @@ connections) answer 503 SERVICE_UNAVAILABLE in the contract's shape, fast, never
 Before the fix a read timeout or a closed connection raised AttributeError inside the error translation
 (PynamoDB's `cause_response_code` reads `.response`, which requests' exceptions set to None) and so answered
 500, after PynamoDB's default 4 attempts x (15 s connect + 30 s read)."""
+import random
 import socket
 import threading
 import time
@@ -35,10 +36,13 @@ def _figures():
 
 
 class Raising:
-    """Every DynamoDB HTTP attempt raises `fault` where moto would answer (botocore's retries see it)."""
+    """DynamoDB HTTP attempts raise a fault (one of `faults`, each a factory of the endpoint URL) where moto would
+    answer, so botocore's retries see it: every attempt, or a `share` of them drawn with `seed`."""
 
-    def __init__(self, fault):
-        self.fault, self.attempts, self.enabled = fault, 0, False
+    def __init__(self, faults, share: float = 1.0, seed: int = 0):
+        self.faults = faults if isinstance(faults, list) else [faults]
+        self.share, self.rng = share, random.Random(seed)
+        self.attempts, self.enabled = 0, False
 
     def __enter__(self):
         from moto.core.botocore_stubber import BotocoreStubber
@@ -47,9 +51,9 @@ class Raising:
         outer = self
 
         def call(stubber, event_name, request, **kwargs):
-            if outer.enabled and ".dynamodb." in event_name:
+            if outer.enabled and ".dynamodb." in event_name and outer.rng.random() < outer.share:
                 outer.attempts += 1
-                raise outer.fault(request.url)
+                raise outer.rng.choice(outer.faults)(request.url)
             return original(stubber, event_name, request, **kwargs)
 
         BotocoreStubber.__call__ = call
