@@ -144,8 +144,9 @@ class AccountRepository:
             except TransactWriteError as exc:
                 if not is_condition_failure(exc):
                     raise
-                # Another attempt counted (or opened the window) meanwhile: read again.
-        raise Conflict("Too many attempts at once; try again.", code="EDIT_CONFLICT")
+                # Another attempt counted (or opened the window) meanwhile: read again. Each lost race means another
+                # attempt was counted, so after `limit` + 1 rounds the window is full and the answer is "locked".
+        return now_epoch  # still racing after that many rounds: a burst of guesses, refused as locked out
 
     @staticmethod
     def clear_attempts(key: str) -> None:
