@@ -107,7 +107,7 @@ def test_default_limits_keep_a_storage_fault_inside_api_gateways_29_seconds():
     backoff = sum(min(20, 2 ** n) for n in range(attempts - 1))  # botocore standard mode: up to 1 s, 2 s, ...
     worst = attempts * per_attempt + backoff
     assert attempts == cfg.dynamodb_max_attempts
-    assert worst < API_GATEWAY_LIMIT_SECONDS - 5, worst  # and room left for the rest of the request
+    assert worst <= API_GATEWAY_LIMIT_SECONDS / 2 + 1, worst  # well inside: room for the rest of the request
     conn = models.connection()
     client_config = conn.client.meta.config
     assert (client_config.connect_timeout, client_config.read_timeout) == (
