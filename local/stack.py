@@ -31,6 +31,11 @@ def local_environment(endpoint: str | None = None) -> None:
     if endpoint:
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         os.environ["DYNAMODB_HOST"] = endpoint
+        # The local engine answers a burst of requests one at a time, so a call may wait seconds in its queue:
+        # a longer read timeout, and no retry (a retried call would only queue twice and may apply twice).
+        # Worst case per call 1 x (1 + 20) s, still inside the 29 s the API has on AWS.
+        os.environ.setdefault("DYNAMODB_READ_TIMEOUT_SECONDS", "20")
+        os.environ.setdefault("DYNAMODB_MAX_ATTEMPTS", "1")
     config.reload()
 
 
