@@ -9,6 +9,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
 @dataclass(frozen=True)
 class Settings:
     table_name_prefix: str
@@ -20,9 +25,13 @@ class Settings:
     silent_hours: int
     shift_max_hours: int
     password_hash_profile: str
+    pin_hash_secret: str | None
     user_token_ttl_seconds: int
     login_token_ttl_seconds: int
     max_body_bytes: int
+    dynamodb_connect_timeout_seconds: float
+    dynamodb_read_timeout_seconds: float
+    dynamodb_max_attempts: int
 
 
 @lru_cache(maxsize=1)
@@ -37,10 +46,20 @@ def settings() -> Settings:
         silent_hours=_int("POS_SILENT_HOURS", 24),
         shift_max_hours=_int("POS_SHIFT_MAX_HOURS", 24),
         password_hash_profile=os.environ.get("PASSWORD_HASH_PROFILE", "default"),
+        # The key of the PINs' HMAC. Required on AWS (the template sets it from a generated secret); only local
+        # runs and tests fall back to a fixed development key (services/security.py).
+        pin_hash_secret=os.environ.get("PIN_HASH_SECRET") or None,
         user_token_ttl_seconds=_int("USER_TOKEN_TTL_SECONDS", 12 * 3600),
         login_token_ttl_seconds=_int("LOGIN_TOKEN_TTL_SECONDS", 10 * 60),
         # API Gateway caps payloads at 10 MB; a 250-receipt batch is well under 1 MB.
         max_body_bytes=_int("MAX_BODY_BYTES", 1024 * 1024),
+        # Every DynamoDB call is bounded: at most max_attempts x (connect + read timeout) plus botocore's
+        # backoff (under 1 + 2 s for 3 attempts), i.e. 3 x (1 + 3) + 3 = 15 s by default, so that a storage
+        # fault answers 503 well inside API Gateway's 29 s. DynamoDB answers in milliseconds when it answers
+        # (a 100-item transaction included); the first failing call ends the request with a 503.
+        dynamodb_connect_timeout_seconds=_float("DYNAMODB_CONNECT_TIMEOUT_SECONDS", 1.0),
+        dynamodb_read_timeout_seconds=_float("DYNAMODB_READ_TIMEOUT_SECONDS", 3.0),
+        dynamodb_max_attempts=_int("DYNAMODB_MAX_ATTEMPTS", 3),
     )
 
 

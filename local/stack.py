@@ -37,6 +37,8 @@ def local_environment(endpoint: str | None = None, dynamodb_endpoint: str | None
     if dynamodb:
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb
         os.environ["DYNAMODB_HOST"] = dynamodb
+        # A local engine may queue a burst of requests for seconds: a longer read timeout than on AWS.
+        os.environ.setdefault("DYNAMODB_READ_TIMEOUT_SECONDS", "20")
     config.reload()
 
 

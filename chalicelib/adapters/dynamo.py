@@ -5,6 +5,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -16,6 +17,9 @@ from chalicelib.errors import DomainError, InvalidCursor, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
+MAX_KEY_BYTES = 1024
+_NUMBER = re.compile(r"-?[0-9]{1,38}")
+
 TRANSIENT_CODES = {
     "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
     "InternalServerError", "InternalFailure", "ServiceUnavailable", "TransactionConflict",
@@ -23,14 +27,23 @@ TRANSIENT_CODES = {
 }
 
 
-def _error_code(exc: BaseException) -> str | None:
+def _causes(exc: BaseException):
+    """`exc` and what caused it: PynamoDB keeps botocore's exception in `.cause`, Python in `__cause__`."""
+    seen = set()
     cause = exc
-    while cause is not None:
-        if isinstance(cause, ClientError):
-            return cause.response.get("Error", {}).get("Code")
-        if isinstance(cause, PynamoDBException) and cause.cause_response_code:
-            return cause.cause_response_code
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        yield cause
         cause = cause.__cause__ or getattr(cause, "cause", None)
+
+
+def _error_code(exc: BaseException) -> str | None:
+    # Not PynamoDB's `cause_response_code`: botocore's timeouts and closed connections also derive from
+    # requests' exceptions, whose `response` attribute is None, and that property then raises AttributeError.
+    for cause in _causes(exc):
+        response = getattr(cause, "response", None)
+        if isinstance(cause, ClientError) and isinstance(response, dict):
+            return response.get("Error", {}).get("Code")
     return None
 
 
@@ -48,7 +61,8 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, TransactWriteError) and exc.cancellation_reasons:
         codes = set(cancellation_codes(exc)) - {None, "None"}
         return bool(codes) and codes <= TRANSIENT_CODES
-    if isinstance(exc, BotoCoreError):
+    # Connection faults (connect and read timeouts, closed or refused connections) outlived botocore's retries.
+    if any(isinstance(cause, BotoCoreError) for cause in _causes(exc)):
         return True
     return _error_code(exc) in TRANSIENT_CODES
 
@@ -143,6 +157,11 @@ def decode_cursor(cursor: str | None, partition: tuple[str, str], allowed_attrs:
     for value in key.values():
         if not (isinstance(value, dict) and len(value) == 1
                 and next(iter(value)) in ("S", "N") and isinstance(next(iter(value.values())), str)):
+            raise InvalidCursor(field="cursor")
+        # DynamoDB refuses key values over 1,024 bytes (a ValidationException, i.e. a 500); ours are far shorter.
+        text = next(iter(value.values()))
+        if not text or len(text.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES or (
+                "N" in value and not _NUMBER.fullmatch(text)):
             raise InvalidCursor(field="cursor")
     attr, expected = partition
     if key.get(attr, {}).get("S") != expected:

@@ -58,7 +58,8 @@ class EmployeeModel(Model):
     email = UnicodeAttribute(null=True)
     role = UnicodeAttribute()
     store_ids = ListAttribute(of=UnicodeAttribute, default=list)
-    pin = UnicodeAttribute(null=True)
+    # HMAC-SHA256 of the PIN under PIN_HASH_SECRET (services/security.py); the PIN itself is never stored.
+    pin_hash = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -238,11 +239,19 @@ _shared = type("ProcessWide", (), {"conn": None, "bound": None})()
 _conn_lock = threading.Lock()
 
 
+def _limits(cfg) -> dict:
+    """Bounded time per DynamoDB call (PynamoDB's defaults, 15 s connect + 30 s read x 4 attempts, are minutes)."""
+    return {"connect_timeout_seconds": cfg.dynamodb_connect_timeout_seconds,
+            "read_timeout_seconds": cfg.dynamodb_read_timeout_seconds,
+            # PynamoDB counts retries: total attempts = 1 + max_retry_attempts (botocore's standard mode).
+            "max_retry_attempts": max(0, cfg.dynamodb_max_attempts - 1)}
+
+
 def bind() -> None:
     """Point every model at the configured tables; cheap when nothing changed."""
     global _bound
     cfg = settings()
-    key = (cfg.table_name_prefix, cfg.region, cfg.dynamodb_host)
+    key = (cfg.table_name_prefix, cfg.region, cfg.dynamodb_host, *_limits(cfg).values())
     if _bound == key:
         return
     with _lock:
@@ -250,6 +259,8 @@ def bind() -> None:
             model.Meta.table_name = cfg.table_name_prefix + model.Meta.logical_name
             model.Meta.region = cfg.region
             model.Meta.host = cfg.dynamodb_host
+            for name, value in _limits(cfg).items():
+                setattr(model.Meta, name, value)
             model._connection = None
             for index in model._indexes.values():
                 index.Meta.model = model
@@ -266,7 +277,7 @@ def connection() -> Connection:
     cfg = settings()
     with _conn_lock:
         if _shared.conn is None or _shared.bound != _bound:
-            conn = Connection(region=cfg.region, host=cfg.dynamodb_host)
+            conn = Connection(region=cfg.region, host=cfg.dynamodb_host, **_limits(cfg))
             conn.client  # noqa: B018 - botocore client creation is not thread-safe: make it under the lock
             _shared.conn, _shared.bound = conn, _bound
         return _shared.conn

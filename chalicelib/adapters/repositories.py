@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.adapters.dynamo import (
@@ -80,9 +80,9 @@ class AccountRepository:
         return None
 
     @staticmethod
-    def find_employee_by_pin(merchant_id: str, pin: str) -> dict | None:
+    def find_employee_by_pin(merchant_id: str, pin_hash: str) -> dict | None:
         try:
-            guard = GuardModel.get(f"pin#{merchant_id}#{pin}")
+            guard = GuardModel.get(f"pin#{merchant_id}#{pin_hash}")
         except DoesNotExist:
             return None
         return AccountRepository.get_employee(merchant_id, guard.owner_id)
@@ -111,40 +111,54 @@ class AccountRepository:
                 tx.delete(GuardModel(pk=pk))
             tx.save(event_item(event))
 
-    # Login failures: one window per e-mail, counted atomically.
+    # Attempt windows (logins per e-mail, PINs per device and per employee): every attempt is counted before
+    # the credentials are checked, in one conditional write, so racing requests cannot all slip under the limit.
     @staticmethod
-    def login_failures(email: str) -> dict | None:
-        try:
-            return _attrs(GuardModel.get(f"login#{email.lower()}"))
-        except DoesNotExist:
-            return None
+    def reserve_attempt(key: str, now_epoch: int, limit: int, window_seconds: int) -> int | None:
+        """Count one attempt in `key`'s window. None when it was counted; the window's start (epoch) when the window
+        already holds `limit` attempts. Each write is a one-item transaction: botocore keeps its ClientRequestToken
+        across retries, so a write whose answer was lost and is sent again is not counted twice."""
+        guard = GuardModel(pk=f"login#{key.lower()}")
+        expired = GuardModel.window_start_epoch <= now_epoch - window_seconds
+        for _ in range(8):
+            try:
+                current = GuardModel.get(guard.pk, consistent_read=True)
+            except DoesNotExist:
+                current = None
+            try:
+                with transaction() as tx:
+                    if current is None or current.window_start_epoch is None or \
+                            current.window_start_epoch <= now_epoch - window_seconds:
+                        # The first attempt, or the old window is over: this attempt opens a new one.
+                        tx.update(guard, actions=[
+                            GuardModel.count.set(1), GuardModel.window_start_epoch.set(now_epoch),
+                            GuardModel.expires_at_epoch.set(now_epoch + window_seconds),
+                        ], condition=GuardModel.pk.does_not_exist() | expired | GuardModel.window_start_epoch.does_not_exist())
+                    elif (current.count or 0) >= limit:
+                        return current.window_start_epoch
+                    else:
+                        tx.update(guard, actions=[GuardModel.count.add(1)],
+                                  condition=(GuardModel.window_start_epoch == current.window_start_epoch)
+                                  & (GuardModel.count < limit))
+                return None
+            except TransactWriteError as exc:
+                if not is_condition_failure(exc):
+                    raise
+                # Another attempt counted (or opened the window) meanwhile: read again. Each lost race means another
+                # attempt was counted, so after `limit` + 1 rounds the window is full and the answer is "locked".
+        return now_epoch  # still racing after that many rounds: a burst of guesses, refused as locked out
 
     @staticmethod
-    def record_login_failure(email: str, now_epoch: int, window_seconds: int) -> int:
-        guard = GuardModel(pk=f"login#{email.lower()}")
-        fresh = GuardModel.window_start_epoch > now_epoch - window_seconds
-        try:
-            guard.update(actions=[GuardModel.count.add(1)], condition=fresh)
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
-            guard.update(actions=[
-                GuardModel.count.set(1), GuardModel.window_start_epoch.set(now_epoch),
-                GuardModel.expires_at_epoch.set(now_epoch + window_seconds),
-            ])
-        return guard.count
-
-    @staticmethod
-    def clear_login_failures(email: str) -> None:
-        GuardModel(pk=f"login#{email.lower()}").delete()
+    def clear_attempts(key: str) -> None:
+        GuardModel(pk=f"login#{key.lower()}").delete()
 
 
 def _guard_keys(employee: dict) -> list[str]:
     keys = []
     if employee.get("email"):
         keys.append(f"email#{employee['email'].lower()}")
-    if employee.get("pin"):
-        keys.append(f"pin#{employee['merchant_id']}#{employee['pin']}")
+    if employee.get("pin_hash"):
+        keys.append(f"pin#{employee['merchant_id']}#{employee['pin_hash']}")
     return keys
 
 
@@ -327,19 +341,18 @@ class DeviceRepository:
             tx.save(event_item(event))
 
     @staticmethod
-    def save_transition(before: Device, after: Device, event: dict | None, token_writes: Iterable = (),
+    def save_transition(before: Device, after: Device, event: dict | list[dict] | None, token_writes: Iterable = (),
                         leaves_store: bool = False, token_deletes: Iterable = (), extra_events: Iterable = ()) -> None:
-        """Write `after` only if nobody changed the slot since `before` was read (version check).
+        """Write `after` only if nobody changed the slot since `before` was read (version check), with its
+        activity-log event(s), token writes and store count: all or nothing.
 
         `token_deletes` are (token_hash, must_exist) pairs: a pairing code is used once because its record
         must still exist when the activation is written."""
         after = dataclasses.replace(after, version=before.version + 1)
         with transaction() as tx:
             tx.save(_device_item(after), condition=PosDeviceModel.version == before.version)
-            if event:
-                tx.save(event_item(event))
-            for extra in extra_events:
-                tx.save(event_item(extra))
+            for one in [*([event] if isinstance(event, dict) else event or []), *extra_events]:
+                tx.save(event_item(one))
             for token in token_writes:
                 tx.save(TokenModel(**token))
             for token_hash, must_exist in token_deletes:
@@ -350,8 +363,10 @@ class DeviceRepository:
                           actions=[StoreModel.device_count.add(-1)])
 
     @staticmethod
-    def record_sync_state(device: Device, state: dict, now: str) -> None:
-        """The device's own report; last_receipt_number never goes down, even with racing syncs."""
+    def record_sync_state(device: Device, state: dict, now: str) -> Device | None:
+        """The device's own report; last_receipt_number never goes down, even with racing syncs.
+
+        Returns the slot as it now is (the update's new image), or None when the slot was revoked meanwhile."""
         item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
         same_activation = (PosDeviceModel.activation_id == device.activation_id) & (PosDeviceModel.status == "ACTIVATED")
         actions = [PosDeviceModel.last_sync_at.set(now), PosDeviceModel.updated_at.set(now),
@@ -365,17 +380,19 @@ class DeviceRepository:
             try:
                 item.update(actions=actions + [PosDeviceModel.last_receipt_number.set(last)],
                             condition=same_activation & (PosDeviceModel.last_receipt_number <= last))
-                return
+                return _device(item)
             except UpdateError as exc:
                 if not is_condition_failure(exc):
                     raise
         try:
             item.update(actions=actions, condition=same_activation)
+            return _device(item)
         except UpdateError as exc:
             # Deactivated after this sync's receipts were stored (they stay stored and counted): the report of a
             # revoked device is void, and the answer shows the slot as it now is.
             if not is_condition_failure(exc):
                 raise
+            return None
 
     @staticmethod
     def record_final_sync_state(device: Device, activation_id: str, last_seq: int, now: str) -> None:
@@ -419,6 +436,18 @@ class EventRepository:
 # ---------------------------------------------------------------- receipts and shifts
 
 
+def _receipt_id_key(merchant_id: str, receipt_id: str) -> str:
+    return f"receipt#{merchant_id}#{receipt_id}"
+
+
+def _same_activation(device: Device):
+    return (PosDeviceModel.activation_id == device.activation_id) & (PosDeviceModel.status == "ACTIVATED")
+
+
+def _final_sync_open(activation_id: str, now: str):
+    return (PosDeviceModel.final_sync_activation_id == activation_id) & (PosDeviceModel.final_sync_until > now)
+
+
 @translate_all
 class ReceiptRepository:
     @staticmethod
@@ -436,17 +465,27 @@ class ReceiptRepository:
             return None
 
     @staticmethod
-    def store_batch(device: Device, receipts: list[dict]) -> None:
-        """Up to 99 receipts and the slot's counter in one transaction: all land or none.
+    def ids_taken(merchant_id: str, receipt_ids: Iterable[str]) -> dict[str, str]:
+        """receipt id -> the receipt number that holds it, for the ids already stored (their guards)."""
+        keys = {_receipt_id_key(merchant_id, rid): rid for rid in set(receipt_ids)}
+        if not keys:
+            return {}
+        return {keys[guard.pk]: guard.owner_id for guard in GuardModel.batch_get(list(keys))}
 
-        Raises TransactWriteError on a taken number or a revoked slot; the caller sorts it out."""
+    @staticmethod
+    def store_batch(device: Device, receipts: list[dict]) -> None:
+        """Up to 49 receipts, the guards that keep their ids unique, and the slot's counter in one transaction:
+        all land or none.
+
+        Raises WriteCancelled on a taken number or id, or a revoked slot (the last item); the caller sorts it out."""
         item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
         with transaction() as tx:
             for receipt in receipts:
                 tx.save(ReceiptModel(**receipt), condition=ReceiptModel.receipt_number.does_not_exist())
+                tx.save(GuardModel(pk=_receipt_id_key(device.merchant_id, receipt["id"]),
+                                   owner_id=receipt["receipt_number"]), condition=GuardModel.pk.does_not_exist())
             tx.update(item, actions=[PosDeviceModel.synced_receipts.add(len(receipts)), PosDeviceModel.version.add(1)],
-                      condition=(PosDeviceModel.activation_id == device.activation_id)
-                      & (PosDeviceModel.status == "ACTIVATED"))
+                      condition=_same_activation(device))
 
     @staticmethod
     def store_final_sync_batch(device: Device, activation_id: str, receipts: list[dict], now: str) -> None:
@@ -455,12 +494,13 @@ class ReceiptRepository:
         with transaction() as tx:
             for receipt in receipts:
                 tx.save(ReceiptModel(**receipt), condition=ReceiptModel.receipt_number.does_not_exist())
+                tx.save(GuardModel(pk=_receipt_id_key(device.merchant_id, receipt["id"]),
+                                   owner_id=receipt["receipt_number"]), condition=GuardModel.pk.does_not_exist())
             tx.update(item, actions=[PosDeviceModel.synced_receipts.add(len(receipts)),
                                      PosDeviceModel.final_sync_held.add(len(receipts)),
                                      PosDeviceModel.final_sync_received.add(len(receipts)),
                                      PosDeviceModel.version.add(1)],
-                      condition=(PosDeviceModel.final_sync_activation_id == activation_id)
-                      & (PosDeviceModel.final_sync_until > now))
+                      condition=_final_sync_open(activation_id, now))
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
@@ -502,19 +542,23 @@ class ReceiptRepository:
 @translate_all
 class ShiftRepository:
     @staticmethod
-    def upsert(shift: dict) -> bool:
-        """Store a shift event; a closed shift is final, so a stale 'open' copy never reopens it."""
-        item = ShiftModel(**shift)
-        try:
-            if shift.get("closed_at"):
-                item.save()
-            else:
-                item.save(condition=ShiftModel.closed_at.does_not_exist())
-            return True
-        except PutError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
+    def get_many(merchant_id: str, shift_ids: Iterable[str]) -> dict[str, dict]:
+        keys = [(merchant_id, sid) for sid in set(shift_ids)]
+        return {item.id: _attrs(item) for item in ShiftModel.batch_get(keys)} if keys else {}
+
+    @staticmethod
+    def store(device: Device, shifts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
+        """Shift events of one slot, all or none, while the slot is still this activation's (the first item), or,
+        with `final_sync` = (activation id, now), while that old installation's final-sync window is open.
+
+        A shift is written only if it is new, or this slot's and still open: a closed shift is final and another
+        slot's shift is never taken over. Raises WriteCancelled when a condition fails."""
+        guard = _same_activation(device) if final_sync is None else _final_sync_open(*final_sync)
+        with transaction() as tx:
+            tx.condition_check(PosDeviceModel, device.merchant_id, device.id, condition=guard)
+            for shift in shifts:
+                tx.save(ShiftModel(**shift), condition=ShiftModel.id.does_not_exist() | (
+                    (ShiftModel.pos_device_id == device.id) & ShiftModel.closed_at.does_not_exist()))
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,

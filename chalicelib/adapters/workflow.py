@@ -22,7 +22,7 @@ def _client():
         if _shared.client is None or _shared.region != cfg.region:
             _shared.client = boto3.session.Session().client(
                 "stepfunctions", region_name=cfg.region,
-                config=Config(retries={"mode": "standard", "max_attempts": 4}))
+                config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5))
             _shared.region = cfg.region
         return _shared.client
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from chalicelib import telemetry
 from chalicelib.api.schemas import NoQuery
 from chalicelib.config import settings
-from chalicelib.errors import DomainError, InternalError, MalformedJson, PayloadTooLarge, ValidationFailed
+from chalicelib.errors import DomainError, InternalError, MalformedJson, NotFound, PayloadTooLarge, ValidationFailed
 from chalicelib.services.accounts import authenticate_user
 from chalicelib.services.devices import authenticate_device, authenticate_device_final_sync
 
@@ -116,6 +116,20 @@ def _parse_query(request, schema: type[BaseModel]) -> BaseModel:
         raise validation_failed(exc) from None
 
 
+# Path parameters become DynamoDB key values (at most 1,024 bytes on DynamoDB; moto takes any length). Every id
+# we issue is a UUID and receipt numbers are "<1-9 digits>-<1-9 digits>", so anything else names nothing: 404.
+_PATH_PARAMS = {"receipt_number": re.compile(r"[0-9-]{1,21}")}
+_PATH_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+_PATH_NOT_FOUND = {"device_id": "No POS device with that id.", "store_id": "No store with that id.",
+                   "employee_id": "No employee with that id.", "receipt_number": "No receipt with that number."}
+
+
+def _check_path(path_params: dict) -> None:
+    for name, value in path_params.items():
+        if not isinstance(value, str) or not _PATH_PARAMS.get(name, _PATH_ID).fullmatch(value):
+            raise NotFound(_PATH_NOT_FOUND.get(name, "Not found."))
+
+
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str | None, tag: str,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = (),
@@ -139,6 +153,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                                     else AUTHENTICATORS[auth])
                     ctx["principal"] = authenticate(bearer_token(request))
                     _bind_principal(ctx["principal"])
+                _check_path(path_params)
                 if body is not None:
                     ctx["body"] = _parse_body(request, body)
                 else:

@@ -77,7 +77,7 @@ def sync_batch(ctx):
         open_still = result.device.final_sync_activation_id == principal.activation_id
         shown = present.device_for_final_sync(result.device, result.device.final_sync_until if open_still else None)
     return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
-            "pos_device": shown}
+            "rejected_shifts": result.rejected_shifts, "pos_device": shown}
 
 
 def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:

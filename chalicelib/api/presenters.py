@@ -10,7 +10,7 @@ def merchant(m: dict) -> dict:
 def employee(e: dict) -> dict:
     # PINs and password hashes are write-only.
     return {"id": e["id"], "name": e["name"], "email": e.get("email"), "role": e["role"],
-            "store_ids": list(e.get("store_ids") or []), "has_pin": bool(e.get("pin")),
+            "store_ids": list(e.get("store_ids") or []), "has_pin": bool(e.get("pin_hash")),
             "created_at": e["created_at"], "updated_at": e["updated_at"]}
 
 

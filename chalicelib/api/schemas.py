@@ -158,7 +158,8 @@ class SwitchByPin(Strict):
 
 
 class SyncState(Strict):
-    last_receipt_number: Annotated[int, Field(ge=0, le=10**9)]
+    # A receipt's seq has at most 9 digits; the service also bounds it to what the server recorded + 100,000.
+    last_receipt_number: Annotated[int, Field(ge=0, le=999_999_999)]
     open_tickets: Annotated[int, Field(ge=0, le=10**6)]
     shift_open: bool
 
@@ -421,10 +422,17 @@ class RejectedReceipt(BaseModel):
     details: str
 
 
+class RejectedShift(BaseModel):
+    id: str
+    code: str
+    details: str
+
+
 class SyncOut(BaseModel):
     accepted: int
     duplicates: int
     rejected: list[RejectedReceipt]
+    rejected_shifts: list[RejectedShift]
     pos_device: DeviceOut
 
 

@@ -6,7 +6,7 @@ from chalicelib.config import settings
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
 from chalicelib.errors import Conflict, InvalidCredentials, InvalidInput, TooManyRequests, Unauthenticated
 from chalicelib.services.common import Principal, new_event, new_id, not_found
-from chalicelib.services.security import hash_password, hash_token, new_token, verify_password
+from chalicelib.services.security import hash_password, hash_pin, hash_token, new_token, verify_password
 
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
@@ -17,7 +17,7 @@ def signup(business_name: str, email: str, password: str) -> dict:
     merchant = {"id": new_id(), "business_name": business_name, "pos_number_counter": 0, "created_at": now}
     owner = {
         "merchant_id": merchant["id"], "id": new_id(), "name": business_name, "email": email.lower(),
-        "role": Role.OWNER.value, "store_ids": [], "pin": None, "password_hash": hash_password(password),
+        "role": Role.OWNER.value, "store_ids": [], "pin_hash": None, "password_hash": hash_password(password),
         "created_at": now, "updated_at": now,
     }
     event = new_event(merchant["id"], "merchant.created", {"type": "employee", "id": owner["id"]})
@@ -29,26 +29,31 @@ def signup(business_name: str, email: str, password: str) -> dict:
 def check_credentials(email: str, password: str, allowed_roles: set[Role]) -> dict:
     """The employee behind an e-mail and password; five failures in 15 minutes lock the e-mail out."""
     email = email.lower()
-    had_failures = ensure_not_locked_out(email, "Too many failed logins for this e-mail")
+    reserve_attempt(email, "Too many failed logins for this e-mail")
     employee = AccountRepository.find_employee_by_email(email)
     if not verify_password(employee and employee.get("password_hash"), password):
-        AccountRepository.record_login_failure(email, clock.epoch(), LOGIN_WINDOW_SECONDS)
-        raise InvalidCredentials()
-    if had_failures:
-        AccountRepository.clear_login_failures(email)
+        raise InvalidCredentials()  # the attempt reserved above is this failure
+    clear_attempts(email)
     require_role(employee["role"], allowed_roles, "log in here")
     return employee
 
 
-def ensure_not_locked_out(key: str, what: str) -> bool:
-    """429 after LOGIN_FAILURE_LIMIT failures for `key` within the window; tells whether any failures are on record."""
-    failures = AccountRepository.login_failures(key)
+def reserve_attempt(key: str, what: str) -> None:
+    """Count an attempt for `key` BEFORE checking the credentials (one conditional write), or answer 429.
+
+    Check, verify and count used to be three steps, so racing requests all passed the check before any failure
+    was counted. Now the first LOGIN_FAILURE_LIMIT attempts of a window are counted and checked, and every later
+    one answers 429 until LOGIN_WINDOW_SECONDS after the window's first attempt. A successful check calls
+    `clear_attempts`, so only failures stay counted."""
     now_epoch = clock.epoch()
-    if (failures and failures.get("count", 0) >= LOGIN_FAILURE_LIMIT
-            and failures.get("window_start_epoch", 0) > now_epoch - LOGIN_WINDOW_SECONDS):
-        retry_in = failures["window_start_epoch"] + LOGIN_WINDOW_SECONDS - now_epoch
+    window_start = AccountRepository.reserve_attempt(key, now_epoch, LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_SECONDS)
+    if window_start is not None:
+        retry_in = max(0, window_start + LOGIN_WINDOW_SECONDS - now_epoch)
         raise TooManyRequests(f"{what}; try again in {retry_in // 60 + 1} minutes.")
-    return bool(failures)
+
+
+def clear_attempts(key: str) -> None:
+    AccountRepository.clear_attempts(key)
 
 
 def login(email: str, password: str) -> dict:
@@ -146,7 +151,8 @@ def create_employee(principal: Principal, data: dict) -> dict:
     employee = {
         "merchant_id": principal.merchant_id, "id": new_id(), "name": data["name"],
         "email": (data.get("email") or None) and data["email"].lower(), "role": data["role"],
-        "store_ids": data.get("store_ids") or [], "pin": data.get("pin"),
+        "store_ids": data.get("store_ids") or [],
+        "pin_hash": hash_pin(principal.merchant_id, data["pin"]) if data.get("pin") else None,
         "password_hash": hash_password(data["password"]) if data.get("password") else None,
         "created_at": now, "updated_at": now,
     }
@@ -178,6 +184,8 @@ def update_employee(principal: Principal, employee_id: str, changes: dict) -> di
     for key, value in changes.items():
         if key == "password":
             updated["password_hash"] = hash_password(value) if value else None
+        elif key == "pin":
+            updated["pin_hash"] = hash_pin(old["merchant_id"], value) if value else None
         elif key == "email":
             updated["email"] = value.lower() if value else None
         else:

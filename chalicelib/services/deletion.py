@@ -4,14 +4,18 @@ import json
 import logging
 
 from chalicelib import clock
+from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import DeviceRepository
 from chalicelib.adapters.workflow import WorkflowStarter
 from chalicelib.config import settings
 from chalicelib.domain.devices import Action, Device, Status
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
 from chalicelib.errors import Forbidden, NotFound, ServiceUnavailable
-from chalicelib.services.common import SYSTEM_SAFE_DELETION, Principal, new_id
-from chalicelib.services.devices import change_device, deactivate_device, get_device
+from chalicelib.services import audit
+from chalicelib.services.common import SYSTEM_SAFE_DELETION, Principal, new_event, new_id
+from chalicelib.services.devices import (
+    MAX_CONFLICT_RETRIES, change_device, deactivation, get_device, revocation,
+)
 from chalicelib.services.final_sync import close_for_deletion
 from chalicelib.services.records import missing_receipt_numbers
 
@@ -193,30 +197,49 @@ def step_verify_receipts_synced(event: dict) -> dict:
 
 
 def step_deactivate(event: dict) -> None:
-    device = _record_step(event, "Deactivate", "Revoking the device's token.")
-    if device.status == Status.ACTIVATED:
-        system = Principal(merchant_id=event["merchant_id"], employee_id=None, role=Role.OWNER.value)
-        _guarded(lambda: deactivate_device(system, device.id, actor=SYSTEM_SAFE_DELETION | {
-            "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}))
+    """Only the step's record: the token is revoked by step_delete, in the transaction that deletes the slot, so
+    that a Delete failing for good leaves the slot exactly as it was (ACTIVATED, its token working)."""
+    _record_step(event, "Deactivate", "Revoking the device's token.")
 
 
 def step_delete(event: dict) -> None:
-    def change(device: Device):
-        if (device.deletion or {}).get("id") != event["deletion_id"]:
+    """Deactivate (if ACTIVATED) and soft-delete in one transaction: both events, the token's revocation and the
+    store's count land together or not at all."""
+    merchant_id, device_id = event["merchant_id"], event["pos_device_id"]
+    for _ in range(MAX_CONFLICT_RETRIES):
+        before = _guarded(lambda: DeviceRepository.get(merchant_id, device_id))
+        if before.deleted_at:
+            break  # a retried step after a write that did land
+        if (before.deletion or {}).get("id") != event["deletion_id"]:
             raise _Stale()
         now = clock.iso()
-        deletion = dict(device.deletion) | {"status": "SUCCEEDED", "step": "Deleted", "finished_at": now}
+        device, events, token_writes = before, [], []
+        if before.status == Status.ACTIVATED:
+            device, details, closing = deactivation(before, clock.parse(now))
+            events += [new_event(merchant_id, type_, SYSTEM_SAFE_DELETION, device_id, extra)
+                       for type_, extra in closing]
+            events.append(new_event(merchant_id, "pos_device.deactivated", SYSTEM_SAFE_DELETION | {
+                "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}, device_id, details))
+            token_writes = _guarded(lambda: revocation(before, device))
+        deletion = dict(before.deletion) | {"status": "SUCCEEDED", "step": "Deleted", "finished_at": now}
         deletion["steps"] = list(deletion.get("steps", [])) + [{"step": "Deleted", "at": now, "details": "Deleted."}]
         device.check(Action.DELETE)
-        device, extra = close_for_deletion(device)  # an open final-sync window closes with the slot
-        return dataclasses.replace(device.deleted(now), deletion=deletion), {
-            "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}, extra
-
-    current = _guarded(lambda: DeviceRepository.get(event["merchant_id"], event["pos_device_id"]))
-    if current.deleted_at:
-        return  # a retried step after a write that did land
-    _guarded(lambda: change_device(None, event["merchant_id"], event["pos_device_id"], change, "pos_device.deleted",
-                                   actor=SYSTEM_SAFE_DELETION, leaves_store=True))
+        device, closing = close_for_deletion(device)  # an open final-sync window closes with the slot
+        events += [new_event(merchant_id, type_, SYSTEM_SAFE_DELETION, device_id, details)
+                   for type_, details in closing]
+        after = dataclasses.replace(device.deleted(now), deletion=deletion)
+        events.append(new_event(merchant_id, "pos_device.deleted", SYSTEM_SAFE_DELETION, device_id, {
+            "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}))
+        try:
+            _guarded(lambda: DeviceRepository.save_transition(before, after, events, token_writes, leaves_store=True))
+            break
+        except WriteCancelled as exc:
+            if not exc.condition_failed:
+                raise
+            # The slot changed meanwhile (a sync, a rename): read it again.
+    else:
+        raise TransientError("The POS changed several times meanwhile.")
+    _guarded(lambda: audit.resolve_device_findings(merchant_id, device_id))
 
 
 def step_record_failure(event: dict) -> None:

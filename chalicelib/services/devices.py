@@ -14,7 +14,7 @@ from chalicelib.errors import (
 )
 from chalicelib.services import accounts, audit
 from chalicelib.services.common import Principal, new_event, new_id, not_found
-from chalicelib.services.security import new_token
+from chalicelib.services.security import hash_pin, new_token
 
 MAX_CONFLICT_RETRIES = 8
 # A revoked device token is kept this long so that the old device hears DEVICE_DEACTIVATED, not "unknown token".
@@ -115,38 +115,48 @@ def deactivate_device(principal: Principal, device_id: str, actor: dict | None =
     merchant_id = principal.merchant_id
 
     def change(device: Device):
-        device.check(Action.DEACTIVATE)
-        moment = clock.now()
-        now = clock.iso(moment)
-        extra = []
-        if device.final_sync_open:  # one window at a time: the earlier installation's window ends here
-            device, closed_details = final_sync.closed(device, now, final_sync.DEACTIVATED)
-            extra.append(("pos_device.final_sync_closed", closed_details))
-        if final_sync_hours:
-            until = clock.iso(final_sync.until_from(moment.replace(microsecond=0), final_sync_hours))
-            after = final_sync.with_window(device, now, until)
-            return after, {"lost_receipts": 0, "installation_id": device.installation_id,
-                           "final_sync_hours": final_sync_hours, "final_sync_until": until,
-                           "owed_receipts": after.final_sync_owed}, extra
-        after, lost_now = device.deactivated(now)
-        details = {"lost_receipts": lost_now, "installation_id": device.installation_id}
-        if lost_now:
-            details["lost_receipt_seqs"] = [device.written_off_upto + 1, device.numbering_top]
-        return after, details, extra
-
-    def revoke(before: Device, after: Device):
-        if not before.device_token_hash:
-            return []
-        record = TokenRepository.get(before.device_token_hash)
-        if not record:
-            return []
-        keep_from = clock.epoch(clock.parse(after.final_sync_until)) if after.final_sync_until else clock.epoch()
-        return [record | {"expires_at_epoch": keep_from + REVOKED_TOKEN_KEEP_SECONDS}]
+        return deactivation(device, clock.now(), final_sync_hours)
 
     device, details = change_device(principal, merchant_id, device_id, change, "pos_device.deactivated",
-                                    actor=actor, token_writes=revoke)
+                                    actor=actor, token_writes=revocation)
     audit.resolve_device_findings(merchant_id, device_id)
     return device, details["lost_receipts"]
+
+
+def deactivation(device: Device, moment, final_sync_hours: int = 0) -> tuple[Device, dict, list]:
+    """The slot deactivated (a domain transition), the details of its `pos_device.deactivated` event and the
+    extra events of the same write (an earlier installation's final-sync window closed on the way).
+
+    With `final_sync_hours` the old installation may still upload its own receipts until `final_sync_until`."""
+    device.check(Action.DEACTIVATE)
+    now = clock.iso(moment)
+    extra = []
+    if device.final_sync_open:  # one window at a time: the earlier installation's window ends here
+        device, closed_details = final_sync.closed(device, now, final_sync.DEACTIVATED)
+        extra.append(("pos_device.final_sync_closed", closed_details))
+    if final_sync_hours:
+        until = clock.iso(final_sync.until_from(moment.replace(microsecond=0), final_sync_hours))
+        after = final_sync.with_window(device, now, until)
+        return after, {"lost_receipts": 0, "installation_id": device.installation_id,
+                       "final_sync_hours": final_sync_hours, "final_sync_until": until,
+                       "owed_receipts": after.final_sync_owed}, extra
+    after, lost_now = device.deactivated(now)
+    details = {"lost_receipts": lost_now, "installation_id": device.installation_id}
+    if lost_now:
+        details["lost_receipt_seqs"] = [device.written_off_upto + 1, device.numbering_top]
+    return after, details, extra
+
+
+def revocation(before: Device, after: Device) -> list[dict]:
+    """The token writes that revoke the slot's device token: kept a while (past the final-sync window, if one
+    is open) so that the old device hears why."""
+    if not before.device_token_hash:
+        return []
+    record = TokenRepository.get(before.device_token_hash)
+    if not record:
+        return []
+    keep_from = clock.epoch(clock.parse(after.final_sync_until)) if after.final_sync_until else clock.epoch()
+    return [record | {"expires_at_epoch": keep_from + REVOKED_TOKEN_KEEP_SECONDS}]
 
 
 # ---------------------------------------------------------------- the POS app side
@@ -265,10 +275,14 @@ def switch_user(principal: Principal, device: Device, credentials: dict) -> dict
 
 
 def _employee_by_pin(device: Device, employee_id: str, pin: str) -> dict:
-    key = f"pin:{device.id}"
-    accounts.ensure_not_locked_out(key, "Too many wrong PINs on this POS")
-    employee = AccountRepository.find_employee_by_pin(device.merchant_id, pin)
+    """Five wrong PINs in 15 minutes lock this POS, and also the employee on every POS of the merchant: each
+    attempt is counted on both before the PIN is checked."""
+    device_key, employee_key = f"pin:{device.id}", f"pin-employee:{device.merchant_id}:{employee_id}"
+    accounts.reserve_attempt(device_key, "Too many wrong PINs on this POS")
+    accounts.reserve_attempt(employee_key, "Too many wrong PINs for this employee")
+    employee = AccountRepository.find_employee_by_pin(device.merchant_id, hash_pin(device.merchant_id, pin))
     if not employee or employee["id"] != employee_id:
-        AccountRepository.record_login_failure(key, clock.epoch(), accounts.LOGIN_WINDOW_SECONDS)
         raise InvalidCredentials("The PIN is wrong.", code="INVALID_PIN")
+    accounts.clear_attempts(device_key)
+    accounts.clear_attempts(employee_key)
     return employee

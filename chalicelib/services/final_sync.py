@@ -11,7 +11,7 @@ import time
 
 from chalicelib import clock
 from chalicelib.adapters.dynamo import WriteCancelled
-from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository, ShiftRepository
+from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository
 from chalicelib.domain import final_sync as rules
 from chalicelib.domain.devices import Device
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
@@ -84,8 +84,11 @@ def final_sync_batch(principal: Principal, device: Device, receipts: list[dict],
     activation_id = principal.activation_id
     candidates = _checks(device, receipts, result)
     new = sync._classify_existing(device, candidates, result)
-    for shift in shifts:  # stored as its history; the slot's own shift state belongs to the new installation
-        ShiftRepository.upsert(sync._shift_item(device, shift))
+    # Stored as its history (the slot's own shift state belongs to the new installation), with the same
+    # ownership rules as any sync: another slot's shift is refused, a closed shift is final.
+    owned, to_write = sync._classify_shifts(device, sync._last_copy_of_each(shifts), result)
+    sync._store_shifts(device, to_write, result, final_sync=(activation_id, now))
+    shifts = owned
     for receipt in new:
         receipt["shift_id"] = receipt.get("shift_id") or sync._shift_of(receipt, shifts)
     _store(device, activation_id, new, now, result)

@@ -1,5 +1,7 @@
-"""Password hashing (argon2id, memory-hard) and opaque tokens stored only as SHA-256 hashes."""
+"""Password hashing (argon2id, memory-hard), PINs as keyed hashes, opaque tokens stored only as SHA-256 hashes."""
 import hashlib
+import hmac
+import os
 import secrets
 from functools import lru_cache
 
@@ -39,3 +41,25 @@ def new_token() -> tuple[str, str]:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+DEV_PIN_HASH_SECRET = "pos-backoffice-local-development-only-pin-key"
+
+
+def _pin_key() -> bytes:
+    secret = settings().pin_hash_secret
+    if not secret:
+        if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+            raise RuntimeError("PIN_HASH_SECRET is not set: it is required on AWS (see infra/template.yml).")
+        secret = DEV_PIN_HASH_SECRET
+    return secret.encode("utf-8")
+
+
+def hash_pin(merchant_id: str, pin: str) -> str:
+    """HMAC-SHA256 of a merchant's PIN under PIN_HASH_SECRET.
+
+    A PIN has only 10,000 values, so any unkeyed hash (even argon2) is reversed offline by trying them all. The
+    key is not in the database: whoever reads the tables (a backup, an export) cannot test a single guess without
+    it. Equal PINs of two merchants hash differently (the merchant id is part of the message). It is also
+    deterministic, which the uniqueness guard (one PIN per employee within a merchant) and the lookup need."""
+    return hmac.new(_pin_key(), f"{merchant_id}:{pin}".encode("utf-8"), hashlib.sha256).hexdigest()

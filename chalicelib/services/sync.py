@@ -1,7 +1,14 @@
 """Sync from a POS app: receipts exactly once, shift events, and the device's own state report.
 
-Cost: one batch read per 100 receipts to find duplicates, one transaction per 99 new receipts (the
-100th item is the slot's counter, so receipts and `synced_receipts` land together or not at all).
+Cost: one batch read per 100 receipts of their id guards (finding duplicates and reused ids), one transaction
+per 49 new receipts (each receipt with the guard that keeps its id unique; the 99th item is the slot's counter,
+so receipts and `synced_receipts` land together or not at all), one update that records the state report and
+returns the slot.
+
+Every write is conditioned on the slot still being ACTIVATED for this activation, and everything is validated
+before the first write: a sync that answers 401 (or 400) has written nothing. If the slot is deactivated while
+a multi-transaction batch is being stored, what already landed is reported (200) and the rest is rejected per
+receipt with DEVICE_DEACTIVATED.
 """
 import random
 import time
@@ -13,12 +20,17 @@ from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository, ShiftRepository
 from chalicelib.domain.devices import Device
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
-from chalicelib.errors import DeviceDeactivated, DomainError, PayloadTooLarge, ServiceUnavailable
+from chalicelib.errors import DeviceDeactivated, DomainError, InvalidInput, PayloadTooLarge, ServiceUnavailable
 from chalicelib.services.common import Principal
 
 MAX_RECEIPTS_PER_BATCH = 250
-RECEIPTS_PER_TRANSACTION = 99
+RECEIPTS_PER_TRANSACTION = 49  # x 2 items (receipt, id guard) + the slot's counter = 99 of DynamoDB's 100
 MAX_ATTEMPTS = 6
+# How far above what the server has recorded for the slot a device may report or number a receipt. A till that
+# sells 1,000 receipts a day stays within it for 100 days offline; a report of 10**9 (which would leave the slot
+# owing ~10**9 receipts forever) is refused. Receipt seqs have at most 9 digits (domain/receipts.py).
+MAX_SEQ_AHEAD = 100_000
+MAX_SEQ = 999_999_999
 
 
 @dataclass
@@ -26,6 +38,7 @@ class SyncResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[dict] = field(default_factory=list)
+    rejected_shifts: list[dict] = field(default_factory=list)
     device: Device | None = None
 
     def reject(self, receipt_id, code: str, details: str) -> None:
@@ -38,34 +51,105 @@ def check_batch_size(count: int) -> None:
                               "Send the rest in the next batch.", code="BATCH_TOO_LARGE")
 
 
+def highest_allowed_seq(device: Device) -> int:
+    return min(MAX_SEQ, max(device.last_receipt_number, device.written_off_upto) + MAX_SEQ_AHEAD)
+
+
+def check_state(device: Device, state: dict | None) -> None:
+    """400 before anything is written when the reported last receipt number is out of reach."""
+    if state is None:
+        return
+    limit = highest_allowed_seq(device)
+    if state["last_receipt_number"] > limit:
+        raise InvalidInput(
+            f"last_receipt_number {state['last_receipt_number']} is too far ahead: the server has recorded "
+            f"{device.last_receipt_number} for this POS and accepts at most {limit} "
+            f"({MAX_SEQ_AHEAD:,} more). Report the number of the last receipt this POS really issued.",
+            field="state.last_receipt_number", code="LAST_RECEIPT_NUMBER_OUT_OF_RANGE")
+
+
 def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejected: list[dict],
                shifts: list[dict], state: dict | None) -> SyncResult:
     """`receipts` passed schema validation; `rejected` are the ones that did not (already in result form)."""
+    check_state(device, state)
     result = SyncResult(rejected=list(rejected))
     now = clock.iso()
     candidates = _domain_checks(device, receipts, result)
     highest_seq = max((seq for seq, _ in candidates.values()), default=0)
-    new = _classify_existing(device, candidates, result)
-    # A stale open copy of a closed shift is not stored, so it must not reopen the slot's shift either.
-    applied = [shift for shift in shifts if ShiftRepository.upsert(_shift_item(device, shift))]
+    new = _classify_existing(device, candidates, result, by_number=False)
+    owned, to_write = _classify_shifts(device, _last_copy_of_each(shifts), result)
+    applied = _store_shifts(device, to_write, result)
     for receipt in new:
         receipt.setdefault("shift_id", None)
-        receipt["shift_id"] = receipt["shift_id"] or _shift_of(receipt, shifts) or device.open_shift_id
-    _store(device, new, now, result)
-    DeviceRepository.record_sync_state(device, _state_update(device, state, applied, highest_seq), now)
-    result.device = DeviceRepository.get(device.merchant_id, device.id)
+        receipt["shift_id"] = receipt["shift_id"] or _shift_of(receipt, owned) or device.open_shift_id
+    _store(device, new, now, result, wrote_before=bool(applied))
+    # A stale open copy of a closed shift is not stored, so it must not reopen the slot's shift either.
+    result.device = DeviceRepository.record_sync_state(device, _state_update(device, state, applied, highest_seq),
+                                                       now) or DeviceRepository.get(device.merchant_id, device.id)
     return result
+
+
+def _last_copy_of_each(shifts: list[dict]) -> list[dict]:
+    """A batch may carry a shift's open and closed copies: the closed one (else the last one) stands for it."""
+    chosen: dict[str, dict] = {}
+    for shift in shifts:
+        if not (chosen.get(shift["id"], {}).get("closed_at") and not shift.get("closed_at")):
+            chosen[shift["id"]] = shift
+    return list(chosen.values())
+
+
+def _classify_shifts(device: Device, shifts: list[dict], result: SyncResult) -> tuple[list[dict], list[dict]]:
+    """(this slot's shifts of the batch, those to write). A shift belongs to the slot that first sent it: another
+    slot's id is rejected SHIFT_NOT_OWNED; a closed shift is final, so a copy of it is a duplicate."""
+    stored = ShiftRepository.get_many(device.merchant_id, [shift["id"] for shift in shifts])
+    owned, to_write = [], []
+    for shift in shifts:
+        current = stored.get(shift["id"])
+        if current and current["pos_device_id"] != device.id:
+            result.rejected_shifts.append({"id": shift["id"], "code": "SHIFT_NOT_OWNED",
+                                           "details": "This shift id belongs to another POS; a POS sends only "
+                                                      "shifts it opened itself."})
+            continue
+        owned.append(shift)
+        if not (current and current.get("closed_at")):
+            to_write.append(shift)
+    return owned, to_write
+
+
+def _store_shifts(device: Device, shifts: list[dict], result: SyncResult,
+                  final_sync: tuple[str, str] | None = None) -> list[dict]:
+    """Write the shifts in one transaction with a check that the slot is still this activation's (or, with
+    `final_sync` = (activation id, now), that the old installation's window is still open); returns them."""
+    for attempt in range(MAX_ATTEMPTS):
+        if not shifts:
+            return []
+        try:
+            ShiftRepository.store(device, [_shift_item(device, shift) for shift in shifts], final_sync)
+            return shifts
+        except WriteCancelled as exc:
+            if exc.codes and exc.codes[0] == "ConditionalCheckFailed":
+                raise DeviceDeactivated() from None  # revoked since the request was authenticated: nothing written
+            if not exc.condition_failed:
+                raise
+            # Another request closed or claimed one of these meanwhile: sort them again.
+            _owned, shifts = _classify_shifts(device, shifts, result)
+            time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
+    raise ServiceUnavailable("The shifts could not be stored right now; send the batch again.")
 
 
 def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> dict[str, tuple[int, dict]]:
     """receipt_number -> (seq, receipt) for receipts that fit this slot; the rest go to `rejected`."""
     by_number: dict[str, tuple[int, dict]] = {}
-    seen_ids: set[str] = set()
+    seen_ids: dict[str, str] = {}
     for receipt in receipts:
         if receipt["id"] in seen_ids:
-            result.duplicates += 1
+            if seen_ids[receipt["id"]] == receipt["receipt_number"]:
+                result.duplicates += 1
+            else:
+                result.reject(receipt["id"], "RECEIPT_ID_REUSED", f"Receipt id {receipt['id']} is used twice in "
+                              "this batch, under different numbers; every receipt needs its own id.")
             continue
-        seen_ids.add(receipt["id"])
+        seen_ids[receipt["id"]] = receipt["receipt_number"]
         try:
             pos_number, seq = parse_receipt_number(receipt["receipt_number"])
         except DomainError as error:
@@ -84,6 +168,10 @@ def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> 
                           f"Receipt {number} is below this activation's first number "
                           f"{device.number}-{device.first_seq}: the numbers below belong to the previous "
                           "installation of this POS.")
+        elif seq > highest_allowed_seq(device):
+            result.reject(receipt["id"], "RECEIPT_NUMBER_OUT_OF_RANGE",
+                          f"Receipt {number} is too far ahead of the last number recorded for this POS "
+                          f"({device.last_receipt_number}); at most {highest_allowed_seq(device)} is accepted.")
         elif not payments_match_total(receipt):
             result.reject(receipt["id"], "PAYMENTS_MISMATCH", "The payments do not add up to total_money.")
         elif number in by_number:
@@ -93,23 +181,31 @@ def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> 
     return by_number
 
 
-def _classify_existing(device: Device, candidates: dict[str, tuple[int, dict]], result: SyncResult) -> list[dict]:
-    """Drop what the server already holds: the same id is a duplicate, another id a number collision."""
-    existing = ReceiptRepository.get_many(device.merchant_id, candidates)
+def _classify_existing(device: Device, candidates: dict[str, tuple[int, dict]], result: SyncResult,
+                       by_number: bool = True) -> list[dict]:
+    """Drop what the server already holds. An id held by the same number is a duplicate, by another number a
+    reused id; a number held by another id is taken. Reading the numbers too (`by_number`) is needed only after
+    a write found one taken (a receipt stored without an id guard, or another receipt's number)."""
+    ids = ReceiptRepository.ids_taken(device.merchant_id, [receipt["id"] for _seq, receipt in candidates.values()])
+    existing = ReceiptRepository.get_many(device.merchant_id, candidates) if by_number else {}
     new = []
     for number, (_seq, receipt) in candidates.items():
-        stored = existing.get(number)
-        if stored is None:
-            new.append(receipt)
-        elif stored["id"] == receipt["id"]:
+        held_by_id, stored = ids.get(receipt["id"]), existing.get(number)
+        if held_by_id is not None and held_by_id != number:
+            result.reject(receipt["id"], "RECEIPT_ID_REUSED",
+                          f"Receipt id {receipt['id']} is already used by receipt {held_by_id}; "
+                          "every receipt needs its own id.")
+        elif held_by_id == number or (stored is not None and stored["id"] == receipt["id"]):
             result.duplicates += 1
-        else:
+        elif stored is not None:
             result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN",
                           f"Receipt number {number} is already held by another receipt.")
+        else:
+            new.append(receipt)
     return new
 
 
-def _store(device: Device, receipts: list[dict], now: str, result: SyncResult) -> None:
+def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, wrote_before: bool) -> None:
     for start in range(0, len(receipts), RECEIPTS_PER_TRANSACTION):
         chunk = receipts[start:start + RECEIPTS_PER_TRANSACTION]
         for attempt in range(MAX_ATTEMPTS):
@@ -121,7 +217,14 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult) -
                 break
             except WriteCancelled as exc:
                 if exc.codes and exc.codes[-1] == "ConditionalCheckFailed":
-                    raise DeviceDeactivated() from None  # revoked meanwhile: this chunk was not written
+                    # Revoked meanwhile: this chunk was not written. With nothing written yet the whole sync is
+                    # refused; otherwise the answer reports what landed and rejects the rest.
+                    if not (wrote_before or result.accepted):
+                        raise DeviceDeactivated() from None
+                    for receipt in chunk + receipts[start + RECEIPTS_PER_TRANSACTION:]:
+                        result.reject(receipt["id"], "DEVICE_DEACTIVATED", "This POS was deactivated while the "
+                                      "batch was being stored; this receipt was not stored.")
+                    return
                 if not exc.condition_failed:
                     raise
                 # Another request stored some of these meanwhile: sort them again and store the rest.

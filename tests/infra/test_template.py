@@ -218,6 +218,8 @@ def test_the_designed_flow(asl):
     assert states["Delete"]["Next"] == "Deleted"
     assert states["Deleted"]["Type"] == "Succeed"
     assert states["RecordFailure"]["Next"] == "DeletionFailed"
+    assert states["RecordRefusal"]["Next"] == "DeletionRefused"
+    assert states["DeletionRefused"]["Type"] == "Succeed"
     assert states["DeletionFailed"]["Type"] == "Fail"
     assert states["DeletionFailed"]["Error"] == "DeletionFailed"
 
@@ -227,19 +229,26 @@ def test_tasks_retry_transient_errors_only_and_catch_everything(asl):
     assert {s["Resource"] for s in tasks.values()} == {"${%s}" % p for p in TASK_FUNCTIONS}
     for name, state in tasks.items():
         # Not null (CloudFormation has rejected JSON nulls): results of checks go to a scratch field.
-        expected_result_path = "$.sync" if name == "VerifyReceiptsSynced" else "$.last_step_result"
+        expected_result_path = {"VerifyReceiptsSynced": "$.sync", "RecordRefusal": "$.recorded"}.get(
+            name, "$.last_step_result")
         assert state["ResultPath"] == expected_result_path, name
         assert [set(r["ErrorEquals"]) for r in state["Retry"]] == [TRANSIENT_ERRORS], name
         retry = state["Retry"][0]
         assert (retry["IntervalSeconds"], retry["MaxAttempts"], retry["BackoffRate"]) == (1, 3, 2), name
         retried = {error for r in state["Retry"] for error in r["ErrorEquals"]}
         assert not retried & (BUSINESS_ERRORS | {"States.ALL", "States.TaskFailed"}), name
-        (catcher,) = state["Catch"]
+        *refusals, catcher = state["Catch"]
         assert catcher["ErrorEquals"] == ["States.ALL"], name
-        if name == "RecordFailure":
-            assert catcher["Next"] == "DeletionFailed"
+        if name in ("RecordFailure", "RecordRefusal"):
+            assert catcher["Next"] == "DeletionFailed" and not refusals, name
         else:
             assert (catcher["Next"], catcher["ResultPath"]) == ("RecordFailure", "$.error"), name
+        # A refusal is an outcome (DESIGN 4, v1.1): recorded, then the Succeed state DeletionRefused.
+        if name in ("CheckOpenTickets", "CheckShiftClosed", "VerifyReceiptsSynced"):
+            assert [(set(r["ErrorEquals"]), r["ResultPath"], r["Next"]) for r in refusals] == [
+                (BUSINESS_ERRORS, "$.error", "RecordRefusal")], name
+        elif name not in ("RecordFailure", "RecordRefusal"):
+            assert not refusals, name
 
 
 # ------------------------------------------------------------------ tables

@@ -17,7 +17,7 @@ from chalicelib.domain.devices import Device, Status
 from chalicelib.errors import Conflict, DeviceDeactivated, DomainError, IllegalTransition, InvalidInput
 from chalicelib.services import accounts, devices
 from chalicelib.services.common import new_event
-from chalicelib.services.security import hash_token
+from chalicelib.services.security import hash_pin, hash_token
 
 THREADS = 8
 PASSWORD = "correct horse 1"
@@ -205,8 +205,10 @@ def test_email_and_pin_guards(aws):
     # Another merchant may use the same PIN.
     other = _shop(aws, "second@example.com")
     accounts.create_employee(other.principal, {"name": "Cid", "role": "CASHIER", "pin": "1234"})
-    assert AccountRepository.find_employee_by_pin(other.merchant_id, "1234")["name"] == "Cid"
-    assert AccountRepository.find_employee_by_pin(shop.merchant_id, "1234")["name"] == "Ann"
+    # Looked up by the PIN's keyed hash (issue 12.2); the plain PIN finds nothing.
+    assert AccountRepository.find_employee_by_pin(other.merchant_id, hash_pin(other.merchant_id, "1234"))["name"] == "Cid"
+    assert AccountRepository.find_employee_by_pin(shop.merchant_id, hash_pin(shop.merchant_id, "1234"))["name"] == "Ann"
+    assert AccountRepository.find_employee_by_pin(shop.merchant_id, "1234") is None
 
 
 # ---------------------------------------------------------------- races
