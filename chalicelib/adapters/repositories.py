@@ -152,6 +152,16 @@ class AccountRepository:
     def clear_attempts(key: str) -> None:
         GuardModel(pk=f"login#{key.lower()}").delete()
 
+    @staticmethod
+    def release_attempt(key: str) -> None:
+        """Give back one attempt counted by reserve_attempt (it turned out not to be a failure)."""
+        try:
+            GuardModel(pk=f"login#{key.lower()}").update(actions=[GuardModel.count.add(-1)],
+                                                         condition=GuardModel.count > 0)
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
+
 
 def _guard_keys(employee: dict) -> list[str]:
     keys = []

@@ -102,16 +102,21 @@ def revoke_code(principal: Principal, device_id: str) -> None:
 
 
 def pair(code_text: str, installation_id: str) -> dict:
-    """The POS app's side: a wrong, expired or used code are one answer (401); repeated failures 429."""
+    """The POS app's side: a wrong, expired or used code are one answer (401); repeated failures 429.
+
+    Each attempt is counted BEFORE the code is checked (one conditional write per key, as for logins), so racing
+    guesses cannot all pass the check before any failure is counted; a success gives its attempts back."""
     installation_key = f"pair#installation#{installation_id}"
-    _ensure_allowed(installation_key, GLOBAL_KEY)
+    _reserve(installation_key, PAIR_INSTALLATION_LIMIT)
     try:
-        return _pair(code_text, installation_id)
-    except PairingCodeInvalid:
-        now = clock.epoch()
-        AccountRepository.record_login_failure(installation_key, now, PAIR_WINDOW_SECONDS)
-        AccountRepository.record_login_failure(GLOBAL_KEY, now, PAIR_WINDOW_SECONDS)
+        _reserve(GLOBAL_KEY, PAIR_GLOBAL_LIMIT)
+    except TooManyRequests:
+        AccountRepository.release_attempt(installation_key)
         raise
+    result = _pair(code_text, installation_id)  # PairingCodeInvalid keeps both attempts counted
+    AccountRepository.clear_attempts(installation_key)
+    AccountRepository.release_attempt(GLOBAL_KEY)
+    return result
 
 
 def _pair(code_text: str, installation_id: str) -> dict:
@@ -134,12 +139,10 @@ def _pair(code_text: str, installation_id: str) -> dict:
         raise PairingCodeInvalid() from None
 
 
-def _ensure_allowed(*keys: str) -> None:
+def _reserve(key: str, limit: int) -> None:
     now = clock.epoch()
-    for key, limit in zip(keys, (PAIR_INSTALLATION_LIMIT, PAIR_GLOBAL_LIMIT)):
-        failures = AccountRepository.login_failures(key)
-        if (failures and failures.get("count", 0) >= limit
-                and failures.get("window_start_epoch", 0) > now - PAIR_WINDOW_SECONDS):
-            retry_in = failures["window_start_epoch"] + PAIR_WINDOW_SECONDS - now
-            raise TooManyRequests(f"Too many wrong pairing codes; try again in {retry_in // 60 + 1} minutes.",
-                                  code="TOO_MANY_ATTEMPTS")
+    window_start = AccountRepository.reserve_attempt(key, now, limit, PAIR_WINDOW_SECONDS)
+    if window_start is not None:
+        retry_in = max(0, window_start + PAIR_WINDOW_SECONDS - now)
+        raise TooManyRequests(f"Too many wrong pairing codes; try again in {retry_in // 60 + 1} minutes.",
+                              code="TOO_MANY_ATTEMPTS")
