@@ -23,6 +23,10 @@ class Settings:
     user_token_ttl_seconds: int
     login_token_ttl_seconds: int
     max_body_bytes: int
+    audit_shard_function: str
+    audit_fanout_workers: int
+    audit_shard_attempts: int
+    audit_retry_base_seconds: float
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +45,11 @@ def settings() -> Settings:
         login_token_ttl_seconds=_int("LOGIN_TOKEN_TTL_SECONDS", 10 * 60),
         # API Gateway caps payloads at 10 MB; a 250-receipt batch is well under 1 MB.
         max_body_bytes=_int("MAX_BODY_BYTES", 1024 * 1024),
+        # The scheduled audit invokes this Lambda once per shard (infra sets the deployed name).
+        audit_shard_function=os.environ.get("AUDIT_SHARD_FUNCTION") or "pos-backoffice-dev-audit_shard",
+        audit_fanout_workers=_int("AUDIT_FANOUT_WORKERS", 32),
+        audit_shard_attempts=max(1, _int("AUDIT_SHARD_ATTEMPTS", 3)),
+        audit_retry_base_seconds=float(os.environ.get("AUDIT_RETRY_BASE_SECONDS") or 1.0),
     )
 
 

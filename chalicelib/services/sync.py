@@ -52,8 +52,7 @@ def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejec
         receipt.setdefault("shift_id", None)
         receipt["shift_id"] = receipt["shift_id"] or _shift_of(receipt, shifts) or device.open_shift_id
     _store(device, new, now, result)
-    DeviceRepository.record_sync_state(device, _state_update(device, state, applied, highest_seq), now)
-    result.device = DeviceRepository.get(device.merchant_id, device.id)
+    result.device = DeviceRepository.record_sync_state(device, _state_update(device, state, applied, highest_seq), now)
     return result
 
 
