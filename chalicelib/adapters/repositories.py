@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import random
+import time
 from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -17,7 +19,7 @@ from chalicelib.adapters.models import (
 from chalicelib.domain import audit as audit_rules
 from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number
-from chalicelib.errors import Conflict, ServiceUnavailable
+from chalicelib.errors import Conflict
 
 SYNC_STATE_ATTEMPTS = 5
 
@@ -354,7 +356,7 @@ class DeviceRepository:
         """The device's own report, written on top of the slot as it now is (version check, re-read on a race):
         last_receipt_number never goes down, and the audit index key follows the state written in the same
         write. Returns the slot as written; a revoked device's report is void (the slot as it now is)."""
-        for _ in range(SYNC_STATE_ATTEMPTS):
+        for attempt in range(SYNC_STATE_ATTEMPTS):
             current = DeviceRepository.get(device.merchant_id, device.id)
             if (current is None or current.activation_id != device.activation_id
                     or current.status != Status.ACTIVATED):
@@ -379,7 +381,53 @@ class DeviceRepository:
             except UpdateError as exc:
                 if not is_condition_failure(exc):
                     raise
-        raise ServiceUnavailable("The POS changed too often meanwhile; send the sync again.")
+            time.sleep(random.random() * 0.01 * 2 ** attempt)
+        return DeviceRepository._record_sync_state_unversioned(device, state, now)
+
+    @staticmethod
+    def _record_sync_state_unversioned(device: Device, state: dict, now: str) -> Device | None:
+        """Under heavy contention (many syncs of one slot at once): write the report without a version check.
+        The audit index key is then set whatever the state (a device that needs no look may be indexed, one
+        that needs a look is never left out); the audit removes such a stale key when it reads the device."""
+        item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
+        same_activation = (PosDeviceModel.activation_id == device.activation_id) & (PosDeviceModel.status == "ACTIVATED")
+        actions = [PosDeviceModel.last_sync_at.set(now), PosDeviceModel.updated_at.set(now),
+                   PosDeviceModel.version.add(1), PosDeviceModel.audit_shard.set(audit_rules.shard_of(device.id))]
+        for name in ("open_tickets", "shift_open", "open_shift_id", "shift_opened_at"):
+            if name in state:
+                attr = getattr(PosDeviceModel, name)
+                actions.append(attr.set(state[name]) if state[name] is not None else attr.remove())
+        last = state.get("last_receipt_number")
+        if last is not None:
+            try:
+                item.update(actions=actions + [PosDeviceModel.last_receipt_number.set(last)],
+                            condition=same_activation & (PosDeviceModel.last_receipt_number <= last))
+                return _device(item)
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise
+        try:
+            item.update(actions=actions, condition=same_activation)
+            return _device(item)
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
+        return DeviceRepository.get(device.merchant_id, device.id)
+
+    @staticmethod
+    def drop_stale_audit_key(device: Device) -> bool:
+        """Take a device that needs no look out of the audit index, unless it changed since it was read."""
+        if audit_rules.needs_audit(device):
+            return False
+        try:
+            PosDeviceModel(merchant_id=device.merchant_id, id=device.id).update(
+                actions=[PosDeviceModel.audit_shard.remove()],
+                condition=(PosDeviceModel.version == device.version) & PosDeviceModel.audit_shard.exists())
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
 
     @staticmethod
     def device_still_active(device: Device) -> bool:
