@@ -127,6 +127,7 @@ class PosDeviceModel(Model):
     synced_receipts = NumberAttribute(default=0)
     lost_receipts = NumberAttribute(default=0)
     written_off_upto = NumberAttribute(default=0)
+    complete_upto = NumberAttribute(default=0)
     shift_open = BooleanAttribute(default=False)
     open_shift_id = UnicodeAttribute(null=True)
     shift_opened_at = UnicodeAttribute(null=True)

@@ -367,6 +367,9 @@ class DeviceRepository:
                 changes["last_receipt_number"] = max(current.last_receipt_number, state["last_receipt_number"])
             after = dataclasses.replace(current, last_sync_at=now, updated_at=now, version=current.version + 1,
                                         **changes)
+            if after.unsynced_receipts == 0 and after.complete_upto < after.last_receipt_number:
+                changes["complete_upto"] = after.last_receipt_number
+                after = dataclasses.replace(after, complete_upto=after.last_receipt_number)
             actions = [PosDeviceModel.last_sync_at.set(now), PosDeviceModel.updated_at.set(now),
                        PosDeviceModel.version.add(1)]
             for name, value in changes.items():

@@ -133,12 +133,17 @@ def _audit_all(keys: set[tuple[str, str]], known: dict, open_by_device: dict, su
 
 
 def _gap_state(device: Device, current: dict | None) -> rules.GapState:
+    """Where the search for missing numbers goes on: what the open finding says was checked, and never
+    below the last point at which the slot had every receipt."""
     first = device.written_off_upto + 1
+    complete = max(first - 1, min(device.complete_upto, device.last_receipt_number))
     if (current and current.get("checked_from") == first and current.get("checked_upto") is not None
             and current["checked_upto"] <= device.last_receipt_number):
         listed = tuple(parse_receipt_number(n)[1] for n in current.get("missing_receipt_numbers") or [])
-        return rules.GapState(first, int(current["checked_upto"]), listed)
-    return rules.GapState.start(first)
+        if int(current["checked_upto"]) > complete:
+            return rules.GapState(first, int(current["checked_upto"]), listed)
+        return rules.GapState(first, complete, tuple(seq for seq in listed if seq > complete))
+    return rules.GapState(first, complete)
 
 
 def _wanted(device: Device, open_by_type: dict[str, dict]) -> dict[str, tuple[rules.Finding, dict]]:
