@@ -43,8 +43,8 @@ class _NumberIndex(GlobalSecondaryIndex):
 
 
 class _AuditIndex(GlobalSecondaryIndex):
-    """Devices that need the audit's look (domain.audit.needs_audit), spread over shards. Sparse: only
-    items carrying `audit_shard` are in it. KEYS_ONLY: a sync that changes a device's counters but not its
+    """Devices that need the audit's look (domain.audit.needs_audit), spread over shards and sorted by when
+    they are due (domain.audit.audit_due). Sparse: only items carrying `audit_shard` are in it. KEYS_ONLY: a sync that changes a device's counters but not its
     membership writes nothing here; the audit reads the devices themselves, 100 per BatchGetItem."""
 
     class Meta:
@@ -53,7 +53,7 @@ class _AuditIndex(GlobalSecondaryIndex):
         billing_mode = "PAY_PER_REQUEST"
 
     audit_shard = UnicodeAttribute(hash_key=True)
-    id = UnicodeAttribute(range_key=True)
+    audit_due = UnicodeAttribute(range_key=True)  # "{due at}#{id}": the audit reads only what is due
 
 
 class _OpenFindingIndex(GlobalSecondaryIndex):
@@ -116,6 +116,7 @@ class PosDeviceModel(Model):
     version = NumberAttribute(default=0)
     # Set only while the device needs the audit's look (domain.audit.audit_shard): the sparse audit index.
     audit_shard = UnicodeAttribute(null=True)
+    audit_due = UnicodeAttribute(null=True)
     installation_id = UnicodeAttribute(null=True)
     activation_id = UnicodeAttribute(null=True)
     device_token_hash = UnicodeAttribute(null=True)

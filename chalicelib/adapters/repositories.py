@@ -16,6 +16,7 @@ from chalicelib.adapters.models import (
     EmployeeModel, EventModel, FindingModel, GuardModel, MerchantModel, PosDeviceModel,
     ReceiptModel, ShiftModel, StoreModel, TokenModel,
 )
+from chalicelib.config import settings
 from chalicelib.domain import audit as audit_rules
 from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number
@@ -256,7 +257,7 @@ class StoreRepository:
 
 
 def _device(item: PosDeviceModel) -> Device:
-    data = _attrs(item, exclude=("audit_shard",))
+    data = _attrs(item, exclude=("audit_shard", "audit_due"))
     fields = {f.name for f in dataclasses.fields(Device)}
     data = {k: v for k, v in data.items() if k in fields}
     data["status"] = Status(data["status"])
@@ -267,8 +268,20 @@ def _device_item(device: Device) -> PosDeviceModel:
     data = dataclasses.asdict(device)
     data["status"] = device.status.value
     # Every full write of a device sets or removes its audit index key from the state it writes.
-    data["audit_shard"] = audit_rules.audit_shard(device)
+    data["audit_shard"], data["audit_due"] = _audit_key(device)
     return PosDeviceModel(**data)
+
+
+def _audit_key(device: Device) -> tuple[str, str] | tuple[None, None]:
+    cfg = settings()
+    return audit_rules.audit_key(device, cfg.silent_hours, cfg.shift_max_hours)
+
+
+def _audit_key_actions(device: Device) -> list:
+    shard, due = _audit_key(device)
+    if shard:
+        return [PosDeviceModel.audit_shard.set(shard), PosDeviceModel.audit_due.set(due)]
+    return [PosDeviceModel.audit_shard.remove(), PosDeviceModel.audit_due.remove()]
 
 
 @translate_all
@@ -306,10 +319,11 @@ class DeviceRepository:
         return [_device(i) for i in items], next_cursor
 
     @staticmethod
-    def keys_needing_audit(shard: str) -> list[tuple[str, str]]:
-        """(merchant_id, device_id) of every device in one shard of the sparse audit index: one Query per
-        1 MB of keys (about 10,000 devices)."""
-        return [(item.merchant_id, item.id) for item in PosDeviceModel.audit_index.query(shard)]
+    def keys_needing_audit(shard: str, due_by: str) -> list[tuple[str, str]]:
+        """(merchant_id, device_id) of the devices in one shard of the sparse audit index that are due: one
+        Query per 1 MB of keys (about 7,000 devices)."""
+        return [(item.merchant_id, item.id)
+                for item in PosDeviceModel.audit_index.query(shard, PosDeviceModel.audit_due < due_by)]
 
     @staticmethod
     def get_for_audit(keys: Iterable[tuple[str, str]]) -> list[Device]:
@@ -375,8 +389,7 @@ class DeviceRepository:
             for name, value in changes.items():
                 attr = getattr(PosDeviceModel, name)
                 actions.append(attr.set(value) if value is not None else attr.remove())
-            shard = audit_rules.audit_shard(after)
-            actions.append(PosDeviceModel.audit_shard.set(shard) if shard else PosDeviceModel.audit_shard.remove())
+            actions += _audit_key_actions(after)
             item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
             try:
                 item.update(actions=actions, condition=PosDeviceModel.version == current.version)
@@ -395,7 +408,8 @@ class DeviceRepository:
         item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
         same_activation = (PosDeviceModel.activation_id == device.activation_id) & (PosDeviceModel.status == "ACTIVATED")
         actions = [PosDeviceModel.last_sync_at.set(now), PosDeviceModel.updated_at.set(now),
-                   PosDeviceModel.version.add(1), PosDeviceModel.audit_shard.set(audit_rules.shard_of(device.id))]
+                   PosDeviceModel.version.add(1), PosDeviceModel.audit_shard.set(audit_rules.shard_of(device.id)),
+                   PosDeviceModel.audit_due.set(f"{audit_rules.IMMEDIATELY}#{device.id}")]
         for name in ("open_tickets", "shift_open", "open_shift_id", "shift_opened_at"):
             if name in state:
                 attr = getattr(PosDeviceModel, name)
@@ -424,7 +438,7 @@ class DeviceRepository:
             return False
         try:
             PosDeviceModel(merchant_id=device.merchant_id, id=device.id).update(
-                actions=[PosDeviceModel.audit_shard.remove()],
+                actions=[PosDeviceModel.audit_shard.remove(), PosDeviceModel.audit_due.remove()],
                 condition=(PosDeviceModel.version == device.version) & PosDeviceModel.audit_shard.exists())
         except UpdateError as exc:
             if is_condition_failure(exc):

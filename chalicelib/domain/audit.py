@@ -3,7 +3,7 @@ missing receipt numbers are. Pure: the caller supplies time, numbers and a way t
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from chalicelib.domain.devices import Device, Status
 
@@ -37,8 +37,47 @@ def needs_audit(device: Device) -> bool:
 
 
 def audit_shard(device: Device) -> str | None:
-    """The value of the device item's sparse index attribute: its shard while it needs a look, else none."""
+    """The device item's sparse index partition key: its shard while it needs a look, else none."""
     return shard_of(device.id) if needs_audit(device) else None
+
+
+IMMEDIATELY = "0000-00-00T00:00:00Z"
+
+
+def _stamp(moment: datetime) -> str:
+    """Fixed width, so that string order is time order (the index's sort key)."""
+    moment = moment.astimezone(timezone.utc)
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%SZ")
+
+
+def audit_due(device: Device, silent_hours: int, shift_max_hours: int) -> str | None:
+    """From when the audit has something to say about the device (None: never, it needs no look).
+
+    Missing receipts (and anything else that needs a look) count at once. A shift that is merely open
+    matters only once it has been open `shift_max_hours`, or the device silent `silent_hours` while it is
+    open; a device reports a shift open only when it syncs, so neither can happen before
+    shift_opened_at + the smaller of the two. That moment does not change while the shift stays open, so the
+    syncs of a busy day do not move the device in the index, and the audit skips it until then."""
+    if not needs_audit(device):
+        return None
+    if device.unsynced_receipts > 0 or not device.shift_open or not device.shift_opened_at:
+        return IMMEDIATELY
+    try:
+        opened = datetime.fromisoformat(device.shift_opened_at.replace("Z", "+00:00"))
+        return _stamp(opened + timedelta(hours=min(silent_hours, shift_max_hours)))
+    except (ValueError, OverflowError):
+        return IMMEDIATELY
+
+
+def audit_key(device: Device, silent_hours: int, shift_max_hours: int) -> tuple[str, str] | tuple[None, None]:
+    """(audit_shard, audit_due) of the device item: the index's partition and sort keys, or neither."""
+    due = audit_due(device, silent_hours, shift_max_hours)
+    return (shard_of(device.id), f"{due}#{device.id}") if due else (None, None)
+
+
+def due_by(now: datetime) -> str:
+    """Sort keys below this bound are due at `now`."""
+    return _stamp(now) + "~"
 
 
 @dataclass(frozen=True)

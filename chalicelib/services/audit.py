@@ -81,7 +81,7 @@ def run_shard(shard: str) -> dict:
     if shard not in rules.all_shards():
         raise ValueError(f"no audit shard {shard!r}")
     summary = _summary() | {"shard": shard}
-    keys = set(DeviceRepository.keys_needing_audit(shard))
+    keys = set(DeviceRepository.keys_needing_audit(shard, rules.due_by(clock.now())))
     open_by_device: dict[tuple[str, str], list[dict]] = {}
     for finding in FindingRepository.open_in_shard(shard):
         open_by_device.setdefault((finding["merchant_id"], finding["pos_device_id"]), []).append(finding)

@@ -53,11 +53,18 @@ def open_findings(api, token):
     return body["findings"]
 
 
-def indexed(device_id: str, merchant_id: str) -> str | None:
-    """The device's audit index key as stored, and whether the index holds it under that key."""
+def indexed(device_id: str, merchant_id: str, due: str = rules.IMMEDIATELY) -> str | None:
+    """The device's audit index partition key as stored, checking its sort key (from when it is due) and that
+    the audit finds it there from then on, not before."""
     item = PosDeviceModel.get(merchant_id, device_id, consistent_read=True)
+    assert (item.audit_shard is None) == (item.audit_due is None)
     if item.audit_shard:
-        assert (merchant_id, device_id) in DeviceRepository.keys_needing_audit(item.audit_shard)
+        assert item.audit_due == f"{due}#{device_id}"
+        due_at = T0 if due == rules.IMMEDIATELY else clock.parse(due)
+        assert (merchant_id, device_id) in DeviceRepository.keys_needing_audit(item.audit_shard, rules.due_by(due_at))
+        if due != rules.IMMEDIATELY:
+            assert (merchant_id, device_id) not in DeviceRepository.keys_needing_audit(
+                item.audit_shard, rules.due_by(due_at - timedelta(seconds=1)))
     return item.audit_shard
 
 
@@ -79,11 +86,16 @@ def test_only_devices_that_need_a_look_are_indexed_each_under_its_shard(client):
     assert indexed(device["id"], merchant_id) is None  # all synced
     shift = {"id": str(uuid.uuid4()), "opened_at": clock.iso(T0)}
     sync(client, token, last=3, shift_open=True, shifts=[shift])
-    assert indexed(device["id"], merchant_id) == shard  # shift open
+    # Shift open: indexed, but due only when it could be too long or silent (24 hours after it opened).
+    assert indexed(device["id"], merchant_id, due="2026-11-25T12:00:00Z") == shard
+    sync(client, token, last=4, shift_open=True)  # a gap while the shift is open: due at once
+    assert indexed(device["id"], merchant_id) == shard
+    sync(client, token, last=4, seqs=(4,), shift_open=True)
+    assert indexed(device["id"], merchant_id, due="2026-11-25T12:00:00Z") == shard
     sync(client, token, last=3, shift_open=False, shifts=[shift | {"closed_at": clock.iso(T0)}])
     assert indexed(device["id"], merchant_id) is None
 
-    sync(client, token, last=5, seqs=(4,))
+    sync(client, token, last=6, seqs=(5,))
     assert indexed(device["id"], merchant_id) == shard
     status, body = client.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)
     assert status == 200 and body["lost_receipts"] == 1, body
@@ -230,3 +242,25 @@ def test_concurrent_audits_raise_and_resolve_a_finding_once(client, threaded_app
     assert sum(body["raised"] for _, body in results) == 1
     [again] = open_findings(client, m.token)
     assert again["id"] != finding["id"] and again["missing_receipt_numbers"] == ["1-4"]
+
+
+def test_an_open_shift_is_read_only_once_it_could_be_reported(client):
+    """A till with a shift open is in the index, but the scheduled audit reads it only from the moment the
+    shift could be too long or the till silent; then both findings are raised by the scheduled run."""
+    m = client.signup()
+    device, token = m.active_device()
+    shift = {"id": str(uuid.uuid4()), "opened_at": clock.iso(T0)}
+    sync(client, token, last=0, shift_open=True, shifts=[shift])
+
+    clock.set_now(T0 + timedelta(hours=23, minutes=59))
+    with count_dynamodb() as counter:
+        summary = scheduled(client)
+    assert summary["devices_checked"] == 0
+    assert counter.count("BatchGetItem") == 0  # not even the device was read
+
+    clock.set_now(T0 + timedelta(hours=25))
+    summary = scheduled(client)
+    assert (summary["devices_checked"], summary["raised"]) == (1, 2)
+    status, body = client.post("/v1/auth/login", {"email": m.email, "password": m.password})
+    assert status == 200, body
+    assert {f["type"] for f in open_findings(client, body["token"])} == {"DEVICE_SILENT", "SHIFT_OPEN_TOO_LONG"}

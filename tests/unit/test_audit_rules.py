@@ -99,3 +99,19 @@ def test_a_huge_reported_number_costs_no_lookups_beyond_the_budget():
 def test_nothing_missing_reads_nothing():
     new, reads = rules.find_missing(rules.GapState.start(1), 50, 0, lambda seqs: pytest.fail("read"))
     assert reads == 0 and new.listed == ()
+
+
+def test_due_time_of_an_open_shift_and_of_missing_receipts():
+    opened = device(shift_open=True, shift_opened_at="2026-11-24T10:30:00Z")
+    assert rules.audit_due(opened, 24, 12) == "2026-11-24T22:30:00Z"  # the smaller of the two
+    assert rules.audit_key(opened, 24, 12) == (rules.shard_of(opened.id), f"2026-11-24T22:30:00Z#{opened.id}")
+    gap = replace(opened, last_receipt_number=2, synced_receipts=1)
+    assert rules.audit_due(gap, 24, 12) == rules.IMMEDIATELY
+    assert rules.audit_due(device(shift_open=True), 24, 24) == rules.IMMEDIATELY  # no opening time known
+    assert rules.audit_due(device(shift_open=True, shift_opened_at="0976-01-01T00:00:00Z"), 24, 24) == \
+        "0976-01-02T00:00:00Z"
+    assert rules.audit_key(device(), 24, 24) == (None, None)
+    from datetime import datetime, timezone
+    bound = rules.due_by(datetime(2026, 11, 24, 22, 30, tzinfo=timezone.utc))
+    assert f"2026-11-24T22:30:00Z#{opened.id}" < bound < f"2026-11-24T22:30:01Z#{opened.id}"
+    assert f"{rules.IMMEDIATELY}#x" < bound
