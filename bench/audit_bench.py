@@ -204,7 +204,7 @@ def audit_case(app, devices: int, share: float) -> tuple[dict, list[str]]:
         if run["reads"] > budget:
             problems_seen.append(f"{devices}/{problems} {label}: {run['reads']} reads > 3 x {problems} + 2 x {shards}")
     print(f"  seeded in {seed_seconds:.0f}s; second run (refresh): read_requests={second['reads']} "
-          f"write_requests={second['writes']} seconds={second['seconds']:.1f}; reads by operation "
+          f"write_requests={second['writes']} seconds={second['seconds']:.1f}; first run's reads by operation "
           f"{first['reads_by_operation']}; receipt keys read {first['receipt_keys']} "
           f"(of {problems * LAST} numbers issued by problem devices)")
     print(f"AUDIT devices={devices} problem_devices={problems} read_requests={first['reads']} "
