@@ -1,5 +1,5 @@
-"""The audit at scale (issue 15) and under concurrency (issue 12, point 7): sparse sharded indexes, reads
-that follow the devices with something to report, shards retried and reported, findings raised once.
+"""The audit at scale (issue 15): sparse sharded indexes, reads that follow the devices with something to
+report, shards retried and reported (runs at once: tests/robustness/test_audit_races.py).
 
 Everything goes through the API, the scheduled `run_audit` Lambda (which invokes `audit_shard` per shard
 through the in-process Lambda bridge) and moto; failures are injected at the DynamoDB boundary."""
@@ -15,7 +15,7 @@ from chalicelib.adapters.models import PosDeviceModel
 from chalicelib.adapters.repositories import DeviceRepository
 from chalicelib.domain import audit as rules
 from chalicelib.services.audit import AuditShardsFailed
-from tests.conftest import at_once, receipt
+from tests.conftest import receipt
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 RECEIPTS = 105  # per gapped device: more than one lookup's worth (moto stores about 15 receipts a second)
@@ -209,41 +209,6 @@ def test_a_failing_shard_is_retried_and_one_that_keeps_failing_is_reported(clien
     # Every other shard finished: the late device's finding is raised unless it sits in the broken shard.
     expected = {d["id"] for d in devices} | ({late["id"]} if rules.shard_of(late["id"]) != broken else set())
     assert opened == expected
-
-
-# ---------------------------------------------------------------- issue 12, point 7: runs at once
-
-
-def test_concurrent_audits_raise_and_resolve_a_finding_once(client, threaded_app):
-    m = client.signup()
-    device, token = m.active_device()
-    sync(client, token, last=3, seqs=(1,))
-
-    def back_office(api):
-        return api.post("/v1/audit/runs", token=m.token)
-
-    def schedule(api):
-        return 200, scheduled(api)
-
-    results = at_once(threaded_app, [back_office] * 6 + [schedule] * 2)
-    assert all(status == 200 for status, _ in results), results
-    assert sum(body["raised"] for _, body in results) == 1
-    [finding] = open_findings(client, m.token)
-    assert finding["missing_receipt_numbers"] == ["1-2", "1-3"]
-    status, body = client.get(f"/v1/audit/findings?pos_device_id={device['id']}", token=m.token)
-    assert status == 200 and len(body["findings"]) == 1, body
-
-    sync(client, token, last=3, seqs=(2, 3))
-    results = at_once(threaded_app, [back_office] * 6 + [schedule] * 2)
-    assert sum(body["resolved"] for _, body in results) == 1
-    assert open_findings(client, m.token) == []
-
-    # Raised again later: a new finding, still only one.
-    sync(client, token, last=4)
-    results = at_once(threaded_app, [back_office] * 6)
-    assert sum(body["raised"] for _, body in results) == 1
-    [again] = open_findings(client, m.token)
-    assert again["id"] != finding["id"] and again["missing_receipt_numbers"] == ["1-4"]
 
 
 def test_an_open_shift_is_read_only_once_it_could_be_reported(client):
