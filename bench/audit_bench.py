@@ -41,7 +41,6 @@ from chalice.test import Client  # noqa: E402
 
 from bench.dynamo_counter import READ_OPERATIONS, count_dynamodb  # noqa: E402
 from chalicelib import clock, config  # noqa: E402
-from chalicelib.adapters import models  # noqa: E402
 from chalicelib.adapters.models import MerchantModel, PosDeviceModel, ReceiptModel, StoreModel, TokenModel  # noqa: E402
 from chalicelib.adapters.repositories import _device_item  # noqa: E402
 from chalicelib.domain import audit as rules  # noqa: E402
