@@ -49,3 +49,8 @@ def deletion_record_failure(event, context):
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="run_audit")
 def run_audit(event):
     return tasks.scheduled_audit(event)
+
+
+@app.lambda_function(name="audit_shard")
+def audit_shard(event, context):
+    return tasks.audit_shard(event)

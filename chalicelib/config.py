@@ -32,6 +32,10 @@ class Settings:
     dynamodb_connect_timeout_seconds: float
     dynamodb_read_timeout_seconds: float
     dynamodb_max_attempts: int
+    audit_shard_function: str
+    audit_fanout_workers: int
+    audit_shard_attempts: int
+    audit_retry_base_seconds: float
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +64,11 @@ def settings() -> Settings:
         dynamodb_connect_timeout_seconds=_float("DYNAMODB_CONNECT_TIMEOUT_SECONDS", 1.0),
         dynamodb_read_timeout_seconds=_float("DYNAMODB_READ_TIMEOUT_SECONDS", 3.0),
         dynamodb_max_attempts=_int("DYNAMODB_MAX_ATTEMPTS", 3),
+        # The scheduled audit invokes this Lambda once per shard (infra sets the deployed name).
+        audit_shard_function=os.environ.get("AUDIT_SHARD_FUNCTION") or "pos-backoffice-dev-audit_shard",
+        audit_fanout_workers=_int("AUDIT_FANOUT_WORKERS", 32),
+        audit_shard_attempts=max(1, _int("AUDIT_SHARD_ATTEMPTS", 3)),
+        audit_retry_base_seconds=float(os.environ.get("AUDIT_RETRY_BASE_SECONDS") or 1.0),
     )
 
 

@@ -13,6 +13,9 @@ os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
     "PASSWORD_HASH_PROFILE": "fast", "POS_SYNC_WAIT_SECONDS": "0", "POS_SYNC_WAIT_ATTEMPTS": "2",
 })
+# moto's in-process DynamoDB is not thread-safe: the scheduled audit runs its shards one after another in
+# tests (threaded tests that make moto atomic may raise it), with short backoffs between a shard's attempts.
+os.environ.update({"AUDIT_FANOUT_WORKERS": "1", "AUDIT_RETRY_BASE_SECONDS": "0.01"})
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_STEPFUNCTIONS", "DYNAMODB_HOST",
               "TABLE_NAME_PREFIX", "STATE_MACHINE_ARN", "AWS_PROFILE"):
     os.environ.pop(_name, None)

@@ -6,7 +6,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.config import settings
@@ -40,6 +40,34 @@ class _NumberIndex(GlobalSecondaryIndex):
 
     merchant_id = UnicodeAttribute(hash_key=True)
     number = NumberAttribute(range_key=True)
+
+
+class _AuditIndex(GlobalSecondaryIndex):
+    """Devices that need the audit's look (domain.audit.needs_audit), spread over shards and sorted by when
+    they are due (domain.audit.audit_due). Sparse: only items carrying `audit_shard` are in it. KEYS_ONLY: a sync that changes a device's counters but not its
+    membership writes nothing here; the audit reads the devices themselves, 100 per BatchGetItem."""
+
+    class Meta:
+        index_name = "audit-index"
+        projection = KeysOnlyProjection()
+        billing_mode = "PAY_PER_REQUEST"
+
+    audit_shard = UnicodeAttribute(hash_key=True)
+    audit_due = UnicodeAttribute(range_key=True)  # "{due at}#{id}": the audit reads only what is due
+
+
+class _OpenFindingIndex(GlobalSecondaryIndex):
+    """Open findings, spread over the same shards as their devices. Sparse: `open_shard` is removed when a
+    finding is resolved. It carries what the audit needs to refresh or resolve a finding without reading it."""
+
+    class Meta:
+        index_name = "open-finding-index"
+        projection = IncludeProjection(["pos_device_id", "type", "missing_receipt_numbers", "missing_count",
+                                        "checked_from", "checked_upto"])
+        billing_mode = "PAY_PER_REQUEST"
+
+    open_shard = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
 
 
 class MerchantModel(Model):
@@ -87,8 +115,9 @@ class PosDeviceModel(Model):
     number = NumberAttribute()
     status = UnicodeAttribute()
     version = NumberAttribute(default=0)
-    # Set only while ACTIVATED: a sparse index the audit reads instead of scanning every slot.
-    activated_shard = UnicodeAttribute(null=True)
+    # Set only while the device needs the audit's look (domain.audit.audit_shard): the sparse audit index.
+    audit_shard = UnicodeAttribute(null=True)
+    audit_due = UnicodeAttribute(null=True)
     installation_id = UnicodeAttribute(null=True)
     activation_id = UnicodeAttribute(null=True)
     device_token_hash = UnicodeAttribute(null=True)
@@ -100,6 +129,7 @@ class PosDeviceModel(Model):
     synced_receipts = NumberAttribute(default=0)
     lost_receipts = NumberAttribute(default=0)
     written_off_upto = NumberAttribute(default=0)
+    complete_upto = NumberAttribute(default=0)
     shift_open = BooleanAttribute(default=False)
     open_shift_id = UnicodeAttribute(null=True)
     shift_opened_at = UnicodeAttribute(null=True)
@@ -119,7 +149,7 @@ class PosDeviceModel(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     deleted_at = UnicodeAttribute(null=True)
-    activated_index = _gsi("activated-index", "activated_shard", "id")
+    audit_index = _AuditIndex()
     merchant_number_index = _NumberIndex()
 
 
@@ -224,8 +254,14 @@ class FindingModel(Model):
     first_seen_at = UnicodeAttribute()
     last_seen_at = UnicodeAttribute()
     resolved_at = UnicodeAttribute(null=True)
+    # Set only while open (the device's shard): the sparse index the scheduled audit reads.
+    open_shard = UnicodeAttribute(null=True)
+    # How far the missing numbers were checked (domain.audit.GapState), so that no run re-reads every receipt.
+    checked_from = NumberAttribute(null=True)
+    checked_upto = NumberAttribute(null=True)
     device_index = _gsi("device-index", "pos_device_id", "first_seen_at")
     merchant_seen_index = _gsi("merchant-seen-index", "merchant_id", "first_seen_at")
+    open_index = _OpenFindingIndex()
 
 
 ALL_MODELS = [

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import random
+import time
 from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -14,10 +16,13 @@ from chalicelib.adapters.models import (
     EmployeeModel, EventModel, FindingModel, GuardModel, MerchantModel, PosDeviceModel,
     ReceiptModel, ShiftModel, StoreModel, TokenModel,
 )
+from chalicelib.config import settings
+from chalicelib.domain import audit as audit_rules
 from chalicelib.domain.devices import Device, Status
+from chalicelib.domain.receipts import format_receipt_number
 from chalicelib.errors import Conflict
 
-ACTIVATED_SHARD = "ACTIVATED"
+SYNC_STATE_ATTEMPTS = 5
 
 
 def _attrs(item, exclude: Iterable[str] = ()) -> dict:
@@ -276,7 +281,7 @@ class StoreRepository:
 
 
 def _device(item: PosDeviceModel) -> Device:
-    data = _attrs(item, exclude=("activated_shard",))
+    data = _attrs(item, exclude=("audit_shard", "audit_due"))
     fields = {f.name for f in dataclasses.fields(Device)}
     data = {k: v for k, v in data.items() if k in fields}
     data["status"] = Status(data["status"])
@@ -286,8 +291,21 @@ def _device(item: PosDeviceModel) -> Device:
 def _device_item(device: Device) -> PosDeviceModel:
     data = dataclasses.asdict(device)
     data["status"] = device.status.value
-    data["activated_shard"] = ACTIVATED_SHARD if device.status == Status.ACTIVATED and not device.deleted_at else None
+    # Every full write of a device sets or removes its audit index key from the state it writes.
+    data["audit_shard"], data["audit_due"] = _audit_key(device)
     return PosDeviceModel(**data)
+
+
+def _audit_key(device: Device) -> tuple[str, str] | tuple[None, None]:
+    cfg = settings()
+    return audit_rules.audit_key(device, cfg.silent_hours, cfg.shift_max_hours)
+
+
+def _audit_key_actions(device: Device) -> list:
+    shard, due = _audit_key(device)
+    if shard:
+        return [PosDeviceModel.audit_shard.set(shard), PosDeviceModel.audit_due.set(due)]
+    return [PosDeviceModel.audit_shard.remove(), PosDeviceModel.audit_due.remove()]
 
 
 @translate_all
@@ -325,11 +343,17 @@ class DeviceRepository:
         return [_device(i) for i in items], next_cursor
 
     @staticmethod
-    def list_activated(limit: int, cursor_key: dict | None) -> tuple[list[Device], dict | None]:
-        """Every ACTIVATED slot of every merchant, through the sparse index (the audit's read)."""
-        result = PosDeviceModel.activated_index.query(ACTIVATED_SHARD, limit=limit, last_evaluated_key=cursor_key)
-        items = list(result)
-        return [_device(i) for i in items], result.last_evaluated_key
+    def keys_needing_audit(shard: str, due_by: str) -> list[tuple[str, str]]:
+        """(merchant_id, device_id) of the devices in one shard of the sparse audit index that are due: one
+        Query per 1 MB of keys (about 7,000 devices)."""
+        return [(item.merchant_id, item.id)
+                for item in PosDeviceModel.audit_index.query(shard, PosDeviceModel.audit_due < due_by)]
+
+    @staticmethod
+    def get_for_audit(keys: Iterable[tuple[str, str]]) -> list[Device]:
+        """Strongly consistent reads of many devices, 100 per BatchGetItem (of any merchants)."""
+        keys = set(keys)
+        return [_device(item) for item in PosDeviceModel.batch_get(keys, consistent_read=True)] if keys else []
 
     @staticmethod
     def scan_with_deletion_running() -> list[Device]:
@@ -374,13 +398,49 @@ class DeviceRepository:
 
     @staticmethod
     def record_sync_state(device: Device, state: dict, now: str) -> Device | None:
-        """The device's own report; last_receipt_number never goes down, even with racing syncs.
+        """The device's own report, written on top of the slot as it now is (version check, re-read on a race):
+        last_receipt_number never goes down, and the audit index key follows the state written in the same
+        write. Returns the slot as written; a revoked device's report is void (the slot as it now is)."""
+        for attempt in range(SYNC_STATE_ATTEMPTS):
+            current = DeviceRepository.get(device.merchant_id, device.id)
+            if (current is None or current.activation_id != device.activation_id
+                    or current.status != Status.ACTIVATED):
+                return current
+            changes = {name: state[name] for name in ("open_tickets", "shift_open", "open_shift_id", "shift_opened_at")
+                       if name in state}
+            if state.get("last_receipt_number") is not None:
+                changes["last_receipt_number"] = max(current.last_receipt_number, state["last_receipt_number"])
+            after = dataclasses.replace(current, last_sync_at=now, updated_at=now, version=current.version + 1,
+                                        **changes)
+            if after.unsynced_receipts == 0 and after.complete_upto < after.last_receipt_number:
+                changes["complete_upto"] = after.last_receipt_number
+                after = dataclasses.replace(after, complete_upto=after.last_receipt_number)
+            actions = [PosDeviceModel.last_sync_at.set(now), PosDeviceModel.updated_at.set(now),
+                       PosDeviceModel.version.add(1)]
+            for name, value in changes.items():
+                attr = getattr(PosDeviceModel, name)
+                actions.append(attr.set(value) if value is not None else attr.remove())
+            actions += _audit_key_actions(after)
+            item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
+            try:
+                item.update(actions=actions, condition=PosDeviceModel.version == current.version)
+                return _device(item)
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise
+            time.sleep(random.random() * 0.01 * 2 ** attempt)
+        return DeviceRepository._record_sync_state_unversioned(device, state, now)
 
-        Returns the slot as it now is (the update's new image), or None when the slot was revoked meanwhile."""
+    @staticmethod
+    def _record_sync_state_unversioned(device: Device, state: dict, now: str) -> Device | None:
+        """Under heavy contention (many syncs of one slot at once): write the report without a version check.
+        The audit index key is then set whatever the state (a device that needs no look may be indexed, one
+        that needs a look is never left out); the audit removes such a stale key when it reads the device."""
         item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
         same_activation = (PosDeviceModel.activation_id == device.activation_id) & (PosDeviceModel.status == "ACTIVATED")
         actions = [PosDeviceModel.last_sync_at.set(now), PosDeviceModel.updated_at.set(now),
-                   PosDeviceModel.version.add(1)]
+                   PosDeviceModel.version.add(1), PosDeviceModel.audit_shard.set(audit_rules.shard_of(device.id)),
+                   PosDeviceModel.audit_due.set(f"{audit_rules.IMMEDIATELY}#{device.id}")]
         for name in ("open_tickets", "shift_open", "open_shift_id", "shift_opened_at"):
             if name in state:
                 attr = getattr(PosDeviceModel, name)
@@ -398,11 +458,24 @@ class DeviceRepository:
             item.update(actions=actions, condition=same_activation)
             return _device(item)
         except UpdateError as exc:
-            # Deactivated after this sync's receipts were stored (they stay stored and counted): the report of a
-            # revoked device is void, and the answer shows the slot as it now is.
             if not is_condition_failure(exc):
                 raise
-            return None
+        return DeviceRepository.get(device.merchant_id, device.id)
+
+    @staticmethod
+    def drop_stale_audit_key(device: Device) -> bool:
+        """Take a device that needs no look out of the audit index, unless it changed since it was read."""
+        if audit_rules.needs_audit(device):
+            return False
+        try:
+            PosDeviceModel(merchant_id=device.merchant_id, id=device.id).update(
+                actions=[PosDeviceModel.audit_shard.remove(), PosDeviceModel.audit_due.remove()],
+                condition=(PosDeviceModel.version == device.version) & PosDeviceModel.audit_shard.exists())
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
 
     @staticmethod
     def record_final_sync_state(device: Device, activation_id: str, last_seq: int, now: str) -> None:
@@ -541,6 +614,16 @@ class ReceiptRepository:
         return [_attrs(i, exclude=("created_sk",)) for i in items], next_cursor
 
     @staticmethod
+    def held_seqs(merchant_id: str, pos_number: int, seqs: list[int]) -> set[int]:
+        """Which of these receipt numbers of one POS the server holds: one BatchGetItem per 100 numbers,
+        keys only (the audit's bounded read, instead of reading every receipt of the device)."""
+        numbers = {format_receipt_number(pos_number, seq): seq for seq in seqs}
+        if not numbers:
+            return set()
+        items = ReceiptModel.batch_get([(merchant_id, n) for n in numbers], attributes_to_get=["receipt_number"])
+        return {numbers[item.receipt_number] for item in items}
+
+    @staticmethod
     def seqs_of_device(merchant_id: str, pos_number: int) -> set[int]:
         """Every stored seq of one POS: the audit's read, done only when the counts disagree."""
         prefix = f"{pos_number}-"
@@ -593,18 +676,79 @@ class ShiftRepository:
 # ---------------------------------------------------------------- findings
 
 
+def _finding_guard(merchant_id: str, device_id: str, type_: str) -> str:
+    """A device has at most one open finding of a type: this key is claimed while it is open."""
+    return f"finding#{merchant_id}#{device_id}#{type_}"
+
+
 @translate_all
 class FindingRepository:
     @staticmethod
-    def open_for_device(merchant_id: str, pos_device_id: str) -> list[dict]:
-        result = FindingModel.device_index.query(
-            pos_device_id, filter_condition=(FindingModel.merchant_id == merchant_id)
-            & FindingModel.resolved_at.does_not_exist())
-        return [_attrs(i) for i in result]
+    def open_in_shard(shard: str) -> list[dict]:
+        """Every open finding indexed under one shard (with what the audit needs, no full reads)."""
+        return [_attrs(item) for item in FindingModel.open_index.query(shard)]
 
     @staticmethod
-    def put(finding: dict) -> None:
-        FindingModel(**finding).save()
+    def open_for_merchant(merchant_id: str) -> list[dict]:
+        result = FindingModel.merchant_seen_index.query(merchant_id,
+                                                        filter_condition=FindingModel.resolved_at.does_not_exist())
+        return [_attrs(item) for item in result]
+
+    @staticmethod
+    def open_ids_for_device(merchant_id: str, device_id: str) -> list[tuple[str, str]]:
+        """(type, finding id) of the device's open findings, read consistently from their claims."""
+        keys = [_finding_guard(merchant_id, device_id, type_) for type_ in audit_rules.FINDING_TYPES]
+        found = {guard.pk: guard.owner_id for guard in GuardModel.batch_get(keys, consistent_read=True)}
+        return [(type_, found[key]) for type_, key in zip(audit_rules.FINDING_TYPES, keys) if key in found]
+
+    @staticmethod
+    def raise_finding(finding: dict, activation_id: str | None) -> bool:
+        """Store a new open finding if the device has none of its type and is still in the activation audited.
+        False when another run raised it first, or the device was deactivated meanwhile: nothing written."""
+        merchant_id, device_id = finding["merchant_id"], finding["pos_device_id"]
+        try:
+            with transaction() as tx:
+                tx.condition_check(PosDeviceModel, merchant_id, device_id,
+                                   condition=(PosDeviceModel.activation_id == activation_id)
+                                   & (PosDeviceModel.status == Status.ACTIVATED.value))
+                tx.save(GuardModel(pk=_finding_guard(merchant_id, device_id, finding["type"]), owner_id=finding["id"]),
+                        condition=GuardModel.pk.does_not_exist())
+                tx.save(FindingModel(**finding, open_shard=audit_rules.shard_of(device_id)),
+                        condition=FindingModel.id.does_not_exist())
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def refresh(merchant_id: str, finding_id: str, fields: dict) -> bool:
+        """Update an open finding; False when it was resolved meanwhile (nothing written)."""
+        actions = [getattr(FindingModel, name).set(value) for name, value in fields.items()]
+        try:
+            FindingModel(merchant_id=merchant_id, id=finding_id).update(
+                actions=actions, condition=FindingModel.id.exists() & FindingModel.resolved_at.does_not_exist())
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def resolve(merchant_id: str, device_id: str, type_: str, finding_id: str, at: str) -> bool:
+        """Resolve an open finding and free its claim together; False when it was already resolved."""
+        try:
+            with transaction() as tx:
+                tx.update(FindingModel(merchant_id=merchant_id, id=finding_id),
+                          actions=[FindingModel.resolved_at.set(at), FindingModel.open_shard.remove()],
+                          condition=FindingModel.id.exists() & FindingModel.resolved_at.does_not_exist())
+                tx.delete(GuardModel(pk=_finding_guard(merchant_id, device_id, type_)),
+                          condition=(GuardModel.owner_id == finding_id) | GuardModel.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, status: str | None = None,
@@ -627,6 +771,6 @@ class FindingRepository:
                                                             filter_condition=condition, limit=limit,
                                                             last_evaluated_key=start)
         items, next_cursor = page(result, limit)
-        return [_attrs(i, exclude=("merchant_id", "missing_count")) | {"missing_count": i.missing_count}
-                for i in items], next_cursor
+        hidden = ("merchant_id", "missing_count", "open_shard", "checked_from", "checked_upto")
+        return [_attrs(i, exclude=hidden) | {"missing_count": i.missing_count} for i in items], next_cursor
 

@@ -1,11 +1,83 @@
-"""Audit rules: which findings a device's record calls for. Pure: the caller supplies time and numbers."""
+"""Audit rules: which findings a device's record calls for, which devices need a look, and where the
+missing receipt numbers are. Pure: the caller supplies time, numbers and a way to look receipts up."""
+import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+
+from chalicelib.domain.devices import Device, Status
 
 UNSYNCED_RECEIPTS = "UNSYNCED_RECEIPTS"
 DEVICE_SILENT = "DEVICE_SILENT"
 SHIFT_OPEN_TOO_LONG = "SHIFT_OPEN_TOO_LONG"
+FINDING_TYPES = (UNSYNCED_RECEIPTS, DEVICE_SILENT, SHIFT_OPEN_TOO_LONG)
 MAX_LISTED_NUMBERS = 100
+# Partition keys of the sparse audit indexes ("00".."31"). Changing it re-keys every indexed item:
+# raise it only together with a backfill (see docs/SCALE.md).
+SHARDS = 32
+LOOKUP_BATCH = 100  # receipt numbers per lookup (DynamoDB BatchGetItem's limit)
+RECEIPT_READS_PER_DEVICE = 2  # lookups one run may spend on one device's missing numbers
+
+
+def shard_of(device_id: str) -> str:
+    """The shard a device (and its findings) is indexed under: a stable hash, never Python's salted hash()."""
+    return f"{zlib.crc32(device_id.encode()) % SHARDS:02d}"
+
+
+def all_shards() -> list[str]:
+    return [f"{n:02d}" for n in range(SHARDS)]
+
+
+def needs_audit(device: Device) -> bool:
+    """Does the audit have to look at this device? The ONE place that says so (open findings are indexed
+    on the findings themselves). A device for which this is False is in no audit index."""
+    if device.deleted_at or device.status != Status.ACTIVATED:
+        return False
+    return device.unsynced_receipts > 0 or device.shift_open
+
+
+def audit_shard(device: Device) -> str | None:
+    """The device item's sparse index partition key: its shard while it needs a look, else none."""
+    return shard_of(device.id) if needs_audit(device) else None
+
+
+IMMEDIATELY = "0000-00-00T00:00:00Z"
+
+
+def _stamp(moment: datetime) -> str:
+    """Fixed width, so that string order is time order (the index's sort key)."""
+    moment = moment.astimezone(timezone.utc)
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%SZ")
+
+
+def audit_due(device: Device, silent_hours: int, shift_max_hours: int) -> str | None:
+    """From when the audit has something to say about the device (None: never, it needs no look).
+
+    Missing receipts (and anything else that needs a look) count at once. A shift that is merely open
+    matters only once it has been open `shift_max_hours`, or the device silent `silent_hours` while it is
+    open; a device reports a shift open only when it syncs, so neither can happen before
+    shift_opened_at + the smaller of the two. That moment does not change while the shift stays open, so the
+    syncs of a busy day do not move the device in the index, and the audit skips it until then."""
+    if not needs_audit(device):
+        return None
+    if device.unsynced_receipts > 0 or not device.shift_open or not device.shift_opened_at:
+        return IMMEDIATELY
+    try:
+        opened = datetime.fromisoformat(device.shift_opened_at.replace("Z", "+00:00"))
+        return _stamp(opened + timedelta(hours=min(silent_hours, shift_max_hours)))
+    except (ValueError, OverflowError):
+        return IMMEDIATELY
+
+
+def audit_key(device: Device, silent_hours: int, shift_max_hours: int) -> tuple[str, str] | tuple[None, None]:
+    """(audit_shard, audit_due) of the device item: the index's partition and sort keys, or neither."""
+    due = audit_due(device, silent_hours, shift_max_hours)
+    return (shard_of(device.id), f"{due}#{device.id}") if due else (None, None)
+
+
+def due_by(now: datetime) -> str:
+    """Sort keys below this bound are due at `now`."""
+    return _stamp(now) + "~"
 
 
 @dataclass(frozen=True)
@@ -33,14 +105,73 @@ def long_shift_finding(name: str, shift_open: bool, opened_at: datetime | None, 
 
 
 def unsynced_finding(name: str, missing_numbers: list[str], missing_count: int | None = None) -> Finding | None:
-    """`missing_numbers` may be only the lowest ones when `missing_count` says how many are missing in all."""
+    """`missing_numbers` may be only the lowest ones when `missing_count` says how many are missing in all
+    (or none yet, when the count is known from the device's counters but the numbers are still being looked for)."""
     count = len(missing_numbers) if missing_count is None else missing_count
-    if not missing_numbers or not count:
+    if not count:
         return None
     listed = missing_numbers[:MAX_LISTED_NUMBERS]
     more = count - len(listed)
-    shown = ", ".join(listed[:10]) + (" …" if count > 10 else "")
+    shown = (": " + ", ".join(listed[:10]) + (" …" if count > 10 else "")) if listed else ""
     return Finding(UNSYNCED_RECEIPTS,
-                   f"{count} receipt(s) issued on POS '{name}' are not on the server: {shown}"
-                   + (f" (and {more} more not listed)" if more else "") + ".",
+                   f"{count} receipt(s) issued on POS '{name}' are not on the server{shown}"
+                   + (f" (and {more} more not listed)" if more and listed else "") + ".",
                    tuple(listed), count)
+
+
+# ---------------------------------------------------------------- where the missing receipts are
+
+
+@dataclass(frozen=True)
+class GapState:
+    """What the audit knows of one device's missing receipts. Invariant: every seq in
+    `first..checked_upto` that is not in `listed` is on the server; every seq in `listed` was missing."""
+    first: int
+    checked_upto: int
+    listed: tuple[int, ...] = ()
+
+    @classmethod
+    def start(cls, first: int) -> "GapState":
+        return cls(first, first - 1)
+
+
+def find_missing(state: GapState, last: int, unsynced: int, lookup: Callable[[list[int]], Iterable[int]],
+                 max_lookups: int = RECEIPT_READS_PER_DEVICE) -> tuple[GapState, int]:
+    """The next state and how many lookups it took (`lookup(seqs)` answers which of them the server holds,
+    at most LOOKUP_BATCH at a time).
+
+    A device's receipts are never read in full: the numbers listed last time are looked up again (one
+    lookup), and only then the numbers issued since the last check, LOOKUP_BATCH at a time, as long as the
+    budget lasts. The count comes from the device's counters (`unsynced`), so when every missing receipt
+    is already known, nothing above them needs to be looked at."""
+    lookups = 0
+    if unsynced <= 0:
+        return GapState(state.first, last), 0
+    still = list(state.listed)
+    if still:
+        held = set(lookup(still))
+        lookups += 1
+        still = [seq for seq in still if seq not in held]
+    checked = state.checked_upto
+    found: list[int] = []
+    while checked < last and len(still) + len(found) < MAX_LISTED_NUMBERS:
+        remaining = unsynced - len(still) - len(found)
+        if remaining <= 0:  # every missing receipt is known: the rest of the range is on the server
+            checked = last
+            break
+        if remaining >= last - checked:  # every number above `checked` is missing: no need to look
+            found += range(checked + 1, min(last, checked + MAX_LISTED_NUMBERS) + 1)
+            checked = min(last, checked + MAX_LISTED_NUMBERS)
+            continue
+        if lookups >= max_lookups:
+            break
+        batch = list(range(checked + 1, min(last, checked + LOOKUP_BATCH) + 1))
+        held = set(lookup(batch))
+        lookups += 1
+        found += [seq for seq in batch if seq not in held]
+        checked = batch[-1]
+    listed = sorted(still + found)
+    if len(listed) > MAX_LISTED_NUMBERS:
+        listed = listed[:MAX_LISTED_NUMBERS]
+        checked = listed[-1]
+    return GapState(state.first, checked, tuple(listed)), lookups

@@ -90,6 +90,9 @@ class Device:
     lost_receipts: int = 0
     # Receipts numbered up to here that were never synced are written off (lost at a deactivation).
     written_off_upto: int = 0
+    # Every receipt numbered up to here was on the server when the slot last said so (unsynced was 0):
+    # the audit looks for missing numbers only above it.
+    complete_upto: int = 0
     shift_open: bool = False
     open_shift_id: str | None = None
     shift_opened_at: str | None = None

@@ -1,109 +1,204 @@
-"""The sync audit: raise, refresh or resolve findings for every ACTIVATED device.
+"""The sync audit: raise, refresh or resolve findings for the devices that need a look.
 
-Cost grows with devices, not receipts: device records come from the sparse ACTIVATED index, and a
-device's receipts are read only when its counters say some are missing.
+Cost follows the devices with something to report, not the fleet (DESIGN section 5, v1.1):
+- the scheduled run fans out over the shards of two sparse indexes, one Lambda invocation per shard
+  (`run_all` -> `run_shard`): devices that need a look (domain.audit.needs_audit) and open findings;
+- a shard reads its keys (one Query per 1 MB), the devices themselves (one BatchGetItem per 100), and for a
+  device with missing receipts at most `RECEIPT_READS_PER_DEVICE` BatchGetItems of receipt keys: the numbers
+  listed last time and the ones issued since (domain.audit.find_missing), never all its receipts;
+- a finding is unique per device and type: raising one claims a deterministic key in the same transaction
+  (and checks that the device is still in the activation audited), so runs at once never raise it twice.
 """
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib import clock
-from chalicelib.adapters.repositories import DeviceRepository, FindingRepository
+from chalicelib.adapters.fanout import ShardInvoker
+from chalicelib.adapters.repositories import DeviceRepository, FindingRepository, ReceiptRepository
 from chalicelib.config import settings
 from chalicelib.domain import audit as rules
 from chalicelib.domain.devices import Device, Status
+from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
 from chalicelib.services.common import Principal, new_id
-from chalicelib.services.records import missing_receipts
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 100
+COUNTS = ("devices_checked", "raised", "refreshed", "resolved", "failed_devices")
+
+
+class AuditShardsFailed(Exception):
+    """Some shards failed after their retries: the scheduled invocation fails (and is alarmed on) after
+    every other shard has finished."""
 
 
 def _summary() -> dict:
-    return {"devices_checked": 0, "raised": 0, "refreshed": 0, "resolved": 0, "failed_devices": 0,
-            "started_at": clock.iso(), "finished_at": None}
+    return {name: 0 for name in COUNTS} | {"started_at": clock.iso(), "finished_at": None}
+
+
+# ---------------------------------------------------------------- the scheduled run
 
 
 def run_all() -> dict:
-    """The scheduled run: every merchant's ACTIVATED devices, page by page."""
-    summary, cursor = _summary(), None
-    while True:
-        devices, cursor = DeviceRepository.list_activated(PAGE_SIZE, cursor)
-        for device in devices:
-            _audit_safely(device, summary)
-        if not cursor:
-            break
+    """Every shard, each by its own invocation of `audit_shard`, several at once; a failed shard is retried
+    with backoff, and one that still fails is reported (summary, error log, failed invocation)."""
+    cfg = settings()
+    shards = rules.all_shards()
+    summary = _summary() | {"shards": len(shards), "retried_shards": 0, "failed_shards": []}
+
+    def one(shard: str) -> tuple[str, dict | None, str | None, int]:
+        error = None
+        for attempt in range(cfg.audit_shard_attempts):
+            try:
+                return shard, ShardInvoker.invoke(shard), None, attempt
+            except Exception as exc:  # noqa: BLE001 - any failure of a shard is retried, then reported
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning("audit shard %s failed (attempt %d): %s", shard, attempt + 1, error)
+                if attempt + 1 < cfg.audit_shard_attempts:
+                    time.sleep(min(5.0, cfg.audit_retry_base_seconds * 2 ** attempt))
+        return shard, None, error, cfg.audit_shard_attempts - 1
+
+    with ThreadPoolExecutor(max_workers=max(1, min(cfg.audit_fanout_workers, len(shards)))) as pool:
+        for shard, result, error, retries in pool.map(one, shards):
+            summary["retried_shards"] += 1 if retries else 0
+            if result is None:
+                summary["failed_shards"].append({"shard": shard, "error": error})
+                continue
+            for name in COUNTS:
+                summary[name] += result[name]
     summary["finished_at"] = clock.iso()
+    if summary["failed_shards"]:
+        log.error("audit run incomplete: %s", summary, extra={"event": "audit_run_incomplete", **summary})
+        raise AuditShardsFailed(f"{len(summary['failed_shards'])} audit shard(s) failed: {summary}")
     log.info("audit run: %s", summary, extra={"event": "audit_run", **summary})
     return summary
+
+
+def run_shard(shard: str) -> dict:
+    """One shard: the devices that need a look and the devices with open findings, each audited once.
+    A failure to read the shard raises (the caller retries the shard); one device's failure is counted."""
+    if shard not in rules.all_shards():
+        raise ValueError(f"no audit shard {shard!r}")
+    summary = _summary() | {"shard": shard}
+    keys = set(DeviceRepository.keys_needing_audit(shard, rules.due_by(clock.now())))
+    open_by_device: dict[tuple[str, str], list[dict]] = {}
+    for finding in FindingRepository.open_in_shard(shard):
+        open_by_device.setdefault((finding["merchant_id"], finding["pos_device_id"]), []).append(finding)
+    _audit_all(keys | set(open_by_device), {}, open_by_device, summary)
+    summary["finished_at"] = clock.iso()
+    return summary
+
+
+# ---------------------------------------------------------------- one merchant, from the back office
 
 
 def run_for_merchant(principal: Principal) -> dict:
     require_role(principal.role, BACK_OFFICE_ROLES, "run the audit")
     summary, cursor = _summary(), None
+    known: dict[tuple[str, str], Device] = {}
     while True:
         devices, cursor = DeviceRepository.list(principal.merchant_id, PAGE_SIZE, cursor,
                                                 status=Status.ACTIVATED.value)
-        for device in devices:
-            _audit_safely(device, summary)
+        known.update({(d.merchant_id, d.id): d for d in devices})
         if not cursor:
             break
+    open_by_device: dict[tuple[str, str], list[dict]] = {}
+    for finding in FindingRepository.open_for_merchant(principal.merchant_id):
+        open_by_device.setdefault((finding["merchant_id"], finding["pos_device_id"]), []).append(finding)
+    _audit_all(set(known) | set(open_by_device), known, open_by_device, summary)
     summary["finished_at"] = clock.iso()
     return summary
 
 
-def _audit_safely(device: Device, summary: dict) -> None:
-    try:
-        for outcome in audit_device(device):
-            summary[outcome] += 1
-        summary["devices_checked"] += 1
-    except Exception:  # one broken device must not stop the run for everybody else
-        summary["failed_devices"] += 1
-        log.error("audit failed for device %s of merchant %s", device.id, device.merchant_id, exc_info=True,
-                  extra={"event": "audit_device_failed", "merchant_id": device.merchant_id,
-                         "pos_device_id": device.id})
+# ---------------------------------------------------------------- devices
 
 
-def audit_device(device: Device) -> list[str]:
-    now = clock.now()
-    cfg = settings()
+def _audit_all(keys: set[tuple[str, str]], known: dict, open_by_device: dict, summary: dict) -> None:
+    devices = dict(known)
+    unread = [key for key in keys if key not in devices]
+    for start in range(0, len(unread), PAGE_SIZE):
+        devices.update({(d.merchant_id, d.id): d for d in DeviceRepository.get_for_audit(unread[start:start + PAGE_SIZE])})
+    for key in sorted(keys):
+        try:
+            device = devices.get(key)
+            if device is not None and key not in known and not rules.needs_audit(device):
+                DeviceRepository.drop_stale_audit_key(device)  # indexed under contention; nothing to look at
+            for outcome in audit_device(key, device, open_by_device.get(key, [])):
+                summary[outcome] += 1
+            summary["devices_checked"] += 1
+        except Exception:  # one broken device must not stop the run for everybody else
+            summary["failed_devices"] += 1
+            log.error("audit failed for device %s of merchant %s", key[1], key[0], exc_info=True,
+                      extra={"event": "audit_device_failed", "merchant_id": key[0], "pos_device_id": key[1]})
+
+
+def _gap_state(device: Device, current: dict | None) -> rules.GapState:
+    """Where the search for missing numbers goes on: what the open finding says was checked, and never
+    below the last point at which the slot had every receipt."""
+    first = device.written_off_upto + 1
+    complete = max(first - 1, min(device.complete_upto, device.last_receipt_number))
+    if (current and current.get("checked_from") == first and current.get("checked_upto") is not None
+            and current["checked_upto"] <= device.last_receipt_number):
+        listed = tuple(parse_receipt_number(n)[1] for n in current.get("missing_receipt_numbers") or [])
+        if int(current["checked_upto"]) > complete:
+            return rules.GapState(first, int(current["checked_upto"]), listed)
+        return rules.GapState(first, complete, tuple(seq for seq in listed if seq > complete))
+    return rules.GapState(first, complete)
+
+
+def _wanted(device: Device, open_by_type: dict[str, dict]) -> dict[str, tuple[rules.Finding, dict]]:
+    """type -> (finding, extra fields to store) for what the device's record calls for now."""
+    now, cfg = clock.now(), settings()
+    wanted: dict[str, tuple[rules.Finding, dict]] = {}
+    unsynced = device.unsynced_receipts
+    if unsynced:
+        state, _reads = rules.find_missing(
+            _gap_state(device, open_by_type.get(rules.UNSYNCED_RECEIPTS)), device.last_receipt_number, unsynced,
+            lambda seqs: ReceiptRepository.held_seqs(device.merchant_id, device.number, seqs))
+        numbers = [format_receipt_number(device.number, seq) for seq in state.listed]
+        finding = rules.unsynced_finding(device.name, numbers, max(unsynced, len(numbers)))
+        if finding:
+            wanted[finding.type] = (finding, {"checked_from": state.first, "checked_upto": state.checked_upto})
     last_heard = device.last_sync_at or device.activated_at
-    wanted = [
-        rules.unsynced_finding(device.name, *(missing_receipts(device, rules.MAX_LISTED_NUMBERS)
-                                              if device.unsynced_receipts else ([], 0))),
+    for finding in (
         rules.silent_finding(device.name, device.shift_open, clock.parse(last_heard) if last_heard else None, now,
                              cfg.silent_hours),
         rules.long_shift_finding(device.name, device.shift_open,
                                  clock.parse(device.shift_opened_at) if device.shift_opened_at else None, now,
                                  cfg.shift_max_hours),
-    ]
-    wanted_by_type = {f.type: f for f in wanted if f}
-    open_by_type = {f["type"]: f for f in FindingRepository.open_for_device(device.merchant_id, device.id)}
+    ):
+        if finding:
+            wanted[finding.type] = (finding, {})
+    return wanted
+
+
+def audit_device(key: tuple[str, str], device: Device | None, open_findings: list[dict]) -> list[str]:
+    merchant_id, device_id = key
+    open_by_type = {f["type"]: f for f in open_findings}
+    active = device is not None and device.status == Status.ACTIVATED and not device.deleted_at
+    wanted = _wanted(device, open_by_type) if active else {}
     outcomes = []
-    stamp = clock.iso(now)
-    for type_, finding in wanted_by_type.items():
-        current = open_by_type.get(type_)
+    stamp = clock.iso()
+    for type_, (finding, extra) in wanted.items():
         record = {"details": finding.details, "missing_receipt_numbers": list(finding.missing_receipt_numbers),
-                  "missing_count": finding.missing_count, "last_seen_at": stamp}
+                  "missing_count": finding.missing_count, "last_seen_at": stamp} | extra
+        current = open_by_type.get(type_)
         if current:
-            FindingRepository.put(current | record)
-            outcomes.append("refreshed")
-        else:
-            FindingRepository.put(record | {"merchant_id": device.merchant_id, "id": new_id(),
-                                            "pos_device_id": device.id, "type": type_, "first_seen_at": stamp,
-                                            "resolved_at": None})
+            if FindingRepository.refresh(merchant_id, current["id"], record):
+                outcomes.append("refreshed")
+        elif FindingRepository.raise_finding(
+                record | {"merchant_id": merchant_id, "id": new_id(), "pos_device_id": device_id, "type": type_,
+                          "first_seen_at": stamp, "resolved_at": None}, device.activation_id):
             outcomes.append("raised")
     for type_, current in open_by_type.items():
-        if type_ not in wanted_by_type:
-            FindingRepository.put(current | {"resolved_at": stamp})
+        if type_ not in wanted and FindingRepository.resolve(merchant_id, device_id, type_, current["id"], stamp):
             outcomes.append("resolved")
-    if wanted_by_type and not DeviceRepository.device_still_active(device):
-        # Deactivated while we audited it: its resolve may have run before our writes, so resolve again.
-        resolve_device_findings(device.merchant_id, device.id)
     return outcomes
 
 
 def resolve_device_findings(merchant_id: str, device_id: str) -> None:
     """A deactivated or deleted slot has nothing left to audit: its receipts are written off."""
     stamp = clock.iso()
-    for finding in FindingRepository.open_for_device(merchant_id, device_id):
-        FindingRepository.put(finding | {"resolved_at": stamp})
+    for type_, finding_id in FindingRepository.open_ids_for_device(merchant_id, device_id):
+        FindingRepository.resolve(merchant_id, device_id, type_, finding_id, stamp)

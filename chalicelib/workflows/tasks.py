@@ -46,4 +46,9 @@ def _ms(started: float) -> float:
 
 
 def scheduled_audit(_event) -> dict:
+    """Fans out: one `audit_shard` invocation per shard."""
     return audit.run_all()
+
+
+def audit_shard(event: dict) -> dict:
+    return audit.run_shard(event["shard"])

@@ -67,9 +67,11 @@ def internals_tables() -> dict[str, dict]:
         logical, keys, gsis, ttl = cells
         index_specs = {}
         numeric = set()
+        projections = {}
         if gsis != "-":
             for spec in gsis.split(";"):
                 name, _, index_keys = spec.partition(":")
+                projections[name.strip()] = next((p for p in ("KEYS_ONLY", "INCLUDE") if p in index_keys), "ALL")
                 numeric |= set(re.findall(r"(\w+) \(N\)", index_keys))
                 index_keys = re.sub(r"\(.*?\)", "", index_keys)
                 index_specs[name.strip()] = [k.strip() for k in index_keys.split("/")]
@@ -78,6 +80,7 @@ def internals_tables() -> dict[str, dict]:
             "gsis": index_specs,
             "ttl": None if ttl == "-" else ttl,
             "numeric": numeric,
+            "projections": projections,
         }
     return tables
 
@@ -270,7 +273,7 @@ def test_tables_are_those_of_internals(merge_template):
         assert set(gsis) == set(spec["gsis"]), logical
         for index_name, index_keys in spec["gsis"].items():
             assert key_names(gsis[index_name]["KeySchema"]) == index_keys, (logical, index_name)
-            assert gsis[index_name]["Projection"] == {"ProjectionType": "ALL"}
+            assert gsis[index_name]["Projection"]["ProjectionType"] == spec["projections"][index_name], index_name
         key_attributes = set(spec["keys"]) | {k for keys in spec["gsis"].values() for k in keys}
         assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == \
             {name: "N" if name in spec["numeric"] else "S" for name in key_attributes}, logical
@@ -323,7 +326,7 @@ def test_iam_touches_only_the_projects_own_resources(packaged):
     template, _ = packaged
     resources = template["Resources"]
     tables = {n for n, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
-    own = {"dynamodb": tables, "states": {STATE_MACHINE}, "lambda": set(TASK_FUNCTIONS.values())}
+    own = {"dynamodb": tables, "states": {STATE_MACHINE}, "lambda": set(TASK_FUNCTIONS.values()) | {"AuditShard"}}
     for role, statement in iam_statements(template):
         services = services_of(statement) & set(own)
         if not services:
