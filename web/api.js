@@ -1,5 +1,5 @@
 // The one place that talks HTTP to the back-office API (DESIGN.md section 3).
-import { t } from './i18n/index.js';
+import { getLanguage, t } from './i18n/index.js';
 import { clearSession, getSession } from './session.js';
 
 // Same origin by default. When the SPA is deployed as static files elsewhere, set
@@ -44,7 +44,8 @@ function buildUrl(path, query) {
  * in the API's shape, also for network failures (status 0). AbortError passes through.
  */
 export async function request(method, path, { query, body, signal, auth = true } = {}) {
-  const headers = { Accept: 'application/json' };
+  // The API writes its sentences (errors, deletion steps, findings, events) in the UI's language.
+  const headers = { Accept: 'application/json', 'Accept-Language': getLanguage() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const session = getSession();
   if (auth && session) headers.Authorization = `Bearer ${session.token}`;

@@ -206,7 +206,9 @@ class FindingModel(Model):
     id = UnicodeAttribute(range_key=True)
     pos_device_id = UnicodeAttribute()
     type = UnicodeAttribute()
-    details = UnicodeAttribute()
+    details = UnicodeAttribute(null=True)  # an English sentence in records written before details_key
+    details_key = UnicodeAttribute(null=True)
+    details_params = JSONAttribute(null=True)
     missing_receipt_numbers = ListAttribute(of=UnicodeAttribute, default=list)
     missing_count = NumberAttribute(default=0)
     first_seen_at = UnicodeAttribute()

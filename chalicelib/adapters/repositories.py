@@ -178,12 +178,10 @@ def _run_claiming(writes) -> None:
             if code == "ConditionalCheckFailed":
                 field = fields[position] if position < len(fields) else None
                 if field == "email":
-                    raise Conflict("This e-mail is already used by another account.", field="email",
-                                   code="EMAIL_TAKEN") from None
+                    raise Conflict(field="email", code="EMAIL_TAKEN") from None
                 if field == "pin":
-                    raise Conflict("This PIN is already used by another employee.", field="pin",
-                                   code="PIN_TAKEN") from None
-                raise Conflict("It was changed meanwhile; reload and try again.", code="EDIT_CONFLICT") from None
+                    raise Conflict(field="pin", code="PIN_TAKEN") from None
+                raise Conflict(code="EDIT_CONFLICT") from None
         raise
 
 
@@ -244,7 +242,7 @@ class StoreRepository:
                 tx.save(event_item(event))
         except TransactWriteError as exc:
             if is_condition_failure(exc):
-                raise Conflict("Delete or move this store's POS devices first.", code="STORE_HAS_POS_DEVICES") from None
+                raise Conflict(code="STORE_HAS_POS_DEVICES") from None
             raise
 
 

@@ -1,5 +1,8 @@
-"""Stored records -> the public JSON of DESIGN.md section 3 (nothing secret leaves here)."""
+"""Stored records -> the public JSON of DESIGN.md section 3 (nothing secret leaves here).
+
+Records keep messages as `{key, params}`; they become sentences here, in the request's language."""
 from chalicelib.domain.devices import Device, Status
+from chalicelib.i18n import text_of
 
 
 def merchant(m: dict) -> dict:
@@ -20,9 +23,12 @@ def store(s: dict) -> dict:
 def deletion(d: dict | None) -> dict | None:
     if not d:
         return None
-    return {"id": d["id"], "status": d["status"], "step": d.get("step"), "steps": d.get("steps", []),
-            "error": d.get("error"), "force": bool(d.get("force")), "started_at": d["started_at"],
-            "finished_at": d.get("finished_at")}
+    error = d.get("error")
+    return {"id": d["id"], "status": d["status"], "step": d.get("step"),
+            "steps": [{"step": s.get("step"), "at": s.get("at"), "details": text_of(s) or ""}
+                      for s in d.get("steps", [])],
+            "error": {"code": error.get("code"), "details": text_of(error) or ""} if error else None,
+            "force": bool(d.get("force")), "started_at": d["started_at"], "finished_at": d.get("finished_at")}
 
 
 def device(d: Device) -> dict:
@@ -53,7 +59,11 @@ def shift(s: dict) -> dict:
 def finding(f: dict) -> dict:
     keys = ("id", "pos_device_id", "type", "details", "missing_receipt_numbers", "missing_count", "first_seen_at",
             "last_seen_at", "resolved_at")
-    return {k: f.get(k) for k in keys}
+    out = {k: f.get(k) for k in keys}
+    if f.get("details_key"):  # stored as a message; old records hold an English sentence
+        out["details"] = text_of({"key": f["details_key"], "params": f.get("details_params") or {},
+                                  "details": f.get("details")})
+    return out
 
 
 def event(e: dict) -> dict:

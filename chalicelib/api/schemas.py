@@ -3,6 +3,7 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
+from pydantic_core import PydanticCustomError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints, create_model
 
 # Names: trimmed, non-empty, printable.
@@ -17,11 +18,11 @@ Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValueError("needs a time zone, e.g. 2026-11-24T10:00:00Z")
+        raise PydanticCustomError("timestamp_zone", "needs a time zone, e.g. 2026-11-24T10:00:00Z")
     try:
         return value.astimezone(timezone.utc)
     except OverflowError:  # e.g. 9999-12-31T23:00:00-05:00 is past the last UTC date Python has
-        raise ValueError("is out of range") from None
+        raise PydanticCustomError("timestamp_range", "is out of range") from None
 
 
 def _iso_text(value):
@@ -29,7 +30,7 @@ def _iso_text(value):
     if not isinstance(value, str):
         return value  # a JSON number: refused by the (strict) datetime validator
     if not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}", value):
-        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z")
+        raise PydanticCustomError("timestamp_format", "must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z")
     return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
 
 

@@ -1,6 +1,8 @@
 """Audit rules: which findings a device's record calls for. Pure: the caller supplies time and numbers."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from chalicelib.i18n import render
 
 UNSYNCED_RECEIPTS = "UNSYNCED_RECEIPTS"
 DEVICE_SILENT = "DEVICE_SILENT"
@@ -11,9 +13,18 @@ MAX_LISTED_NUMBERS = 100
 @dataclass(frozen=True)
 class Finding:
     type: str
-    details: str
+    params: dict = field(default_factory=dict)  # of the catalog message `finding.<type>`
     missing_receipt_numbers: tuple[str, ...] = ()
     missing_count: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"finding.{self.type}"
+
+    @property
+    def details(self) -> str:
+        """The English sentence (the API renders `key` and `params` in the reader's language)."""
+        return render(self.key, self.params, "en")
 
 
 def silent_finding(name: str, shift_open: bool, last_heard: datetime | None, now: datetime,
@@ -21,7 +32,7 @@ def silent_finding(name: str, shift_open: bool, last_heard: datetime | None, now
     if not shift_open or last_heard is None or now - last_heard < timedelta(hours=silent_hours):
         return None
     hours = int((now - last_heard).total_seconds() // 3600)
-    return Finding(DEVICE_SILENT, f"POS '{name}' has a shift open but has not synced for {hours} hours.")
+    return Finding(DEVICE_SILENT, {"name": name, "hours": hours})
 
 
 def long_shift_finding(name: str, shift_open: bool, opened_at: datetime | None, now: datetime,
@@ -29,7 +40,7 @@ def long_shift_finding(name: str, shift_open: bool, opened_at: datetime | None, 
     if not shift_open or opened_at is None or now - opened_at < timedelta(hours=max_hours):
         return None
     hours = int((now - opened_at).total_seconds() // 3600)
-    return Finding(SHIFT_OPEN_TOO_LONG, f"The shift on POS '{name}' has been open for {hours} hours; close it.")
+    return Finding(SHIFT_OPEN_TOO_LONG, {"name": name, "hours": hours})
 
 
 def unsynced_finding(name: str, missing_numbers: list[str], missing_count: int | None = None) -> Finding | None:
@@ -40,7 +51,5 @@ def unsynced_finding(name: str, missing_numbers: list[str], missing_count: int |
     listed = missing_numbers[:MAX_LISTED_NUMBERS]
     more = count - len(listed)
     shown = ", ".join(listed[:10]) + (" …" if count > 10 else "")
-    return Finding(UNSYNCED_RECEIPTS,
-                   f"{count} receipt(s) issued on POS '{name}' are not on the server: {shown}"
-                   + (f" (and {more} more not listed)" if more else "") + ".",
+    return Finding(UNSYNCED_RECEIPTS, {"name": name, "count": count, "numbers": shown, "more": more},
                    tuple(listed), count)

@@ -3,6 +3,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from chalicelib.errors import IllegalTransition
+from chalicelib.i18n import ref
 
 
 class Status(str, Enum):
@@ -45,28 +46,29 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
 # While a deletion runs, the slot may only be deactivated and deleted (by the workflow) or renamed.
 ALLOWED_WHILE_DELETING = {A.RENAME, A.SYNC, A.SWITCH_USER, A.DEACTIVATE, A.DELETE}
 
-_ILLEGAL_DETAILS = {
-    (S.ACTIVATED, A.ACTIVATE): ("SLOT_TAKEN", "This POS is already activated on another device; deactivate it first."),
-    (S.NOT_ACTIVATED, A.DEACTIVATE): ("NOT_ACTIVATED", "This POS has not been activated, so it cannot be deactivated."),
-    (S.INACTIVE, A.DEACTIVATE): ("ALREADY_INACTIVE", "This POS is already inactive."),
-    (S.ACTIVATED, A.DELETE): ("STILL_ACTIVATED", "Deactivate the POS before deleting it."),
+# The error code of an illegal (status, action); its sentence is the code's entry in the message catalog.
+_ILLEGAL_CODES = {
+    (S.ACTIVATED, A.ACTIVATE): "SLOT_TAKEN",
+    (S.NOT_ACTIVATED, A.DEACTIVATE): "NOT_ACTIVATED",
+    (S.INACTIVE, A.DEACTIVATE): "ALREADY_INACTIVE",
+    (S.ACTIVATED, A.DELETE): "STILL_ACTIVATED",
 }
 
 
 def transition(status: Status, action: Action, deleting: bool = False) -> Status:
     """The status after `action`, or IllegalTransition (409) with a code that says why not."""
     if status == S.DELETED:
-        raise IllegalTransition("This POS has been deleted.", code="DEVICE_DELETED")
+        raise IllegalTransition(code="DEVICE_DELETED", key="ILLEGAL_TRANSITION.DEVICE_DELETED")
     if deleting and action not in ALLOWED_WHILE_DELETING:
-        raise IllegalTransition("This POS is being deleted.", code="DELETION_IN_PROGRESS")
+        raise IllegalTransition(code="DELETION_IN_PROGRESS")
     try:
         return TRANSITIONS[(status, action)]
     except KeyError:
-        code, details = _ILLEGAL_DETAILS.get(
-            (status, action),
-            ("ILLEGAL_TRANSITION", f"A POS that is {status.value} cannot {action.value.lower().replace('_', ' ')}."),
-        )
-        raise IllegalTransition(details, code=code) from None
+        code = _ILLEGAL_CODES.get((status, action))
+        if code:
+            raise IllegalTransition(code=code) from None
+        raise IllegalTransition(params={"status": ref(f"status.{status.value}"),
+                                        "action": ref(f"action.{action.value}")}) from None
 
 
 @dataclass

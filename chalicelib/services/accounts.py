@@ -29,7 +29,7 @@ def signup(business_name: str, email: str, password: str) -> dict:
 def check_credentials(email: str, password: str, allowed_roles: set[Role]) -> dict:
     """The employee behind an e-mail and password; five failures in 15 minutes lock the e-mail out."""
     email = email.lower()
-    had_failures = ensure_not_locked_out(email, "Too many failed logins for this e-mail")
+    had_failures = ensure_not_locked_out(email, "TOO_MANY_ATTEMPTS.login")
     employee = AccountRepository.find_employee_by_email(email)
     if not verify_password(employee and employee.get("password_hash"), password):
         AccountRepository.record_login_failure(email, clock.epoch(), LOGIN_WINDOW_SECONDS)
@@ -41,13 +41,15 @@ def check_credentials(email: str, password: str, allowed_roles: set[Role]) -> di
 
 
 def ensure_not_locked_out(key: str, what: str) -> bool:
-    """429 after LOGIN_FAILURE_LIMIT failures for `key` within the window; tells whether any failures are on record."""
+    """429 after LOGIN_FAILURE_LIMIT failures for `key` within the window; tells whether any failures are on record.
+
+    `what` is the message key of the 429's sentence (it gets `minutes`)."""
     failures = AccountRepository.login_failures(key)
     now_epoch = clock.epoch()
     if (failures and failures.get("count", 0) >= LOGIN_FAILURE_LIMIT
             and failures.get("window_start_epoch", 0) > now_epoch - LOGIN_WINDOW_SECONDS):
         retry_in = failures["window_start_epoch"] + LOGIN_WINDOW_SECONDS - now_epoch
-        raise TooManyRequests(f"{what}; try again in {retry_in // 60 + 1} minutes.")
+        raise TooManyRequests(key=what, params={"minutes": retry_in // 60 + 1})
     return bool(failures)
 
 
@@ -74,7 +76,7 @@ def token_record(token: str | None, kind: str) -> dict:
         raise Unauthenticated()
     # DynamoDB's TTL deletes late (up to days), so expiry is checked here too.
     if record.get("expires_at_epoch") is not None and record["expires_at_epoch"] <= clock.epoch():
-        raise Unauthenticated("The token has expired; sign in again.", code="TOKEN_EXPIRED")
+        raise Unauthenticated(code="TOKEN_EXPIRED")
     return record
 
 
@@ -82,7 +84,7 @@ def authenticate_user(token: str | None) -> Principal:
     record = token_record(token, "user")
     employee = AccountRepository.get_employee(record["merchant_id"], record["employee_id"])
     if not employee:
-        raise Unauthenticated("This account no longer exists.")
+        raise Unauthenticated(key="UNAUTHENTICATED.account_gone")
     return Principal(merchant_id=employee["merchant_id"], employee_id=employee["id"], role=employee["role"])
 
 
@@ -134,13 +136,14 @@ def _check_store_ids(principal: Principal, store_ids: list[str]) -> None:
     found = StoreRepository.get_many(principal.merchant_id, store_ids)
     missing = sorted(set(store_ids) - set(found))
     if missing:
-        raise InvalidInput(f"Unknown store ids: {', '.join(missing)}.", field="store_ids", code="UNKNOWN_STORE")
+        raise InvalidInput(field="store_ids", code="UNKNOWN_STORE", key="UNKNOWN_STORE.ids",
+                           params={"ids": ", ".join(missing)})
 
 
 def create_employee(principal: Principal, data: dict) -> dict:
     require_role(principal.role, {Role.OWNER}, "manage employees")
     if data["role"] == Role.OWNER.value:
-        raise InvalidInput("There is one owner per account.", field="role", code="ONE_OWNER")
+        raise InvalidInput(field="role", code="ONE_OWNER")
     _check_store_ids(principal, data.get("store_ids") or [])
     now = clock.iso()
     employee = {
@@ -171,9 +174,9 @@ def update_employee(principal: Principal, employee_id: str, changes: dict) -> di
     if "store_ids" in changes:
         _check_store_ids(principal, changes["store_ids"] or [])
     if old["role"] == Role.OWNER.value and changes.get("role", Role.OWNER.value) != Role.OWNER.value:
-        raise Conflict("The owner's role cannot be changed.", field="role", code="OWNER_ROLE_FIXED")
+        raise Conflict(field="role", code="OWNER_ROLE_FIXED")
     if changes.get("role") == Role.OWNER.value and old["role"] != Role.OWNER.value:
-        raise InvalidInput("There is one owner per account.", field="role", code="ONE_OWNER")
+        raise InvalidInput(field="role", code="ONE_OWNER")
     updated = dict(old)
     for key, value in changes.items():
         if key == "password":
@@ -191,7 +194,7 @@ def delete_employee(principal: Principal, employee_id: str) -> None:
     require_role(principal.role, {Role.OWNER}, "manage employees")
     employee = get_employee(principal, employee_id)
     if employee["role"] == Role.OWNER.value:
-        raise Conflict("The owner cannot be deleted.", code="OWNER_CANNOT_BE_DELETED")
+        raise Conflict(code="OWNER_CANNOT_BE_DELETED")
     AccountRepository.delete_employee(employee, new_event(principal.merchant_id, "employee.deleted", principal.actor,
                                                           details={"employee_id": employee_id}))
 
@@ -206,5 +209,5 @@ def _save_with_retry_hint(write) -> None:
         write()
     except WriteCancelled as exc:
         if exc.condition_failed:
-            raise Conflict("It was changed meanwhile; reload and try again.", code="EDIT_CONFLICT") from None
+            raise Conflict(code="EDIT_CONFLICT") from None
         raise

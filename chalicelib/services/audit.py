@@ -80,7 +80,8 @@ def audit_device(device: Device) -> list[str]:
     stamp = clock.iso(now)
     for type_, finding in wanted_by_type.items():
         current = open_by_type.get(type_)
-        record = {"details": finding.details, "missing_receipt_numbers": list(finding.missing_receipt_numbers),
+        record = {"details": None, "details_key": finding.key, "details_params": finding.params,
+                  "missing_receipt_numbers": list(finding.missing_receipt_numbers),
                   "missing_count": finding.missing_count, "last_seen_at": stamp}
         if current:
             FindingRepository.put(current | record)

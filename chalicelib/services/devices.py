@@ -29,7 +29,7 @@ def get_device(principal: Principal, device_id: str) -> Device:
 def create_device(principal: Principal, name: str, store_id: str) -> Device:
     require_role(principal.role, BACK_OFFICE_ROLES, "create POS devices")
     if not StoreRepository.get(principal.merchant_id, store_id):
-        raise InvalidInput("No store with that id.", field="store_id", code="UNKNOWN_STORE")
+        raise InvalidInput(field="store_id", code="UNKNOWN_STORE")
     for _ in range(MAX_CONFLICT_RETRIES * 4):
         merchant = AccountRepository.get_merchant(principal.merchant_id)
         counter = int(merchant.get("pos_number_counter") or 0)
@@ -44,11 +44,11 @@ def create_device(principal: Principal, name: str, store_id: str) -> Device:
         except WriteCancelled as exc:
             # PynamoDB sends puts before updates, so the store's update (the last one) is the last item.
             if exc.codes and exc.codes[-1] == "ConditionalCheckFailed":
-                raise InvalidInput("No store with that id.", field="store_id", code="UNKNOWN_STORE") from None
+                raise InvalidInput(field="store_id", code="UNKNOWN_STORE") from None
             if not exc.condition_failed:
                 raise
             # Another create took this number first: read the counter again and take the next one.
-    raise ServiceUnavailable("Too many POS devices are being created at once; retry.")
+    raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.creating")
 
 
 def list_devices(principal: Principal, **filters):
@@ -75,7 +75,7 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
         except WriteCancelled as exc:
             if not exc.condition_failed:
                 raise
-    raise Conflict("The POS changed several times meanwhile; retry.", code="EDIT_CONFLICT")
+    raise Conflict(code="EDIT_CONFLICT", key="EDIT_CONFLICT.retry")
 
 
 def rename_device(principal: Principal, device_id: str, name: str) -> Device:
@@ -142,7 +142,7 @@ def activate_device(login_token: str, device_id: str, installation_id: str) -> d
     merchant_id = record["merchant_id"]
     employee = AccountRepository.get_employee(merchant_id, record["employee_id"])
     if not employee:
-        raise InvalidCredentials("The account that logged in no longer exists.")
+        raise InvalidCredentials(key="INVALID_CREDENTIALS.login_gone")
     token, token_hash = new_token()
     activation_id = new_id()
     principal = Principal(merchant_id=merchant_id, employee_id=employee["id"], role=employee["role"])
@@ -182,7 +182,7 @@ def switch_user(principal: Principal, device: Device, credentials: dict) -> dict
         if employee["merchant_id"] != device.merchant_id:
             raise InvalidCredentials()
     if employee.get("store_ids") and device.store_id not in employee["store_ids"]:
-        raise Forbidden("This employee does not work in this POS's store.", code="WRONG_STORE")
+        raise Forbidden(code="WRONG_STORE")
 
     def change(current: Device):
         current.check(Action.SWITCH_USER)
@@ -197,9 +197,9 @@ def switch_user(principal: Principal, device: Device, credentials: dict) -> dict
 
 def _employee_by_pin(device: Device, employee_id: str, pin: str) -> dict:
     key = f"pin:{device.id}"
-    accounts.ensure_not_locked_out(key, "Too many wrong PINs on this POS")
+    accounts.ensure_not_locked_out(key, "TOO_MANY_ATTEMPTS.pin")
     employee = AccountRepository.find_employee_by_pin(device.merchant_id, pin)
     if not employee or employee["id"] != employee_id:
         AccountRepository.record_login_failure(key, clock.epoch(), accounts.LOGIN_WINDOW_SECONDS)
-        raise InvalidCredentials("The PIN is wrong.", code="INVALID_PIN")
+        raise InvalidCredentials(code="INVALID_PIN")
     return employee

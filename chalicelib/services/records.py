@@ -19,10 +19,10 @@ def get_receipt(principal: Principal, receipt_number: str) -> dict:
     try:
         parse_receipt_number(receipt_number)
     except Exception:
-        raise NotFound("No receipt with that number.") from None
+        raise NotFound(key="NOT_FOUND.receipt") from None
     receipt = ReceiptRepository.get(principal.merchant_id, receipt_number)
     if not receipt:
-        raise NotFound("No receipt with that number.")
+        raise NotFound(key="NOT_FOUND.receipt")
     return receipt
 
 

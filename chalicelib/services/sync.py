@@ -34,8 +34,7 @@ class SyncResult:
 
 def check_batch_size(count: int) -> None:
     if count > MAX_RECEIPTS_PER_BATCH:
-        raise PayloadTooLarge(f"A batch holds at most {MAX_RECEIPTS_PER_BATCH} receipts; this one has {count}. "
-                              "Send the rest in the next batch.", code="BATCH_TOO_LARGE")
+        raise PayloadTooLarge(code="BATCH_TOO_LARGE", params={"max": MAX_RECEIPTS_PER_BATCH, "count": count})
 
 
 def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejected: list[dict],
@@ -123,8 +122,7 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult) -
                 chunk = _classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
                 time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
         else:
-            raise ServiceUnavailable("The receipts could not be stored right now; send the batch again "
-                                     "(receipts already stored are counted as duplicates).")
+            raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.receipts")
 
 
 def _shift_of(receipt: dict, shifts: list[dict]) -> str | None:
