@@ -1,5 +1,6 @@
 // Entry point: header, hash router, session handling and language switching.
 import { onUnauthorized } from './api.js';
+import { installCharCounters } from './counter.js';
 import { clear, h, replace } from './dom.js';
 import { getLanguage, LANGUAGES, onLanguageChange, setLanguage, t } from './i18n/index.js';
 import { icon } from './icons.js';
@@ -172,4 +173,5 @@ window.addEventListener('storage', (event) => {
   if (event.key === 'pos-backoffice.session') render();
 });
 
+installCharCounters(main);
 render();

@@ -8,13 +8,13 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.adapters.dynamo import (
-    decode_cursor, is_condition_failure, page, transaction, translate_all,
+    cancellation_codes, decode_cursor, is_condition_failure, page, transaction, translate_all,
 )
 from chalicelib.adapters.models import (
     EmployeeModel, EventModel, FindingModel, GuardModel, MerchantModel, PosDeviceModel,
     ReceiptModel, ShiftModel, StoreModel, TokenModel,
 )
-from chalicelib.domain.devices import Device, Status
+from chalicelib.domain.devices import Device, Status, name_key
 from chalicelib.errors import Conflict
 
 ACTIVATED_SHARD = "ACTIVATED"
@@ -264,6 +264,19 @@ def _device_item(device: Device) -> PosDeviceModel:
     return PosDeviceModel(**data)
 
 
+def _name_guard(device: Device) -> str | None:
+    """The guard item that keeps POS names unique within a store (a deleted POS frees its name)."""
+    if device.deleted_at:
+        return None
+    return f"posname#{device.merchant_id}#{device.store_id}#{name_key(device.name)}"
+
+
+def _raise_if_name_taken(exc: TransactWriteError, position: int | None, device: Device) -> None:
+    codes = cancellation_codes(exc)
+    if position is not None and position < len(codes) and codes[position] == "ConditionalCheckFailed":
+        raise Conflict(field="name", code="NAME_TAKEN", params={"name": device.name}) from None
+
+
 @translate_all
 class DeviceRepository:
     @staticmethod
@@ -317,27 +330,53 @@ class DeviceRepository:
         """Device, merchant number counter, store device count and log entry: all or nothing."""
         merchant = MerchantModel(id=device.merchant_id)
         store = StoreModel(merchant_id=device.merchant_id, id=device.store_id)
-        with transaction() as tx:
-            tx.update(merchant, actions=[MerchantModel.pos_number_counter.set(device.number)],
-                      condition=MerchantModel.pos_number_counter == counter_was)
-            tx.update(store, actions=[StoreModel.device_count.add(1)], condition=StoreModel.id.exists())
-            tx.save(_device_item(device), condition=PosDeviceModel.id.does_not_exist())
-            tx.save(event_item(event))
+        try:
+            with transaction() as tx:
+                tx.update(merchant, actions=[MerchantModel.pos_number_counter.set(device.number)],
+                          condition=MerchantModel.pos_number_counter == counter_was)
+                tx.update(store, actions=[StoreModel.device_count.add(1)], condition=StoreModel.id.exists())
+                tx.save(GuardModel(pk=_name_guard(device), owner_id=device.id),
+                        condition=GuardModel.pk.does_not_exist())
+                tx.save(_device_item(device), condition=PosDeviceModel.id.does_not_exist())
+                tx.save(event_item(event))
+        except TransactWriteError as exc:
+            _raise_if_name_taken(exc, 0, device)  # puts come first in PynamoDB's order; the guard is put 0
+            raise
 
     @staticmethod
     def save_transition(before: Device, after: Device, event: dict | None, token_writes: Iterable = (),
                         leaves_store: bool = False) -> None:
-        """Write `after` only if nobody changed the slot since `before` was read (version check)."""
+        """Write `after` only if nobody changed the slot since `before` was read (version check).
+
+        A new name or store claims the name's guard (409 NAME_TAKEN) and frees the old one; a move to
+        another store also moves the stores' device counts (the new store must exist)."""
         after = dataclasses.replace(after, version=before.version + 1)
-        with transaction() as tx:
-            tx.save(_device_item(after), condition=PosDeviceModel.version == before.version)
-            if event:
-                tx.save(event_item(event))
-            for token in token_writes:
-                tx.save(TokenModel(**token))
-            if leaves_store:
-                tx.update(StoreModel(merchant_id=after.merchant_id, id=after.store_id),
-                          actions=[StoreModel.device_count.add(-1)])
+        old_guard, new_guard = _name_guard(before), _name_guard(after)
+        guard_position = None
+        try:
+            with transaction() as tx:
+                if new_guard != old_guard:
+                    if old_guard:
+                        tx.delete(GuardModel(pk=old_guard))
+                    if new_guard:
+                        guard_position = len(tx._delete_items)  # deletes, then puts: the guard is the first put
+                        tx.save(GuardModel(pk=new_guard, owner_id=after.id), condition=GuardModel.pk.does_not_exist())
+                tx.save(_device_item(after), condition=PosDeviceModel.version == before.version)
+                if event:
+                    tx.save(event_item(event))
+                for token in token_writes:
+                    tx.save(TokenModel(**token))
+                if leaves_store:
+                    tx.update(StoreModel(merchant_id=after.merchant_id, id=after.store_id),
+                              actions=[StoreModel.device_count.add(-1)])
+                elif after.store_id != before.store_id:
+                    tx.update(StoreModel(merchant_id=before.merchant_id, id=before.store_id),
+                              actions=[StoreModel.device_count.add(-1)])
+                    tx.update(StoreModel(merchant_id=after.merchant_id, id=after.store_id),
+                              actions=[StoreModel.device_count.add(1)], condition=StoreModel.id.exists())
+        except TransactWriteError as exc:
+            _raise_if_name_taken(exc, guard_position, after)
+            raise
 
     @staticmethod
     def record_sync_state(device: Device, state: dict, now: str) -> None:

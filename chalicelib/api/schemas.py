@@ -98,7 +98,9 @@ class DeviceIn(Strict):
 
 
 class DevicePatch(Strict):
-    name: Name
+    # Both optional, neither nullable (an explicit null is refused; a default is not validated).
+    name: Name = None
+    store_id: Id = None
 
 
 class PosActivateIn(Strict):

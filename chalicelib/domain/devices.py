@@ -1,4 +1,5 @@
 """POS device lifecycle: statuses, actions and the one table of legal transitions."""
+import unicodedata
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -22,6 +23,7 @@ class Action(str, Enum):
     DEACTIVATE = "DEACTIVATE"
     REQUEST_DELETION = "REQUEST_DELETION"
     DELETE = "DELETE"
+    MOVE_STORE = "MOVE_STORE"
 
 
 S, A = Status, Action
@@ -41,6 +43,9 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.INACTIVE, A.ACTIVATE): S.ACTIVATED,
     (S.INACTIVE, A.REQUEST_DELETION): S.INACTIVE,
     (S.INACTIVE, A.DELETE): S.DELETED,
+    # A POS moves to another store only while no app is bound to it.
+    (S.NOT_ACTIVATED, A.MOVE_STORE): S.NOT_ACTIVATED,
+    (S.INACTIVE, A.MOVE_STORE): S.INACTIVE,
 }
 
 # While a deletion runs, the slot may only be deactivated and deleted (by the workflow) or renamed.
@@ -52,7 +57,16 @@ _ILLEGAL_CODES = {
     (S.NOT_ACTIVATED, A.DEACTIVATE): "NOT_ACTIVATED",
     (S.INACTIVE, A.DEACTIVATE): "ALREADY_INACTIVE",
     (S.ACTIVATED, A.DELETE): "STILL_ACTIVATED",
+    (S.ACTIVATED, A.MOVE_STORE): "STILL_ACTIVATED",
 }
+_ILLEGAL_KEYS = {(S.ACTIVATED, A.MOVE_STORE): "STILL_ACTIVATED.move"}
+
+MAX_NAME_LENGTH = 100
+
+
+def name_key(name: str) -> str:
+    """What makes two POS names the same within a store: case, width and spacing do not count."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def transition(status: Status, action: Action, deleting: bool = False) -> Status:
@@ -66,7 +80,7 @@ def transition(status: Status, action: Action, deleting: bool = False) -> Status
     except KeyError:
         code = _ILLEGAL_CODES.get((status, action))
         if code:
-            raise IllegalTransition(code=code) from None
+            raise IllegalTransition(code=code, key=_ILLEGAL_KEYS.get((status, action))) from None
         raise IllegalTransition(params={"status": ref(f"status.{status.value}"),
                                         "action": ref(f"action.{action.value}")}) from None
 

@@ -88,6 +88,30 @@ def rename_device(principal: Principal, device_id: str, name: str) -> Device:
     return change_device(principal, principal.merchant_id, device_id, change, "pos_device.renamed")[0]
 
 
+def update_device(principal: Principal, device_id: str, name: str | None = None, store_id: str | None = None) -> Device:
+    """PATCH: a new name (unique within the store) and/or another store (only while no app is bound)."""
+    device = get_device(principal, device_id)
+    if name is not None and name != device.name:
+        device = rename_device(principal, device_id, name)
+    if store_id is not None and store_id != device.store_id:
+        device = move_device(principal, device_id, store_id)
+    return device
+
+
+def move_device(principal: Principal, device_id: str, store_id: str) -> Device:
+    require_role(principal.role, BACK_OFFICE_ROLES, "move POS devices")
+    if not StoreRepository.get(principal.merchant_id, store_id):
+        raise InvalidInput(field="store_id", code="UNKNOWN_STORE")
+
+    def change(device: Device):
+        device.check(Action.MOVE_STORE)
+        return (dataclasses.replace(device, store_id=store_id, updated_at=clock.iso()),
+                {"from_store_id": device.store_id, "to_store_id": store_id})
+
+    # A store deleted meanwhile fails the write's condition (the move retries, then answers EDIT_CONFLICT).
+    return change_device(principal, principal.merchant_id, device_id, change, "pos_device.moved")[0]
+
+
 def deactivate_device(principal: Principal, device_id: str, actor: dict | None = None) -> tuple[Device, int]:
     """Revoke the device at once; receipts it reported but never synced are written off as lost."""
     if principal is not None:

@@ -37,6 +37,8 @@ export default {
   'validation.min_length': 'Use at least {n} characters.',
   'validation.email': 'Enter a valid e-mail address, e.g. name@example.com.',
   'validation.pin': 'The PIN is exactly 4 digits.',
+  'form.counter': '{n} / {max} characters',
+  'form.counter_over': '{n} / {max} characters: {over} too many',
   'validation.choose_store': 'Choose the store this POS works in.',
 
   'auth.login_title': 'Sign in',

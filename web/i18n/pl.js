@@ -38,6 +38,8 @@ export default {
   'validation.min_length': 'Wpisz co najmniej {n} znaków.',
   'validation.email': 'Wpisz poprawny adres e-mail, np. imie@example.com.',
   'validation.pin': 'PIN to dokładnie 4 cyfry.',
+  'form.counter': '{n} / {max} znaków',
+  'form.counter_over': '{n} / {max} znaków: o {over} za dużo',
   'validation.choose_store': 'Wybierz Sklep, w którym POS będzie czynny.',
 
   'auth.login_title': 'Zaloguj się',

@@ -150,7 +150,7 @@ export async function posEditView({ main, params, signal, navigate }) {
   function renderCard(d) {
     const formError = h('div', { class: 'form-error', 'aria-live': 'assertive' });
     const save = h('button', { type: 'submit', class: 'button button--primary', testid: 'rename-save' }, t('common.save'));
-    const nameField = field({ name: 'name', label: t('pos.name'), value: d.name, required: true, testid: 'pos-name-input', inputAttrs: { maxlength: 100 } });
+    const nameField = field({ name: 'name', label: t('pos.name'), value: d.name, required: true, testid: 'pos-name-input', inputAttrs: { 'data-max-chars': 100 } });
     const form = h('form', { class: 'form', novalidate: true, testid: 'rename-form' },
       h('div', { class: 'inline-form' }, nameField, save),
       formError);

@@ -118,7 +118,7 @@ export async function posCreateView({ main, signal, navigate }) {
   const formError = h('div', { class: 'form-error', 'aria-live': 'assertive' });
   const save = h('button', { type: 'submit', class: 'button button--primary', testid: 'save-pos' }, t('common.save'));
   const form = h('form', { class: 'form card', novalidate: true, testid: 'create-pos-form' },
-    field({ name: 'name', label: t('pos.name'), required: true, testid: 'pos-name-input', inputAttrs: { maxlength: 100 } }),
+    field({ name: 'name', label: t('pos.name'), required: true, testid: 'pos-name-input', inputAttrs: { 'data-max-chars': 100 } }),
     selectField({
       name: 'store_id', label: t('pos.store'), required: true, testid: 'pos-store-select',
       placeholder: t('pos.choose_store'), value: stores.length === 1 ? stores[0].id : '',
