@@ -195,6 +195,8 @@ class ShiftModel(Model):
     starting_cash = NumberAttribute(default=0)
     expected_cash = NumberAttribute(null=True)
     actual_cash = NumberAttribute(null=True)
+    # Set when the slot was deactivated (or deleted) while this shift was still open: nobody will close it.
+    orphaned_at = UnicodeAttribute(null=True)
     device_opened_index = _gsi("device-opened-index", "pos_device_id", "opened_sk")
     store_opened_index = _gsi("store-opened-index", "store_id", "opened_sk")
     merchant_opened_index = _gsi("merchant-opened-index", "merchant_id", "opened_sk")

@@ -519,6 +519,22 @@ class ShiftRepository:
             raise
 
     @staticmethod
+    def flag_open_of_device(merchant_id: str, pos_device_id: str, at: str) -> list[dict]:
+        """Mark the device's still-open shifts as orphaned (its slot was deactivated); returns them."""
+        result = ShiftModel.device_opened_index.query(
+            pos_device_id, filter_condition=(ShiftModel.merchant_id == merchant_id)
+            & ShiftModel.closed_at.does_not_exist() & ShiftModel.orphaned_at.does_not_exist())
+        flagged = []
+        for item in result:
+            try:
+                item.update(actions=[ShiftModel.orphaned_at.set(at)], condition=ShiftModel.closed_at.does_not_exist())
+                flagged.append(_attrs(item, exclude=("opened_sk",)))
+            except UpdateError as exc:
+                if not is_condition_failure(exc):  # closed meanwhile by a late sync: nothing to flag
+                    raise
+        return flagged
+
+    @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
              store_id: str | None = None):
         if pos_device_id:

@@ -52,7 +52,7 @@ def receipt(r: dict) -> dict:
 
 def shift(s: dict) -> dict:
     keys = ("id", "pos_device_id", "store_id", "opened_at", "closed_at", "opened_by_employee", "closed_by_employee",
-            "starting_cash", "expected_cash", "actual_cash")
+            "starting_cash", "expected_cash", "actual_cash", "orphaned_at")
     return {k: s.get(k) for k in keys}
 
 

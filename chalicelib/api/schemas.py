@@ -313,12 +313,14 @@ class ShiftOut(BaseModel):
     starting_cash: int
     expected_cash: int | None
     actual_cash: int | None
+    orphaned_at: str | None = Field(None, description="Set when the POS was deactivated or deleted while this "
+                                                      "shift was open: nobody will close it")
 
 
 class FindingOut(BaseModel):
     id: str
     pos_device_id: str
-    type: Literal["UNSYNCED_RECEIPTS", "DEVICE_SILENT", "SHIFT_OPEN_TOO_LONG"]
+    type: Literal["UNSYNCED_RECEIPTS", "DEVICE_SILENT", "SHIFT_OPEN_TOO_LONG", "SHIFT_LEFT_OPEN"]
     details: str
     missing_receipt_numbers: list[str]
     missing_count: int

@@ -7,6 +7,9 @@ from chalicelib.i18n import render
 UNSYNCED_RECEIPTS = "UNSYNCED_RECEIPTS"
 DEVICE_SILENT = "DEVICE_SILENT"
 SHIFT_OPEN_TOO_LONG = "SHIFT_OPEN_TOO_LONG"
+# A shift still open when its slot was deactivated or deleted: raised then, it stays open as a record.
+SHIFT_LEFT_OPEN = "SHIFT_LEFT_OPEN"
+RAISED_ONCE = {SHIFT_LEFT_OPEN}  # not re-evaluated by the audit: what it reports does not change any more
 MAX_LISTED_NUMBERS = 100
 
 
@@ -41,6 +44,12 @@ def long_shift_finding(name: str, shift_open: bool, opened_at: datetime | None, 
         return None
     hours = int((now - opened_at).total_seconds() // 3600)
     return Finding(SHIFT_OPEN_TOO_LONG, {"name": name, "hours": hours})
+
+
+def left_open_finding(name: str, opened_at: str, deleted: bool) -> Finding:
+    return Finding(SHIFT_LEFT_OPEN, {"name": name, "opened_at": opened_at,
+                                     "how": {"key": "finding.how.deleted" if deleted else "finding.how.deactivated",
+                                             "params": {}}})
 
 
 def unsynced_finding(name: str, missing_numbers: list[str], missing_count: int | None = None) -> Finding | None:

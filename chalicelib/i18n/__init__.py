@@ -92,6 +92,8 @@ class _Formatter(string.Formatter):
     def format_field(self, value, format_spec):
         if format_spec.startswith("if:"):
             return render(format_spec[3:], self.params, self.language) if value else ""
+        if format_spec == "time" and isinstance(value, str):  # ISO 8601 UTC -> "2026-11-24 08:00 UTC"
+            return value[:16].replace("T", " ") + " UTC" if len(value) >= 16 else value
         if format_spec.startswith("plural:"):
             return plural_form(self.language, value, format_spec[len("plural:"):].split("|"))
         return super().format_field(value, format_spec)

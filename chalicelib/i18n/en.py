@@ -148,6 +148,10 @@ MESSAGES = {
     "finding.UNSYNCED_RECEIPTS": "{count} {count:plural:receipt|receipts} issued on POS '{name}' "
                                  "{count:plural:is|are} not on the server: {numbers}{more:if:finding.more}.",
     "finding.more": " (and {more} more not listed)",
+    "finding.SHIFT_LEFT_OPEN": "The shift opened at {opened_at:time} on POS '{name}' was still open when the POS was "
+                               "{how}; it will never be closed and its cash was not counted.",
+    "finding.how.deactivated": "deactivated",
+    "finding.how.deleted": "deleted",
     "finding.DEVICE_SILENT": "POS '{name}' has a shift open but has not synced for {hours} {hours:plural:hour|hours}.",
     "finding.SHIFT_OPEN_TOO_LONG": "The shift on POS '{name}' has been open for {hours} "
                                    "{hours:plural:hour|hours}; close it.",

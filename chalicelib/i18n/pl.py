@@ -153,6 +153,10 @@ MESSAGES = {
                                  "wystawionych} w POS „{name}” {count:plural:nie jest|nie są|nie jest} na serwerze: "
                                  "{numbers}{more:if:finding.more}.",
     "finding.more": " (i jeszcze {more} niewymienionych)",
+    "finding.SHIFT_LEFT_OPEN": "Zmiana otwarta {opened_at:time} w POS „{name}” była nadal otwarta, gdy POS został "
+                               "{how}; nie zostanie już zamknięta, a gotówka nie została przeliczona.",
+    "finding.how.deactivated": "dezaktywowany",
+    "finding.how.deleted": "usunięty",
     "finding.DEVICE_SILENT": "POS „{name}” ma otwartą Zmianę, ale nie synchronizował się od {hours} "
                              "{hours:plural:godziny|godzin|godzin}.",
     "finding.SHIFT_OPEN_TOO_LONG": "Zmiana w POS „{name}” jest otwarta od {hours} {hours:plural:godziny|godzin|godzin}; "

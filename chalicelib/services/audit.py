@@ -6,7 +6,7 @@ device's receipts are read only when its counters say some are missing.
 import logging
 
 from chalicelib import clock
-from chalicelib.adapters.repositories import DeviceRepository, FindingRepository
+from chalicelib.adapters.repositories import DeviceRepository, FindingRepository, ShiftRepository
 from chalicelib.config import settings
 from chalicelib.domain import audit as rules
 from chalicelib.domain.devices import Device, Status
@@ -92,7 +92,7 @@ def audit_device(device: Device) -> list[str]:
                                             "resolved_at": None})
             outcomes.append("raised")
     for type_, current in open_by_type.items():
-        if type_ not in wanted_by_type:
+        if type_ not in wanted_by_type and type_ not in rules.RAISED_ONCE:
             FindingRepository.put(current | {"resolved_at": stamp})
             outcomes.append("resolved")
     if wanted_by_type and not DeviceRepository.device_still_active(device):
@@ -101,8 +101,23 @@ def audit_device(device: Device) -> list[str]:
     return outcomes
 
 
+def raise_left_open_shifts(device: Device, deleted: bool) -> int:
+    """The slot is being deactivated (or deleted): its still-open shifts will never be closed by it. Flag
+    them and raise a SHIFT_LEFT_OPEN finding for each (open until somebody looks; never auto-resolved)."""
+    stamp = clock.iso()
+    flagged = ShiftRepository.flag_open_of_device(device.merchant_id, device.id, stamp)
+    for shift in flagged:
+        finding = rules.left_open_finding(device.name, shift["opened_at"], deleted)
+        FindingRepository.put({"merchant_id": device.merchant_id, "id": new_id(), "pos_device_id": device.id,
+                               "type": finding.type, "details": None, "details_key": finding.key,
+                               "details_params": finding.params, "missing_receipt_numbers": [], "missing_count": 0,
+                               "first_seen_at": stamp, "last_seen_at": stamp, "resolved_at": None})
+    return len(flagged)
+
+
 def resolve_device_findings(merchant_id: str, device_id: str) -> None:
     """A deactivated or deleted slot has nothing left to audit: its receipts are written off."""
     stamp = clock.iso()
     for finding in FindingRepository.open_for_device(merchant_id, device_id):
-        FindingRepository.put(finding | {"resolved_at": stamp})
+        if finding["type"] not in rules.RAISED_ONCE:
+            FindingRepository.put(finding | {"resolved_at": stamp})

@@ -15,6 +15,9 @@ from chalicelib.services.common import Principal, new_event, new_id, not_found
 from chalicelib.services.security import new_token
 
 MAX_CONFLICT_RETRIES = 8
+# The owner's next action on a slot ends the display of a failed deletion (the activity log keeps it).
+CLEARS_FAILED_DELETION = {"pos_device.renamed", "pos_device.moved", "pos_device.activated",
+                          "pos_device.deactivated"}
 # A revoked device token is kept this long so that the old device hears DEVICE_DEACTIVATED, not "unknown token".
 REVOKED_TOKEN_KEEP_SECONDS = 90 * 24 * 3600
 
@@ -65,6 +68,8 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
         if not before:
             raise not_found("POS device")
         after, details = change(before)
+        if event_type in CLEARS_FAILED_DELETION and (after.deletion or {}).get("status") == "FAILED":
+            after = dataclasses.replace(after, deletion=None)  # the refusal was shown until this next action
         event = None
         if event_type:
             event = new_event(merchant_id, event_type, actor or principal.actor, device_id, details)
@@ -136,6 +141,7 @@ def deactivate_device(principal: Principal, device_id: str, actor: dict | None =
     device, details = change_device(principal, merchant_id, device_id, change, "pos_device.deactivated",
                                     actor=actor, token_writes=revoke)
     audit.resolve_device_findings(merchant_id, device_id)
+    audit.raise_left_open_shifts(device, deleted=bool(actor and actor.get("id") == "safe-deletion"))
     return device, details["lost_receipts"]
 
 

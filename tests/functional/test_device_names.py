@@ -113,3 +113,38 @@ def test_patch_needs_a_field_and_refuses_null(client, body):
     device = m.device()
     status, answer = client.patch(f"/v1/pos_devices/{device['id']}", body, token=m.token)
     assert status == 400, answer
+
+
+def test_a_failed_deletion_shows_until_the_next_action(client, aws):
+    m = client.signup()
+    device, token = m.active_device("Till 1")
+    status, _ = client.post("/v1/pos/sync", {"state": {"last_receipt_number": 0, "open_tickets": 0,
+                                                       "shift_open": True}, "receipts": [], "shifts": []}, token=token)
+    assert client.delete(f"/v1/pos_devices/{device['id']}", token=m.token)[0] == 202
+    assert client.wait_for_deletion(m.token, device["id"])["error"]["code"] == "SHIFT_OPEN"
+    assert client.get(f"/v1/pos_devices/{device['id']}", token=m.token)[1]["deletion"]["status"] == "FAILED"
+    assert client.patch(f"/v1/pos_devices/{device['id']}", {"name": "Till 9"}, token=m.token)[0] == 200
+    assert client.get(f"/v1/pos_devices/{device['id']}", token=m.token)[1]["deletion"] is None
+
+
+def test_a_shift_open_at_deactivation_is_flagged_and_reported(client):
+    m = client.signup()
+    device, token = m.active_device("Kasa 1")
+    shift = {"id": "8c7f9a8e-0000-4000-8000-000000000001", "opened_at": "2026-11-24T08:00:00Z", "closed_at": None,
+             "opened_by_employee": m.owner["id"], "starting_cash": 10000}
+    status, body = client.post("/v1/pos/sync", {"state": {"last_receipt_number": 0, "open_tickets": 0,
+                                                          "shift_open": True}, "receipts": [], "shifts": [shift]},
+                               token=token)
+    assert status == 200, body
+    assert client.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)[0] == 200
+    [stored] = client.get("/v1/shifts", token=m.token)[1]["shifts"]
+    assert stored["closed_at"] is None and stored["orphaned_at"], stored
+    status, findings = client.get("/v1/audit/findings?status=open", token=m.token,
+                                  headers={"Accept-Language": "pl"})
+    [finding] = findings["findings"]
+    assert finding["type"] == "SHIFT_LEFT_OPEN"
+    assert finding["details"] == ("Zmiana otwarta 2026-11-24 08:00 UTC w POS „Kasa 1” była nadal otwarta, gdy POS "
+                                  "został dezaktywowany; nie zostanie już zamknięta, a gotówka nie została przeliczona.")
+    # The audit does not resolve it (the shift stays open), nor does deleting the POS.
+    assert client.post("/v1/audit/runs", token=m.token)[0] == 200
+    assert len(client.get("/v1/audit/findings?status=open", token=m.token)[1]["findings"]) == 1

@@ -152,7 +152,7 @@ def test_deletion_error_codes_have_sentences():
 def test_every_finding_type_has_a_sentence():
     from chalicelib.domain import audit
 
-    for type_ in (audit.UNSYNCED_RECEIPTS, audit.DEVICE_SILENT, audit.SHIFT_OPEN_TOO_LONG):
+    for type_ in (audit.UNSYNCED_RECEIPTS, audit.DEVICE_SILENT, audit.SHIFT_OPEN_TOO_LONG, audit.SHIFT_LEFT_OPEN):
         assert f"finding.{type_}" in EN
 
 

@@ -133,6 +133,16 @@ export default {
   'pos.force_warning': 'Forced deletion does not check open tickets, the shift or unsynced receipts. Anything not yet synced from the device will be lost.',
   'pos.deleted': 'POS "{name}" deleted.',
   'pos.deleted_notice': 'The POS "{name}" was deleted. Its synced receipts and shifts stay in the back office.',
+  // POS list: who is signed in, online state, deleted ones (issue 17)
+  'pos.signed_in': 'Signed in',
+  'pos.unknown_employee': 'Former employee',
+  'pos.online': 'Online',
+  'pos.offline': 'Offline',
+  'pos.last_seen': 'Last seen {when}',
+  'pos.show_deleted': 'Show deleted',
+  'shifts.left_open': 'Left open',
+  'shifts.left_open_hint': 'The POS was deactivated or deleted while this shift was open; nobody will close it.',
+  'audit.types.SHIFT_LEFT_OPEN': 'Shift left open on a deactivated POS',
   'pos.deleted_at': 'Deleted',
 
   'deletion.running': 'Deleting the POS…',

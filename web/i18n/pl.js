@@ -134,6 +134,16 @@ export default {
   'pos.force_warning': 'Wymuszone usunięcie nie sprawdza otwartych paragonów, zmiany ani niezsynchronizowanych paragonów. Wszystko, co nie zostało zsynchronizowane z urządzenia, zostanie utracone.',
   'pos.deleted': 'Usunięto POS „{name}”.',
   'pos.deleted_notice': 'POS „{name}” został usunięty. Jego zsynchronizowane paragony i zmiany pozostają w Panelu Administracyjnym.',
+  // Lista POS: kto jest zalogowany, czy POS jest online, usunięte (zgłoszenie 17)
+  'pos.signed_in': 'Zalogowany',
+  'pos.unknown_employee': 'Były pracownik',
+  'pos.online': 'Online',
+  'pos.offline': 'Offline',
+  'pos.last_seen': 'Ostatnio widziany {when}',
+  'pos.show_deleted': 'Pokaż usunięte',
+  'shifts.left_open': 'Pozostawiona otwarta',
+  'shifts.left_open_hint': 'POS został dezaktywowany lub usunięty, gdy ta Zmiana była otwarta; nikt jej już nie zamknie.',
+  'audit.types.SHIFT_LEFT_OPEN': 'Zmiana pozostawiona otwarta na dezaktywowanym POS',
   'pos.deleted_at': 'Usunięty',
 
   'deletion.running': 'Usuwanie POS…',
