@@ -2,6 +2,7 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { returnPath } from '../return_to.js';
 import { setSession } from '../session.js';
 import { clearFormErrors, field, formValues, rules, showApiErrors, showFieldErrors, toast, validateWith } from '../ui.js';
 
@@ -51,7 +52,7 @@ export async function loginView({ main, navigate }) {
       const result = await api.post('/v1/auth/login', { email: v.email.trim(), password: v.password }, { auth: false });
       setSession(result);
       toast(t('auth.welcome', { name: result.employee?.name || result.employee?.email || '' }));
-      navigate('/pos');
+      navigate(returnPath() || '/pos'); // back where the expired session left off
     },
   });
   main.append(authCard({
