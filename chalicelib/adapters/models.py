@@ -46,6 +46,7 @@ class MerchantModel(Model):
     Meta = _meta("merchants")
     id = UnicodeAttribute(hash_key=True)
     business_name = UnicodeAttribute()
+    currency = UnicodeAttribute(null=True)  # ISO 4217, set at sign-up; money stays in its minor units
     pos_number_counter = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
 

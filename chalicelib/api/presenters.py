@@ -6,7 +6,9 @@ from chalicelib.i18n import text_of
 
 
 def merchant(m: dict) -> dict:
-    return {"id": m["id"], "business_name": m["business_name"], "created_at": m["created_at"]}
+    # Accounts made before currencies were kept: EUR, the old implied default.
+    return {"id": m["id"], "business_name": m["business_name"], "currency": m.get("currency") or "EUR",
+            "created_at": m["created_at"]}
 
 
 def employee(e: dict) -> dict:

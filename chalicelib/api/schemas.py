@@ -52,10 +52,15 @@ class Loose(BaseModel):
 # ---------------------------------------------------------------- requests
 
 
+# ISO 4217 codes the back office offers (money is always an integer in the currency's minor units).
+Currency = Literal["PLN", "EUR", "USD", "GBP", "CZK", "CHF", "SEK", "NOK", "DKK", "HUF", "UAH", "RON"]
+
+
 class SignupIn(Strict):
     business_name: Name
     email: Email
     password: Password
+    currency: Currency = Field(None, description="Default: PLN for Accept-Language pl, else EUR")
 
 
 class LoginIn(Strict):
@@ -224,6 +229,7 @@ class ErrorOut(BaseModel):
 class MerchantOut(BaseModel):
     id: str
     business_name: str
+    currency: str
     created_at: str
 
 
@@ -349,6 +355,7 @@ class LoginOut(BaseModel):
     token: str
     expires_at: str
     employee: EmployeeOut
+    merchant: MerchantOut
 
 
 class PosDeviceChoice(BaseModel):

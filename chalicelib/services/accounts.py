@@ -1,5 +1,5 @@
 """Sign-up, login with a failure limit, bearer tokens, stores and employees."""
-from chalicelib import clock
+from chalicelib import clock, i18n
 from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import AccountRepository, StoreRepository, TokenRepository
 from chalicelib.config import settings
@@ -12,9 +12,15 @@ LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
 
 
-def signup(business_name: str, email: str, password: str) -> dict:
+# Without a choice at sign-up: the currency that goes with the caller's language.
+DEFAULT_CURRENCY = {"pl": "PLN", "en": "EUR"}
+
+
+def signup(business_name: str, email: str, password: str, currency: str | None = None) -> dict:
     now = clock.iso()
-    merchant = {"id": new_id(), "business_name": business_name, "pos_number_counter": 0, "created_at": now}
+    currency = currency or DEFAULT_CURRENCY.get(i18n.current(), "EUR")
+    merchant = {"id": new_id(), "business_name": business_name, "currency": currency, "pos_number_counter": 0,
+                "created_at": now}
     owner = {
         "merchant_id": merchant["id"], "id": new_id(), "name": business_name, "email": email.lower(),
         "role": Role.OWNER.value, "store_ids": [], "pin": None, "password_hash": hash_password(password),
@@ -56,7 +62,8 @@ def ensure_not_locked_out(key: str, what: str) -> bool:
 def login(email: str, password: str) -> dict:
     employee = check_credentials(email, password, set(Role))
     token, expires_at = _issue_user_token(employee)
-    return {"token": token, "expires_at": expires_at, "employee": employee}
+    return {"token": token, "expires_at": expires_at, "employee": employee,
+            "merchant": AccountRepository.get_merchant(employee["merchant_id"])}
 
 
 def _issue_user_token(employee: dict) -> tuple[str, str]:

@@ -165,3 +165,22 @@ def test_findings_are_stored_as_keys_and_read_in_both_languages(client):
     assert en["findings"][0]["details"] == f"2 receipts issued on POS 'Kasa 1' are not on the server: {n}-2, {n}-3."
     stored = next(iter(FindingModel.query(m.merchant["id"])))
     assert stored.details is None and stored.details_key == "finding.UNSYNCED_RECEIPTS"
+
+
+@pytest.mark.parametrize("headers, body_extra, currency", [
+    (PL, {}, "PLN"), (EN, {}, "EUR"), ({}, {}, "EUR"), (PL, {"currency": "EUR"}, "EUR"), (EN, {"currency": "GBP"}, "GBP"),
+])
+def test_the_merchant_currency_is_set_at_signup(client, headers, body_extra, currency):
+    email = f"c-{currency.lower()}-{len(body_extra)}-{len(headers)}@example.com"
+    status, body = client.post("/v1/signup", {"business_name": "Sklep", "email": email, "password": "long enough 1",
+                                              **body_extra}, headers=headers)
+    assert status == 201 and body["merchant"]["currency"] == currency, body
+    status, login = client.post("/v1/auth/login", {"email": email, "password": "long enough 1"})
+    assert login["merchant"]["currency"] == currency
+
+
+def test_an_unknown_currency_is_refused(client):
+    status, body = client.post("/v1/signup", {"business_name": "Sklep", "email": "x@example.com",
+                                              "password": "long enough 1", "currency": "XYZ"}, headers=PL)
+    assert status == 400 and body["errors"][0]["field"] == "currency"
+    assert body["errors"][0]["details"].startswith("Dozwolone wartości: 'PLN'")

@@ -45,6 +45,8 @@ export default {
   'auth.login_intro': 'Sign in to manage your stores and POS devices.',
   'auth.signup_title': 'Create your account',
   'auth.signup_intro': 'Sign up your business. You will be its owner and can add stores, POS devices and employees.',
+  'auth.currency': 'Currency',
+  'auth.currency_hint': 'Prices and totals are shown in this currency.',
   'auth.email': 'E-mail',
   'auth.password': 'Password',
   'auth.password_hint': 'At least 8 characters.',

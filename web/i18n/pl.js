@@ -46,6 +46,8 @@ export default {
   'auth.login_intro': 'Zaloguj się, aby zarządzać sklepami i urządzeniami POS.',
   'auth.signup_title': 'Załóż konto',
   'auth.signup_intro': 'Zarejestruj swoją firmę. Będziesz jej właścicielem i dodasz sklepy, urządzenia POS i pracowników.',
+  'auth.currency': 'Waluta',
+  'auth.currency_hint': 'Ceny i sumy są pokazywane w tej walucie.',
   'auth.email': 'E-mail',
   'auth.password': 'Hasło',
   'auth.password_hint': 'Co najmniej 8 znaków.',
