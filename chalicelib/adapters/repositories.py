@@ -88,6 +88,11 @@ class AccountRepository:
         return AccountRepository.get_employee(merchant_id, guard.owner_id)
 
     @staticmethod
+    def get_employees(merchant_id: str, employee_ids: Iterable[str]) -> dict[str, dict]:
+        keys = [(merchant_id, eid) for eid in set(employee_ids)]
+        return {item.id: _attrs(item) for item in EmployeeModel.batch_get(keys)} if keys else {}
+
+    @staticmethod
     def list_employees(merchant_id: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
         start = decode_cursor(cursor, ("merchant_id", merchant_id), {"merchant_id", "id"})
         items, next_cursor = page(EmployeeModel.query(merchant_id, limit=limit, last_evaluated_key=start), limit)

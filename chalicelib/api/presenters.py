@@ -1,6 +1,7 @@
 """Stored records -> the public JSON of DESIGN.md section 3 (nothing secret leaves here).
 
 Records keep messages as `{key, params}`; they become sentences here, in the request's language."""
+from chalicelib.api import event_text
 from chalicelib.domain.devices import Device, Status
 from chalicelib.i18n import text_of
 
@@ -68,8 +69,12 @@ def finding(f: dict) -> dict:
     return out
 
 
-def event(e: dict) -> dict:
-    return {k: e.get(k) for k in ("id", "pos_device_id", "type", "actor", "at", "details")}
+def event(e: dict, names: dict | None = None) -> dict:
+    """`text` and `actor_name` are sentences in the request's language (null without `names`)."""
+    out = {k: e.get(k) for k in ("id", "pos_device_id", "type", "actor", "at", "details")}
+    out["text"] = event_text.text(e, names) if names is not None else None
+    out["actor_name"] = event_text.actor_name(e.get("actor"), names) if names is not None else None
+    return out
 
 
 def listing(key: str, items: list, cursor: str | None, present) -> dict:

@@ -54,4 +54,5 @@ def run_audit(ctx):
 def list_events(ctx):
     q = ctx["query"]
     items, cursor = records.list_events(ctx["principal"], q.limit, q.cursor, pos_device_id=q.pos_device_id)
-    return present.listing("events", items, cursor, present.event)
+    names = records.names_for_events(ctx["principal"], items)
+    return present.listing("events", items, cursor, lambda e: present.event(e, names))

@@ -342,6 +342,8 @@ class EventOut(BaseModel):
     actor: dict
     at: str
     details: dict
+    text: str | None = Field(description="The event as a sentence with names, in the Accept-Language language")
+    actor_name: str | None = Field(description="Who did it, in words")
 
 
 class SignupOut(BaseModel):

@@ -144,6 +144,43 @@ MESSAGES = {
     "deletion.error.stopped": "The deletion stopped unexpectedly; the POS was left as it was. Delete it again.",
     "deletion.error.restarted": "The local server was restarted during this deletion; delete again.",
 
+    # ------------------------------------------------------------ activity log (chalicelib/api/event_text.py)
+    "event.nobody": "nobody",
+    "event.former_employee": "a former employee",
+    "event.deleted_store": "a deleted store",
+    "event.actor.employee": "{name}",
+    "event.actor.pos_device": "POS app “{pos}” ({name})",
+    "event.actor.system": "System (safe deletion)",
+    "event.merchant.created": "Account created.",
+    "event.store.created": "Store “{store}” created.",
+    "event.store.updated": "Store “{store}” changed.",
+    "event.store.deleted": "Store “{store}” deleted.",
+    "event.employee.created": "Employee added: {employee}.",
+    "event.employee.updated": "Employee changed: {employee}.",
+    "event.employee.deleted": "Employee removed: {employee}.",
+    "event.pos_device.created": "POS “{pos}” created in store “{store}”.",
+    "event.pos_device.renamed": "POS “{from}” renamed to “{to}”.",
+    "event.pos_device.moved": "POS “{pos}” moved from store “{from_store}” to store “{to_store}”.",
+    "event.pos_device.activated": "POS “{pos}” activated on a new device by {employee}; its receipts continue at "
+                                  "number {next}.",
+    "event.pos_device.deactivated.none_lost": "POS “{pos}” deactivated; no receipts were lost.",
+    "event.pos_device.deactivated.lost": "POS “{pos}” deactivated; {count} unsynced "
+                                         "{count:plural:receipt was|receipts were} lost.",
+    "event.pos_device.deactivated.none_lost.by_deletion": "POS “{pos}” deactivated for its deletion; no receipts "
+                                                          "were lost.",
+    "event.pos_device.deactivated.lost.by_deletion": "POS “{pos}” deactivated for its forced deletion; {count} "
+                                                     "unsynced {count:plural:receipt was|receipts were} lost.",
+    "event.pos_device.user_switched": "On POS “{pos}” the signed-in employee changed from {from} to {to}.",
+    "event.pos_device.deletion_requested.checks": "Deletion of POS “{pos}” requested; open tickets, the shift and "
+                                                  "unsynced receipts are checked first.",
+    "event.pos_device.deletion_requested.no_checks": "Deletion of POS “{pos}” requested; it is not activated, so "
+                                                     "nothing needs checking.",
+    "event.pos_device.deletion_requested.forced": "Forced deletion of POS “{pos}” requested; the checks are "
+                                                  "skipped.",
+    "event.pos_device.deletion_failed": "POS “{pos}” was not deleted: {reason}",
+    "event.pos_device.deleted": "POS “{pos}” deleted; its synced receipts and shifts stay.",
+    "event.pos_device.deleted.forced": "POS “{pos}” deleted (forced); its synced receipts and shifts stay.",
+
     # ------------------------------------------------------------ audit findings
     "finding.UNSYNCED_RECEIPTS": "{count} {count:plural:receipt|receipts} issued on POS '{name}' "
                                  "{count:plural:is|are} not on the server: {numbers}{more:if:finding.more}.",

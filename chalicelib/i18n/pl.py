@@ -148,6 +148,45 @@ MESSAGES = {
     "deletion.error.stopped": "Usuwanie nieoczekiwanie się zatrzymało; POS pozostał bez zmian. Usuń go ponownie.",
     "deletion.error.restarted": "Lokalny serwer został uruchomiony ponownie w trakcie usuwania; usuń POS ponownie.",
 
+    # ------------------------------------------------------------ dziennik aktywności
+    "event.nobody": "nikt",
+    "event.former_employee": "były pracownik",
+    "event.deleted_store": "usunięty sklep",
+    "event.actor.employee": "{name}",
+    "event.actor.pos_device": "Aplikacja POS „{pos}” ({name})",
+    "event.actor.system": "System (bezpieczne usuwanie)",
+    "event.merchant.created": "Utworzono konto.",
+    "event.store.created": "Utworzono sklep „{store}”.",
+    "event.store.updated": "Zmieniono dane sklepu „{store}”.",
+    "event.store.deleted": "Usunięto sklep „{store}”.",
+    "event.employee.created": "Dodano pracownika: {employee}.",
+    "event.employee.updated": "Zmieniono dane pracownika: {employee}.",
+    "event.employee.deleted": "Usunięto pracownika: {employee}.",
+    "event.pos_device.created": "Utworzono POS „{pos}” w sklepie „{store}”.",
+    "event.pos_device.renamed": "Zmieniono nazwę POS z „{from}” na „{to}”.",
+    "event.pos_device.moved": "Przeniesiono POS „{pos}” ze sklepu „{from_store}” do sklepu „{to_store}”.",
+    "event.pos_device.activated": "Aktywowano POS „{pos}” na nowym urządzeniu (zalogowany: {employee}); "
+                                  "paragony są dalej numerowane od {next}.",
+    "event.pos_device.deactivated.none_lost": "Dezaktywowano POS „{pos}”; nie utracono żadnych paragonów.",
+    "event.pos_device.deactivated.lost": "Dezaktywowano POS „{pos}”; utracono {count} "
+                                         "{count:plural:niezsynchronizowany paragon|niezsynchronizowane paragony|"
+                                         "niezsynchronizowanych paragonów}.",
+    "event.pos_device.deactivated.none_lost.by_deletion": "Dezaktywowano POS „{pos}” przed usunięciem; nie "
+                                                          "utracono żadnych paragonów.",
+    "event.pos_device.deactivated.lost.by_deletion": "Dezaktywowano POS „{pos}” przed wymuszonym usunięciem; "
+                                                     "utracono {count} {count:plural:niezsynchronizowany paragon|"
+                                                     "niezsynchronizowane paragony|niezsynchronizowanych paragonów}.",
+    "event.pos_device.user_switched": "W POS „{pos}” przełączono użytkownika: {from} → {to}.",
+    "event.pos_device.deletion_requested.checks": "Zlecono usunięcie POS „{pos}”; najpierw sprawdzenie otwartych "
+                                                  "paragonów, Zmiany i niezsynchronizowanych paragonów.",
+    "event.pos_device.deletion_requested.no_checks": "Zlecono usunięcie POS „{pos}”; nie jest aktywowany, więc "
+                                                     "nie trzeba niczego sprawdzać.",
+    "event.pos_device.deletion_requested.forced": "Zlecono wymuszone usunięcie POS „{pos}”; bez sprawdzania.",
+    "event.pos_device.deletion_failed": "Nie usunięto POS „{pos}”: {reason}",
+    "event.pos_device.deleted": "Usunięto POS „{pos}”; jego zsynchronizowane paragony i zmiany pozostają.",
+    "event.pos_device.deleted.forced": "Usunięto POS „{pos}” (wymuszone); jego zsynchronizowane paragony i zmiany "
+                                       "pozostają.",
+
     # ------------------------------------------------------------ wyniki audytu
     "finding.UNSYNCED_RECEIPTS": "{count} {count:plural:paragon wystawiony|paragony wystawione|paragonów "
                                  "wystawionych} w POS „{name}” {count:plural:nie jest|nie są|nie jest} na serwerze: "

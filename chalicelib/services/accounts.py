@@ -203,12 +203,14 @@ def delete_employee(principal: Principal, employee_id: str) -> None:
     if employee["role"] == Role.OWNER.value:
         raise Conflict(code="OWNER_CANNOT_BE_DELETED")
     AccountRepository.delete_employee(employee, new_event(principal.merchant_id, "employee.deleted", principal.actor,
-                                                          details={"employee_id": employee_id}))
+                                                          details={"employee_id": employee_id,
+                                                                   "name": employee["name"]}))
 
 
 def _save_employee(principal: Principal, employee: dict, old: dict | None, event_type: str) -> None:
     AccountRepository.save_employee(employee, old, new_event(principal.merchant_id, event_type, principal.actor,
-                                                             details={"employee_id": employee["id"]}))
+                                                             details={"employee_id": employee["id"],
+                                                                      "name": employee["name"]}))
 
 
 def _save_with_retry_hint(write) -> None:

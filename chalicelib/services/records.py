@@ -1,6 +1,11 @@
 """Reading what was synced and logged; every read is scoped to the caller's merchant."""
+import re
+
 from chalicelib import clock
-from chalicelib.adapters.repositories import EventRepository, FindingRepository, ReceiptRepository, ShiftRepository
+from chalicelib.adapters.repositories import (
+    AccountRepository, DeviceRepository, EventRepository, FindingRepository, ReceiptRepository, ShiftRepository,
+    StoreRepository,
+)
 from chalicelib.domain.devices import Device
 from chalicelib.domain.receipts import count_missing, format_receipt_number, missing_seqs, parse_receipt_number
 from chalicelib.errors import NotFound
@@ -36,6 +41,38 @@ def list_findings(principal: Principal, limit, cursor, status=None, pos_device_i
 
 def list_events(principal: Principal, limit, cursor, pos_device_id=None):
     return EventRepository.list(principal.merchant_id, limit, cursor, pos_device_id=pos_device_id)
+
+
+_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+
+
+def names_for_events(principal: Principal, events: list[dict]) -> dict:
+    """The names the events' sentences mention: employees, POS devices (deleted ones too) and stores."""
+    employees, devices, stores = set(), set(), set()
+    for event in events:
+        details, actor = event.get("details") or {}, event.get("actor") or {}
+        if event.get("pos_device_id"):
+            devices.add(event["pos_device_id"])
+        if actor.get("type") == "employee" and actor.get("id"):
+            employees.add(actor["id"])
+        if actor.get("type") == "pos_device":
+            devices.add(actor.get("id"))
+            employees.add(actor.get("employee_id"))
+        for key in ("employee_id", "from", "to") if event["type"] != "pos_device.renamed" else ("employee_id",):
+            employees.add(details.get(key))
+        for key in ("store_id", "from_store_id", "to_store_id"):
+            stores.add(details.get(key))
+
+    def valid(ids):
+        return [i for i in ids if isinstance(i, str) and _ID.match(i)]
+
+    merchant = principal.merchant_id
+    return {
+        "employees": {k: v["name"] for k, v in AccountRepository.get_employees(merchant, valid(employees)).items()},
+        "devices": {k: {"name": v.name, "number": v.number}
+                    for k, v in DeviceRepository.get_many(merchant, valid(devices)).items()},
+        "stores": {k: v["name"] for k, v in StoreRepository.get_many(merchant, valid(stores)).items()},
+    }
 
 
 def missing_receipt_numbers(device: Device, limit: int | None = None) -> list[str]:
