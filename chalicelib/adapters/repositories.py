@@ -471,8 +471,9 @@ class ReceiptRepository:
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
-             store_id: str | None = None, created_min: str | None = None, created_max: str | None = None):
-        """Newest first, through the index that fits the most selective filter."""
+             store_id: str | None = None, created_min: str | None = None, created_max: str | None = None,
+             receipt_number: str | None = None, employee_id: str | None = None, payment_type: str | None = None):
+        """Newest first, through the index that fits the most selective filter; the others filter the pages."""
         if pos_device_id:
             index, partition = ReceiptModel.device_created_index, ("pos_device_id", pos_device_id)
             filters = ReceiptModel.merchant_id == merchant_id
@@ -492,6 +493,8 @@ class ReceiptRepository:
             range_condition = ReceiptModel.created_sk >= created_min
         elif created_max:
             range_condition = ReceiptModel.created_sk <= created_max + "\uffff"
+        for extra in _receipt_filters(receipt_number, employee_id, payment_type):
+            filters = extra if filters is None else filters & extra
         result = index.query(partition[1], range_condition, filter_condition=filters, scan_index_forward=False,
                              limit=limit, last_evaluated_key=start)
         items, next_cursor = page(result, limit)
@@ -504,6 +507,25 @@ class ReceiptRepository:
         result = ReceiptModel.query(merchant_id, ReceiptModel.receipt_number.startswith(prefix),
                                     attributes_to_get=["receipt_number"])
         return {int(item.receipt_number[len(prefix):]) for item in result}
+
+
+MAX_PAYMENTS_PER_RECEIPT = 20  # api/schemas.py ReceiptIn.payments
+
+
+def _receipt_filters(receipt_number: str | None, employee_id: str | None, payment_type: str | None) -> list:
+    filters = []
+    if receipt_number:
+        filters.append(ReceiptModel.receipt_number.startswith(receipt_number))
+    if employee_id:
+        filters.append(ReceiptModel.employee_id == employee_id)
+    if payment_type:
+        # Any of the receipt's payments (a list of maps: DynamoDB compares element by element).
+        condition = None
+        for position in range(MAX_PAYMENTS_PER_RECEIPT):
+            one = ReceiptModel.payments[position]["type"] == payment_type
+            condition = one if condition is None else condition | one
+        filters.append(condition)
+    return filters
 
 
 @translate_all

@@ -156,6 +156,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                 else:
                     _reject_body(request)
                 ctx["query"] = _parse_query(request, query or NoQuery)
+                ctx["raw_query"] = dict(request.query_params or {})
                 result = handler(ctx, **path_params)
             except DomainError as error:
                 if error.status >= 500:

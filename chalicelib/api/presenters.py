@@ -53,6 +53,24 @@ def receipt(r: dict) -> dict:
     return {k: r.get(k) for k in keys}
 
 
+RECEIPT_CSV_HEADER = ["receipt_number", "created_at", "receipt_type", "pos_device_name", "store", "employee",
+                      "payment_types", "total", "tax", "currency", "synced_at"]
+
+
+def _major(minor) -> str:
+    """Minor units -> "12.50" (exact: integer arithmetic; a dot, as CSV readers expect)."""
+    minor = int(minor or 0)
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}"
+
+
+def receipt_csv_row(r: dict, names: dict, currency: str) -> list:
+    return [r.get("receipt_number"), r.get("created_at"), r.get("receipt_type"), r.get("pos_device_name"),
+            names["stores"].get(r.get("store_id"), ""), names["employees"].get(r.get("employee_id"), ""),
+            " ".join(sorted({p.get("type", "") for p in r.get("payments") or []})), _major(r.get("total_money")),
+            _major(r.get("total_tax")), currency, r.get("synced_at")]
+
+
 def shift(s: dict) -> dict:
     keys = ("id", "pos_device_id", "store_id", "opened_at", "closed_at", "opened_by_employee", "closed_by_employee",
             "starting_cash", "expected_cash", "actual_cash", "orphaned_at")

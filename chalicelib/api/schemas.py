@@ -189,6 +189,15 @@ class ReceiptQuery(Page):
     store_id: Id | None = None
     created_at_min: Timestamp | None = None
     created_at_max: Timestamp | None = None
+    receipt_number: Annotated[str, StringConstraints(pattern=r"^[0-9][0-9-]{0,20}$")] | None = Field(
+        None, description="Receipts whose number starts with this text: '2-17' finds 2-17, 2-170 …")
+    employee_id: Id | None = Field(None, description="Receipts issued by this employee")
+    payment_type: Annotated[str, StringConstraints(pattern=r"^[A-Z_]{1,30}$")] | None = Field(
+        None, description="Receipts with a payment of this type (CASH, CARD …)")
+
+
+class ReceiptExportQuery(ReceiptQuery):
+    limit: Annotated[int, Field(ge=1, le=10_000, description="Rows in this part of the export")] = 5000
 
 
 class ShiftQuery(Page):

@@ -181,6 +181,19 @@ MESSAGES = {
     "event.pos_device.deleted": "POS “{pos}” deleted; its synced receipts and shifts stay.",
     "event.pos_device.deleted.forced": "POS “{pos}” deleted (forced); its synced receipts and shifts stay.",
 
+    # CSV export columns (GET /v1/receipts/export)
+    "csv.receipt_number": "Receipt number",
+    "csv.created_at": "Date (UTC)",
+    "csv.receipt_type": "Type",
+    "csv.pos_device_name": "POS",
+    "csv.store": "Store",
+    "csv.employee": "Employee",
+    "csv.payment_types": "Payment types",
+    "csv.total": "Total",
+    "csv.tax": "Tax",
+    "csv.currency": "Currency",
+    "csv.synced_at": "Synced (UTC)",
+
     # ------------------------------------------------------------ audit findings
     "finding.UNSYNCED_RECEIPTS": "{count} {count:plural:receipt|receipts} issued on POS '{name}' "
                                  "{count:plural:is|are} not on the server: {numbers}{more:if:finding.more}.",

@@ -187,6 +187,19 @@ MESSAGES = {
     "event.pos_device.deleted.forced": "Usunięto POS „{pos}” (wymuszone); jego zsynchronizowane paragony i zmiany "
                                        "pozostają.",
 
+    # kolumny eksportu CSV
+    "csv.receipt_number": "Nr paragonu",
+    "csv.created_at": "Data (UTC)",
+    "csv.receipt_type": "Rodzaj",
+    "csv.pos_device_name": "POS",
+    "csv.store": "Sklep",
+    "csv.employee": "Pracownik",
+    "csv.payment_types": "Rodzaje płatności",
+    "csv.total": "Suma",
+    "csv.tax": "Podatek",
+    "csv.currency": "Waluta",
+    "csv.synced_at": "Zsynchronizowano (UTC)",
+
     # ------------------------------------------------------------ wyniki audytu
     "finding.UNSYNCED_RECEIPTS": "{count} {count:plural:paragon wystawiony|paragony wystawione|paragonów "
                                  "wystawionych} w POS „{name}” {count:plural:nie jest|nie są|nie jest} na serwerze: "

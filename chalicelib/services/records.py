@@ -13,11 +13,38 @@ from chalicelib.services.common import Principal
 
 
 def list_receipts(principal: Principal, limit, cursor, pos_device_id=None, store_id=None, created_min=None,
-                  created_max=None):
+                  created_max=None, receipt_number=None, employee_id=None, payment_type=None):
     return ReceiptRepository.list(
         principal.merchant_id, limit, cursor, pos_device_id=pos_device_id, store_id=store_id,
         created_min=clock.sort_key(created_min) if created_min else None,
-        created_max=clock.sort_key(created_max) if created_max else None)
+        created_max=clock.sort_key(created_max) if created_max else None,
+        receipt_number=receipt_number, employee_id=employee_id, payment_type=payment_type)
+
+
+def merchant_currency(principal: Principal) -> str:
+    merchant = AccountRepository.get_merchant(principal.merchant_id) or {}
+    return merchant.get("currency") or "EUR"
+
+
+EXPORT_PAGE = 250  # DynamoDB reads per part of an export; a part holds up to `limit` rows
+
+
+def export_receipts(principal: Principal, limit: int, cursor, **filters):
+    """Rows for a CSV export, read page by page: yields (receipts, names) chunks; returns the next cursor.
+
+    The caller writes each chunk out before the next one is read, so memory stays at one page."""
+    remaining = limit
+    while remaining > 0:
+        items, cursor = list_receipts(principal, min(EXPORT_PAGE, remaining), cursor, **filters)
+        remaining -= len(items)
+        employees = AccountRepository.get_employees(principal.merchant_id, {r["employee_id"] for r in items
+                                                                            if r.get("employee_id")})
+        stores = StoreRepository.get_many(principal.merchant_id, {r["store_id"] for r in items})
+        yield items, {"employees": {k: v["name"] for k, v in employees.items()},
+                      "stores": {k: v["name"] for k, v in stores.items()}}
+        if not cursor:
+            break
+    return cursor
 
 
 def get_receipt(principal: Principal, receipt_number: str) -> dict:

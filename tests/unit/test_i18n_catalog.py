@@ -194,3 +194,9 @@ def test_every_event_type_written_has_a_sentence():
     # A type may have variants (event.<type>.<variant>, chosen in api/event_text.py).
     missing = [t for t in sorted(types) if f"event.{t}" not in EN and not any(k.startswith(f"event.{t}.") for k in EN)]
     assert missing == []
+
+
+def test_csv_columns_have_names():
+    from chalicelib.api.presenters import RECEIPT_CSV_HEADER
+
+    assert [c for c in RECEIPT_CSV_HEADER if f"csv.{c}" not in EN] == []
