@@ -12,7 +12,7 @@ import { byId, filterSelect, loadStores, storeFilter } from './common.js';
 import { deletionFailedNote, loadEmployeeNames, presenceCell, showDeletedToggle } from './pos_presence.js';
 
 export async function posListView({ main, query, signal, setQuery }) {
-  const filters = { store_id: query.store_id || '', status: query.status || '', show_deleted: query.show_deleted === 'true' };
+  const filters = { store_id: query.store_id || '', status: query.status || '', show_deleted: query.show_deleted === 'true' ? 'true' : '' };
   const pager = new CursorPager();
   const root = h('section', { class: 'page', testid: 'pos-list-page' });
   main.append(root);
@@ -35,7 +35,7 @@ export async function posListView({ main, query, signal, setQuery }) {
       options: STATUSES.map((s) => ({ value: s, label: statusLabel(s) })),
       onChange: (value) => { filters.status = value; pager.reset(); load(); },
     }),
-    showDeletedToggle(filters.show_deleted, (value) => { filters.show_deleted = value; pager.reset(); load(); }),
+    showDeletedToggle(Boolean(filters.show_deleted), (value) => { filters.show_deleted = value ? 'true' : ''; pager.reset(); load(); }),
   );
 
   async function load() {
