@@ -157,3 +157,22 @@ def test_phone_nav_scrolls_to_the_current_tab(phone_page: Page, api: Api):
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     assert "local" in nav.evaluate("el => getComputedStyle(el).backgroundAttachment")  # the scroll cue
     save_review_screenshot(page, "en-phone-nav")
+
+
+def test_move_a_pos_to_another_store(page: Page, api: Api):
+    owner = api.signup("Move shop")
+    first = api.create_store(owner["token"], "First street")
+    api.create_store(owner["token"], "Second street")
+    device = api.create_device(owner["token"], "Till 1", first["id"])
+    login_ui(page, owner["email"])
+    page.goto(f"/#/pos/{device['id']}")
+    expect(page.get_by_test_id("pos-store")).to_have_text("First street")
+    page.get_by_test_id("move-button").click()
+    page.get_by_test_id("move-store-select").select_option(label="Second street")
+    page.get_by_test_id("move-save").click()
+    expect(page.get_by_test_id("pos-store")).to_have_text("Second street")
+    # Once activated, the POS cannot move: the button is gone.
+    api.activate(owner["email"], PASSWORD, "Till 1")
+    page.reload()
+    expect(page.get_by_test_id("pos-store")).to_have_text("Second street")
+    expect(page.get_by_test_id("move-button")).to_have_count(0)

@@ -145,6 +145,10 @@ export default {
   'shifts.left_open': 'Left open',
   'shifts.left_open_hint': 'The POS was deactivated or deleted while this shift was open; nobody will close it.',
   'audit.types.SHIFT_LEFT_OPEN': 'Shift left open on a deactivated POS',
+  'pos.move': 'Move to another store',
+  'pos.move_title': 'Move POS “{name}”',
+  'pos.move_explain': 'A POS can move while it is not activated on a device. Its receipts and shifts stay with the store where they were made.',
+  'pos.moved': 'POS “{name}” now works in {store}.',
   'pos.deleted_at': 'Deleted',
 
   'deletion.running': 'Deleting the POS…',

@@ -146,6 +146,10 @@ export default {
   'shifts.left_open': 'Pozostawiona otwarta',
   'shifts.left_open_hint': 'POS został dezaktywowany lub usunięty, gdy ta Zmiana była otwarta; nikt jej już nie zamknie.',
   'audit.types.SHIFT_LEFT_OPEN': 'Zmiana pozostawiona otwarta na dezaktywowanym POS',
+  'pos.move': 'Przenieś do innego sklepu',
+  'pos.move_title': 'Przenieś POS „{name}”',
+  'pos.move_explain': 'POS można przenieść, gdy nie jest aktywowany na urządzeniu. Jego paragony i zmiany pozostają przy sklepie, w którym powstały.',
+  'pos.moved': 'POS „{name}” jest teraz czynny w sklepie {store}.',
   'pos.deleted_at': 'Usunięty',
 
   'deletion.running': 'Usuwanie POS…',

@@ -10,6 +10,7 @@ import {
   showFieldErrors, toast, validateWith,
 } from '../ui.js';
 import { loadStores } from './common.js';
+import { moveButton } from './pos_move.js';
 
 const POLL_MS = 1000;
 const SHOW_DONE_MS = 1500; // how long the finished progress stays before going back to the list
@@ -180,7 +181,8 @@ export async function posEditView({ main, params, signal, navigate }) {
     return h('div', { class: 'card' },
       form,
       h('dl', { class: 'fields' },
-        h('div', {}, h('dt', {}, t('pos.store')), h('dd', { testid: 'pos-store' }, storeName(d.store_id))),
+        h('div', {}, h('dt', {}, t('pos.store')), h('dd', { class: 'status-field' }, h('span', { testid: 'pos-store' }, storeName(d.store_id)),
+          moveButton(d, stores, { signal, onMoved: (moved) => { state.device = moved; render(); } }))),
         h('div', {}, h('dt', {}, t('pos.status')),
           h('dd', { class: 'status-field' },
             statusBadge(d),
