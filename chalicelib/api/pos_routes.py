@@ -60,8 +60,8 @@ def sync_batch(ctx):
     receipts, rejected = _parse_receipts(body.receipts)
     result = sync.sync_batch(principal, device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
                              body.state.model_dump() if body.state else None)
-    return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
-            "pos_device": present.device(result.device)}
+    return {"accepted": result.accepted, "duplicates": result.duplicates,
+            "rejected": [present.rejection(item) for item in result.rejected], "pos_device": present.device(result.device)}
 
 
 def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
@@ -74,8 +74,10 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
         except ValidationError as exc:
             error = validation_failed(exc, prefix=f"receipts.{position}")
             first = error.errors[0] if getattr(error, "errors", None) else error.to_dict()
-            rejected.append({"id": receipt_id, "code": "INVALID_RECEIPT",
-                             "details": f"{first['field']}: {first['details']}"})
+            reason = {"key": first.get("key") or error.key, "params": first.get("params") or error.params,
+                      "details": first.get("details")}
+            rejected.append({"id": receipt_id, "code": "INVALID_RECEIPT", "details": None, "key": "INVALID_RECEIPT",
+                             "params": {"field": first.get("field") or "receipts", "reason": reason}})
     return valid, rejected
 
 

@@ -47,6 +47,11 @@ def device(d: Device) -> dict:
     }
 
 
+def rejection(item: dict) -> dict:
+    """A receipt the sync refused: `{id, code, details}`, the sentence in the request's language."""
+    return {"id": item.get("id"), "code": item["code"], "details": text_of(item) or item.get("details") or ""}
+
+
 def receipt(r: dict) -> dict:
     keys = ("id", "receipt_number", "receipt_type", "pos_device_id", "pos_device_name", "store_id", "shift_id",
             "employee_id", "created_at", "synced_at", "line_items", "payments", "total_money", "total_tax")

@@ -101,7 +101,7 @@ class _Formatter(string.Formatter):
     def get_value(self, key, args, kwargs):
         value = kwargs[key]
         if isinstance(value, dict) and "key" in value:
-            return render(value["key"], value.get("params") or {}, self.language)
+            return render(value["key"], value.get("params") or {}, self.language, fallback=value.get("details"))
         return value
 
 

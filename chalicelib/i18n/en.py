@@ -50,6 +50,14 @@ MESSAGES = {
     "UNKNOWN_STORE": "No store with that id.",
     "UNKNOWN_STORE.ids": "Unknown store ids: {ids}.",
     "INVALID_RECEIPT_NUMBER": "'{number}' is not a receipt number; the form is '<pos number>-<seq>', e.g. '2-17'.",
+    # Receipts a sync refuses (one by one; the rest of the batch is stored)
+    "INVALID_RECEIPT": "{field}: {reason}",
+    "WRONG_POS_NUMBER": "Receipt numbers of this POS start with '{expected}-', not '{got}-'.",
+    "RECEIPT_WRITTEN_OFF": "Receipt {number} belongs to an earlier activation of this POS and was written off when "
+                           "it was deactivated; numbering continues at {next}.",
+    "PAYMENTS_MISMATCH": "The payments do not add up to total_money.",
+    "RECEIPT_NUMBER_TAKEN": "Receipt number {number} is already held by another receipt.",
+    "RECEIPT_NUMBER_TAKEN.batch": "Receipt number {number} is used twice in this batch.",
     "PAYLOAD_TOO_LARGE": "The request body is too large.",
     "PAYLOAD_TOO_LARGE.bytes": "The request body is larger than {max} bytes.",
     "BATCH_TOO_LARGE": "A batch holds at most {max} receipts; this one has {count}. Send the rest in the next batch.",

@@ -52,6 +52,14 @@ MESSAGES = {
     "UNKNOWN_STORE.ids": "Nieznane sklepy: {ids}.",
     "INVALID_RECEIPT_NUMBER": "„{number}” nie jest numerem paragonu; numer ma postać „<numer POS>-<kolejny>”, "
                               "np. „2-17”.",
+    # paragony odrzucone przy synchronizacji
+    "INVALID_RECEIPT": "{field}: {reason}",
+    "WRONG_POS_NUMBER": "Numery paragonów tego POS zaczynają się od „{expected}-”, a nie „{got}-”.",
+    "RECEIPT_WRITTEN_OFF": "Paragon {number} należy do wcześniejszej aktywacji tego POS i został spisany na straty "
+                           "przy dezaktywacji; numeracja jest kontynuowana od {next}.",
+    "PAYMENTS_MISMATCH": "Płatności nie sumują się do total_money.",
+    "RECEIPT_NUMBER_TAKEN": "Numer paragonu {number} ma już inny paragon.",
+    "RECEIPT_NUMBER_TAKEN.batch": "Numer paragonu {number} występuje w tej paczce dwa razy.",
     "PAYLOAD_TOO_LARGE": "Treść żądania jest za duża.",
     "PAYLOAD_TOO_LARGE.bytes": "Treść żądania jest większa niż {max} bajtów.",
     "BATCH_TOO_LARGE": "Paczka mieści najwyżej {max} paragonów; ta ma {count}. Wyślij resztę w następnej paczce.",

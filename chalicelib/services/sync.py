@@ -28,8 +28,12 @@ class SyncResult:
     rejected: list[dict] = field(default_factory=list)
     device: Device | None = None
 
-    def reject(self, receipt_id, code: str, details: str) -> None:
-        self.rejected.append({"id": receipt_id, "code": code, "details": details})
+    def reject(self, receipt_id, code: str, details: str | None = None, params: dict | None = None,
+               key: str | None = None) -> None:
+        """`{id, code, details}` in the answer; the sentence is the catalog's `key` (the code by default) with
+        `params`, rendered in the caller's language by the route (an English `details` is kept as it is)."""
+        self.rejected.append({"id": receipt_id, "code": code, "details": details,
+                              "key": None if details else (key or code), "params": params or {}})
 
 
 def check_batch_size(count: int) -> None:
@@ -68,20 +72,19 @@ def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> 
         try:
             pos_number, seq = parse_receipt_number(receipt["receipt_number"])
         except DomainError as error:
-            result.reject(receipt["id"], error.code, error.details)
+            result.reject(receipt["id"], error.code, key=error.key, params=error.params)
             continue
         number = format_receipt_number(pos_number, seq)
         if pos_number != device.number:
-            result.reject(receipt["id"], "WRONG_POS_NUMBER",
-                          f"Receipt numbers of this POS start with '{device.number}-', not '{pos_number}-'.")
+            result.reject(receipt["id"], "WRONG_POS_NUMBER", params={"expected": device.number, "got": pos_number})
         elif seq <= device.written_off_upto:
             result.reject(receipt["id"], "RECEIPT_WRITTEN_OFF",
-                          f"Receipt {number} belongs to an earlier activation of this POS and was written off "
-                          f"when it was deactivated; numbering continues at {device.next_receipt_seq}.")
+                          params={"number": number, "next": device.next_receipt_seq})
         elif not payments_match_total(receipt):
-            result.reject(receipt["id"], "PAYMENTS_MISMATCH", "The payments do not add up to total_money.")
+            result.reject(receipt["id"], "PAYMENTS_MISMATCH")
         elif number in by_number:
-            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", f"Receipt number {number} is used twice in this batch.")
+            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", key="RECEIPT_NUMBER_TAKEN.batch",
+                          params={"number": number})
         else:
             by_number[number] = (seq, receipt | {"receipt_number": number})
     return by_number
@@ -98,8 +101,7 @@ def _classify_existing(device: Device, candidates: dict[str, tuple[int, dict]], 
         elif stored["id"] == receipt["id"]:
             result.duplicates += 1
         else:
-            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN",
-                          f"Receipt number {number} is already held by another receipt.")
+            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", params={"number": number})
     return new
 
 

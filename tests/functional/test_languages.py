@@ -184,3 +184,21 @@ def test_an_unknown_currency_is_refused(client):
                                               "password": "long enough 1", "currency": "XYZ"}, headers=PL)
     assert status == 400 and body["errors"][0]["field"] == "currency"
     assert body["errors"][0]["details"].startswith("Dozwolone wartości: 'PLN'")
+
+
+def test_sync_rejections_in_polish(client):
+    m = client.signup()
+    device, token = m.active_device()
+    n = device["number"]
+    bad_payments = receipt(n, 2)
+    bad_payments["payments"] = [{"type": "CASH", "money_amount": 1}]
+    invalid = receipt(n, 3)
+    invalid["line_items"] = []
+    status, body = client.post("/v1/pos/sync", {
+        "state": {"last_receipt_number": 3, "open_tickets": 0, "shift_open": False}, "shifts": [],
+        "receipts": [receipt(n + 5, 1), bad_payments, invalid]}, token=token, headers=PL)
+    assert status == 200, body
+    details = {r["code"]: r["details"] for r in body["rejected"]}
+    assert details["WRONG_POS_NUMBER"] == f"Numery paragonów tego POS zaczynają się od „{n}-”, a nie „{n + 5}-”."
+    assert details["PAYMENTS_MISMATCH"] == "Płatności nie sumują się do total_money."
+    assert details["INVALID_RECEIPT"] == "receipts.2.line_items: Musi mieć co najmniej 1 pozycję."

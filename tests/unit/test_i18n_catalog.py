@@ -200,3 +200,18 @@ def test_csv_columns_have_names():
     from chalicelib.api.presenters import RECEIPT_CSV_HEADER
 
     assert [c for c in RECEIPT_CSV_HEADER if f"csv.{c}" not in EN] == []
+
+
+def test_sync_rejections_use_catalog_keys():
+    """SyncResult.reject(id, code, params=..., key=...): the code (or key) has a sentence; no English details."""
+    problems = []
+    for path, call, _name in _calls(lambda n: n == "reject"):
+        if not isinstance(call.func, ast.Attribute):
+            continue
+        keywords = {k.arg: k.value for k in call.keywords}
+        if len(call.args) > 2 or "details" in keywords:
+            problems.append(f"{path}:{call.lineno}: pass params=/key=, not an English sentence")
+        key = _literal(keywords.get("key")) or (_literal(call.args[1]) if len(call.args) > 1 else None)
+        if key is not None and key not in EN:
+            problems.append(f"{path}:{call.lineno}: no catalog entry {key!r}")
+    assert not problems, "\n".join(problems)
