@@ -19,8 +19,9 @@ def list_devices(ctx):
     return present.listing("pos_devices", items, cursor, present.device)
 
 
-@endpoint(bp, "/v1/pos_devices", "POST", summary="Create a POS (status NOT_ACTIVATED)", auth="user",
-          tag="pos_devices", body=s.DeviceIn, response=s.DeviceOut, status=201, errors=(400, 401, 403))
+@endpoint(bp, "/v1/pos_devices", "POST",
+          summary="Create a POS (status NOT_ACTIVATED); 409 NAME_TAKEN when another POS of the store has the name",
+          auth="user", tag="pos_devices", body=s.DeviceIn, response=s.DeviceOut, status=201, errors=(400, 401, 403, 409))
 def create_device(ctx):
     return present.device(devices.create_device(ctx["principal"], ctx["body"].name, ctx["body"].store_id))
 

@@ -113,3 +113,12 @@ def test_openapi_documents_the_new_parameters(client):
     names = {p["name"] for p in doc["paths"]["/v1/receipts"]["get"]["parameters"]}
     assert {"receipt_number", "employee_id", "payment_type", "created_at_min", "created_at_max"} <= names
     assert "/v1/receipts/export" in doc["paths"]
+
+
+@pytest.mark.parametrize("query, status", [("limit=0", 400), ("limit=10001", 400), ("limit=abc", 400),
+                                           ("limit=10000", 200), ("limit=251", 200), ("cursor=garbage", 400),
+                                           ("surprise=1", 400)])
+def test_export_parameters(client, query, status):
+    m = client.signup()
+    response = client.http.http.get(f"/v1/receipts/export?{query}", headers={"Authorization": f"Bearer {m.token}"})
+    assert response.status_code == status, response.body
