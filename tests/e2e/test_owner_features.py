@@ -176,3 +176,6 @@ def test_move_a_pos_to_another_store(page: Page, api: Api):
     page.reload()
     expect(page.get_by_test_id("pos-store")).to_have_text("Second street")
     expect(page.get_by_test_id("move-button")).to_have_count(0)
+    # The card says who is signed in on it and whether the app is online (it has not synced yet).
+    expect(page.get_by_test_id("signed-in-name")).to_have_text("Move shop")
+    expect(page.get_by_test_id("online-state")).to_have_text("Offline")

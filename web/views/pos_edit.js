@@ -11,6 +11,7 @@ import {
 } from '../ui.js';
 import { loadStores } from './common.js';
 import { moveButton } from './pos_move.js';
+import { loadEmployeeNames, presenceCell } from './pos_presence.js';
 
 const POLL_MS = 1000;
 const SHOW_DONE_MS = 1500; // how long the finished progress stays before going back to the list
@@ -103,9 +104,10 @@ export async function posEditView({ main, params, signal, navigate }) {
   main.append(root);
   root.append(h('a', { class: 'back-link', href: '#/pos' }, icon('back'), t('pos.back_to_list')), loading());
 
-  const [device, stores] = await Promise.all([
+  const [device, stores, employeeNames] = await Promise.all([
     api.get(`/v1/pos_devices/${seg(deviceId)}`, { signal }),
     loadStores(signal),
+    loadEmployeeNames(signal),
   ]);
   root.lastChild.remove();
 
@@ -200,6 +202,7 @@ export async function posEditView({ main, params, signal, navigate }) {
       [t('pos.deactivated_at'), timeEl(d.deactivated_at)],
       [t('pos.installation'), d.installation_id ? h('code', {}, d.installation_id) : '—'],
       [t('pos.last_sync'), timeEl(d.last_sync_at, 'pos.never_synced')],
+      [t('pos.signed_in'), presenceCell(d, employeeNames)],
       [t('pos.last_receipt_number'), number(d.last_receipt_number)],
       [t('pos.synced_receipts'), number(d.synced_receipts)],
       [t('pos.unsynced_receipts'), h('span', { class: d.unsynced_receipts ? 'warn-text' : '', testid: 'unsynced-receipts' }, number(d.unsynced_receipts))],
