@@ -179,3 +179,23 @@ def test_move_a_pos_to_another_store(page: Page, api: Api):
     # The card says who is signed in on it and whether the app is online (it has not synced yet).
     expect(page.get_by_test_id("signed-in-name")).to_have_text("Move shop")
     expect(page.get_by_test_id("online-state")).to_have_text("Offline")
+
+
+def test_plural_forms_in_the_ui(page: Page):
+    page.goto("/")
+    texts = page.evaluate("""async () => {
+        const i18n = await import('./i18n/index.js');
+        const out = {};
+        for (const lang of ['en', 'pl']) {
+            i18n.setLanguage(lang);
+            out[lang] = [1, 2, 5, 22].map((n) => i18n.t('pos.deactivate_unsynced', { n }));
+        }
+        i18n.setLanguage('en');
+        return out;
+    }""")
+    assert texts["en"][:2] == ["The server knows of 1 receipt from this device that is not synced yet.",
+                               "The server knows of 2 receipts from this device that are not synced yet."]
+    assert texts["pl"] == ["Serwer wie o 1 niezsynchronizowanym paragonie z tego urządzenia.",
+                           "Serwer wie o 2 niezsynchronizowanych paragonach z tego urządzenia.",
+                           "Serwer wie o 5 niezsynchronizowanych paragonach z tego urządzenia.",
+                           "Serwer wie o 22 niezsynchronizowanych paragonach z tego urządzenia."]

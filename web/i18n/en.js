@@ -122,7 +122,7 @@ export default {
   'pos.deactivate_title': 'Deactivate POS "{name}"?',
   'pos.deactivate_warning': 'After deactivation, all unsynced data in the POS app will be lost.',
   'pos.deactivate_explain': 'Deactivation disconnects the POS app on the device from your account and back office, for example when the device was lost or broken. You can then activate this POS on a new device.',
-  'pos.deactivate_unsynced': 'The server knows of {n} receipt(s) from this device that are not synced yet.',
+  'pos.deactivate_unsynced': 'The server knows of {n} {n:plural:receipt|receipts} from this device that {n:plural:is|are} not synced yet.',
   'pos.deactivated': 'POS "{name}" is deactivated.',
   'pos.lost_receipts_result': 'Receipts lost: {n}.',
   'pos.delete': 'Delete POS',

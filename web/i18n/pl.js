@@ -123,7 +123,7 @@ export default {
   'pos.deactivate_title': 'Dezaktywować POS „{name}”?',
   'pos.deactivate_warning': 'Po dezaktywacji wszystkie niezsynchronizowane dane w aplikacji POS zostaną utracone.',
   'pos.deactivate_explain': 'Dezaktywacja oznacza odłączenie aplikacji POS na urządzeniu od konta i Panelu Administracyjnego, np. w przypadku zgubienia lub uszkodzenia urządzenia mobilnego. Potem możesz zalogować się do tego POS na nowym urządzeniu.',
-  'pos.deactivate_unsynced': 'Serwer wie o niezsynchronizowanych paragonach z tego urządzenia: {n}.',
+  'pos.deactivate_unsynced': 'Serwer wie o {n} {n:plural:niezsynchronizowanym paragonie|niezsynchronizowanych paragonach|niezsynchronizowanych paragonach} z tego urządzenia.',
   'pos.deactivated': 'POS „{name}” został dezaktywowany.',
   'pos.lost_receipts_result': 'Utracone paragony: {n}.',
   'pos.delete': 'Usuń POS',
