@@ -202,3 +202,13 @@ def test_sync_rejections_in_polish(client):
     assert details["WRONG_POS_NUMBER"] == f"Numery paragonów tego POS zaczynają się od „{n}-”, a nie „{n + 5}-”."
     assert details["PAYMENTS_MISMATCH"] == "Płatności nie sumują się do total_money."
     assert details["INVALID_RECEIPT"] == "receipts.2.line_items: Musi mieć co najmniej 1 pozycję."
+
+
+def test_lockout_in_polish(client):
+    m = client.signup()
+    for _ in range(5):
+        assert client.post("/v1/auth/login", {"email": m.email, "password": "wrong password 1"})[0] == 401
+    status, body = client.post("/v1/auth/login", {"email": m.email, "password": "wrong password 1"}, headers=PL)
+    assert status == 429
+    assert body["errors"][0]["details"] in ("Zbyt wiele nieudanych logowań na ten e-mail; spróbuj ponownie za "
+                                            f"{n} {word}." for n, word in ((15, "minut"), (16, "minut"), (14, "minut")))
