@@ -1,4 +1,12 @@
-"""One error tree. Each error has a stable code and an HTTP status; the API maps them in one place."""
+"""One error tree. Each error has a stable code and an HTTP status; the API maps them in one place.
+
+An error's sentence comes from the message catalog (chalicelib/i18n): `key` (the code by default) and
+`params`, rendered in the caller's language when the response is written. Raise with a key, not a
+sentence: `Conflict(code="NAME_TAKEN", field="name", params={"name": name})`; a key other than the code
+when one code has several sentences (`NotFound(key="NOT_FOUND.store")`). A plain English `details`
+still works but is never translated (tests/unit/test_i18n_catalog.py refuses it in chalicelib/).
+"""
+from chalicelib import i18n
 
 
 class DomainError(Exception):
@@ -6,15 +14,26 @@ class DomainError(Exception):
     code = "BAD_REQUEST"
     default_details = "The request cannot be processed."
 
-    def __init__(self, details: str | None = None, field: str | None = None, code: str | None = None):
-        self.details = details or self.default_details
+    def __init__(self, details: str | None = None, field: str | None = None, code: str | None = None, *,
+                 key: str | None = None, params: dict | None = None):
         self.field = field
         if code:
             self.code = code
+        self.key = key or (None if details else self.code)
+        self.params = dict(params or {})
+        self.fallback = details or self.default_details
         super().__init__(self.details)
 
-    def to_dict(self) -> dict:
-        return {"code": self.code, "details": self.details, "field": self.field}
+    @property
+    def details(self) -> str:
+        """The English sentence (logs, tests, the workflow's error messages)."""
+        return i18n.render(self.key, self.params, "en", fallback=self.fallback)
+
+    def render(self, language: str | None = None) -> str:
+        return i18n.render(self.key, self.params, language, fallback=self.fallback)
+
+    def to_dict(self, language: str | None = None) -> dict:
+        return {"code": self.code, "details": self.render(language), "field": self.field}
 
 
 class ValidationFailed(DomainError):
@@ -24,8 +43,16 @@ class ValidationFailed(DomainError):
     code = "VALIDATION_ERROR"
 
     def __init__(self, errors: list[dict]):
-        self.errors = errors
-        super().__init__(errors[0]["details"] if errors else "Invalid input.")
+        self.errors = errors  # [{code, details (English), field, key?, params?}]
+        super().__init__(errors[0]["details"] if errors else None)
+
+    def to_dict(self, language: str | None = None) -> dict:
+        return self.items(language)[0] if self.errors else super().to_dict(language)
+
+    def items(self, language: str | None = None) -> list[dict]:
+        return [{"code": e["code"], "field": e.get("field"),
+                 "details": i18n.render(e.get("key"), e.get("params"), language, fallback=e["details"])}
+                for e in self.errors]
 
 
 class InvalidInput(DomainError):

@@ -357,7 +357,8 @@ def _serve(started: dict, children: dict, state_dir: Path, audit_interval: int, 
     url = f"http://{server.host}:{server.port}"
     print(f"\nPOS back office running on {url}  (started in {time.monotonic() - started_at:.1f}s)", flush=True)
     print(f"  back office (SPA): {url}/", flush=True)
-    print(f"  API:               {url}/v1/  (OpenAPI: {url}/v1/openapi.json)", flush=True)
+    print(f"  API:               {url}/v1/openapi.json  (OpenAPI document; every route is under {url}/v1/...)",
+          flush=True)
     if started["login"]:
         print(f"  demo login:        {started['login']['email']} / {started['login']['password']}", flush=True)
     print(f"  data:              {started['data_note']}", flush=True)

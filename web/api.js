@@ -1,5 +1,5 @@
 // The one place that talks HTTP to the back-office API (DESIGN.md section 3).
-import { t } from './i18n/index.js';
+import { getLanguage, t } from './i18n/index.js';
 import { clearSession, getSession } from './session.js';
 
 // Same origin by default. When the SPA is deployed as static files elsewhere, set
@@ -44,7 +44,8 @@ function buildUrl(path, query) {
  * in the API's shape, also for network failures (status 0). AbortError passes through.
  */
 export async function request(method, path, { query, body, signal, auth = true } = {}) {
-  const headers = { Accept: 'application/json' };
+  // The API writes its sentences (errors, deletion steps, findings, events) in the UI's language.
+  const headers = { Accept: 'application/json', 'Accept-Language': getLanguage() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const session = getSession();
   if (auth && session) headers.Authorization = `Bearer ${session.token}`;
@@ -85,7 +86,37 @@ export async function request(method, path, { query, body, signal, auth = true }
   return data;
 }
 
+/** A non-JSON answer (a CSV part): the Response itself; errors are thrown as for JSON calls. */
+async function requestRaw(method, path, { query, signal } = {}) {
+  const headers = { 'Accept-Language': getLanguage() };
+  const session = getSession();
+  if (session) headers.Authorization = `Bearer ${session.token}`;
+  let response;
+  try {
+    response = await fetch(buildUrl(path, query), { method, headers, signal, cache: 'no-store' });
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    throw new ApiError(0, [{ code: 'NETWORK_ERROR', details: t('error.network'), field: null }]);
+  }
+  if (response.ok) return response;
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  const errors = Array.isArray(data?.errors) && data.errors.length
+    ? data.errors
+    : [{ code: `HTTP_${response.status}`, details: t('error.http', { status: response.status }), field: null }];
+  if (response.status === 401) {
+    clearSession();
+    unauthorizedHandler(errors);
+  }
+  throw new ApiError(response.status, errors);
+}
+
 export const api = {
+  raw: (method, path, options) => requestRaw(method, path, options),
   get: (path, options) => request('GET', path, options),
   // Actions without a body (deactivate, audit runs) must send none: the API rejects an unexpected body.
   post: (path, body, options) => request('POST', path, { ...options, body }),

@@ -1,5 +1,7 @@
 // Entry point: header, hash router, session handling and language switching.
 import { onUnauthorized } from './api.js';
+import { installCharCounters } from './counter.js';
+import { rememberPlace, restoreDrafts } from './return_to.js';
 import { clear, h, replace } from './dom.js';
 import { getLanguage, LANGUAGES, onLanguageChange, setLanguage, t } from './i18n/index.js';
 import { icon } from './icons.js';
@@ -95,6 +97,8 @@ function renderHeader(current) {
   );
   const skip = document.querySelector('.skip-link');
   if (skip) skip.textContent = t('nav.skip');
+  // On a narrow screen the current tab may sit past the edge: bring it into view.
+  header.querySelector('.app-nav [aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
 
 function logout() {
@@ -125,6 +129,7 @@ async function render() {
     return;
   }
   if (!route.public && !session) {
+    rememberPlace();
     navigate('/login', { replace: true });
     return;
   }
@@ -146,6 +151,7 @@ async function render() {
   } finally {
     if (activeController === controller) main.removeAttribute('aria-busy');
   }
+  if (!controller.signal.aborted && !route.public) restoreDrafts(window.location.hash.replace(/^#/, ''), main);
   // Move focus to the new page's heading after in-app navigation (not on the first load).
   if (renderedOnce && !controller.signal.aborted && !main.contains(document.activeElement)) {
     const heading = main.querySelector('h1');
@@ -160,6 +166,7 @@ onUnauthorized(() => {
   if (unauthorizedShown) return;
   unauthorizedShown = true;
   setTimeout(() => { unauthorizedShown = false; }, 1000);
+  rememberPlace(); // before the dialogs close: what was typed comes back after the next login
   for (const dialog of document.querySelectorAll('dialog')) dialog.close();
   toast(t('auth.session_expired'), 'error');
   navigate('/login');
@@ -172,4 +179,5 @@ window.addEventListener('storage', (event) => {
   if (event.key === 'pos-backoffice.session') render();
 });
 
+installCharCounters(main);
 render();

@@ -1,8 +1,9 @@
 // Formatting of API values for people: money in minor units, timestamps, statuses.
 import { h } from './dom.js';
+import { merchantCurrency } from './currency.js';
 import { has, locale, t } from './i18n/index.js';
 
-/** 700 -> "7.00" (en) / "7,00" (pl). Integer arithmetic, so large amounts stay exact. */
+/** 700 -> "€7.00" (en) / "7,00 zł" (pl): in the merchant's currency when known. Integer arithmetic. */
 export function money(minor) {
   if (minor === null || minor === undefined || minor === '') return '—';
   const value = Number(minor);
@@ -11,7 +12,9 @@ export function money(minor) {
   const abs = Math.abs(Math.trunc(value));
   const whole = Math.floor(abs / 100);
   const cents = String(abs % 100).padStart(2, '0');
-  const formatted = new Intl.NumberFormat(locale(), { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+  const currency = merchantCurrency();
+  const style = currency ? { style: 'currency', currency } : {};
+  const formatted = new Intl.NumberFormat(locale(), { ...style, minimumFractionDigits: 2, maximumFractionDigits: 2 })
     .format(`${negative ? '-' : ''}${whole}.${cents}`);
   return formatted;
 }

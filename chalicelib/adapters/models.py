@@ -74,6 +74,7 @@ class MerchantModel(Model):
     Meta = _meta("merchants")
     id = UnicodeAttribute(hash_key=True)
     business_name = UnicodeAttribute()
+    currency = UnicodeAttribute(null=True)  # ISO 4217, set at sign-up; money stays in its minor units
     pos_number_counter = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
 
@@ -237,6 +238,8 @@ class ShiftModel(Model):
     starting_cash = NumberAttribute(default=0)
     expected_cash = NumberAttribute(null=True)
     actual_cash = NumberAttribute(null=True)
+    # Set when the slot was deactivated (or deleted) while this shift was still open: nobody will close it.
+    orphaned_at = UnicodeAttribute(null=True)
     device_opened_index = _gsi("device-opened-index", "pos_device_id", "opened_sk")
     store_opened_index = _gsi("store-opened-index", "store_id", "opened_sk")
     merchant_opened_index = _gsi("merchant-opened-index", "merchant_id", "opened_sk")
@@ -248,7 +251,9 @@ class FindingModel(Model):
     id = UnicodeAttribute(range_key=True)
     pos_device_id = UnicodeAttribute()
     type = UnicodeAttribute()
-    details = UnicodeAttribute()
+    details = UnicodeAttribute(null=True)  # an English sentence in records written before details_key
+    details_key = UnicodeAttribute(null=True)
+    details_params = JSONAttribute(null=True)
     missing_receipt_numbers = ListAttribute(of=UnicodeAttribute, default=list)
     missing_count = NumberAttribute(default=0)
     first_seen_at = UnicodeAttribute()

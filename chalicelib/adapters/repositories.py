@@ -10,7 +10,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.adapters.dynamo import (
-    decode_cursor, is_condition_failure, page, transaction, translate_all,
+    cancellation_codes, decode_cursor, is_condition_failure, page, transaction, translate_all,
 )
 from chalicelib.adapters.models import (
     EmployeeModel, EventModel, FindingModel, GuardModel, MerchantModel, PosDeviceModel,
@@ -18,7 +18,7 @@ from chalicelib.adapters.models import (
 )
 from chalicelib.config import settings
 from chalicelib.domain import audit as audit_rules
-from chalicelib.domain.devices import Device, Status
+from chalicelib.domain.devices import Device, Status, name_key
 from chalicelib.domain.receipts import format_receipt_number
 from chalicelib.errors import Conflict
 
@@ -91,6 +91,11 @@ class AccountRepository:
         except DoesNotExist:
             return None
         return AccountRepository.get_employee(merchant_id, guard.owner_id)
+
+    @staticmethod
+    def get_employees(merchant_id: str, employee_ids: Iterable[str]) -> dict[str, dict]:
+        keys = [(merchant_id, eid) for eid in set(employee_ids)]
+        return {item.id: _attrs(item) for item in EmployeeModel.batch_get(keys)} if keys else {}
 
     @staticmethod
     def list_employees(merchant_id: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
@@ -207,12 +212,10 @@ def _run_claiming(writes) -> None:
             if code == "ConditionalCheckFailed":
                 field = fields[position] if position < len(fields) else None
                 if field == "email":
-                    raise Conflict("This e-mail is already used by another account.", field="email",
-                                   code="EMAIL_TAKEN") from None
+                    raise Conflict(field="email", code="EMAIL_TAKEN") from None
                 if field == "pin":
-                    raise Conflict("This PIN is already used by another employee.", field="pin",
-                                   code="PIN_TAKEN") from None
-                raise Conflict("It was changed meanwhile; reload and try again.", code="EDIT_CONFLICT") from None
+                    raise Conflict(field="pin", code="PIN_TAKEN") from None
+                raise Conflict(code="EDIT_CONFLICT") from None
         raise
 
 
@@ -273,7 +276,7 @@ class StoreRepository:
                 tx.save(event_item(event))
         except TransactWriteError as exc:
             if is_condition_failure(exc):
-                raise Conflict("Delete or move this store's POS devices first.", code="STORE_HAS_POS_DEVICES") from None
+                raise Conflict(code="STORE_HAS_POS_DEVICES") from None
             raise
 
 
@@ -306,6 +309,19 @@ def _audit_key_actions(device: Device) -> list:
     if shard:
         return [PosDeviceModel.audit_shard.set(shard), PosDeviceModel.audit_due.set(due)]
     return [PosDeviceModel.audit_shard.remove(), PosDeviceModel.audit_due.remove()]
+
+
+def _name_guard(device: Device) -> str | None:
+    """The guard item that keeps POS names unique within a store (a deleted POS frees its name)."""
+    if device.deleted_at:
+        return None
+    return f"posname#{device.merchant_id}#{device.store_id}#{name_key(device.name)}"
+
+
+def _raise_if_name_taken(exc: TransactWriteError, position: int | None, device: Device) -> None:
+    codes = cancellation_codes(exc)
+    if position is not None and position < len(codes) and codes[position] == "ConditionalCheckFailed":
+        raise Conflict(field="name", code="NAME_TAKEN", params={"name": device.name}) from None
 
 
 @translate_all
@@ -367,12 +383,18 @@ class DeviceRepository:
         """Device, merchant number counter, store device count and log entry: all or nothing."""
         merchant = MerchantModel(id=device.merchant_id)
         store = StoreModel(merchant_id=device.merchant_id, id=device.store_id)
-        with transaction() as tx:
-            tx.update(merchant, actions=[MerchantModel.pos_number_counter.set(device.number)],
-                      condition=MerchantModel.pos_number_counter == counter_was)
-            tx.update(store, actions=[StoreModel.device_count.add(1)], condition=StoreModel.id.exists())
-            tx.save(_device_item(device), condition=PosDeviceModel.id.does_not_exist())
-            tx.save(event_item(event))
+        try:
+            with transaction() as tx:
+                tx.update(merchant, actions=[MerchantModel.pos_number_counter.set(device.number)],
+                          condition=MerchantModel.pos_number_counter == counter_was)
+                tx.update(store, actions=[StoreModel.device_count.add(1)], condition=StoreModel.id.exists())
+                tx.save(GuardModel(pk=_name_guard(device), owner_id=device.id),
+                        condition=GuardModel.pk.does_not_exist())
+                tx.save(_device_item(device), condition=PosDeviceModel.id.does_not_exist())
+                tx.save(event_item(event))
+        except TransactWriteError as exc:
+            _raise_if_name_taken(exc, 0, device)  # puts come first in PynamoDB's order; the guard is put 0
+            raise
 
     @staticmethod
     def save_transition(before: Device, after: Device, event: dict | list[dict] | None, token_writes: Iterable = (),
@@ -381,20 +403,41 @@ class DeviceRepository:
         activity-log event(s), token writes and store count: all or nothing.
 
         `token_deletes` are (token_hash, must_exist) pairs: a pairing code is used once because its record
-        must still exist when the activation is written."""
+        must still exist when the activation is written. A new name or store claims the name's guard (409
+        NAME_TAKEN) and frees the old one; a move to another store also moves the stores' device counts (the
+        new store must exist)."""
         after = dataclasses.replace(after, version=before.version + 1)
-        with transaction() as tx:
-            tx.save(_device_item(after), condition=PosDeviceModel.version == before.version)
-            for one in [*([event] if isinstance(event, dict) else event or []), *extra_events]:
-                tx.save(event_item(one))
-            for token in token_writes:
-                tx.save(TokenModel(**token))
-            for token_hash, must_exist in token_deletes:
-                tx.delete(TokenModel(token_hash=token_hash),
-                          condition=TokenModel.token_hash.exists() if must_exist else None)
-            if leaves_store:
-                tx.update(StoreModel(merchant_id=after.merchant_id, id=after.store_id),
-                          actions=[StoreModel.device_count.add(-1)])
+        old_guard, new_guard = _name_guard(before), _name_guard(after)
+        guard_position = None
+        try:
+            with transaction() as tx:
+                if new_guard != old_guard:
+                    if old_guard:
+                        tx.delete(GuardModel(pk=old_guard))
+                    if new_guard:
+                        tx.save(GuardModel(pk=new_guard, owner_id=after.id), condition=GuardModel.pk.does_not_exist())
+                tx.save(_device_item(after), condition=PosDeviceModel.version == before.version)
+                for one in [*([event] if isinstance(event, dict) else event or []), *extra_events]:
+                    tx.save(event_item(one))
+                for token in token_writes:
+                    tx.save(TokenModel(**token))
+                for token_hash, must_exist in token_deletes:
+                    tx.delete(TokenModel(token_hash=token_hash),
+                              condition=TokenModel.token_hash.exists() if must_exist else None)
+                if leaves_store:
+                    tx.update(StoreModel(merchant_id=after.merchant_id, id=after.store_id),
+                              actions=[StoreModel.device_count.add(-1)])
+                elif after.store_id != before.store_id:
+                    tx.update(StoreModel(merchant_id=before.merchant_id, id=before.store_id),
+                              actions=[StoreModel.device_count.add(-1)])
+                    tx.update(StoreModel(merchant_id=after.merchant_id, id=after.store_id),
+                              actions=[StoreModel.device_count.add(1)], condition=StoreModel.id.exists())
+                if new_guard and new_guard != old_guard:
+                    # PynamoDB sends condition checks, deletes, puts, updates: the guard is the first put.
+                    guard_position = len(tx._condition_check_items) + len(tx._delete_items)
+        except TransactWriteError as exc:
+            _raise_if_name_taken(exc, guard_position, after)
+            raise
 
     @staticmethod
     def record_sync_state(device: Device, state: dict, now: str) -> Device | None:
@@ -587,8 +630,9 @@ class ReceiptRepository:
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
-             store_id: str | None = None, created_min: str | None = None, created_max: str | None = None):
-        """Newest first, through the index that fits the most selective filter."""
+             store_id: str | None = None, created_min: str | None = None, created_max: str | None = None,
+             receipt_number: str | None = None, employee_id: str | None = None, payment_type: str | None = None):
+        """Newest first, through the index that fits the most selective filter; the others filter the pages."""
         if pos_device_id:
             index, partition = ReceiptModel.device_created_index, ("pos_device_id", pos_device_id)
             filters = ReceiptModel.merchant_id == merchant_id
@@ -608,6 +652,8 @@ class ReceiptRepository:
             range_condition = ReceiptModel.created_sk >= created_min
         elif created_max:
             range_condition = ReceiptModel.created_sk <= created_max + "\uffff"
+        for extra in _receipt_filters(receipt_number, employee_id, payment_type):
+            filters = extra if filters is None else filters & extra
         result = index.query(partition[1], range_condition, filter_condition=filters, scan_index_forward=False,
                              limit=limit, last_evaluated_key=start)
         items, next_cursor = page(result, limit)
@@ -632,6 +678,25 @@ class ReceiptRepository:
         return {int(item.receipt_number[len(prefix):]) for item in result}
 
 
+MAX_PAYMENTS_PER_RECEIPT = 20  # api/schemas.py ReceiptIn.payments
+
+
+def _receipt_filters(receipt_number: str | None, employee_id: str | None, payment_type: str | None) -> list:
+    filters = []
+    if receipt_number:
+        filters.append(ReceiptModel.receipt_number.startswith(receipt_number))
+    if employee_id:
+        filters.append(ReceiptModel.employee_id == employee_id)
+    if payment_type:
+        # Any of the receipt's payments (a list of maps: DynamoDB compares element by element).
+        condition = None
+        for position in range(MAX_PAYMENTS_PER_RECEIPT):
+            one = ReceiptModel.payments[position]["type"] == payment_type
+            condition = one if condition is None else condition | one
+        filters.append(condition)
+    return filters
+
+
 @translate_all
 class ShiftRepository:
     @staticmethod
@@ -652,6 +717,22 @@ class ShiftRepository:
             for shift in shifts:
                 tx.save(ShiftModel(**shift), condition=ShiftModel.id.does_not_exist() | (
                     (ShiftModel.pos_device_id == device.id) & ShiftModel.closed_at.does_not_exist()))
+
+    @staticmethod
+    def flag_open_of_device(merchant_id: str, pos_device_id: str, at: str) -> list[dict]:
+        """Mark the device's still-open shifts as orphaned (its slot was deactivated); returns them."""
+        result = ShiftModel.device_opened_index.query(
+            pos_device_id, filter_condition=(ShiftModel.merchant_id == merchant_id)
+            & ShiftModel.closed_at.does_not_exist() & ShiftModel.orphaned_at.does_not_exist())
+        flagged = []
+        for item in result:
+            try:
+                item.update(actions=[ShiftModel.orphaned_at.set(at)], condition=ShiftModel.closed_at.does_not_exist())
+                flagged.append(_attrs(item, exclude=("opened_sk",)))
+            except UpdateError as exc:
+                if not is_condition_failure(exc):  # closed meanwhile by a late sync: nothing to flag
+                    raise
+        return flagged
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
@@ -722,9 +803,15 @@ class FindingRepository:
         return True
 
     @staticmethod
+    def put(finding: dict) -> None:
+        """A finding the audit does not raise or resolve (SHIFT_LEFT_OPEN): no claim, not in the shard index."""
+        FindingModel(**finding).save(condition=FindingModel.id.does_not_exist())
+
+    @staticmethod
     def refresh(merchant_id: str, finding_id: str, fields: dict) -> bool:
         """Update an open finding; False when it was resolved meanwhile (nothing written)."""
-        actions = [getattr(FindingModel, name).set(value) for name, value in fields.items()]
+        actions = [getattr(FindingModel, name).remove() if value is None else getattr(FindingModel, name).set(value)
+                   for name, value in fields.items()]
         try:
             FindingModel(merchant_id=merchant_id, id=finding_id).update(
                 actions=actions, condition=FindingModel.id.exists() & FindingModel.resolved_at.does_not_exist())

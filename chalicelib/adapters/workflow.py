@@ -32,12 +32,12 @@ class WorkflowStarter:
     def start(name: str, execution_input: dict) -> str:
         arn = settings().state_machine_arn
         if not arn:
-            raise ServiceUnavailable("Deletion is not configured (STATE_MACHINE_ARN is not set).")
+            raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.no_workflow")
         try:
             response = _client().start_execution(stateMachineArn=arn, name=name, input=json.dumps(execution_input))
         except (ClientError, BotoCoreError) as exc:
             log.error("could not start the deletion workflow %s: %s", name, exc)
-            raise ServiceUnavailable("The deletion could not be started; try again.") from exc
+            raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.deletion_not_started") from exc
         return response["executionArn"]
 
     @staticmethod

@@ -13,7 +13,7 @@ bp = Blueprint(__name__)
           auth=None, tag="accounts", body=s.SignupIn, response=s.SignupOut, status=201, errors=(400, 409))
 def signup(ctx):
     body = ctx["body"]
-    result = accounts.signup(body.business_name, body.email, body.password)
+    result = accounts.signup(body.business_name, body.email, body.password, body.currency)
     return {"merchant": present.merchant(result["merchant"]), "employee": present.employee(result["employee"]),
             "token": result["token"], "expires_at": result["expires_at"]}
 
@@ -23,7 +23,7 @@ def signup(ctx):
 def login(ctx):
     result = accounts.login(ctx["body"].email, ctx["body"].password)
     return {"token": result["token"], "expires_at": result["expires_at"],
-            "employee": present.employee(result["employee"])}
+            "employee": present.employee(result["employee"]), "merchant": present.merchant(result["merchant"])}
 
 
 # ---------------------------------------------------------------- stores

@@ -4,6 +4,7 @@ from chalice import Blueprint
 from chalicelib.api import presenters as present
 from chalicelib.api import schemas as s
 from chalicelib.api.http import endpoint
+from chalicelib.errors import InvalidInput
 from chalicelib.services import deletion, devices, final_sync, pairing
 
 bp = Blueprint(__name__)
@@ -18,8 +19,9 @@ def list_devices(ctx):
     return present.listing("pos_devices", items, cursor, present.device)
 
 
-@endpoint(bp, "/v1/pos_devices", "POST", summary="Create a POS (status NOT_ACTIVATED)", auth="user",
-          tag="pos_devices", body=s.DeviceIn, response=s.DeviceOut, status=201, errors=(400, 401, 403))
+@endpoint(bp, "/v1/pos_devices", "POST",
+          summary="Create a POS (status NOT_ACTIVATED); 409 NAME_TAKEN when another POS of the store has the name",
+          auth="user", tag="pos_devices", body=s.DeviceIn, response=s.DeviceOut, status=201, errors=(400, 401, 403, 409))
 def create_device(ctx):
     return present.device(devices.create_device(ctx["principal"], ctx["body"].name, ctx["body"].store_id))
 
@@ -30,10 +32,15 @@ def get_device(ctx, device_id):
     return present.device(devices.get_device(ctx["principal"], device_id))
 
 
-@endpoint(bp, "/v1/pos_devices/{device_id}", "PATCH", summary="Rename a POS", auth="user", tag="pos_devices",
+@endpoint(bp, "/v1/pos_devices/{device_id}", "PATCH",
+          summary="Rename a POS (unique within its store) or move it to another store (only while NOT_ACTIVATED "
+                  "or INACTIVE)", auth="user", tag="pos_devices",
           body=s.DevicePatch, response=s.DeviceOut, errors=(400, 401, 403, 404, 409))
 def rename_device(ctx, device_id):
-    return present.device(devices.rename_device(ctx["principal"], device_id, ctx["body"].name))
+    body = ctx["body"]
+    if body.name is None and body.store_id is None:
+        raise InvalidInput(field="name", code="REQUIRED")
+    return present.device(devices.update_device(ctx["principal"], device_id, name=body.name, store_id=body.store_id))
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/deactivate", "POST",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib import telemetry
+from chalicelib import i18n, telemetry
 from chalicelib.api.schemas import NoQuery
 from chalicelib.config import settings
 from chalicelib.errors import DomainError, InternalError, MalformedJson, NotFound, PayloadTooLarge, ValidationFailed
@@ -24,6 +24,11 @@ from chalicelib.services.devices import authenticate_device, authenticate_device
 log = logging.getLogger(__name__)
 
 JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+
+
+def _language_headers() -> dict:
+    # Sentences depend on Accept-Language: caches must key on it.
+    return {"Content-Language": i18n.current(), "Vary": "Accept-Language"}
 
 
 @dataclass
@@ -46,12 +51,13 @@ _PATH_METHODS: dict[str, list[str]] = {}
 
 def json_response(body, status: int = 200) -> Response:
     return Response(body=json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
-                    headers=JSON_HEADERS)
+                    headers=JSON_HEADERS | _language_headers())
 
 
 def error_response(error: DomainError) -> Response:
-    items = error.errors if isinstance(error, ValidationFailed) else [error.to_dict()]
-    headers = dict(JSON_HEADERS)
+    """The one place a DomainError becomes a response: its sentence in the request's language."""
+    items = error.items() if isinstance(error, ValidationFailed) else [error.to_dict()]
+    headers = JSON_HEADERS | _language_headers()
     if error.status == 429:
         headers["Retry-After"] = "900"
     return Response(body=json.dumps({"errors": items}, ensure_ascii=False), status_code=error.status, headers=headers)
@@ -64,16 +70,30 @@ def validation_failed(exc: ValidationError, prefix: str = "") -> DomainError:
     items = []
     for err in exc.errors(include_url=False):
         if err["type"] == "json_invalid":
-            return MalformedJson(f"The request body is not valid JSON: {err.get('ctx', {}).get('error', err['msg'])}.")
+            return MalformedJson(key="MALFORMED_JSON.reason",
+                                 params={"reason": str(err.get("ctx", {}).get("error", err["msg"]))})
         field = ".".join(str(part) for part in err["loc"]) or None
         if prefix and field:
             field = f"{prefix}.{field}"
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "Unknown field; remove it."
+        key, params = _pydantic_message(err)
         items.append({"code": _PYDANTIC_CODES.get(err["type"], "VALIDATION_ERROR"), "details": message,
-                      "field": field or prefix or None})
+                      "field": field or prefix or None, "key": key, "params": params})
     return ValidationFailed(items)
+
+
+def _pydantic_message(err: dict) -> tuple[str | None, dict]:
+    """The catalog key of a pydantic error (`pydantic.<type>`) and its JSON-safe parameters; (None, {})
+    for a type the catalog does not know, which then keeps pydantic's English message."""
+    key = f"pydantic.{err['type']}"
+    if err["type"] == "value_error" and "email" in err["msg"].lower():
+        key = "pydantic.value_error.email"
+    if not i18n.has(key):
+        return None, {}
+    return key, {name: value if isinstance(value, (int, float)) else str(value)
+                 for name, value in (err.get("ctx") or {}).items()}
 
 
 def bearer_token(request) -> str | None:
@@ -87,7 +107,7 @@ def bearer_token(request) -> str | None:
 def _raw_body(request) -> bytes:
     raw = request.raw_body or b""
     if len(raw) > settings().max_body_bytes:
-        raise PayloadTooLarge(f"The request body is larger than {settings().max_body_bytes} bytes.")
+        raise PayloadTooLarge(key="PAYLOAD_TOO_LARGE.bytes", params={"max": settings().max_body_bytes})
     return raw
 
 
@@ -105,7 +125,7 @@ def _reject_body(request) -> None:
     """Routes without a body accept none, or an empty JSON object (many clients send `{}`)."""
     raw = _raw_body(request).strip()
     if raw and raw.replace(b" ", b"") != b"{}":
-        raise DomainError("This request takes no body.", code="UNEXPECTED_BODY")
+        raise DomainError(code="UNEXPECTED_BODY")
 
 
 def _parse_query(request, schema: type[BaseModel]) -> BaseModel:
@@ -145,6 +165,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
         @functools.wraps(handler)
         def route(**path_params):
             request = bp.current_request
+            language = i18n.use(i18n.parse_accept_language((request.headers or {}).get("accept-language")))
             try:
                 ctx = {}
                 if auth:
@@ -159,6 +180,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                 else:
                     _reject_body(request)
                 ctx["query"] = _parse_query(request, query or NoQuery)
+                ctx["raw_query"] = dict(request.query_params or {})
                 result = handler(ctx, **path_params)
             except DomainError as error:
                 if error.status >= 500:
@@ -170,9 +192,17 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                 log.error("unhandled error in %s %s", method, path, exc_info=True,
                           extra={"event": "unhandled_error", "route": path})
                 return error_response(InternalError())
+            finally:
+                i18n.reset(language)
             if isinstance(result, Response):
                 return result
-            return json_response(result, status) if result is not None else Response(body="", status_code=204)
+            if result is None:
+                return Response(body="", status_code=204)
+            language = i18n.use(i18n.parse_accept_language((request.headers or {}).get("accept-language")))
+            try:
+                return json_response(result, status)
+            finally:
+                i18n.reset(language)
 
         if path not in _PATH_METHODS:
             _PATH_METHODS[path] = []
@@ -252,9 +282,13 @@ def reshape_chalice_errors(event, get_response):
     response = get_response(event)
     if response.status_code >= 400 and isinstance(response.body, dict) and set(response.body) == {"Code", "Message"}:
         code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(response.body["Code"])).upper().removesuffix("_ERROR")
-        error = DomainError(str(response.body["Message"]) + ".", code=code)
+        error = DomainError(str(response.body["Message"]) + ".", code=code, key=code if i18n.has(code) else None)
         error.status = response.status_code
-        reshaped = error_response(error)
+        language = i18n.use(i18n.parse_accept_language((getattr(event, "headers", None) or {}).get("accept-language")))
+        try:
+            reshaped = error_response(error)
+        finally:
+            i18n.reset(language)
         reshaped.headers = {**(response.headers or {}), **reshaped.headers}
         return reshaped
     return response

@@ -76,8 +76,9 @@ def sync_batch(ctx):
     if principal.final_sync:
         open_still = result.device.final_sync_activation_id == principal.activation_id
         shown = present.device_for_final_sync(result.device, result.device.final_sync_until if open_still else None)
-    return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
-            "rejected_shifts": result.rejected_shifts, "pos_device": shown}
+    return {"accepted": result.accepted, "duplicates": result.duplicates,
+            "rejected": [present.rejection(item) for item in result.rejected],
+            "rejected_shifts": [present.rejection(item) for item in result.rejected_shifts], "pos_device": shown}
 
 
 def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
@@ -90,8 +91,10 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
         except ValidationError as exc:
             error = validation_failed(exc, prefix=f"receipts.{position}")
             first = error.errors[0] if getattr(error, "errors", None) else error.to_dict()
-            rejected.append({"id": receipt_id, "code": "INVALID_RECEIPT",
-                             "details": f"{first['field']}: {first['details']}"})
+            reason = {"key": first.get("key") or error.key, "params": first.get("params") or error.params,
+                      "details": first.get("details")}
+            rejected.append({"id": receipt_id, "code": "INVALID_RECEIPT", "details": None, "key": "INVALID_RECEIPT",
+                             "params": {"field": first.get("field") or "receipts", "reason": reason}})
     return valid, rejected
 
 

@@ -1,9 +1,14 @@
 """What devices produced and what the system noticed: receipts, shifts, audit findings, activity log."""
-from chalice import Blueprint
+import csv
+import io
+from urllib.parse import urlencode
+
+from chalice import Blueprint, Response
 
 from chalicelib.api import presenters as present
 from chalicelib.api import schemas as s
 from chalicelib.api.http import endpoint
+from chalicelib.i18n import render
 from chalicelib.services import audit, records
 
 bp = Blueprint(__name__)
@@ -13,10 +18,43 @@ bp = Blueprint(__name__)
           query=s.ReceiptQuery, response=s.list_schema("receipts", s.ReceiptOut), errors=(400, 401))
 def list_receipts(ctx):
     q = ctx["query"]
-    items, cursor = records.list_receipts(ctx["principal"], q.limit, q.cursor, pos_device_id=q.pos_device_id,
-                                          store_id=q.store_id, created_min=q.created_at_min,
-                                          created_max=q.created_at_max)
+    items, cursor = records.list_receipts(ctx["principal"], q.limit, q.cursor, **_receipt_filters(q))
     return present.listing("receipts", items, cursor, present.receipt)
+
+
+def _receipt_filters(q) -> dict:
+    return {"pos_device_id": q.pos_device_id, "store_id": q.store_id, "created_min": q.created_at_min,
+            "created_max": q.created_at_max, "receipt_number": q.receipt_number, "employee_id": q.employee_id,
+            "payment_type": q.payment_type}
+
+
+@endpoint(bp, "/v1/receipts/export", "GET",
+          summary="The receipts of a filter as CSV (same filters as GET /v1/receipts), newest first, in parts of "
+                  "`limit` rows: a next part's cursor is in the X-Next-Cursor header (and Link rel=next)",
+          auth="user", tag="receipts", query=s.ReceiptExportQuery, errors=(400, 401))
+def export_receipts(ctx):
+    q = ctx["query"]
+    out = io.StringIO()
+    if not q.cursor:
+        out.write("\ufeff")  # a BOM, so that spreadsheet programs read the UTF-8 names right
+    writer = csv.writer(out, lineterminator="\r\n")
+    if not q.cursor:
+        writer.writerow(render(f"csv.{column}") for column in present.RECEIPT_CSV_HEADER)
+    chunks = records.export_receipts(ctx["principal"], q.limit, q.cursor, **_receipt_filters(q))
+    currency = records.merchant_currency(ctx["principal"])
+    while True:
+        try:
+            items, names = next(chunks)
+        except StopIteration as done:
+            cursor = done.value
+            break
+        writer.writerows(present.receipt_csv_row(r, names, currency) for r in items)
+    headers = {"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+               "Content-Disposition": 'attachment; filename="receipts.csv"'}
+    if cursor:
+        headers["X-Next-Cursor"] = cursor
+        headers["Link"] = f'<?{urlencode({**ctx["raw_query"], "cursor": cursor})}>; rel="next"'
+    return Response(body=out.getvalue(), status_code=200, headers=headers)
 
 
 @endpoint(bp, "/v1/receipts/{receipt_number}", "GET", summary="One receipt by its number", auth="user",
@@ -54,4 +92,5 @@ def run_audit(ctx):
 def list_events(ctx):
     q = ctx["query"]
     items, cursor = records.list_events(ctx["principal"], q.limit, q.cursor, pos_device_id=q.pos_device_id)
-    return present.listing("events", items, cursor, present.event)
+    names = records.names_for_events(ctx["principal"], items)
+    return present.listing("events", items, cursor, lambda e: present.event(e, names))

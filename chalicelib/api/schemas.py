@@ -3,6 +3,7 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
+from pydantic_core import PydanticCustomError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints, create_model
 
 # Names: trimmed, non-empty, printable.
@@ -17,11 +18,11 @@ Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValueError("needs a time zone, e.g. 2026-11-24T10:00:00Z")
+        raise PydanticCustomError("timestamp_zone", "needs a time zone, e.g. 2026-11-24T10:00:00Z")
     try:
         return value.astimezone(timezone.utc)
     except OverflowError:  # e.g. 9999-12-31T23:00:00-05:00 is past the last UTC date Python has
-        raise ValueError("is out of range") from None
+        raise PydanticCustomError("timestamp_range", "is out of range") from None
 
 
 def _iso_text(value):
@@ -29,7 +30,7 @@ def _iso_text(value):
     if not isinstance(value, str):
         return value  # a JSON number: refused by the (strict) datetime validator
     if not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}", value):
-        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z")
+        raise PydanticCustomError("timestamp_format", "must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z")
     return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
 
 
@@ -51,10 +52,15 @@ class Loose(BaseModel):
 # ---------------------------------------------------------------- requests
 
 
+# ISO 4217 codes the back office offers (money is always an integer in the currency's minor units).
+Currency = Literal["PLN", "EUR", "USD", "GBP", "CZK", "CHF", "SEK", "NOK", "DKK", "HUF", "UAH", "RON"]
+
+
 class SignupIn(Strict):
     business_name: Name
     email: Email
     password: Password
+    currency: Currency = Field(None, description="Default: PLN for Accept-Language pl, else EUR")
 
 
 class LoginIn(Strict):
@@ -97,7 +103,9 @@ class DeviceIn(Strict):
 
 
 class DevicePatch(Strict):
-    name: Name
+    # Both optional, neither nullable (an explicit null is refused; a default is not validated).
+    name: Name = None
+    store_id: Id = None
 
 
 class PosActivateIn(Strict):
@@ -223,6 +231,15 @@ class ReceiptQuery(Page):
     store_id: Id | None = None
     created_at_min: Timestamp | None = None
     created_at_max: Timestamp | None = None
+    receipt_number: Annotated[str, StringConstraints(pattern=r"^[0-9][0-9-]{0,20}$")] | None = Field(
+        None, description="Receipts whose number starts with this text: '2-17' finds 2-17, 2-170 …")
+    employee_id: Id | None = Field(None, description="Receipts issued by this employee")
+    payment_type: Annotated[str, StringConstraints(pattern=r"^[A-Z_]{1,30}$")] | None = Field(
+        None, description="Receipts with a payment of this type (CASH, CARD …)")
+
+
+class ReceiptExportQuery(ReceiptQuery):
+    limit: Annotated[int, Field(ge=1, le=10_000, description="Rows in this part of the export")] = 5000
 
 
 class ShiftQuery(Page):
@@ -263,6 +280,7 @@ class ErrorOut(BaseModel):
 class MerchantOut(BaseModel):
     id: str
     business_name: str
+    currency: str
     created_at: str
 
 
@@ -355,12 +373,14 @@ class ShiftOut(BaseModel):
     starting_cash: int
     expected_cash: int | None
     actual_cash: int | None
+    orphaned_at: str | None = Field(None, description="Set when the POS was deactivated or deleted while this "
+                                                      "shift was open: nobody will close it")
 
 
 class FindingOut(BaseModel):
     id: str
     pos_device_id: str
-    type: Literal["UNSYNCED_RECEIPTS", "DEVICE_SILENT", "SHIFT_OPEN_TOO_LONG"]
+    type: Literal["UNSYNCED_RECEIPTS", "DEVICE_SILENT", "SHIFT_OPEN_TOO_LONG", "SHIFT_LEFT_OPEN"]
     details: str
     missing_receipt_numbers: list[str]
     missing_count: int
@@ -376,6 +396,8 @@ class EventOut(BaseModel):
     actor: dict
     at: str
     details: dict
+    text: str | None = Field(description="The event as a sentence with names, in the Accept-Language language")
+    actor_name: str | None = Field(description="Who did it, in words")
 
 
 class SignupOut(BaseModel):
@@ -389,6 +411,7 @@ class LoginOut(BaseModel):
     token: str
     expires_at: str
     employee: EmployeeOut
+    merchant: MerchantOut
 
 
 class PosDeviceChoice(BaseModel):

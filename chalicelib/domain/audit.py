@@ -2,15 +2,20 @@
 missing receipt numbers are. Pure: the caller supplies time, numbers and a way to look receipts up."""
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from chalicelib.domain.devices import Device, Status
 
+from chalicelib.i18n import render
+
 UNSYNCED_RECEIPTS = "UNSYNCED_RECEIPTS"
 DEVICE_SILENT = "DEVICE_SILENT"
 SHIFT_OPEN_TOO_LONG = "SHIFT_OPEN_TOO_LONG"
-FINDING_TYPES = (UNSYNCED_RECEIPTS, DEVICE_SILENT, SHIFT_OPEN_TOO_LONG)
+FINDING_TYPES = (UNSYNCED_RECEIPTS, DEVICE_SILENT, SHIFT_OPEN_TOO_LONG)  # what the audit raises and resolves
+# A shift still open when its slot was deactivated or deleted: raised then, it stays open as a record.
+SHIFT_LEFT_OPEN = "SHIFT_LEFT_OPEN"
+RAISED_ONCE = {SHIFT_LEFT_OPEN}  # not re-evaluated by the audit: what it reports does not change any more
 MAX_LISTED_NUMBERS = 100
 # Partition keys of the sparse audit indexes ("00".."31"). Changing it re-keys every indexed item:
 # raise it only together with a backfill (see docs/SCALE.md).
@@ -83,9 +88,18 @@ def due_by(now: datetime) -> str:
 @dataclass(frozen=True)
 class Finding:
     type: str
-    details: str
+    params: dict = field(default_factory=dict)  # of the catalog message `finding.<type>`
     missing_receipt_numbers: tuple[str, ...] = ()
     missing_count: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"finding.{self.type}"
+
+    @property
+    def details(self) -> str:
+        """The English sentence (the API renders `key` and `params` in the reader's language)."""
+        return render(self.key, self.params, "en")
 
 
 def silent_finding(name: str, shift_open: bool, last_heard: datetime | None, now: datetime,
@@ -93,7 +107,7 @@ def silent_finding(name: str, shift_open: bool, last_heard: datetime | None, now
     if not shift_open or last_heard is None or now - last_heard < timedelta(hours=silent_hours):
         return None
     hours = int((now - last_heard).total_seconds() // 3600)
-    return Finding(DEVICE_SILENT, f"POS '{name}' has a shift open but has not synced for {hours} hours.")
+    return Finding(DEVICE_SILENT, {"name": name, "hours": hours})
 
 
 def long_shift_finding(name: str, shift_open: bool, opened_at: datetime | None, now: datetime,
@@ -101,7 +115,13 @@ def long_shift_finding(name: str, shift_open: bool, opened_at: datetime | None, 
     if not shift_open or opened_at is None or now - opened_at < timedelta(hours=max_hours):
         return None
     hours = int((now - opened_at).total_seconds() // 3600)
-    return Finding(SHIFT_OPEN_TOO_LONG, f"The shift on POS '{name}' has been open for {hours} hours; close it.")
+    return Finding(SHIFT_OPEN_TOO_LONG, {"name": name, "hours": hours})
+
+
+def left_open_finding(name: str, opened_at: str, deleted: bool) -> Finding:
+    return Finding(SHIFT_LEFT_OPEN, {"name": name, "opened_at": opened_at,
+                                     "how": {"key": "finding.how.deleted" if deleted else "finding.how.deactivated",
+                                             "params": {}}})
 
 
 def unsynced_finding(name: str, missing_numbers: list[str], missing_count: int | None = None) -> Finding | None:
@@ -112,10 +132,9 @@ def unsynced_finding(name: str, missing_numbers: list[str], missing_count: int |
         return None
     listed = missing_numbers[:MAX_LISTED_NUMBERS]
     more = count - len(listed)
-    shown = (": " + ", ".join(listed[:10]) + (" …" if count > 10 else "")) if listed else ""
-    return Finding(UNSYNCED_RECEIPTS,
-                   f"{count} receipt(s) issued on POS '{name}' are not on the server{shown}"
-                   + (f" (and {more} more not listed)" if more and listed else "") + ".",
+    # The numbers may not be known yet (the audit looks for them a bounded number of lookups per run).
+    shown = (", ".join(listed[:10]) + (" …" if count > 10 else "")) if listed else "…"
+    return Finding(UNSYNCED_RECEIPTS, {"name": name, "count": count, "numbers": shown, "more": more if listed else 0},
                    tuple(listed), count)
 
 

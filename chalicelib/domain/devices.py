@@ -1,8 +1,10 @@
 """POS device lifecycle: statuses, actions and the one table of legal transitions."""
+import unicodedata
 from dataclasses import dataclass, replace
 from enum import Enum
 
 from chalicelib.errors import IllegalTransition
+from chalicelib.i18n import ref
 
 
 class Status(str, Enum):
@@ -21,6 +23,7 @@ class Action(str, Enum):
     DEACTIVATE = "DEACTIVATE"
     REQUEST_DELETION = "REQUEST_DELETION"
     DELETE = "DELETE"
+    MOVE_STORE = "MOVE_STORE"
 
 
 S, A = Status, Action
@@ -40,33 +43,46 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.INACTIVE, A.ACTIVATE): S.ACTIVATED,
     (S.INACTIVE, A.REQUEST_DELETION): S.INACTIVE,
     (S.INACTIVE, A.DELETE): S.DELETED,
+    # A POS moves to another store only while no app is bound to it.
+    (S.NOT_ACTIVATED, A.MOVE_STORE): S.NOT_ACTIVATED,
+    (S.INACTIVE, A.MOVE_STORE): S.INACTIVE,
 }
 
 # While a deletion runs, the slot may only be deactivated and deleted (by the workflow) or renamed.
 ALLOWED_WHILE_DELETING = {A.RENAME, A.SYNC, A.SWITCH_USER, A.DEACTIVATE, A.DELETE}
 
-_ILLEGAL_DETAILS = {
-    (S.ACTIVATED, A.ACTIVATE): ("SLOT_TAKEN", "This POS is already activated on another device; deactivate it first."),
-    (S.NOT_ACTIVATED, A.DEACTIVATE): ("NOT_ACTIVATED", "This POS has not been activated, so it cannot be deactivated."),
-    (S.INACTIVE, A.DEACTIVATE): ("ALREADY_INACTIVE", "This POS is already inactive."),
-    (S.ACTIVATED, A.DELETE): ("STILL_ACTIVATED", "Deactivate the POS before deleting it."),
+# The error code of an illegal (status, action); its sentence is the code's entry in the message catalog.
+_ILLEGAL_CODES = {
+    (S.ACTIVATED, A.ACTIVATE): "SLOT_TAKEN",
+    (S.NOT_ACTIVATED, A.DEACTIVATE): "NOT_ACTIVATED",
+    (S.INACTIVE, A.DEACTIVATE): "ALREADY_INACTIVE",
+    (S.ACTIVATED, A.DELETE): "STILL_ACTIVATED",
+    (S.ACTIVATED, A.MOVE_STORE): "STILL_ACTIVATED",
 }
+_ILLEGAL_KEYS = {(S.ACTIVATED, A.MOVE_STORE): "STILL_ACTIVATED.move"}
+
+MAX_NAME_LENGTH = 100
+
+
+def name_key(name: str) -> str:
+    """What makes two POS names the same within a store: case, width and spacing do not count."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def transition(status: Status, action: Action, deleting: bool = False) -> Status:
     """The status after `action`, or IllegalTransition (409) with a code that says why not."""
     if status == S.DELETED:
-        raise IllegalTransition("This POS has been deleted.", code="DEVICE_DELETED")
+        raise IllegalTransition(code="DEVICE_DELETED", key="ILLEGAL_TRANSITION.DEVICE_DELETED")
     if deleting and action not in ALLOWED_WHILE_DELETING:
-        raise IllegalTransition("This POS is being deleted.", code="DELETION_IN_PROGRESS")
+        raise IllegalTransition(code="DELETION_IN_PROGRESS")
     try:
         return TRANSITIONS[(status, action)]
     except KeyError:
-        code, details = _ILLEGAL_DETAILS.get(
-            (status, action),
-            ("ILLEGAL_TRANSITION", f"A POS that is {status.value} cannot {action.value.lower().replace('_', ' ')}."),
-        )
-        raise IllegalTransition(details, code=code) from None
+        code = _ILLEGAL_CODES.get((status, action))
+        if code:
+            raise IllegalTransition(code=code, key=_ILLEGAL_KEYS.get((status, action))) from None
+        raise IllegalTransition(params={"status": ref(f"status.{status.value}"),
+                                        "action": ref(f"action.{action.value}")}) from None
 
 
 @dataclass

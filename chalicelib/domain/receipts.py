@@ -13,10 +13,7 @@ def format_receipt_number(pos_number: int, seq: int) -> str:
 def parse_receipt_number(receipt_number: str) -> tuple[int, int]:
     match = _NUMBER.fullmatch(receipt_number or "")  # fullmatch: `$` would let "1-1\n" through
     if not match:
-        raise InvalidInput(
-            f"'{receipt_number}' is not a receipt number; the form is '<pos number>-<seq>', e.g. '2-17'.",
-            field="receipt_number", code="INVALID_RECEIPT_NUMBER",
-        )
+        raise InvalidInput(field="receipt_number", code="INVALID_RECEIPT_NUMBER", params={"number": receipt_number})
     return int(match.group(1)), int(match.group(2))
 
 

@@ -2,6 +2,7 @@
 from enum import Enum
 
 from chalicelib.errors import Forbidden
+from chalicelib.i18n import ref
 
 
 class Role(str, Enum):
@@ -16,5 +17,8 @@ POS_LOGIN_ROLES = {Role.OWNER, Role.MANAGER}
 
 
 def require_role(role: str, allowed: set[Role], what: str) -> None:
+    """403 unless `role` is allowed; `what` ("manage stores") has a catalog entry `action.<what>`."""
     if Role(role) not in allowed:
-        raise Forbidden(f"Only {' or '.join(sorted(r.value.lower() for r in allowed))}s may {what}.")
+        key = "FORBIDDEN.owner_only" if allowed == {Role.OWNER} else "FORBIDDEN.role"
+        raise Forbidden(key=key, params={"roles": " or ".join(sorted(r.value.lower() + "s" for r in allowed)),
+                                         "action": ref(f"action.{what}")})

@@ -1,5 +1,5 @@
 """Sign-up, login with a failure limit, bearer tokens, stores and employees."""
-from chalicelib import clock
+from chalicelib import clock, i18n
 from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import AccountRepository, StoreRepository, TokenRepository
 from chalicelib.config import settings
@@ -12,9 +12,15 @@ LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
 
 
-def signup(business_name: str, email: str, password: str) -> dict:
+# Without a choice at sign-up: the currency that goes with the caller's language.
+DEFAULT_CURRENCY = {"pl": "PLN", "en": "EUR"}
+
+
+def signup(business_name: str, email: str, password: str, currency: str | None = None) -> dict:
     now = clock.iso()
-    merchant = {"id": new_id(), "business_name": business_name, "pos_number_counter": 0, "created_at": now}
+    currency = currency or DEFAULT_CURRENCY.get(i18n.current(), "EUR")
+    merchant = {"id": new_id(), "business_name": business_name, "currency": currency, "pos_number_counter": 0,
+                "created_at": now}
     owner = {
         "merchant_id": merchant["id"], "id": new_id(), "name": business_name, "email": email.lower(),
         "role": Role.OWNER.value, "store_ids": [], "pin_hash": None, "password_hash": hash_password(password),
@@ -29,7 +35,7 @@ def signup(business_name: str, email: str, password: str) -> dict:
 def check_credentials(email: str, password: str, allowed_roles: set[Role]) -> dict:
     """The employee behind an e-mail and password; five failures in 15 minutes lock the e-mail out."""
     email = email.lower()
-    reserve_attempt(email, "Too many failed logins for this e-mail")
+    reserve_attempt(email, "TOO_MANY_ATTEMPTS.login")
     employee = AccountRepository.find_employee_by_email(email)
     if not verify_password(employee and employee.get("password_hash"), password):
         raise InvalidCredentials()  # the attempt reserved above is this failure
@@ -44,12 +50,13 @@ def reserve_attempt(key: str, what: str) -> None:
     Check, verify and count used to be three steps, so racing requests all passed the check before any failure
     was counted. Now the first LOGIN_FAILURE_LIMIT attempts of a window are counted and checked, and every later
     one answers 429 until LOGIN_WINDOW_SECONDS after the window's first attempt. A successful check calls
-    `clear_attempts`, so only failures stay counted."""
+    `clear_attempts`, so only failures stay counted. `what` is the message key of the 429's sentence (it gets
+    `minutes`)."""
     now_epoch = clock.epoch()
     window_start = AccountRepository.reserve_attempt(key, now_epoch, LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_SECONDS)
     if window_start is not None:
         retry_in = max(0, window_start + LOGIN_WINDOW_SECONDS - now_epoch)
-        raise TooManyRequests(f"{what}; try again in {retry_in // 60 + 1} minutes.")
+        raise TooManyRequests(key=what, params={"minutes": retry_in // 60 + 1})
 
 
 def clear_attempts(key: str) -> None:
@@ -59,7 +66,8 @@ def clear_attempts(key: str) -> None:
 def login(email: str, password: str) -> dict:
     employee = check_credentials(email, password, set(Role))
     token, expires_at = _issue_user_token(employee)
-    return {"token": token, "expires_at": expires_at, "employee": employee}
+    return {"token": token, "expires_at": expires_at, "employee": employee,
+            "merchant": AccountRepository.get_merchant(employee["merchant_id"])}
 
 
 def _issue_user_token(employee: dict) -> tuple[str, str]:
@@ -79,7 +87,7 @@ def token_record(token: str | None, kind: str) -> dict:
         raise Unauthenticated()
     # DynamoDB's TTL deletes late (up to days), so expiry is checked here too.
     if record.get("expires_at_epoch") is not None and record["expires_at_epoch"] <= clock.epoch():
-        raise Unauthenticated("The token has expired; sign in again.", code="TOKEN_EXPIRED")
+        raise Unauthenticated(code="TOKEN_EXPIRED")
     return record
 
 
@@ -87,7 +95,7 @@ def authenticate_user(token: str | None) -> Principal:
     record = token_record(token, "user")
     employee = AccountRepository.get_employee(record["merchant_id"], record["employee_id"])
     if not employee:
-        raise Unauthenticated("This account no longer exists.")
+        raise Unauthenticated(key="UNAUTHENTICATED.account_gone")
     return Principal(merchant_id=employee["merchant_id"], employee_id=employee["id"], role=employee["role"])
 
 
@@ -139,13 +147,14 @@ def _check_store_ids(principal: Principal, store_ids: list[str]) -> None:
     found = StoreRepository.get_many(principal.merchant_id, store_ids)
     missing = sorted(set(store_ids) - set(found))
     if missing:
-        raise InvalidInput(f"Unknown store ids: {', '.join(missing)}.", field="store_ids", code="UNKNOWN_STORE")
+        raise InvalidInput(field="store_ids", code="UNKNOWN_STORE", key="UNKNOWN_STORE.ids",
+                           params={"ids": ", ".join(missing)})
 
 
 def create_employee(principal: Principal, data: dict) -> dict:
     require_role(principal.role, {Role.OWNER}, "manage employees")
     if data["role"] == Role.OWNER.value:
-        raise InvalidInput("There is one owner per account.", field="role", code="ONE_OWNER")
+        raise InvalidInput(field="role", code="ONE_OWNER")
     _check_store_ids(principal, data.get("store_ids") or [])
     now = clock.iso()
     employee = {
@@ -177,9 +186,9 @@ def update_employee(principal: Principal, employee_id: str, changes: dict) -> di
     if "store_ids" in changes:
         _check_store_ids(principal, changes["store_ids"] or [])
     if old["role"] == Role.OWNER.value and changes.get("role", Role.OWNER.value) != Role.OWNER.value:
-        raise Conflict("The owner's role cannot be changed.", field="role", code="OWNER_ROLE_FIXED")
+        raise Conflict(field="role", code="OWNER_ROLE_FIXED")
     if changes.get("role") == Role.OWNER.value and old["role"] != Role.OWNER.value:
-        raise InvalidInput("There is one owner per account.", field="role", code="ONE_OWNER")
+        raise InvalidInput(field="role", code="ONE_OWNER")
     updated = dict(old)
     for key, value in changes.items():
         if key == "password":
@@ -199,14 +208,16 @@ def delete_employee(principal: Principal, employee_id: str) -> None:
     require_role(principal.role, {Role.OWNER}, "manage employees")
     employee = get_employee(principal, employee_id)
     if employee["role"] == Role.OWNER.value:
-        raise Conflict("The owner cannot be deleted.", code="OWNER_CANNOT_BE_DELETED")
+        raise Conflict(code="OWNER_CANNOT_BE_DELETED")
     AccountRepository.delete_employee(employee, new_event(principal.merchant_id, "employee.deleted", principal.actor,
-                                                          details={"employee_id": employee_id}))
+                                                          details={"employee_id": employee_id,
+                                                                   "name": employee["name"]}))
 
 
 def _save_employee(principal: Principal, employee: dict, old: dict | None, event_type: str) -> None:
     AccountRepository.save_employee(employee, old, new_event(principal.merchant_id, event_type, principal.actor,
-                                                             details={"employee_id": employee["id"]}))
+                                                             details={"employee_id": employee["id"],
+                                                                      "name": employee["name"]}))
 
 
 def _save_with_retry_hint(write) -> None:
@@ -214,5 +225,5 @@ def _save_with_retry_hint(write) -> None:
         write()
     except WriteCancelled as exc:
         if exc.condition_failed:
-            raise Conflict("It was changed meanwhile; reload and try again.", code="EDIT_CONFLICT") from None
+            raise Conflict(code="EDIT_CONFLICT") from None
         raise

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib import clock
 from chalicelib.adapters.fanout import ShardInvoker
-from chalicelib.adapters.repositories import DeviceRepository, FindingRepository, ReceiptRepository
+from chalicelib.adapters.repositories import DeviceRepository, FindingRepository, ReceiptRepository, ShiftRepository
 from chalicelib.config import settings
 from chalicelib.domain import audit as rules
 from chalicelib.domain.devices import Device, Status
@@ -181,7 +181,8 @@ def audit_device(key: tuple[str, str], device: Device | None, open_findings: lis
     outcomes = []
     stamp = clock.iso()
     for type_, (finding, extra) in wanted.items():
-        record = {"details": finding.details, "missing_receipt_numbers": list(finding.missing_receipt_numbers),
+        record = {"details": None, "details_key": finding.key, "details_params": finding.params,
+                  "missing_receipt_numbers": list(finding.missing_receipt_numbers),
                   "missing_count": finding.missing_count, "last_seen_at": stamp} | extra
         current = open_by_type.get(type_)
         if current:
@@ -192,9 +193,24 @@ def audit_device(key: tuple[str, str], device: Device | None, open_findings: lis
                           "first_seen_at": stamp, "resolved_at": None}, device.activation_id):
             outcomes.append("raised")
     for type_, current in open_by_type.items():
-        if type_ not in wanted and FindingRepository.resolve(merchant_id, device_id, type_, current["id"], stamp):
+        if (type_ not in wanted and type_ not in rules.RAISED_ONCE
+                and FindingRepository.resolve(merchant_id, device_id, type_, current["id"], stamp)):
             outcomes.append("resolved")
     return outcomes
+
+
+def raise_left_open_shifts(device: Device, deleted: bool) -> int:
+    """The slot is being deactivated (or deleted): its still-open shifts will never be closed by it. Flag
+    them and raise a SHIFT_LEFT_OPEN finding for each (open until somebody looks; never auto-resolved)."""
+    stamp = clock.iso()
+    flagged = ShiftRepository.flag_open_of_device(device.merchant_id, device.id, stamp)
+    for shift in flagged:
+        finding = rules.left_open_finding(device.name, shift["opened_at"], deleted)
+        FindingRepository.put({"merchant_id": device.merchant_id, "id": new_id(), "pos_device_id": device.id,
+                               "type": finding.type, "details": None, "details_key": finding.key,
+                               "details_params": finding.params, "missing_receipt_numbers": [], "missing_count": 0,
+                               "first_seen_at": stamp, "last_seen_at": stamp, "resolved_at": None})
+    return len(flagged)
 
 
 def resolve_device_findings(merchant_id: str, device_id: str) -> None:

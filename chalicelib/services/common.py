@@ -42,4 +42,8 @@ def new_event(merchant_id: str, type_: str, actor: dict, pos_device_id: str | No
 
 
 def not_found(what: str) -> NotFound:
-    return NotFound(f"No {what} with that id.")
+    """404 for a `what` of NOT_FOUND_KEYS ("store", "employee", "POS device")."""
+    return NotFound(key=NOT_FOUND_KEYS[what])
+
+
+NOT_FOUND_KEYS = {"store": "NOT_FOUND.store", "employee": "NOT_FOUND.employee", "POS device": "NOT_FOUND.pos_device"}

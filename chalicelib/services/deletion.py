@@ -11,6 +11,7 @@ from chalicelib.config import settings
 from chalicelib.domain.devices import Action, Device, Status
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
 from chalicelib.errors import Forbidden, NotFound, ServiceUnavailable
+from chalicelib.i18n import ref
 from chalicelib.services import audit
 from chalicelib.services.common import SYSTEM_SAFE_DELETION, Principal, new_event, new_id
 from chalicelib.services.devices import (
@@ -27,9 +28,14 @@ STALLED_CHECK_AFTER_SECONDS = 120
 
 
 class DeletionBlocked(Exception):
-    """A business reason the slot may not be deleted yet; its class name is the workflow's error name."""
+    """A business reason the slot may not be deleted yet; its class name is the workflow's error name.
+
+    Its message is JSON `{"key", "params"}` (a catalog message, rendered in the reader's language)."""
 
     code = "INTERNAL"
+
+    def __init__(self, **params):
+        super().__init__(json.dumps(ref(f"deletion.error.{self.code}", **params)))
 
 
 class OpenTickets(DeletionBlocked):
@@ -54,7 +60,7 @@ ERROR_CODES = {cls.__name__: cls.code for cls in (OpenTickets, ShiftOpen, Receip
 def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
     require_role(principal.role, BACK_OFFICE_ROLES, "delete POS devices")
     if force and principal.role != Role.OWNER.value:
-        raise Forbidden("Only the owner may force a deletion.", field="force", code="FORCE_OWNER_ONLY")
+        raise Forbidden(field="force", code="FORCE_OWNER_ONLY")
     get_device(principal, device_id)  # 404 before anything else
     deletion_id = new_id()
     cfg = settings()
@@ -68,7 +74,7 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
             route = "DELETE"
         now = clock.iso()
         record = {"id": deletion_id, "status": "RUNNING", "step": "Started", "force": force, "route": route,
-                  "steps": [{"step": "Started", "at": now, "details": _route_text(route)}], "error": None,
+                  "steps": [{"step": "Started", "at": now, **_route_text(route)}], "error": None,
                   "started_at": now, "finished_at": None}
         return dataclasses.replace(device, deletion=record, updated_at=now), {
             "deletion_id": deletion_id, "force": force, "route": route}
@@ -87,7 +93,7 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
             "route": details["route"], "force": force})
     except ServiceUnavailable:
         _finish(device.merchant_id, device.id, deletion_id, "FAILED", "NotStarted",
-                {"code": "INTERNAL", "details": "The deletion could not be started; try again."})
+                {"code": "INTERNAL", **ref("deletion.error.not_started")})
         raise
     return device.deletion
 
@@ -95,15 +101,14 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
 def get_deletion(principal: Principal, device_id: str) -> dict:
     device = get_device(principal, device_id)
     if not device.deletion:
-        raise NotFound("This POS has no deletion; DELETE the POS to start one.", code="NO_DELETION")
+        raise NotFound(code="NO_DELETION")
     deletion = device.deletion
     if deletion["status"] == "RUNNING" and _running_for(deletion) > STALLED_CHECK_AFTER_SECONDS:
         # The workflow records its own end; if its execution is over and nothing was recorded, it died.
         execution = WorkflowStarter.status(deletion["id"])
         if execution not in (None, "RUNNING"):
-            _finish(device.merchant_id, device.id, deletion["id"], "FAILED", "Stopped", {
-                "code": "INTERNAL", "details": "The deletion stopped unexpectedly; the POS was left as it was. "
-                                               "Delete it again."})
+            _finish(device.merchant_id, device.id, deletion["id"], "FAILED", "Stopped",
+                    {"code": "INTERNAL", **ref("deletion.error.stopped")})
             deletion = get_device(principal, device_id).deletion
     return deletion
 
@@ -112,7 +117,7 @@ def _running_for(deletion: dict) -> float:
     return (clock.now() - clock.parse(deletion["started_at"])).total_seconds()
 
 
-RESTARTED_DETAILS = "The local server was restarted during this deletion; delete again."
+RESTARTED_DETAILS = "deletion.error.restarted"
 
 
 def abandon_running_deletions(details: str = RESTARTED_DETAILS) -> list[tuple[str, str]]:
@@ -125,23 +130,19 @@ def abandon_running_deletions(details: str = RESTARTED_DETAILS) -> list[tuple[st
     marked = []
     for device in _guarded(DeviceRepository.scan_with_deletion_running):
         _finish(device.merchant_id, device.id, device.deletion["id"], "FAILED", "Failed",
-                {"code": "INTERNAL", "details": details})
+                {"code": "INTERNAL", **ref(details)})
         marked.append((device.merchant_id, device.id))
     return marked
 
 
-def _route_text(route: str) -> str:
-    return {
-        "DELETE": "The POS is not activated: it will be deleted without checks.",
-        "DEACTIVATE": "Forced by the owner: checks skipped; the POS will be deactivated and deleted.",
-        "CHECKS": "Checking open tickets, the shift and unsynced receipts before deleting.",
-    }[route]
+def _route_text(route: str) -> dict:
+    return ref(f"deletion.route.{route}")
 
 
 # ---------------------------------------------------------------- workflow steps
 
 
-def _record_step(event: dict, step: str, details: str) -> Device:
+def _record_step(event: dict, step: str, details: dict) -> Device:
     """Show the step on the device's `deletion` (only for this deletion: a stale execution changes nothing)."""
 
     def change(device: Device):
@@ -149,7 +150,7 @@ def _record_step(event: dict, step: str, details: str) -> Device:
         if deletion.get("id") != event["deletion_id"]:
             raise _Stale()
         deletion["step"] = step
-        deletion["steps"] = list(deletion.get("steps", [])) + [{"step": step, "at": clock.iso(), "details": details}]
+        deletion["steps"] = list(deletion.get("steps", [])) + [{"step": step, "at": clock.iso(), **details}]
         return dataclasses.replace(device, deletion=deletion), {}
 
     return _guarded(lambda: change_device(None, event["merchant_id"], event["pos_device_id"], change, None)[0])
@@ -167,16 +168,15 @@ def _guarded(operation):
 
 
 def step_check_open_tickets(event: dict) -> None:
-    device = _record_step(event, "CheckOpenTickets", "Checking for open tickets.")
+    device = _record_step(event, "CheckOpenTickets", ref("deletion.step.check_open_tickets"))
     if device.status == Status.ACTIVATED and device.open_tickets > 0:
-        raise OpenTickets(f"Close the {device.open_tickets} open ticket(s) on POS '{device.name}', "
-                          "let it sync, then delete again.")
+        raise OpenTickets(count=device.open_tickets, name=device.name)
 
 
 def step_check_shift_closed(event: dict) -> None:
-    device = _record_step(event, "CheckShiftClosed", "Checking that the shift is closed.")
+    device = _record_step(event, "CheckShiftClosed", ref("deletion.step.check_shift_closed"))
     if device.status == Status.ACTIVATED and device.shift_open:
-        raise ShiftOpen(f"Close the shift on POS '{device.name}', let it sync, then delete again.")
+        raise ShiftOpen(name=device.name)
 
 
 def step_verify_receipts_synced(event: dict) -> dict:
@@ -184,22 +184,22 @@ def step_verify_receipts_synced(event: dict) -> dict:
     device = _guarded(lambda: DeviceRepository.get(event["merchant_id"], event["pos_device_id"]))
     missing = device.unsynced_receipts if device.status == Status.ACTIVATED or device.final_sync_open else 0
     if missing == 0:
-        _record_step(event, "VerifyReceiptsSynced", "All receipts are synced.")
+        _record_step(event, "VerifyReceiptsSynced", ref("deletion.step.all_synced"))
         return {"synced": True, "missing": 0, "waits": waits}
     if waits >= int(event["max_attempts"]):
         numbers = missing_receipt_numbers(device, MAX_NUMBERS_IN_DETAILS + 1)
         shown = ", ".join(numbers[:MAX_NUMBERS_IN_DETAILS]) + (" …" if len(numbers) > MAX_NUMBERS_IN_DETAILS else "")
-        raise ReceiptsNotSynced(f"{missing} receipt(s) not synced: {shown}. Connect POS '{device.name}' to the "
-                                "internet so it syncs, then delete again (or deactivate it to write them off).")
-    _record_step(event, "VerifyReceiptsSynced",
-                 f"Waiting for {missing} receipt(s) to sync (check {waits + 1} of {int(event['max_attempts']) + 1}).")
+        raise ReceiptsNotSynced(count=missing, numbers=shown, name=device.name)
+    # `max_attempts` (POS_SYNC_WAIT_ATTEMPTS) is the number of waits; each wait is followed by a check.
+    _record_step(event, "VerifyReceiptsSynced", ref("deletion.step.waiting", count=missing, wait=waits + 1,
+                                                     waits=int(event["max_attempts"])))
     return {"synced": False, "missing": missing, "waits": waits + 1}
 
 
 def step_deactivate(event: dict) -> None:
     """Only the step's record: the token is revoked by step_delete, in the transaction that deletes the slot, so
     that a Delete failing for good leaves the slot exactly as it was (ACTIVATED, its token working)."""
-    _record_step(event, "Deactivate", "Revoking the device's token.")
+    _record_step(event, "Deactivate", ref("deletion.step.deactivate"))
 
 
 def step_delete(event: dict) -> None:
@@ -209,6 +209,7 @@ def step_delete(event: dict) -> None:
     for _ in range(MAX_CONFLICT_RETRIES):
         before = _guarded(lambda: DeviceRepository.get(merchant_id, device_id))
         if before.deleted_at:
+            after = before
             break  # a retried step after a write that did land
         if (before.deletion or {}).get("id") != event["deletion_id"]:
             raise _Stale()
@@ -222,7 +223,8 @@ def step_delete(event: dict) -> None:
                 "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}, device_id, details))
             token_writes = _guarded(lambda: revocation(before, device))
         deletion = dict(before.deletion) | {"status": "SUCCEEDED", "step": "Deleted", "finished_at": now}
-        deletion["steps"] = list(deletion.get("steps", [])) + [{"step": "Deleted", "at": now, "details": "Deleted."}]
+        deletion["steps"] = list(deletion.get("steps", [])) + [{"step": "Deleted", "at": now,
+                                                               **ref("deletion.step.deleted")}]
         device.check(Action.DELETE)
         device, closing = close_for_deletion(device)  # an open final-sync window closes with the slot
         events += [new_event(merchant_id, type_, SYSTEM_SAFE_DELETION, device_id, details)
@@ -240,22 +242,31 @@ def step_delete(event: dict) -> None:
     else:
         raise TransientError("The POS changed several times meanwhile.")
     _guarded(lambda: audit.resolve_device_findings(merchant_id, device_id))
+    _guarded(lambda: audit.raise_left_open_shifts(after, deleted=True))
 
 
 def step_record_failure(event: dict) -> None:
     error = event.get("error") or {}
     name = error.get("Error", "")
-    details = "Something went wrong while deleting; the POS was left as it was. Try again."
+    message = ref("deletion.error.failed")
     code = ERROR_CODES.get(name, "INTERNAL")
     if code != "INTERNAL":
-        try:
-            details = json.loads(error.get("Cause") or "{}").get("errorMessage") or details
-        except ValueError:
-            pass
+        message = _blocked_message(error.get("Cause")) or message
     else:
         log.error("deletion %s failed: %s %s", event.get("deletion_id"), name, error.get("Cause"))
     _finish(event["merchant_id"], event["pos_device_id"], event["deletion_id"], "FAILED", "Failed",
-            {"code": code, "details": details})
+            {"code": code, **message})
+
+
+def _blocked_message(cause: str | None) -> dict | None:
+    """The `{key, params}` a DeletionBlocked carried through Step Functions (its errorMessage)."""
+    try:
+        message = json.loads(json.loads(cause or "{}").get("errorMessage") or "")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(message, dict) and isinstance(message.get("key"), str):
+        return {"key": message["key"], "params": message.get("params") or {}}
+    return None
 
 
 def _finish(merchant_id: str, device_id: str, deletion_id: str, status: str, step: str, error: dict | None) -> None:
@@ -265,7 +276,7 @@ def _finish(merchant_id: str, device_id: str, deletion_id: str, status: str, ste
         now = clock.iso()
         deletion = dict(device.deletion) | {"status": status, "step": step, "error": error, "finished_at": now}
         deletion["steps"] = list(deletion.get("steps", [])) + [
-            {"step": step, "at": now, "details": (error or {}).get("details", "")}]
+            {"step": step, "at": now, **{k: v for k, v in (error or {}).items() if k != "code"}}]
         return dataclasses.replace(device, deletion=deletion, updated_at=now), {
             "deletion_id": deletion_id, "error": error}
 

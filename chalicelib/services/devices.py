@@ -17,6 +17,9 @@ from chalicelib.services.common import Principal, new_event, new_id, not_found
 from chalicelib.services.security import hash_pin, new_token
 
 MAX_CONFLICT_RETRIES = 8
+# The owner's next action on a slot ends the display of a failed deletion (the activity log keeps it).
+CLEARS_FAILED_DELETION = {"pos_device.renamed", "pos_device.moved", "pos_device.activated",
+                          "pos_device.deactivated"}
 # A revoked device token is kept this long so that the old device hears DEVICE_DEACTIVATED, not "unknown token".
 REVOKED_TOKEN_KEEP_SECONDS = 90 * 24 * 3600
 
@@ -34,7 +37,7 @@ def get_device(principal: Principal, device_id: str) -> Device:
 def create_device(principal: Principal, name: str, store_id: str) -> Device:
     require_role(principal.role, BACK_OFFICE_ROLES, "create POS devices")
     if not StoreRepository.get(principal.merchant_id, store_id):
-        raise InvalidInput("No store with that id.", field="store_id", code="UNKNOWN_STORE")
+        raise InvalidInput(field="store_id", code="UNKNOWN_STORE")
     for _ in range(MAX_CONFLICT_RETRIES * 4):
         merchant = AccountRepository.get_merchant(principal.merchant_id)
         counter = int(merchant.get("pos_number_counter") or 0)
@@ -49,11 +52,11 @@ def create_device(principal: Principal, name: str, store_id: str) -> Device:
         except WriteCancelled as exc:
             # PynamoDB sends puts before updates, so the store's update (the last one) is the last item.
             if exc.codes and exc.codes[-1] == "ConditionalCheckFailed":
-                raise InvalidInput("No store with that id.", field="store_id", code="UNKNOWN_STORE") from None
+                raise InvalidInput(field="store_id", code="UNKNOWN_STORE") from None
             if not exc.condition_failed:
                 raise
             # Another create took this number first: read the counter again and take the next one.
-    raise ServiceUnavailable("Too many POS devices are being created at once; retry.")
+    raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.creating")
 
 
 def list_devices(principal: Principal, **filters):
@@ -79,6 +82,8 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
         # An optional third item: events written in the same transaction (e.g. a final sync closed on the way).
         extra_events = [new_event(merchant_id, type_, actor or principal.actor, device_id, extra)
                         for type_, extra in (outcome[2] if len(outcome) > 2 else ())]
+        if event_type in CLEARS_FAILED_DELETION and (after.deletion or {}).get("status") == "FAILED":
+            after = dataclasses.replace(after, deletion=None)  # the refusal was shown until this next action
         event = None
         if event_type:
             event = new_event(merchant_id, event_type, actor or principal.actor, device_id, details)
@@ -91,7 +96,7 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
         except WriteCancelled as exc:
             if not exc.condition_failed:
                 raise
-    raise Conflict("The POS changed several times meanwhile; retry.", code="EDIT_CONFLICT")
+    raise Conflict(code="EDIT_CONFLICT", key="EDIT_CONFLICT.retry")
 
 
 def rename_device(principal: Principal, device_id: str, name: str) -> Device:
@@ -102,6 +107,30 @@ def rename_device(principal: Principal, device_id: str, name: str) -> Device:
         return dataclasses.replace(device, name=name, updated_at=clock.iso()), {"from": device.name, "to": name}
 
     return change_device(principal, principal.merchant_id, device_id, change, "pos_device.renamed")[0]
+
+
+def update_device(principal: Principal, device_id: str, name: str | None = None, store_id: str | None = None) -> Device:
+    """PATCH: a new name (unique within the store) and/or another store (only while no app is bound)."""
+    device = get_device(principal, device_id)
+    if name is not None and name != device.name:
+        device = rename_device(principal, device_id, name)
+    if store_id is not None and store_id != device.store_id:
+        device = move_device(principal, device_id, store_id)
+    return device
+
+
+def move_device(principal: Principal, device_id: str, store_id: str) -> Device:
+    require_role(principal.role, BACK_OFFICE_ROLES, "move POS devices")
+    if not StoreRepository.get(principal.merchant_id, store_id):
+        raise InvalidInput(field="store_id", code="UNKNOWN_STORE")
+
+    def change(device: Device):
+        device.check(Action.MOVE_STORE)
+        return (dataclasses.replace(device, store_id=store_id, updated_at=clock.iso()),
+                {"from_store_id": device.store_id, "to_store_id": store_id})
+
+    # A store deleted meanwhile fails the write's condition (the move retries, then answers EDIT_CONFLICT).
+    return change_device(principal, principal.merchant_id, device_id, change, "pos_device.moved")[0]
 
 
 def deactivate_device(principal: Principal, device_id: str, actor: dict | None = None,
@@ -120,6 +149,8 @@ def deactivate_device(principal: Principal, device_id: str, actor: dict | None =
     device, details = change_device(principal, merchant_id, device_id, change, "pos_device.deactivated",
                                     actor=actor, token_writes=revocation)
     audit.resolve_device_findings(merchant_id, device_id)
+    if not device.final_sync_open:  # else the old installation may still close its shift during its window
+        audit.raise_left_open_shifts(device, deleted=False)
     return device, details["lost_receipts"]
 
 
@@ -186,7 +217,7 @@ def activate_device(login_token: str, device_id: str, installation_id: str) -> d
     merchant_id = record["merchant_id"]
     employee = AccountRepository.get_employee(merchant_id, record["employee_id"])
     if not employee:
-        raise InvalidCredentials("The account that logged in no longer exists.")
+        raise InvalidCredentials(key="INVALID_CREDENTIALS.login_gone")
     return activate_slot(merchant_id, employee, device_id, installation_id, "LOGIN")
 
 
@@ -261,7 +292,7 @@ def switch_user(principal: Principal, device: Device, credentials: dict) -> dict
         if employee["merchant_id"] != device.merchant_id:
             raise InvalidCredentials()
     if employee.get("store_ids") and device.store_id not in employee["store_ids"]:
-        raise Forbidden("This employee does not work in this POS's store.", code="WRONG_STORE")
+        raise Forbidden(code="WRONG_STORE")
 
     def change(current: Device):
         current.check(Action.SWITCH_USER)
@@ -278,11 +309,11 @@ def _employee_by_pin(device: Device, employee_id: str, pin: str) -> dict:
     """Five wrong PINs in 15 minutes lock this POS, and also the employee on every POS of the merchant: each
     attempt is counted on both before the PIN is checked."""
     device_key, employee_key = f"pin:{device.id}", f"pin-employee:{device.merchant_id}:{employee_id}"
-    accounts.reserve_attempt(device_key, "Too many wrong PINs on this POS")
-    accounts.reserve_attempt(employee_key, "Too many wrong PINs for this employee")
+    accounts.reserve_attempt(device_key, "TOO_MANY_ATTEMPTS.pin")
+    accounts.reserve_attempt(employee_key, "TOO_MANY_ATTEMPTS.pin_employee")
     employee = AccountRepository.find_employee_by_pin(device.merchant_id, hash_pin(device.merchant_id, pin))
     if not employee or employee["id"] != employee_id:
-        raise InvalidCredentials("The PIN is wrong.", code="INVALID_PIN")
+        raise InvalidCredentials(code="INVALID_PIN")
     accounts.clear_attempts(device_key)
     accounts.clear_attempts(employee_key)
     return employee

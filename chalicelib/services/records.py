@@ -1,6 +1,11 @@
 """Reading what was synced and logged; every read is scoped to the caller's merchant."""
+import re
+
 from chalicelib import clock
-from chalicelib.adapters.repositories import EventRepository, FindingRepository, ReceiptRepository, ShiftRepository
+from chalicelib.adapters.repositories import (
+    AccountRepository, DeviceRepository, EventRepository, FindingRepository, ReceiptRepository, ShiftRepository,
+    StoreRepository,
+)
 from chalicelib.domain.devices import Device
 from chalicelib.domain.final_sync import open_ranges
 from chalicelib.domain.receipts import count_missing, format_receipt_number, missing_seqs, parse_receipt_number
@@ -9,21 +14,48 @@ from chalicelib.services.common import Principal
 
 
 def list_receipts(principal: Principal, limit, cursor, pos_device_id=None, store_id=None, created_min=None,
-                  created_max=None):
+                  created_max=None, receipt_number=None, employee_id=None, payment_type=None):
     return ReceiptRepository.list(
         principal.merchant_id, limit, cursor, pos_device_id=pos_device_id, store_id=store_id,
         created_min=clock.sort_key(created_min) if created_min else None,
-        created_max=clock.sort_key(created_max) if created_max else None)
+        created_max=clock.sort_key(created_max) if created_max else None,
+        receipt_number=receipt_number, employee_id=employee_id, payment_type=payment_type)
+
+
+def merchant_currency(principal: Principal) -> str:
+    merchant = AccountRepository.get_merchant(principal.merchant_id) or {}
+    return merchant.get("currency") or "EUR"
+
+
+EXPORT_PAGE = 250  # DynamoDB reads per part of an export; a part holds up to `limit` rows
+
+
+def export_receipts(principal: Principal, limit: int, cursor, **filters):
+    """Rows for a CSV export, read page by page: yields (receipts, names) chunks; returns the next cursor.
+
+    The caller writes each chunk out before the next one is read, so memory stays at one page."""
+    remaining = limit
+    while remaining > 0:
+        items, cursor = list_receipts(principal, min(EXPORT_PAGE, remaining), cursor, **filters)
+        remaining -= len(items)
+        employees = AccountRepository.get_employees(principal.merchant_id, {r["employee_id"] for r in items
+                                                                            if r.get("employee_id")})
+        stores = StoreRepository.get_many(principal.merchant_id, {r["store_id"] for r in items})
+        yield items, {"employees": {k: v["name"] for k, v in employees.items()},
+                      "stores": {k: v["name"] for k, v in stores.items()}}
+        if not cursor:
+            break
+    return cursor
 
 
 def get_receipt(principal: Principal, receipt_number: str) -> dict:
     try:
         parse_receipt_number(receipt_number)
     except Exception:
-        raise NotFound("No receipt with that number.") from None
+        raise NotFound(key="NOT_FOUND.receipt") from None
     receipt = ReceiptRepository.get(principal.merchant_id, receipt_number)
     if not receipt:
-        raise NotFound("No receipt with that number.")
+        raise NotFound(key="NOT_FOUND.receipt")
     return receipt
 
 
@@ -37,6 +69,38 @@ def list_findings(principal: Principal, limit, cursor, status=None, pos_device_i
 
 def list_events(principal: Principal, limit, cursor, pos_device_id=None):
     return EventRepository.list(principal.merchant_id, limit, cursor, pos_device_id=pos_device_id)
+
+
+_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+
+
+def names_for_events(principal: Principal, events: list[dict]) -> dict:
+    """The names the events' sentences mention: employees, POS devices (deleted ones too) and stores."""
+    employees, devices, stores = set(), set(), set()
+    for event in events:
+        details, actor = event.get("details") or {}, event.get("actor") or {}
+        if event.get("pos_device_id"):
+            devices.add(event["pos_device_id"])
+        if actor.get("type") == "employee" and actor.get("id"):
+            employees.add(actor["id"])
+        if actor.get("type") == "pos_device":
+            devices.add(actor.get("id"))
+            employees.add(actor.get("employee_id"))
+        for key in ("employee_id", "from", "to") if event["type"] != "pos_device.renamed" else ("employee_id",):
+            employees.add(details.get(key))
+        for key in ("store_id", "from_store_id", "to_store_id"):
+            stores.add(details.get(key))
+
+    def valid(ids):
+        return [i for i in ids if isinstance(i, str) and _ID.match(i)]
+
+    merchant = principal.merchant_id
+    return {
+        "employees": {k: v["name"] for k, v in AccountRepository.get_employees(merchant, valid(employees)).items()},
+        "devices": {k: {"name": v.name, "number": v.number}
+                    for k, v in DeviceRepository.get_many(merchant, valid(devices)).items()},
+        "stores": {k: v["name"] for k, v in StoreRepository.get_many(merchant, valid(stores)).items()},
+    }
 
 
 def missing_receipt_numbers(device: Device, limit: int | None = None) -> list[str]:

@@ -41,14 +41,17 @@ class SyncResult:
     rejected_shifts: list[dict] = field(default_factory=list)
     device: Device | None = None
 
-    def reject(self, receipt_id, code: str, details: str) -> None:
-        self.rejected.append({"id": receipt_id, "code": code, "details": details})
+    def reject(self, receipt_id, code: str, details: str | None = None, params: dict | None = None,
+               key: str | None = None) -> None:
+        """`{id, code, details}` in the answer; the sentence is the catalog's `key` (the code by default) with
+        `params`, rendered in the caller's language by the route (an English `details` is kept as it is)."""
+        self.rejected.append({"id": receipt_id, "code": code, "details": details,
+                              "key": None if details else (key or code), "params": params or {}})
 
 
 def check_batch_size(count: int) -> None:
     if count > MAX_RECEIPTS_PER_BATCH:
-        raise PayloadTooLarge(f"A batch holds at most {MAX_RECEIPTS_PER_BATCH} receipts; this one has {count}. "
-                              "Send the rest in the next batch.", code="BATCH_TOO_LARGE")
+        raise PayloadTooLarge(code="BATCH_TOO_LARGE", params={"max": MAX_RECEIPTS_PER_BATCH, "count": count})
 
 
 def highest_allowed_seq(device: Device) -> int:
@@ -61,11 +64,9 @@ def check_state(device: Device, state: dict | None) -> None:
         return
     limit = highest_allowed_seq(device)
     if state["last_receipt_number"] > limit:
-        raise InvalidInput(
-            f"last_receipt_number {state['last_receipt_number']} is too far ahead: the server has recorded "
-            f"{device.last_receipt_number} for this POS and accepts at most {limit} "
-            f"({MAX_SEQ_AHEAD:,} more). Report the number of the last receipt this POS really issued.",
-            field="state.last_receipt_number", code="LAST_RECEIPT_NUMBER_OUT_OF_RANGE")
+        raise InvalidInput(field="state.last_receipt_number", code="LAST_RECEIPT_NUMBER_OUT_OF_RANGE",
+                           params={"reported": state["last_receipt_number"], "recorded": device.last_receipt_number,
+                                   "limit": limit, "ahead": MAX_SEQ_AHEAD})
 
 
 def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejected: list[dict],
@@ -106,9 +107,8 @@ def _classify_shifts(device: Device, shifts: list[dict], result: SyncResult) -> 
     for shift in shifts:
         current = stored.get(shift["id"])
         if current and current["pos_device_id"] != device.id:
-            result.rejected_shifts.append({"id": shift["id"], "code": "SHIFT_NOT_OWNED",
-                                           "details": "This shift id belongs to another POS; a POS sends only "
-                                                      "shifts it opened itself."})
+            result.rejected_shifts.append({"id": shift["id"], "code": "SHIFT_NOT_OWNED", "details": None,
+                                           "key": "SHIFT_NOT_OWNED", "params": {"id": shift["id"]}})
             continue
         owned.append(shift)
         if not (current and current.get("closed_at")):
@@ -146,36 +146,33 @@ def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> 
             if seen_ids[receipt["id"]] == receipt["receipt_number"]:
                 result.duplicates += 1
             else:
-                result.reject(receipt["id"], "RECEIPT_ID_REUSED", f"Receipt id {receipt['id']} is used twice in "
-                              "this batch, under different numbers; every receipt needs its own id.")
+                result.reject(receipt["id"], "RECEIPT_ID_REUSED", key="RECEIPT_ID_REUSED.batch",
+                              params={"id": receipt["id"]})
             continue
         seen_ids[receipt["id"]] = receipt["receipt_number"]
         try:
             pos_number, seq = parse_receipt_number(receipt["receipt_number"])
         except DomainError as error:
-            result.reject(receipt["id"], error.code, error.details)
+            result.reject(receipt["id"], error.code, key=error.key, params=error.params)
             continue
         number = format_receipt_number(pos_number, seq)
         if pos_number != device.number:
-            result.reject(receipt["id"], "WRONG_POS_NUMBER",
-                          f"Receipt numbers of this POS start with '{device.number}-', not '{pos_number}-'.")
+            result.reject(receipt["id"], "WRONG_POS_NUMBER", params={"expected": device.number, "got": pos_number})
         elif seq <= device.written_off_upto:
             result.reject(receipt["id"], "RECEIPT_WRITTEN_OFF",
-                          f"Receipt {number} belongs to an earlier activation of this POS and was written off "
-                          f"when it was deactivated; numbering continues at {device.next_receipt_seq}.")
+                          params={"number": number, "next": device.next_receipt_seq})
         elif seq < device.first_seq:
             result.reject(receipt["id"], "RECEIPT_NUMBER_RESERVED",
-                          f"Receipt {number} is below this activation's first number "
-                          f"{device.number}-{device.first_seq}: the numbers below belong to the previous "
-                          "installation of this POS.")
+                          params={"number": number, "first": f"{device.number}-{device.first_seq}"})
         elif seq > highest_allowed_seq(device):
             result.reject(receipt["id"], "RECEIPT_NUMBER_OUT_OF_RANGE",
-                          f"Receipt {number} is too far ahead of the last number recorded for this POS "
-                          f"({device.last_receipt_number}); at most {highest_allowed_seq(device)} is accepted.")
+                          params={"number": number, "last": device.last_receipt_number,
+                                  "highest": highest_allowed_seq(device)})
         elif not payments_match_total(receipt):
-            result.reject(receipt["id"], "PAYMENTS_MISMATCH", "The payments do not add up to total_money.")
+            result.reject(receipt["id"], "PAYMENTS_MISMATCH")
         elif number in by_number:
-            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", f"Receipt number {number} is used twice in this batch.")
+            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", key="RECEIPT_NUMBER_TAKEN.batch",
+                          params={"number": number})
         else:
             by_number[number] = (seq, receipt | {"receipt_number": number})
     return by_number
@@ -192,14 +189,11 @@ def _classify_existing(device: Device, candidates: dict[str, tuple[int, dict]], 
     for number, (_seq, receipt) in candidates.items():
         held_by_id, stored = ids.get(receipt["id"]), existing.get(number)
         if held_by_id is not None and held_by_id != number:
-            result.reject(receipt["id"], "RECEIPT_ID_REUSED",
-                          f"Receipt id {receipt['id']} is already used by receipt {held_by_id}; "
-                          "every receipt needs its own id.")
+            result.reject(receipt["id"], "RECEIPT_ID_REUSED", params={"id": receipt["id"], "held_by": held_by_id})
         elif held_by_id == number or (stored is not None and stored["id"] == receipt["id"]):
             result.duplicates += 1
         elif stored is not None:
-            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN",
-                          f"Receipt number {number} is already held by another receipt.")
+            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", params={"number": number})
         else:
             new.append(receipt)
     return new
@@ -231,8 +225,7 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
                 chunk = _classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
                 time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
         else:
-            raise ServiceUnavailable("The receipts could not be stored right now; send the batch again "
-                                     "(receipts already stored are counted as duplicates).")
+            raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.receipts")
 
 
 def _shift_of(receipt: dict, shifts: list[dict]) -> str | None:

@@ -265,7 +265,7 @@ def test_receipts_synced_during_the_wait_let_the_deletion_succeed(client, aws, l
         assert reached.wait(20), "the workflow never checked the receipts a second time"
         status, mid = client.get(f"/v1/pos_devices/{device['id']}/deletion", token=m.token)
         assert status == 200 and mid["status"] == "RUNNING", mid
-        assert mid["steps"][-1]["details"].startswith("Waiting for 2 receipt(s) to sync"), mid
+        assert mid["steps"][-1]["details"].startswith("Waiting for 2 receipts to sync (wait 1 of "), mid
         sync(client, token, last=3, receipts=[receipt(n, 2), receipt(n, 3)])
     finally:
         synced.set()
@@ -291,7 +291,7 @@ def test_receipts_never_synced_fail_with_their_numbers(client, aws):
 
     assert deletion["status"] == "FAILED", deletion
     assert deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED", deletion
-    assert f"3 receipt(s) not synced: {n}-4, {n}-5, {n}-6." in deletion["error"]["details"], deletion
+    assert f"3 receipts not synced: {n}-4, {n}-5, {n}-6." in deletion["error"]["details"], deletion
     assert "Till 1" in deletion["error"]["details"]
     # POS_SYNC_WAIT_ATTEMPTS=2: the first check and one after each of the two waits.
     assert called(aws).count("deletion_verify_receipts_synced") == 3

@@ -460,7 +460,7 @@ def test_shifts_open_then_close_and_a_stale_open_copy_never_reopens_them(client,
     assert shifts["shifts"] == [{
         "id": opened["id"], "pos_device_id": device["id"], "store_id": device["store_id"], "opened_at": iso(T0),
         "closed_at": None, "opened_by_employee": m.owner["id"], "closed_by_employee": None, "starting_cash": 10000,
-        "expected_cash": None, "actual_cash": None}]
+        "expected_cash": None, "actual_cash": None, "orphaned_at": None}]
     assert client.get(f"/v1/receipts/{n}-1", token=m.token)[1]["shift_id"] == opened["id"]
 
     closed = opened | {"closed_at": iso(T0 + timedelta(hours=8)), "closed_by_employee": m.owner["id"],

@@ -51,7 +51,17 @@ export function onLanguageChange(listener) {
   return () => listeners.delete(listener);
 }
 
-/** Translate `key`; `{name}` placeholders are filled from `params`. Falls back to English, then the key. */
+/** The plural form of `n` among `forms` ("one|other" in English, "one|few|many" in Polish, as on the server). */
+export function pluralForm(n, forms, language = current) {
+  const abs = Math.abs(Math.trunc(Number(n) || 0));
+  let index;
+  if (language === 'pl') index = abs === 1 ? 0 : ([2, 3, 4].includes(abs % 10) && ![12, 13, 14].includes(abs % 100) ? 1 : 2);
+  else index = abs === 1 ? 0 : 1;
+  return forms[Math.min(index, forms.length - 1)];
+}
+
+/** Translate `key`; `{name}` placeholders are filled from `params`, `{n:plural:one|few|many}` picks a form.
+ * Falls back to English, then the key. */
 export function t(key, params) {
   let text = DICTIONARIES[current][key];
   if (text === undefined) text = DICTIONARIES.en[key];
@@ -59,7 +69,10 @@ export function t(key, params) {
     console.warn(`missing translation: ${key}`);
     return key;
   }
-  if (params) text = text.replace(/\{(\w+)\}/g, (m, name) => (params[name] === undefined ? m : String(params[name])));
+  if (params) {
+    text = text.replace(/\{(\w+):plural:([^}]*)\}/g, (m, name, forms) => (params[name] === undefined ? m : pluralForm(params[name], forms.split('|'))));
+    text = text.replace(/\{(\w+)\}/g, (m, name) => (params[name] === undefined ? m : String(params[name])));
+  }
   return text;
 }
 

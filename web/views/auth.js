@@ -2,8 +2,10 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { returnPath } from '../return_to.js';
 import { setSession } from '../session.js';
-import { clearFormErrors, field, formValues, rules, showApiErrors, showFieldErrors, toast, validateWith } from '../ui.js';
+import { clearFormErrors, field, formValues, rules, selectField, showApiErrors, showFieldErrors, toast, validateWith } from '../ui.js';
+import { CURRENCIES, defaultCurrency } from '../currency.js';
 
 function authCard({ title, intro, form, footer }) {
   return h('section', { class: 'auth' },
@@ -51,7 +53,7 @@ export async function loginView({ main, navigate }) {
       const result = await api.post('/v1/auth/login', { email: v.email.trim(), password: v.password }, { auth: false });
       setSession(result);
       toast(t('auth.welcome', { name: result.employee?.name || result.employee?.email || '' }));
-      navigate('/pos');
+      navigate(returnPath() || '/pos'); // back where the expired session left off
     },
   });
   main.append(authCard({
@@ -71,6 +73,11 @@ export async function signupView({ main, navigate }) {
       field({ name: 'business_name', label: t('auth.business_name'), autocomplete: 'organization', required: true, testid: 'signup-business-name' }),
       field({ name: 'email', label: t('auth.email'), type: 'email', autocomplete: 'email', required: true, testid: 'signup-email' }),
       field({ name: 'password', label: t('auth.password'), type: 'password', autocomplete: 'new-password', required: true, testid: 'signup-password', hint: t('auth.password_hint') }),
+      // Prices are shown in this currency (PLN by default for a Polish UI).
+      selectField({
+        name: 'currency', label: t('auth.currency'), testid: 'signup-currency', hint: t('auth.currency_hint'),
+        value: defaultCurrency(), options: CURRENCIES.map((code) => ({ value: code, label: code })),
+      }),
     ],
     validate: (v) => validateWith(v, {
       business_name: [rules.required, rules.maxLength(100)],
@@ -78,7 +85,7 @@ export async function signupView({ main, navigate }) {
       password: [rules.required, rules.minLength(8), rules.maxLength(128)],
     }),
     submit: async (v) => {
-      const result = await api.post('/v1/signup', { business_name: v.business_name.trim(), email: v.email.trim(), password: v.password }, { auth: false });
+      const result = await api.post('/v1/signup', { business_name: v.business_name.trim(), email: v.email.trim(), password: v.password, currency: v.currency }, { auth: false });
       setSession(result);
       toast(t('auth.signed_up', { name: result.merchant?.business_name || '' }), 'success');
       navigate('/pos');

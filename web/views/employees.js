@@ -19,7 +19,8 @@ export async function employeesView({ main, signal }) {
   const root = h('section', { class: 'page', testid: 'employees-page' });
   main.append(root);
   const addButton = owner
-    ? h('button', { type: 'button', class: 'button button--primary', testid: 'add-employee', onclick: () => edit(null) }, icon('plus'), t('employees.add'))
+    // Disabled until the stores are loaded: the form lists them (a click before that used to throw).
+    ? h('button', { type: 'button', class: 'button button--primary', testid: 'add-employee', disabled: true, onclick: () => edit(null) }, icon('plus'), t('employees.add'))
     : null;
   root.append(pageHeader(t('employees.title'), addButton), h('p', { class: 'page-intro muted' }, owner ? t('employees.intro') : t('employees.intro_read_only')));
   const results = h('div', { class: 'results' }, loading());
@@ -27,6 +28,7 @@ export async function employeesView({ main, signal }) {
 
   const stores = await loadStores(signal);
   const storesById = byId(stores);
+  if (addButton) addButton.disabled = false;
 
   async function load() {
     replace(results, loading());

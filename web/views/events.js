@@ -89,8 +89,10 @@ export async function eventsView({ main, query, signal, setQuery }) {
           { label: t('events.at'), cell: (e) => timeEl(e.at) },
           { label: t('events.type'), className: 'cell-primary', cell: (e) => h('span', { testid: 'event-type' }, translated('events.types', e.type)) },
           { label: t('events.pos'), cell: (e) => (e.pos_device_id ? deviceLabel(devicesById.get(e.pos_device_id)) : '—') },
-          { label: t('events.actor_label'), cell: (e) => actorLabel(e.actor, lookups) },
-          { label: t('events.details'), cell: (e) => detailsList(e.details, lookups) },
+          // The API writes the sentence (with names, in the UI's language); the key/value list is for
+          // event types it has no sentence for.
+          { label: t('events.actor_label'), cell: (e) => e.actor_name || actorLabel(e.actor, lookups) },
+          { label: t('events.details'), cell: (e) => (e.text ? h('span', { testid: 'event-text' }, e.text) : detailsList(e.details, lookups)) },
         ],
       }),
       pager.controls(load),

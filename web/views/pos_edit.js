@@ -12,6 +12,8 @@ import {
 import { loadStores } from './common.js';
 import { finalSyncOption, finalSyncPanel } from './final_sync.js';
 import { pairingPanel } from './pairing.js';
+import { moveButton } from './pos_move.js';
+import { loadEmployeeNames, presenceCell } from './pos_presence.js';
 
 const POLL_MS = 1000;
 const SHOW_DONE_MS = 1500; // how long the finished progress stays before going back to the list
@@ -104,9 +106,10 @@ export async function posEditView({ main, params, signal, navigate }) {
   main.append(root);
   root.append(h('a', { class: 'back-link', href: '#/pos' }, icon('back'), t('pos.back_to_list')), loading());
 
-  const [device, stores] = await Promise.all([
+  const [device, stores, employeeNames] = await Promise.all([
     api.get(`/v1/pos_devices/${seg(deviceId)}`, { signal }),
     loadStores(signal),
+    loadEmployeeNames(signal),
   ]);
   root.lastChild.remove();
 
@@ -173,7 +176,7 @@ export async function posEditView({ main, params, signal, navigate }) {
   function renderCard(d) {
     const formError = h('div', { class: 'form-error', 'aria-live': 'assertive' });
     const save = h('button', { type: 'submit', class: 'button button--primary', testid: 'rename-save' }, t('common.save'));
-    const nameField = field({ name: 'name', label: t('pos.name'), value: d.name, required: true, testid: 'pos-name-input', inputAttrs: { maxlength: 100 } });
+    const nameField = field({ name: 'name', label: t('pos.name'), value: d.name, required: true, testid: 'pos-name-input', inputAttrs: { 'data-max-chars': 100 } });
     const form = h('form', { class: 'form', novalidate: true, testid: 'rename-form' },
       h('div', { class: 'inline-form' }, nameField, save),
       formError);
@@ -203,7 +206,8 @@ export async function posEditView({ main, params, signal, navigate }) {
     return h('div', { class: 'card' },
       form,
       h('dl', { class: 'fields' },
-        h('div', {}, h('dt', {}, t('pos.store')), h('dd', { testid: 'pos-store' }, storeName(d.store_id))),
+        h('div', {}, h('dt', {}, t('pos.store')), h('dd', { class: 'status-field' }, h('span', { testid: 'pos-store' }, storeName(d.store_id)),
+          moveButton(d, stores, { signal, onMoved: (moved) => { state.device = moved; render(); } }))),
         h('div', {}, h('dt', {}, t('pos.status')),
           h('dd', { class: 'status-field' },
             statusBadge(d),
@@ -221,6 +225,7 @@ export async function posEditView({ main, params, signal, navigate }) {
       [t('pos.deactivated_at'), timeEl(d.deactivated_at)],
       [t('pos.installation'), d.installation_id ? h('code', {}, d.installation_id) : '—'],
       [t('pos.last_sync'), timeEl(d.last_sync_at, 'pos.never_synced')],
+      [t('pos.signed_in'), presenceCell(d, employeeNames)],
       [t('pos.last_receipt_number'), number(d.last_receipt_number)],
       [t('pos.synced_receipts'), number(d.synced_receipts)],
       [t('pos.unsynced_receipts'), h('span', { class: d.unsynced_receipts ? 'warn-text' : '', testid: 'unsynced-receipts' }, number(d.unsynced_receipts))],

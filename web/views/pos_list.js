@@ -9,9 +9,10 @@ import {
   showApiErrors, showFieldErrors, table, toast, validateWith,
 } from '../ui.js';
 import { byId, filterSelect, loadStores, storeFilter } from './common.js';
+import { deletionFailedNote, loadEmployeeNames, presenceCell, showDeletedToggle } from './pos_presence.js';
 
 export async function posListView({ main, query, signal, setQuery }) {
-  const filters = { store_id: query.store_id || '', status: query.status || '' };
+  const filters = { store_id: query.store_id || '', status: query.status || '', show_deleted: query.show_deleted === 'true' ? 'true' : '' };
   const pager = new CursorPager();
   const root = h('section', { class: 'page', testid: 'pos-list-page' });
   main.append(root);
@@ -24,7 +25,7 @@ export async function posListView({ main, query, signal, setQuery }) {
   const results = h('div', { class: 'results', 'aria-live': 'polite' }, loading());
   root.append(filterBar, results);
 
-  const stores = await loadStores(signal);
+  const [stores, employeeNames] = await Promise.all([loadStores(signal), loadEmployeeNames(signal)]);
   const storesById = byId(stores);
 
   filterBar.append(
@@ -34,6 +35,7 @@ export async function posListView({ main, query, signal, setQuery }) {
       options: STATUSES.map((s) => ({ value: s, label: statusLabel(s) })),
       onChange: (value) => { filters.status = value; pager.reset(); load(); },
     }),
+    showDeletedToggle(Boolean(filters.show_deleted), (value) => { filters.show_deleted = value ? 'true' : ''; pager.reset(); load(); }),
   );
 
   async function load() {
@@ -54,7 +56,7 @@ export async function posListView({ main, query, signal, setQuery }) {
 
   function renderDevices(devices) {
     if (!devices.length) {
-      if (filters.store_id || filters.status || pager.page > 1) return empty(t('pos.empty_filtered'));
+      if (filters.store_id || filters.status || filters.show_deleted || pager.page > 1) return empty(t('pos.empty_filtered'));
       if (!stores.length) {
         return empty(t('pos.empty_no_stores'), h('a', { class: 'button button--primary', href: '#/stores' }, t('stores.add')));
       }
@@ -65,7 +67,7 @@ export async function posListView({ main, query, signal, setQuery }) {
         caption: t('pos.title'),
         testid: 'pos-table',
         items: devices,
-        rowAttrs: (d) => ({ testid: 'pos-row', dataset: { posId: d.id, status: d.status } }),
+        rowAttrs: (d) => ({ testid: 'pos-row', class: d.deleted_at ? 'row--deleted' : null, dataset: { posId: d.id, status: d.status } }),
         columns: [
           {
             label: t('pos.name'),
@@ -75,11 +77,12 @@ export async function posListView({ main, query, signal, setQuery }) {
           { label: t('pos.store'), cell: (d) => storesById.get(d.store_id)?.name || '—' },
           {
             label: t('pos.status'),
-            cell: (d) => h('span', { class: 'status-cell' },
+            cell: (d) => h('span', { class: 'status-cell status-cell--stacked' },
               statusBadge(d),
               d.deletion?.status === 'RUNNING' ? h('span', { class: 'pill pill--force', testid: 'deleting' }, t('deletion.running')) : null,
-              d.deletion?.status === 'FAILED' && !d.deleted_at ? h('span', { class: 'pill pill--finding' }, t('deletion.failed')) : null),
+              d.deletion?.status === 'FAILED' && !d.deleted_at ? deletionFailedNote(d.deletion) : null),
           },
+          { label: t('pos.signed_in'), cell: (d) => presenceCell(d, employeeNames) },
           { label: t('pos.last_sync'), cell: (d) => timeEl(d.last_sync_at, 'pos.never_synced') },
           {
             label: t('pos.unsynced_receipts'),
@@ -118,7 +121,7 @@ export async function posCreateView({ main, signal, navigate }) {
   const formError = h('div', { class: 'form-error', 'aria-live': 'assertive' });
   const save = h('button', { type: 'submit', class: 'button button--primary', testid: 'save-pos' }, t('common.save'));
   const form = h('form', { class: 'form card', novalidate: true, testid: 'create-pos-form' },
-    field({ name: 'name', label: t('pos.name'), required: true, testid: 'pos-name-input', inputAttrs: { maxlength: 100 } }),
+    field({ name: 'name', label: t('pos.name'), required: true, testid: 'pos-name-input', inputAttrs: { 'data-max-chars': 100 } }),
     selectField({
       name: 'store_id', label: t('pos.store'), required: true, testid: 'pos-store-select',
       placeholder: t('pos.choose_store'), value: stores.length === 1 ? stores[0].id : '',

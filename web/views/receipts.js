@@ -5,24 +5,29 @@ import { money, number, timeEl, translated } from '../format.js';
 import { t } from '../i18n/index.js';
 import { CursorPager, empty, errorAlert, loading, openDialog, pageHeader, table } from '../ui.js';
 import { byId, deviceFilter, loadDevices, loadStores, storeFilter } from './common.js';
+import { apiQuery, exportButton, extraFilters, hasExtraFilters, loadEmployees } from './receipt_filters.js';
 
 export async function receiptsView({ main, query, signal, setQuery }) {
-  const filters = { pos_device_id: query.pos_device_id || '', store_id: query.store_id || '' };
+  const filters = {
+    pos_device_id: query.pos_device_id || '', store_id: query.store_id || '', receipt_number: query.receipt_number || '',
+    employee_id: query.employee_id || '', payment_type: query.payment_type || '', date_from: query.date_from || '', date_to: query.date_to || '',
+  };
   const pager = new CursorPager();
   const root = h('section', { class: 'page', testid: 'receipts-page' });
   main.append(root);
-  root.append(pageHeader(t('receipts.title')), h('p', { class: 'page-intro muted' }, t('receipts.intro')));
+  root.append(pageHeader(t('receipts.title'), exportButton(filters)), h('p', { class: 'page-intro muted' }, t('receipts.intro')));
   const filterBar = h('div', { class: 'filters', role: 'search' });
   const results = h('div', { class: 'results', 'aria-live': 'polite' }, loading());
   root.append(filterBar, results);
 
-  const [stores, devices] = await Promise.all([loadStores(signal), loadDevices(signal)]);
+  const [stores, devices, employeeList] = await Promise.all([loadStores(signal), loadDevices(signal), loadEmployees(signal)]);
   const storesById = byId(stores);
-  const employees = new Map();
+  const employees = byId(employeeList);
 
   filterBar.append(
     deviceFilter(devices, filters.pos_device_id, (value) => { filters.pos_device_id = value; pager.reset(); load(); }),
     storeFilter(stores, filters.store_id, (value) => { filters.store_id = value; pager.reset(); load(); }),
+    ...extraFilters(filters, employeeList, () => { pager.reset(); load(); }),
   );
 
   async function load() {
@@ -30,7 +35,7 @@ export async function receiptsView({ main, query, signal, setQuery }) {
     results.setAttribute('aria-busy', 'true');
     replace(results, loading());
     try {
-      const data = await api.get('/v1/receipts', { signal, query: { ...filters, cursor: pager.current } });
+      const data = await api.get('/v1/receipts', { signal, query: { ...apiQuery(filters), cursor: pager.current } });
       pager.next = data.cursor || null;
       replace(results, renderReceipts(data.receipts || []));
     } catch (error) {
@@ -43,7 +48,7 @@ export async function receiptsView({ main, query, signal, setQuery }) {
 
   function renderReceipts(receipts) {
     if (!receipts.length) {
-      return empty(filters.pos_device_id || filters.store_id || pager.page > 1 ? t('receipts.empty_filtered') : t('receipts.empty'));
+      return empty(filters.pos_device_id || filters.store_id || hasExtraFilters(filters) || pager.page > 1 ? t('receipts.empty_filtered') : t('receipts.empty'));
     }
     return [
       table({
@@ -86,7 +91,8 @@ export async function receiptsView({ main, query, signal, setQuery }) {
     await openDialog({
       title: t('receipts.receipt_title', { number: r.receipt_number }),
       testid: 'receipt-dialog',
-      className: 'dialog--wide',
+      // A right-hand panel over the list, as in the seed article ("po jego otwarciu po prawej stronie").
+      className: 'dialog--wide dialog--panel',
       build: (close) => h('div', { class: 'dialog__form' },
         h('div', { class: 'dialog__body receipt' },
           h('dl', { class: 'details' },

@@ -63,7 +63,9 @@ export async function shiftsView({ main, query, signal, setQuery }) {
             label: t('shifts.closed'),
             cell: (s) => (s.closed_at
               ? [timeEl(s.closed_at), h('br'), h('span', { class: 'muted small' }, person(s.closed_by_employee))]
-              : h('span', { class: 'pill pill--open' }, t('shifts.open_now'))),
+              : s.orphaned_at
+                ? h('span', { class: 'pill pill--finding', testid: 'shift-left-open', title: t('shifts.left_open_hint') }, t('shifts.left_open'))
+                : h('span', { class: 'pill pill--open' }, t('shifts.open_now'))),
           },
           { label: t('shifts.starting_cash'), className: 'num', cell: (s) => money(s.starting_cash) },
           { label: t('shifts.expected_cash'), className: 'num', cell: (s) => money(s.expected_cash) },

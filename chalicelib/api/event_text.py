@@ -1,0 +1,60 @@
+"""The activity log as sentences: an event's type and details, with names instead of ids, in the request's
+language (the message keys `event.<type>` in chalicelib/i18n). An event type with no sentence gets none
+(`text: null`); tests/unit/test_i18n_catalog.py checks that every type the code writes has one."""
+from chalicelib.i18n import ref, render, text_of
+
+
+def _employee(names: dict, employee_id) -> dict | str:
+    if not employee_id:
+        return ref("event.nobody")
+    return names["employees"].get(employee_id) or ref("event.former_employee")
+
+
+def _store(names: dict, store_id, fallback=None) -> dict | str:
+    return names["stores"].get(store_id) or fallback or ref("event.deleted_store")
+
+
+def actor_name(actor: dict | None, names: dict) -> str:
+    actor = actor or {}
+    if actor.get("type") == "employee":
+        return render("event.actor.employee", {"name": _employee(names, actor.get("id"))})
+    if actor.get("type") == "pos_device":
+        device = names["devices"].get(actor.get("id")) or {}
+        return render("event.actor.pos_device", {"pos": device.get("name") or "?",
+                                                 "name": _employee(names, actor.get("employee_id"))})
+    return render("event.actor.system")
+
+
+def text(event: dict, names: dict) -> str | None:
+    type_, d = event["type"], event.get("details") or {}
+    device = names["devices"].get(event.get("pos_device_id")) or {}
+    params = {"pos": device.get("name") or d.get("name") or "?"}
+    key = f"event.{type_}"
+    if type_ in ("store.created", "store.updated", "store.deleted"):
+        params["store"] = _store(names, d.get("store_id"), d.get("name"))
+    elif type_ in ("employee.created", "employee.updated", "employee.deleted"):
+        params["employee"] = names["employees"].get(d.get("employee_id")) or d.get("name") or ref("event.former_employee")
+    elif type_ == "pos_device.created":
+        params |= {"pos": d.get("name") or params["pos"], "store": _store(names, d.get("store_id"))}
+    elif type_ == "pos_device.renamed":
+        params |= {"from": d.get("from") or "?", "to": d.get("to") or "?"}
+    elif type_ == "pos_device.moved":
+        params |= {"from_store": _store(names, d.get("from_store_id")), "to_store": _store(names, d.get("to_store_id"))}
+    elif type_ == "pos_device.activated":
+        params |= {"employee": _employee(names, d.get("employee_id")),
+                   "next": f"{device.get('number', '?')}-{d.get('next_receipt_seq', '?')}"}
+    elif type_ == "pos_device.deactivated":
+        params["count"] = int(d.get("lost_receipts") or 0)
+        key += ".lost" if params["count"] else ".none_lost"
+        if (event.get("actor") or {}).get("type") == "system":
+            key += ".by_deletion"
+    elif type_ == "pos_device.user_switched":
+        params |= {"from": _employee(names, d.get("from")), "to": _employee(names, d.get("to"))}
+    elif type_ == "pos_device.deletion_requested":
+        key += "." + {"DELETE": "no_checks", "DEACTIVATE": "forced"}.get(d.get("route"), "checks")
+    elif type_ == "pos_device.deletion_failed":
+        params["reason"] = text_of(d.get("error")) or render("deletion.error.failed")
+    elif type_ == "pos_device.deleted":
+        key += ".forced" if d.get("forced") else ""
+    rendered = render(key, params, fallback="")
+    return rendered or None
