@@ -216,8 +216,7 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
                     if not (wrote_before or result.accepted):
                         raise DeviceDeactivated() from None
                     for receipt in chunk + receipts[start + RECEIPTS_PER_TRANSACTION:]:
-                        result.reject(receipt["id"], "DEVICE_DEACTIVATED", "This POS was deactivated while the "
-                                      "batch was being stored; this receipt was not stored.")
+                        result.reject(receipt["id"], "DEVICE_DEACTIVATED", key="DEVICE_DEACTIVATED.during_sync")
                     return
                 if not exc.condition_failed:
                     raise
