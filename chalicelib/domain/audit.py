@@ -36,7 +36,11 @@ def all_shards() -> list[str]:
 def needs_audit(device: Device) -> bool:
     """Does the audit have to look at this device? The ONE place that says so (open findings are indexed
     on the findings themselves). A device for which this is False is in no audit index."""
-    if device.deleted_at or device.status != Status.ACTIVATED:
+    if device.deleted_at:
+        return False
+    if device.final_sync_open:
+        return True  # the window closes by time, and the audit is what closes it when nobody looks
+    if device.status != Status.ACTIVATED:
         return False
     return device.unsynced_receipts > 0 or device.shift_open
 
@@ -65,6 +69,8 @@ def audit_due(device: Device, silent_hours: int, shift_max_hours: int) -> str | 
     syncs of a busy day do not move the device in the index, and the audit skips it until then."""
     if not needs_audit(device):
         return None
+    if device.status != Status.ACTIVATED:  # only an open final-sync window: due when it ends
+        return _stamp(datetime.fromisoformat(device.final_sync_until.replace("Z", "+00:00")))
     if device.unsynced_receipts > 0 or not device.shift_open or not device.shift_opened_at:
         return IMMEDIATELY
     try:

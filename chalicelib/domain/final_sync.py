@@ -75,15 +75,20 @@ def in_old_range(device: Device, seq: int) -> bool:
     return device.written_off_upto < seq <= device.final_sync_upto
 
 
+def current_range_first(device: Device) -> int:
+    """The first seq of the current activation's range: above an open window's reservation, and never below
+    the activation's own first number."""
+    first = device.final_sync_upto + 1 if device.final_sync_open else device.written_off_upto + 1
+    return max(first, device.first_seq)
+
+
 def open_ranges(device: Device) -> list[tuple[int, int]]:
     """The seq ranges whose numbers the server should hold and may lack: an open window's range (up to
     what the old installation reported) and the current activation's range. Never the gap between them."""
     ranges = []
-    first_current = device.written_off_upto + 1
     if device.final_sync_open:
         ranges.append((device.written_off_upto + 1, device.final_sync_last_seq))
-        first_current = device.final_sync_upto + 1
-    first_current = max(first_current, device.first_seq)
+    first_current = current_range_first(device)
     if device.last_receipt_number >= first_current:
         ranges.append((first_current, device.last_receipt_number))
     return [(first, last) for first, last in ranges if last >= first]

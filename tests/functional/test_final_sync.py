@@ -258,3 +258,23 @@ def test_old_installation_closes_its_shift(client, at):
     status, shifts = client.get(f"/v1/shifts?pos_device_id={slot['id']}", token=merchant.token)
     assert [s["closed_at"] for s in shifts["shifts"]] == ["2026-11-24T11:00:00Z"]
     assert device(client, merchant, slot["id"])["shift_open"] is False
+
+
+def test_the_scheduled_audit_closes_an_expired_window_nobody_looked_at(client, at):
+    from tests.functional.test_audit import scheduled
+
+    merchant = client.signup()
+    slot, _old = old_device_with_owed(client, merchant)
+    deactivate(client, merchant, slot["id"], hours=1)
+    summary = scheduled(client)
+    assert summary["devices_checked"] == 0  # the window is due when it ends, not before
+    record = DeviceRepository.get(merchant.merchant["id"], slot["id"])
+    assert record.final_sync_open and record.lost_receipts == 0
+    at(hours=2)
+    summary = scheduled(client)
+    assert summary["devices_checked"] == 1 and summary["failed_devices"] == 0, summary
+    record = DeviceRepository.get(merchant.merchant["id"], slot["id"])  # read straight from the table
+    assert not record.final_sync_open and record.lost_receipts == 2
+    [closed] = events(client, merchant, slot["id"], "pos_device.final_sync_closed")
+    assert closed["details"]["reason"] == "EXPIRED"
+    assert scheduled(client)["devices_checked"] == 0  # closed: out of the audit's index
