@@ -135,17 +135,18 @@ class AccountRepository:
                 current = GuardModel.get(guard.pk, consistent_read=True)
             except DoesNotExist:
                 current = None
+            opens_window = current is None or current.window_start_epoch is None or \
+                current.window_start_epoch <= now_epoch - window_seconds
+            if not opens_window and (current.count or 0) >= limit:
+                return current.window_start_epoch  # before any transaction: an empty one is refused by DynamoDB
             try:
                 with transaction() as tx:
-                    if current is None or current.window_start_epoch is None or \
-                            current.window_start_epoch <= now_epoch - window_seconds:
+                    if opens_window:
                         # The first attempt, or the old window is over: this attempt opens a new one.
                         tx.update(guard, actions=[
                             GuardModel.count.set(1), GuardModel.window_start_epoch.set(now_epoch),
                             GuardModel.expires_at_epoch.set(now_epoch + window_seconds),
                         ], condition=GuardModel.pk.does_not_exist() | expired | GuardModel.window_start_epoch.does_not_exist())
-                    elif (current.count or 0) >= limit:
-                        return current.window_start_epoch
                     else:
                         tx.update(guard, actions=[GuardModel.count.add(1)],
                                   condition=(GuardModel.window_start_epoch == current.window_start_epoch)
@@ -440,12 +441,16 @@ class DeviceRepository:
             raise
 
     @staticmethod
-    def record_sync_state(device: Device, state: dict, now: str) -> Device | None:
+    def record_sync_state(device: Device, state: dict, now: str, expected: Device | None = None) -> Device | None:
         """The device's own report, written on top of the slot as it now is (version check, re-read on a race):
         last_receipt_number never goes down, and the audit index key follows the state written in the same
-        write. Returns the slot as written; a revoked device's report is void (the slot as it now is)."""
+        write. Returns the slot as written; a revoked device's report is void (the slot as it now is).
+
+        `expected` is the slot as the caller believes it now is (its own writes applied): the first attempt
+        writes on top of it without reading, and the version check catches anybody else's write."""
         for attempt in range(SYNC_STATE_ATTEMPTS):
-            current = DeviceRepository.get(device.merchant_id, device.id)
+            current = expected if attempt == 0 and expected is not None else \
+                DeviceRepository.get(device.merchant_id, device.id)
             if (current is None or current.activation_id != device.activation_id
                     or current.status != Status.ACTIVATED):
                 return current

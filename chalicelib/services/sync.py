@@ -10,6 +10,7 @@ before the first write: a sync that answers 401 (or 400) has written nothing. If
 a multi-transaction batch is being stored, what already landed is reported (200) and the rest is rejected per
 receipt with DEVICE_DEACTIVATED.
 """
+import dataclasses
 import random
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,9 @@ class SyncResult:
     rejected: list[dict] = field(default_factory=list)
     rejected_shifts: list[dict] = field(default_factory=list)
     device: Device | None = None
+    # Writes this sync made to the slot's item (each bumps its version): the slot as they left it is known
+    # without reading it again, unless somebody else wrote meanwhile (the version check tells).
+    slot_writes: int = field(default=0, repr=False)
 
     def reject(self, receipt_id, code: str, details: str | None = None, params: dict | None = None,
                key: str | None = None) -> None:
@@ -85,8 +89,11 @@ def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejec
         receipt["shift_id"] = receipt["shift_id"] or _shift_of(receipt, owned) or device.open_shift_id
     _store(device, new, now, result, wrote_before=bool(applied))
     # A stale open copy of a closed shift is not stored, so it must not reopen the slot's shift either.
+    expected = dataclasses.replace(device, version=device.version + result.slot_writes,
+                                   synced_receipts=device.synced_receipts + result.accepted)
     result.device = DeviceRepository.record_sync_state(device, _state_update(device, state, applied, highest_seq),
-                                                       now) or DeviceRepository.get(device.merchant_id, device.id)
+                                                       now, expected) or DeviceRepository.get(device.merchant_id,
+                                                                                              device.id)
     return result
 
 
@@ -208,6 +215,7 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
             try:
                 ReceiptRepository.store_batch(device, [_receipt_item(device, r, now) for r in chunk])
                 result.accepted += len(chunk)
+                result.slot_writes += 1
                 break
             except WriteCancelled as exc:
                 if exc.codes and exc.codes[-1] == "ConditionalCheckFailed":
