@@ -1,9 +1,12 @@
 """Issue 14.4: each function's role grants exactly the DynamoDB actions, tables and indexes its code uses.
 
 The grants are read from the packaged template (the role of each function). What the code uses is
-recorded: a story that calls every route of chalicelib.api.http.OPERATIONS (as the API function), runs
-safe deletions down every route of the workflow (refused, forced, checked, not activated; the task
-functions, through the Lambda bridge) and the scheduled audit (RunAudit), with every DynamoDB request
+recorded: a story that calls every route of chalicelib.api.http.OPERATIONS (as the API function), then
+the writing paths of the newer routes (pairing codes, a store move, a final-sync window ended by the owner,
+a deactivation that flags an open shift, the CSV export), runs safe deletions down every route of the
+workflow (refused, forced with a shift open, checked, not activated; the task functions, through the Lambda
+bridge) and the audit both scheduled (RunAudit fanning out to AuditShard) and from the back office, each
+raising, refreshing and resolving a finding, with every DynamoDB request
 attributed to the function that made it (tests/infra/dynamo_calls.py). Then, per function:
 recorded <= granted (the function works on AWS) and granted <= recorded | JUSTIFIED (nothing spare).
 The audit fans out (RunAudit invokes AuditShard once per shard, through the Lambda bridge): the functions

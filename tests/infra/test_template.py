@@ -445,6 +445,16 @@ def test_no_json_null_anywhere_in_the_packaged_template(packaged):
     assert build_template.find_nulls({"a": [1, {"b": None}]}) == ["a[1].b"]  # the walk does look inside
 
 
+def test_builder_grants_invoke_only_on_declared_functions(tmp_path):
+    functions = (ROOT / "infra" / "functions.yml").read_text(encoding="utf-8")
+    assert "  invoke: [AuditShard]\n" in functions
+    for bad in ("Nowhere", "RunAudit"):  # not a function of the file; itself
+        path = tmp_path / f"{bad}.yml"
+        path.write_text(functions.replace("  invoke: [AuditShard]\n", f"  invoke: [AuditShard, {bad}]\n"))
+        with pytest.raises(build_template.TemplateError, match=bad):
+            build_template.build(functions_path=path)
+
+
 def test_builder_rejects_a_null(tmp_path):
     template = (ROOT / "infra" / "template.yml").read_text(encoding="utf-8")
     broken = tmp_path / "null.yml"
