@@ -173,6 +173,11 @@ def _function_role_policies(logical: str, spec: dict[str, Any]) -> list[dict[str
     if workflow:
         policies.append({"PolicyName": "SafeDeletionWorkflow",
                          "PolicyDocument": {"Version": "2012-10-17", "Statement": workflow}})
+    invoked = spec.get("invoke") or []
+    if invoked:
+        policies.append({"PolicyName": "InvokeFunctions", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "Invoke" + "".join(invoked), "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+            "Resource": [{"Fn::GetAtt": [function, "Arn"]} for function in invoked]}]}})
     return policies
 
 
@@ -220,6 +225,11 @@ def _errors_alarm(logical: str, spec: dict[str, Any], resources: dict[str, Any])
 def expand_functions(template: dict[str, Any], functions: dict[str, Any]) -> dict[str, Any]:
     """Add each declared function's role, log group and Errors alarm, and its name/runtime/tracing/role."""
     resources = template.setdefault("Resources", {})
+    for logical, spec in functions.items():
+        invoked = set(spec.get("invoke") or ())
+        if invoked - set(functions) or logical in invoked:
+            raise TemplateError(f"{logical}: may invoke only the other functions of infra/functions.yml, "
+                                f"not {sorted(invoked - set(functions) | invoked & {logical})}")
     for logical, spec in functions.items():
         name = spec["name"]
         role = spec.get("role") or f"{logical}Role"

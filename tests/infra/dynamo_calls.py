@@ -28,6 +28,9 @@ class DynamoCalls:
         self.lock = threading.Lock()
         # function -> resource -> set of actions
         self.calls: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self.ran: set[str] = set()  # every function that ran, whether or not it called DynamoDB
+        # function -> the Lambda functions it invoked (the story notes them from the Lambda bridge's calls)
+        self.invoked: dict[str, set[str]] = defaultdict(set)
 
     # ------------------------------------------------------------ attribution
     @property
@@ -37,6 +40,8 @@ class DynamoCalls:
     @contextlib.contextmanager
     def running(self, function: str):
         before, self.local.function = self.current, function
+        with self.lock:
+            self.ran.add(function)
         try:
             yield
         finally:
@@ -74,8 +79,9 @@ class DynamoCalls:
                 self.calls[self.current][resource].add(action)
 
     def as_grants(self) -> dict[str | None, dict[str, set[str]]]:
-        return {function: {resource: set(actions) for resource, actions in tables.items()}
-                for function, tables in self.calls.items()}
+        """function -> resource -> actions; a function that ran without a DynamoDB call maps to {}."""
+        return {function: {resource: set(actions) for resource, actions in self.calls.get(function, {}).items()}
+                for function in self.ran | set(self.calls)}
 
     @contextlib.contextmanager
     def installed(self):

@@ -9,7 +9,10 @@ answered in process by local/bridge.py, which maps the stack's function names (<
 chalice functions.
 
 moto's CloudFormation lacks some resource types; the test names them (MOTO_LACKS), checks that each is
-in the transformed template with what matters, and leaves them out of the moto stack. It also lacks the
+in the transformed template with what matters, and leaves them out of the moto stack. Among them the Secrets
+Manager secret of PIN_HASH_SECRET: moto resolves no `{{resolve:secretsmanager:...}}` dynamic reference either,
+so the moto copy of the API function gets a literal key instead (DEPLOY_TEST_PIN_KEY), and the story runs with
+the value the deployed function holds. It also lacks the
 state machine's `Definition` + `DefinitionSubstitutions`: it reads only `DefinitionString`, so the test
 hands it the same definition as `DefinitionString: {"Fn::Sub": [<definition>, <substitutions>]}` (what
 CloudFormation does with DefinitionSubstitutions). And moto's CloudFormation writes the state machine into
@@ -38,8 +41,11 @@ ACCOUNT = "123456789012"
 # Types in the transformed template that moto 5.2's CloudFormation cannot create.
 MOTO_LACKS = {
     "AWS::CloudWatch::Alarm", "AWS::Logs::MetricFilter", "AWS::ApiGateway::Stage", "AWS::S3::BucketPolicy",
-    "AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl", "AWS::SecretsManager::Secret",
 }
+# What the API function's PIN_HASH_SECRET resolves to in the moto stack (the secret itself is not created there).
+DEPLOY_TEST_PIN_KEY = "deploy-test-pin-key-not-a-secret"
+SECRET_REFERENCE = "{{resolve:secretsmanager:${PinHashSecret}:SecretString}}"
 # moto creates AWS::ApiGateway::RestApi but ignores its Body (the routes), so a Deployment of it fails
 # ("The REST API doesn't contain any methods"): left out too. The routes are checked in the Body instead,
 # and the story calls the same app through chalice.test.Client.
@@ -83,6 +89,26 @@ def without_types(template: dict, types: set[str]) -> tuple[dict, set[str]]:
     return out, dropped
 
 
+def resolve_secret_references(template: dict, dropped: set[str]) -> dict:
+    """Replace the dynamic references to a dropped secret (CloudFormation resolves them at deploy time, moto
+    cannot) by DEPLOY_TEST_PIN_KEY; then no kept resource may refer to a dropped one."""
+    from tests.infra.test_template import ref_names
+
+    def walk(node):
+        if isinstance(node, dict):
+            if set(node) == {"Fn::Sub"} and node["Fn::Sub"] == SECRET_REFERENCE and "PinHashSecret" in dropped:
+                return DEPLOY_TEST_PIN_KEY
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    template = walk(template)
+    for name, resource in template["Resources"].items():
+        assert not ref_names(resource) & dropped, f"{name} refers to {ref_names(resource) & dropped}, left out of moto"
+    return template
+
+
 def definition_as_string(template: dict) -> dict:
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::StepFunctions::StateMachine":
@@ -111,6 +137,7 @@ def deployed(packaged, monkeypatch):
         types = {r["Type"] for r in transformed["Resources"].values()}
         assert not {t for t in types if t.startswith("AWS::Serverless::")}, "the SAM transform ran"
         moto_template, dropped = without_types(transformed, MOTO_LACKS | MOTO_CANNOT_DEPLOY)
+        moto_template = resolve_secret_references(moto_template, dropped)
         cfn = boto3.client("cloudformation", region_name=REGION)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -123,6 +150,12 @@ def deployed(packaged, monkeypatch):
         _into_the_executing_backend(outputs["SafeDeletePosDeviceArn"])
         monkeypatch.setenv("TABLE_NAME_PREFIX", outputs["TableNamePrefix"])
         monkeypatch.setenv("STATE_MACHINE_ARN", outputs["SafeDeletePosDeviceArn"])
+        api_function = boto3.client("lambda", region_name=REGION).get_function_configuration(
+            FunctionName=f"{STACK}-api_handler")
+        monkeypatch.setenv("PIN_HASH_SECRET", api_function["Environment"]["Variables"]["PIN_HASH_SECRET"])
+        run_audit = boto3.client("lambda", region_name=REGION).get_function_configuration(
+            FunctionName=f"{STACK}-run_audit")
+        monkeypatch.setenv("AUDIT_SHARD_FUNCTION", run_audit["Environment"]["Variables"]["AUDIT_SHARD_FUNCTION"])
         config.reload()
         models.bind()
         from app import app as chalice_app
@@ -178,6 +211,13 @@ def test_moto_lacks_only_the_named_types_and_they_are_in_the_template(deployed):
     (distribution,) = by_type["AWS::CloudFront::Distribution"]
     assert [b["PathPattern"] for b in distribution["DistributionConfig"]["CacheBehaviors"]] == ["/v1/*"]
     assert by_type["AWS::S3::BucketPolicy"] and by_type["AWS::CloudFront::OriginAccessControl"]
+    # PIN_HASH_SECRET: generated into Secrets Manager at the first deploy, kept, resolved into the API function.
+    (secret,) = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
+    assert secret["DeletionPolicy"] == secret["UpdateReplacePolicy"] == "Retain"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    assert "SecretString" not in secret["Properties"], "the key is generated, never written into the template"
+    assert transformed["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["PIN_HASH_SECRET"] == {
+        "Fn::Sub": SECRET_REFERENCE}
     assert len(by_type["AWS::ApiGateway::Deployment"]) == 1
     (rest_api,) = by_type["AWS::ApiGateway::RestApi"]
     assert rest_api["Name"] == {"Ref": "AWS::StackName"}  # the ApiName of ApiServerErrorsAlarm's metric
@@ -198,7 +238,7 @@ def test_the_stack_creates_the_tables_functions_and_state_machine(deployed):
         prefix + name for name in ("merchants", "employees", "stores", "pos_devices", "tokens", "guards", "events",
                                    "receipts", "shifts", "findings")}
     functions = {f["FunctionName"]: f for f in boto3.client("lambda", region_name=REGION).list_functions()["Functions"]}
-    for name in ("api_handler", "run_audit", "deletion_check_open_tickets", "deletion_delete"):
+    for name in ("api_handler", "run_audit", "audit_shard", "deletion_check_open_tickets", "deletion_delete"):
         function = functions[f"{STACK}-{name}"]
         assert function["Runtime"] == "python3.11"
     assert resources["SafeDeletePosDevice"]["PhysicalResourceId"] == deployed["outputs"]["SafeDeletePosDeviceArn"]
@@ -212,9 +252,12 @@ def test_the_stack_creates_the_tables_functions_and_state_machine(deployed):
 def test_a_story_runs_on_the_deployed_stack(deployed):
     from chalice.test import Client
 
+    import app as app_module
     from app import app as chalice_app
+    from tests.infra.test_least_privilege import SCHEDULED_EVENT
 
     outputs = deployed["outputs"]
+    assert config.settings().audit_shard_function == f"{STACK}-audit_shard"  # RunAudit's, as the stack set it
     with Client(chalice_app) as http:
         api = Api(http)
         owner = api.signup(name="Deployed cafe")
@@ -231,14 +274,30 @@ def test_a_story_runs_on_the_deployed_stack(deployed):
         assert status == 200 and gone["deleted_at"], gone
         status, receipts = api.get(f"/v1/receipts?pos_device_id={device['id']}", token=owner.token)
         assert status == 200 and len(receipts["receipts"]) == 2
+        deletion_calls = [name for name, _ in deployed["bridge"].calls]
+        # The scheduled audit fans out to the stack's AuditShard, once per shard, and finds a POS's gap.
+        gap, gap_token = owner.active_device("Till 2")
+        status, body = api.post("/v1/pos/sync", {"state": {"last_receipt_number": 2, "open_tickets": 0,
+                                                           "shift_open": False},
+                                                 "receipts": [receipt(gap["number"], 2)]}, token=gap_token)
+        assert status == 200 and body["accepted"] == 1, body
+        summary = app_module.run_audit(SCHEDULED_EVENT, None)
+        assert summary["raised"] == 1 and not summary["failed_shards"], summary
+        shards = [event["shard"] for name, event in deployed["bridge"].calls[len(deletion_calls):]
+                  if name == "audit_shard"]
+        assert len(shards) == len(set(shards)) == summary["shards"] == len(deployed["bridge"].calls) - len(deletion_calls)
+        status, findings = api.get("/v1/audit/findings?status=open", token=owner.token)
+        assert [(f["pos_device_id"], f["type"], f["missing_receipt_numbers"]) for f in findings["findings"]] == [
+            (gap["id"], "UNSYNCED_RECEIPTS", [f"{gap['number']}-1"])], findings
     # The data is in the stack's tables, and the deletion ran on the stack's state machine.
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     prefix = outputs["TableNamePrefix"]
-    assert dynamodb.scan(TableName=prefix + "receipts", Select="COUNT")["Count"] == 2
+    assert dynamodb.scan(TableName=prefix + "receipts", Select="COUNT")["Count"] == 2 + 1
+    assert dynamodb.scan(TableName=prefix + "findings", Select="COUNT")["Count"] == 1
     assert dynamodb.scan(TableName=prefix + "merchants", Select="COUNT")["Count"] == 1
     executions = boto3.client("stepfunctions", region_name=REGION).list_executions(
         stateMachineArn=outputs["SafeDeletePosDeviceArn"])["executions"]
     assert [(e["name"], e["status"]) for e in executions] == [(deletion["id"], "SUCCEEDED")]
-    called = [name for name, _ in deployed["bridge"].calls]
+    called = deletion_calls
     assert called[:2] == ["deletion_check_open_tickets", "deletion_check_shift_closed"]
     assert called[-1] == "deletion_delete"

@@ -1,11 +1,16 @@
 """Issue 14.4: each function's role grants exactly the DynamoDB actions, tables and indexes its code uses.
 
 The grants are read from the packaged template (the role of each function). What the code uses is
-recorded: a story that calls every route of chalicelib.api.http.OPERATIONS (as the API function), runs
-safe deletions down every route of the workflow (refused, forced, checked, not activated; the task
-functions, through the Lambda bridge) and the scheduled audit (RunAudit), with every DynamoDB request
+recorded: a story that calls every route of chalicelib.api.http.OPERATIONS (as the API function), then
+the writing paths of the newer routes (pairing codes, a store move, a final-sync window ended by the owner,
+a deactivation that flags an open shift, the CSV export), runs safe deletions down every route of the
+workflow (refused, forced with a shift open, checked, not activated; the task functions, through the Lambda
+bridge) and the audit both scheduled (RunAudit fanning out to AuditShard) and from the back office, each
+raising, refreshing and resolving a finding, with every DynamoDB request
 attributed to the function that made it (tests/infra/dynamo_calls.py). Then, per function:
 recorded <= granted (the function works on AWS) and granted <= recorded | JUSTIFIED (nothing spare).
+The audit fans out (RunAudit invokes AuditShard once per shard, through the Lambda bridge): the functions
+each function invoked are recorded too and must be exactly those its role may invoke.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from tests.robustness.harness import settle_deletions
 from tests.robustness.test_auth_isolation import _request
 
 # chalice function name -> logical id in the template
-FUNCTIONS = {"api_handler": "APIHandler", "run_audit": "RunAudit",
+FUNCTIONS = {"api_handler": "APIHandler", "run_audit": "RunAudit", "audit_shard": "AuditShard",
              **{"_".join(part.lower() for part in re.findall("[A-Z][a-z]+", logical)): logical
                 for logical in TASK_FUNCTIONS.values()}}
 
@@ -37,7 +42,7 @@ SCHEDULED_EVENT = {"version": "0", "id": "lp", "detail-type": "Scheduled Event",
 JUSTIFIED: dict[str, dict[str, set[str]]] = {}
 
 
-def _story(api, recorder: DynamoCalls) -> None:
+def _story(api, recorder: DynamoCalls, bridge) -> None:
     with recorder.running("api_handler"):
         world = build_world(api)
         status, spare = api.post("/v1/employees", {"name": "Spare", "role": "CASHIER"}, token=world.owner.token)
@@ -53,6 +58,8 @@ def _story(api, recorder: DynamoCalls) -> None:
             assert status < 500, (op.method, op.path, status, answer)
             called.add((op.method, op.path))
         assert called == {(op.method, op.path) for op in OPERATIONS}
+        # The routes of issues 16 and 17 once more, down their writing paths (the calls above are generic).
+        _pairing_store_move_and_final_sync(api, world)
         # Failed logins (the guards), a PIN switch, a deactivation with lost receipts.
         for _ in range(2):
             api.post("/v1/auth/login", {"email": world.owner.email, "password": "wrong password 1"})
@@ -74,9 +81,11 @@ def _story(api, recorder: DynamoCalls) -> None:
         assert api.delete(f"/v1/pos_devices/{world.device['id']}", token=owner.token)[0] == 202
     assert _wait(api, owner.token, world.device["id"], recorder)["status"] == "SUCCEEDED"
     with recorder.running("api_handler"):
-        forced, forced_token = owner.active_device("Till 7")
+        forced, forced_token = owner.active_device("Till 7")  # forced with a shift open: it is flagged
         status, body = api.post("/v1/pos/sync", {"state": {"last_receipt_number": 2, "open_tickets": 1,
-                                                           "shift_open": False}, "receipts": []}, token=forced_token)
+                                                           "shift_open": True},
+                                                 "shifts": [{"id": str(uuid.uuid4()), "opened_at": "2026-11-24T08:00:00Z",
+                                                             "starting_cash": 0}], "receipts": []}, token=forced_token)
         assert status == 200, body
         assert api.delete(f"/v1/pos_devices/{forced['id']}?force=true", token=owner.token)[0] == 202
     assert _wait(api, owner.token, forced["id"], recorder)["status"] == "SUCCEEDED"
@@ -88,15 +97,109 @@ def _story(api, recorder: DynamoCalls) -> None:
         assert api.delete(f"/v1/pos_devices/{waiting['id']}", token=owner.token)[0] == 202
     assert _wait(api, owner.token, waiting["id"], recorder)["error"]["code"] == "RECEIPTS_NOT_SYNCED"
     with recorder.running("api_handler"):
-        idle = owner.device("Till 9", store_id=world.store["id"])
+        idle = owner.device("Till 10", store_id=world.store["id"])  # "Till 9" is the route call's
         assert api.delete(f"/v1/pos_devices/{idle['id']}", token=owner.token)[0] == 202
     assert _wait(api, owner.token, idle["id"], recorder)["status"] == "SUCCEEDED"
-    # The scheduled audit, with findings to raise (Till 8 misses receipts) and a device to check.
-    with recorder.running("run_audit"):
-        summary = app_module.run_audit(SCHEDULED_EVENT, None)
-    assert summary["devices_checked"] >= 1, summary
+    # The scheduled audit, three runs on Till 8 (receipts 1-3 issued, none synced).
+    def scheduled_run():
+        before = len(bridge.calls)
+        with recorder.running("run_audit"):
+            summary = app_module.run_audit(SCHEDULED_EVENT, None)
+        assert not summary["failed_shards"], summary
+        shards = [event["shard"] for _, event in bridge.calls[before:]]
+        assert len(shards) == len(set(shards)) == summary["shards"], shards
+        recorder.invoked["run_audit"] |= {name for name, _ in bridge.calls[before:]}
+        return summary
+
+    _gap_then_fill(api, recorder, waiting, waiting_token, scheduled_run)
+    # The same from the back office (POST /v1/audit/runs, the API function) on another POS.
+    with recorder.running("api_handler"):
+        other, other_token = owner.active_device("Till 15")
+        status, body = api.post("/v1/pos/sync", {"state": {"last_receipt_number": 3, "open_tickets": 0,
+                                                           "shift_open": False}, "receipts": []}, token=other_token)
+        assert status == 200, body
+
+    def back_office_run():
+        with recorder.running("api_handler"):
+            status, summary = api.post("/v1/audit/runs", token=owner.token)
+        assert status == 200, summary
+        return summary
+
+    _gap_then_fill(api, recorder, other, other_token, back_office_run)
     with recorder.running("api_handler"):
         settle_deletions(api, owner.token)
+
+
+def _gap_then_fill(api, recorder, device, token, run_audit) -> None:
+    """A POS that issued receipts 1-3 and synced none, audited by `run_audit` after each sync: with receipt 2
+    synced the audit looks the others up and raises a finding, with 1 it refreshes it, with 3 it resolves it."""
+    outcomes = []
+    for seq in (2, 1, 3):
+        with recorder.running("api_handler"):
+            status, body = api.post("/v1/pos/sync", {
+                "state": {"last_receipt_number": 3, "open_tickets": 0, "shift_open": False},
+                "receipts": [receipt(device["number"], seq)]}, token=token)
+            assert status == 200 and body["accepted"] == 1, body
+        summary = run_audit()
+        outcomes.append({name: summary[name] for name in ("devices_checked", "raised", "refreshed", "resolved")})
+    assert [(o["raised"] >= 1, o["refreshed"] >= 1, o["resolved"] >= 1) for o in outcomes] == [
+        (True, False, False), (False, True, False), (False, False, True)], outcomes
+
+
+def _pairing_store_move_and_final_sync(api, world) -> None:
+    """A pairing code made, revoked, made again, guessed wrong and used; a POS moved to another store; a slot
+    deactivated with a final-sync window, activated on a new installation while the old one uploads, and the
+    window ended by the owner; the receipts exported as CSV."""
+    owner, store = world.owner, world.store
+    slot = owner.device("Till 11", store_id=store["id"])
+    code = f"/v1/pos_devices/{slot['id']}/pairing_code"
+    assert api.post(code, None, token=owner.token)[0] == 201
+    assert api.delete(code, token=owner.token)[0] < 300
+    status, made = api.post(code, {"expires_in_seconds": 3600}, token=owner.token)
+    assert status == 201, made
+    assert api.post("/v1/pos/pair", {"code": "2222-2222", "installation_id": "lp-guess"})[0] == 401
+    status, paired = api.post("/v1/pos/pair", {"code": made["code"], "installation_id": "lp-paired"})
+    assert status == 200, paired
+
+    moved = owner.device("Till 12", store_id=store["id"])
+    other = owner.store("Second store")
+    status, body = api.patch(f"/v1/pos_devices/{moved['id']}", {"store_id": other["id"]}, token=owner.token)
+    assert status == 200 and body["store_id"] == other["id"], body
+
+    old, old_token = owner.active_device("Till 13")  # deactivated with a shift open: it is flagged
+    status, body = api.post("/v1/pos/sync", {"state": {"last_receipt_number": 5, "open_tickets": 0, "shift_open": True},
+                                             "shifts": [{"id": str(uuid.uuid4()), "opened_at": "2026-11-24T08:00:00Z",
+                                                         "starting_cash": 0}],
+                                             "receipts": [receipt(old["number"], seq) for seq in (1, 2)]},
+                            token=old_token)
+    assert status == 200 and body["accepted"] == 2, body
+    status, body = api.post(f"/v1/pos_devices/{old['id']}/deactivate", {"final_sync_hours": 72}, token=owner.token)
+    assert status == 200 and body["final_sync_until"], body
+    new = owner.activate(old["id"], "lp-new-tablet")
+    status, body = api.post("/v1/pos/sync", {
+        "state": {"last_receipt_number": new["next_receipt_seq"], "open_tickets": 0, "shift_open": False},
+        "receipts": [receipt(old["number"], new["next_receipt_seq"])]}, token=new["device_token"])
+    assert status == 200 and body["accepted"] == 1, body
+    for seqs in ((3,), (3, 4)):  # 3 again: a duplicate in the window, by its number
+        status, body = api.post("/v1/pos/sync", {
+            "state": {"last_receipt_number": 5, "open_tickets": 0, "shift_open": False},
+            "receipts": [receipt(old["number"], seq) for seq in seqs]}, token=old_token)
+        assert status == 200, body
+    status, body = api.post(f"/v1/pos_devices/{old['id']}/end_final_sync", None, token=owner.token)
+    assert status == 200 and body["final_sync_until"] is None, body
+
+    status, csv = api.call("GET", f"/v1/receipts/export?pos_device_id={old['id']}", token=owner.token)
+    assert status == 200, csv
+
+    left, left_token = owner.active_device("Till 14")  # deactivated at once with a shift open: it is flagged
+    status, body = api.post("/v1/pos/sync", {"state": {"last_receipt_number": 1, "open_tickets": 0, "shift_open": True},
+                                             "shifts": [{"id": str(uuid.uuid4()), "opened_at": "2026-11-24T08:00:00Z",
+                                                         "starting_cash": 0}], "receipts": []}, token=left_token)
+    assert status == 200, body
+    status, body = api.post(f"/v1/pos_devices/{left['id']}/deactivate", None, token=owner.token)
+    assert status == 200 and body["status"] == "INACTIVE", body
+    status, findings = api.get(f"/v1/audit/findings?pos_device_id={left['id']}", token=owner.token)
+    assert [f["type"] for f in findings["findings"]] == ["SHIFT_LEFT_OPEN"], findings
 
 
 def _public_body(op, world) -> dict | None:
@@ -117,12 +220,17 @@ def _wait(api, token, device_id, recorder):
 
 
 @pytest.fixture
-def recorded(aws, client):
+def story(aws, client) -> DynamoCalls:
     recorder = DynamoCalls(settings().table_name_prefix)
     aws.functions = {name: recorder.wrap(name, func) for name, func in aws.functions.items()}
     with recorder.installed():
-        _story(client, recorder)
-    return recorder.as_grants()
+        _story(client, recorder, aws)
+    return recorder
+
+
+@pytest.fixture
+def recorded(story):
+    return story.as_grants()
 
 
 def _table_of(logical_id: str) -> str:
@@ -148,6 +256,19 @@ def granted() -> dict[str, dict[str, set[str]]]:
                 grants.setdefault(key, set()).update(a.removeprefix("dynamodb:") for a in as_list(statement["Action"]))
         result[function] = grants
     return result
+
+
+def granted_invokes() -> dict[str, set[str]]:
+    """function (chalice name) -> the functions (chalice names) its role may lambda:InvokeFunction."""
+    template = build_template.build()
+    names = {logical: function for function, logical in FUNCTIONS.items()}
+    result = {}
+    for function, logical in FUNCTIONS.items():
+        role = template["Resources"][logical]["Properties"]["Role"]["Fn::GetAtt"][0]
+        result[function] = {names[resource["Fn::GetAtt"][0]] for name, statement in iam_statements(template)
+                            if name == role and "lambda:InvokeFunction" in as_list(statement["Action"])
+                            for resource in as_list(statement["Resource"])}
+    return {function: invoked for function, invoked in result.items() if invoked}
 
 
 def compare(grants, recorded) -> list[str]:
@@ -180,3 +301,8 @@ def test_the_comparison_reports_a_missing_and_a_spare_grant(recorded):
     assert sorted(compare(grants, recorded)) == sorted([
         "run_audit is granted ['Scan'] on receipts but never calls it",
         "deletion_delete calls ['UpdateItem'] on stores but is not granted it"])
+
+
+def test_a_function_invokes_exactly_the_functions_its_role_may(story):
+    """RunAudit only fans out: it invokes AuditShard (every shard once) and is granted no other function."""
+    assert dict(story.invoked) == granted_invokes() == {"run_audit": {"audit_shard"}}

@@ -283,6 +283,34 @@ def test_tables_are_those_of_internals(merge_template):
             assert "TimeToLiveSpecification" not in props, logical
 
 
+def _index_spec(index: dict) -> tuple:
+    """(hash/range key names, projection type, sorted non-key attributes) of a GSI, from either side."""
+    projection = index.get("Projection") or index["projection"]
+    return (key_names(index.get("KeySchema") or index["key_schema"]), projection["ProjectionType"],
+            sorted(projection.get("NonKeyAttributes", [])))
+
+
+def test_tables_match_the_pynamodb_models(merge_template):
+    """The deployed tables are what the code reads and writes: the same keys, attribute types and indexes
+    (names, keys, projection and its attributes) as chalicelib/adapters/models.py, and no index more."""
+    from chalicelib.adapters import models
+
+    resources = merge_template["Resources"]
+    tables = {name for name, r in resources.items() if r.get("Type") == "AWS::DynamoDB::Table"}
+    assert tables == {logical_table_id(m.Meta.logical_name) for m in models.ALL_MODELS}
+    for model in models.ALL_MODELS:
+        schema = model._get_schema()
+        props = resources[logical_table_id(model.Meta.logical_name)]["Properties"]
+        logical = model.Meta.logical_name
+        assert key_names(props["KeySchema"]) == key_names(schema["key_schema"]), logical
+        assert not schema["local_secondary_indexes"] and "LocalSecondaryIndexes" not in props, logical
+        in_template = {g["IndexName"]: _index_spec(g) for g in props.get("GlobalSecondaryIndexes", [])}
+        in_model = {g["index_name"]: _index_spec(g) for g in schema["global_secondary_indexes"]}
+        assert in_template == in_model, logical
+        assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == \
+            {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}, logical
+
+
 # ------------------------------------------------------------------ the packaged template
 def test_packaged_template_has_every_resource_complete(packaged):
     template, out = packaged
@@ -303,6 +331,18 @@ def test_audit_schedule_comes_from_chalice(packaged):
     events = template["Resources"]["RunAudit"]["Properties"]["Events"]
     assert [e["Properties"]["Schedule"] for e in events.values() if e["Type"] == "Schedule"] == \
         ["rate(15 minutes)"]
+
+
+def test_the_audit_may_run_lambdas_longest_time_in_every_stage(packaged):
+    """RunAudit waits for its shards (the fan-out client's read timeout is 900 s) and a shard may take long at
+    scale: both get Lambda's longest timeout, in the packaged stack and in every stage of .chalice/config.json."""
+    template, _ = packaged
+    for function in ("RunAudit", "AuditShard"):
+        assert template["Resources"][function]["Properties"]["Timeout"] == 900, function
+    stages = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))["stages"]
+    for stage, settings in stages.items():
+        for function in ("run_audit", "audit_shard"):
+            assert settings["lambda_functions"][function]["lambda_timeout"] == 900, (stage, function)
 
 
 def test_functions_get_the_stack_prefix_and_the_state_machine(packaged):
@@ -357,12 +397,23 @@ def test_roles_are_split_by_need(packaged):
         return {s for r, st in iam_statements(template) if r == role for s in services_of(st)}
 
     assert role_of("APIHandler") == {"Fn::GetAtt": ["DefaultRole", "Arn"]}
-    roles = {role_of(f)["Fn::GetAtt"][0] for f in ["APIHandler", "RunAudit", *TASK_FUNCTIONS.values()]}
-    assert len(roles) == 8, "one role per function"
-    for worker in ["RunAudit", *TASK_FUNCTIONS.values()]:
+    every = ["APIHandler", "RunAudit", "AuditShard", *TASK_FUNCTIONS.values()]
+    assert set(every) == set(functions_of(template))
+    roles = {role_of(f)["Fn::GetAtt"][0] for f in every}
+    assert len(roles) == 9, "one role per function"
+    for worker in ["RunAudit", "AuditShard", *TASK_FUNCTIONS.values()]:
         assert role_of(worker) == {"Fn::GetAtt": [f"{worker}Role", "Arn"]}, worker
+    for worker in ["AuditShard", *TASK_FUNCTIONS.values()]:
         assert services(f"{worker}Role") == {"logs", "xray", "dynamodb"}, worker
     assert services("DefaultRole") == {"logs", "xray", "dynamodb", "states"}
+    # The scheduled audit only fans out: it invokes the shard function (by the name in its environment), and
+    # reads or writes nothing itself; nobody else invokes a function.
+    assert services("RunAuditRole") == {"logs", "xray", "lambda"}
+    invokes = {(role, resource["Fn::GetAtt"][0], action) for role, st in iam_statements(template)
+               if "lambda" in services_of(st) for resource in as_list(st["Resource"]) for action in as_list(st["Action"])}
+    assert {(role, function, action) for role, function, action in invokes if role != machine_role_of(template)} == {
+        ("RunAuditRole", "AuditShard", "lambda:InvokeFunction")}
+    assert effective_variables(template, "RunAudit")["AUDIT_SHARD_FUNCTION"] == {"Ref": "AuditShard"}
     machine_role = resources[STATE_MACHINE]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     assert services(machine_role) == {"lambda", "logs", "xray"}
     invoked = {resource["Fn::GetAtt"][0] for role, st in iam_statements(template) if role == machine_role
@@ -382,12 +433,26 @@ def functions_of(template: dict) -> list[str]:
     return [n for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"]
 
 
+def machine_role_of(template: dict) -> str:
+    return template["Resources"][STATE_MACHINE]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+
+
 def test_no_json_null_anywhere_in_the_packaged_template(packaged):
     """CloudFormation has rejected nulls (e.g. "ResultPath": null inside a state machine Definition)."""
     template, out = packaged
     assert build_template.find_nulls(template) == []
     assert build_template.find_nulls(json.loads((out / "merge-template.json").read_text())) == []
     assert build_template.find_nulls({"a": [1, {"b": None}]}) == ["a[1].b"]  # the walk does look inside
+
+
+def test_builder_grants_invoke_only_on_declared_functions(tmp_path):
+    functions = (ROOT / "infra" / "functions.yml").read_text(encoding="utf-8")
+    assert "  invoke: [AuditShard]\n" in functions
+    for bad in ("Nowhere", "RunAudit"):  # not a function of the file; itself
+        path = tmp_path / f"{bad}.yml"
+        path.write_text(functions.replace("  invoke: [AuditShard]\n", f"  invoke: [AuditShard, {bad}]\n"))
+        with pytest.raises(build_template.TemplateError, match=bad):
+            build_template.build(functions_path=path)
 
 
 def test_builder_rejects_a_null(tmp_path):
@@ -452,6 +517,10 @@ def test_alarms_cover_the_stack_and_notify_the_topic(packaged):
     assert {m for _, m in metrics(alarms["DeletionFaultsAlarm"])} == {
         "ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
     assert {m for _, m in metrics(alarms["AuditFailuresAlarm"])} == {"AuditDeviceFailures", "Errors"}
+    # A shard failing for good makes RunAudit raise (AuditShardsFailed): its Errors are the audit's failures.
+    assert [m["MetricStat"]["Metric"]["Dimensions"] for m in alarms["AuditFailuresAlarm"]["Metrics"]
+            if m.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "Errors"] == [
+        [{"Name": "FunctionName", "Value": {"Ref": "RunAudit"}}]]
     assert {m for _, m in metrics(alarms["PosDevicesTableThrottlesAlarm"])} == {
         "ReadThrottleEvents", "WriteThrottleEvents"}
     for name, props in alarms.items():
@@ -461,7 +530,7 @@ def test_alarms_cover_the_stack_and_notify_the_topic(packaged):
     refused = '{ $.event = "deletion_step" && $.outcome = "refused" }'
     checks = ("DeletionCheckOpenTickets", "DeletionCheckShiftClosed", "DeletionVerifyReceiptsSynced")
     assert filters == {('{ $.event = "unhandled_error" }', "APIHandlerLogGroup"),
-                       ('{ $.event = "audit_device_failed" }', "RunAuditLogGroup"),
+                       ('{ $.event = "audit_device_failed" }', "AuditShardLogGroup"),
                        *((refused, f"{check}LogGroup") for check in checks)}
     # A check's refusal raises (a Lambda error) but is no fault: its alarm subtracts the refusals it logged.
     for check in checks:
