@@ -135,17 +135,20 @@ class AccountRepository:
                 current = GuardModel.get(guard.pk, consistent_read=True)
             except DoesNotExist:
                 current = None
+            opens = current is None or current.window_start_epoch is None or \
+                current.window_start_epoch <= now_epoch - window_seconds
+            if not opens and (current.count or 0) >= limit:
+                # Locked out. Decided before the transaction: leaving `with transaction()` sends it, and DynamoDB
+                # refuses an empty TransactWriteItems (a 500 instead of the 429).
+                return current.window_start_epoch
             try:
                 with transaction() as tx:
-                    if current is None or current.window_start_epoch is None or \
-                            current.window_start_epoch <= now_epoch - window_seconds:
+                    if opens:
                         # The first attempt, or the old window is over: this attempt opens a new one.
                         tx.update(guard, actions=[
                             GuardModel.count.set(1), GuardModel.window_start_epoch.set(now_epoch),
                             GuardModel.expires_at_epoch.set(now_epoch + window_seconds),
                         ], condition=GuardModel.pk.does_not_exist() | expired | GuardModel.window_start_epoch.does_not_exist())
-                    elif (current.count or 0) >= limit:
-                        return current.window_start_epoch
                     else:
                         tx.update(guard, actions=[GuardModel.count.add(1)],
                                   condition=(GuardModel.window_start_epoch == current.window_start_epoch)
