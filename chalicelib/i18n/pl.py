@@ -224,7 +224,7 @@ MESSAGES = {
                                           "{received} {received:plural:paragon|paragony|paragonów}, utracono {lost}.",
     "event.final_sync.reason.EXPIRED": "minął czas",
     "event.final_sync.reason.SYNCED": "stare urządzenie przesłało wszystko",
-    "event.final_sync.reason.ENDED": "zakończona w Panelu Administracyjnym",
+    "event.final_sync.reason.ENDED": "na żądanie z Panelu Administracyjnego",
     "event.final_sync.reason.DEACTIVATED": "POS został ponownie dezaktywowany",
     "event.final_sync.reason.DELETED": "POS został usunięty",
     "event.pos_device.pairing_code_created": "Wygenerowano kod parowania dla POS „{pos}”, ważny do {until:time}.",

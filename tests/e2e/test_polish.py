@@ -295,8 +295,8 @@ def test_pairing_and_final_sync_in_polish_show_no_english(browser, request, serv
                                                   r"urządzenie może przesłać swoje paragony do \d{4}-\d\d-\d\d "
                                                   r"\d\d:\d\d UTC; czekamy jeszcze na 2 niezsynchronizowane "
                                                   r"paragony\."))
-        expect(events).to_contain_text("Zakończono synchronizację końcową POS „Kasa 2” (zakończona w Panelu "
-                                       "Administracyjnym): odebrano 1 paragon, utracono 1.")
+        expect(events).to_contain_text("Zakończono synchronizację końcową POS „Kasa 2” (na żądanie z Panelu "
+                                       "Administracyjnego): odebrano 1 paragon, utracono 1.")
         expect(events).not_to_contain_text('{"')
         assert_polish(page, "events with pairing and final sync")
         save_review_screenshot(page, "pl-events-pairing-final-sync")

@@ -127,8 +127,8 @@ def test_pairing_and_final_sync_read_as_sentences_in_polish_and_english(client, 
         ("pos_device.deactivated", "Dezaktywowano POS „Kasa 1” z synchronizacją końcową: stare urządzenie może "
                                    "przesłać swoje paragony do 2026-11-27 12:00 UTC; czekamy jeszcze na 2 "
                                    "niezsynchronizowane paragony."),
-        ("pos_device.final_sync_closed", "Zakończono synchronizację końcową POS „Kasa 1” (zakończona w Panelu "
-                                         "Administracyjnym): odebrano 1 paragon, utracono 1."),
+        ("pos_device.final_sync_closed", "Zakończono synchronizację końcową POS „Kasa 1” (na żądanie z Panelu "
+                                         "Administracyjnego): odebrano 1 paragon, utracono 1."),
     ]), ({}, [
         ("pos_device.pairing_code_created", "Pairing code for POS “Kasa 1” generated; it works until 2026-11-24 13:00 UTC."),
         ("pos_device.pairing_code_created", "New pairing code for POS “Kasa 1” generated, valid until "
