@@ -155,7 +155,8 @@ def _wanted(device: Device, open_by_type: dict[str, dict]) -> dict[str, tuple[ru
     if unsynced:
         state, _reads = rules.find_missing(
             _gap_state(device, open_by_type.get(rules.UNSYNCED_RECEIPTS)), device.last_receipt_number, unsynced,
-            lambda seqs: ReceiptRepository.held_seqs(device.merchant_id, device.number, seqs))
+            lambda seqs: ReceiptRepository.held_seqs(device.merchant_id, device.number, seqs),
+            gap=(device.final_sync_last_seq + 1, device.final_sync_upto) if device.final_sync_open else None)
         numbers = [format_receipt_number(device.number, seq) for seq in state.listed]
         finding = rules.unsynced_finding(device.name, numbers, max(unsynced, len(numbers)))
         if finding:
