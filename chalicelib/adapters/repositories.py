@@ -135,13 +135,15 @@ class AccountRepository:
                 current = GuardModel.get(guard.pk, consistent_read=True)
             except DoesNotExist:
                 current = None
-            opens_window = current is None or current.window_start_epoch is None or \
+            opens = current is None or current.window_start_epoch is None or \
                 current.window_start_epoch <= now_epoch - window_seconds
-            if not opens_window and (current.count or 0) >= limit:
-                return current.window_start_epoch  # before any transaction: an empty one is refused by DynamoDB
+            if not opens and (current.count or 0) >= limit:
+                # Locked out. Decided before the transaction: leaving `with transaction()` sends it, and DynamoDB
+                # refuses an empty TransactWriteItems (a 500 instead of the 429).
+                return current.window_start_epoch
             try:
                 with transaction() as tx:
-                    if opens_window:
+                    if opens:
                         # The first attempt, or the old window is over: this attempt opens a new one.
                         tx.update(guard, actions=[
                             GuardModel.count.set(1), GuardModel.window_start_epoch.set(now_epoch),

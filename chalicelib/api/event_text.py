@@ -22,7 +22,8 @@ def actor_name(actor: dict | None, names: dict) -> str:
         device = names["devices"].get(actor.get("id")) or {}
         return render("event.actor.pos_device", {"pos": device.get("name") or "?",
                                                  "name": _employee(names, actor.get("employee_id"))})
-    return render("event.actor.system")
+    # Which system acted: the safe deletion (the default) or the final-sync window closing on its own.
+    return render("event.actor.system.final-sync" if actor.get("id") == "final-sync" else "event.actor.system")
 
 
 def text(event: dict, names: dict) -> str | None:
@@ -43,11 +44,21 @@ def text(event: dict, names: dict) -> str | None:
     elif type_ == "pos_device.activated":
         params |= {"employee": _employee(names, d.get("employee_id")),
                    "next": f"{device.get('number', '?')}-{d.get('next_receipt_seq', '?')}"}
+        key += ".pairing_code" if d.get("method") == "PAIRING_CODE" else ""  # LOGIN (and older events): the plain one
+    elif type_ == "pos_device.deactivated" and d.get("final_sync_until"):
+        params |= {"until": d["final_sync_until"], "count": int(d.get("owed_receipts") or 0)}
+        key += ".final_sync"
     elif type_ == "pos_device.deactivated":
         params["count"] = int(d.get("lost_receipts") or 0)
         key += ".lost" if params["count"] else ".none_lost"
         if (event.get("actor") or {}).get("type") == "system":
             key += ".by_deletion"
+    elif type_ == "pos_device.final_sync_closed":
+        params |= {"reason": ref(f"event.final_sync.reason.{d.get('reason')}"),
+                   "received": int(d.get("received_receipts") or 0), "lost": int(d.get("lost_receipts") or 0)}
+    elif type_ == "pos_device.pairing_code_created":
+        params["until"] = d.get("expires_at") or "?"
+        key += ".replaced" if d.get("replaced") else ""
     elif type_ == "pos_device.user_switched":
         params |= {"from": _employee(names, d.get("from")), "to": _employee(names, d.get("to"))}
     elif type_ == "pos_device.deletion_requested":

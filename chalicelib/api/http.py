@@ -140,14 +140,14 @@ def _parse_query(request, schema: type[BaseModel]) -> BaseModel:
 # we issue is a UUID and receipt numbers are "<1-9 digits>-<1-9 digits>", so anything else names nothing: 404.
 _PATH_PARAMS = {"receipt_number": re.compile(r"[0-9-]{1,21}")}
 _PATH_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
-_PATH_NOT_FOUND = {"device_id": "NOT_FOUND.pos_device", "store_id": "NOT_FOUND.store",
-                   "employee_id": "NOT_FOUND.employee", "receipt_number": "NOT_FOUND.receipt"}
+_PATH_NOT_FOUND_KEYS = {"device_id": "NOT_FOUND.pos_device", "store_id": "NOT_FOUND.store",
+                        "employee_id": "NOT_FOUND.employee", "receipt_number": "NOT_FOUND.receipt"}
 
 
 def _check_path(path_params: dict) -> None:
     for name, value in path_params.items():
         if not isinstance(value, str) or not _PATH_PARAMS.get(name, _PATH_ID).fullmatch(value):
-            raise NotFound(key=_PATH_NOT_FOUND.get(name, "NOT_FOUND"))
+            raise NotFound(key=_PATH_NOT_FOUND_KEYS.get(name, "NOT_FOUND"))
 
 
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str | None, tag: str,

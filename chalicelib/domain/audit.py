@@ -161,15 +161,27 @@ class GapState:
 
 
 def find_missing(state: GapState, last: int, unsynced: int, lookup: Callable[[list[int]], Iterable[int]],
-                 max_lookups: int = RECEIPT_READS_PER_DEVICE) -> tuple[GapState, int]:
+                 max_lookups: int = RECEIPT_READS_PER_DEVICE,
+                 gap: tuple[int, int] | None = None) -> tuple[GapState, int]:
     """The next state and how many lookups it took (`lookup(seqs)` answers which of them the server holds,
     at most LOOKUP_BATCH at a time).
 
     A device's receipts are never read in full: the numbers listed last time are looked up again (one
     lookup), and only then the numbers issued since the last check, LOOKUP_BATCH at a time, as long as the
     budget lasts. The count comes from the device's counters (`unsynced`), so when every missing receipt
-    is already known, nothing above them needs to be looked at."""
+    is already known, nothing above them needs to be looked at.
+
+    `gap` (first, last seq, inclusive) are numbers never issued: between an open final-sync window's range and
+    the new activation's range (domain/final_sync.py). They are never looked up nor reported missing."""
     lookups = 0
+    gap_first, gap_last = gap if gap and gap[0] <= gap[1] else (last + 1, last)
+
+    def issued_above(seq: int) -> int:  # how many numbers in seq+1..last can have been issued
+        return last - seq - max(0, min(last, gap_last) - max(seq, gap_first - 1))
+
+    def upto(seq: int, size: int) -> int:  # the end of a run of at most `size` numbers after seq, before the gap
+        end = min(last, seq + size)
+        return min(end, gap_first - 1) if seq < gap_first else end
     if unsynced <= 0:
         return GapState(state.first, last), 0
     still = list(state.listed)
@@ -180,17 +192,21 @@ def find_missing(state: GapState, last: int, unsynced: int, lookup: Callable[[li
     checked = state.checked_upto
     found: list[int] = []
     while checked < last and len(still) + len(found) < MAX_LISTED_NUMBERS:
+        if gap_first <= checked + 1 <= gap_last:  # never issued: nothing to look at
+            checked = min(last, gap_last)
+            continue
         remaining = unsynced - len(still) - len(found)
         if remaining <= 0:  # every missing receipt is known: the rest of the range is on the server
             checked = last
             break
-        if remaining >= last - checked:  # every number above `checked` is missing: no need to look
-            found += range(checked + 1, min(last, checked + MAX_LISTED_NUMBERS) + 1)
-            checked = min(last, checked + MAX_LISTED_NUMBERS)
+        if remaining >= issued_above(checked):  # every number above `checked` is missing: no need to look
+            end = upto(checked, MAX_LISTED_NUMBERS - len(still) - len(found))
+            found += range(checked + 1, end + 1)
+            checked = end
             continue
         if lookups >= max_lookups:
             break
-        batch = list(range(checked + 1, min(last, checked + LOOKUP_BATCH) + 1))
+        batch = list(range(checked + 1, upto(checked, LOOKUP_BATCH) + 1))
         held = set(lookup(batch))
         lookups += 1
         found += [seq for seq in batch if seq not in held]

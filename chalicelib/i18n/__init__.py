@@ -3,7 +3,8 @@
 Stored records and errors keep a message key and parameters; they become a sentence in the caller's
 language only when a response is written. Templates use `str.format` named fields; a field may pick a
 plural form with `{n:plural:one|few|many}` (Polish) or `{n:plural:one|other}` (English), a field
-`{n:if:other.key}` adds the message `other.key` (same parameters) only when n is not 0, and a
+`{n:if:other.key}` adds the message `other.key` (same parameters) only when n is not 0, `{n:num}` groups
+thousands as the language does, `{t:time}` shows an ISO time as "2026-11-24 08:00 UTC", and a
 parameter that is itself a message (`ref("action.manage stores")`) is rendered in the same language.
 """
 import contextvars
@@ -94,6 +95,8 @@ class _Formatter(string.Formatter):
             return render(format_spec[3:], self.params, self.language) if value else ""
         if format_spec == "time" and isinstance(value, str):  # ISO 8601 UTC -> "2026-11-24 08:00 UTC"
             return value[:16].replace("T", " ") + " UTC" if len(value) >= 16 else value
+        if format_spec == "num" and isinstance(value, int):  # 100000 -> "100,000" (en), "100 000" (pl)
+            return f"{value:,}".replace(",", "\u00a0" if self.language == "pl" else ",")
         if format_spec.startswith("plural:"):
             return plural_form(self.language, value, format_spec[len("plural:"):].split("|"))
         return super().format_field(value, format_spec)

@@ -18,6 +18,9 @@ MESSAGES = {
     "INVALID_PIN": "The PIN is wrong.",
     "DEVICE_DEACTIVATED": "This POS was deactivated in the back office; log in and activate a POS again.",
     "DEVICE_DELETED": "This POS was deleted in the back office.",
+    "PAIRING_CODE_INVALID": "This pairing code is wrong, expired or already used; ask for a new code in the back "
+                            "office.",
+    "NO_FINAL_SYNC": "This POS has no open final sync.",
     "FORBIDDEN": "Your role does not allow this.",
     "FORBIDDEN.role": "Only {roles} may {action}.",
     "FORBIDDEN.owner_only": "Only the owner may {action}.",
@@ -58,16 +61,36 @@ MESSAGES = {
     "PAYMENTS_MISMATCH": "The payments do not add up to total_money.",
     "RECEIPT_NUMBER_TAKEN": "Receipt number {number} is already held by another receipt.",
     "RECEIPT_NUMBER_TAKEN.batch": "Receipt number {number} is used twice in this batch.",
+    "RECEIPT_ID_REUSED": "Receipt id {id} is already used by receipt {held_by}; every receipt needs its own id.",
+    "RECEIPT_ID_REUSED.batch": "Receipt id {id} is used twice in this batch, under different numbers; every receipt "
+                               "needs its own id.",
+    "RECEIPT_NUMBER_RESERVED": "Receipt {number} is below this activation's first number {first}: the numbers below "
+                               "belong to the previous installation of this POS.",
+    "RECEIPT_NUMBER_OUT_OF_RANGE": "Receipt {number} is too far ahead of the last number recorded for this POS "
+                                   "({last}); at most {highest} is accepted.",
+    "RECEIPT_OUTSIDE_FINAL_SYNC": "Receipt {number} is not one of this installation's own receipts ({first} to "
+                                  "{upto}); after its deactivation this POS may only upload those.",
+    "DEVICE_DEACTIVATED.during_sync": "This POS was deactivated while the batch was being stored; this receipt was "
+                                      "not stored.",
+    "SHIFT_NOT_OWNED": "This shift id belongs to another POS; a POS sends only shifts it opened itself.",
+    "LAST_RECEIPT_NUMBER_OUT_OF_RANGE": "last_receipt_number {reported} is too far ahead: the server has recorded "
+                                        "{recorded} for this POS and accepts at most {limit} ({ahead:num} more). "
+                                        "Report the number of the last receipt this POS really issued.",
     "PAYLOAD_TOO_LARGE": "The request body is too large.",
     "PAYLOAD_TOO_LARGE.bytes": "The request body is larger than {max} bytes.",
     "BATCH_TOO_LARGE": "A batch holds at most {max} receipts; this one has {count}. Send the rest in the next batch.",
     "TOO_MANY_ATTEMPTS": "Too many failed attempts; try again later.",
     "TOO_MANY_ATTEMPTS.login": "Too many failed logins for this e-mail; try again in {minutes} {minutes:plural:minute|minutes}.",
     "TOO_MANY_ATTEMPTS.pin": "Too many wrong PINs on this POS; try again in {minutes} {minutes:plural:minute|minutes}.",
+    "TOO_MANY_ATTEMPTS.pin_employee": "Too many wrong PINs for this employee; try again in {minutes} "
+                                      "{minutes:plural:minute|minutes}.",
+    "TOO_MANY_ATTEMPTS.pairing": "Too many wrong pairing codes; try again in {minutes} "
+                                 "{minutes:plural:minute|minutes}.",
     "SERVICE_UNAVAILABLE": "The service is busy; retry the request.",
     "SERVICE_UNAVAILABLE.creating": "Too many POS devices are being created at once; retry.",
     "SERVICE_UNAVAILABLE.receipts": "The receipts could not be stored right now; send the batch again "
                                     "(receipts already stored are counted as duplicates).",
+    "SERVICE_UNAVAILABLE.shifts": "The shifts could not be stored right now; send the batch again.",
     "SERVICE_UNAVAILABLE.no_workflow": "Deletion is not configured (STATE_MACHINE_ARN is not set).",
     "SERVICE_UNAVAILABLE.deletion_not_started": "The deletion could not be started; try again.",
     "INTERNAL": "Something went wrong on our side; it has been logged.",
@@ -130,6 +153,9 @@ MESSAGES = {
     "action.deactivate POS devices": "deactivate POS devices",
     "action.delete POS devices": "delete POS devices",
     "action.run the audit": "run the audit",
+    "action.create pairing codes": "create pairing codes",
+    "action.revoke pairing codes": "revoke pairing codes",
+    "action.end a final sync": "end a final sync",
 
     # ------------------------------------------------------------ safe deletion (steps and outcomes)
     "deletion.route.DELETE": "The POS is not activated: it will be deleted without checks.",
@@ -159,6 +185,7 @@ MESSAGES = {
     "event.actor.employee": "{name}",
     "event.actor.pos_device": "POS app “{pos}” ({name})",
     "event.actor.system": "System (safe deletion)",
+    "event.actor.system.final-sync": "System (final sync)",
     "event.merchant.created": "Account created.",
     "event.store.created": "Store “{store}” created.",
     "event.store.updated": "Store “{store}” changed.",
@@ -171,6 +198,8 @@ MESSAGES = {
     "event.pos_device.moved": "POS “{pos}” moved from store “{from_store}” to store “{to_store}”.",
     "event.pos_device.activated": "POS “{pos}” activated on a new device by {employee}; its receipts continue at "
                                   "number {next}.",
+    "event.pos_device.activated.pairing_code": "POS “{pos}” activated on a new device with a pairing code "
+                                               "generated by {employee}; its receipts continue at number {next}.",
     "event.pos_device.deactivated.none_lost": "POS “{pos}” deactivated; no receipts were lost.",
     "event.pos_device.deactivated.lost": "POS “{pos}” deactivated; {count} unsynced "
                                          "{count:plural:receipt was|receipts were} lost.",
@@ -178,6 +207,20 @@ MESSAGES = {
                                                           "were lost.",
     "event.pos_device.deactivated.lost.by_deletion": "POS “{pos}” deactivated for its forced deletion; {count} "
                                                      "unsynced {count:plural:receipt was|receipts were} lost.",
+    "event.pos_device.deactivated.final_sync": "POS “{pos}” deactivated with a final sync: the old device may "
+                                               "upload its receipts until {until:time}{count:if:event.final_sync.owed}.",
+    "event.final_sync.owed": "; {count} unsynced {count:plural:receipt is|receipts are} expected from it",
+    "event.pos_device.final_sync_closed": "Final sync of POS “{pos}” closed ({reason}): {received} "
+                                          "{received:plural:receipt|receipts} received, {lost} lost.",
+    "event.final_sync.reason.EXPIRED": "its time was up",
+    "event.final_sync.reason.SYNCED": "the old device uploaded everything",
+    "event.final_sync.reason.ENDED": "ended in the back office",
+    "event.final_sync.reason.DEACTIVATED": "the POS was deactivated again",
+    "event.final_sync.reason.DELETED": "the POS was deleted",
+    "event.pos_device.pairing_code_created": "Pairing code for POS “{pos}” generated; it works until {until:time}.",
+    "event.pos_device.pairing_code_created.replaced": "New pairing code for POS “{pos}” generated, valid until "
+                                                      "{until:time}; the previous code no longer works.",
+    "event.pos_device.pairing_code_revoked": "Pairing code for POS “{pos}” revoked; it no longer works.",
     "event.pos_device.user_switched": "On POS “{pos}” the signed-in employee changed from {from} to {to}.",
     "event.pos_device.deletion_requested.checks": "Deletion of POS “{pos}” requested; open tickets, the shift and "
                                                   "unsynced receipts are checked first.",

@@ -19,6 +19,9 @@ MESSAGES = {
     "INVALID_PIN": "Nieprawidłowy PIN.",
     "DEVICE_DEACTIVATED": "Ten POS został dezaktywowany w Panelu Administracyjnym; zaloguj się i aktywuj POS ponownie.",
     "DEVICE_DELETED": "Ten POS został usunięty w Panelu Administracyjnym.",
+    "PAIRING_CODE_INVALID": "Ten kod parowania jest nieprawidłowy, wygasł lub został już użyty; wygeneruj nowy kod "
+                            "w Panelu Administracyjnym.",
+    "NO_FINAL_SYNC": "Ten POS nie ma otwartej synchronizacji końcowej.",
     "FORBIDDEN": "Twoja rola na to nie pozwala.",
     "FORBIDDEN.role": "Tylko właściciel lub kierownik może {action}.",
     "FORBIDDEN.owner_only": "Tylko właściciel może {action}.",
@@ -60,6 +63,23 @@ MESSAGES = {
     "PAYMENTS_MISMATCH": "Płatności nie sumują się do total_money.",
     "RECEIPT_NUMBER_TAKEN": "Numer paragonu {number} ma już inny paragon.",
     "RECEIPT_NUMBER_TAKEN.batch": "Numer paragonu {number} występuje w tej paczce dwa razy.",
+    "RECEIPT_ID_REUSED": "Identyfikator paragonu {id} ma już paragon {held_by}; każdy paragon musi mieć własny "
+                         "identyfikator.",
+    "RECEIPT_ID_REUSED.batch": "Identyfikator paragonu {id} występuje w tej paczce dwa razy, z różnymi numerami; "
+                               "każdy paragon musi mieć własny identyfikator.",
+    "RECEIPT_NUMBER_RESERVED": "Paragon {number} ma numer niższy niż pierwszy numer tej aktywacji ({first}): niższe "
+                               "numery należą do poprzedniego urządzenia tego POS.",
+    "RECEIPT_NUMBER_OUT_OF_RANGE": "Numer paragonu {number} za bardzo wyprzedza ostatni numer zapisany dla tego POS "
+                                   "({last}); przyjmowany jest najwyżej numer {highest}.",
+    "RECEIPT_OUTSIDE_FINAL_SYNC": "Paragon {number} nie należy do paragonów tego urządzenia (od {first} do {upto}); "
+                                  "po dezaktywacji POS to urządzenie może przesłać tylko swoje paragony.",
+    "DEVICE_DEACTIVATED.during_sync": "Ten POS został dezaktywowany w trakcie zapisywania paczki; ten paragon nie "
+                                      "został zapisany.",
+    "SHIFT_NOT_OWNED": "Ta Zmiana należy do innego POS; POS wysyła tylko Zmiany, które sam otworzył.",
+    "LAST_RECEIPT_NUMBER_OUT_OF_RANGE": "last_receipt_number {reported} za bardzo wyprzedza numer zapisany na "
+                                        "serwerze dla tego POS ({recorded}); serwer przyjmuje najwyżej {limit} "
+                                        "(o {ahead:num} więcej). Podaj numer ostatniego paragonu, który ten POS "
+                                        "naprawdę wystawił.",
     "PAYLOAD_TOO_LARGE": "Treść żądania jest za duża.",
     "PAYLOAD_TOO_LARGE.bytes": "Treść żądania jest większa niż {max} bajtów.",
     "BATCH_TOO_LARGE": "Paczka mieści najwyżej {max} paragonów; ta ma {count}. Wyślij resztę w następnej paczce.",
@@ -68,10 +88,15 @@ MESSAGES = {
                                "{minutes:plural:minutę|minuty|minut}.",
     "TOO_MANY_ATTEMPTS.pin": "Zbyt wiele błędnych PIN-ów na tym POS; spróbuj ponownie za {minutes} "
                              "{minutes:plural:minutę|minuty|minut}.",
+    "TOO_MANY_ATTEMPTS.pin_employee": "Zbyt wiele błędnych PIN-ów tego pracownika; spróbuj ponownie za {minutes} "
+                                      "{minutes:plural:minutę|minuty|minut}.",
+    "TOO_MANY_ATTEMPTS.pairing": "Zbyt wiele błędnych kodów parowania; spróbuj ponownie za {minutes} "
+                                 "{minutes:plural:minutę|minuty|minut}.",
     "SERVICE_UNAVAILABLE": "Serwer jest teraz zajęty; ponów żądanie.",
     "SERVICE_UNAVAILABLE.creating": "Zbyt wiele urządzeń POS jest tworzonych naraz; spróbuj ponownie.",
     "SERVICE_UNAVAILABLE.receipts": "Nie udało się teraz zapisać paragonów; wyślij paczkę ponownie "
                                     "(paragony już zapisane zostaną policzone jako duplikaty).",
+    "SERVICE_UNAVAILABLE.shifts": "Nie udało się teraz zapisać Zmian; wyślij paczkę ponownie.",
     "SERVICE_UNAVAILABLE.no_workflow": "Usuwanie nie jest skonfigurowane (brak STATE_MACHINE_ARN).",
     "SERVICE_UNAVAILABLE.deletion_not_started": "Nie udało się rozpocząć usuwania; spróbuj ponownie.",
     "INTERNAL": "Coś poszło nie tak po naszej stronie; błąd został zapisany.",
@@ -132,6 +157,9 @@ MESSAGES = {
     "action.deactivate POS devices": "dezaktywować urządzenia POS",
     "action.delete POS devices": "usuwać urządzenia POS",
     "action.run the audit": "uruchamiać audyt",
+    "action.create pairing codes": "tworzyć kody parowania",
+    "action.revoke pairing codes": "unieważniać kody parowania",
+    "action.end a final sync": "kończyć synchronizację końcową",
 
     # ------------------------------------------------------------ bezpieczne usuwanie
     "deletion.route.DELETE": "POS nie jest aktywowany: zostanie usunięty bez sprawdzania.",
@@ -163,6 +191,7 @@ MESSAGES = {
     "event.actor.employee": "{name}",
     "event.actor.pos_device": "Aplikacja POS „{pos}” ({name})",
     "event.actor.system": "System (bezpieczne usuwanie)",
+    "event.actor.system.final-sync": "System (synchronizacja końcowa)",
     "event.merchant.created": "Utworzono konto.",
     "event.store.created": "Utworzono sklep „{store}”.",
     "event.store.updated": "Zmieniono dane sklepu „{store}”.",
@@ -175,6 +204,8 @@ MESSAGES = {
     "event.pos_device.moved": "Przeniesiono POS „{pos}” ze sklepu „{from_store}” do sklepu „{to_store}”.",
     "event.pos_device.activated": "Aktywowano POS „{pos}” na nowym urządzeniu (zalogowany: {employee}); "
                                   "paragony są dalej numerowane od {next}.",
+    "event.pos_device.activated.pairing_code": "Aktywowano POS „{pos}” na nowym urządzeniu kodem parowania "
+                                               "(kod wygenerował: {employee}); paragony są dalej numerowane od {next}.",
     "event.pos_device.deactivated.none_lost": "Dezaktywowano POS „{pos}”; nie utracono żadnych paragonów.",
     "event.pos_device.deactivated.lost": "Dezaktywowano POS „{pos}”; utracono {count} "
                                          "{count:plural:niezsynchronizowany paragon|niezsynchronizowane paragony|"
@@ -184,6 +215,22 @@ MESSAGES = {
     "event.pos_device.deactivated.lost.by_deletion": "Dezaktywowano POS „{pos}” przed wymuszonym usunięciem; "
                                                      "utracono {count} {count:plural:niezsynchronizowany paragon|"
                                                      "niezsynchronizowane paragony|niezsynchronizowanych paragonów}.",
+    "event.pos_device.deactivated.final_sync": "Dezaktywowano POS „{pos}” z synchronizacją końcową: stare "
+                                               "urządzenie może przesłać swoje paragony do {until:time}"
+                                               "{count:if:event.final_sync.owed}.",
+    "event.final_sync.owed": "; czekamy jeszcze na {count} {count:plural:niezsynchronizowany paragon|"
+                             "niezsynchronizowane paragony|niezsynchronizowanych paragonów}",
+    "event.pos_device.final_sync_closed": "Zakończono synchronizację końcową POS „{pos}” ({reason}): odebrano "
+                                          "{received} {received:plural:paragon|paragony|paragonów}, utracono {lost}.",
+    "event.final_sync.reason.EXPIRED": "minął czas",
+    "event.final_sync.reason.SYNCED": "stare urządzenie przesłało wszystko",
+    "event.final_sync.reason.ENDED": "na żądanie z Panelu Administracyjnego",
+    "event.final_sync.reason.DEACTIVATED": "POS został ponownie dezaktywowany",
+    "event.final_sync.reason.DELETED": "POS został usunięty",
+    "event.pos_device.pairing_code_created": "Wygenerowano kod parowania dla POS „{pos}”, ważny do {until:time}.",
+    "event.pos_device.pairing_code_created.replaced": "Wygenerowano nowy kod parowania dla POS „{pos}”, ważny do "
+                                                      "{until:time}; poprzedni kod już nie działa.",
+    "event.pos_device.pairing_code_revoked": "Unieważniono kod parowania dla POS „{pos}”; kod już nie działa.",
     "event.pos_device.user_switched": "W POS „{pos}” przełączono użytkownika: {from} → {to}.",
     "event.pos_device.deletion_requested.checks": "Zlecono usunięcie POS „{pos}”; najpierw sprawdzenie otwartych "
                                                   "paragonów, Zmiany i niezsynchronizowanych paragonów.",

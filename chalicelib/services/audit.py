@@ -19,7 +19,6 @@ from chalicelib.adapters.repositories import DeviceRepository, FindingRepository
 from chalicelib.config import settings
 from chalicelib.domain import audit as rules
 from chalicelib.domain import final_sync as final_sync_rules
-from chalicelib.domain.final_sync import current_range_first
 from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
@@ -142,12 +141,11 @@ def _audit_all(keys: set[tuple[str, str]], known: dict, open_by_device: dict, su
 def _gap_state(device: Device, current: dict | None) -> rules.GapState:
     """Where the search for missing numbers goes on: what the open finding says was checked, and never
     below the last point at which the slot had every receipt."""
-    first = current_range_first(device)
+    first = device.written_off_upto + 1
     complete = max(first - 1, min(device.complete_upto, device.last_receipt_number))
     if (current and current.get("checked_from") == first and current.get("checked_upto") is not None
             and current["checked_upto"] <= device.last_receipt_number):
-        listed = tuple(seq for seq in (parse_receipt_number(n)[1] for n in current.get("missing_receipt_numbers") or [])
-                       if seq >= first)  # an open final-sync window's numbers below are looked for on their own
+        listed = tuple(parse_receipt_number(n)[1] for n in current.get("missing_receipt_numbers") or [])
         if int(current["checked_upto"]) > complete:
             return rules.GapState(first, int(current["checked_upto"]), listed)
         return rules.GapState(first, complete, tuple(seq for seq in listed if seq > complete))
@@ -158,26 +156,16 @@ def _wanted(device: Device, open_by_type: dict[str, dict]) -> dict[str, tuple[ru
     """type -> (finding, extra fields to store) for what the device's record calls for now."""
     now, cfg = clock.now(), settings()
     wanted: dict[str, tuple[rules.Finding, dict]] = {}
-    lookup = lambda seqs: ReceiptRepository.held_seqs(device.merchant_id, device.number, seqs)  # noqa: E731
-    numbers: list[str] = []
-    if device.final_sync_owed:
-        # An open final-sync window: what its old installation reported and has not uploaded yet, looked for in
-        # its own range only (never in the reserved gap before the current activation's range).
-        old, _reads = rules.find_missing(rules.GapState.start(device.written_off_upto + 1), device.final_sync_last_seq,
-                                         device.final_sync_owed, lookup)
-        numbers += [format_receipt_number(device.number, seq) for seq in old.listed]
-    current_unsynced = device.unsynced_receipts - device.final_sync_owed
-    extra: dict = {}
-    if current_unsynced > 0:
-        state, _reads = rules.find_missing(_gap_state(device, open_by_type.get(rules.UNSYNCED_RECEIPTS)),
-                                           device.last_receipt_number, current_unsynced, lookup)
-        numbers += [format_receipt_number(device.number, seq) for seq in state.listed]
-        extra = {"checked_from": state.first, "checked_upto": state.checked_upto}
-    if device.unsynced_receipts:
-        finding = rules.unsynced_finding(device.name, numbers[:rules.MAX_LISTED_NUMBERS],
-                                         max(device.unsynced_receipts, len(numbers)))
+    unsynced = device.unsynced_receipts
+    if unsynced:
+        state, _reads = rules.find_missing(
+            _gap_state(device, open_by_type.get(rules.UNSYNCED_RECEIPTS)), device.last_receipt_number, unsynced,
+            lambda seqs: ReceiptRepository.held_seqs(device.merchant_id, device.number, seqs),
+            gap=(device.final_sync_last_seq + 1, device.final_sync_upto) if device.final_sync_open else None)
+        numbers = [format_receipt_number(device.number, seq) for seq in state.listed]
+        finding = rules.unsynced_finding(device.name, numbers, max(unsynced, len(numbers)))
         if finding:
-            wanted[finding.type] = (finding, extra)
+            wanted[finding.type] = (finding, {"checked_from": state.first, "checked_upto": state.checked_upto})
     last_heard = device.last_sync_at or device.activated_at
     for finding in (
         rules.silent_finding(device.name, device.shift_open, clock.parse(last_heard) if last_heard else None, now,

@@ -61,7 +61,7 @@ def end_final_sync(principal: Principal, device_id: str) -> Device:
     get_device(principal, device_id)  # 404 first (and closes an expired window)
     closed = _close(principal.merchant_id, device_id, rules.ENDED, None, principal.actor, principal=principal)
     if closed is None:
-        raise Conflict("This POS has no open final sync.", code="NO_FINAL_SYNC")
+        raise Conflict(code="NO_FINAL_SYNC")
     return closed
 
 
@@ -116,18 +116,18 @@ def _checks(device: Device, receipts: list[dict], result: sync.SyncResult) -> di
         try:
             pos_number, seq = parse_receipt_number(receipt["receipt_number"])
         except DomainError as error:
-            result.reject(receipt["id"], error.code, error.details)
+            result.reject(receipt["id"], error.code, key=error.key, params=error.params)
             continue
         number = format_receipt_number(pos_number, seq)
         if pos_number != device.number or not rules.in_old_range(device, seq):
             result.reject(receipt["id"], "RECEIPT_OUTSIDE_FINAL_SYNC",
-                          f"Receipt {number} is not one of this installation's own receipts "
-                          f"({device.number}-{first} to {device.number}-{upto}); after its deactivation this "
-                          "POS may only upload those.")
+                          params={"number": number, "first": f"{device.number}-{first}",
+                                  "upto": f"{device.number}-{upto}"})
         elif not payments_match_total(receipt):
-            result.reject(receipt["id"], "PAYMENTS_MISMATCH", "The payments do not add up to total_money.")
+            result.reject(receipt["id"], "PAYMENTS_MISMATCH")
         elif number in by_number:
-            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", f"Receipt number {number} is used twice in this batch.")
+            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", key="RECEIPT_NUMBER_TAKEN.batch",
+                          params={"number": number})
         else:
             by_number[number] = (seq, receipt | {"receipt_number": number})
     return by_number
@@ -152,6 +152,5 @@ def _store(device: Device, activation_id: str, receipts: list[dict], now: str, r
                 chunk = sync._classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
                 time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
         else:
-            raise ServiceUnavailable("The receipts could not be stored right now; send the batch again "
-                                     "(receipts already stored are counted as duplicates).")
+            raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.receipts")
 

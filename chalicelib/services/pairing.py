@@ -144,5 +144,4 @@ def _reserve(key: str, limit: int) -> None:
     window_start = AccountRepository.reserve_attempt(key, now, limit, PAIR_WINDOW_SECONDS)
     if window_start is not None:
         retry_in = max(0, window_start + PAIR_WINDOW_SECONDS - now)
-        raise TooManyRequests(f"Too many wrong pairing codes; try again in {retry_in // 60 + 1} minutes.",
-                              code="TOO_MANY_ATTEMPTS")
+        raise TooManyRequests(key="TOO_MANY_ATTEMPTS.pairing", params={"minutes": retry_in // 60 + 1})

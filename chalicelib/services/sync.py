@@ -141,7 +141,7 @@ def _store_shifts(device: Device, shifts: list[dict], result: SyncResult,
             # Another request closed or claimed one of these meanwhile: sort them again.
             _owned, shifts = _classify_shifts(device, shifts, result)
             time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
-    raise ServiceUnavailable("The shifts could not be stored right now; send the batch again.")
+    raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.shifts")
 
 
 def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> dict[str, tuple[int, dict]]:

@@ -34,15 +34,17 @@ def polish_api(api: Api):
     return {"email": email, "token": body["token"]}
 
 
-def english_words(page: Page) -> list[str]:
+def english_words(page: Page, ignore: str | None = None) -> list[str]:
     text = page.evaluate("document.body.innerText")
+    if ignore:  # a random pairing code such as "ADD7-THEM" is not English
+        text = text.replace(ignore, " ")
     words = re.findall(r"[A-Za-zÀ-ž]+", text)
     return sorted({w for w in words if w.lower() in ENGLISH})
 
 
-def assert_polish(page: Page, where: str) -> None:
+def assert_polish(page: Page, where: str, ignore: str | None = None) -> None:
     page.wait_for_load_state("networkidle")
-    found = english_words(page)
+    found = english_words(page, ignore)
     assert not found, f"English on the Polish screen {where}: {found}"
 
 
@@ -195,6 +197,109 @@ def test_every_screen_in_polish_shows_no_english(browser, request, server, api: 
         page.get_by_test_id("employee-dialog-save").click()
         expect(dialog).to_contain_text("Ten PIN ma już inny pracownik.")
         assert_polish(page, "duplicate PIN")
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def test_pairing_and_final_sync_in_polish_show_no_english(browser, request, server, api: Api):
+    """The pairing panel (code, countdown, revoke, used by a POS app) and the deactivation with a final sync (the
+    dialog, the card's panel, ending it), then their sentences in the activity log: all in Polish."""
+    owner = polish_api(api)
+    token = owner["token"]
+    store = api.create_store(token, "Rynek")
+    first = api.create_device(token, "Kasa 1", store["id"])
+    second = api.create_device(token, "Kasa 2", store["id"])
+    old = api.activate(owner["email"], PASSWORD, "Kasa 2")
+    number = old["device"]["number"]
+    api.sync(old["device_token"], {"state": {"last_receipt_number": 5, "open_tickets": 0, "shift_open": False},
+                                   "receipts": [receipt(number, s, 500, None, None, "Kawa") for s in (1, 2, 3)]})
+    context, page = polish_page(browser, request, server)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        login_pl(page, owner["email"])
+        page.goto(f"/#/pos/{first['id']}")
+        panel = page.get_by_test_id("pairing-panel")
+        expect(panel).to_contain_text("Kod parowania")
+        assert_polish(page, "pairing panel")
+        panel.get_by_test_id("pairing-expiry").select_option("3600")
+        panel.get_by_test_id("generate-pairing-code").click()
+        code = panel.get_by_test_id("pairing-code")
+        expect(code).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+        expect(panel.get_by_test_id("pairing-countdown")).to_have_text(re.compile(r"^(1:00:00|59:\d\d)$"))
+        assert_polish(page, "pairing code shown", ignore=code.text_content())
+        save_review_screenshot(page, "pl-pairing-code")
+        panel.get_by_test_id("revoke-pairing-code").click()
+        expect(page.get_by_test_id("toast").last).to_have_text("Kod parowania został unieważniony i już nie działa.")
+        assert_polish(page, "pairing code revoked")
+        panel.get_by_test_id("generate-pairing-code").click()
+        expect(code).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+        shown = code.text_content()
+        page.reload()
+        expect(page.get_by_test_id("pairing-active")).to_contain_text("Kod parowania jest ważny do")
+        assert_polish(page, "pairing code active after a reload")
+        status, bad = api.call("POST", "/v1/pos/pair", {"code": "ZZZZ-ZZZZ", "installation_id": "tablet-pl"})
+        assert status == 401 and bad["errors"][0]["code"] == "PAIRING_CODE_INVALID", bad
+        status, paired = api.call("POST", "/v1/pos/pair", {"code": shown, "installation_id": "tablet-pl"})
+        assert status == 200, paired
+        page.reload()
+        expect(page.get_by_test_id("status-badge")).to_have_text("Aktywowany")
+        expect(page.get_by_test_id("pairing-panel")).to_have_count(0)
+
+        # Deactivation with a final sync: the dialog, the card's panel, ending it.
+        page.goto(f"/#/pos/{second['id']}")
+        page.get_by_test_id("deactivate-button").click()
+        dialog = page.get_by_test_id("deactivate-dialog")
+        expect(dialog.get_by_test_id("final-sync-option")).to_contain_text("Pozwól staremu urządzeniu przesłać")
+        assert_polish(page, "deactivate dialog with the final sync option")
+        save_review_screenshot(page, "pl-deactivate-final-sync")
+        dialog.get_by_test_id("final-sync-hours").fill("0")
+        dialog.get_by_test_id("confirm-deactivate").click()
+        expect(dialog.get_by_test_id("error-final_sync_hours")).to_have_text("Wpisz pełną liczbę godzin od 1 do 168.")
+        assert_polish(page, "deactivate dialog, hours refused")
+        dialog.get_by_test_id("final-sync-hours").fill("24")
+        dialog.get_by_test_id("confirm-deactivate").click()
+        expect(page.get_by_test_id("final-sync-result")).to_have_text(
+            "Stare urządzenie może teraz przesłać niezsynchronizowane paragony. Oczekiwane paragony: 2.")
+        expect(dialog.get_by_test_id("final-sync-option")).to_have_count(0)
+        panel = page.get_by_test_id("final-sync-panel")
+        expect(panel.get_by_test_id("final-sync-owed")).to_have_text("Paragony, na które wciąż czekamy: 2.")
+        expect(page.get_by_test_id("status-badge")).to_have_text("Nieaktywny")
+        assert_polish(page, "POS card with an open final sync")
+        # The old device may still upload its own receipts: the card shows what it still owes.
+        status, body = api.call("POST", "/v1/pos/sync", {"receipts": [receipt(number, 4, 500, None, None, "Kawa")]},
+                                token=old["device_token"])
+        assert status == 200 and body["accepted"] == 1, body
+        page.reload()
+        expect(page.get_by_test_id("final-sync-owed")).to_have_text("Paragony, na które wciąż czekamy: 1.")
+        page.get_by_test_id("end-final-sync").click()
+        end_dialog = page.get_by_test_id("end-final-sync-dialog")
+        expect(end_dialog.get_by_test_id("end-final-sync-loss")).to_have_text(
+            "Paragony, na które wciąż czekamy, zostaną policzone jako utracone: 1.")
+        assert_polish(page, "end final sync dialog")
+        end_dialog.get_by_test_id("confirm-end-final-sync").click()
+        expect(page.get_by_test_id("final-sync-panel")).to_have_count(0)
+        expect(page.get_by_test_id("lost-receipts-total")).to_have_text("1")
+        assert_polish(page, "POS card after the final sync")
+
+        # The activity log tells both stories in Polish sentences with names.
+        page.goto("/#/events")
+        events = page.get_by_test_id("events-page")
+        expect(events).to_contain_text("Aktywowano POS „Kasa 1” na nowym urządzeniu kodem parowania (kod "
+                                       "wygenerował: Kawiarnia Zosia); paragony są dalej numerowane od")
+        expect(events).to_contain_text("Unieważniono kod parowania dla POS „Kasa 1”; kod już nie działa.")
+        expect(events).to_contain_text(re.compile(r"Wygenerowano kod parowania dla POS „Kasa 1”, ważny do "
+                                                  r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\."))
+        expect(events).to_contain_text(re.compile(r"Dezaktywowano POS „Kasa 2” z synchronizacją końcową: stare "
+                                                  r"urządzenie może przesłać swoje paragony do \d{4}-\d\d-\d\d "
+                                                  r"\d\d:\d\d UTC; czekamy jeszcze na 2 niezsynchronizowane "
+                                                  r"paragony\."))
+        expect(events).to_contain_text("Zakończono synchronizację końcową POS „Kasa 2” (na żądanie z Panelu "
+                                       "Administracyjnego): odebrano 1 paragon, utracono 1.")
+        expect(events).not_to_contain_text('{"')
+        assert_polish(page, "events with pairing and final sync")
+        save_review_screenshot(page, "pl-events-pairing-final-sync")
     finally:
         context.close()
     assert not errors, errors

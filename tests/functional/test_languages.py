@@ -46,6 +46,10 @@ def test_language_headers_and_q_values(client):
     (lambda c, m: c.delete(f"/v1/employees/{m.owner['id']}", token=m.token, headers=PL), "OWNER_CANNOT_BE_DELETED",
      "Nie można usunąć właściciela."),
     (lambda c, m: c.get("/v1/receipts/abc", token=m.token, headers=PL), "NOT_FOUND", "Nie ma paragonu o tym numerze."),
+    # Path parameters that cannot be an id are refused before any route runs (api/http.py), in Polish too.
+    (lambda c, m: c.get("/v1/pos_devices/a.b", token=m.token, headers=PL), "NOT_FOUND", "Nie ma POS o tym identyfikatorze."),
+    (lambda c, m: c.patch("/v1/employees/a.b", {"name": "X"}, token=m.token, headers=PL), "NOT_FOUND",
+     "Nie ma pracownika o tym identyfikatorze."),
     (lambda c, m: c.get("/v1/stores", token="bad", headers=PL), "UNAUTHENTICATED",
      "Najpierw się zaloguj: brak tokenu, jest nieprawidłowy lub wygasł."),
 ])
@@ -212,3 +216,101 @@ def test_lockout_in_polish(client):
     assert status == 429
     assert body["errors"][0]["details"] in ("Zbyt wiele nieudanych logowań na ten e-mail; spróbuj ponownie za "
                                             f"{n} {word}." for n, word in ((15, "minut"), (16, "minut"), (14, "minut")))
+
+
+# ---------------------------------------------------------------- pairing codes, final sync, sync guards (issues 12, 16)
+
+
+def test_pairing_errors_in_polish(client):
+    m = client.signup()
+    device = m.device("Kasa 1")
+    status, body = client.post("/v1/pos/pair", {"code": "ZZZZ-ZZZZ", "installation_id": "t1"}, headers=PL)
+    assert status == 401 and body["errors"][0] == {
+        "code": "PAIRING_CODE_INVALID", "field": None,
+        "details": "Ten kod parowania jest nieprawidłowy, wygasł lub został już użyty; wygeneruj nowy kod w Panelu "
+                   "Administracyjnym."}
+    for _ in range(4):
+        assert client.post("/v1/pos/pair", {"code": "ZZZZ-ZZZZ", "installation_id": "t1"})[0] == 401
+    status, body = client.post("/v1/pos/pair", {"code": "ZZZZ-ZZZZ", "installation_id": "t1"}, headers=PL)
+    assert status == 429 and body["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+    assert body["errors"][0]["details"] in ("Zbyt wiele błędnych kodów parowania; spróbuj ponownie za "
+                                            f"{n} minut." for n in (10, 11)), body
+    status, body = client.post("/v1/pos/pair", {"code": "ZZZZ-ZZZZ", "installation_id": "t1"})
+    assert body["errors"][0]["details"] in (f"Too many wrong pairing codes; try again in {n} minutes." for n in (10, 11))
+    # A cashier may not create pairing codes nor end a final sync.
+    assert client.post("/v1/employees", {"name": "Kasia", "role": "CASHIER", "email": "kasia@example.com",
+                                         "password": "long enough 1"}, token=m.token)[0] == 201
+    cashier = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"})[1]["token"]
+    status, body = client.post(f"/v1/pos_devices/{device['id']}/pairing_code", token=cashier, headers=PL)
+    assert status == 403 and body["errors"][0]["details"] == "Tylko właściciel lub kierownik może tworzyć kody parowania."
+    status, body = client.delete(f"/v1/pos_devices/{device['id']}/pairing_code", token=cashier, headers=PL)
+    assert status == 403 and body["errors"][0]["details"] == \
+        "Tylko właściciel lub kierownik może unieważniać kody parowania."
+    status, body = client.post(f"/v1/pos_devices/{device['id']}/end_final_sync", token=cashier, headers=PL)
+    assert status == 403 and body["errors"][0]["details"] == \
+        "Tylko właściciel lub kierownik może kończyć synchronizację końcową."
+    status, body = client.post(f"/v1/pos_devices/{device['id']}/end_final_sync", token=m.token, headers=PL)
+    assert status == 409 and body["errors"][0] == {"code": "NO_FINAL_SYNC", "field": None,
+                                                   "details": "Ten POS nie ma otwartej synchronizacji końcowej."}
+
+
+def test_final_sync_rejections_in_polish(client):
+    m = client.signup()
+    device, token = m.active_device("Kasa 1")
+    n = device["number"]
+    sync(client, token, last=2, receipts=[receipt(n, 1)])
+    assert client.post(f"/v1/pos_devices/{device['id']}/deactivate", {"final_sync_hours": 2}, token=m.token)[0] == 200
+    bad_payments = receipt(n, 2)
+    bad_payments["payments"] = [{"type": "CASH", "money_amount": 1}]
+    status, body = client.post("/v1/pos/sync", {"shifts": [], "receipts": [
+        receipt(n, 5000), bad_payments, receipt(n, 3), receipt(n, 3)]}, token=token, headers=PL)
+    assert status == 200, body
+    assert [(r["code"], r["details"]) for r in body["rejected"]] == [
+        ("RECEIPT_OUTSIDE_FINAL_SYNC", f"Paragon {n}-5000 nie należy do paragonów tego urządzenia (od {n}-1 do "
+                                       f"{n}-1002); po dezaktywacji POS to urządzenie może przesłać tylko swoje "
+                                       "paragony."),
+        ("PAYMENTS_MISMATCH", "Płatności nie sumują się do total_money."),
+        ("RECEIPT_NUMBER_TAKEN", f"Numer paragonu {n}-3 występuje w tej paczce dwa razy.")]
+    status, body = client.post("/v1/pos/sync", {"shifts": [], "receipts": [receipt(n, 5000)]}, token=token)
+    assert body["rejected"][0]["details"] == (
+        f"Receipt {n}-5000 is not one of this installation's own receipts ({n}-1 to {n}-1002); after its "
+        "deactivation this POS may only upload those.")
+
+
+def test_sync_guards_in_polish(client):
+    m = client.signup()
+    device, token = m.active_device("Kasa 1")
+    n = device["number"]
+    status, body = client.post("/v1/pos/sync", {"state": {"last_receipt_number": 100_001, "open_tickets": 0,
+                                                          "shift_open": False}}, token=token, headers=PL)
+    assert status == 400 and body["errors"][0] == {
+        "code": "LAST_RECEIPT_NUMBER_OUT_OF_RANGE", "field": "state.last_receipt_number",
+        "details": "last_receipt_number 100001 za bardzo wyprzedza numer zapisany na serwerze dla tego POS (0); "
+                   "serwer przyjmuje najwyżej 100000 (o 100\u00a0000 więcej). Podaj numer ostatniego paragonu, "
+                   "który ten POS naprawdę wystawił."}
+    first, second = receipt(n, 1), receipt(n, 2)
+    sync(client, token, last=1, receipts=[first])
+    reused_in_batch = receipt(n, 3, id=second["id"])
+    reused_stored = receipt(n, 4, id=first["id"])
+    status, body = client.post("/v1/pos/sync", {"shifts": [], "receipts": [
+        second, reused_in_batch, reused_stored, receipt(n, 999_999)]}, token=token, headers=PL)
+    assert status == 200 and body["accepted"] == 1, body
+    assert sorted((r["code"], r["details"]) for r in body["rejected"]) == sorted([
+        ("RECEIPT_ID_REUSED", f"Identyfikator paragonu {first['id']} ma już paragon {n}-1; każdy paragon musi "
+                              "mieć własny identyfikator."),
+        ("RECEIPT_ID_REUSED", f"Identyfikator paragonu {second['id']} występuje w tej paczce dwa razy, z "
+                              "różnymi numerami; każdy paragon musi mieć własny identyfikator."),
+        ("RECEIPT_NUMBER_OUT_OF_RANGE", f"Numer paragonu {n}-999999 za bardzo wyprzedza ostatni numer zapisany dla "
+                                        "tego POS (1); przyjmowany jest najwyżej numer 100001.")])
+
+
+def test_a_shift_of_another_pos_is_refused_in_polish(client):
+    m = client.signup()
+    first, first_token = m.active_device("Kasa 1")
+    second, second_token = m.active_device("Kasa 2")
+    shift = {"id": "shift-1", "opened_at": "2026-11-24T08:00:00Z"}
+    assert client.post("/v1/pos/sync", {"shifts": [shift]}, token=first_token)[0] == 200
+    status, body = client.post("/v1/pos/sync", {"shifts": [shift]}, token=second_token, headers=PL)
+    assert status == 200 and body["rejected_shifts"] == [{
+        "id": "shift-1", "code": "SHIFT_NOT_OWNED",
+        "details": "Ta Zmiana należy do innego POS; POS wysyła tylko Zmiany, które sam otworzył."}]

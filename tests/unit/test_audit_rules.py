@@ -115,3 +115,40 @@ def test_due_time_of_an_open_shift_and_of_missing_receipts():
     bound = rules.due_by(datetime(2026, 11, 24, 22, 30, tzinfo=timezone.utc))
     assert f"2026-11-24T22:30:00Z#{opened.id}" < bound < f"2026-11-24T22:30:01Z#{opened.id}"
     assert f"{rules.IMMEDIATELY}#x" < bound
+
+
+def _gap_search(held, last, gap, state=None, max_lookups=rules.RECEIPT_READS_PER_DEVICE):
+    server = Server(held)
+    issued = [s for s in range(1, last + 1) if not gap[0] <= s <= gap[1]]
+    unsynced = sum(1 for s in issued if s not in server.held)
+    new, reads = rules.find_missing(state or rules.GapState.start(1), last, unsynced, server, max_lookups, gap=gap)
+    assert reads == len(server.lookups) <= max_lookups
+    assert not any(gap[0] <= s <= gap[1] for batch in server.lookups for s in batch)  # the gap is never read
+    return new, server
+
+
+def test_the_gap_between_a_final_sync_range_and_the_new_range_is_never_missing():
+    # Old installation: 1..5 reported, 4 and 5 not uploaded; reserved up to 1005; the new one numbers from 1006.
+    state, server = _gap_search({1, 2, 3, 1006, 1008}, 1008, (6, 1005))
+    assert state.listed == (4, 5, 1007) and state.checked_upto == 1008
+    assert server.lookups == [[1, 2, 3, 4, 5], [1006, 1007, 1008]]
+    # Everything above the old range missing: listed without a lookup, the gap skipped.
+    state, server = _gap_search({1, 2, 3}, 1008, (6, 1005))
+    assert state.listed == (4, 5, 1006, 1007, 1008) and server.lookups == [[1, 2, 3, 4, 5]]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_gaps_list_exactly_the_missing_issued_numbers(seed):
+    rng = random.Random(seed)
+    top = rng.randint(1, 60)
+    gap = (top + 1, top + rng.randint(0, 300))
+    last = gap[1] + rng.randint(0, 80)
+    issued = [s for s in range(1, last + 1) if not gap[0] <= s <= gap[1]]
+    held = {s for s in issued if rng.random() < 0.8}
+    state = None
+    for _ in range(20):  # enough runs to finish with unlimited patience
+        state, _server = _gap_search(held, last, gap, state, max_lookups=10)
+        if state.checked_upto == last:
+            break
+    missing = tuple(s for s in issued if s not in held)[:rules.MAX_LISTED_NUMBERS]
+    assert state.listed == missing

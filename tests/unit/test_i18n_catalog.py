@@ -115,15 +115,19 @@ def test_key_tables():
     assert [key for key in common.NOT_FOUND_KEYS.values() if key not in EN] == []
     assert [key for key in devices._ILLEGAL_KEYS.values() if key not in EN] == []
     assert [key for key in devices._ILLEGAL_CODES.values() if key not in EN] == []
+    from chalicelib.api import http
+
+    assert [key for key in http._PATH_NOT_FOUND_KEYS.values() if key not in EN] == []
 
 
 def test_message_refs_and_role_actions_have_sentences():
     problems = []
-    for path, call, name in _calls(lambda n: n in ("ref", "render", "require_role", "ensure_not_locked_out")):
+    names = ("ref", "render", "require_role", "ensure_not_locked_out", "reserve_attempt")
+    for path, call, name in _calls(lambda n: n in names):
         if name == "require_role":
             arg = _literal(call.args[2]) if len(call.args) > 2 else None
             key = f"action.{arg}" if arg else None
-        elif name == "ensure_not_locked_out":
+        elif name in ("ensure_not_locked_out", "reserve_attempt"):  # (key, message key of the 429)
             key = _literal(call.args[1]) if len(call.args) > 1 else None
         else:
             key = _literal(call.args[0]) if call.args else None
@@ -194,6 +198,30 @@ def test_every_event_type_written_has_a_sentence():
     # A type may have variants (event.<type>.<variant>, chosen in api/event_text.py).
     missing = [t for t in sorted(types) if f"event.{t}" not in EN and not any(k.startswith(f"event.{t}.") for k in EN)]
     assert missing == []
+
+
+def test_final_sync_reasons_and_system_actors_have_sentences():
+    from chalicelib.domain import final_sync
+    from chalicelib.services.common import SYSTEM_SAFE_DELETION
+    from chalicelib.services.final_sync import SYSTEM_FINAL_SYNC
+
+    reasons = [final_sync.EXPIRED, final_sync.SYNCED, final_sync.ENDED, final_sync.DEACTIVATED, final_sync.DELETED]
+    assert [r for r in reasons if f"event.final_sync.reason.{r}" not in EN] == []
+    assert SYSTEM_SAFE_DELETION["id"] != SYSTEM_FINAL_SYNC["id"]
+    assert f"event.actor.system.{SYSTEM_FINAL_SYNC['id']}" in EN
+
+
+def test_message_dicts_name_catalog_keys():
+    """A message stored or answered as a dict literal {"key": "...", ...} (e.g. rejected shifts) names a catalog key."""
+    problems = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                for k, v in zip(node.keys, node.values):
+                    key = _literal(v) if isinstance(k, ast.Constant) and k.value == "key" else None
+                    if key is not None and key not in EN:
+                        problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: no catalog entry {key!r}")
+    assert not problems, "\n".join(problems)
 
 
 def test_csv_columns_have_names():
