@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -22,6 +23,7 @@ for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL
 
 from chalice.test import Client  # noqa: E402
 
+from chalicelib import clock  # noqa: E402
 from local.stack import local_aws  # noqa: E402,F401  (shared with benchmarks)
 
 
@@ -191,6 +193,19 @@ def engine(request):
 def dynamodb_endpoint(engine, request):
     """DynamoDB Local's endpoint when the test runs on it, else None (moto)."""
     return request.getfixturevalue("dynamodb_local").endpoint if engine == "dynamodb_local" else None
+
+
+FROZEN_AT = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def at():
+    """The app's clock frozen at FROZEN_AT; `at(hours=2)` moves it to two hours later."""
+    def move(**delta):
+        clock.set_now(FROZEN_AT + timedelta(**delta))
+    move()
+    yield move
+    clock.set_now(None)
 
 
 @pytest.fixture

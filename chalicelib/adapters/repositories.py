@@ -43,6 +43,17 @@ def _fill_defaults(model_cls, data: dict) -> dict:
     return data
 
 
+def _update_if(item, actions: list, condition) -> bool:
+    """A conditional update; False, with nothing written, when its condition does not hold."""
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if not is_condition_failure(exc):
+            raise
+        return False
+    return True
+
+
 def event_item(event: dict) -> EventModel:
     return EventModel(sk=f"{event['sort_at']}#{event['id']}", **{k: v for k, v in event.items() if k != "sort_at"})
 
@@ -168,12 +179,7 @@ class AccountRepository:
     @staticmethod
     def release_attempt(key: str) -> None:
         """Give back one attempt counted by reserve_attempt (it turned out not to be a failure)."""
-        try:
-            GuardModel(pk=f"login#{key.lower()}").update(actions=[GuardModel.count.add(-1)],
-                                                         condition=GuardModel.count > 0)
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
+        _update_if(GuardModel(pk=f"login#{key.lower()}"), [GuardModel.count.add(-1)], GuardModel.count > 0)
 
 
 def _guard_keys(employee: dict) -> list[str]:
@@ -472,12 +478,8 @@ class DeviceRepository:
                 actions.append(attr.set(value) if value is not None else attr.remove())
             actions += _audit_key_actions(after)
             item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
-            try:
-                item.update(actions=actions, condition=PosDeviceModel.version == current.version)
+            if _update_if(item, actions, PosDeviceModel.version == current.version):
                 return _device(item)
-            except UpdateError as exc:
-                if not is_condition_failure(exc):
-                    raise
             time.sleep(random.random() * 0.01 * 2 ** attempt)
         return DeviceRepository._record_sync_state_unversioned(device, state, now)
 
@@ -496,20 +498,11 @@ class DeviceRepository:
                 attr = getattr(PosDeviceModel, name)
                 actions.append(attr.set(state[name]) if state[name] is not None else attr.remove())
         last = state.get("last_receipt_number")
-        if last is not None:
-            try:
-                item.update(actions=actions + [PosDeviceModel.last_receipt_number.set(last)],
-                            condition=same_activation & (PosDeviceModel.last_receipt_number <= last))
-                return _device(item)
-            except UpdateError as exc:
-                if not is_condition_failure(exc):
-                    raise
-        try:
-            item.update(actions=actions, condition=same_activation)
+        if last is not None and _update_if(item, actions + [PosDeviceModel.last_receipt_number.set(last)],
+                                           same_activation & (PosDeviceModel.last_receipt_number <= last)):
             return _device(item)
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
+        if _update_if(item, actions, same_activation):
+            return _device(item)
         return DeviceRepository.get(device.merchant_id, device.id)
 
     @staticmethod
@@ -517,28 +510,19 @@ class DeviceRepository:
         """Take a device that needs no look out of the audit index, unless it changed since it was read."""
         if audit_rules.needs_audit(device):
             return False
-        try:
-            PosDeviceModel(merchant_id=device.merchant_id, id=device.id).update(
-                actions=[PosDeviceModel.audit_shard.remove(), PosDeviceModel.audit_due.remove()],
-                condition=(PosDeviceModel.version == device.version) & PosDeviceModel.audit_shard.exists())
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return _update_if(PosDeviceModel(merchant_id=device.merchant_id, id=device.id),
+                          [PosDeviceModel.audit_shard.remove(), PosDeviceModel.audit_due.remove()],
+                          (PosDeviceModel.version == device.version) & PosDeviceModel.audit_shard.exists())
 
     @staticmethod
     def record_final_sync_state(device: Device, activation_id: str, last_seq: int, now: str) -> None:
         """The old installation's report during its window: its last seq never goes down."""
-        item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
-        try:
-            item.update(actions=[PosDeviceModel.final_sync_last_seq.set(last_seq), PosDeviceModel.updated_at.set(now),
-                                 PosDeviceModel.version.add(1)],
-                        condition=(PosDeviceModel.final_sync_activation_id == activation_id)
-                        & (PosDeviceModel.final_sync_last_seq < last_seq))
-        except UpdateError as exc:
-            if not is_condition_failure(exc):  # lower than known, or the window closed meanwhile: nothing to do
-                raise
+        # Nothing to do when lower than known, or when the window closed meanwhile.
+        _update_if(PosDeviceModel(merchant_id=device.merchant_id, id=device.id),
+                   [PosDeviceModel.final_sync_last_seq.set(last_seq), PosDeviceModel.updated_at.set(now),
+                    PosDeviceModel.version.add(1)],
+                   (PosDeviceModel.final_sync_activation_id == activation_id)
+                   & (PosDeviceModel.final_sync_last_seq < last_seq))
 
     @staticmethod
     def device_still_active(device: Device) -> bool:
@@ -732,13 +716,9 @@ class ShiftRepository:
             pos_device_id, filter_condition=(ShiftModel.merchant_id == merchant_id)
             & ShiftModel.closed_at.does_not_exist() & ShiftModel.orphaned_at.does_not_exist())
         flagged = []
-        for item in result:
-            try:
-                item.update(actions=[ShiftModel.orphaned_at.set(at)], condition=ShiftModel.closed_at.does_not_exist())
+        for item in result:  # one closed meanwhile by a late sync is not flagged
+            if _update_if(item, [ShiftModel.orphaned_at.set(at)], ShiftModel.closed_at.does_not_exist()):
                 flagged.append(_attrs(item, exclude=("opened_sk",)))
-            except UpdateError as exc:
-                if not is_condition_failure(exc):  # closed meanwhile by a late sync: nothing to flag
-                    raise
         return flagged
 
     @staticmethod
@@ -819,14 +799,8 @@ class FindingRepository:
         """Update an open finding; False when it was resolved meanwhile (nothing written)."""
         actions = [getattr(FindingModel, name).remove() if value is None else getattr(FindingModel, name).set(value)
                    for name, value in fields.items()]
-        try:
-            FindingModel(merchant_id=merchant_id, id=finding_id).update(
-                actions=actions, condition=FindingModel.id.exists() & FindingModel.resolved_at.does_not_exist())
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return _update_if(FindingModel(merchant_id=merchant_id, id=finding_id), actions,
+                          FindingModel.id.exists() & FindingModel.resolved_at.does_not_exist())
 
     @staticmethod
     def resolve(merchant_id: str, device_id: str, type_: str, finding_id: str, at: str) -> bool:

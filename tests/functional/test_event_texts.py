@@ -1,13 +1,7 @@
 """The activity log reads as sentences with names, not ids (issue 17, item 2), in the caller's language."""
-from datetime import datetime, timedelta, timezone
-
-import pytest
-
-from chalicelib import clock
 from tests.conftest import receipt
 
 PL = {"Accept-Language": "pl"}
-T0 = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 
 
 def texts(client, m, headers=None, **query):
@@ -70,14 +64,6 @@ def test_english_sentences_and_a_removed_employee(client):
     assert ("store.deleted", "Store “Main” deleted.", m.owner["name"]) in events
     assert ("merchant.created", "Account created.", m.owner["name"]) in events
 
-
-@pytest.fixture
-def at():
-    def move(**delta):
-        clock.set_now(T0 + timedelta(**delta))
-    move()
-    yield move
-    clock.set_now(None)
 
 
 def _final_sync_story(client, at):

@@ -1,5 +1,5 @@
 """Deactivation with a final-sync window (DESIGN.md 3.1): the old installation uploads while a new one sells."""
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -7,18 +7,9 @@ from chalicelib import clock
 from chalicelib.adapters.repositories import DeviceRepository
 from chalicelib.domain.final_sync import FINAL_SYNC_RESERVE
 from chalicelib.services.final_sync import close_expired_final_sync
-from tests.conftest import receipt
-
-T0 = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+from tests.conftest import FROZEN_AT as T0, receipt
 
 
-@pytest.fixture
-def at():
-    def move(**delta):
-        clock.set_now(T0 + timedelta(**delta))
-    move()
-    yield move
-    clock.set_now(None)
 
 
 def sync(client, token, last, seqs=(), number=1, shifts=()):

@@ -1,24 +1,14 @@
 """Pairing codes (DESIGN.md 3.1): create, replace, revoke, pair once, hashed, 401 alike, 429 on guessing."""
 import re
-from datetime import datetime, timedelta, timezone
-
-import pytest
+from datetime import timedelta
 
 from chalicelib import clock
 from chalicelib.adapters.models import TokenModel
 from chalicelib.services import pairing
+from tests.conftest import FROZEN_AT as T0
 
-T0 = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}$")
 
-
-@pytest.fixture
-def at():
-    def move(**delta):
-        clock.set_now(T0 + timedelta(**delta))
-    move()
-    yield move
-    clock.set_now(None)
 
 
 def new_code(client, merchant, device_id, **body):
