@@ -590,34 +590,24 @@ class ReceiptRepository:
         return {keys[guard.pk]: guard.owner_id for guard in GuardModel.batch_get(list(keys))}
 
     @staticmethod
-    def store_batch(device: Device, receipts: list[dict]) -> None:
+    def store_batch(device: Device, receipts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
         """Up to 49 receipts, the guards that keep their ids unique, and the slot's counter in one transaction:
-        all land or none.
+        all land or none. With `final_sync` = (activation id, now): the old installation's upload, while its
+        final-sync window is still open.
 
         Raises WriteCancelled on a taken number or id, or a revoked slot (the last item); the caller sorts it out."""
         item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
+        counters = [PosDeviceModel.synced_receipts.add(len(receipts)), PosDeviceModel.version.add(1)]
+        if final_sync is not None:
+            counters += [PosDeviceModel.final_sync_held.add(len(receipts)),
+                         PosDeviceModel.final_sync_received.add(len(receipts))]
         with transaction() as tx:
             for receipt in receipts:
                 tx.save(ReceiptModel(**receipt), condition=ReceiptModel.receipt_number.does_not_exist())
                 tx.save(GuardModel(pk=_receipt_id_key(device.merchant_id, receipt["id"]),
                                    owner_id=receipt["receipt_number"]), condition=GuardModel.pk.does_not_exist())
-            tx.update(item, actions=[PosDeviceModel.synced_receipts.add(len(receipts)), PosDeviceModel.version.add(1)],
-                      condition=_same_activation(device))
-
-    @staticmethod
-    def store_final_sync_batch(device: Device, activation_id: str, receipts: list[dict], now: str) -> None:
-        """Like store_batch, for the old installation of an open final-sync window (still open at `now`)."""
-        item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
-        with transaction() as tx:
-            for receipt in receipts:
-                tx.save(ReceiptModel(**receipt), condition=ReceiptModel.receipt_number.does_not_exist())
-                tx.save(GuardModel(pk=_receipt_id_key(device.merchant_id, receipt["id"]),
-                                   owner_id=receipt["receipt_number"]), condition=GuardModel.pk.does_not_exist())
-            tx.update(item, actions=[PosDeviceModel.synced_receipts.add(len(receipts)),
-                                     PosDeviceModel.final_sync_held.add(len(receipts)),
-                                     PosDeviceModel.final_sync_received.add(len(receipts)),
-                                     PosDeviceModel.version.add(1)],
-                      condition=_final_sync_open(activation_id, now))
+            tx.update(item, actions=counters, condition=_same_activation(device) if final_sync is None
+                      else _final_sync_open(*final_sync))
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,

@@ -14,9 +14,8 @@ from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository
 from chalicelib.domain import final_sync as rules
 from chalicelib.domain.devices import Device
-from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
-from chalicelib.errors import Conflict, DeviceDeactivated, DomainError, ServiceUnavailable
+from chalicelib.errors import Conflict, DeviceDeactivated, ServiceUnavailable
 from chalicelib.services import sync
 from chalicelib.services.common import Principal
 from chalicelib.services.devices import change_device, get_device
@@ -105,32 +104,17 @@ def final_sync_batch(principal: Principal, device: Device, receipts: list[dict],
 
 
 def _checks(device: Device, receipts: list[dict], result: sync.SyncResult) -> dict[str, tuple[int, dict]]:
-    by_number: dict[str, tuple[int, dict]] = {}
-    seen_ids: set[str] = set()
+    """Like a sync's checks, but a receipt must lie in the old installation's own range."""
     first, upto = device.written_off_upto + 1, device.final_sync_upto
-    for receipt in receipts:
-        if receipt["id"] in seen_ids:
-            result.duplicates += 1
-            continue
-        seen_ids.add(receipt["id"])
-        try:
-            pos_number, seq = parse_receipt_number(receipt["receipt_number"])
-        except DomainError as error:
-            result.reject(receipt["id"], error.code, key=error.key, params=error.params)
-            continue
-        number = format_receipt_number(pos_number, seq)
-        if pos_number != device.number or not rules.in_old_range(device, seq):
-            result.reject(receipt["id"], "RECEIPT_OUTSIDE_FINAL_SYNC",
-                          params={"number": number, "first": f"{device.number}-{first}",
-                                  "upto": f"{device.number}-{upto}"})
-        elif not payments_match_total(receipt):
-            result.reject(receipt["id"], "PAYMENTS_MISMATCH")
-        elif number in by_number:
-            result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", key="RECEIPT_NUMBER_TAKEN.batch",
-                          params={"number": number})
-        else:
-            by_number[number] = (seq, receipt | {"receipt_number": number})
-    return by_number
+
+    def fits(receipt_id: str, pos_number: int, seq: int, number: str) -> bool:
+        if pos_number == device.number and rules.in_old_range(device, seq):
+            return True
+        result.reject(receipt_id, "RECEIPT_OUTSIDE_FINAL_SYNC",
+                      params={"number": number, "first": f"{device.number}-{first}", "upto": f"{device.number}-{upto}"})
+        return False
+
+    return sync.check_receipts(receipts, result, fits)
 
 
 def _store(device: Device, activation_id: str, receipts: list[dict], now: str, result: sync.SyncResult) -> None:
@@ -140,8 +124,8 @@ def _store(device: Device, activation_id: str, receipts: list[dict], now: str, r
             if not chunk:
                 break
             try:
-                ReceiptRepository.store_final_sync_batch(
-                    device, activation_id, [sync._receipt_item(device, r, now) for r in chunk], now)
+                ReceiptRepository.store_batch(device, [sync._receipt_item(device, r, now) for r in chunk],
+                                              final_sync=(activation_id, now))
                 result.accepted += len(chunk)
                 break
             except WriteCancelled as exc:

@@ -146,6 +146,30 @@ def _store_shifts(device: Device, shifts: list[dict], result: SyncResult,
 
 def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> dict[str, tuple[int, dict]]:
     """receipt_number -> (seq, receipt) for receipts that fit this slot; the rest go to `rejected`."""
+
+    def fits(receipt_id: str, pos_number: int, seq: int, number: str) -> bool:
+        if pos_number != device.number:
+            result.reject(receipt_id, "WRONG_POS_NUMBER", params={"expected": device.number, "got": pos_number})
+        elif seq <= device.written_off_upto:
+            result.reject(receipt_id, "RECEIPT_WRITTEN_OFF", params={"number": number, "next": device.next_receipt_seq})
+        elif seq < device.first_seq:
+            result.reject(receipt_id, "RECEIPT_NUMBER_RESERVED",
+                          params={"number": number, "first": f"{device.number}-{device.first_seq}"})
+        elif seq > highest_allowed_seq(device):
+            result.reject(receipt_id, "RECEIPT_NUMBER_OUT_OF_RANGE",
+                          params={"number": number, "last": device.last_receipt_number,
+                                  "highest": highest_allowed_seq(device)})
+        else:
+            return True
+        return False
+
+    return check_receipts(receipts, result, fits)
+
+
+def check_receipts(receipts: list[dict], result: SyncResult, fits) -> dict[str, tuple[int, dict]]:
+    """receipt_number -> (seq, receipt) for the receipts of a batch that pass: an id used once in the batch, a
+    well-formed number that `fits(receipt_id, pos_number, seq, number)` accepts for the slot (it rejects the
+    receipt itself otherwise), payments that add up, one receipt per number. The rest go to `rejected`."""
     by_number: dict[str, tuple[int, dict]] = {}
     seen_ids: dict[str, str] = {}
     for receipt in receipts:
@@ -163,19 +187,9 @@ def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> 
             result.reject(receipt["id"], error.code, key=error.key, params=error.params)
             continue
         number = format_receipt_number(pos_number, seq)
-        if pos_number != device.number:
-            result.reject(receipt["id"], "WRONG_POS_NUMBER", params={"expected": device.number, "got": pos_number})
-        elif seq <= device.written_off_upto:
-            result.reject(receipt["id"], "RECEIPT_WRITTEN_OFF",
-                          params={"number": number, "next": device.next_receipt_seq})
-        elif seq < device.first_seq:
-            result.reject(receipt["id"], "RECEIPT_NUMBER_RESERVED",
-                          params={"number": number, "first": f"{device.number}-{device.first_seq}"})
-        elif seq > highest_allowed_seq(device):
-            result.reject(receipt["id"], "RECEIPT_NUMBER_OUT_OF_RANGE",
-                          params={"number": number, "last": device.last_receipt_number,
-                                  "highest": highest_allowed_seq(device)})
-        elif not payments_match_total(receipt):
+        if not fits(receipt["id"], pos_number, seq, number):
+            continue
+        if not payments_match_total(receipt):
             result.reject(receipt["id"], "PAYMENTS_MISMATCH")
         elif number in by_number:
             result.reject(receipt["id"], "RECEIPT_NUMBER_TAKEN", key="RECEIPT_NUMBER_TAKEN.batch",
