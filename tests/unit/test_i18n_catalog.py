@@ -122,12 +122,12 @@ def test_key_tables():
 
 def test_message_refs_and_role_actions_have_sentences():
     problems = []
-    names = ("ref", "render", "require_role", "ensure_not_locked_out", "reserve_attempt")
+    names = ("ref", "render", "require_role", "reserve_attempt")
     for path, call, name in _calls(lambda n: n in names):
         if name == "require_role":
             arg = _literal(call.args[2]) if len(call.args) > 2 else None
             key = f"action.{arg}" if arg else None
-        elif name in ("ensure_not_locked_out", "reserve_attempt"):  # (key, message key of the 429)
+        elif name == "reserve_attempt":  # (key, message key of the 429)
             key = _literal(call.args[1]) if len(call.args) > 1 else None
         else:
             key = _literal(call.args[0]) if call.args else None
