@@ -15,7 +15,7 @@ from chalicelib.adapters.models import PosDeviceModel
 from chalicelib.adapters.repositories import DeviceRepository
 from chalicelib.domain import audit as rules
 from chalicelib.services.audit import AuditShardsFailed
-from tests.conftest import receipt
+from tests.functional.test_audit import scheduled, sync
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 RECEIPTS = 105  # per gapped device: more than one lookup's worth (moto stores about 15 receipts a second)
@@ -26,25 +26,6 @@ def pinned_clock():
     clock.set_now(T0)
     yield
     clock.set_now(None)
-
-
-def sync(api, token, last, seqs=(), number=1, shift_open=False, shifts=()):
-    status, body = api.post("/v1/pos/sync", {
-        "state": {"last_receipt_number": last, "open_tickets": 0, "shift_open": shift_open},
-        "shifts": list(shifts), "receipts": [receipt(number, s) for s in seqs]}, token=token)
-    assert status == 200, body
-    assert not body["rejected"], body
-    return body
-
-
-def schedule_event(http):
-    return http.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={},
-        resources=["arn:aws:events:us-east-1:123456789012:rule/pos-backoffice-dev-run_audit"], region="us-east-1")
-
-
-def scheduled(api):
-    return api.http.lambda_.invoke("run_audit", schedule_event(api.http)).payload
 
 
 def open_findings(api, token):

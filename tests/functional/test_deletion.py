@@ -368,23 +368,31 @@ def test_a_task_that_fails_twice_is_retried_and_the_deletion_succeeds(client, aw
     assert status == 401 and body["errors"][0]["code"] == "DEVICE_DELETED", body
 
 
-def test_dynamodb_throttling_inside_a_task_is_retried(client, aws, lambda_service, monkeypatch):
-    m = client.signup()
-    device, _token = m.active_device()
-    throttled = []
+def throttle_dynamodb(monkeypatch, refuse) -> list[str]:
+    """DynamoDB calls for which `refuse(operation_name, refused so far)` holds answer as a throttled DynamoDB does;
+    returns the list of refused operations."""
+    refused: list[str] = []
     original = botocore.client.BaseClient._make_api_call
 
     def throttling(self, operation_name, api_params):
-        # The first two writes of CheckOpenTickets are refused, as DynamoDB does when throttling.
-        if (self.meta.service_model.service_name == "dynamodb" and operation_name == "TransactWriteItems"
-                and lambda_service.running() == "deletion_check_open_tickets" and len(throttled) < 2):
-            throttled.append(operation_name)
+        if self.meta.service_model.service_name == "dynamodb" and refuse(operation_name, refused):
+            refused.append(operation_name)
             raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
                                          "Message": "Rate of requests exceeds the allowed throughput."}},
                               operation_name)
         return original(self, operation_name, api_params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", throttling)
+    return refused
+
+
+def test_dynamodb_throttling_inside_a_task_is_retried(client, aws, lambda_service, monkeypatch):
+    m = client.signup()
+    device, _token = m.active_device()
+    # The first two writes of CheckOpenTickets are refused, as DynamoDB does when throttling.
+    throttled = throttle_dynamodb(monkeypatch, lambda operation, refused: (
+        operation == "TransactWriteItems" and lambda_service.running() == "deletion_check_open_tickets"
+        and len(refused) < 2))
     delete(client, m, device["id"])
     deletion = client.wait_for_deletion(m.token, device["id"])
 

@@ -8,13 +8,11 @@
 import uuid
 from collections import Counter
 
-import botocore.client
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.conftest import receipt
 from tests.functional.test_deletion import (  # noqa: F401  (lambda_service is a fixture)
-    assert_intact, delete, device_of, events_of, finished_execution, lambda_service, sync,
+    assert_intact, delete, device_of, events_of, finished_execution, lambda_service, sync, throttle_dynamodb,
 )
 
 FIGURES: Counter = Counter()
@@ -33,21 +31,9 @@ def _entered(history) -> list[str]:
 @pytest.fixture
 def throttle_deletes(lambda_service, monkeypatch):
     """Every DynamoDB write made by the Delete task is refused (throttled) on every attempt: it fails for good."""
-    throttled = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def throttling(self, operation_name, api_params):
-        if (self.meta.service_model.service_name == "dynamodb"
-                and operation_name in ("TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem")
-                and lambda_service.running() == "deletion_delete"):
-            throttled.append(operation_name)
-            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
-                                         "Message": "Rate of requests exceeds the allowed throughput."}},
-                              operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", throttling)
-    return throttled
+    return throttle_dynamodb(monkeypatch, lambda operation, _refused: (
+        operation in ("TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem")
+        and lambda_service.running() == "deletion_delete"))
 
 
 @pytest.mark.parametrize("force", [False, True], ids=["checked", "forced"])
