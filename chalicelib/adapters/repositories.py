@@ -524,11 +524,6 @@ class DeviceRepository:
                    (PosDeviceModel.final_sync_activation_id == activation_id)
                    & (PosDeviceModel.final_sync_last_seq < last_seq))
 
-    @staticmethod
-    def device_still_active(device: Device) -> bool:
-        current = DeviceRepository.get(device.merchant_id, device.id)
-        return bool(current and current.activation_id == device.activation_id and current.status == Status.ACTIVATED)
-
 
 # ---------------------------------------------------------------- events
 

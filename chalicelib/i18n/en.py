@@ -176,7 +176,6 @@ MESSAGES = {
     "deletion.error.failed": "Something went wrong while deleting; the POS was left as it was. Try again.",
     "deletion.error.not_started": "The deletion could not be started; try again.",
     "deletion.error.stopped": "The deletion stopped unexpectedly; the POS was left as it was. Delete it again.",
-    "deletion.error.restarted": "The local server was restarted during this deletion; delete again.",
 
     # ------------------------------------------------------------ activity log (chalicelib/api/event_text.py)
     "event.nobody": "nobody",

@@ -182,7 +182,6 @@ MESSAGES = {
     "deletion.error.failed": "Coś poszło nie tak podczas usuwania; POS pozostał bez zmian. Spróbuj ponownie.",
     "deletion.error.not_started": "Nie udało się rozpocząć usuwania; spróbuj ponownie.",
     "deletion.error.stopped": "Usuwanie nieoczekiwanie się zatrzymało; POS pozostał bez zmian. Usuń go ponownie.",
-    "deletion.error.restarted": "Lokalny serwer został uruchomiony ponownie w trakcie usuwania; usuń POS ponownie.",
 
     # ------------------------------------------------------------ dziennik aktywności
     "event.nobody": "nikt",

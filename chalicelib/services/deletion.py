@@ -117,24 +117,6 @@ def _running_for(deletion: dict) -> float:
     return (clock.now() - clock.parse(deletion["started_at"])).total_seconds()
 
 
-RESTARTED_DETAILS = "deletion.error.restarted"
-
-
-def abandon_running_deletions(details: str = RESTARTED_DETAILS) -> list[tuple[str, str]]:
-    """Mark every RUNNING deletion FAILED (INTERNAL): their workflow executions are gone.
-
-    For the local server's start-up: its Step Functions executions live in memory and do not survive a
-    restart, so a deletion stored as RUNNING would never finish and would block the slot. Each is
-    recorded like any failed deletion (versioned write, activity-log entry); the slot is left as it
-    was. Returns the (merchant_id, pos_device_id) pairs that were marked."""
-    marked = []
-    for device in _guarded(DeviceRepository.scan_with_deletion_running):
-        _finish(device.merchant_id, device.id, device.deletion["id"], "FAILED", "Failed",
-                {"code": "INTERNAL", **ref(details)})
-        marked.append((device.merchant_id, device.id))
-    return marked
-
-
 def _route_text(route: str) -> dict:
     return ref(f"deletion.route.{route}")
 
