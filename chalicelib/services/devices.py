@@ -139,8 +139,7 @@ def deactivate_device(principal: Principal, device_id: str, actor: dict | None =
 
     With `final_sync_hours` > 0 the slot is INACTIVE at once (and can be activated again at once), but the
     old installation may still upload its own receipts until `final_sync_until` (domain/final_sync.py)."""
-    if principal is not None:
-        require_role(principal.role, BACK_OFFICE_ROLES, "deactivate POS devices")
+    require_role(principal.role, BACK_OFFICE_ROLES, "deactivate POS devices")
     merchant_id = principal.merchant_id
 
     def change(device: Device):
