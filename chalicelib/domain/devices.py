@@ -3,6 +3,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from chalicelib.domain.deletion import DeletionStatus
 from chalicelib.errors import IllegalTransition
 from chalicelib.i18n import ref
 
@@ -138,7 +139,7 @@ class Device:
 
     @property
     def deleting(self) -> bool:
-        return bool(self.deletion and self.deletion.get("status") == "RUNNING")
+        return bool(self.deletion and self.deletion.get("status") == DeletionStatus.RUNNING.value)
 
     @property
     def final_sync_open(self) -> bool:

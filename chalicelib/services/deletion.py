@@ -8,6 +8,7 @@ from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import DeviceRepository
 from chalicelib.adapters.workflow import WorkflowStarter
 from chalicelib.config import settings
+from chalicelib.domain.deletion import Deletion, DeletionStatus, Route, Step, choose_route
 from chalicelib.domain.devices import Action, Device, Status
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
 from chalicelib.errors import Forbidden, NotFound, ServiceUnavailable
@@ -67,17 +68,11 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
 
     def change(device: Device):
         device.check(Action.REQUEST_DELETION)
-        # An open final-sync window is checked like an activated slot: its missing receipts count as unsynced.
-        checked = device.status == Status.ACTIVATED or device.final_sync_open
-        route = "DELETE" if not checked else ("DEACTIVATE" if force else "CHECKS")
-        if route == "DEACTIVATE" and device.status != Status.ACTIVATED:
-            route = "DELETE"
+        route = choose_route(device.status == Status.ACTIVATED, device.final_sync_open, force)
         now = clock.iso()
-        record = {"id": deletion_id, "status": "RUNNING", "step": "Started", "force": force, "route": route,
-                  "steps": [{"step": "Started", "at": now, **_route_text(route)}], "error": None,
-                  "started_at": now, "finished_at": None}
-        return dataclasses.replace(device, deletion=record, updated_at=now), {
-            "deletion_id": deletion_id, "force": force, "route": route}
+        record = Deletion.start(deletion_id, route, force, now, _route_text(route))
+        return dataclasses.replace(device, deletion=record.to_dict(), updated_at=now), {
+            "deletion_id": deletion_id, "force": force, "route": route.value}
 
     device, details = change_device(principal, principal.merchant_id, device_id, change,
                                     "pos_device.deletion_requested")
@@ -92,7 +87,7 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
             "event": "deletion_started", "deletion_id": deletion_id, "pos_device_id": device.id,
             "route": details["route"], "force": force})
     except ServiceUnavailable:
-        _finish(device.merchant_id, device.id, deletion_id, "FAILED", "NotStarted",
+        _finish(device.merchant_id, device.id, deletion_id, DeletionStatus.FAILED, Step.NOT_STARTED,
                 {"code": "INTERNAL", **ref("deletion.error.not_started")})
         raise
     return device.deletion
@@ -102,44 +97,47 @@ def get_deletion(principal: Principal, device_id: str) -> dict:
     device = get_device(principal, device_id)
     if not device.deletion:
         raise NotFound(code="NO_DELETION")
-    deletion = device.deletion
-    if deletion["status"] == "RUNNING" and _running_for(deletion) > STALLED_CHECK_AFTER_SECONDS:
+    record = Deletion.from_dict(device.deletion)
+    if record.running and _running_for(record) > STALLED_CHECK_AFTER_SECONDS:
         # The workflow records its own end; if its execution is over and nothing was recorded, it died.
-        execution = WorkflowStarter.status(deletion["id"])
+        execution = WorkflowStarter.status(record.id)
         if execution not in (None, "RUNNING"):
-            _finish(device.merchant_id, device.id, deletion["id"], "FAILED", "Stopped",
+            _finish(device.merchant_id, device.id, record.id, DeletionStatus.FAILED, Step.STOPPED,
                     {"code": "INTERNAL", **ref("deletion.error.stopped")})
-            deletion = get_device(principal, device_id).deletion
-    return deletion
+            return get_device(principal, device_id).deletion
+    return device.deletion
 
 
-def _running_for(deletion: dict) -> float:
-    return (clock.now() - clock.parse(deletion["started_at"])).total_seconds()
+def _running_for(record: Deletion) -> float:
+    return (clock.now() - clock.parse(record.started_at)).total_seconds()
 
 
-def _route_text(route: str) -> dict:
-    return ref(f"deletion.route.{route}")
+def _route_text(route: Route) -> dict:
+    return ref(f"deletion.route.{route.value}")
 
 
 # ---------------------------------------------------------------- workflow steps
 
 
-def _record_step(event: dict, step: str, details: dict) -> Device:
+def _record_step(event: dict, step: Step, message: dict) -> Device:
     """Show the step on the device's `deletion` (only for this deletion: a stale execution changes nothing)."""
 
     def change(device: Device):
-        deletion = dict(device.deletion or {})
-        if deletion.get("id") != event["deletion_id"]:
-            raise _Stale()
-        deletion["step"] = step
-        deletion["steps"] = list(deletion.get("steps", [])) + [{"step": step, "at": clock.iso(), **details}]
-        return dataclasses.replace(device, deletion=deletion), {}
+        record = _current(device, event["deletion_id"]).with_step(step, clock.iso(), message)
+        return dataclasses.replace(device, deletion=record.to_dict()), {}
 
     return _guarded(lambda: change_device(None, event["merchant_id"], event["pos_device_id"], change, None)[0])
 
 
 class _Stale(Exception):
     pass
+
+
+def _current(device: Device, deletion_id: str) -> Deletion:
+    """The device's deletion if it is still `deletion_id`; else this execution is stale (_Stale)."""
+    if not device.deletion or device.deletion.get("id") != deletion_id:
+        raise _Stale()
+    return Deletion.from_dict(device.deletion)
 
 
 def _guarded(operation):
@@ -150,13 +148,13 @@ def _guarded(operation):
 
 
 def step_check_open_tickets(event: dict) -> None:
-    device = _record_step(event, "CheckOpenTickets", ref("deletion.step.check_open_tickets"))
+    device = _record_step(event, Step.CHECK_OPEN_TICKETS, ref("deletion.step.check_open_tickets"))
     if device.status == Status.ACTIVATED and device.open_tickets > 0:
         raise OpenTickets(count=device.open_tickets, name=device.name)
 
 
 def step_check_shift_closed(event: dict) -> None:
-    device = _record_step(event, "CheckShiftClosed", ref("deletion.step.check_shift_closed"))
+    device = _record_step(event, Step.CHECK_SHIFT_CLOSED, ref("deletion.step.check_shift_closed"))
     if device.status == Status.ACTIVATED and device.shift_open:
         raise ShiftOpen(name=device.name)
 
@@ -166,14 +164,14 @@ def step_verify_receipts_synced(event: dict) -> dict:
     device = _guarded(lambda: DeviceRepository.get(event["merchant_id"], event["pos_device_id"]))
     missing = device.unsynced_receipts if device.status == Status.ACTIVATED or device.final_sync_open else 0
     if missing == 0:
-        _record_step(event, "VerifyReceiptsSynced", ref("deletion.step.all_synced"))
+        _record_step(event, Step.VERIFY_RECEIPTS_SYNCED, ref("deletion.step.all_synced"))
         return {"synced": True, "missing": 0, "waits": waits}
     if waits >= int(event["max_attempts"]):
         numbers = missing_receipt_numbers(device, MAX_NUMBERS_IN_DETAILS + 1)
         shown = ", ".join(numbers[:MAX_NUMBERS_IN_DETAILS]) + (" …" if len(numbers) > MAX_NUMBERS_IN_DETAILS else "")
         raise ReceiptsNotSynced(count=missing, numbers=shown, name=device.name)
     # `max_attempts` (POS_SYNC_WAIT_ATTEMPTS) is the number of waits; each wait is followed by a check.
-    _record_step(event, "VerifyReceiptsSynced", ref("deletion.step.waiting", count=missing, wait=waits + 1,
+    _record_step(event, Step.VERIFY_RECEIPTS_SYNCED, ref("deletion.step.waiting", count=missing, wait=waits + 1,
                                                      waits=int(event["max_attempts"])))
     return {"synced": False, "missing": missing, "waits": waits + 1}
 
@@ -181,7 +179,7 @@ def step_verify_receipts_synced(event: dict) -> dict:
 def step_deactivate(event: dict) -> None:
     """Only the step's record: the token is revoked by step_delete, in the transaction that deletes the slot, so
     that a Delete failing for good leaves the slot exactly as it was (ACTIVATED, its token working)."""
-    _record_step(event, "Deactivate", ref("deletion.step.deactivate"))
+    _record_step(event, Step.DEACTIVATE, ref("deletion.step.deactivate"))
 
 
 def step_delete(event: dict) -> None:
@@ -193,8 +191,7 @@ def step_delete(event: dict) -> None:
         if before.deleted_at:
             after = before
             break  # a retried step after a write that did land
-        if (before.deletion or {}).get("id") != event["deletion_id"]:
-            raise _Stale()
+        record = _current(before, event["deletion_id"])
         now = clock.iso()
         device, events, token_writes = before, [], []
         if before.status == Status.ACTIVATED:
@@ -204,14 +201,12 @@ def step_delete(event: dict) -> None:
             events.append(new_event(merchant_id, "pos_device.deactivated", SYSTEM_SAFE_DELETION | {
                 "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}, device_id, details))
             token_writes = _guarded(lambda: revocation(before, device))
-        deletion = dict(before.deletion) | {"status": "SUCCEEDED", "step": "Deleted", "finished_at": now}
-        deletion["steps"] = list(deletion.get("steps", [])) + [{"step": "Deleted", "at": now,
-                                                               **ref("deletion.step.deleted")}]
+        deletion = record.finished(DeletionStatus.SUCCEEDED, Step.DELETED, now, message=ref("deletion.step.deleted"))
         device.check(Action.DELETE)
         device, closing = close_for_deletion(device)  # an open final-sync window closes with the slot
         events += [new_event(merchant_id, type_, SYSTEM_SAFE_DELETION, device_id, details)
                    for type_, details in closing]
-        after = dataclasses.replace(device.deleted(now), deletion=deletion)
+        after = dataclasses.replace(device.deleted(now), deletion=deletion.to_dict())
         events.append(new_event(merchant_id, "pos_device.deleted", SYSTEM_SAFE_DELETION, device_id, {
             "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}))
         try:
@@ -236,7 +231,7 @@ def step_record_failure(event: dict) -> None:
         message = _blocked_message(error.get("Cause")) or message
     else:
         log.error("deletion %s failed: %s %s", event.get("deletion_id"), name, error.get("Cause"))
-    _finish(event["merchant_id"], event["pos_device_id"], event["deletion_id"], "FAILED", "Failed",
+    _finish(event["merchant_id"], event["pos_device_id"], event["deletion_id"], DeletionStatus.FAILED, Step.FAILED,
             {"code": code, **message})
 
 
@@ -251,15 +246,12 @@ def _blocked_message(cause: str | None) -> dict | None:
     return None
 
 
-def _finish(merchant_id: str, device_id: str, deletion_id: str, status: str, step: str, error: dict | None) -> None:
+def _finish(merchant_id: str, device_id: str, deletion_id: str, status: DeletionStatus, step: Step,
+            error: dict | None) -> None:
     def change(device: Device):
-        if (device.deletion or {}).get("id") != deletion_id:
-            raise _Stale()
         now = clock.iso()
-        deletion = dict(device.deletion) | {"status": status, "step": step, "error": error, "finished_at": now}
-        deletion["steps"] = list(deletion.get("steps", [])) + [
-            {"step": step, "at": now, **{k: v for k, v in (error or {}).items() if k != "code"}}]
-        return dataclasses.replace(device, deletion=deletion, updated_at=now), {
+        record = _current(device, deletion_id).finished(status, step, now, error)
+        return dataclasses.replace(device, deletion=record.to_dict(), updated_at=now), {
             "deletion_id": deletion_id, "error": error}
 
     try:
