@@ -5,7 +5,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import telemetry
 from chalicelib.api import accounts_routes, device_routes, http, openapi, pos_routes, records_routes
-from chalicelib.workflows import tasks
+from chalicelib.workflows import steps, tasks
 
 telemetry.configure()
 app = Chalice(app_name="pos-backoffice")
@@ -16,34 +16,18 @@ app.register_middleware(http.log_requests, "http")
 app.register_middleware(http.reshape_chalice_errors, "http")
 
 
-@app.lambda_function(name="deletion_check_open_tickets")
-def deletion_check_open_tickets(event, context):
-    return tasks.run("check_open_tickets", event)
+def _deletion_task(task: steps.Task):
+    def handler(event, context):
+        return tasks.run(task.name, event)
+
+    # Chalice names the Lambda's handler app.<__name__>: each one is a module attribute of that name (below).
+    handler.__name__ = handler.__qualname__ = task.function
+    return handler
 
 
-@app.lambda_function(name="deletion_check_shift_closed")
-def deletion_check_shift_closed(event, context):
-    return tasks.run("check_shift_closed", event)
-
-
-@app.lambda_function(name="deletion_verify_receipts_synced")
-def deletion_verify_receipts_synced(event, context):
-    return tasks.run("verify_receipts_synced", event)
-
-
-@app.lambda_function(name="deletion_deactivate")
-def deletion_deactivate(event, context):
-    return tasks.run("deactivate", event)
-
-
-@app.lambda_function(name="deletion_delete")
-def deletion_delete(event, context):
-    return tasks.run("delete", event)
-
-
-@app.lambda_function(name="deletion_record_failure")
-def deletion_record_failure(event, context):
-    return tasks.run("record_failure", event)
+# One @app.lambda_function per task of the safe-deletion workflow (chalicelib/workflows/steps.py).
+for _task in steps.TASKS:
+    globals()[_task.function] = app.lambda_function(name=_task.function)(_deletion_task(_task))
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="run_audit")

@@ -5,8 +5,10 @@ infra/template.yml is CloudFormation/SAM YAML (short-form tags such as !Sub and 
 allowed). Any string value "@include <path>" (path relative to the repo root) is replaced
 by the parsed JSON of that file; that is how the state machine's Definition becomes an
 object (so cfn-lint checks it) while chalicelib/workflows/*.asl.json stays the one source
-of the ASL. The ${...} placeholders of every state machine Definition must match its
-DefinitionSubstitutions exactly, or the build fails.
+of the ASL. The Lambda task ARNs of SafeDeletePosDevice's DefinitionSubstitutions come from the
+one registry of workflow tasks (chalicelib/workflows/steps.py), which infra/functions.yml must
+declare under the same names. The ${...} placeholders of every state machine Definition must
+match its DefinitionSubstitutions exactly, or the build fails.
 
 Usage:
     python infra/build_template.py [--template infra/template.yml]
@@ -16,7 +18,8 @@ Usage:
 --sample-asl also writes the Definition with every placeholder replaced by a dummy Lambda
 ARN, as Step Functions would see it after substitution (infra/lint.sh validates it).
 
-Standard library + PyYAML (already a dependency of chalice and cfn-lint).
+Standard library + PyYAML (already a dependency of chalice and cfn-lint) + the registry
+(pure data: chalicelib/workflows/steps.py imports only the pure domain).
 """
 from __future__ import annotations
 
@@ -30,6 +33,11 @@ from typing import Any
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # run as `python infra/build_template.py`
+    sys.path.insert(0, str(REPO_ROOT))
+
+from chalicelib.workflows import steps as workflow_steps  # noqa: E402 - after the path is set
+
 DEFAULT_TEMPLATE = REPO_ROOT / "infra" / "template.yml"
 DEFAULT_OUTPUT = REPO_ROOT / "out" / "merge-template.json"
 DEFAULT_FUNCTIONS = REPO_ROOT / "infra" / "functions.yml"
@@ -37,6 +45,7 @@ RUNTIME = "python3.11"
 INCLUDE_PREFIX = "@include "
 PLACEHOLDER_RE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 STATE_MACHINE_TYPES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
+WORKFLOW = "SafeDeletePosDevice"
 
 
 class TemplateError(Exception):
@@ -121,6 +130,32 @@ def check_substitutions(template: dict[str, Any]) -> None:
             problems.append(f"{name}: DefinitionSubstitutions not used: {sorted(supplied - used)}")
     if problems:
         raise TemplateError("; ".join(problems))
+
+
+def add_task_substitutions(template: dict[str, Any]) -> None:
+    """SafeDeletePosDevice's DefinitionSubstitutions: each task's ${placeholder} -> its function's ARN,
+    from the registry (the template names no task itself)."""
+    machine = state_machines(template).get(WORKFLOW)
+    if machine is None:
+        raise TemplateError(f"no state machine {WORKFLOW}")
+    substitutions = machine.setdefault("Properties", {}).setdefault("DefinitionSubstitutions", {})
+    for task in workflow_steps.TASKS:
+        if task.placeholder in substitutions:
+            raise TemplateError(f"{WORKFLOW}: {task.placeholder} comes from chalicelib/workflows/steps.py; "
+                                "remove it from the template")
+        substitutions[task.placeholder] = {"Fn::GetAtt": [task.logical_id, "Arn"]}
+
+
+def check_task_functions(functions: dict[str, Any]) -> None:
+    """infra/functions.yml declares exactly the registry's deletion tasks, under their Chalice names."""
+    problems = [f"{task.logical_id}: declare it with name {task.function}" for task in workflow_steps.TASKS
+                if (functions.get(task.logical_id) or {}).get("name") != task.function]
+    known = {task.logical_id for task in workflow_steps.TASKS}
+    problems += [f"{logical} ({spec.get('name')}): not a task of chalicelib/workflows/steps.py"
+                 for logical, spec in functions.items()
+                 if str(spec.get("name", "")).startswith("deletion_") and logical not in known]
+    if problems:
+        raise TemplateError("infra/functions.yml: " + "; ".join(problems))
 
 
 # ------------------------------------------------------------------ per function: role, logs, alarm
@@ -288,9 +323,12 @@ def build(template_path: Path = DEFAULT_TEMPLATE, root: Path = REPO_ROOT,
           functions_path: Path = DEFAULT_FUNCTIONS) -> dict[str, Any]:
     """The merge template as a dict, with includes resolved and substitutions checked."""
     template = _resolve_includes(load_yaml_template(template_path), root)
+    add_task_substitutions(template)
     check_substitutions(template)
     with open(functions_path, encoding="utf-8") as handle:
-        expand_functions(template, yaml.safe_load(handle))
+        functions = yaml.safe_load(handle)
+    check_task_functions(functions)
+    expand_functions(template, functions)
     add_table_alarms(template)
     nulls = find_nulls(template)
     if nulls:

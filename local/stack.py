@@ -8,17 +8,11 @@ from moto import mock_aws
 
 from chalicelib import clock, config
 from chalicelib.adapters import models
+from chalicelib.workflows import steps
 from local.bridge import LambdaBridge, function_arn
 
 ASL_PATH = Path(__file__).resolve().parent.parent / "chalicelib" / "workflows" / "safe_delete_pos_device.asl.json"
-PLACEHOLDER_FUNCTIONS = {
-    "CheckOpenTicketsArn": "deletion_check_open_tickets",
-    "CheckShiftClosedArn": "deletion_check_shift_closed",
-    "VerifyReceiptsSyncedArn": "deletion_verify_receipts_synced",
-    "DeactivateArn": "deletion_deactivate",
-    "DeleteArn": "deletion_delete",
-    "RecordFailureArn": "deletion_record_failure",
-}
+PLACEHOLDER_FUNCTIONS = steps.PLACEHOLDER_FUNCTIONS  # ${...Arn} -> the Chalice function moto's Lambda calls
 STATE_MACHINE_NAME = "SafeDeletePosDevice"
 
 

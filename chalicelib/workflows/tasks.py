@@ -4,17 +4,12 @@ import time
 
 from chalicelib import telemetry
 from chalicelib.services import audit, deletion
+from chalicelib.workflows import steps
 
 log = logging.getLogger(__name__)
 
-STEPS = {
-    "check_open_tickets": deletion.step_check_open_tickets,
-    "check_shift_closed": deletion.step_check_shift_closed,
-    "verify_receipts_synced": deletion.step_verify_receipts_synced,
-    "deactivate": deletion.step_deactivate,
-    "delete": deletion.step_delete,
-    "record_failure": deletion.step_record_failure,
-}
+# Task name -> the service function it runs, from the one registry (chalicelib/workflows/steps.py).
+STEPS = {task.name: getattr(deletion, task.service) for task in steps.TASKS}
 
 
 def run(step: str, event: dict):

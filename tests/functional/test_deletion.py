@@ -21,9 +21,9 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from chalicelib import config
+from chalicelib.workflows.steps import CHECK_FUNCTIONS
 from tests.conftest import receipt
 
-CHECK_FUNCTIONS = {"deletion_check_open_tickets", "deletion_check_shift_closed", "deletion_verify_receipts_synced"}
 
 
 # ---------------------------------------------------------------- AWS-boundary hooks

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.workflows import steps as workflow_steps
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -34,15 +36,9 @@ ASL_PATH = ROOT / "chalicelib" / "workflows" / "safe_delete_pos_device.asl.json"
 INTERNALS = ROOT / "docs" / "INTERNALS.md"
 BIN = Path(sys.executable).parent
 
-# Placeholder -> chalice logical id of the @app.lambda_function it stands for (INTERNALS.md).
-TASK_FUNCTIONS = {
-    "CheckOpenTicketsArn": "DeletionCheckOpenTickets",
-    "CheckShiftClosedArn": "DeletionCheckShiftClosed",
-    "VerifyReceiptsSyncedArn": "DeletionVerifyReceiptsSynced",
-    "DeactivateArn": "DeletionDeactivate",
-    "DeleteArn": "DeletionDelete",
-    "RecordFailureArn": "DeletionRecordFailure",
-}
+# Placeholder -> chalice logical id of the @app.lambda_function it stands for, from the one registry of the
+# workflow's tasks (tests/infra/test_workflow_registry.py checks the ASL and the app against it).
+TASK_FUNCTIONS = {task.placeholder: task.logical_id for task in workflow_steps.TASKS}
 TRANSIENT_ERRORS = {"TransientError", "Lambda.ServiceException", "Lambda.AWSLambdaException",
                     "Lambda.SdkClientException", "Lambda.TooManyRequestsException",
                     "Lambda.ClientExecutionTimeoutException"}
@@ -162,18 +158,46 @@ def test_placeholders_match_definition_substitutions(asl, merge_template):
         assert machine["DefinitionSubstitutions"][placeholder] == {"Fn::GetAtt": [function, "Arn"]}
 
 
-def test_builder_rejects_a_missing_or_unused_substitution(tmp_path):
+def test_builder_rejects_a_missing_or_unused_substitution(tmp_path, asl):
     template = (ROOT / "infra" / "template.yml").read_text(encoding="utf-8")
+    include = '"@include chalicelib/workflows/safe_delete_pos_device.asl.json"\n'
+    assert include in template
+    # A Task whose placeholder no registry task supplies.
+    spare_asl = tmp_path / "spare.asl.json"
+    spare_asl.write_text(json.dumps(asl).replace("${DeleteArn}", "${SpareDeleteArn}"))
     missing = tmp_path / "missing.yml"
-    missing.write_text(template.replace("        DeleteArn: !GetAtt DeletionDelete.Arn\n", ""))
-    with pytest.raises(build_template.TemplateError, match="DeleteArn"):
+    missing.write_text(template.replace(include, f'"@include {spare_asl}"\n'))
+    with pytest.raises(build_template.TemplateError, match="no DefinitionSubstitutions for .'SpareDeleteArn'"):
         build_template.build(missing)
+    # A substitution the ASL never uses (and, with it, the registry's DeleteArn left unused).
     unused = tmp_path / "unused.yml"
-    unused.write_text(template.replace(
-        "        DeleteArn: !GetAtt DeletionDelete.Arn\n",
-        "        DeleteArn: !GetAtt DeletionDelete.Arn\n        SpareArn: !GetAtt DeletionDelete.Arn\n"))
+    unused.write_text(template.replace(include, include + "      DefinitionSubstitutions:\n"
+                                                          "        SpareArn: !GetAtt DeletionDelete.Arn\n"))
     with pytest.raises(build_template.TemplateError, match="SpareArn"):
         build_template.build(unused)
+
+
+def test_builder_takes_the_task_arns_from_the_registry_only(tmp_path):
+    template = (ROOT / "infra" / "template.yml").read_text(encoding="utf-8")
+    include = '"@include chalicelib/workflows/safe_delete_pos_device.asl.json"\n'
+    twice = tmp_path / "twice.yml"
+    twice.write_text(template.replace(include, include + "      DefinitionSubstitutions:\n"
+                                                         "        DeleteArn: !GetAtt DeletionDelete.Arn\n"))
+    with pytest.raises(build_template.TemplateError, match="DeleteArn comes from chalicelib/workflows/steps.py"):
+        build_template.build(twice)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda text: text.replace("  name: deletion_delete\n", "  name: deletion_remove\n"),
+     "DeletionDelete: declare it with name deletion_delete"),
+    (lambda text: text + "\nDeletionArchive:\n  name: deletion_archive\n",
+     r"DeletionArchive \(deletion_archive\): not a task"),
+])
+def test_builder_requires_functions_yml_to_declare_exactly_the_registry_tasks(tmp_path, change, message):
+    functions = tmp_path / "functions.yml"
+    functions.write_text(change((ROOT / "infra" / "functions.yml").read_text(encoding="utf-8")))
+    with pytest.raises(build_template.TemplateError, match=message):
+        build_template.build(functions_path=functions)
 
 
 def transitions(state: dict) -> list[str]:
