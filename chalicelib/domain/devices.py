@@ -49,7 +49,9 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.INACTIVE, A.MOVE_STORE): S.INACTIVE,
 }
 
-# While a deletion runs, the slot may only be deactivated and deleted (by the workflow) or renamed.
+# While a deletion runs, the slot may not be activated, moved to another store or get a second deletion.
+# Everything else goes on: the POS keeps selling, switching users and syncing (the workflow waits for its
+# late receipts), the owner may rename or deactivate it, and the workflow deactivates and deletes it.
 ALLOWED_WHILE_DELETING = {A.RENAME, A.SYNC, A.SWITCH_USER, A.DEACTIVATE, A.DELETE}
 
 # The error code of an illegal (status, action); its sentence is the code's entry in the message catalog.

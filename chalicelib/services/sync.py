@@ -19,7 +19,7 @@ from datetime import datetime
 from chalicelib import clock
 from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository, ShiftRepository
-from chalicelib.domain.devices import Device
+from chalicelib.domain.devices import Action, Device
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
 from chalicelib.errors import DeviceDeactivated, DomainError, InvalidInput, PayloadTooLarge, ServiceUnavailable
 from chalicelib.services.common import Principal
@@ -76,6 +76,9 @@ def check_state(device: Device, state: dict | None) -> None:
 def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejected: list[dict],
                shifts: list[dict], state: dict | None) -> SyncResult:
     """`receipts` passed schema validation; `rejected` are the ones that did not (already in result form)."""
+    # The table's rule (an ACTIVATED slot may sync, also while it is being deleted). authenticate_device has
+    # already answered 401 for any other slot, so this never changes a device's refusal code.
+    device.check(Action.SYNC)
     check_state(device, state)
     result = SyncResult(rejected=list(rejected))
     now = clock.iso()

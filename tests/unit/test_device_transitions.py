@@ -189,3 +189,20 @@ def test_only_a_running_deletion_blocks(deletion, deleting):
 ])
 def test_unsynced_count_never_negative(last, synced, lost, expected):
     assert unsynced_count(last, synced, lost) == expected
+
+
+def test_while_deleting_the_pos_goes_on_and_only_a_new_binding_or_a_second_deletion_waits():
+    """The rule of domain/devices.py's ALLOWED_WHILE_DELETING, on an activated slot being deleted: the POS keeps
+    selling and syncing (the workflow waits for its late receipts), the owner may rename or deactivate it, the
+    workflow deletes it once deactivated; activation, a move and a second deletion answer DELETION_IN_PROGRESS."""
+    deleting = _device(status=S.ACTIVATED, installation_id="i", deletion={"status": "RUNNING"})
+    for action in (A.SYNC, A.SWITCH_USER, A.RENAME):
+        assert deleting.check(action) == S.ACTIVATED
+    assert deleting.check(A.DEACTIVATE) == S.INACTIVE
+    inactive, _lost = deleting.deactivated("now")
+    assert inactive.check(A.DELETE) == S.DELETED
+    for device in (deleting, inactive):
+        for action in (A.ACTIVATE, A.MOVE_STORE, A.REQUEST_DELETION):
+            with pytest.raises(IllegalTransition) as caught:
+                device.check(action)
+            assert caught.value.code == "DELETION_IN_PROGRESS", (device.status, action)
