@@ -1,4 +1,4 @@
-"""DynamoDB Local, AWS's own DynamoDB emulator, as a child process (DESIGN 6.1).
+"""DynamoDB Local, AWS's own DynamoDB emulator, as a child process (docs/CONTRACT.md section 6).
 
 The jar ships in the npm package `amplify-dynamodb-simulator` (`emulator/DynamoDBLocal.jar` and its
 native SQLite libraries). Only that package's tarball is fetched (`npm pack`, never `npm install`: its

@@ -103,7 +103,7 @@ def at_once(app, jobs: list, timeout: float = 60) -> list:
 
 # ---------------------------------------------------------------- engines
 
-# Modules whose tests run on both DynamoDB engines (DESIGN 6.1): moto's, and DynamoDB Local (AWS's own
+# Modules whose tests run on both DynamoDB engines (docs/CONTRACT.md section 6): moto's, and DynamoDB Local (AWS's own
 # emulator, which `make run` keeps its data in). Where the two disagree, the code follows DynamoDB Local.
 BOTH_ENGINES = ("tests/integration/", "tests/functional/test_lifecycle.py", "tests/functional/test_sync.py",
                 "tests/functional/test_deletion.py")

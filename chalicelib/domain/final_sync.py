@@ -1,4 +1,4 @@
-"""Deactivation with a final sync window (DESIGN.md 3.1), and the numbering rule that goes with it.
+"""Deactivation with a final sync window (docs/FINAL_SYNC.md), and the numbering rule that goes with it.
 
 Numbering rule. Each activation of a slot owns one contiguous range of seqs; receipts stay
 "{pos number}-{seq}". Deactivating with a window of N > 0 hours reserves the old installation's range

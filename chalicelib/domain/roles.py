@@ -12,7 +12,7 @@ class Role(str, Enum):
 
 
 BACK_OFFICE_ROLES = {Role.OWNER, Role.MANAGER}
-# Who may log a POS app in to activate a slot (DESIGN.md: the owner or a manager).
+# Who may log a POS app in to activate a slot (docs/CONTRACT.md section 1: the owner or a manager).
 POS_LOGIN_ROLES = {Role.OWNER, Role.MANAGER}
 
 

@@ -1,4 +1,4 @@
-"""Message catalog: every human sentence the API returns, in English and Polish (DESIGN.md 3.1 Languages).
+"""Message catalog: every human sentence the API returns, in English and Polish (docs/CONTRACT.md section 3, v1.1).
 
 Stored records and errors keep a message key and parameters; they become a sentence in the caller's
 language only when a response is written. Templates use `str.format` named fields; a field may pick a

@@ -1,6 +1,6 @@
 """The sync audit: raise, refresh or resolve findings for the devices that need a look.
 
-Cost follows the devices with something to report, not the fleet (DESIGN section 5, v1.1):
+Cost follows the devices with something to report, not the fleet (docs/SCALE.md):
 - the scheduled run fans out over the shards of two sparse indexes, one Lambda invocation per shard
   (`run_all` -> `run_shard`): devices that need a look (domain.audit.needs_audit) and open findings;
 - a shard reads its keys (one Query per 1 MB), the devices themselves (one BatchGetItem per 100), and for a

@@ -1,4 +1,4 @@
-"""Pairing codes: activate a POS without typing the owner's password on it (DESIGN.md 3.1).
+"""Pairing codes: activate a POS without typing the owner's password on it (docs/FINAL_SYNC.md).
 
 A code is 8 characters from a 31-character alphabet without look-alikes (no 0/O, 1/I/L), shown as
 `K7QM-4XRT` and read case-insensitively with or without the dash. Only its SHA-256 hash is stored, as

@@ -138,7 +138,7 @@ class Api:
 
 def receipt(number: int, seq: int, total: int, employee_id: str | None = None, shift_id: str | None = None,
             item: str = "Tea", created_at: str | None = None) -> dict:
-    """A receipt as the POS app sends it (DESIGN.md section 3), total = one line item."""
+    """A receipt as the POS app sends it (docs/CONTRACT.md section 3), total = one line item."""
     return {"id": str(uuid.uuid4()), "receipt_number": f"{number}-{seq}", "receipt_type": "SALE",
             "created_at": created_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "employee_id": employee_id, "shift_id": shift_id,

@@ -308,7 +308,7 @@ def test_employee_store_ids_must_be_own_stores(client):
 
 # ---------------------------------------------------------------- OpenAPI
 
-# DESIGN.md section 3, as written there.
+# docs/CONTRACT.md section 3, as written there.
 CONTRACT = """
 POST /v1/signup
 POST /v1/auth/login

@@ -255,7 +255,7 @@ def test_open_tickets_fail_the_deletion_and_leave_the_device_intact(client, aws)
     assert called(aws) == ["deletion_check_open_tickets", "deletion_record_failure"]
     assert_intact(client, m, device, token)
     execution, _history = finished_execution(device["id"])
-    assert execution["status"] == "SUCCEEDED"  # a refusal is an outcome, not a fault (DESIGN 4, v1.1)
+    assert execution["status"] == "SUCCEEDED"  # a refusal is an outcome, not a fault (docs/CONTRACT.md section 5)
 
 
 def test_open_shift_fails_the_deletion(client, aws):
@@ -493,7 +493,7 @@ def test_a_delete_whose_response_was_lost_is_not_applied_twice(client, aws, lamb
 
 
 def test_a_failure_after_deactivation_leaves_the_slot_exactly_as_it_was(client, aws, lambda_service):
-    """DESIGN 4, v1.1: Deactivate and Delete are one transaction, so a Delete that fails for good leaves the slot
+    """docs/CONTRACT.md section 5: Deactivate and Delete are one transaction, so a Delete that fails for good leaves the slot
     ACTIVATED with its token working (it used to be left INACTIVE, its token revoked)."""
     lambda_service.fail("deletion_delete", times=1, error_type="Lambda.Unknown")  # not retried
     m = client.signup()

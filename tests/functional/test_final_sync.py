@@ -1,4 +1,4 @@
-"""Deactivation with a final-sync window (DESIGN.md 3.1): the old installation uploads while a new one sells."""
+"""Deactivation with a final-sync window (docs/FINAL_SYNC.md): the old installation uploads while a new one sells."""
 from datetime import timedelta
 
 import pytest

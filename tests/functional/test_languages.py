@@ -1,4 +1,4 @@
-"""Accept-Language on the API (DESIGN.md 3.1 Languages): every sentence in the caller's language, records
+"""Accept-Language on the API (docs/CONTRACT.md section 3, v1.1): every sentence in the caller's language, records
 stored as a key and parameters so that one record reads in both languages."""
 import pytest
 

@@ -1,4 +1,4 @@
-"""Pairing codes (DESIGN.md 3.1): create, replace, revoke, pair once, hashed, 401 alike, 429 on guessing."""
+"""Pairing codes (docs/FINAL_SYNC.md): create, replace, revoke, pair once, hashed, 401 alike, 429 on guessing."""
 import re
 from datetime import timedelta
 

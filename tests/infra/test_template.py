@@ -270,7 +270,7 @@ def test_tasks_retry_transient_errors_only_and_catch_everything(asl):
             assert catcher["Next"] == "DeletionFailed" and not refusals, name
         else:
             assert (catcher["Next"], catcher["ResultPath"]) == ("RecordFailure", "$.error"), name
-        # A refusal is an outcome (DESIGN 4, v1.1): recorded, then the Succeed state DeletionRefused.
+        # A refusal is an outcome (docs/CONTRACT.md section 5): recorded, then the Succeed state DeletionRefused.
         if name in ("CheckOpenTickets", "CheckShiftClosed", "VerifyReceiptsSynced"):
             assert [(set(r["ErrorEquals"]), r["ResultPath"], r["Next"]) for r in refusals] == [
                 (BUSINESS_ERRORS, "$.error", "RecordRefusal")], name
@@ -537,7 +537,7 @@ def test_alarms_cover_the_stack_and_notify_the_topic(packaged):
                 for m in props["Metrics"] if "MetricStat" in m}
 
     assert metrics(alarms["ApiServerErrorsAlarm"]) == {('"AWS/ApiGateway"', "5XXError")}
-    # Real faults only: refusals end in Succeed (DESIGN 4), so ExecutionsFailed is not an owner's refusal.
+    # Real faults only: refusals end in Succeed (docs/CONTRACT.md section 5), so ExecutionsFailed is not an owner's refusal.
     assert {m for _, m in metrics(alarms["DeletionFaultsAlarm"])} == {
         "ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
     assert {m for _, m in metrics(alarms["AuditFailuresAlarm"])} == {"AuditDeviceFailures", "Errors"}

@@ -1,4 +1,4 @@
-"""Issue 12.9: DESIGN section 4's two v1.1 rules, through real executions in moto's Step Functions interpreter.
+"""Issue 12.9: the two rules of docs/CONTRACT.md section 5, through real executions in moto's Step Functions interpreter.
 
 - A failed deletion leaves the slot exactly as it was: Deactivate and Delete are written in one transaction (in
   the Delete task), so a Delete that fails for good leaves the slot ACTIVATED with its token working. (Before,

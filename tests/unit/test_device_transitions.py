@@ -1,9 +1,10 @@
 """The device lifecycle table (chalicelib/domain/devices.py): every status x every action.
 
-The expected table is written out here by hand from DESIGN.md section 1 and 4, on purpose not
+The expected table is written out here by hand from docs/CONTRACT.md sections 4 and 5, on purpose not
 derived from the code's TRANSITIONS dict, so that a changed rule makes a test fail.
 """
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -206,3 +207,18 @@ def test_while_deleting_the_pos_goes_on_and_only_a_new_binding_or_a_second_delet
             with pytest.raises(IllegalTransition) as caught:
                 device.check(action)
             assert caught.value.code == "DELETION_IN_PROGRESS", (device.status, action)
+
+
+def test_the_table_in_docs_contract_is_the_codes():
+    """docs/CONTRACT.md section 4 shows the table to readers: it must say what transition() does."""
+    section = (Path(__file__).resolve().parents[2] / "docs" / "CONTRACT.md").read_text(encoding="utf-8")
+    section = section.split("## 4. The device state machine", 1)[1].split("\n## ", 1)[0]
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in section.splitlines() if line.startswith("| ")]
+    header, body = rows[0], rows[1:]
+    statuses = [Status(name) for name in header[1:]]
+    shown = {}
+    for action_name, *cells in body:
+        for status, cell in zip(statuses, cells):
+            shown[(status, Action(action_name))] = Status(cell[2:]) if cell.startswith("→ ") else cell.split()[-1]
+    assert shown == EXPECTED

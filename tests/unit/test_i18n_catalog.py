@@ -1,4 +1,4 @@
-"""Every sentence the API can produce exists in English and Polish (DESIGN.md 3.1 Languages).
+"""Every sentence the API can produce exists in English and Polish (docs/CONTRACT.md section 3, v1.1).
 
 This is the merge guard for new errors: a DomainError raised in chalicelib/ with an English sentence
 instead of a catalog key, or with a code/key that has no `en` and `pl` entry, fails here. To add an
