@@ -343,6 +343,8 @@ def test_packaged_template_has_every_resource_complete(packaged):
         assert "Type" in resource, f"{name}: merged into nothing (chalice generated no such resource)"
     functions = {n for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
     assert set(TASK_FUNCTIONS.values()) | {"APIHandler", "RunAudit"} <= functions
+    for task in workflow_steps.TASKS:  # app.py registers them in a loop: each still has its own handler
+        assert template["Resources"][task.logical_id]["Properties"]["Handler"] == f"app.{task.function}"
     machine = template["Resources"][STATE_MACHINE]["Properties"]
     assert isinstance(machine["Definition"], dict)
     for placeholder, function in TASK_FUNCTIONS.items():
