@@ -137,7 +137,7 @@ def test_pos_lifecycle_story(page: Page, api: Api):
     dialog.get_by_test_id("confirm-delete").click()
     # The finished progress stays on screen for a moment before the list comes back.
     done = page.wait_for_selector('[data-testid="deletion-progress"][data-status="SUCCEEDED"]')
-    assert done.query_selector('[data-testid="deletion-step"][data-step="Delete"][data-state="done"]')
+    assert done.query_selector('[data-testid="deletion-step"][data-step="Deleted"][data-state="done"]')
     expect(page.get_by_test_id("pos-list-page")).to_be_visible()
     expect(page).to_have_url(re.compile(r"#/pos$"))
     expect(page.get_by_test_id("pos-row")).to_have_count(0)
