@@ -3,6 +3,7 @@
 Records keep messages as `{key, params}`; they become sentences here, in the request's language."""
 from chalicelib import clock
 from chalicelib.api import event_text
+from chalicelib.domain.deletion import Deletion
 from chalicelib.domain.devices import Device, Status
 from chalicelib.i18n import text_of
 
@@ -29,6 +30,7 @@ def deletion(d: dict | None) -> dict | None:
         return None
     error = d.get("error")
     return {"id": d["id"], "status": d["status"], "step": d.get("step"),
+            "route": (record := Deletion.from_dict(d)).route.value, "plan": record.plan,
             "steps": [{"step": s.get("step"), "at": s.get("at"), "details": text_of(s) or ""}
                       for s in d.get("steps", [])],
             "error": {"code": error.get("code"), "details": text_of(error) or ""} if error else None,

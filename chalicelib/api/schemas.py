@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 from pydantic_core import PydanticCustomError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints, create_model
 
+from chalicelib.domain import deletion as _deletion
+
 # Names: trimmed, non-empty, printable.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Text = Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
@@ -307,15 +309,31 @@ class DeletionError(BaseModel):
     details: str
 
 
+# The workflow's names, from the one registry (chalicelib/domain/deletion.py), inlined as string enums.
+DeletionStatus = Literal[tuple(s.value for s in _deletion.DeletionStatus)]
+DeletionRoute = Literal[tuple(r.value for r in _deletion.Route)]
+DeletionStep = Literal[tuple(s.value for s in _deletion.Step)]
+
+
+class DeletionStepOut(BaseModel):
+    step: DeletionStep
+    at: str | None
+    details: str
+
+
 class DeletionOut(BaseModel):
     id: str
-    status: Literal["RUNNING", "SUCCEEDED", "FAILED"]
-    step: str | None
-    steps: list[dict]
+    status: DeletionStatus
+    step: DeletionStep | None
+    steps: list[DeletionStepOut]
     error: DeletionError | None
     force: bool
     started_at: str
     finished_at: str | None
+    route: DeletionRoute = Field(description="CHECKS: an activated slot, checked first; DEACTIVATE: forced, checks "
+                                             "skipped; DELETE: a slot that is not activated, deleted at once.")
+    plan: list[DeletionStep] = Field(description="The steps this deletion's route runs after Started, in order "
+                                                 "(ending with Deleted); `step` and `steps` name the ones reached.")
 
 
 class DeviceOut(BaseModel):

@@ -211,6 +211,35 @@ def test_not_activated_slot_is_deleted_without_checks(client, aws):
     assert execution["name"] == accepted["id"]
 
 
+PLANS = {
+    "DELETE": ["Deleted"],
+    "DEACTIVATE": ["Deactivate", "Deleted"],
+    "CHECKS": ["CheckOpenTickets", "CheckShiftClosed", "VerifyReceiptsSynced", "Deactivate", "Deleted"],
+}
+
+
+@pytest.mark.parametrize("activated, query, route", [
+    (False, "", "DELETE"), (True, "?force=true", "DEACTIVATE"), (True, "", "CHECKS")])
+def test_the_deletion_shows_its_route_and_plan_and_runs_exactly_that_plan(client, aws, activated, query, route):
+    m = client.signup()
+    device = m.active_device()[0] if activated else m.device("Till 1")
+
+    accepted = delete(client, m, device["id"], query=query)["deletion"]
+    assert (accepted["route"], accepted["plan"]) == (route, PLANS[route]), accepted
+    deletion = client.wait_for_deletion(m.token, device["id"])
+
+    assert deletion["status"] == "SUCCEEDED" and deletion["step"] == "Deleted", deletion
+    assert (deletion["route"], deletion["plan"]) == (route, PLANS[route]), deletion
+    assert device_of(client, m, device["id"])["deletion"]["plan"] == PLANS[route]
+    assert [s["step"] for s in deletion["steps"]] == ["Started"] + PLANS[route], deletion["steps"]
+    status, document = client.get("/v1/openapi.json")
+    assert status == 200
+    schema = document["components"]["schemas"]["DeletionOut"]
+    assert {"route", "plan"} <= set(schema["required"]), schema
+    assert set(PLANS) == set(schema["properties"]["route"]["enum"])
+    assert set(PLANS["CHECKS"]) <= set(schema["properties"]["plan"]["items"]["enum"])
+
+
 def test_open_tickets_fail_the_deletion_and_leave_the_device_intact(client, aws):
     m = client.signup()
     device, token = m.active_device("Till 1")
