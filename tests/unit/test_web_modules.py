@@ -26,3 +26,18 @@ def test_node_unit_tests_pass(path: Path):
                          text=True, timeout=120)
     assert run.returncode == 0, f"node --test {path.relative_to(ROOT)} exited {run.returncode}:\n{run.stdout}\n{run.stderr}"
     assert re.search(r"\bpass [1-9]", run.stdout) and re.search(r"\bfail 0\b", run.stdout), run.stdout
+
+
+def _catalog_keys(language: str) -> set[str]:
+    text = (ROOT / "web" / "i18n" / f"{language}.js").read_text(encoding="utf-8")
+    return set(re.findall(r"^\s*'([^']+)':\s*\S", text, re.M))
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_every_workflow_step_has_an_spa_label(language):
+    """The SPA labels steps by the names the API sends (the registry in chalicelib/domain/deletion.py)."""
+    from chalicelib.domain.deletion import Step
+
+    keys = _catalog_keys(language)
+    assert len(keys) > 100, "the catalog was not read"
+    assert sorted(s.value for s in Step if f"deletion.step.{s.value}" not in keys) == []
