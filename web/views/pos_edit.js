@@ -17,6 +17,32 @@ import { loadEmployeeNames, presenceCell } from './pos_presence.js';
 
 const SHOW_DONE_MS = 1500; // how long the finished progress stays before going back to the list
 
+/** The POS's numbers and dates, with links to its receipts and activity. */
+function detailsCard(d, employeeNames) {
+  const rows = [
+    [t('pos.number'), h('span', { testid: 'pos-number' }, String(d.number ?? '—'))],
+    [t('pos.receipt_prefix'), h('code', {}, `${d.number ?? '?'}-…`)],
+    [t('pos.activated_at'), timeEl(d.activated_at)],
+    [t('pos.deactivated_at'), timeEl(d.deactivated_at)],
+    [t('pos.installation'), d.installation_id ? h('code', {}, d.installation_id) : '—'],
+    [t('pos.last_sync'), timeEl(d.last_sync_at, 'pos.never_synced')],
+    [t('pos.signed_in'), presenceCell(d, employeeNames)],
+    [t('pos.last_receipt_number'), number(d.last_receipt_number)],
+    [t('pos.synced_receipts'), number(d.synced_receipts)],
+    [t('pos.unsynced_receipts'), h('span', { class: d.unsynced_receipts ? 'warn-text' : '', testid: 'unsynced-receipts' }, number(d.unsynced_receipts))],
+    [t('pos.lost_receipts'), h('span', { testid: 'lost-receipts-total' }, number(d.lost_receipts))],
+    [t('pos.shift_open'), yesNo(d.shift_open)],
+    [t('pos.open_tickets'), number(d.open_tickets)],
+    [t('pos.created_at'), timeEl(d.created_at)],
+  ];
+  return h('section', { class: 'card', 'aria-labelledby': 'pos-details-title' },
+    h('h2', { id: 'pos-details-title', class: 'card__title' }, t('pos.details')),
+    h('dl', { class: 'details' }, rows.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value)))),
+    h('p', { class: 'card__links' },
+      h('a', { href: `#/receipts?pos_device_id=${encodeURIComponent(d.id)}` }, t('pos.see_receipts')), ' · ',
+      h('a', { href: `#/events?pos_device_id=${encodeURIComponent(d.id)}` }, t('pos.see_events'))));
+}
+
 export async function posEditView({ main, params, signal, navigate }) {
   const [deviceId] = params;
   const root = h('section', { class: 'page page--narrow', testid: 'pos-edit-page' });
@@ -67,7 +93,7 @@ export async function posEditView({ main, params, signal, navigate }) {
     } else {
       replace(cardSlot, renderCard(d));
     }
-    replace(detailsSlot, renderDetails(d));
+    replace(detailsSlot, detailsCard(d, employeeNames));
     replace(finalSyncSlot, finalSyncPanel({
       device: d, signal, onChange: (device) => { state.device = device; clear(deactivationSlot); render(); },
     }));
@@ -132,31 +158,6 @@ export async function posEditView({ main, params, signal, navigate }) {
               type: 'button', class: 'button button--danger-outline button--small', testid: 'deactivate-button', onclick: askDeactivate,
             }, icon('power'), t('pos.deactivate')) : null,
             d.status !== 'ACTIVATED' && !d.deleted_at ? h('p', { class: 'field__hint' }, t(`pos.status_hint.${d.status}`)) : null))));
-  }
-
-  function renderDetails(d) {
-    const rows = [
-      [t('pos.number'), h('span', { testid: 'pos-number' }, String(d.number ?? '—'))],
-      [t('pos.receipt_prefix'), h('code', {}, `${d.number ?? '?'}-…`)],
-      [t('pos.activated_at'), timeEl(d.activated_at)],
-      [t('pos.deactivated_at'), timeEl(d.deactivated_at)],
-      [t('pos.installation'), d.installation_id ? h('code', {}, d.installation_id) : '—'],
-      [t('pos.last_sync'), timeEl(d.last_sync_at, 'pos.never_synced')],
-      [t('pos.signed_in'), presenceCell(d, employeeNames)],
-      [t('pos.last_receipt_number'), number(d.last_receipt_number)],
-      [t('pos.synced_receipts'), number(d.synced_receipts)],
-      [t('pos.unsynced_receipts'), h('span', { class: d.unsynced_receipts ? 'warn-text' : '', testid: 'unsynced-receipts' }, number(d.unsynced_receipts))],
-      [t('pos.lost_receipts'), h('span', { testid: 'lost-receipts-total' }, number(d.lost_receipts))],
-      [t('pos.shift_open'), yesNo(d.shift_open)],
-      [t('pos.open_tickets'), number(d.open_tickets)],
-      [t('pos.created_at'), timeEl(d.created_at)],
-    ];
-    return h('section', { class: 'card', 'aria-labelledby': 'pos-details-title' },
-      h('h2', { id: 'pos-details-title', class: 'card__title' }, t('pos.details')),
-      h('dl', { class: 'details' }, rows.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value)))),
-      h('p', { class: 'card__links' },
-        h('a', { href: `#/receipts?pos_device_id=${encodeURIComponent(d.id)}` }, t('pos.see_receipts')), ' · ',
-        h('a', { href: `#/events?pos_device_id=${encodeURIComponent(d.id)}` }, t('pos.see_events'))));
   }
 
   // ---------------------------------------------------------------- deactivate
