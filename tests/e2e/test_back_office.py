@@ -137,7 +137,9 @@ def test_pos_lifecycle_story(page: Page, api: Api):
     dialog.get_by_test_id("confirm-delete").click()
     # The finished progress stays on screen for a moment before the list comes back.
     done = page.wait_for_selector('[data-testid="deletion-progress"][data-status="SUCCEEDED"]')
-    assert done.query_selector('[data-testid="deletion-step"][data-step="Delete"][data-state="done"]')
+    # An inactive POS is deleted at once: its plan (from the API) is the one step.
+    assert [(el.get_attribute("data-step"), el.get_attribute("data-state"))
+            for el in done.query_selector_all('[data-testid="deletion-step"]')] == [("Deleted", "done")]
     expect(page.get_by_test_id("pos-list-page")).to_be_visible()
     expect(page).to_have_url(re.compile(r"#/pos$"))
     expect(page.get_by_test_id("pos-row")).to_have_count(0)
@@ -257,6 +259,13 @@ def test_deletion_blocked_by_open_shift_then_forced(page: Page, api: Api):
     expect(page.get_by_test_id("deletion-advice")).to_contain_text("Close the shift")
     expect(progress.locator('[data-step="CheckShiftClosed"]')).to_have_attribute("data-state", "failed")
     expect(progress.locator('[data-step="CheckOpenTickets"]')).to_have_attribute("data-state", "done")
+    # The route's whole plan is shown; the steps after the refusal did not run.
+    rows = progress.get_by_test_id("deletion-step")
+    expect(rows).to_have_count(5)
+    assert [rows.nth(i).get_attribute("data-step") for i in range(5)] == [
+        "CheckOpenTickets", "CheckShiftClosed", "VerifyReceiptsSynced", "Deactivate", "Deleted"]
+    assert [rows.nth(i).get_attribute("data-state") for i in range(2, 5)] == ["skipped"] * 3
+    expect(page.get_by_test_id("deletion-status")).to_have_text("The POS could not be deleted — Failed")
     # The device was left as it was.
     expect(page.get_by_test_id("status-badge")).to_have_text("Activated")
     save_review_screenshot(page, "review-deletion-failed")
@@ -270,8 +279,8 @@ def test_deletion_blocked_by_open_shift_then_forced(page: Page, api: Api):
     dialog.get_by_test_id("confirm-delete").click()
     done = page.wait_for_selector('[data-testid="deletion-progress"][data-status="SUCCEEDED"]')
     assert done.query_selector('[data-testid="deletion-forced"]')
-    assert done.query_selector('[data-step="Deactivate"][data-state="done"]')
-    assert not done.query_selector('[data-step="CheckShiftClosed"]')
+    assert [(el.get_attribute("data-step"), el.get_attribute("data-state"))
+            for el in done.query_selector_all('[data-testid="deletion-step"]')] == [("Deactivate", "done"), ("Deleted", "done")]
     expect(page.get_by_test_id("pos-list-page")).to_be_visible()
     expect(pos_row(page, "Busy till")).to_have_count(0)
 

@@ -4,48 +4,41 @@ import { clear, h, replace } from '../dom.js';
 import { number, timeEl, translated } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
-import { CursorPager, empty, errorAlert, loading, pageHeader, table, toast } from '../ui.js';
+import { errorAlert, toast } from '../ui.js';
 import { byId, deviceLabel, loadDevices } from './common.js';
+import { listPage } from './list.js';
 
 const SHOWN_NUMBERS = 30;
 
 export async function auditView({ main, query, signal, setQuery }) {
   const filters = { status: query.status === 'resolved' ? 'resolved' : 'open' };
-  const pager = new CursorPager();
-  const root = h('section', { class: 'page', testid: 'audit-page' });
-  main.append(root);
-
+  let devicesById = new Map();
   const runButton = h('button', { type: 'button', class: 'button button--primary', testid: 'run-audit', onclick: runAudit }, icon('refresh'), t('audit.run'));
-  root.append(pageHeader(t('audit.title'), runButton), h('p', { class: 'page-intro muted' }, t('audit.intro')));
-
+  const list = listPage({
+    main, signal, setQuery, filters,
+    testid: 'audit-page',
+    title: t('audit.title'),
+    actions: [runButton],
+    intro: t('audit.intro'),
+    filterBar: {},
+    path: '/v1/audit/findings',
+    key: 'findings',
+    empty: () => (filters.status === 'open' ? t('audit.empty_open') : t('audit.empty_resolved')),
+    table: { testid: 'findings-table', rowAttrs: (f) => ({ testid: 'finding-row', dataset: { type: f.type } }), columns: findingColumns },
+  });
   const tabs = h('div', { class: 'segmented', role: 'group', 'aria-label': t('audit.show') },
     ['open', 'resolved'].map((status) => h('button', {
       type: 'button', class: 'segmented__item', testid: `findings-${status}`, 'aria-pressed': String(filters.status === status),
       onclick: (event) => {
-        filters.status = status;
         for (const b of tabs.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b === event.currentTarget));
-        pager.reset();
-        load();
+        list.setter('status')(status);
       },
     }, t(`audit.${status}`))));
   const runResult = h('div', { 'aria-live': 'polite' });
-  const results = h('div', { class: 'results', 'aria-live': 'polite' }, loading());
-  root.append(h('div', { class: 'filters' }, tabs), runResult, results);
+  list.filterBar.append(tabs);
+  list.results.before(runResult);
 
-  const devicesById = byId(await loadDevices(signal));
-
-  async function load() {
-    setQuery(filters);
-    replace(results, loading());
-    try {
-      const data = await api.get('/v1/audit/findings', { signal, query: { ...filters, cursor: pager.current } });
-      pager.next = data.cursor || null;
-      replace(results, render(data.findings || []));
-    } catch (error) {
-      if (error.name === 'AbortError') return;
-      replace(results, errorAlert(error, { retry: load }));
-    }
-  }
+  devicesById = byId(await loadDevices(signal));
 
   async function runAudit() {
     runButton.disabled = true;
@@ -56,8 +49,7 @@ export async function auditView({ main, query, signal, setQuery }) {
       replace(runResult, h('div', { class: 'alert alert--success', testid: 'audit-result' }, icon('check'),
         h('div', { class: 'alert__body' }, h('p', {}, t('audit.done')), summary ? h('p', { class: 'muted' }, summary) : null)));
       toast(t('audit.done'), 'success');
-      pager.reset();
-      await load();
+      await list.reload();
     } catch (error) {
       if (error.name === 'AbortError') return;
       replace(runResult, errorAlert(error));
@@ -85,8 +77,7 @@ export async function auditView({ main, query, signal, setQuery }) {
       total > SHOWN_NUMBERS ? h('span', { class: 'muted small' }, t('audit.and_more', { n: total - Math.min(numbers.length, SHOWN_NUMBERS) })) : null);
   }
 
-  function render(findings) {
-    if (!findings.length) return empty(filters.status === 'open' ? t('audit.empty_open') : t('audit.empty_resolved'));
+  function findingColumns() {
     const columns = [
       { label: t('audit.type'), className: 'cell-primary', cell: (f) => h('span', { class: 'pill pill--finding' }, translated('audit.types', f.type)) },
       {
@@ -102,11 +93,8 @@ export async function auditView({ main, query, signal, setQuery }) {
       { label: t('audit.last_seen'), cell: (f) => timeEl(f.last_seen_at) },
     ];
     if (filters.status === 'resolved') columns.push({ label: t('audit.resolved_at'), cell: (f) => timeEl(f.resolved_at) });
-    return [
-      table({ caption: t('audit.title'), testid: 'findings-table', items: findings, columns, rowAttrs: (f) => ({ testid: 'finding-row', dataset: { type: f.type } }) }),
-      pager.controls(load),
-    ];
+    return columns;
   }
 
-  await load();
+  await list.load();
 }

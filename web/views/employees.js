@@ -1,46 +1,40 @@
 // "Employees": list, add, change, remove (the API allows changes to OWNERs only).
 import { api, seg } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h } from '../dom.js';
 import { yesNo } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import { getSession, isOwner } from '../session.js';
-import {
-  checkboxGroup, confirmDialog, CursorPager, empty, errorAlert, field, formDialog, loading, pageHeader, rules,
-  selectField, table, toast, validateWith,
-} from '../ui.js';
+import { checkboxGroup, confirmDialog, field, formDialog, rules, selectField, toast, validateWith } from '../ui.js';
 import { byId, loadStores } from './common.js';
+import { listPage } from './list.js';
 
 const ROLES = ['OWNER', 'MANAGER', 'CASHIER'];
 
 export async function employeesView({ main, signal }) {
   const owner = isOwner();
-  const pager = new CursorPager();
-  const root = h('section', { class: 'page', testid: 'employees-page' });
-  main.append(root);
+  // Disabled until the stores are loaded: the form lists them (a click before that used to throw).
   const addButton = owner
-    // Disabled until the stores are loaded: the form lists them (a click before that used to throw).
     ? h('button', { type: 'button', class: 'button button--primary', testid: 'add-employee', disabled: true, onclick: () => edit(null) }, icon('plus'), t('employees.add'))
     : null;
-  root.append(pageHeader(t('employees.title'), addButton), h('p', { class: 'page-intro muted' }, owner ? t('employees.intro') : t('employees.intro_read_only')));
-  const results = h('div', { class: 'results' }, loading());
-  root.append(results);
+  let storesById = new Map();
+  let stores = [];
+  const list = listPage({
+    main, signal,
+    testid: 'employees-page',
+    title: t('employees.title'),
+    actions: [addButton],
+    intro: owner ? t('employees.intro') : t('employees.intro_read_only'),
+    filterBar: false,
+    path: '/v1/employees',
+    key: 'employees',
+    empty: () => t('employees.empty'),
+    table: { testid: 'employees-table', rowAttrs: (e) => ({ testid: 'employee-row', dataset: { employeeId: e.id } }), columns: employeeColumns },
+  });
 
-  const stores = await loadStores(signal);
-  const storesById = byId(stores);
+  stores = await loadStores(signal);
+  storesById = byId(stores);
   if (addButton) addButton.disabled = false;
-
-  async function load() {
-    replace(results, loading());
-    try {
-      const data = await api.get('/v1/employees', { signal, query: { cursor: pager.current } });
-      pager.next = data.cursor || null;
-      replace(results, render(data.employees || []));
-    } catch (error) {
-      if (error.name === 'AbortError') return;
-      replace(results, errorAlert(error, { retry: load }));
-    }
-  }
 
   async function edit(employee) {
     const creating = !employee;
@@ -91,7 +85,7 @@ export async function employeesView({ main, signal }) {
     });
     if (result) {
       toast(t(creating ? 'employees.created' : 'employees.updated', { name: result.name }), 'success');
-      await load();
+      await list.load();
     }
   }
 
@@ -106,13 +100,11 @@ export async function employeesView({ main, signal }) {
     });
     if (done) {
       toast(t('employees.deleted', { name: employee.name }), 'success');
-      pager.reset();
-      await load();
+      await list.reload();
     }
   }
 
-  function render(employees) {
-    if (!employees.length) return empty(t('employees.empty'));
+  function employeeColumns() {
     const me = getSession()?.employee?.id;
     const columns = [
       { label: t('employees.name'), className: 'cell-primary', cell: (e) => [e.name, e.id === me ? [' ', h('span', { class: 'pill' }, t('employees.you'))] : null] },
@@ -138,11 +130,8 @@ export async function employeesView({ main, signal }) {
           }, icon('trash'), h('span', { class: 'hide-narrow' }, t('common.delete'))) : null),
       });
     }
-    return [
-      table({ caption: t('employees.title'), testid: 'employees-table', items: employees, columns, rowAttrs: (e) => ({ testid: 'employee-row', dataset: { employeeId: e.id } }) }),
-      pager.controls(load),
-    ];
+    return columns;
   }
 
-  await load();
+  await list.load();
 }

@@ -1,10 +1,10 @@
 // "Activity log": who did what to which POS, newest first.
 import { api } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h } from '../dom.js';
 import { money, timeEl, translated } from '../format.js';
 import { has, t } from '../i18n/index.js';
-import { CursorPager, empty, errorAlert, loading, pageHeader, table } from '../ui.js';
 import { byId, deviceFilter, deviceLabel, loadDevices, loadStores } from './common.js';
+import { listPage } from './list.js';
 
 const MONEY_KEYS = /(_money|_cash|_amount)$/;
 
@@ -44,13 +44,30 @@ function detailsList(details, lookups) {
 
 export async function eventsView({ main, query, signal, setQuery }) {
   const filters = { pos_device_id: query.pos_device_id || '' };
-  const pager = new CursorPager();
-  const root = h('section', { class: 'page', testid: 'events-page' });
-  main.append(root);
-  root.append(pageHeader(t('events.title')), h('p', { class: 'page-intro muted' }, t('events.intro')));
-  const filterBar = h('div', { class: 'filters', role: 'search' });
-  const results = h('div', { class: 'results', 'aria-live': 'polite' }, loading());
-  root.append(filterBar, results);
+  let devicesById = new Map();
+  let lookups = { devices: devicesById, stores: new Map(), employees: new Map() };
+  const list = listPage({
+    main, signal, setQuery, filters,
+    testid: 'events-page',
+    title: t('events.title'),
+    intro: t('events.intro'),
+    path: '/v1/events',
+    key: 'events',
+    empty: ({ filtered }) => (filtered ? t('events.empty_filtered') : t('events.empty')),
+    table: {
+      testid: 'events-table',
+      rowAttrs: (e) => ({ testid: 'event-row', dataset: { type: e.type } }),
+      columns: [
+        { label: t('events.at'), cell: (e) => timeEl(e.at) },
+        { label: t('events.type'), className: 'cell-primary', cell: (e) => h('span', { testid: 'event-type' }, translated('events.types', e.type)) },
+        { label: t('events.pos'), cell: (e) => (e.pos_device_id ? deviceLabel(devicesById.get(e.pos_device_id)) : '—') },
+        // The API writes the sentence (with names, in the UI's language); the key/value list is for
+        // event types it has no sentence for.
+        { label: t('events.actor_label'), cell: (e) => e.actor_name || actorLabel(e.actor, lookups) },
+        { label: t('events.details'), cell: (e) => (e.text ? h('span', { testid: 'event-text' }, e.text) : detailsList(e.details, lookups)) },
+      ],
+    },
+  });
 
   const [devices, stores, employees] = await Promise.all([
     loadDevices(signal),
@@ -60,44 +77,9 @@ export async function eventsView({ main, query, signal, setQuery }) {
       return [];
     }),
   ]);
-  const devicesById = byId(devices);
-  const lookups = { devices: devicesById, stores: byId(stores), employees: byId(employees) };
-  filterBar.append(deviceFilter(devices, filters.pos_device_id, (value) => { filters.pos_device_id = value; pager.reset(); load(); }));
+  devicesById = byId(devices);
+  lookups = { devices: devicesById, stores: byId(stores), employees: byId(employees) };
+  list.filterBar.append(deviceFilter(devices, filters.pos_device_id, list.setter('pos_device_id')));
 
-  async function load() {
-    setQuery(filters);
-    replace(results, loading());
-    try {
-      const data = await api.get('/v1/events', { signal, query: { ...filters, cursor: pager.current } });
-      pager.next = data.cursor || null;
-      replace(results, render(data.events || []));
-    } catch (error) {
-      if (error.name === 'AbortError') return;
-      replace(results, errorAlert(error, { retry: load }));
-    }
-  }
-
-  function render(events) {
-    if (!events.length) return empty(filters.pos_device_id ? t('events.empty_filtered') : t('events.empty'));
-    return [
-      table({
-        caption: t('events.title'),
-        testid: 'events-table',
-        items: events,
-        rowAttrs: (e) => ({ testid: 'event-row', dataset: { type: e.type } }),
-        columns: [
-          { label: t('events.at'), cell: (e) => timeEl(e.at) },
-          { label: t('events.type'), className: 'cell-primary', cell: (e) => h('span', { testid: 'event-type' }, translated('events.types', e.type)) },
-          { label: t('events.pos'), cell: (e) => (e.pos_device_id ? deviceLabel(devicesById.get(e.pos_device_id)) : '—') },
-          // The API writes the sentence (with names, in the UI's language); the key/value list is for
-          // event types it has no sentence for.
-          { label: t('events.actor_label'), cell: (e) => e.actor_name || actorLabel(e.actor, lookups) },
-          { label: t('events.details'), cell: (e) => (e.text ? h('span', { testid: 'event-text' }, e.text) : detailsList(e.details, lookups)) },
-        ],
-      }),
-      pager.controls(load),
-    ];
-  }
-
-  await load();
+  await list.load();
 }

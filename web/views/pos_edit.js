@@ -1,10 +1,9 @@
 // "Edit POS" card: rename, status with Deactivate, and safe deletion with live progress.
 import { api, seg } from '../api.js';
 import { clear, h, replace } from '../dom.js';
-import { number, statusBadge, timeEl, translated, yesNo } from '../format.js';
-import { has, t } from '../i18n/index.js';
+import { number, statusBadge, timeEl, yesNo } from '../format.js';
+import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
-import { isOwner } from '../session.js';
 import {
   clearFormErrors, confirmDialog, errorAlert, field, formValues, loading, pageHeader, rules, showApiErrors,
   showFieldErrors, toast, validateWith,
@@ -12,92 +11,36 @@ import {
 import { loadStores } from './common.js';
 import { finalSyncOption, finalSyncPanel } from './final_sync.js';
 import { pairingPanel } from './pairing.js';
+import { confirmDeletion, deletionPanel, deletionWords, followDeletion, sleep } from './pos_deletion.js';
 import { moveButton } from './pos_move.js';
 import { loadEmployeeNames, presenceCell } from './pos_presence.js';
 
-const POLL_MS = 1000;
 const SHOW_DONE_MS = 1500; // how long the finished progress stays before going back to the list
-// The workflow's steps in the order they run (DESIGN.md section 4). Unknown steps are shown as sent.
-const STEP_ORDER = ['CheckOpenTickets', 'CheckShiftClosed', 'VerifyReceiptsSynced', 'Deactivate', 'Delete'];
-const STEP_ALIASES = {
-  WaitForLateSync: 'VerifyReceiptsSynced',
-  ReceiptsSynced: 'VerifyReceiptsSynced',
-  Deleted: 'Delete',
-  Started: null,
-  Failed: null,
-  NotStarted: null,
-  ChooseRoute: null,
-  RecordFailure: null,
-  DeletionFailed: null,
-};
 
-function canonicalStep(name) {
-  if (!name) return null;
-  const raw = String(name);
-  if (Object.prototype.hasOwnProperty.call(STEP_ALIASES, raw)) return STEP_ALIASES[raw];
-  // Accept snake_case / UPPER_CASE spellings of the same steps.
-  const squashed = raw.replace(/[_\s-]/g, '').toLowerCase();
-  return STEP_ORDER.find((s) => s.toLowerCase() === squashed) || raw;
-}
-
-function stepLabel(step) {
-  return translated('deletion.step', step);
-}
-
-/** The steps the workflow will run for a slot in `status` (DESIGN.md section 4). */
-function plannedSteps(status, force) {
-  if (status !== 'ACTIVATED') return ['Delete'];
-  return force ? ['Deactivate', 'Delete'] : STEP_ORDER;
-}
-
-/**
- * [{step, state: done|running|failed|pending, details}] from the deletion object: the planned
- * steps plus every step the workflow recorded in `deletion.steps` ({step, at, details}).
- */
-function deletionSteps(deletion, plannedFor) {
-  const recorded = new Map();
-  const seenOrder = [];
-  for (const entry of Array.isArray(deletion.steps) ? deletion.steps : []) {
-    const name = canonicalStep(typeof entry === 'string' ? entry : entry?.step || entry?.name);
-    if (!name) continue;
-    if (!recorded.has(name)) seenOrder.push(name);
-    recorded.set(name, typeof entry === 'object' ? entry : {});
-  }
-  const current = canonicalStep(deletion.step);
-  if (current && !recorded.has(current)) {
-    seenOrder.push(current);
-    recorded.set(current, {});
-  }
-  const names = [...new Set([...plannedSteps(plannedFor, deletion.force), ...seenOrder])];
-  const rank = (n) => (STEP_ORDER.includes(n) ? STEP_ORDER.indexOf(n) : STEP_ORDER.length + seenOrder.indexOf(n));
-  names.sort((a, b) => rank(a) - rank(b));
-  const lastSeen = [...names].reverse().find((n) => recorded.has(n));
-  const items = names.map((step) => {
-    let state = recorded.has(step) ? 'done' : 'pending';
-    if (deletion.status === 'SUCCEEDED') state = 'done';
-    else if (deletion.status === 'RUNNING' && step === (current || lastSeen) && step !== 'Delete') state = 'running';
-    else if (deletion.status === 'RUNNING' && step === 'Delete' && recorded.has('Delete')) state = 'done';
-    else if (deletion.status === 'FAILED' && step === lastSeen) state = 'failed';
-    else if (deletion.status === 'FAILED' && state === 'pending') state = 'skipped';
-    return { step, state, details: recorded.get(step)?.details || null };
-  });
-  if (deletion.status === 'RUNNING' && !items.some((i) => i.state === 'running')) {
-    const next = items.find((i) => i.state === 'pending');
-    if (next) next.state = 'running';
-  }
-  return items;
-}
-
-const STEP_ICONS = { done: 'check', failed: 'cross', running: 'refresh', pending: 'dot', skipped: 'dot' };
-
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(new DOMException('aborted', 'AbortError'));
-    }, { once: true });
-  });
+/** The POS's numbers and dates, with links to its receipts and activity. */
+function detailsCard(d, employeeNames) {
+  const rows = [
+    [t('pos.number'), h('span', { testid: 'pos-number' }, String(d.number ?? '—'))],
+    [t('pos.receipt_prefix'), h('code', {}, `${d.number ?? '?'}-…`)],
+    [t('pos.activated_at'), timeEl(d.activated_at)],
+    [t('pos.deactivated_at'), timeEl(d.deactivated_at)],
+    [t('pos.installation'), d.installation_id ? h('code', {}, d.installation_id) : '—'],
+    [t('pos.last_sync'), timeEl(d.last_sync_at, 'pos.never_synced')],
+    [t('pos.signed_in'), presenceCell(d, employeeNames)],
+    [t('pos.last_receipt_number'), number(d.last_receipt_number)],
+    [t('pos.synced_receipts'), number(d.synced_receipts)],
+    [t('pos.unsynced_receipts'), h('span', { class: d.unsynced_receipts ? 'warn-text' : '', testid: 'unsynced-receipts' }, number(d.unsynced_receipts))],
+    [t('pos.lost_receipts'), h('span', { testid: 'lost-receipts-total' }, number(d.lost_receipts))],
+    [t('pos.shift_open'), yesNo(d.shift_open)],
+    [t('pos.open_tickets'), number(d.open_tickets)],
+    [t('pos.created_at'), timeEl(d.created_at)],
+  ];
+  return h('section', { class: 'card', 'aria-labelledby': 'pos-details-title' },
+    h('h2', { id: 'pos-details-title', class: 'card__title' }, t('pos.details')),
+    h('dl', { class: 'details' }, rows.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value)))),
+    h('p', { class: 'card__links' },
+      h('a', { href: `#/receipts?pos_device_id=${encodeURIComponent(d.id)}` }, t('pos.see_receipts')), ' · ',
+      h('a', { href: `#/events?pos_device_id=${encodeURIComponent(d.id)}` }, t('pos.see_events'))));
 }
 
 export async function posEditView({ main, params, signal, navigate }) {
@@ -150,7 +93,7 @@ export async function posEditView({ main, params, signal, navigate }) {
     } else {
       replace(cardSlot, renderCard(d));
     }
-    replace(detailsSlot, renderDetails(d));
+    replace(detailsSlot, detailsCard(d, employeeNames));
     replace(finalSyncSlot, finalSyncPanel({
       device: d, signal, onChange: (device) => { state.device = device; clear(deactivationSlot); render(); },
     }));
@@ -217,31 +160,6 @@ export async function posEditView({ main, params, signal, navigate }) {
             d.status !== 'ACTIVATED' && !d.deleted_at ? h('p', { class: 'field__hint' }, t(`pos.status_hint.${d.status}`)) : null))));
   }
 
-  function renderDetails(d) {
-    const rows = [
-      [t('pos.number'), h('span', { testid: 'pos-number' }, String(d.number ?? '—'))],
-      [t('pos.receipt_prefix'), h('code', {}, `${d.number ?? '?'}-…`)],
-      [t('pos.activated_at'), timeEl(d.activated_at)],
-      [t('pos.deactivated_at'), timeEl(d.deactivated_at)],
-      [t('pos.installation'), d.installation_id ? h('code', {}, d.installation_id) : '—'],
-      [t('pos.last_sync'), timeEl(d.last_sync_at, 'pos.never_synced')],
-      [t('pos.signed_in'), presenceCell(d, employeeNames)],
-      [t('pos.last_receipt_number'), number(d.last_receipt_number)],
-      [t('pos.synced_receipts'), number(d.synced_receipts)],
-      [t('pos.unsynced_receipts'), h('span', { class: d.unsynced_receipts ? 'warn-text' : '', testid: 'unsynced-receipts' }, number(d.unsynced_receipts))],
-      [t('pos.lost_receipts'), h('span', { testid: 'lost-receipts-total' }, number(d.lost_receipts))],
-      [t('pos.shift_open'), yesNo(d.shift_open)],
-      [t('pos.open_tickets'), number(d.open_tickets)],
-      [t('pos.created_at'), timeEl(d.created_at)],
-    ];
-    return h('section', { class: 'card', 'aria-labelledby': 'pos-details-title' },
-      h('h2', { id: 'pos-details-title', class: 'card__title' }, t('pos.details')),
-      h('dl', { class: 'details' }, rows.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value)))),
-      h('p', { class: 'card__links' },
-        h('a', { href: `#/receipts?pos_device_id=${encodeURIComponent(d.id)}` }, t('pos.see_receipts')), ' · ',
-        h('a', { href: `#/events?pos_device_id=${encodeURIComponent(d.id)}` }, t('pos.see_events'))));
-  }
-
   // ---------------------------------------------------------------- deactivate
 
   async function askDeactivate() {
@@ -284,39 +202,9 @@ export async function posEditView({ main, params, signal, navigate }) {
   // ---------------------------------------------------------------- delete
 
   async function askDelete() {
-    const d = state.device;
-    const owner = isOwner();
-    const forceWarning = h('p', { class: 'warning-text', testid: 'force-warning', hidden: true }, icon('warning'), ' ', t('pos.force_warning'));
-    const forceBox = owner ? h('div', { class: 'force' },
-      h('label', { class: 'checkbox' },
-        h('input', {
-          type: 'checkbox', name: 'force', testid: 'force-delete',
-          onchange: (event) => { forceWarning.hidden = !event.target.checked; },
-        }),
-        ' ', t('pos.force_label')),
-      forceWarning) : null;
-    const message = [
-      h('p', {}, t('pos.delete_question', { name: d.name })),
-      h('p', { class: 'notice' }, h('strong', {}, t('pos.delete_important')), ' ', t('pos.delete_requirements')),
-      h('p', {}, t('pos.delete_keeps_receipts')),
-    ];
-    const confirmed = await confirmDialog({
-      title: t('pos.delete_title'),
-      message,
-      extra: forceBox,
-      confirmLabel: t('common.ok'),
-      confirmTestId: 'confirm-delete',
-      testid: 'delete-dialog',
-      danger: true,
-      onConfirm: async () => {
-        const force = Boolean(forceBox?.querySelector('input')?.checked);
-        const data = await api.del(`/v1/pos_devices/${seg(d.id)}`, { query: { force: force ? 'true' : null }, signal });
-        return { deletion: data?.deletion ?? data };
-      },
-    });
-    if (!confirmed || confirmed === true) return;
-    state.statusAtDeletion = state.device.status;
-    state.device = { ...state.device, deletion: confirmed.deletion };
+    const deletion = await confirmDeletion(state.device, { signal });
+    if (!deletion) return;
+    state.device = { ...state.device, deletion };
     render();
     deletionSlot.querySelector('[data-testid="deletion-progress"]')?.focus();
     poll();
@@ -328,43 +216,9 @@ export async function posEditView({ main, params, signal, navigate }) {
       clear(deletionSlot);
       return;
     }
-    const titleKey = { RUNNING: 'deletion.running', SUCCEEDED: 'deletion.succeeded', FAILED: 'deletion.failed' }[deletion.status] || 'deletion.running';
-    const steps = deletionSteps(deletion, state.statusAtDeletion || state.device.status);
-    const error = deletion.error;
-    const panel = h('section', {
-      class: `card deletion deletion--${String(deletion.status).toLowerCase()}`,
-      testid: 'deletion-progress',
-      dataset: { status: deletion.status, step: deletion.step || '' },
-      tabindex: '-1',
-      'aria-labelledby': 'deletion-title',
-    },
-    h('h2', { id: 'deletion-title', class: 'card__title' },
-      deletion.status === 'RUNNING' ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : icon(deletion.status === 'SUCCEEDED' ? 'check' : 'warning'),
-      ' ', t(titleKey)),
-    deletion.force ? h('p', { class: 'pill pill--force', testid: 'deletion-forced' }, t('deletion.forced')) : null,
-    steps.length
-      ? h('ol', { class: 'steps', testid: 'deletion-steps' }, steps.map((s) => h('li', {
-        class: `step step--${s.state}`, testid: 'deletion-step', dataset: { step: s.step, state: s.state },
-      }, icon(STEP_ICONS[s.state] || 'dot'),
-      h('span', { class: 'step__text' },
-        h('span', { class: 'step__label' }, stepLabel(s.step)),
-        s.details && s.state === 'running' ? h('span', { class: 'step__details' }, s.details) : null),
-      h('span', { class: 'step__state' }, t(`deletion.state.${s.state}`)))))
-      : h('p', { class: 'muted' }, t('deletion.starting')),
-    deletion.status === 'FAILED' ? h('div', { class: 'alert alert--error', role: 'alert', testid: 'deletion-error' },
-      icon('warning'),
-      h('div', { class: 'alert__body' },
-        h('p', { testid: 'deletion-error-details' }, error?.details || t('deletion.error_unknown')),
-        h('p', { testid: 'deletion-advice' }, h('strong', {}, t('deletion.what_to_do')), ' ',
-          t(has(`deletion.advice.${error?.code}`) ? `deletion.advice.${error.code}` : 'deletion.advice.INTERNAL')),
-        isOwner() && error?.code !== 'INTERNAL' ? h('p', { class: 'muted' }, t('deletion.advice_force')) : null,
-        h('button', { type: 'button', class: 'button button--secondary button--small', testid: 'retry-delete', onclick: askDelete }, t('deletion.try_again'))))
-      : null,
-    deletion.status === 'SUCCEEDED' ? h('p', { testid: 'deletion-done' }, t('deletion.done_redirect')) : null,
-    deletion.finished_at ? h('p', { class: 'muted small' }, t('deletion.finished_at'), ' ', timeEl(deletion.finished_at)) : null);
-    replace(deletionSlot, panel);
+    replace(deletionSlot, deletionPanel(deletion, { onRetry: askDelete }));
     // One persistent live region, updated only when the words change, so screen readers hear each step once.
-    const words = `${t(titleKey)}${deletion.step ? ` — ${stepLabel(canonicalStep(deletion.step) || deletion.step)}` : ''}`;
+    const words = deletionWords(deletion);
     if (liveStatus.textContent !== words) liveStatus.textContent = words;
   }
 
@@ -372,49 +226,34 @@ export async function posEditView({ main, params, signal, navigate }) {
     if (state.polling) return;
     state.polling = true;
     try {
-      let failures = 0;
-      while (!signal.aborted) {
-        await sleep(POLL_MS, signal);
-        let deletion;
-        try {
-          const data = await api.get(`/v1/pos_devices/${seg(deviceId)}/deletion`, { signal });
-          deletion = data?.deletion !== undefined ? data.deletion : data;
-          failures = 0;
-        } catch (error) {
-          if (error.name === 'AbortError') return;
-          failures += 1;
-          if (error.status === 401 || failures >= 5) {
-            replace(deactivationSlot, errorAlert(error, { retry: () => { clear(deactivationSlot); poll(); } }));
-            return;
-          }
-          continue;
-        }
-        if (!deletion) return;
-        state.device = { ...state.device, deletion };
-        if (deletion.status === 'RUNNING') {
+      const deletion = await followDeletion(deviceId, {
+        signal,
+        onProgress: (running) => {
+          state.device = { ...state.device, deletion: running };
           renderDeletion();
-          continue;
-        }
-        if (deletion.status === 'SUCCEEDED') {
-          state.justDeleted = true;
-          state.device = { ...state.device, deleted_at: state.device.deleted_at || deletion.finished_at || new Date().toISOString() };
-          render();
-          toast(t('pos.deleted', { name: state.device.name }), 'success');
-          await sleep(SHOW_DONE_MS, signal);
-          navigate('/pos');
-          return;
-        }
-        // FAILED: the device is left as it was; reload it so the card shows its real state.
-        try {
-          state.device = await api.get(`/v1/pos_devices/${seg(deviceId)}`, { signal });
-        } catch (error) {
-          if (error.name === 'AbortError') return;
-        }
-        state.device.deletion = state.device.deletion || deletion;
+        },
+        onError: (error) => replace(deactivationSlot, errorAlert(error, { retry: () => { clear(deactivationSlot); poll(); } })),
+      });
+      if (!deletion) return;
+      state.device = { ...state.device, deletion };
+      if (deletion.status === 'SUCCEEDED') {
+        state.justDeleted = true;
+        state.device = { ...state.device, deleted_at: state.device.deleted_at || deletion.finished_at || new Date().toISOString() };
         render();
-        deletionSlot.querySelector('[data-testid="deletion-progress"]')?.focus();
+        toast(t('pos.deleted', { name: state.device.name }), 'success');
+        await sleep(SHOW_DONE_MS, signal);
+        navigate('/pos');
         return;
       }
+      // FAILED: the device is left as it was; reload it so the card shows its real state.
+      try {
+        state.device = await api.get(`/v1/pos_devices/${seg(deviceId)}`, { signal });
+      } catch (error) {
+        if (error.name === 'AbortError') return;
+      }
+      state.device.deletion = state.device.deletion || deletion;
+      render();
+      deletionSlot.querySelector('[data-testid="deletion-progress"]')?.focus();
     } catch (error) {
       if (error.name !== 'AbortError') throw error;
     } finally {

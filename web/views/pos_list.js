@@ -1,105 +1,81 @@
 // "POS devices" list and the "Create POS" form.
 import { api } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h } from '../dom.js';
 import { number, STATUSES, statusBadge, statusLabel, timeEl, yesNo } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import {
-  clearFormErrors, CursorPager, empty, errorAlert, field, formValues, loading, pageHeader, rules, selectField,
-  showApiErrors, showFieldErrors, table, toast, validateWith,
+  clearFormErrors, empty, field, formValues, loading, pageHeader, rules, selectField, showApiErrors, showFieldErrors,
+  toast, validateWith,
 } from '../ui.js';
 import { byId, filterSelect, loadStores, storeFilter } from './common.js';
+import { listPage } from './list.js';
 import { deletionFailedNote, loadEmployeeNames, presenceCell, showDeletedToggle } from './pos_presence.js';
 
 export async function posListView({ main, query, signal, setQuery }) {
   const filters = { store_id: query.store_id || '', status: query.status || '', show_deleted: query.show_deleted === 'true' ? 'true' : '' };
-  const pager = new CursorPager();
-  const root = h('section', { class: 'page', testid: 'pos-list-page' });
-  main.append(root);
-  root.append(
-    pageHeader(t('pos.title'),
-      h('a', { class: 'button button--primary', href: '#/pos/new', testid: 'add-pos' }, icon('plus'), t('pos.add'))),
-    h('p', { class: 'page-intro muted' }, t('pos.intro')),
-  );
-  const filterBar = h('div', { class: 'filters', role: 'search' });
-  const results = h('div', { class: 'results', 'aria-live': 'polite' }, loading());
-  root.append(filterBar, results);
+  let stores = [];
+  let storesById = new Map();
+  let employeeNames = new Map();
+  const list = listPage({
+    main, signal, setQuery, filters,
+    testid: 'pos-list-page',
+    title: t('pos.title'),
+    actions: [h('a', { class: 'button button--primary', href: '#/pos/new', testid: 'add-pos' }, icon('plus'), t('pos.add'))],
+    intro: t('pos.intro'),
+    path: '/v1/pos_devices',
+    key: 'pos_devices',
+    empty: ({ filtered }) => {
+      if (filtered) return t('pos.empty_filtered');
+      if (!stores.length) return empty(t('pos.empty_no_stores'), h('a', { class: 'button button--primary', href: '#/stores' }, t('stores.add')));
+      return empty(t('pos.empty'), h('a', { class: 'button button--primary', href: '#/pos/new' }, icon('plus'), t('pos.add')));
+    },
+    table: {
+      testid: 'pos-table',
+      rowAttrs: (d) => ({ testid: 'pos-row', class: d.deleted_at ? 'row--deleted' : null, dataset: { posId: d.id, status: d.status } }),
+      columns: [
+        {
+          label: t('pos.name'),
+          className: 'cell-primary',
+          cell: (d) => h('a', { href: `#/pos/${encodeURIComponent(d.id)}`, testid: 'pos-name' }, d.name),
+        },
+        { label: t('pos.store'), cell: (d) => storesById.get(d.store_id)?.name || '—' },
+        {
+          label: t('pos.status'),
+          cell: (d) => h('span', { class: 'status-cell status-cell--stacked' },
+            statusBadge(d),
+            d.deletion?.status === 'RUNNING' ? h('span', { class: 'pill pill--force', testid: 'deleting' }, t('deletion.running')) : null,
+            d.deletion?.status === 'FAILED' && !d.deleted_at ? deletionFailedNote(d.deletion) : null),
+        },
+        { label: t('pos.signed_in'), cell: (d) => presenceCell(d, employeeNames) },
+        { label: t('pos.last_sync'), cell: (d) => timeEl(d.last_sync_at, 'pos.never_synced') },
+        {
+          label: t('pos.unsynced_receipts'),
+          className: 'num',
+          cell: (d) => h('span', { class: d.unsynced_receipts ? 'warn-text' : '', testid: 'unsynced-receipts' }, number(d.unsynced_receipts)),
+        },
+        {
+          label: t('pos.shift_open'),
+          cell: (d) => h('span', { class: d.shift_open ? 'pill pill--open' : 'muted', testid: 'shift-open' }, yesNo(d.shift_open)),
+        },
+      ],
+    },
+  });
 
-  const [stores, employeeNames] = await Promise.all([loadStores(signal), loadEmployeeNames(signal)]);
-  const storesById = byId(stores);
+  [stores, employeeNames] = await Promise.all([loadStores(signal), loadEmployeeNames(signal)]);
+  storesById = byId(stores);
 
-  filterBar.append(
-    storeFilter(stores, filters.store_id, (value) => { filters.store_id = value; pager.reset(); load(); }),
+  list.filterBar.append(
+    storeFilter(stores, filters.store_id, list.setter('store_id')),
     filterSelect({
       label: t('filters.status'), allLabel: t('filters.all_statuses'), testid: 'status-filter', value: filters.status,
       options: STATUSES.map((s) => ({ value: s, label: statusLabel(s) })),
-      onChange: (value) => { filters.status = value; pager.reset(); load(); },
+      onChange: list.setter('status'),
     }),
-    showDeletedToggle(Boolean(filters.show_deleted), (value) => { filters.show_deleted = value ? 'true' : ''; pager.reset(); load(); }),
+    showDeletedToggle(Boolean(filters.show_deleted), (value) => list.setter('show_deleted')(value ? 'true' : '')),
   );
 
-  async function load() {
-    setQuery(filters);
-    results.setAttribute('aria-busy', 'true');
-    replace(results, loading());
-    try {
-      const data = await api.get('/v1/pos_devices', { signal, query: { ...filters, cursor: pager.current } });
-      pager.next = data.cursor || null;
-      replace(results, renderDevices(data.pos_devices || []));
-    } catch (error) {
-      if (error.name === 'AbortError') return;
-      replace(results, errorAlert(error, { retry: load }));
-    } finally {
-      results.removeAttribute('aria-busy');
-    }
-  }
-
-  function renderDevices(devices) {
-    if (!devices.length) {
-      if (filters.store_id || filters.status || filters.show_deleted || pager.page > 1) return empty(t('pos.empty_filtered'));
-      if (!stores.length) {
-        return empty(t('pos.empty_no_stores'), h('a', { class: 'button button--primary', href: '#/stores' }, t('stores.add')));
-      }
-      return empty(t('pos.empty'), h('a', { class: 'button button--primary', href: '#/pos/new' }, icon('plus'), t('pos.add')));
-    }
-    return [
-      table({
-        caption: t('pos.title'),
-        testid: 'pos-table',
-        items: devices,
-        rowAttrs: (d) => ({ testid: 'pos-row', class: d.deleted_at ? 'row--deleted' : null, dataset: { posId: d.id, status: d.status } }),
-        columns: [
-          {
-            label: t('pos.name'),
-            className: 'cell-primary',
-            cell: (d) => h('a', { href: `#/pos/${encodeURIComponent(d.id)}`, testid: 'pos-name' }, d.name),
-          },
-          { label: t('pos.store'), cell: (d) => storesById.get(d.store_id)?.name || '—' },
-          {
-            label: t('pos.status'),
-            cell: (d) => h('span', { class: 'status-cell status-cell--stacked' },
-              statusBadge(d),
-              d.deletion?.status === 'RUNNING' ? h('span', { class: 'pill pill--force', testid: 'deleting' }, t('deletion.running')) : null,
-              d.deletion?.status === 'FAILED' && !d.deleted_at ? deletionFailedNote(d.deletion) : null),
-          },
-          { label: t('pos.signed_in'), cell: (d) => presenceCell(d, employeeNames) },
-          { label: t('pos.last_sync'), cell: (d) => timeEl(d.last_sync_at, 'pos.never_synced') },
-          {
-            label: t('pos.unsynced_receipts'),
-            className: 'num',
-            cell: (d) => h('span', { class: d.unsynced_receipts ? 'warn-text' : '', testid: 'unsynced-receipts' }, number(d.unsynced_receipts)),
-          },
-          {
-            label: t('pos.shift_open'),
-            cell: (d) => h('span', { class: d.shift_open ? 'pill pill--open' : 'muted', testid: 'shift-open' }, yesNo(d.shift_open)),
-          },
-        ],
-      }),
-      pager.controls(load),
-    ];
-  }
-
-  await load();
+  await list.load();
 }
 
 export async function posCreateView({ main, signal, navigate }) {

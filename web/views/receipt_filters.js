@@ -17,10 +17,6 @@ export async function loadEmployees(signal) {
   }
 }
 
-export function hasExtraFilters(f) {
-  return Boolean(f.receipt_number || f.employee_id || f.payment_type || f.date_from || f.date_to);
-}
-
 /** The view's filters as API query parameters (dates are whole local days). */
 export function apiQuery(f) {
   const day = (value, end) => {

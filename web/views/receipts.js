@@ -1,77 +1,57 @@
 // "Receipts": synced receipts, newest first, filterable by POS and store, paged by cursor.
 import { api } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h } from '../dom.js';
 import { money, number, timeEl, translated } from '../format.js';
 import { t } from '../i18n/index.js';
-import { CursorPager, empty, errorAlert, loading, openDialog, pageHeader, table } from '../ui.js';
+import { openDialog, table } from '../ui.js';
 import { byId, deviceFilter, loadDevices, loadStores, storeFilter } from './common.js';
-import { apiQuery, exportButton, extraFilters, hasExtraFilters, loadEmployees } from './receipt_filters.js';
+import { listPage } from './list.js';
+import { apiQuery, exportButton, extraFilters, loadEmployees } from './receipt_filters.js';
 
 export async function receiptsView({ main, query, signal, setQuery }) {
   const filters = {
     pos_device_id: query.pos_device_id || '', store_id: query.store_id || '', receipt_number: query.receipt_number || '',
     employee_id: query.employee_id || '', payment_type: query.payment_type || '', date_from: query.date_from || '', date_to: query.date_to || '',
   };
-  const pager = new CursorPager();
-  const root = h('section', { class: 'page', testid: 'receipts-page' });
-  main.append(root);
-  root.append(pageHeader(t('receipts.title'), exportButton(filters)), h('p', { class: 'page-intro muted' }, t('receipts.intro')));
-  const filterBar = h('div', { class: 'filters', role: 'search' });
-  const results = h('div', { class: 'results', 'aria-live': 'polite' }, loading());
-  root.append(filterBar, results);
+  let storesById = new Map();
+  let employees = new Map();
+  const list = listPage({
+    main, signal, setQuery, filters,
+    testid: 'receipts-page',
+    title: t('receipts.title'),
+    actions: [exportButton(filters)],
+    intro: t('receipts.intro'),
+    path: '/v1/receipts',
+    key: 'receipts',
+    query: apiQuery,
+    empty: ({ filtered }) => (filtered ? t('receipts.empty_filtered') : t('receipts.empty')),
+    table: {
+      testid: 'receipts-table',
+      rowAttrs: (r) => ({ testid: 'receipt-row', dataset: { receiptNumber: r.receipt_number } }),
+      columns: [
+        {
+          label: t('receipts.number'),
+          className: 'cell-primary',
+          cell: (r) => h('button', { type: 'button', class: 'link-button', testid: 'receipt-number', onclick: () => showReceipt(r) }, r.receipt_number),
+        },
+        { label: t('receipts.date'), cell: (r) => timeEl(r.created_at) },
+        { label: t('receipts.pos'), cell: (r) => h('span', { testid: 'receipt-pos-name' }, r.pos_device_name || '—') },
+        { label: t('receipts.store'), cell: (r) => storesById.get(r.store_id)?.name || '—' },
+        { label: t('receipts.type'), cell: (r) => h('span', { class: `pill pill--${String(r.receipt_type).toLowerCase()}` }, translated('receipts.types', r.receipt_type)) },
+        { label: t('receipts.total'), className: 'num', cell: (r) => h('span', { testid: 'receipt-total' }, money(r.total_money)) },
+      ],
+    },
+  });
 
   const [stores, devices, employeeList] = await Promise.all([loadStores(signal), loadDevices(signal), loadEmployees(signal)]);
-  const storesById = byId(stores);
-  const employees = byId(employeeList);
+  storesById = byId(stores);
+  employees = byId(employeeList);
 
-  filterBar.append(
-    deviceFilter(devices, filters.pos_device_id, (value) => { filters.pos_device_id = value; pager.reset(); load(); }),
-    storeFilter(stores, filters.store_id, (value) => { filters.store_id = value; pager.reset(); load(); }),
-    ...extraFilters(filters, employeeList, () => { pager.reset(); load(); }),
+  list.filterBar.append(
+    deviceFilter(devices, filters.pos_device_id, list.setter('pos_device_id')),
+    storeFilter(stores, filters.store_id, list.setter('store_id')),
+    ...extraFilters(filters, employeeList, () => list.reload()),
   );
-
-  async function load() {
-    setQuery(filters);
-    results.setAttribute('aria-busy', 'true');
-    replace(results, loading());
-    try {
-      const data = await api.get('/v1/receipts', { signal, query: { ...apiQuery(filters), cursor: pager.current } });
-      pager.next = data.cursor || null;
-      replace(results, renderReceipts(data.receipts || []));
-    } catch (error) {
-      if (error.name === 'AbortError') return;
-      replace(results, errorAlert(error, { retry: load }));
-    } finally {
-      results.removeAttribute('aria-busy');
-    }
-  }
-
-  function renderReceipts(receipts) {
-    if (!receipts.length) {
-      return empty(filters.pos_device_id || filters.store_id || hasExtraFilters(filters) || pager.page > 1 ? t('receipts.empty_filtered') : t('receipts.empty'));
-    }
-    return [
-      table({
-        caption: t('receipts.title'),
-        testid: 'receipts-table',
-        items: receipts,
-        rowAttrs: (r) => ({ testid: 'receipt-row', dataset: { receiptNumber: r.receipt_number } }),
-        columns: [
-          {
-            label: t('receipts.number'),
-            className: 'cell-primary',
-            cell: (r) => h('button', { type: 'button', class: 'link-button', testid: 'receipt-number', onclick: () => showReceipt(r) }, r.receipt_number),
-          },
-          { label: t('receipts.date'), cell: (r) => timeEl(r.created_at) },
-          { label: t('receipts.pos'), cell: (r) => h('span', { testid: 'receipt-pos-name' }, r.pos_device_name || '—') },
-          { label: t('receipts.store'), cell: (r) => storesById.get(r.store_id)?.name || '—' },
-          { label: t('receipts.type'), cell: (r) => h('span', { class: `pill pill--${String(r.receipt_type).toLowerCase()}` }, translated('receipts.types', r.receipt_type)) },
-          { label: t('receipts.total'), className: 'num', cell: (r) => h('span', { testid: 'receipt-total' }, money(r.total_money)) },
-        ],
-      }),
-      pager.controls(load),
-    ];
-  }
 
   async function employeeName(id) {
     if (!id) return '—';
@@ -124,5 +104,5 @@ export async function receiptsView({ main, query, signal, setQuery }) {
     });
   }
 
-  await load();
+  await list.load();
 }

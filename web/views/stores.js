@@ -1,22 +1,17 @@
 // "Stores": list, create, rename, delete.
 import { api, seg } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h } from '../dom.js';
 import { timeEl } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import {
-  clearFormErrors, confirmDialog, CursorPager, empty, errorAlert, field, formDialog, formValues, loading, pageHeader,
-  rules, showApiErrors, showFieldErrors, table, toast, validateWith,
+  clearFormErrors, confirmDialog, field, formDialog, formValues, rules, showApiErrors, showFieldErrors, toast, validateWith,
 } from '../ui.js';
+import { listPage } from './list.js';
 
 const validateStore = (v) => validateWith(v, { name: [rules.required, rules.maxLength(100)], address: [rules.maxLength(500)] });
 
 export async function storesView({ main, signal }) {
-  const pager = new CursorPager();
-  const root = h('section', { class: 'page', testid: 'stores-page' });
-  main.append(root);
-  root.append(pageHeader(t('stores.title')), h('p', { class: 'page-intro muted' }, t('stores.intro')));
-
   // Create form, always visible: a store is the first thing a new owner needs.
   const formError = h('div', { class: 'form-error', 'aria-live': 'assertive' });
   const add = h('button', { type: 'submit', class: 'button button--primary', testid: 'save-store' }, icon('plus'), t('stores.add'));
@@ -37,8 +32,7 @@ export async function storesView({ main, signal }) {
       const store = await api.post('/v1/stores', { name: values.name.trim(), address: values.address.trim() || null }, { signal });
       toast(t('stores.created', { name: store.name }), 'success');
       form.reset();
-      pager.reset();
-      await load();
+      await list.reload();
     } catch (error) {
       if (error.name === 'AbortError') return;
       showApiErrors(form, formError, error);
@@ -47,21 +41,36 @@ export async function storesView({ main, signal }) {
     }
   });
 
-  const notice = h('div', { 'aria-live': 'polite' });
-  const results = h('div', { class: 'results' }, loading());
-  root.append(form, notice, results);
-
-  async function load() {
-    replace(results, loading());
-    try {
-      const data = await api.get('/v1/stores', { signal, query: { cursor: pager.current } });
-      pager.next = data.cursor || null;
-      replace(results, render(data.stores || []));
-    } catch (error) {
-      if (error.name === 'AbortError') return;
-      replace(results, errorAlert(error, { retry: load }));
-    }
-  }
+  const list = listPage({
+    main, signal,
+    testid: 'stores-page',
+    title: t('stores.title'),
+    intro: t('stores.intro'),
+    before: [form],
+    filterBar: false,
+    path: '/v1/stores',
+    key: 'stores',
+    empty: () => t('stores.empty'),
+    table: {
+      testid: 'stores-table',
+      rowAttrs: (s) => ({ testid: 'store-row', dataset: { storeId: s.id } }),
+      columns: [
+        { label: t('stores.name'), className: 'cell-primary', cell: (s) => h('span', { testid: 'store-name' }, s.name) },
+        { label: t('stores.address'), cell: (s) => s.address || h('span', { class: 'muted' }, '—') },
+        { label: t('stores.created_at'), cell: (s) => timeEl(s.created_at) },
+        { label: t('stores.pos'), cell: (s) => h('a', { href: `#/pos?store_id=${encodeURIComponent(s.id)}` }, t('stores.see_pos')) },
+        {
+          label: t('common.actions'),
+          className: 'cell-actions',
+          cell: (s) => h('div', { class: 'row-actions' },
+            h('button', { type: 'button', class: 'button button--secondary button--small', testid: 'edit-store', onclick: () => edit(s) }, icon('pencil'), t('common.edit')),
+            h('button', {
+              type: 'button', class: 'button button--danger-outline button--small', testid: 'delete-store', 'aria-label': t('stores.delete_named', { name: s.name }), onclick: () => remove(s),
+            }, icon('trash'), h('span', { class: 'hide-narrow' }, t('common.delete')))),
+        },
+      ],
+    },
+  });
 
   async function edit(store) {
     const updated = await formDialog({
@@ -77,7 +86,7 @@ export async function storesView({ main, signal }) {
     });
     if (updated) {
       toast(t('stores.updated', { name: updated.name }), 'success');
-      await load();
+      await list.load();
     }
   }
 
@@ -92,38 +101,9 @@ export async function storesView({ main, signal }) {
     });
     if (done) {
       toast(t('stores.deleted', { name: store.name }), 'success');
-      pager.reset();
-      await load();
+      await list.reload();
     }
   }
 
-  function render(stores) {
-    if (!stores.length) return empty(t('stores.empty'));
-    return [
-      table({
-        caption: t('stores.title'),
-        testid: 'stores-table',
-        items: stores,
-        rowAttrs: (s) => ({ testid: 'store-row', dataset: { storeId: s.id } }),
-        columns: [
-          { label: t('stores.name'), className: 'cell-primary', cell: (s) => h('span', { testid: 'store-name' }, s.name) },
-          { label: t('stores.address'), cell: (s) => s.address || h('span', { class: 'muted' }, '—') },
-          { label: t('stores.created_at'), cell: (s) => timeEl(s.created_at) },
-          { label: t('stores.pos'), cell: (s) => h('a', { href: `#/pos?store_id=${encodeURIComponent(s.id)}` }, t('stores.see_pos')) },
-          {
-            label: t('common.actions'),
-            className: 'cell-actions',
-            cell: (s) => h('div', { class: 'row-actions' },
-              h('button', { type: 'button', class: 'button button--secondary button--small', testid: 'edit-store', onclick: () => edit(s) }, icon('pencil'), t('common.edit')),
-              h('button', {
-                type: 'button', class: 'button button--danger-outline button--small', testid: 'delete-store', 'aria-label': t('stores.delete_named', { name: s.name }), onclick: () => remove(s),
-              }, icon('trash'), h('span', { class: 'hide-narrow' }, t('common.delete')))),
-          },
-        ],
-      }),
-      pager.controls(load),
-    ];
-  }
-
-  await load();
+  await list.load();
 }
