@@ -1,4 +1,4 @@
-// The one place that talks HTTP to the back-office API (DESIGN.md section 3).
+// The one place that talks HTTP to the back-office API (docs/CONTRACT.md).
 import { getLanguage, t } from './i18n/index.js';
 import { clearSession, getSession } from './session.js';
 
