@@ -2,15 +2,14 @@
 from chalice import Blueprint
 
 from chalicelib.api import presenters as present
-from chalicelib.api import schemas as s
-from chalicelib.api.http import endpoint
+from chalicelib.api.http import ListOf, endpoint
 from chalicelib.services import accounts
 
 bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/v1/signup", "POST", summary="Create a merchant account; its first employee is the OWNER",
-          auth=None, tag="accounts", body=s.SignupIn, response=s.SignupOut, status=201, errors=(400, 409))
+          auth=None, tag="accounts", body="SignupIn", response="SignupOut", status=201, errors=(400, 409))
 def signup(ctx):
     body = ctx["body"]
     result = accounts.signup(body.business_name, body.email, body.password, body.currency)
@@ -19,7 +18,7 @@ def signup(ctx):
 
 
 @endpoint(bp, "/v1/auth/login", "POST", summary="Log in to the back office", auth=None, tag="accounts",
-          body=s.LoginIn, response=s.LoginOut, errors=(400, 401, 429))
+          body="LoginIn", response="LoginOut", errors=(400, 401, 429))
 def login(ctx):
     result = accounts.login(ctx["body"].email, ctx["body"].password)
     return {"token": result["token"], "expires_at": result["expires_at"],
@@ -28,28 +27,28 @@ def login(ctx):
 
 # ---------------------------------------------------------------- stores
 
-@endpoint(bp, "/v1/stores", "GET", summary="List stores", auth="user", tag="stores", query=s.Page,
-          response=s.list_schema("stores", s.StoreOut), errors=(400, 401))
+@endpoint(bp, "/v1/stores", "GET", summary="List stores", auth="user", tag="stores", query="Page",
+          response=ListOf("stores", "StoreOut"), errors=(400, 401))
 def list_stores(ctx):
     q = ctx["query"]
     items, cursor = accounts.list_stores(ctx["principal"], q.limit, q.cursor)
     return present.listing("stores", items, cursor, present.store)
 
 
-@endpoint(bp, "/v1/stores", "POST", summary="Create a store", auth="user", tag="stores", body=s.StoreIn,
-          response=s.StoreOut, status=201, errors=(400, 401, 403))
+@endpoint(bp, "/v1/stores", "POST", summary="Create a store", auth="user", tag="stores", body="StoreIn",
+          response="StoreOut", status=201, errors=(400, 401, 403))
 def create_store(ctx):
     return present.store(accounts.create_store(ctx["principal"], ctx["body"].name, ctx["body"].address))
 
 
 @endpoint(bp, "/v1/stores/{store_id}", "GET", summary="One store", auth="user", tag="stores",
-          response=s.StoreOut, errors=(401, 404))
+          response="StoreOut", errors=(401, 404))
 def get_store(ctx, store_id):
     return present.store(accounts.get_store(ctx["principal"], store_id))
 
 
 @endpoint(bp, "/v1/stores/{store_id}", "PATCH", summary="Rename a store or change its address", auth="user",
-          tag="stores", body=s.StorePatch, response=s.StoreOut, errors=(400, 401, 403, 404, 409))
+          tag="stores", body="StorePatch", response="StoreOut", errors=(400, 401, 403, 404, 409))
 def update_store(ctx, store_id):
     changes = ctx["body"].model_dump(exclude_unset=True)
     if changes.get("name", "") is None:
@@ -65,8 +64,8 @@ def delete_store(ctx, store_id):
 
 # ---------------------------------------------------------------- employees
 
-@endpoint(bp, "/v1/employees", "GET", summary="List employees", auth="user", tag="employees", query=s.Page,
-          response=s.list_schema("employees", s.EmployeeOut), errors=(400, 401))
+@endpoint(bp, "/v1/employees", "GET", summary="List employees", auth="user", tag="employees", query="Page",
+          response=ListOf("employees", "EmployeeOut"), errors=(400, 401))
 def list_employees(ctx):
     q = ctx["query"]
     items, cursor = accounts.list_employees(ctx["principal"], q.limit, q.cursor)
@@ -74,13 +73,13 @@ def list_employees(ctx):
 
 
 @endpoint(bp, "/v1/employees", "POST", summary="Add an employee (OWNER only)", auth="user", tag="employees",
-          body=s.EmployeeIn, response=s.EmployeeOut, status=201, errors=(400, 401, 403, 409))
+          body="EmployeeIn", response="EmployeeOut", status=201, errors=(400, 401, 403, 409))
 def create_employee(ctx):
     return present.employee(accounts.create_employee(ctx["principal"], ctx["body"].model_dump()))
 
 
 @endpoint(bp, "/v1/employees/{employee_id}", "PATCH", summary="Change an employee (OWNER only)", auth="user",
-          tag="employees", body=s.EmployeePatch, response=s.EmployeeOut, errors=(400, 401, 403, 404, 409))
+          tag="employees", body="EmployeePatch", response="EmployeeOut", errors=(400, 401, 403, 404, 409))
 def update_employee(ctx, employee_id):
     changes = ctx["body"].model_dump(exclude_unset=True)
     return present.employee(accounts.update_employee(ctx["principal"], employee_id, changes))

@@ -155,6 +155,15 @@ class PairingCodeOut(BaseModel):
     pos_device_id: str
 
 
+class SwitchUserIn(Strict):
+    """Either e-mail+password (SwitchByPassword) or employee_id+PIN (SwitchByPin); checked by the route."""
+
+    email: Email | None = None
+    password: str | None = None
+    employee_id: Id | None = None
+    pin: Pin | None = None
+
+
 class SwitchByPassword(Strict):
     email: Email
     password: Annotated[str, StringConstraints(min_length=1, max_length=128)]

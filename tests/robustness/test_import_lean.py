@@ -10,3 +10,27 @@ def test_importing_the_app_creates_no_aws_client_and_needs_no_aws():
     # Neither request touched AWS: the document is static, and a missing token is refused before any read.
     assert figures["made_in_total"] == figures["made_at_import"]
     assert figures["openapi_bytes"] > 10_000
+
+
+# Issue 13.3: what `import app` must not load. pydantic (and the ~60 models of chalicelib/api/schemas.py),
+# email_validator: each route's models are built on first use (chalicelib/api/http.py `schema`).
+NOT_AT_IMPORT = ("pydantic", "pydantic_core", "email_validator", "chalicelib.api.schemas")
+
+PROBE = """
+import json, sys
+import app
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in {forbidden!r}
+                        or name in {forbidden!r})))
+"""
+
+
+def test_importing_the_app_loads_no_schema_library():
+    probe = PROBE.format(forbidden=set(NOT_AT_IMPORT))
+    assert run(probe) == []
+
+
+def test_the_probe_sees_a_heavy_module_when_it_is_loaded():
+    # The same probe, after a model is resolved: proves the check above can fail.
+    probe = PROBE.format(forbidden=set(NOT_AT_IMPORT)).replace(
+        "import app\n", "import app\nfrom chalicelib.api.http import schema\nschema('SignupIn')\n")
+    assert {"pydantic", "email_validator", "chalicelib.api.schemas"} <= set(run(probe))
