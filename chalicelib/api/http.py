@@ -10,7 +10,8 @@ import logging
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
@@ -19,6 +20,9 @@ from chalicelib.config import settings
 from chalicelib.errors import DomainError, InternalError, MalformedJson, NotFound, PayloadTooLarge, ValidationFailed
 from chalicelib.services.accounts import authenticate_user
 from chalicelib.services.devices import authenticate_device, authenticate_device_final_sync
+
+if TYPE_CHECKING:
+    from chalicelib.services.common import DevicePrincipal, Principal
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,18 @@ def _validation_error():
     from pydantic import ValidationError  # loaded with the first schema; a dict lookup after that
 
     return ValidationError
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a route's handler gets besides its path parameters."""
+
+    # auth="user": the employee's Principal; auth="device": a DevicePrincipal (the slot, `.device`, with its
+    # signed-in employee); public routes: None.
+    principal: "Principal | DevicePrincipal | None" = None
+    body: Any = None  # the route's body model, validated (None for routes without one)
+    query: Any = None  # the route's query model, validated (None when the route has none and got none)
+    raw_query: dict[str, str] = field(default_factory=dict)  # the query string as sent (for links)
 
 
 @dataclass
@@ -210,7 +226,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
              body: SchemaRef | None = None, query: SchemaRef | None = None,
              response: SchemaRef | None = None, status: int = 200, errors: tuple[int, ...] = (),
              allow_final_sync: bool = False):
-    """Register a route. The handler gets (request_context, **path_params) and returns a dict or None.
+    """Register a route. The handler gets (RequestContext, **path_params) and returns a dict or None.
 
     `body`, `query` and `response` name models of chalicelib.api.schemas (see `schema`).
     `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes."""
@@ -224,20 +240,21 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
             request = bp.current_request
             language = i18n.use(i18n.parse_accept_language((request.headers or {}).get("accept-language")))
             try:
-                ctx = {}
+                principal = None
                 if auth:
                     # sync and me also accept an installation uploading during its final-sync window
                     authenticate = (authenticate_device_final_sync if allow_final_sync and auth == "device"
                                     else AUTHENTICATORS[auth])
-                    ctx["principal"] = authenticate(bearer_token(request))
-                    _bind_principal(ctx["principal"])
+                    principal = authenticate(bearer_token(request))
+                    _bind_principal(principal)
                 _check_path(path_params)
+                parsed_body = None
                 if body is not None:
-                    ctx["body"] = _parse_body(request, body)
+                    parsed_body = _parse_body(request, body)
                 else:
                     _reject_body(request)
-                ctx["query"] = _parse_query(request, query)
-                ctx["raw_query"] = dict(request.query_params or {})
+                ctx = RequestContext(principal=principal, body=parsed_body, query=_parse_query(request, query),
+                                     raw_query=dict(request.query_params or {}))
                 result = handler(ctx, **path_params)
             except DomainError as error:
                 if error.status >= 500:
@@ -271,10 +288,9 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
     return decorate
 
 
-def _bind_principal(principal) -> None:
-    who = principal[0] if isinstance(principal, tuple) else principal
-    telemetry.bind(merchant_id=getattr(who, "merchant_id", None), employee_id=getattr(who, "employee_id", None),
-                   pos_device_id=getattr(who, "pos_device_id", None))
+def _bind_principal(principal: "Principal") -> None:
+    telemetry.bind(merchant_id=principal.merchant_id, employee_id=principal.employee_id,
+                   pos_device_id=principal.pos_device_id)
 
 
 # ------------------------------------------------------------------ CORS (split hosting only)

@@ -13,7 +13,7 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/v1/pos/login", "POST", summary="Owner or manager credentials -> a login token and the POS slots to take",
           auth=None, tag="pos", body="LoginIn", response="PosLoginOut", errors=(400, 401, 403, 429))
 def pos_login(ctx):
-    result = devices.pos_login(ctx["body"].email, ctx["body"].password)
+    result = devices.pos_login(ctx.body.email, ctx.body.password)
     stores = result["stores"]
     return {"login_token": result["login_token"], "pos_devices": [
         {"id": d.id, "name": d.name, "number": d.number, "status": d.status.value, "store_id": d.store_id,
@@ -23,7 +23,7 @@ def pos_login(ctx):
 @endpoint(bp, "/v1/pos/activate", "POST", summary="Bind a slot to this installation; returns the device token",
           auth=None, tag="pos", body="PosActivateIn", response="ActivateOut", errors=(400, 401, 404, 409))
 def activate(ctx):
-    body = ctx["body"]
+    body = ctx.body
     result = devices.activate_device(body.login_token, body.pos_device_id, body.installation_id)
     return {"device_token": result["device_token"], "pos_device": present.device(result["pos_device"]),
             "next_receipt_seq": result["next_receipt_seq"], "employee": present.employee(result["employee"])}
@@ -33,7 +33,7 @@ def activate(ctx):
           summary="Activate a slot with a pairing code from the back office (no password on the device)",
           auth=None, tag="pos", body="PairIn", response="ActivateOut", errors=(400, 401, 429))
 def pair(ctx):
-    body = ctx["body"]
+    body = ctx.body
     result = pairing.pair(body.code, body.installation_id)
     return {"device_token": result["device_token"], "pos_device": present.device(result["pos_device"]),
             "next_receipt_seq": result["next_receipt_seq"], "employee": present.employee(result["employee"])}
@@ -44,26 +44,25 @@ def pair(ctx):
 def switch_user(ctx):
     from pydantic import ValidationError  # loaded already: the body was validated
 
-    raw = ctx["body"].model_dump(exclude_none=True)
+    raw = ctx.body.model_dump(exclude_none=True)
     model = schema("SwitchByPin" if "pin" in raw or "employee_id" in raw else "SwitchByPassword")
     try:
         credentials = model.model_validate(raw)
     except ValidationError as exc:
         raise validation_failed(exc) from None
-    principal, device = ctx["principal"]
-    return {"employee": present.employee(devices.switch_user(principal, device, credentials.model_dump()))}
+    principal = ctx.principal
+    return {"employee": present.employee(devices.switch_user(principal, principal.device, credentials.model_dump()))}
 
 
 @endpoint(bp, "/v1/pos/sync", "POST", summary="Push receipts, shift events and the device's state (idempotent)",
           auth="device", tag="pos", body="SyncIn", response="SyncOut", errors=(400, 401, 413, 503),
           allow_final_sync=True)
 def sync_batch(ctx):
-    principal, device = ctx["principal"]
-    body = ctx["body"]
+    principal, body = ctx.principal, ctx.body
     sync.check_batch_size(len(body.receipts))
     receipts, rejected = _parse_receipts(body.receipts)
     run = final_sync.final_sync_batch if principal.final_sync else sync.sync_batch
-    result = run(principal, device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
+    result = run(principal, principal.device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
                  body.state.model_dump() if body.state else None)
     shown = present.device(result.device)
     if principal.final_sync:
@@ -97,7 +96,8 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
 @endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth="device", tag="pos",
           response="DeviceOut", errors=(401,), allow_final_sync=True)
 def me(ctx):
-    principal, device = ctx["principal"]
+    principal = ctx.principal
+    device = principal.device
     if principal.final_sync:
         return present.device_for_final_sync(device, device.final_sync_until) | {"next_receipt_seq": None}
     return present.device(device) | {"next_receipt_seq": device.next_receipt_seq}
