@@ -1,7 +1,6 @@
 """POS devices in the back office: list, create, rename, deactivate, safe deletion."""
 from chalice import Blueprint
 
-from chalicelib.api import presenters as present
 from chalicelib.api.http import ListOf, endpoint
 from chalicelib.errors import InvalidInput
 from chalicelib.services import deletion, devices, final_sync, pairing
@@ -15,20 +14,20 @@ def list_devices(ctx):
     q = ctx.query
     items, cursor = devices.list_devices(ctx.principal, limit=q.limit, cursor=q.cursor, store_id=q.store_id,
                                          status=q.status, show_deleted=q.show_deleted)
-    return present.listing("pos_devices", items, cursor, present.device)
+    return {"pos_devices": items, "cursor": cursor}
 
 
 @endpoint(bp, "/v1/pos_devices", "POST",
           summary="Create a POS (status NOT_ACTIVATED); 409 NAME_TAKEN when another POS of the store has the name",
           auth="user", tag="pos_devices", body="DeviceIn", response="DeviceOut", status=201, errors=(400, 401, 403, 409))
 def create_device(ctx):
-    return present.device(devices.create_device(ctx.principal, ctx.body.name, ctx.body.store_id))
+    return devices.create_device(ctx.principal, ctx.body.name, ctx.body.store_id)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}", "GET", summary="One POS device (also a deleted one)", auth="user",
           tag="pos_devices", response="DeviceOut", errors=(401, 404))
 def get_device(ctx, device_id):
-    return present.device(devices.get_device(ctx.principal, device_id))
+    return devices.get_device(ctx.principal, device_id)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}", "PATCH",
@@ -39,7 +38,7 @@ def rename_device(ctx, device_id):
     body = ctx.body
     if body.name is None and body.store_id is None:
         raise InvalidInput(field="name", code="REQUIRED")
-    return present.device(devices.update_device(ctx.principal, device_id, name=body.name, store_id=body.store_id))
+    return devices.update_device(ctx.principal, device_id, name=body.name, store_id=body.store_id)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/deactivate", "POST",
@@ -49,14 +48,14 @@ def rename_device(ctx, device_id):
 def deactivate_device(ctx, device_id):
     device, _lost_now = devices.deactivate_device(ctx.principal, device_id,
                                                   final_sync_hours=ctx.body.final_sync_hours)
-    return present.device(device)
+    return device
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/end_final_sync", "POST",
           summary="End the final-sync window now (a stolen device): its token dies, what it still owes is lost",
           auth="user", tag="pos_devices", response="DeviceOut", errors=(401, 403, 404, 409))
 def end_final_sync(ctx, device_id):
-    return present.device(final_sync.end_final_sync(ctx.principal, device_id))
+    return final_sync.end_final_sync(ctx.principal, device_id)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/pairing_code", "POST",
@@ -78,10 +77,10 @@ def revoke_pairing_code(ctx, device_id):
           tag="pos_devices", query="DeleteQuery", response="DeletionAccepted", status=202,
           errors=(400, 401, 403, 404, 409))
 def delete_device(ctx, device_id):
-    return {"deletion": present.deletion(deletion.request_deletion(ctx.principal, device_id, ctx.query.force))}
+    return {"deletion": deletion.request_deletion(ctx.principal, device_id, ctx.query.force)}
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/deletion", "GET", summary="The safe deletion's progress", auth="user",
           tag="pos_devices", response="DeletionOut", errors=(401, 404))
 def get_deletion(ctx, device_id):
-    return present.deletion(deletion.get_deletion(ctx.principal, device_id))
+    return deletion.get_deletion(ctx.principal, device_id)

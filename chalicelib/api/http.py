@@ -80,6 +80,23 @@ class RequestContext:
     raw_query: dict[str, str] = field(default_factory=dict)  # the query string as sent (for links)
 
 
+class Reply:
+    """A handler's result with what its response model needs besides it (pydantic's validation context), e.g.
+    `Reply(events, names=names)` for the sentences of the activity log."""
+
+    def __init__(self, value, **context):
+        self.value, self.context = value, context
+
+
+def serialise(ref: SchemaRef | None, result):
+    """The response body: the handler's result (a record, a domain object, a dict of them, or a Reply) read by the
+    route's response model, which keeps exactly its fields and derives the rest (chalicelib/api/schemas.py)."""
+    value, context = (result.value, result.context) if isinstance(result, Reply) else (result, None)
+    if ref is None:
+        return value
+    return schema(ref).model_validate(value, context=context).model_dump(mode="json")
+
+
 @dataclass
 class Operation:
     """One route of the contract. `body`, `query` and `responses` are the pydantic models (built on first access)."""
@@ -256,6 +273,8 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                 ctx = RequestContext(principal=principal, body=parsed_body, query=_parse_query(request, query),
                                      raw_query=dict(request.query_params or {}))
                 result = handler(ctx, **path_params)
+                if result is not None and not isinstance(result, Response):
+                    result = serialise(response, result)  # in the request's language, as the sentences must be
             except DomainError as error:
                 if error.status >= 500:
                     log.warning("%s %s -> %s %s", method, path, error.status, error.code,

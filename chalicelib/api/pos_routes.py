@@ -4,7 +4,7 @@ import json
 from chalice import Blueprint
 
 from chalicelib.api import presenters as present
-from chalicelib.api.http import endpoint, schema, validation_failed
+from chalicelib.api.http import Reply, endpoint, schema, validation_failed
 from chalicelib.services import devices, final_sync, pairing, sync
 
 bp = Blueprint(__name__)
@@ -14,19 +14,14 @@ bp = Blueprint(__name__)
           auth=None, tag="pos", body="LoginIn", response="PosLoginOut", errors=(400, 401, 403, 429))
 def pos_login(ctx):
     result = devices.pos_login(ctx.body.email, ctx.body.password)
-    stores = result["stores"]
-    return {"login_token": result["login_token"], "pos_devices": [
-        {"id": d.id, "name": d.name, "number": d.number, "status": d.status.value, "store_id": d.store_id,
-         "store_name": stores.get(d.store_id, {}).get("name")} for d in result["pos_devices"]]}
+    return Reply(result, stores=result["stores"])  # each device with its store's name
 
 
 @endpoint(bp, "/v1/pos/activate", "POST", summary="Bind a slot to this installation; returns the device token",
           auth=None, tag="pos", body="PosActivateIn", response="ActivateOut", errors=(400, 401, 404, 409))
 def activate(ctx):
     body = ctx.body
-    result = devices.activate_device(body.login_token, body.pos_device_id, body.installation_id)
-    return {"device_token": result["device_token"], "pos_device": present.device(result["pos_device"]),
-            "next_receipt_seq": result["next_receipt_seq"], "employee": present.employee(result["employee"])}
+    return devices.activate_device(body.login_token, body.pos_device_id, body.installation_id)
 
 
 @endpoint(bp, "/v1/pos/pair", "POST",
@@ -34,9 +29,7 @@ def activate(ctx):
           auth=None, tag="pos", body="PairIn", response="ActivateOut", errors=(400, 401, 429))
 def pair(ctx):
     body = ctx.body
-    result = pairing.pair(body.code, body.installation_id)
-    return {"device_token": result["device_token"], "pos_device": present.device(result["pos_device"]),
-            "next_receipt_seq": result["next_receipt_seq"], "employee": present.employee(result["employee"])}
+    return pairing.pair(body.code, body.installation_id)
 
 
 @endpoint(bp, "/v1/pos/switch_user", "POST", summary="Switch the POS's signed-in employee (e-mail+password or id+PIN)",
@@ -51,7 +44,7 @@ def switch_user(ctx):
     except ValidationError as exc:
         raise validation_failed(exc) from None
     principal = ctx.principal
-    return {"employee": present.employee(devices.switch_user(principal, principal.device, credentials.model_dump()))}
+    return {"employee": devices.switch_user(principal, principal.device, credentials.model_dump())}
 
 
 @endpoint(bp, "/v1/pos/sync", "POST", summary="Push receipts, shift events and the device's state (idempotent)",
@@ -64,13 +57,12 @@ def sync_batch(ctx):
     run = final_sync.final_sync_batch if principal.final_sync else sync.sync_batch
     result = run(principal, principal.device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
                  body.state.model_dump() if body.state else None)
-    shown = present.device(result.device)
+    shown = result.device
     if principal.final_sync:
         open_still = result.device.final_sync_activation_id == principal.activation_id
         shown = present.device_for_final_sync(result.device, result.device.final_sync_until if open_still else None)
-    return {"accepted": result.accepted, "duplicates": result.duplicates,
-            "rejected": [present.rejection(item) for item in result.rejected],
-            "rejected_shifts": [present.rejection(item) for item in result.rejected_shifts], "pos_device": shown}
+    return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
+            "rejected_shifts": result.rejected_shifts, "pos_device": shown}
 
 
 def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
@@ -94,10 +86,10 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
 
 
 @endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth="device", tag="pos",
-          response="DeviceOut", errors=(401,), allow_final_sync=True)
+          response="DeviceSelfOut", errors=(401,), allow_final_sync=True)
 def me(ctx):
     principal = ctx.principal
     device = principal.device
     if principal.final_sync:
-        return present.device_for_final_sync(device, device.final_sync_until) | {"next_receipt_seq": None}
-    return present.device(device) | {"next_receipt_seq": device.next_receipt_seq}
+        return Reply(present.device_for_final_sync(device, device.final_sync_until), final_sync=True)
+    return device

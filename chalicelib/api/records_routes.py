@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from chalice import Blueprint, Response
 
 from chalicelib.api import presenters as present
-from chalicelib.api.http import ListOf, endpoint
+from chalicelib.api.http import ListOf, Reply, endpoint
 from chalicelib.i18n import render
 from chalicelib.services import audit, records
 
@@ -18,7 +18,7 @@ bp = Blueprint(__name__)
 def list_receipts(ctx):
     q = ctx.query
     items, cursor = records.list_receipts(ctx.principal, q.limit, q.cursor, **_receipt_filters(q))
-    return present.listing("receipts", items, cursor, present.receipt)
+    return {"receipts": items, "cursor": cursor}
 
 
 def _receipt_filters(q) -> dict:
@@ -59,7 +59,7 @@ def export_receipts(ctx):
 @endpoint(bp, "/v1/receipts/{receipt_number}", "GET", summary="One receipt by its number", auth="user",
           tag="receipts", response="ReceiptOut", errors=(401, 404))
 def get_receipt(ctx, receipt_number):
-    return present.receipt(records.get_receipt(ctx.principal, receipt_number))
+    return records.get_receipt(ctx.principal, receipt_number)
 
 
 @endpoint(bp, "/v1/shifts", "GET", summary="Shifts, newest first", auth="user", tag="shifts", query="ShiftQuery",
@@ -68,7 +68,7 @@ def list_shifts(ctx):
     q = ctx.query
     items, cursor = records.list_shifts(ctx.principal, q.limit, q.cursor, pos_device_id=q.pos_device_id,
                                         store_id=q.store_id)
-    return present.listing("shifts", items, cursor, present.shift)
+    return {"shifts": items, "cursor": cursor}
 
 
 @endpoint(bp, "/v1/audit/findings", "GET", summary="Audit findings (open or resolved)", auth="user", tag="audit",
@@ -77,7 +77,7 @@ def list_findings(ctx):
     q = ctx.query
     items, cursor = records.list_findings(ctx.principal, q.limit, q.cursor, status=q.status,
                                           pos_device_id=q.pos_device_id)
-    return present.listing("findings", items, cursor, present.finding)
+    return {"findings": items, "cursor": cursor}
 
 
 @endpoint(bp, "/v1/audit/runs", "POST", summary="Run the audit of this merchant's devices now", auth="user",
@@ -92,4 +92,4 @@ def list_events(ctx):
     q = ctx.query
     items, cursor = records.list_events(ctx.principal, q.limit, q.cursor, pos_device_id=q.pos_device_id)
     names = records.names_for_events(ctx.principal, items)
-    return present.listing("events", items, cursor, lambda e: present.event(e, names))
+    return Reply({"events": items, "cursor": cursor}, names=names)  # the sentences name stores, employees, POS
