@@ -47,13 +47,13 @@ DeviceStatus = Literal["NOT_ACTIVATED", "ACTIVATED", "INACTIVE"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class Loose(BaseModel):
     """Query strings arrive as text: numbers and booleans are converted, unknown names rejected."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # ---------------------------------------------------------------- requests
@@ -154,12 +154,6 @@ class DeactivateIn(Strict):
     final_sync_hours: Annotated[int, Field(ge=0, le=168, description=(
         "0 (default): the token is revoked at once and unsynced receipts are lost. 1-168: how long the old "
         "installation may still upload its unsynced receipts."))] = 0
-
-
-class PairingCodeOut(BaseModel):
-    code: str
-    expires_at: str
-    pos_device_id: str
 
 
 class SwitchUserIn(Strict):
@@ -288,7 +282,8 @@ class NoQuery(Loose):
 
 
 class Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True, extra="ignore", json_schema_serialization_defaults_required=True)
+    model_config = ConfigDict(from_attributes=True, extra="ignore", json_schema_serialization_defaults_required=True,
+                              defer_build=True)
 
 
 def _attributes(source) -> dict:
