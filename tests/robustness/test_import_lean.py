@@ -35,3 +35,32 @@ def test_the_probe_sees_a_heavy_module_when_it_is_loaded():
     probe = PROBE.format(forbidden=set(NOT_AT_IMPORT)).replace(
         "import app\n", "import app\nfrom chalicelib.api.http import schema\nschema('LoginIn').model_validate({'email': 'a@b.co', 'password': 'x'})\n")
     assert {"pydantic", "email_validator", "chalicelib.api.schemas"} <= set(run(probe))
+
+
+THREADS_FIRST_USE = """
+import json, threading
+import app
+from chalicelib.api.http import ListOf, schema, serialise
+
+barrier, results = threading.Barrier(16), []
+
+def first_use(i):
+    barrier.wait()  # every thread meets the models unbuilt (the local server answers requests in threads)
+    try:
+        body = schema("SyncIn").model_validate_json('{"receipts": [], "shifts": []}')
+        page = serialise(ListOf("stores", "StoreOut"), {"stores": [{"id": str(i), "name": "S", "created_at": "t",
+                                                                   "secret": 1}], "cursor": None})
+        results.append(body.receipts == [] and page == {"stores": [{"id": str(i), "name": "S", "address": None,
+                                                                     "created_at": "t"}], "cursor": None})
+    except Exception as exc:
+        results.append(repr(exc))
+
+threads = [threading.Thread(target=first_use, args=(i,)) for i in range(16)]
+[t.start() for t in threads]
+[t.join(60) for t in threads]
+print(json.dumps(results))
+"""
+
+
+def test_models_built_on_first_use_by_many_threads_at_once():
+    assert run(THREADS_FIRST_USE) == [True] * 16
