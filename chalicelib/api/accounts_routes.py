@@ -1,92 +1,86 @@
 """Sign-up, login, stores and employees."""
 from chalice import Blueprint
 
-from chalicelib.api import presenters as present
-from chalicelib.api import schemas as s
-from chalicelib.api.http import endpoint
+from chalicelib.api.http import ListOf, endpoint
 from chalicelib.services import accounts
 
 bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/v1/signup", "POST", summary="Create a merchant account; its first employee is the OWNER",
-          auth=None, tag="accounts", body=s.SignupIn, response=s.SignupOut, status=201, errors=(400, 409))
+          auth=None, tag="accounts", body="SignupIn", response="SignupOut", status=201, errors=(400, 409))
 def signup(ctx):
-    body = ctx["body"]
-    result = accounts.signup(body.business_name, body.email, body.password, body.currency)
-    return {"merchant": present.merchant(result["merchant"]), "employee": present.employee(result["employee"]),
-            "token": result["token"], "expires_at": result["expires_at"]}
+    body = ctx.body
+    return accounts.signup(body.business_name, body.email, body.password, body.currency)
 
 
 @endpoint(bp, "/v1/auth/login", "POST", summary="Log in to the back office", auth=None, tag="accounts",
-          body=s.LoginIn, response=s.LoginOut, errors=(400, 401, 429))
+          body="LoginIn", response="LoginOut", errors=(400, 401, 429))
 def login(ctx):
-    result = accounts.login(ctx["body"].email, ctx["body"].password)
-    return {"token": result["token"], "expires_at": result["expires_at"],
-            "employee": present.employee(result["employee"]), "merchant": present.merchant(result["merchant"])}
+    return accounts.login(ctx.body.email, ctx.body.password)
 
 
 # ---------------------------------------------------------------- stores
 
-@endpoint(bp, "/v1/stores", "GET", summary="List stores", auth="user", tag="stores", query=s.Page,
-          response=s.list_schema("stores", s.StoreOut), errors=(400, 401))
+@endpoint(bp, "/v1/stores", "GET", summary="List stores", auth="user", tag="stores", query="Page",
+          response=ListOf("stores", "StoreOut"), errors=(400, 401))
 def list_stores(ctx):
-    q = ctx["query"]
-    items, cursor = accounts.list_stores(ctx["principal"], q.limit, q.cursor)
-    return present.listing("stores", items, cursor, present.store)
+    q = ctx.query
+    items, cursor = accounts.list_stores(ctx.principal, q.limit, q.cursor)
+    return {"stores": items, "cursor": cursor}
 
 
-@endpoint(bp, "/v1/stores", "POST", summary="Create a store", auth="user", tag="stores", body=s.StoreIn,
-          response=s.StoreOut, status=201, errors=(400, 401, 403))
+@endpoint(bp, "/v1/stores", "POST", summary="Create a store", auth="user", tag="stores", body="StoreIn",
+          response="StoreOut", status=201, errors=(400, 401, 403))
 def create_store(ctx):
-    return present.store(accounts.create_store(ctx["principal"], ctx["body"].name, ctx["body"].address))
+    return accounts.create_store(ctx.principal, ctx.body.name, ctx.body.address)
 
 
 @endpoint(bp, "/v1/stores/{store_id}", "GET", summary="One store", auth="user", tag="stores",
-          response=s.StoreOut, errors=(401, 404))
+          response="StoreOut", errors=(401, 404))
 def get_store(ctx, store_id):
-    return present.store(accounts.get_store(ctx["principal"], store_id))
+    return accounts.get_store(ctx.principal, store_id)
 
 
 @endpoint(bp, "/v1/stores/{store_id}", "PATCH", summary="Rename a store or change its address", auth="user",
-          tag="stores", body=s.StorePatch, response=s.StoreOut, errors=(400, 401, 403, 404, 409))
+          tag="stores", body="StorePatch", response="StoreOut", errors=(400, 401, 403, 404, 409))
 def update_store(ctx, store_id):
-    changes = ctx["body"].model_dump(exclude_unset=True)
+    changes = ctx.body.model_dump(exclude_unset=True)
     if changes.get("name", "") is None:
         changes.pop("name")
-    return present.store(accounts.update_store(ctx["principal"], store_id, changes))
+    return accounts.update_store(ctx.principal, store_id, changes)
 
 
 @endpoint(bp, "/v1/stores/{store_id}", "DELETE", summary="Delete a store without POS devices", auth="user",
           tag="stores", status=204, errors=(401, 403, 404, 409))
 def delete_store(ctx, store_id):
-    accounts.delete_store(ctx["principal"], store_id)
+    accounts.delete_store(ctx.principal, store_id)
 
 
 # ---------------------------------------------------------------- employees
 
-@endpoint(bp, "/v1/employees", "GET", summary="List employees", auth="user", tag="employees", query=s.Page,
-          response=s.list_schema("employees", s.EmployeeOut), errors=(400, 401))
+@endpoint(bp, "/v1/employees", "GET", summary="List employees", auth="user", tag="employees", query="Page",
+          response=ListOf("employees", "EmployeeOut"), errors=(400, 401))
 def list_employees(ctx):
-    q = ctx["query"]
-    items, cursor = accounts.list_employees(ctx["principal"], q.limit, q.cursor)
-    return present.listing("employees", items, cursor, present.employee)
+    q = ctx.query
+    items, cursor = accounts.list_employees(ctx.principal, q.limit, q.cursor)
+    return {"employees": items, "cursor": cursor}
 
 
 @endpoint(bp, "/v1/employees", "POST", summary="Add an employee (OWNER only)", auth="user", tag="employees",
-          body=s.EmployeeIn, response=s.EmployeeOut, status=201, errors=(400, 401, 403, 409))
+          body="EmployeeIn", response="EmployeeOut", status=201, errors=(400, 401, 403, 409))
 def create_employee(ctx):
-    return present.employee(accounts.create_employee(ctx["principal"], ctx["body"].model_dump()))
+    return accounts.create_employee(ctx.principal, ctx.body.model_dump())
 
 
 @endpoint(bp, "/v1/employees/{employee_id}", "PATCH", summary="Change an employee (OWNER only)", auth="user",
-          tag="employees", body=s.EmployeePatch, response=s.EmployeeOut, errors=(400, 401, 403, 404, 409))
+          tag="employees", body="EmployeePatch", response="EmployeeOut", errors=(400, 401, 403, 404, 409))
 def update_employee(ctx, employee_id):
-    changes = ctx["body"].model_dump(exclude_unset=True)
-    return present.employee(accounts.update_employee(ctx["principal"], employee_id, changes))
+    changes = ctx.body.model_dump(exclude_unset=True)
+    return accounts.update_employee(ctx.principal, employee_id, changes)
 
 
 @endpoint(bp, "/v1/employees/{employee_id}", "DELETE", summary="Remove an employee (OWNER only)", auth="user",
           tag="employees", status=204, errors=(401, 403, 404, 409))
 def delete_employee(ctx, employee_id):
-    accounts.delete_employee(ctx["principal"], employee_id)
+    accounts.delete_employee(ctx.principal, employee_id)

@@ -1,9 +1,7 @@
 """POS devices in the back office: list, create, rename, deactivate, safe deletion."""
 from chalice import Blueprint
 
-from chalicelib.api import presenters as present
-from chalicelib.api import schemas as s
-from chalicelib.api.http import endpoint
+from chalicelib.api.http import ListOf, endpoint
 from chalicelib.errors import InvalidInput
 from chalicelib.services import deletion, devices, final_sync, pairing
 
@@ -11,78 +9,78 @@ bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/v1/pos_devices", "GET", summary="List POS devices", auth="user", tag="pos_devices",
-          query=s.DeviceQuery, response=s.list_schema("pos_devices", s.DeviceOut), errors=(400, 401))
+          query="DeviceQuery", response=ListOf("pos_devices", "DeviceOut"), errors=(400, 401))
 def list_devices(ctx):
-    q = ctx["query"]
-    items, cursor = devices.list_devices(ctx["principal"], limit=q.limit, cursor=q.cursor, store_id=q.store_id,
+    q = ctx.query
+    items, cursor = devices.list_devices(ctx.principal, limit=q.limit, cursor=q.cursor, store_id=q.store_id,
                                          status=q.status, show_deleted=q.show_deleted)
-    return present.listing("pos_devices", items, cursor, present.device)
+    return {"pos_devices": items, "cursor": cursor}
 
 
 @endpoint(bp, "/v1/pos_devices", "POST",
           summary="Create a POS (status NOT_ACTIVATED); 409 NAME_TAKEN when another POS of the store has the name",
-          auth="user", tag="pos_devices", body=s.DeviceIn, response=s.DeviceOut, status=201, errors=(400, 401, 403, 409))
+          auth="user", tag="pos_devices", body="DeviceIn", response="DeviceOut", status=201, errors=(400, 401, 403, 409))
 def create_device(ctx):
-    return present.device(devices.create_device(ctx["principal"], ctx["body"].name, ctx["body"].store_id))
+    return devices.create_device(ctx.principal, ctx.body.name, ctx.body.store_id)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}", "GET", summary="One POS device (also a deleted one)", auth="user",
-          tag="pos_devices", response=s.DeviceOut, errors=(401, 404))
+          tag="pos_devices", response="DeviceOut", errors=(401, 404))
 def get_device(ctx, device_id):
-    return present.device(devices.get_device(ctx["principal"], device_id))
+    return devices.get_device(ctx.principal, device_id)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}", "PATCH",
           summary="Rename a POS (unique within its store) or move it to another store (only while NOT_ACTIVATED "
                   "or INACTIVE)", auth="user", tag="pos_devices",
-          body=s.DevicePatch, response=s.DeviceOut, errors=(400, 401, 403, 404, 409))
+          body="DevicePatch", response="DeviceOut", errors=(400, 401, 403, 404, 409))
 def rename_device(ctx, device_id):
-    body = ctx["body"]
+    body = ctx.body
     if body.name is None and body.store_id is None:
         raise InvalidInput(field="name", code="REQUIRED")
-    return present.device(devices.update_device(ctx["principal"], device_id, name=body.name, store_id=body.store_id))
+    return devices.update_device(ctx.principal, device_id, name=body.name, store_id=body.store_id)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/deactivate", "POST",
           summary="Deactivate a device: the slot is INACTIVE at once; with final_sync_hours > 0 the old installation "
                   "may still upload its own receipts until final_sync_until (numbering rule: DeactivateIn)",
-          auth="user", tag="pos_devices", body=s.DeactivateIn, response=s.DeviceOut, errors=(401, 403, 404, 409))
+          auth="user", tag="pos_devices", body="DeactivateIn", response="DeviceOut", errors=(401, 403, 404, 409))
 def deactivate_device(ctx, device_id):
-    device, _lost_now = devices.deactivate_device(ctx["principal"], device_id,
-                                                  final_sync_hours=ctx["body"].final_sync_hours)
-    return present.device(device)
+    device, _lost_now = devices.deactivate_device(ctx.principal, device_id,
+                                                  final_sync_hours=ctx.body.final_sync_hours)
+    return device
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/end_final_sync", "POST",
           summary="End the final-sync window now (a stolen device): its token dies, what it still owes is lost",
-          auth="user", tag="pos_devices", response=s.DeviceOut, errors=(401, 403, 404, 409))
+          auth="user", tag="pos_devices", response="DeviceOut", errors=(401, 403, 404, 409))
 def end_final_sync(ctx, device_id):
-    return present.device(final_sync.end_final_sync(ctx["principal"], device_id))
+    return final_sync.end_final_sync(ctx.principal, device_id)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/pairing_code", "POST",
           summary="A pairing code to activate this slot on a POS without a password (replaces the previous code)",
-          auth="user", tag="pos_devices", body=s.PairingCodeIn, response=s.PairingCodeOut, status=201,
+          auth="user", tag="pos_devices", body="PairingCodeIn", response="PairingCodeOut", status=201,
           errors=(401, 403, 404, 409))
 def create_pairing_code(ctx, device_id):
-    return pairing.create_code(ctx["principal"], device_id, ctx["body"].expires_in_seconds)
+    return pairing.create_code(ctx.principal, device_id, ctx.body.expires_in_seconds)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/pairing_code", "DELETE", summary="Revoke the pairing code at once",
           auth="user", tag="pos_devices", status=204, errors=(401, 403, 404))
 def revoke_pairing_code(ctx, device_id):
-    pairing.revoke_code(ctx["principal"], device_id)
+    pairing.revoke_code(ctx.principal, device_id)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}", "DELETE",
           summary="Start the safe-deletion workflow (force=true: OWNER only, skips the checks)", auth="user",
-          tag="pos_devices", query=s.DeleteQuery, response=s.DeletionAccepted, status=202,
+          tag="pos_devices", query="DeleteQuery", response="DeletionAccepted", status=202,
           errors=(400, 401, 403, 404, 409))
 def delete_device(ctx, device_id):
-    return {"deletion": present.deletion(deletion.request_deletion(ctx["principal"], device_id, ctx["query"].force))}
+    return {"deletion": deletion.request_deletion(ctx.principal, device_id, ctx.query.force)}
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/deletion", "GET", summary="The safe deletion's progress", auth="user",
-          tag="pos_devices", response=s.DeletionOut, errors=(401, 404))
+          tag="pos_devices", response="DeletionOut", errors=(401, 404))
 def get_deletion(ctx, device_id):
-    return present.deletion(deletion.get_deletion(ctx["principal"], device_id))
+    return deletion.get_deletion(ctx.principal, device_id)

@@ -4,22 +4,25 @@ Chalice turns an exception escaping a route into a bare 500 before middleware ca
 route is wrapped here and errors are mapped in this one place.
 """
 import functools
+import importlib
 import json
 import logging
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ValidationError
 
 from chalicelib import i18n, telemetry
-from chalicelib.api.schemas import NoQuery
 from chalicelib.config import settings
 from chalicelib.errors import DomainError, InternalError, MalformedJson, NotFound, PayloadTooLarge, ValidationFailed
 from chalicelib.services.accounts import authenticate_user
 from chalicelib.services.devices import authenticate_device, authenticate_device_final_sync
+
+if TYPE_CHECKING:
+    from chalicelib.services.common import DevicePrincipal, Principal
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +34,94 @@ def _language_headers() -> dict:
     return {"Content-Language": i18n.current(), "Vary": "Accept-Language"}
 
 
+# ------------------------------------------------------------------ schemas, resolved on first use
+# Routes name their models ("SignupIn", ListOf("stores", "StoreOut")) instead of importing them: building
+# the pydantic models (and loading pydantic and email_validator) would otherwise be paid by every cold start,
+# even by one that only answers a 401. A model is built the first time a request (or the OpenAPI document)
+# needs it; tests/robustness/test_import_lean.py keeps them out of `import app`.
+SCHEMAS_MODULE = "chalicelib.api.schemas"
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """A list response: `{key: [item, ...], "cursor": ...}` (schemas.list_schema)."""
+
+    key: str
+    item: str
+
+
+SchemaRef = str | ListOf  # a model's name in chalicelib.api.schemas, or a list of one
+
+
+@functools.cache
+def schema(ref: SchemaRef):
+    """The pydantic model a route names (schemas.py is imported, and pydantic with it, on the first call)."""
+    schemas = importlib.import_module(SCHEMAS_MODULE)
+    if isinstance(ref, ListOf):
+        return schemas.list_schema(ref.key, getattr(schemas, ref.item))
+    return getattr(schemas, ref)
+
+
+def _validation_error():
+    from pydantic import ValidationError  # loaded with the first schema; a dict lookup after that
+
+    return ValidationError
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a route's handler gets besides its path parameters."""
+
+    # auth="user": the employee's Principal; auth="device": a DevicePrincipal (the slot, `.device`, with its
+    # signed-in employee); public routes: None.
+    principal: "Principal | DevicePrincipal | None" = None
+    body: Any = None  # the route's body model, validated (None for routes without one)
+    query: Any = None  # the route's query model, validated (None when the route has none and got none)
+    raw_query: dict[str, str] = field(default_factory=dict)  # the query string as sent (for links)
+
+
+class Reply:
+    """A handler's result with what its response model needs besides it (pydantic's validation context), e.g.
+    `Reply(events, names=names)` for the sentences of the activity log."""
+
+    def __init__(self, value, **context):
+        self.value, self.context = value, context
+
+
+def serialise(ref: SchemaRef | None, result):
+    """The response body: the handler's result (a record, a domain object, a dict of them, or a Reply) read by the
+    route's response model, which keeps exactly its fields and derives the rest (chalicelib/api/schemas.py)."""
+    value, context = (result.value, result.context) if isinstance(result, Reply) else (result, None)
+    if ref is None:
+        return value
+    return schema(ref).model_validate(value, context=context).model_dump(mode="json")
+
+
 @dataclass
 class Operation:
+    """One route of the contract. `body`, `query` and `responses` are the pydantic models (built on first access)."""
+
     method: str
     path: str
     summary: str
     tag: str
     auth: str | None
-    body: type[BaseModel] | None
-    query: type[BaseModel] | None
-    responses: dict[int, type[BaseModel] | None]
+    body_ref: SchemaRef | None
+    query_ref: SchemaRef | None
+    response_refs: dict[int, SchemaRef | None]
     errors: tuple[int, ...]
+
+    @property
+    def body(self):
+        return schema(self.body_ref) if self.body_ref else None
+
+    @property
+    def query(self):
+        return schema(self.query_ref) if self.query_ref else None
+
+    @property
+    def responses(self) -> dict:
+        return {status: schema(ref) if ref else None for status, ref in self.response_refs.items()}
 
 
 OPERATIONS: list[Operation] = []
@@ -50,8 +130,12 @@ _PATH_METHODS: dict[str, list[str]] = {}
 
 
 def json_response(body, status: int = 200) -> Response:
-    return Response(body=json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
-                    headers=JSON_HEADERS | _language_headers())
+    return encoded_json_response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status)
+
+
+def encoded_json_response(text: str, status: int = 200) -> Response:
+    """A body already encoded as JSON text (e.g. the cached OpenAPI document)."""
+    return Response(body=text, status_code=status, headers=JSON_HEADERS | _language_headers())
 
 
 def error_response(error: DomainError) -> Response:
@@ -66,7 +150,8 @@ def error_response(error: DomainError) -> Response:
 _PYDANTIC_CODES = {"extra_forbidden": "UNKNOWN_FIELD", "missing": "REQUIRED"}
 
 
-def validation_failed(exc: ValidationError, prefix: str = "") -> DomainError:
+def validation_failed(exc, prefix: str = "") -> DomainError:
+    """A pydantic ValidationError -> ValidationFailed (or MalformedJson), in the contract's codes."""
     items = []
     for err in exc.errors(include_url=False):
         if err["type"] == "json_invalid":
@@ -111,13 +196,14 @@ def _raw_body(request) -> bytes:
     return raw
 
 
-def _parse_body(request, schema: type[BaseModel]) -> BaseModel:
+def _parse_body(request, ref: SchemaRef):
     raw = _raw_body(request)
     if not raw.strip():
         raw = b"{}"
+    model = schema(ref)
     try:
-        return schema.model_validate_json(raw)
-    except ValidationError as exc:
+        return model.model_validate_json(raw)
+    except _validation_error() as exc:
         raise validation_failed(exc) from None
 
 
@@ -128,11 +214,14 @@ def _reject_body(request) -> None:
         raise DomainError(code="UNEXPECTED_BODY")
 
 
-def _parse_query(request, schema: type[BaseModel]) -> BaseModel:
+def _parse_query(request, ref: SchemaRef | None):
     params = dict(request.query_params or {})
+    if ref is None and not params:
+        return None  # nothing to check: no model (nor pydantic) needed
+    model = schema(ref or "NoQuery")  # NoQuery refuses any parameter, in the same error shape
     try:
-        return schema.model_validate(params)
-    except ValidationError as exc:
+        return model.model_validate(params)
+    except _validation_error() as exc:
         raise validation_failed(exc) from None
 
 
@@ -151,11 +240,12 @@ def _check_path(path_params: dict) -> None:
 
 
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str | None, tag: str,
-             body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-             response: type[BaseModel] | None = None, status: int = 200, errors: tuple[int, ...] = (),
+             body: SchemaRef | None = None, query: SchemaRef | None = None,
+             response: SchemaRef | None = None, status: int = 200, errors: tuple[int, ...] = (),
              allow_final_sync: bool = False):
-    """Register a route. The handler gets (request_context, **path_params) and returns a dict or None.
+    """Register a route. The handler gets (RequestContext, **path_params) and returns a dict or None.
 
+    `body`, `query` and `response` name models of chalicelib.api.schemas (see `schema`).
     `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes."""
 
     def decorate(handler):
@@ -167,21 +257,24 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
             request = bp.current_request
             language = i18n.use(i18n.parse_accept_language((request.headers or {}).get("accept-language")))
             try:
-                ctx = {}
+                principal = None
                 if auth:
                     # sync and me also accept an installation uploading during its final-sync window
                     authenticate = (authenticate_device_final_sync if allow_final_sync and auth == "device"
                                     else AUTHENTICATORS[auth])
-                    ctx["principal"] = authenticate(bearer_token(request))
-                    _bind_principal(ctx["principal"])
+                    principal = authenticate(bearer_token(request))
+                    _bind_principal(principal)
                 _check_path(path_params)
+                parsed_body = None
                 if body is not None:
-                    ctx["body"] = _parse_body(request, body)
+                    parsed_body = _parse_body(request, body)
                 else:
                     _reject_body(request)
-                ctx["query"] = _parse_query(request, query or NoQuery)
-                ctx["raw_query"] = dict(request.query_params or {})
+                ctx = RequestContext(principal=principal, body=parsed_body, query=_parse_query(request, query),
+                                     raw_query=dict(request.query_params or {}))
                 result = handler(ctx, **path_params)
+                if result is not None and not isinstance(result, Response):
+                    result = serialise(response, result)  # in the request's language, as the sentences must be
             except DomainError as error:
                 if error.status >= 500:
                     log.warning("%s %s -> %s %s", method, path, error.status, error.code,
@@ -214,10 +307,9 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
     return decorate
 
 
-def _bind_principal(principal) -> None:
-    who = principal[0] if isinstance(principal, tuple) else principal
-    telemetry.bind(merchant_id=getattr(who, "merchant_id", None), employee_id=getattr(who, "employee_id", None),
-                   pos_device_id=getattr(who, "pos_device_id", None))
+def _bind_principal(principal: "Principal") -> None:
+    telemetry.bind(merchant_id=principal.merchant_id, employee_id=principal.employee_id,
+                   pos_device_id=principal.pos_device_id)
 
 
 # ------------------------------------------------------------------ CORS (split hosting only)

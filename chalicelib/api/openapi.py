@@ -1,9 +1,12 @@
-"""GET /v1/openapi.json, generated from the same schemas that validate requests."""
-from chalice import Blueprint
-from pydantic import BaseModel
+"""GET /v1/openapi.json, generated from the same schemas that validate requests.
 
-from chalicelib.api.http import OPERATIONS, json_response
-from chalicelib.api.schemas import ErrorOut
+Built on the first request that asks for it (it needs every model, so pydantic), then served from memory."""
+import functools
+import json
+
+from chalice import Blueprint
+
+from chalicelib.api.http import OPERATIONS, encoded_json_response, schema
 
 bp = Blueprint(__name__)
 REF = "#/components/schemas/{model}"
@@ -13,14 +16,14 @@ REF = "#/components/schemas/{model}"
 COMMON_ERRORS = {400, 413, 415, 503}
 
 
-def _schema(model: type[BaseModel], components: dict, mode: str) -> dict:
+def _schema(model, components: dict, mode: str) -> dict:
     schema = model.model_json_schema(ref_template=REF, mode=mode)
     components.update(schema.pop("$defs", {}))
     components[model.__name__] = schema
     return {"$ref": REF.format(model=model.__name__)}
 
 
-def _query_parameters(model: type[BaseModel], components: dict) -> list[dict]:
+def _query_parameters(model, components: dict) -> list[dict]:
     schema = model.model_json_schema(ref_template=REF, mode="validation")
     components.update(schema.pop("$defs", {}))
     required = set(schema.get("required", []))
@@ -31,7 +34,7 @@ def _query_parameters(model: type[BaseModel], components: dict) -> list[dict]:
 def build_document() -> dict:
     components: dict = {}
     paths: dict = {}
-    error_ref = _schema(ErrorOut, components, "serialization")
+    error_ref = _schema(schema("ErrorOut"), components, "serialization")
     for op in OPERATIONS:
         parameters = [{"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
                       for part in op.path.split("/") if part.startswith("{")]
@@ -66,6 +69,12 @@ def build_document() -> dict:
     }
 
 
+@functools.cache
+def document_json() -> str:
+    """The document as served: built once per process (the routes are all registered at import)."""
+    return json.dumps(build_document(), ensure_ascii=False, separators=(",", ":"))
+
+
 @bp.route("/v1/openapi.json", methods=["GET"])
 def openapi_document():
-    return json_response(build_document())
+    return encoded_json_response(document_json())

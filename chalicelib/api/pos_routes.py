@@ -2,92 +2,79 @@
 import json
 
 from chalice import Blueprint
-from pydantic import ValidationError
 
 from chalicelib.api import presenters as present
-from chalicelib.api import schemas as s
-from chalicelib.api.http import endpoint, validation_failed
+from chalicelib.api.http import Reply, endpoint, schema, validation_failed
 from chalicelib.services import devices, final_sync, pairing, sync
 
 bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/v1/pos/login", "POST", summary="Owner or manager credentials -> a login token and the POS slots to take",
-          auth=None, tag="pos", body=s.LoginIn, response=s.PosLoginOut, errors=(400, 401, 403, 429))
+          auth=None, tag="pos", body="LoginIn", response="PosLoginOut", errors=(400, 401, 403, 429))
 def pos_login(ctx):
-    result = devices.pos_login(ctx["body"].email, ctx["body"].password)
-    stores = result["stores"]
-    return {"login_token": result["login_token"], "pos_devices": [
-        {"id": d.id, "name": d.name, "number": d.number, "status": d.status.value, "store_id": d.store_id,
-         "store_name": stores.get(d.store_id, {}).get("name")} for d in result["pos_devices"]]}
+    result = devices.pos_login(ctx.body.email, ctx.body.password)
+    return Reply(result, stores=result["stores"])  # each device with its store's name
 
 
 @endpoint(bp, "/v1/pos/activate", "POST", summary="Bind a slot to this installation; returns the device token",
-          auth=None, tag="pos", body=s.PosActivateIn, response=s.ActivateOut, errors=(400, 401, 404, 409))
+          auth=None, tag="pos", body="PosActivateIn", response="ActivateOut", errors=(400, 401, 404, 409))
 def activate(ctx):
-    body = ctx["body"]
-    result = devices.activate_device(body.login_token, body.pos_device_id, body.installation_id)
-    return {"device_token": result["device_token"], "pos_device": present.device(result["pos_device"]),
-            "next_receipt_seq": result["next_receipt_seq"], "employee": present.employee(result["employee"])}
-
-
-class SwitchUserIn(s.Strict):
-    email: s.Email | None = None
-    password: str | None = None
-    employee_id: s.Id | None = None
-    pin: s.Pin | None = None
+    body = ctx.body
+    return devices.activate_device(body.login_token, body.pos_device_id, body.installation_id)
 
 
 @endpoint(bp, "/v1/pos/pair", "POST",
           summary="Activate a slot with a pairing code from the back office (no password on the device)",
-          auth=None, tag="pos", body=s.PairIn, response=s.ActivateOut, errors=(400, 401, 429))
+          auth=None, tag="pos", body="PairIn", response="ActivateOut", errors=(400, 401, 429))
 def pair(ctx):
-    body = ctx["body"]
-    result = pairing.pair(body.code, body.installation_id)
-    return {"device_token": result["device_token"], "pos_device": present.device(result["pos_device"]),
-            "next_receipt_seq": result["next_receipt_seq"], "employee": present.employee(result["employee"])}
+    body = ctx.body
+    return pairing.pair(body.code, body.installation_id)
 
 
 @endpoint(bp, "/v1/pos/switch_user", "POST", summary="Switch the POS's signed-in employee (e-mail+password or id+PIN)",
-          auth="device", tag="pos", body=SwitchUserIn, response=s.EmployeeOnly, errors=(400, 401, 403, 429))
+          auth="device", tag="pos", body="SwitchUserIn", response="EmployeeOnly", errors=(400, 401, 403, 429))
 def switch_user(ctx):
-    raw = ctx["body"].model_dump(exclude_none=True)
-    schema = s.SwitchByPin if "pin" in raw or "employee_id" in raw else s.SwitchByPassword
+    from pydantic import ValidationError  # loaded already: the body was validated
+
+    raw = ctx.body.model_dump(exclude_none=True)
+    model = schema("SwitchByPin" if "pin" in raw or "employee_id" in raw else "SwitchByPassword")
     try:
-        credentials = schema.model_validate(raw)
+        credentials = model.model_validate(raw)
     except ValidationError as exc:
         raise validation_failed(exc) from None
-    principal, device = ctx["principal"]
-    return {"employee": present.employee(devices.switch_user(principal, device, credentials.model_dump()))}
+    principal = ctx.principal
+    return {"employee": devices.switch_user(principal, principal.device, credentials.model_dump())}
 
 
 @endpoint(bp, "/v1/pos/sync", "POST", summary="Push receipts, shift events and the device's state (idempotent)",
-          auth="device", tag="pos", body=s.SyncIn, response=s.SyncOut, errors=(400, 401, 413, 503),
+          auth="device", tag="pos", body="SyncIn", response="SyncOut", errors=(400, 401, 413, 503),
           allow_final_sync=True)
 def sync_batch(ctx):
-    principal, device = ctx["principal"]
-    body = ctx["body"]
+    principal, body = ctx.principal, ctx.body
     sync.check_batch_size(len(body.receipts))
     receipts, rejected = _parse_receipts(body.receipts)
     run = final_sync.final_sync_batch if principal.final_sync else sync.sync_batch
-    result = run(principal, device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
+    result = run(principal, principal.device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
                  body.state.model_dump() if body.state else None)
-    shown = present.device(result.device)
+    shown = result.device
     if principal.final_sync:
         open_still = result.device.final_sync_activation_id == principal.activation_id
         shown = present.device_for_final_sync(result.device, result.device.final_sync_until if open_still else None)
-    return {"accepted": result.accepted, "duplicates": result.duplicates,
-            "rejected": [present.rejection(item) for item in result.rejected],
-            "rejected_shifts": [present.rejection(item) for item in result.rejected_shifts], "pos_device": shown}
+    return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
+            "rejected_shifts": result.rejected_shifts, "pos_device": shown}
 
 
 def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
     """Each receipt on its own: one malformed receipt is rejected, never the whole batch."""
+    from pydantic import ValidationError  # loaded already: the body was validated
+
+    receipt_in = schema("ReceiptIn")
     valid, rejected = [], []
     for position, raw in enumerate(raw_receipts):
         receipt_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         try:
-            valid.append(s.ReceiptIn.model_validate_json(json.dumps(raw)).model_dump())
+            valid.append(receipt_in.model_validate_json(json.dumps(raw)).model_dump())
         except ValidationError as exc:
             error = validation_failed(exc, prefix=f"receipts.{position}")
             first = error.errors[0] if getattr(error, "errors", None) else error.to_dict()
@@ -99,9 +86,10 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
 
 
 @endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth="device", tag="pos",
-          response=s.DeviceOut, errors=(401,), allow_final_sync=True)
+          response="DeviceSelfOut", errors=(401,), allow_final_sync=True)
 def me(ctx):
-    principal, device = ctx["principal"]
+    principal = ctx.principal
+    device = principal.device
     if principal.final_sync:
-        return present.device_for_final_sync(device, device.final_sync_until) | {"next_receipt_seq": None}
-    return present.device(device) | {"next_receipt_seq": device.next_receipt_seq}
+        return Reply(present.device_for_final_sync(device, device.final_sync_until), final_sync=True)
+    return device

@@ -6,8 +6,7 @@ from urllib.parse import urlencode
 from chalice import Blueprint, Response
 
 from chalicelib.api import presenters as present
-from chalicelib.api import schemas as s
-from chalicelib.api.http import endpoint
+from chalicelib.api.http import ListOf, Reply, endpoint
 from chalicelib.i18n import render
 from chalicelib.services import audit, records
 
@@ -15,11 +14,11 @@ bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/v1/receipts", "GET", summary="Receipts, newest first", auth="user", tag="receipts",
-          query=s.ReceiptQuery, response=s.list_schema("receipts", s.ReceiptOut), errors=(400, 401))
+          query="ReceiptQuery", response=ListOf("receipts", "ReceiptOut"), errors=(400, 401))
 def list_receipts(ctx):
-    q = ctx["query"]
-    items, cursor = records.list_receipts(ctx["principal"], q.limit, q.cursor, **_receipt_filters(q))
-    return present.listing("receipts", items, cursor, present.receipt)
+    q = ctx.query
+    items, cursor = records.list_receipts(ctx.principal, q.limit, q.cursor, **_receipt_filters(q))
+    return {"receipts": items, "cursor": cursor}
 
 
 def _receipt_filters(q) -> dict:
@@ -31,17 +30,17 @@ def _receipt_filters(q) -> dict:
 @endpoint(bp, "/v1/receipts/export", "GET",
           summary="The receipts of a filter as CSV (same filters as GET /v1/receipts), newest first, in parts of "
                   "`limit` rows: a next part's cursor is in the X-Next-Cursor header (and Link rel=next)",
-          auth="user", tag="receipts", query=s.ReceiptExportQuery, errors=(400, 401))
+          auth="user", tag="receipts", query="ReceiptExportQuery", errors=(400, 401))
 def export_receipts(ctx):
-    q = ctx["query"]
+    q = ctx.query
     out = io.StringIO()
     if not q.cursor:
         out.write("\ufeff")  # a BOM, so that spreadsheet programs read the UTF-8 names right
     writer = csv.writer(out, lineterminator="\r\n")
     if not q.cursor:
         writer.writerow(render(f"csv.{column}") for column in present.RECEIPT_CSV_HEADER)
-    chunks = records.export_receipts(ctx["principal"], q.limit, q.cursor, **_receipt_filters(q))
-    currency = records.merchant_currency(ctx["principal"])
+    chunks = records.export_receipts(ctx.principal, q.limit, q.cursor, **_receipt_filters(q))
+    currency = records.merchant_currency(ctx.principal)
     while True:
         try:
             items, names = next(chunks)
@@ -53,44 +52,44 @@ def export_receipts(ctx):
                "Content-Disposition": 'attachment; filename="receipts.csv"'}
     if cursor:
         headers["X-Next-Cursor"] = cursor
-        headers["Link"] = f'<?{urlencode({**ctx["raw_query"], "cursor": cursor})}>; rel="next"'
+        headers["Link"] = f'<?{urlencode({**ctx.raw_query, "cursor": cursor})}>; rel="next"'
     return Response(body=out.getvalue(), status_code=200, headers=headers)
 
 
 @endpoint(bp, "/v1/receipts/{receipt_number}", "GET", summary="One receipt by its number", auth="user",
-          tag="receipts", response=s.ReceiptOut, errors=(401, 404))
+          tag="receipts", response="ReceiptOut", errors=(401, 404))
 def get_receipt(ctx, receipt_number):
-    return present.receipt(records.get_receipt(ctx["principal"], receipt_number))
+    return records.get_receipt(ctx.principal, receipt_number)
 
 
-@endpoint(bp, "/v1/shifts", "GET", summary="Shifts, newest first", auth="user", tag="shifts", query=s.ShiftQuery,
-          response=s.list_schema("shifts", s.ShiftOut), errors=(400, 401))
+@endpoint(bp, "/v1/shifts", "GET", summary="Shifts, newest first", auth="user", tag="shifts", query="ShiftQuery",
+          response=ListOf("shifts", "ShiftOut"), errors=(400, 401))
 def list_shifts(ctx):
-    q = ctx["query"]
-    items, cursor = records.list_shifts(ctx["principal"], q.limit, q.cursor, pos_device_id=q.pos_device_id,
+    q = ctx.query
+    items, cursor = records.list_shifts(ctx.principal, q.limit, q.cursor, pos_device_id=q.pos_device_id,
                                         store_id=q.store_id)
-    return present.listing("shifts", items, cursor, present.shift)
+    return {"shifts": items, "cursor": cursor}
 
 
 @endpoint(bp, "/v1/audit/findings", "GET", summary="Audit findings (open or resolved)", auth="user", tag="audit",
-          query=s.FindingQuery, response=s.list_schema("findings", s.FindingOut), errors=(400, 401))
+          query="FindingQuery", response=ListOf("findings", "FindingOut"), errors=(400, 401))
 def list_findings(ctx):
-    q = ctx["query"]
-    items, cursor = records.list_findings(ctx["principal"], q.limit, q.cursor, status=q.status,
+    q = ctx.query
+    items, cursor = records.list_findings(ctx.principal, q.limit, q.cursor, status=q.status,
                                           pos_device_id=q.pos_device_id)
-    return present.listing("findings", items, cursor, present.finding)
+    return {"findings": items, "cursor": cursor}
 
 
 @endpoint(bp, "/v1/audit/runs", "POST", summary="Run the audit of this merchant's devices now", auth="user",
-          tag="audit", response=s.AuditRunOut, errors=(401, 403))
+          tag="audit", response="AuditRunOut", errors=(401, 403))
 def run_audit(ctx):
-    return audit.run_for_merchant(ctx["principal"])
+    return audit.run_for_merchant(ctx.principal)
 
 
 @endpoint(bp, "/v1/events", "GET", summary="Activity log, newest first", auth="user", tag="events",
-          query=s.EventQuery, response=s.list_schema("events", s.EventOut), errors=(400, 401))
+          query="EventQuery", response=ListOf("events", "EventOut"), errors=(400, 401))
 def list_events(ctx):
-    q = ctx["query"]
-    items, cursor = records.list_events(ctx["principal"], q.limit, q.cursor, pos_device_id=q.pos_device_id)
-    names = records.names_for_events(ctx["principal"], items)
-    return present.listing("events", items, cursor, lambda e: present.event(e, names))
+    q = ctx.query
+    items, cursor = records.list_events(ctx.principal, q.limit, q.cursor, pos_device_id=q.pos_device_id)
+    names = records.names_for_events(ctx.principal, items)
+    return Reply({"events": items, "cursor": cursor}, names=names)  # the sentences name stores, employees, POS

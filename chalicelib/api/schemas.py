@@ -1,12 +1,19 @@
 """Request and response schemas (pydantic). They validate input and generate /v1/openapi.json."""
 import re
 from datetime import datetime, timezone
+from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic_core import PydanticCustomError
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints, create_model
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints,
+                      ValidationInfo, create_model, model_validator)
 
+from chalicelib import clock
+from chalicelib.api import event_text
 from chalicelib.domain import deletion as _deletion
+from chalicelib.domain.devices import Status
+from chalicelib.i18n import text_of
+
 
 # Names: trimmed, non-empty, printable.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
@@ -42,13 +49,13 @@ DeviceStatus = Literal["NOT_ACTIVATED", "ACTIVATED", "INACTIVE"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class Loose(BaseModel):
     """Query strings arrive as text: numbers and booleans are converted, unknown names rejected."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # ---------------------------------------------------------------- requests
@@ -151,10 +158,13 @@ class DeactivateIn(Strict):
         "installation may still upload its unsynced receipts."))] = 0
 
 
-class PairingCodeOut(BaseModel):
-    code: str
-    expires_at: str
-    pos_device_id: str
+class SwitchUserIn(Strict):
+    """Either e-mail+password (SwitchByPassword) or employee_id+PIN (SwitchByPin); checked by the route."""
+
+    email: Email | None = None
+    password: str | None = None
+    employee_id: Id | None = None
+    pin: Pin | None = None
 
 
 class SwitchByPassword(Strict):
@@ -267,6 +277,33 @@ class NoQuery(Loose):
 
 
 # ---------------------------------------------------------------- responses
+# A response model is also what builds the response (chalicelib/api/http.py validates a handler's result with
+# the route's model and dumps it): it reads its fields from a stored record (a dict) or a domain object
+# (attributes) and drops everything else, secrets included. Only what is derived is written out below.
+# Fields with a default are still always in the response, so the document lists them as required.
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True, extra="ignore", json_schema_serialization_defaults_required=True,
+                              defer_build=True)
+
+
+def _attributes(source) -> dict:
+    """A response's source as a dict: a stored record is one; a domain object (a dataclass) gives its fields."""
+    return source if isinstance(source, dict) else vars(source)
+
+
+def _context(info: ValidationInfo, name: str):
+    return (info.context or {}).get(name)
+
+
+def _message(record: dict) -> str:
+    """A stored message (`{key, params}`, or an old record's sentence) in the request's language."""
+    return text_of(record) or record.get("details") or ""
+
+
+def _enum_value(value):
+    return value.value if isinstance(value, Enum) else value
 
 
 class ErrorItem(BaseModel):
@@ -279,69 +316,91 @@ class ErrorOut(BaseModel):
     errors: list[ErrorItem]
 
 
-class MerchantOut(BaseModel):
+class MerchantOut(Out):
     id: str
     business_name: str
-    currency: str
+    # Accounts made before currencies were kept: EUR, the old implied default.
+    currency: Annotated[str, BeforeValidator(lambda value: value or "EUR")] = "EUR"
     created_at: str
 
 
-class EmployeeOut(BaseModel):
+class EmployeeOut(Out):
     id: str
     name: str
-    email: str | None
+    email: str | None = None
     role: Role
-    store_ids: list[str]
-    has_pin: bool
+    store_ids: Annotated[list[str], BeforeValidator(lambda value: list(value or []))] = []
+    # PINs and password hashes are write-only: only whether a PIN is set.
+    has_pin: Annotated[bool, BeforeValidator(bool)] = Field(False, validation_alias="pin_hash")
     created_at: str
     updated_at: str
 
 
-class StoreOut(BaseModel):
+class StoreOut(Out):
     id: str
     name: str
-    address: str | None
+    address: str | None = None
     created_at: str
-
-
-class DeletionError(BaseModel):
-    code: Literal["OPEN_TICKETS", "SHIFT_OPEN", "RECEIPTS_NOT_SYNCED", "INTERNAL"]
-    details: str
 
 
 # The workflow's names, from the one registry (chalicelib/domain/deletion.py), inlined as string enums.
 DeletionStatus = Literal[tuple(s.value for s in _deletion.DeletionStatus)]
 DeletionRoute = Literal[tuple(r.value for r in _deletion.Route)]
-DeletionStep = Literal[tuple(s.value for s in _deletion.Step)]
+StepName = Literal[tuple(s.value for s in _deletion.Step)]
 
 
-class DeletionStepOut(BaseModel):
-    step: DeletionStep
-    at: str | None
+class DeletionStep(Out):
+    step: StepName
+    at: str | None = None
+    details: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sentence(cls, step):
+        return step | {"details": text_of(step) or ""}
+
+
+class DeletionError(Out):
+    code: Literal["OPEN_TICKETS", "SHIFT_OPEN", "RECEIPTS_NOT_SYNCED", "INTERNAL"]
     details: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _sentence(cls, error):
+        return error | {"details": text_of(error) or ""}
 
-class DeletionOut(BaseModel):
+
+class DeletionOut(Out):
     id: str
     status: DeletionStatus
-    step: DeletionStep | None
-    steps: list[DeletionStepOut]
-    error: DeletionError | None
-    force: bool
+    step: StepName | None = None
+    steps: list[DeletionStep] = []
+    error: Annotated[DeletionError | None, BeforeValidator(lambda value: value or None)] = None
+    force: Annotated[bool, BeforeValidator(bool)] = False
     started_at: str
-    finished_at: str | None
+    finished_at: str | None = None
     route: DeletionRoute = Field(description="CHECKS: an activated slot, checked first; DEACTIVATE: forced, checks "
                                              "skipped; DELETE: a slot that is not activated, deleted at once.")
-    plan: list[DeletionStep] = Field(description="The steps this deletion's route runs after Started, in order "
-                                                 "(ending with Deleted); `step` and `steps` name the ones reached.")
+    plan: list[StepName] = Field(description="The steps this deletion's route runs after Started, in order "
+                                             "(ending with Deleted); `step` and `steps` name the ones reached.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _route_and_plan(cls, record):
+        # Records made before routes were kept get theirs from the domain's reading of the record.
+        deletion = _deletion.Deletion.from_dict(record)
+        return record | {"route": deletion.route.value, "plan": deletion.plan}
 
 
-class DeviceOut(BaseModel):
+Deletion = Annotated[DeletionOut | None, BeforeValidator(lambda value: value or None)]  # {} is no deletion
+
+
+class DeviceOut(Out):
     id: str
     name: str
     store_id: str
     number: int
-    status: DeviceStatus
+    status: Annotated[DeviceStatus, BeforeValidator(_enum_value)]
     activated: bool
     installation_id: str | None
     activated_at: str | None
@@ -357,21 +416,50 @@ class DeviceOut(BaseModel):
     pairing_code_expires_at: str | None
     final_sync_until: str | None
     final_sync_owed_receipts: int
-    deletion: DeletionOut | None
+    deletion: Deletion
     created_at: str
     updated_at: str
     deleted_at: str | None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _derived(cls, device):
+        return _device_fields(device)
 
-class ReceiptOut(BaseModel):
+
+def _device_fields(device) -> dict:
+    if isinstance(device, dict):
+        return device
+    expires = device.pairing_code_expires_at
+    return vars(device) | {
+        "activated": device.status == Status.ACTIVATED, "unsynced_receipts": device.unsynced_receipts,
+        "pairing_code_expires_at": expires if expires and expires > clock.iso() else None,  # a live code only
+        "final_sync_until": device.final_sync_until if device.final_sync_open else None,
+        "final_sync_owed_receipts": device.final_sync_owed}
+
+
+class DeviceSelfOut(DeviceOut):
+    """The slot as its own installation sees it (GET /v1/pos/me)."""
+
+    next_receipt_seq: int | None = Field(description="The seq of this installation's next receipt; null for an "
+                                                     "installation in its final-sync window (it issues none)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived(cls, device, info: ValidationInfo):
+        final_sync = _context(info, "final_sync")  # the old installation of a final-sync window
+        return _device_fields(device) | {"next_receipt_seq": None if final_sync else device.next_receipt_seq}
+
+
+class ReceiptOut(Out):
     id: str
     receipt_number: str
     receipt_type: str
     pos_device_id: str
     pos_device_name: str
     store_id: str
-    shift_id: str | None
-    employee_id: str | None
+    shift_id: str | None = None
+    employee_id: str | None = None
     created_at: str
     synced_at: str
     line_items: list[dict]
@@ -380,22 +468,22 @@ class ReceiptOut(BaseModel):
     total_tax: int
 
 
-class ShiftOut(BaseModel):
+class ShiftOut(Out):
     id: str
     pos_device_id: str
     store_id: str
     opened_at: str
-    closed_at: str | None
-    opened_by_employee: str | None
-    closed_by_employee: str | None
+    closed_at: str | None = None
+    opened_by_employee: str | None = None
+    closed_by_employee: str | None = None
     starting_cash: int
-    expected_cash: int | None
-    actual_cash: int | None
+    expected_cash: int | None = None
+    actual_cash: int | None = None
     orphaned_at: str | None = Field(None, description="Set when the POS was deactivated or deleted while this "
                                                       "shift was open: nobody will close it")
 
 
-class FindingOut(BaseModel):
+class FindingOut(Out):
     id: str
     pos_device_id: str
     type: Literal["UNSYNCED_RECEIPTS", "DEVICE_SILENT", "SHIFT_OPEN_TOO_LONG", "SHIFT_LEFT_OPEN"]
@@ -404,72 +492,110 @@ class FindingOut(BaseModel):
     missing_count: int
     first_seen_at: str
     last_seen_at: str
-    resolved_at: str | None
+    resolved_at: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sentence(cls, finding):
+        finding = _attributes(finding)
+        if not finding.get("details_key"):  # stored as a message; old records hold an English sentence
+            return finding
+        return finding | {"details": text_of({"key": finding["details_key"], "details": finding.get("details"),
+                                              "params": finding.get("details_params") or {}})}
 
 
-class EventOut(BaseModel):
+class EventOut(Out):
     id: str
-    pos_device_id: str | None
+    pos_device_id: str | None = None
     type: str
     actor: dict
     at: str
     details: dict
-    text: str | None = Field(description="The event as a sentence with names, in the Accept-Language language")
-    actor_name: str | None = Field(description="Who did it, in words")
+    text: str | None = Field(None, description="The event as a sentence with names, in the Accept-Language language")
+    actor_name: str | None = Field(None, description="Who did it, in words")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sentences(cls, event, info: ValidationInfo):
+        names = _context(info, "names")  # ids -> names (records.names_for_events); without them, no sentences
+        if names is None:
+            return event
+        return event | {"text": event_text.text(event, names), "actor_name": event_text.actor_name(event.get("actor"), names)}
 
 
-class SignupOut(BaseModel):
+class SignupOut(Out):
     merchant: MerchantOut
     employee: EmployeeOut
     token: str
     expires_at: str
 
 
-class LoginOut(BaseModel):
+class LoginOut(Out):
     token: str
     expires_at: str
     employee: EmployeeOut
     merchant: MerchantOut
 
 
-class PosDeviceChoice(BaseModel):
+class PosDeviceChoice(Out):
     id: str
     name: str
     number: int
-    status: DeviceStatus
+    status: Annotated[DeviceStatus, BeforeValidator(_enum_value)]
     store_id: str
     store_name: str | None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _store_name(cls, device, info: ValidationInfo):
+        device = _attributes(device)
+        return device | {"store_name": ((_context(info, "stores") or {}).get(device["store_id"]) or {}).get("name")}
 
-class PosLoginOut(BaseModel):
+
+class PosLoginOut(Out):
     login_token: str
     pos_devices: list[PosDeviceChoice]
 
 
-class ActivateOut(BaseModel):
+class PairingCodeOut(Out):
+    code: str
+    expires_at: str
+    pos_device_id: str
+
+
+class ActivateOut(Out):
     device_token: str
     pos_device: DeviceOut
     next_receipt_seq: int
     employee: EmployeeOut
 
 
-class EmployeeOnly(BaseModel):
+class EmployeeOnly(Out):
     employee: EmployeeOut
 
 
-class RejectedReceipt(BaseModel):
-    id: str | None
+class Rejected(Out):
+    """A receipt or shift the sync refused: `{id, code, details}`, the sentence in the request's language."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sentence(cls, item):
+        return item | {"details": _message(item)}
+
+
+class RejectedReceipt(Rejected):
+    id: str | None = None
     code: str
     details: str
 
 
-class RejectedShift(BaseModel):
+class RejectedShift(Rejected):
     id: str
     code: str
     details: str
 
 
-class SyncOut(BaseModel):
+class SyncOut(Out):
     accepted: int
     duplicates: int
     rejected: list[RejectedReceipt]
@@ -477,11 +603,11 @@ class SyncOut(BaseModel):
     pos_device: DeviceOut
 
 
-class DeletionAccepted(BaseModel):
+class DeletionAccepted(Out):
     deletion: DeletionOut
 
 
-class AuditRunOut(BaseModel):
+class AuditRunOut(Out):
     devices_checked: int
     raised: int
     refreshed: int
@@ -492,5 +618,5 @@ class AuditRunOut(BaseModel):
 
 
 def list_schema(key: str, item: type[BaseModel]) -> type[BaseModel]:
-    return create_model(f"{item.__name__.removesuffix('Out')}List", **{key: (list[item], ...)},
+    return create_model(f"{item.__name__.removesuffix('Out')}List", __base__=Out, **{key: (list[item], ...)},
                         cursor=(str | None, ...))

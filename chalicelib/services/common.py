@@ -1,8 +1,9 @@
 """Small things every use case needs: ids, the acting principal, activity-log entries."""
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib import clock
+from chalicelib.domain.devices import Device
 from chalicelib.errors import NotFound
 
 
@@ -23,6 +24,14 @@ class Principal:
         if self.pos_device_id:
             return {"type": "pos_device", "id": self.pos_device_id, "employee_id": self.employee_id}
         return {"type": "employee", "id": self.employee_id}
+
+
+@dataclass(frozen=True, kw_only=True)
+class DevicePrincipal(Principal):
+    """A POS device's token: the slot (`device`, as read when the token was checked) acting with its signed-in
+    employee; `pos_device_id` and `activation_id` are always set."""
+
+    device: Device = field(compare=False)
 
 
 SYSTEM_SAFE_DELETION = {"type": "system", "id": "safe-deletion"}

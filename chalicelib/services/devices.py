@@ -13,7 +13,7 @@ from chalicelib.errors import (
     ServiceUnavailable,
 )
 from chalicelib.services import accounts, audit
-from chalicelib.services.common import Principal, new_event, new_id, not_found
+from chalicelib.services.common import DevicePrincipal, Principal, new_event, new_id, not_found
 from chalicelib.services.security import hash_pin, new_token
 
 MAX_CONFLICT_RETRIES = 8
@@ -259,26 +259,27 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
             "employee": employee}
 
 
-def authenticate_device(token: str | None, allow_final_sync: bool = False) -> tuple[Principal, Device]:
+def authenticate_device(token: str | None, allow_final_sync: bool = False) -> DevicePrincipal:
     """The slot behind a device token; a revoked or deleted slot answers 401 with its own code."""
     record = accounts.token_record(token, "device")
     device = DeviceRepository.get(record["merchant_id"], record["pos_device_id"])
     if not device or device.deleted_at:
         raise DeviceDeleted()
     if device.status == Status.ACTIVATED and device.activation_id == record["activation_id"]:
-        return Principal(merchant_id=device.merchant_id, employee_id=device.current_employee_id,
-                         pos_device_id=device.id, activation_id=device.activation_id), device
+        return DevicePrincipal(merchant_id=device.merchant_id, employee_id=device.current_employee_id,
+                               pos_device_id=device.id, activation_id=device.activation_id, device=device)
     if device.final_sync_open and device.final_sync_activation_id == record["activation_id"]:
         if final_sync.expired(device, clock.iso()):
             from chalicelib.services.final_sync import close_expired_final_sync
             close_expired_final_sync(device)
         elif allow_final_sync:
-            return Principal(merchant_id=device.merchant_id, employee_id=record.get("employee_id"),
-                             pos_device_id=device.id, activation_id=record["activation_id"], final_sync=True), device
+            return DevicePrincipal(merchant_id=device.merchant_id, employee_id=record.get("employee_id"),
+                                   pos_device_id=device.id, activation_id=record["activation_id"], final_sync=True,
+                                   device=device)
     raise DeviceDeactivated()
 
 
-def authenticate_device_final_sync(token: str | None) -> tuple[Principal, Device]:
+def authenticate_device_final_sync(token: str | None) -> DevicePrincipal:
     """For sync and me only: also the old installation of an open final-sync window."""
     return authenticate_device(token, allow_final_sync=True)
 

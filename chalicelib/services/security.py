@@ -5,14 +5,14 @@ import os
 import secrets
 from functools import lru_cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
 from chalicelib.config import settings
 
 
 @lru_cache(maxsize=2)
-def _hasher(profile: str) -> PasswordHasher:
+def _hasher(profile: str):
+    # argon2 (and cffi) load with the first password checked, not at cold start: most requests carry a token.
+    from argon2 import PasswordHasher
+
     if profile == "fast":  # tests and the local demo only: same algorithm, tiny cost
         return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     # OWASP's argon2id minimum (19 MiB, 2 passes) fits a 128 MB Lambda.
@@ -28,6 +28,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         # Spend the same time as a real check so that timing does not tell which e-mails exist.
         _hasher(settings().password_hash_profile).hash(password)
         return False
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
         return _hasher(settings().password_hash_profile).verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -610,6 +610,76 @@ def test_package_dependencies_are_the_tested_pins():
     assert "boto3" not in (ROOT / "requirements-dev.txt").read_text(), "pinned once, in requirements.txt"
 
 
+# ------------------------------------------------------------------ bytecode in the package (issue 13.3)
+CPYTHON_311_MAGIC = (3495).to_bytes(2, "little") + b"\r\n"  # importlib.util.MAGIC_NUMBER of every 3.11.x
+UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
+
+
+def _cached_name(source: str) -> str:
+    folder, _, file = source.rpartition("/")
+    return f"{folder + '/' if folder else ''}__pycache__/{file.removesuffix('.py')}.cpython-311.pyc"
+
+
+def test_the_package_ships_python311_bytecode_for_every_module(packaged):
+    """chalice package ships sources only; infra/precompile.py adds the bytecode Lambda would otherwise compile on
+    every cold start: for app.py and each chalicelib module, CPython 3.11's, hash-based and unchecked (a zip's
+    timestamps cannot invalidate it), compiled from exactly the source shipped next to it."""
+    import marshal
+    import zipfile
+
+    _, out = packaged
+    with zipfile.ZipFile(out / "deployment.zip") as package:
+        names = set(package.namelist())
+        ours = sorted(n for n in names if n.endswith(".py") and (n == "app.py" or n.startswith("chalicelib/")))
+        assert "app.py" in ours and len(ours) > 30, ours
+        for source in ours:
+            assert _cached_name(source) in names, source
+            data, code = package.read(_cached_name(source)), package.read(source)
+            assert data[:4] == CPYTHON_311_MAGIC, source
+            assert int.from_bytes(data[4:8], "little") == UNCHECKED_HASH, source
+            assert data[8:16] == importlib.util.source_hash(code), source
+            assert marshal.loads(data[16:]) == compile(code, f"/var/task/{source}", "exec", dont_inherit=True), source
+        assert all(n.endswith(".cpython-311.pyc") for n in names if n.endswith(".pyc"))
+        assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}  # deterministic
+
+
+def test_the_packaged_app_imports_from_its_bytecode(packaged, tmp_path):
+    """Unpacked as Lambda does (read-only, nothing written), `import app` reads every module of the package
+    from the .pyc files: `python -v` names each code object's file."""
+    import zipfile
+
+    _, out = packaged
+    with zipfile.ZipFile(out / "deployment.zip") as package:
+        package.extractall(tmp_path)
+    env = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run([sys.executable, "-v", "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import app"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = set(re.findall(r"# code object from '?([^'\n]+)'?", result.stderr))
+    ours = {str(p) for p in tmp_path.rglob("*.pyc")}
+    from_package = {path for path in loaded if path.startswith(str(tmp_path))}
+    assert str(tmp_path / "__pycache__" / "app.cpython-311.pyc") in from_package
+    assert len(from_package) > 20 and from_package <= ours, sorted(from_package - ours)[:5]
+    assert not any(p.suffix == ".pyc" and str(p) not in ours for p in tmp_path.rglob("*"))  # nothing compiled now
+
+
+def test_precompile_targets_the_functions_runtime_and_refuses_another_python(packaged, tmp_path, monkeypatch):
+    """Bytecode is version-specific: precompile.py compiles for the functions' runtime and refuses to run on
+    any other version (a .pyc of the wrong version would be ignored and recompiled on every cold start)."""
+    spec = importlib.util.spec_from_file_location("infra_precompile", ROOT / "infra" / "precompile.py")
+    precompile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(precompile)
+    template, out = packaged
+    runtimes = {resource["Properties"]["Runtime"] for resource in template["Resources"].values()
+                if resource["Type"] == "AWS::Serverless::Function"}
+    assert runtimes == {"python{}.{}".format(*precompile.RUNTIME)}
+
+    shutil.copy2(out / "deployment.zip", tmp_path / "deployment.zip")
+    monkeypatch.setattr(precompile, "RUNTIME", (3, 12))
+    with pytest.raises(SystemExit, match="python3.12"):
+        precompile.precompile(tmp_path / "deployment.zip")
+
+
 # ------------------------------------------------------------------ linters
 def test_cfn_lint_and_asl_validator_pass(packaged):
     """What infra/lint.sh runs, on the template packaged above (about 5 s)."""
