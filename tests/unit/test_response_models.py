@@ -69,9 +69,9 @@ def test_the_final_sync_view_and_the_device_itself():
 
 
 def test_lists_and_sentences_in_the_request_language():
-    deletion = {"id": "x1", "status": "FAILED", "step": "check_open_tickets", "force": None,
+    deletion = {"id": "x1", "status": "FAILED", "step": "CheckOpenTickets", "force": None,
                 "started_at": "2026-11-24T09:00:00Z",
-                "steps": [{"step": "check_open_tickets", "at": "t", "key": "deletion.error.failed", "params": {}}],
+                "steps": [{"step": "CheckOpenTickets", "at": "t", "key": "deletion.error.failed", "params": {}}],
                 "error": {"code": "OPEN_TICKETS", "key": "deletion.error.failed", "params": {}}}
     listing = {"pos_devices": [_device(deletion=deletion)], "cursor": None}
     token = i18n.use("pl")
@@ -83,7 +83,7 @@ def test_lists_and_sentences_in_the_request_language():
     shown = english["pos_devices"][0]["deletion"]
     assert shown["force"] is False and shown["finished_at"] is None
     assert shown["error"] == {"code": "OPEN_TICKETS", "details": i18n.render("deletion.error.failed", {}, "en")}
-    assert shown["steps"] == [{"step": "check_open_tickets", "at": "t", "details": shown["error"]["details"]}]
+    assert shown["steps"] == [{"step": "CheckOpenTickets", "at": "t", "details": shown["error"]["details"]}]
     assert polish["pos_devices"][0]["deletion"]["error"]["details"] == i18n.render("deletion.error.failed", {}, "pl")
     assert polish["pos_devices"][0]["deletion"]["error"]["details"] != shown["error"]["details"]
 
