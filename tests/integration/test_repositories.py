@@ -345,7 +345,7 @@ def test_concurrent_activation_of_one_slot_has_exactly_one_winner(shop, serializ
     assert stored.version == 1
     assert _event_types(shop.merchant_id, device.id).count("pos_device.activated") == 1
     # Only the winner's device token works.
-    _principal, authed = devices.authenticate_device(won["device_token"])
+    authed = devices.authenticate_device(won["device_token"]).device
     assert authed.installation_id == f"install-{index}"
     assert TokenRepository.get(hash_token(won["device_token"]))["activation_id"] == stored.activation_id
 
