@@ -14,8 +14,10 @@ def test_importing_the_app_creates_no_aws_client_and_needs_no_aws():
 
 # Issue 13.3: what `import app` must not load. pydantic (and the ~60 models of chalicelib/api/schemas.py),
 # email_validator: each route's models are built on first use (chalicelib/api/http.py `schema`); argon2 with
-# the first password checked (chalicelib/services/security.py).
-NOT_AT_IMPORT = ("pydantic", "pydantic_core", "email_validator", "chalicelib.api.schemas", "argon2", "_cffi_backend")
+# the first password checked (chalicelib/services/security.py); PynamoDB and the AWS SDK with the first use of
+# storage (chalicelib/wiring.py builds the adapters then).
+NOT_AT_IMPORT = ("pydantic", "pydantic_core", "email_validator", "chalicelib.api.schemas", "argon2", "_cffi_backend",
+                 "pynamodb", "boto3", "botocore", "chalicelib.adapters")
 
 PROBE = """
 import json, sys
