@@ -196,3 +196,22 @@ def test_each_step_on_its_own(shop):
     deletion.step_delete(event)
     assert shop.slot(device.id).deleted_at
     assert shop.slot(device.id).deletion["step"] == "Deleted"
+
+
+def test_a_delete_that_fails_for_good_leaves_the_slot_as_it_was(shop, monkeypatch):
+    principal, device, token = shop.active_device()
+    record = request(shop, device.id, force=True)
+    original = shop.adapters.devices.save_transition
+
+    def broken_delete(before, after, *args, **kwargs):
+        if kwargs.get("leaves_store"):
+            raise RuntimeError("storage broke")
+        return original(before, after, *args, **kwargs)
+
+    monkeypatch.setattr(shop.adapters.devices, "save_transition", broken_delete)
+    assert shop.adapters.workflow.drive(record["id"]) == ["Deactivate", "Delete", "RecordFailure"]
+    slot = shop.slot(device.id)
+    assert (slot.status, slot.deleted_at, slot.deletion["status"], slot.deletion["error"]["code"]) == (
+        Status.ACTIVATED, None, "FAILED", "INTERNAL")
+    assert devices.authenticate_device(token)[1].id == device.id  # its token still works
+    assert shop.adapters.workflow.status(record["id"]) == "FAILED"
