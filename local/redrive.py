@@ -6,18 +6,17 @@ force), and every step is safe to repeat (the checks look at the slot as it is n
 slot already INACTIVE, Delete skips one already deleted), so the same deletion is run again under its
 own id, as the execution's name: the slot ends as that deletion would have left it.
 """
-from chalicelib.adapters.repositories import DeviceRepository
-from chalicelib.adapters.workflow import WorkflowStarter
 from chalicelib.config import settings
+from chalicelib.wiring import adapters
 
 
 def redrive_running_deletions() -> list[tuple[str, str, str]]:
     """(merchant_id, pos_device_id, deletion_id) of every deletion started again."""
     cfg = settings()
     resumed = []
-    for device in DeviceRepository.scan_with_deletion_running():
+    for device in adapters().devices.scan_with_deletion_running():
         deletion = device.deletion
-        WorkflowStarter.start(name=deletion["id"], execution_input={
+        adapters().workflow.start(name=deletion["id"], execution_input={
             "merchant_id": device.merchant_id, "pos_device_id": device.id, "deletion_id": deletion["id"],
             "route": deletion.get("route") or "CHECKS", "force": bool(deletion.get("force")),
             "wait_seconds": cfg.sync_wait_seconds, "max_attempts": cfg.sync_wait_attempts, "sync": {"waits": 0},

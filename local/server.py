@@ -287,7 +287,7 @@ def _start(host: str, port: int, moto_endpoint: str, database, started_at: float
     _share_botocore_data()
 
     import app as chalice_module
-    from chalicelib.adapters.repositories import AccountRepository
+    from chalicelib.wiring import adapters
     from local.redrive import redrive_running_deletions
     from local.seed import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
     from local.stack import bootstrap
@@ -309,7 +309,7 @@ def _start(host: str, port: int, moto_endpoint: str, database, started_at: float
                   "cut off by the last stop", flush=True)
         data_note = "kept from the last run (make reset wipes it)"
         login = ({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
-                 if AccountRepository.find_employee_by_email(DEMO_EMAIL) else None)
+                 if adapters().accounts.find_employee_by_email(DEMO_EMAIL) else None)
     elif os.environ.get("POS_SEED_DEMO", "1") != "0":
         login = seed_demo(chalice_module.app)
         data_note = "demo data created (make reset wipes it)"

@@ -104,10 +104,13 @@ def translated(func):
 
 def translate_all(cls):
     for name, value in list(vars(cls).items()):
-        if callable(value) and not name.startswith("_"):
-            setattr(cls, name, translated(value))
-        elif isinstance(value, staticmethod) and not name.startswith("_"):
+        if name.startswith("_"):
+            continue
+        # A staticmethod is callable too (Python 3.10+): test it first, so it stays static (callable on instances).
+        if isinstance(value, staticmethod):
             setattr(cls, name, staticmethod(translated(value.__func__)))
+        elif callable(value):
+            setattr(cls, name, translated(value))
     return cls
 
 

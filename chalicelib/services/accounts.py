@@ -1,12 +1,12 @@
 """Sign-up, login with a failure limit, bearer tokens, stores and employees."""
 from chalicelib import clock, i18n
 from chalicelib.adapters.dynamo import WriteCancelled
-from chalicelib.adapters.repositories import AccountRepository, StoreRepository, TokenRepository
 from chalicelib.config import settings
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
 from chalicelib.errors import Conflict, InvalidCredentials, InvalidInput, TooManyRequests, Unauthenticated
 from chalicelib.services.common import Principal, new_event, new_id, not_found
 from chalicelib.services.security import hash_password, hash_pin, hash_token, new_token, verify_password
+from chalicelib.wiring import adapters
 
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
@@ -27,7 +27,7 @@ def signup(business_name: str, email: str, password: str, currency: str | None =
         "created_at": now, "updated_at": now,
     }
     event = new_event(merchant["id"], "merchant.created", {"type": "employee", "id": owner["id"]})
-    AccountRepository.create_merchant(merchant, owner, event)
+    adapters().accounts.create_merchant(merchant, owner, event)
     token, expires_at = _issue_user_token(owner)
     return {"merchant": merchant, "employee": owner, "token": token, "expires_at": expires_at}
 
@@ -36,7 +36,7 @@ def check_credentials(email: str, password: str, allowed_roles: set[Role]) -> di
     """The employee behind an e-mail and password; five failures in 15 minutes lock the e-mail out."""
     email = email.lower()
     reserve_attempt(email, "TOO_MANY_ATTEMPTS.login")
-    employee = AccountRepository.find_employee_by_email(email)
+    employee = adapters().accounts.find_employee_by_email(email)
     if not verify_password(employee and employee.get("password_hash"), password):
         raise InvalidCredentials()  # the attempt reserved above is this failure
     clear_attempts(email)
@@ -53,28 +53,28 @@ def reserve_attempt(key: str, what: str) -> None:
     `clear_attempts`, so only failures stay counted. `what` is the message key of the 429's sentence (it gets
     `minutes`)."""
     now_epoch = clock.epoch()
-    window_start = AccountRepository.reserve_attempt(key, now_epoch, LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_SECONDS)
+    window_start = adapters().accounts.reserve_attempt(key, now_epoch, LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_SECONDS)
     if window_start is not None:
         retry_in = max(0, window_start + LOGIN_WINDOW_SECONDS - now_epoch)
         raise TooManyRequests(key=what, params={"minutes": retry_in // 60 + 1})
 
 
 def clear_attempts(key: str) -> None:
-    AccountRepository.clear_attempts(key)
+    adapters().accounts.clear_attempts(key)
 
 
 def login(email: str, password: str) -> dict:
     employee = check_credentials(email, password, set(Role))
     token, expires_at = _issue_user_token(employee)
     return {"token": token, "expires_at": expires_at, "employee": employee,
-            "merchant": AccountRepository.get_merchant(employee["merchant_id"])}
+            "merchant": adapters().accounts.get_merchant(employee["merchant_id"])}
 
 
 def _issue_user_token(employee: dict) -> tuple[str, str]:
     token, token_hash = new_token()
     expires = clock.epoch() + settings().user_token_ttl_seconds
-    TokenRepository.put(token_hash, kind="user", merchant_id=employee["merchant_id"], employee_id=employee["id"],
-                        expires_at_epoch=expires)
+    adapters().tokens.put(token_hash, kind="user", merchant_id=employee["merchant_id"], employee_id=employee["id"],
+                          expires_at_epoch=expires)
     return token, clock.iso_from_epoch(expires)
 
 
@@ -82,7 +82,7 @@ def token_record(token: str | None, kind: str) -> dict:
     """The stored record of a live token of `kind`, or 401."""
     if not token:
         raise Unauthenticated()
-    record = TokenRepository.get(hash_token(token))
+    record = adapters().tokens.get(hash_token(token))
     if not record or record["kind"] != kind:
         raise Unauthenticated()
     # DynamoDB's TTL deletes late (up to days), so expiry is checked here too.
@@ -93,7 +93,7 @@ def token_record(token: str | None, kind: str) -> dict:
 
 def authenticate_user(token: str | None) -> Principal:
     record = token_record(token, "user")
-    employee = AccountRepository.get_employee(record["merchant_id"], record["employee_id"])
+    employee = adapters().accounts.get_employee(record["merchant_id"], record["employee_id"])
     if not employee:
         raise Unauthenticated(key="UNAUTHENTICATED.account_gone")
     return Principal(merchant_id=employee["merchant_id"], employee_id=employee["id"], role=employee["role"])
@@ -107,17 +107,17 @@ def create_store(principal: Principal, name: str, address: str | None) -> dict:
     now = clock.iso()
     store = {"merchant_id": principal.merchant_id, "id": new_id(), "name": name, "address": address,
              "device_count": 0, "created_at": now, "updated_at": now}
-    StoreRepository.save(store, new_event(principal.merchant_id, "store.created", principal.actor,
-                                          details={"store_id": store["id"], "name": name}))
+    adapters().stores.save(store, new_event(principal.merchant_id, "store.created", principal.actor,
+                                            details={"store_id": store["id"], "name": name}))
     return store
 
 
 def list_stores(principal: Principal, limit: int, cursor: str | None):
-    return StoreRepository.list(principal.merchant_id, limit, cursor)
+    return adapters().stores.list(principal.merchant_id, limit, cursor)
 
 
 def get_store(principal: Principal, store_id: str) -> dict:
-    store = StoreRepository.get(principal.merchant_id, store_id)
+    store = adapters().stores.get(principal.merchant_id, store_id)
     if not store:
         raise not_found("store")
     return store
@@ -127,7 +127,7 @@ def update_store(principal: Principal, store_id: str, changes: dict) -> dict:
     require_role(principal.role, BACK_OFFICE_ROLES, "manage stores")
     store = get_store(principal, store_id)
     updated = store | changes | {"updated_at": clock.iso()}
-    _save_with_retry_hint(lambda: StoreRepository.save(
+    _save_with_retry_hint(lambda: adapters().stores.save(
         updated, new_event(principal.merchant_id, "store.updated", principal.actor,
                            details={"store_id": store_id, **changes}), expected_updated_at=store["updated_at"]))
     return updated
@@ -136,15 +136,15 @@ def update_store(principal: Principal, store_id: str, changes: dict) -> dict:
 def delete_store(principal: Principal, store_id: str) -> None:
     require_role(principal.role, BACK_OFFICE_ROLES, "manage stores")
     store = get_store(principal, store_id)
-    StoreRepository.delete(store, new_event(principal.merchant_id, "store.deleted", principal.actor,
-                                            details={"store_id": store_id, "name": store["name"]}))
+    adapters().stores.delete(store, new_event(principal.merchant_id, "store.deleted", principal.actor,
+                                              details={"store_id": store_id, "name": store["name"]}))
 
 
 # ---------------------------------------------------------------- employees
 
 
 def _check_store_ids(principal: Principal, store_ids: list[str]) -> None:
-    found = StoreRepository.get_many(principal.merchant_id, store_ids)
+    found = adapters().stores.get_many(principal.merchant_id, store_ids)
     missing = sorted(set(store_ids) - set(found))
     if missing:
         raise InvalidInput(field="store_ids", code="UNKNOWN_STORE", key="UNKNOWN_STORE.ids",
@@ -170,11 +170,11 @@ def create_employee(principal: Principal, data: dict) -> dict:
 
 
 def list_employees(principal: Principal, limit: int, cursor: str | None):
-    return AccountRepository.list_employees(principal.merchant_id, limit, cursor)
+    return adapters().accounts.list_employees(principal.merchant_id, limit, cursor)
 
 
 def get_employee(principal: Principal, employee_id: str) -> dict:
-    employee = AccountRepository.get_employee(principal.merchant_id, employee_id)
+    employee = adapters().accounts.get_employee(principal.merchant_id, employee_id)
     if not employee:
         raise not_found("employee")
     return employee
@@ -209,14 +209,14 @@ def delete_employee(principal: Principal, employee_id: str) -> None:
     employee = get_employee(principal, employee_id)
     if employee["role"] == Role.OWNER.value:
         raise Conflict(code="OWNER_CANNOT_BE_DELETED")
-    AccountRepository.delete_employee(employee, new_event(principal.merchant_id, "employee.deleted", principal.actor,
-                                                          details={"employee_id": employee_id,
+    adapters().accounts.delete_employee(employee, new_event(principal.merchant_id, "employee.deleted", principal.actor,
+                                                            details={"employee_id": employee_id,
                                                                    "name": employee["name"]}))
 
 
 def _save_employee(principal: Principal, employee: dict, old: dict | None, event_type: str) -> None:
-    AccountRepository.save_employee(employee, old, new_event(principal.merchant_id, event_type, principal.actor,
-                                                             details={"employee_id": employee["id"],
+    adapters().accounts.save_employee(employee, old, new_event(principal.merchant_id, event_type, principal.actor,
+                                                               details={"employee_id": employee["id"],
                                                                       "name": employee["name"]}))
 
 

@@ -14,8 +14,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib import clock
-from chalicelib.adapters.fanout import ShardInvoker
-from chalicelib.adapters.repositories import DeviceRepository, FindingRepository, ReceiptRepository, ShiftRepository
 from chalicelib.config import settings
 from chalicelib.domain import audit as rules
 from chalicelib.domain import final_sync as final_sync_rules
@@ -23,6 +21,7 @@ from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
 from chalicelib.services.common import Principal, new_id
+from chalicelib.wiring import adapters
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 100
@@ -52,7 +51,7 @@ def run_all() -> dict:
         error = None
         for attempt in range(cfg.audit_shard_attempts):
             try:
-                return shard, ShardInvoker.invoke(shard), None, attempt
+                return shard, adapters().fanout.invoke(shard), None, attempt
             except Exception as exc:  # noqa: BLE001 - any failure of a shard is retried, then reported
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("audit shard %s failed (attempt %d): %s", shard, attempt + 1, error)
@@ -82,9 +81,9 @@ def run_shard(shard: str) -> dict:
     if shard not in rules.all_shards():
         raise ValueError(f"no audit shard {shard!r}")
     summary = _summary() | {"shard": shard}
-    keys = set(DeviceRepository.keys_needing_audit(shard, rules.due_by(clock.now())))
+    keys = set(adapters().devices.keys_needing_audit(shard, rules.due_by(clock.now())))
     open_by_device: dict[tuple[str, str], list[dict]] = {}
-    for finding in FindingRepository.open_in_shard(shard):
+    for finding in adapters().findings.open_in_shard(shard):
         open_by_device.setdefault((finding["merchant_id"], finding["pos_device_id"]), []).append(finding)
     _audit_all(keys | set(open_by_device), {}, open_by_device, summary)
     summary["finished_at"] = clock.iso()
@@ -99,13 +98,13 @@ def run_for_merchant(principal: Principal) -> dict:
     summary, cursor = _summary(), None
     known: dict[tuple[str, str], Device] = {}
     while True:
-        devices, cursor = DeviceRepository.list(principal.merchant_id, PAGE_SIZE, cursor,
-                                                status=Status.ACTIVATED.value)
+        devices, cursor = adapters().devices.list(principal.merchant_id, PAGE_SIZE, cursor,
+                                                  status=Status.ACTIVATED.value)
         known.update({(d.merchant_id, d.id): d for d in devices})
         if not cursor:
             break
     open_by_device: dict[tuple[str, str], list[dict]] = {}
-    for finding in FindingRepository.open_for_merchant(principal.merchant_id):
+    for finding in adapters().findings.open_for_merchant(principal.merchant_id):
         open_by_device.setdefault((finding["merchant_id"], finding["pos_device_id"]), []).append(finding)
     _audit_all(set(known) | set(open_by_device), known, open_by_device, summary)
     summary["finished_at"] = clock.iso()
@@ -119,7 +118,8 @@ def _audit_all(keys: set[tuple[str, str]], known: dict, open_by_device: dict, su
     devices = dict(known)
     unread = [key for key in keys if key not in devices]
     for start in range(0, len(unread), PAGE_SIZE):
-        devices.update({(d.merchant_id, d.id): d for d in DeviceRepository.get_for_audit(unread[start:start + PAGE_SIZE])})
+        batch = adapters().devices.get_for_audit(unread[start:start + PAGE_SIZE])
+        devices.update({(d.merchant_id, d.id): d for d in batch})
     for key in sorted(keys):
         try:
             device = devices.get(key)
@@ -128,7 +128,7 @@ def _audit_all(keys: set[tuple[str, str]], known: dict, open_by_device: dict, su
 
                 device = close_expired_final_sync(device)
             if device is not None and key not in known and not rules.needs_audit(device):
-                DeviceRepository.drop_stale_audit_key(device)  # indexed under contention; nothing to look at
+                adapters().devices.drop_stale_audit_key(device)  # indexed under contention; nothing to look at
             for outcome in audit_device(key, device, open_by_device.get(key, [])):
                 summary[outcome] += 1
             summary["devices_checked"] += 1
@@ -160,7 +160,7 @@ def _wanted(device: Device, open_by_type: dict[str, dict]) -> dict[str, tuple[ru
     if unsynced:
         state, _reads = rules.find_missing(
             _gap_state(device, open_by_type.get(rules.UNSYNCED_RECEIPTS)), device.last_receipt_number, unsynced,
-            lambda seqs: ReceiptRepository.held_seqs(device.merchant_id, device.number, seqs),
+            lambda seqs: adapters().receipts.held_seqs(device.merchant_id, device.number, seqs),
             gap=(device.final_sync_last_seq + 1, device.final_sync_upto) if device.final_sync_open else None)
         numbers = [format_receipt_number(device.number, seq) for seq in state.listed]
         finding = rules.unsynced_finding(device.name, numbers, max(unsynced, len(numbers)))
@@ -192,15 +192,15 @@ def audit_device(key: tuple[str, str], device: Device | None, open_findings: lis
                   "missing_count": finding.missing_count, "last_seen_at": stamp} | extra
         current = open_by_type.get(type_)
         if current:
-            if FindingRepository.refresh(merchant_id, current["id"], record):
+            if adapters().findings.refresh(merchant_id, current["id"], record):
                 outcomes.append("refreshed")
-        elif FindingRepository.raise_finding(
+        elif adapters().findings.raise_finding(
                 record | {"merchant_id": merchant_id, "id": new_id(), "pos_device_id": device_id, "type": type_,
                           "first_seen_at": stamp, "resolved_at": None}, device.activation_id):
             outcomes.append("raised")
     for type_, current in open_by_type.items():
         if (type_ not in wanted and type_ not in rules.RAISED_ONCE
-                and FindingRepository.resolve(merchant_id, device_id, type_, current["id"], stamp)):
+                and adapters().findings.resolve(merchant_id, device_id, type_, current["id"], stamp)):
             outcomes.append("resolved")
     return outcomes
 
@@ -209,18 +209,18 @@ def raise_left_open_shifts(device: Device, deleted: bool) -> int:
     """The slot is being deactivated (or deleted): its still-open shifts will never be closed by it. Flag
     them and raise a SHIFT_LEFT_OPEN finding for each (open until somebody looks; never auto-resolved)."""
     stamp = clock.iso()
-    flagged = ShiftRepository.flag_open_of_device(device.merchant_id, device.id, stamp)
+    flagged = adapters().shifts.flag_open_of_device(device.merchant_id, device.id, stamp)
     for shift in flagged:
         finding = rules.left_open_finding(device.name, shift["opened_at"], deleted)
-        FindingRepository.put({"merchant_id": device.merchant_id, "id": new_id(), "pos_device_id": device.id,
-                               "type": finding.type, "details": None, "details_key": finding.key,
-                               "details_params": finding.params, "missing_receipt_numbers": [], "missing_count": 0,
-                               "first_seen_at": stamp, "last_seen_at": stamp, "resolved_at": None})
+        adapters().findings.put({"merchant_id": device.merchant_id, "id": new_id(), "pos_device_id": device.id,
+                                 "type": finding.type, "details": None, "details_key": finding.key,
+                                 "details_params": finding.params, "missing_receipt_numbers": [], "missing_count": 0,
+                                 "first_seen_at": stamp, "last_seen_at": stamp, "resolved_at": None})
     return len(flagged)
 
 
 def resolve_device_findings(merchant_id: str, device_id: str) -> None:
     """A deactivated or deleted slot has nothing left to audit: its receipts are written off."""
     stamp = clock.iso()
-    for type_, finding_id in FindingRepository.open_ids_for_device(merchant_id, device_id):
-        FindingRepository.resolve(merchant_id, device_id, type_, finding_id, stamp)
+    for type_, finding_id in adapters().findings.open_ids_for_device(merchant_id, device_id):
+        adapters().findings.resolve(merchant_id, device_id, type_, finding_id, stamp)

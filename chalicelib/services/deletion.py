@@ -5,8 +5,6 @@ import logging
 
 from chalicelib import clock
 from chalicelib.adapters.dynamo import WriteCancelled
-from chalicelib.adapters.repositories import DeviceRepository
-from chalicelib.adapters.workflow import WorkflowStarter
 from chalicelib.config import settings
 from chalicelib.domain.devices import Action, Device, Status
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
@@ -19,6 +17,7 @@ from chalicelib.services.devices import (
 )
 from chalicelib.services.final_sync import close_for_deletion
 from chalicelib.services.records import missing_receipt_numbers
+from chalicelib.wiring import adapters
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +86,7 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
         "max_attempts": cfg.sync_wait_attempts, "sync": {"waits": 0},
     }
     try:
-        WorkflowStarter.start(name=deletion_id, execution_input=execution_input)
+        adapters().workflow.start(name=deletion_id, execution_input=execution_input)
         log.info("deletion %s started", deletion_id, extra={
             "event": "deletion_started", "deletion_id": deletion_id, "pos_device_id": device.id,
             "route": details["route"], "force": force})
@@ -105,7 +104,7 @@ def get_deletion(principal: Principal, device_id: str) -> dict:
     deletion = device.deletion
     if deletion["status"] == "RUNNING" and _running_for(deletion) > STALLED_CHECK_AFTER_SECONDS:
         # The workflow records its own end; if its execution is over and nothing was recorded, it died.
-        execution = WorkflowStarter.status(deletion["id"])
+        execution = adapters().workflow.status(deletion["id"])
         if execution not in (None, "RUNNING"):
             _finish(device.merchant_id, device.id, deletion["id"], "FAILED", "Stopped",
                     {"code": "INTERNAL", **ref("deletion.error.stopped")})
@@ -163,7 +162,7 @@ def step_check_shift_closed(event: dict) -> None:
 
 def step_verify_receipts_synced(event: dict) -> dict:
     waits = int(event.get("sync", {}).get("waits", 0))
-    device = _guarded(lambda: DeviceRepository.get(event["merchant_id"], event["pos_device_id"]))
+    device = _guarded(lambda: adapters().devices.get(event["merchant_id"], event["pos_device_id"]))
     missing = device.unsynced_receipts if device.status == Status.ACTIVATED or device.final_sync_open else 0
     if missing == 0:
         _record_step(event, "VerifyReceiptsSynced", ref("deletion.step.all_synced"))
@@ -189,7 +188,7 @@ def step_delete(event: dict) -> None:
     store's count land together or not at all."""
     merchant_id, device_id = event["merchant_id"], event["pos_device_id"]
     for _ in range(MAX_CONFLICT_RETRIES):
-        before = _guarded(lambda: DeviceRepository.get(merchant_id, device_id))
+        before = _guarded(lambda: adapters().devices.get(merchant_id, device_id))
         if before.deleted_at:
             after = before
             break  # a retried step after a write that did land
@@ -215,7 +214,7 @@ def step_delete(event: dict) -> None:
         events.append(new_event(merchant_id, "pos_device.deleted", SYSTEM_SAFE_DELETION, device_id, {
             "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}))
         try:
-            _guarded(lambda: DeviceRepository.save_transition(before, after, events, token_writes, leaves_store=True))
+            _guarded(lambda: adapters().devices.save_transition(before, after, events, token_writes, leaves_store=True))
             break
         except WriteCancelled as exc:
             if not exc.condition_failed:

@@ -3,7 +3,6 @@ import dataclasses
 
 from chalicelib import clock
 from chalicelib.adapters.dynamo import WriteCancelled
-from chalicelib.adapters.repositories import AccountRepository, DeviceRepository, StoreRepository, TokenRepository
 from chalicelib.config import settings
 from chalicelib.domain import final_sync
 from chalicelib.domain.devices import Action, Device, Status
@@ -15,6 +14,7 @@ from chalicelib.errors import (
 from chalicelib.services import accounts, audit
 from chalicelib.services.common import Principal, new_event, new_id, not_found
 from chalicelib.services.security import hash_pin, new_token
+from chalicelib.wiring import adapters
 
 MAX_CONFLICT_RETRIES = 8
 # The owner's next action on a slot ends the display of a failed deletion (the activity log keeps it).
@@ -25,7 +25,7 @@ REVOKED_TOKEN_KEEP_SECONDS = 90 * 24 * 3600
 
 
 def get_device(principal: Principal, device_id: str) -> Device:
-    device = DeviceRepository.get(principal.merchant_id, device_id)
+    device = adapters().devices.get(principal.merchant_id, device_id)
     if not device:
         raise not_found("POS device")
     if final_sync.expired(device, clock.iso()):  # a window whose time is up closes when it is read
@@ -36,10 +36,10 @@ def get_device(principal: Principal, device_id: str) -> Device:
 
 def create_device(principal: Principal, name: str, store_id: str) -> Device:
     require_role(principal.role, BACK_OFFICE_ROLES, "create POS devices")
-    if not StoreRepository.get(principal.merchant_id, store_id):
+    if not adapters().stores.get(principal.merchant_id, store_id):
         raise InvalidInput(field="store_id", code="UNKNOWN_STORE")
     for _ in range(MAX_CONFLICT_RETRIES * 4):
-        merchant = AccountRepository.get_merchant(principal.merchant_id)
+        merchant = adapters().accounts.get_merchant(principal.merchant_id)
         counter = int(merchant.get("pos_number_counter") or 0)
         now = clock.iso()
         device = Device(merchant_id=principal.merchant_id, id=new_id(), name=name, store_id=store_id,
@@ -47,7 +47,7 @@ def create_device(principal: Principal, name: str, store_id: str) -> Device:
         event = new_event(principal.merchant_id, "pos_device.created", principal.actor, device.id,
                           {"name": name, "store_id": store_id, "number": device.number})
         try:
-            DeviceRepository.create(device, counter, event)
+            adapters().devices.create(device, counter, event)
             return device
         except WriteCancelled as exc:
             # PynamoDB sends puts before updates, so the store's update (the last one) is the last item.
@@ -60,7 +60,7 @@ def create_device(principal: Principal, name: str, store_id: str) -> Device:
 
 
 def list_devices(principal: Principal, **filters):
-    items, cursor = DeviceRepository.list(principal.merchant_id, **filters)
+    items, cursor = adapters().devices.list(principal.merchant_id, **filters)
     now = clock.iso()
     if any(final_sync.expired(device, now) for device in items):
         from chalicelib.services.final_sync import close_expired_final_sync
@@ -74,7 +74,7 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
 
     `change(device) -> (new_device, event_details)` raises a DomainError when the action is illegal."""
     for _ in range(MAX_CONFLICT_RETRIES):
-        before = DeviceRepository.get(merchant_id, device_id)
+        before = adapters().devices.get(merchant_id, device_id)
         if not before:
             raise not_found("POS device")
         outcome = change(before)
@@ -88,10 +88,9 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
         if event_type:
             event = new_event(merchant_id, event_type, actor or principal.actor, device_id, details)
         try:
-            DeviceRepository.save_transition(before, after, event, token_writes(before, after) if token_writes else (),
-                                             leaves_store=leaves_store,
-                                             token_deletes=token_deletes(before, after) if token_deletes else (),
-                                             extra_events=extra_events)
+            adapters().devices.save_transition(
+                before, after, event, token_writes(before, after) if token_writes else (), leaves_store=leaves_store,
+                token_deletes=token_deletes(before, after) if token_deletes else (), extra_events=extra_events)
             return dataclasses.replace(after, version=before.version + 1), details
         except WriteCancelled as exc:
             if not exc.condition_failed:
@@ -121,7 +120,7 @@ def update_device(principal: Principal, device_id: str, name: str | None = None,
 
 def move_device(principal: Principal, device_id: str, store_id: str) -> Device:
     require_role(principal.role, BACK_OFFICE_ROLES, "move POS devices")
-    if not StoreRepository.get(principal.merchant_id, store_id):
+    if not adapters().stores.get(principal.merchant_id, store_id):
         raise InvalidInput(field="store_id", code="UNKNOWN_STORE")
 
     def change(device: Device):
@@ -182,7 +181,7 @@ def revocation(before: Device, after: Device) -> list[dict]:
     is open) so that the old device hears why."""
     if not before.device_token_hash:
         return []
-    record = TokenRepository.get(before.device_token_hash)
+    record = adapters().tokens.get(before.device_token_hash)
     if not record:
         return []
     keep_from = clock.epoch(clock.parse(after.final_sync_until)) if after.final_sync_until else clock.epoch()
@@ -195,17 +194,17 @@ def revocation(before: Device, after: Device) -> list[dict]:
 def pos_login(email: str, password: str) -> dict:
     employee = accounts.check_credentials(email, password, POS_LOGIN_ROLES)
     token, token_hash = new_token()
-    TokenRepository.put(token_hash, kind="login", merchant_id=employee["merchant_id"], employee_id=employee["id"],
-                        expires_at_epoch=clock.epoch() + settings().login_token_ttl_seconds)
+    adapters().tokens.put(token_hash, kind="login", merchant_id=employee["merchant_id"], employee_id=employee["id"],
+                          expires_at_epoch=clock.epoch() + settings().login_token_ttl_seconds)
     devices = _activatable_devices(employee["merchant_id"])
-    stores = StoreRepository.get_many(employee["merchant_id"], [d.store_id for d in devices])
+    stores = adapters().stores.get_many(employee["merchant_id"], [d.store_id for d in devices])
     return {"login_token": token, "employee": employee, "pos_devices": devices, "stores": stores}
 
 
 def _activatable_devices(merchant_id: str) -> list[Device]:
     devices, cursor = [], None
     while True:
-        page, cursor = DeviceRepository.list(merchant_id, limit=250, cursor=cursor)
+        page, cursor = adapters().devices.list(merchant_id, limit=250, cursor=cursor)
         devices += [d for d in page if d.status in (Status.NOT_ACTIVATED, Status.INACTIVE) and not d.deleting]
         if not cursor:
             return devices
@@ -214,7 +213,7 @@ def _activatable_devices(merchant_id: str) -> list[Device]:
 def activate_device(login_token: str, device_id: str, installation_id: str) -> dict:
     record = accounts.token_record(login_token, "login")
     merchant_id = record["merchant_id"]
-    employee = AccountRepository.get_employee(merchant_id, record["employee_id"])
+    employee = adapters().accounts.get_employee(merchant_id, record["employee_id"])
     if not employee:
         raise InvalidCredentials(key="INVALID_CREDENTIALS.login_gone")
     return activate_slot(merchant_id, employee, device_id, installation_id, "LOGIN")
@@ -262,7 +261,7 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
 def authenticate_device(token: str | None, allow_final_sync: bool = False) -> tuple[Principal, Device]:
     """The slot behind a device token; a revoked or deleted slot answers 401 with its own code."""
     record = accounts.token_record(token, "device")
-    device = DeviceRepository.get(record["merchant_id"], record["pos_device_id"])
+    device = adapters().devices.get(record["merchant_id"], record["pos_device_id"])
     if not device or device.deleted_at:
         raise DeviceDeleted()
     if device.status == Status.ACTIVATED and device.activation_id == record["activation_id"]:
@@ -310,7 +309,7 @@ def _employee_by_pin(device: Device, employee_id: str, pin: str) -> dict:
     device_key, employee_key = f"pin:{device.id}", f"pin-employee:{device.merchant_id}:{employee_id}"
     accounts.reserve_attempt(device_key, "TOO_MANY_ATTEMPTS.pin")
     accounts.reserve_attempt(employee_key, "TOO_MANY_ATTEMPTS.pin_employee")
-    employee = AccountRepository.find_employee_by_pin(device.merchant_id, hash_pin(device.merchant_id, pin))
+    employee = adapters().accounts.find_employee_by_pin(device.merchant_id, hash_pin(device.merchant_id, pin))
     if not employee or employee["id"] != employee_id:
         raise InvalidCredentials(code="INVALID_PIN")
     accounts.clear_attempts(device_key)

@@ -11,7 +11,6 @@ import time
 
 from chalicelib import clock
 from chalicelib.adapters.dynamo import WriteCancelled
-from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository
 from chalicelib.domain import final_sync as rules
 from chalicelib.domain.devices import Device
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
@@ -19,6 +18,7 @@ from chalicelib.errors import Conflict, DeviceDeactivated, ServiceUnavailable
 from chalicelib.services import sync
 from chalicelib.services.common import Principal
 from chalicelib.services.devices import change_device, get_device
+from chalicelib.wiring import adapters
 
 SYSTEM_FINAL_SYNC = {"type": "system", "id": "final-sync"}
 
@@ -51,7 +51,7 @@ def close_expired_final_sync(device: Device) -> Device:
         return device
     closed = _close(device.merchant_id, device.id, rules.EXPIRED, device.final_sync_activation_id, SYSTEM_FINAL_SYNC,
                     when=lambda current: rules.expired(current, clock.iso()))
-    return closed or DeviceRepository.get(device.merchant_id, device.id) or device
+    return closed or adapters().devices.get(device.merchant_id, device.id) or device
 
 
 def end_final_sync(principal: Principal, device_id: str) -> Device:
@@ -93,12 +93,12 @@ def final_sync_batch(principal: Principal, device: Device, receipts: list[dict],
     _store(device, activation_id, new, now, result)
     highest = max((seq for seq, _ in candidates.values()), default=0)
     reported = min(device.final_sync_upto, max(highest, (state or {}).get("last_receipt_number", 0)))
-    DeviceRepository.record_final_sync_state(device, activation_id, reported, now)
-    current = DeviceRepository.get(device.merchant_id, device.id)
+    adapters().devices.record_final_sync_state(device, activation_id, reported, now)
+    current = adapters().devices.get(device.merchant_id, device.id)
     if state is not None and current and current.final_sync_activation_id == activation_id \
             and current.final_sync_owed == 0:
         current = _close(device.merchant_id, device.id, rules.SYNCED, activation_id, principal.actor,
-                         when=lambda d: d.final_sync_owed == 0) or DeviceRepository.get(device.merchant_id, device.id)
+                         when=lambda d: d.final_sync_owed == 0) or adapters().devices.get(device.merchant_id, device.id)
     result.device = current
     return result
 
@@ -124,8 +124,8 @@ def _store(device: Device, activation_id: str, receipts: list[dict], now: str, r
             if not chunk:
                 break
             try:
-                ReceiptRepository.store_batch(device, [sync._receipt_item(device, r, now) for r in chunk],
-                                              final_sync=(activation_id, now))
+                adapters().receipts.store_batch(device, [sync._receipt_item(device, r, now) for r in chunk],
+                                                final_sync=(activation_id, now))
                 result.accepted += len(chunk)
                 break
             except WriteCancelled as exc:

@@ -21,12 +21,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 from chalicelib import clock
-from chalicelib.adapters.repositories import AccountRepository, DeviceRepository, TokenRepository
 from chalicelib.domain.devices import Action, Device
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
 from chalicelib.errors import Conflict, PairingCodeInvalid, TooManyRequests
 from chalicelib.services import devices
 from chalicelib.services.common import Principal
+from chalicelib.wiring import adapters
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
@@ -111,11 +111,11 @@ def pair(code_text: str, installation_id: str) -> dict:
     try:
         _reserve(GLOBAL_KEY, PAIR_GLOBAL_LIMIT)
     except TooManyRequests:
-        AccountRepository.release_attempt(installation_key)
+        adapters().accounts.release_attempt(installation_key)
         raise
     result = _pair(code_text, installation_id)  # PairingCodeInvalid keeps both attempts counted
-    AccountRepository.clear_attempts(installation_key)
-    AccountRepository.release_attempt(GLOBAL_KEY)
+    adapters().accounts.clear_attempts(installation_key)
+    adapters().accounts.release_attempt(GLOBAL_KEY)
     return result
 
 
@@ -124,12 +124,12 @@ def _pair(code_text: str, installation_id: str) -> dict:
     if code is None:
         raise PairingCodeInvalid()
     hashed = code_hash(code)
-    record = TokenRepository.get(hashed)
+    record = adapters().tokens.get(hashed)
     if not record or record.get("kind") != "pairing" or (record.get("expires_at_epoch") or 0) <= clock.epoch():
         raise PairingCodeInvalid()
     merchant_id = record["merchant_id"]
-    employee = AccountRepository.get_employee(merchant_id, record.get("employee_id") or "")
-    device = DeviceRepository.get(merchant_id, record["pos_device_id"])
+    employee = adapters().accounts.get_employee(merchant_id, record.get("employee_id") or "")
+    device = adapters().devices.get(merchant_id, record["pos_device_id"])
     if not employee or not device or device.pairing_code_hash != hashed:
         raise PairingCodeInvalid()
     try:
@@ -141,7 +141,7 @@ def _pair(code_text: str, installation_id: str) -> dict:
 
 def _reserve(key: str, limit: int) -> None:
     now = clock.epoch()
-    window_start = AccountRepository.reserve_attempt(key, now, limit, PAIR_WINDOW_SECONDS)
+    window_start = adapters().accounts.reserve_attempt(key, now, limit, PAIR_WINDOW_SECONDS)
     if window_start is not None:
         retry_in = max(0, window_start + PAIR_WINDOW_SECONDS - now)
         raise TooManyRequests(key="TOO_MANY_ATTEMPTS.pairing", params={"minutes": retry_in // 60 + 1})

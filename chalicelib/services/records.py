@@ -2,20 +2,17 @@
 import re
 
 from chalicelib import clock
-from chalicelib.adapters.repositories import (
-    AccountRepository, DeviceRepository, EventRepository, FindingRepository, ReceiptRepository, ShiftRepository,
-    StoreRepository,
-)
 from chalicelib.domain.devices import Device
 from chalicelib.domain.final_sync import open_ranges
 from chalicelib.domain.receipts import count_missing, format_receipt_number, missing_seqs, parse_receipt_number
 from chalicelib.errors import NotFound
 from chalicelib.services.common import Principal
+from chalicelib.wiring import adapters
 
 
 def list_receipts(principal: Principal, limit, cursor, pos_device_id=None, store_id=None, created_min=None,
                   created_max=None, receipt_number=None, employee_id=None, payment_type=None):
-    return ReceiptRepository.list(
+    return adapters().receipts.list(
         principal.merchant_id, limit, cursor, pos_device_id=pos_device_id, store_id=store_id,
         created_min=clock.sort_key(created_min) if created_min else None,
         created_max=clock.sort_key(created_max) if created_max else None,
@@ -23,7 +20,7 @@ def list_receipts(principal: Principal, limit, cursor, pos_device_id=None, store
 
 
 def merchant_currency(principal: Principal) -> str:
-    merchant = AccountRepository.get_merchant(principal.merchant_id) or {}
+    merchant = adapters().accounts.get_merchant(principal.merchant_id) or {}
     return merchant.get("currency") or "EUR"
 
 
@@ -38,9 +35,9 @@ def export_receipts(principal: Principal, limit: int, cursor, **filters):
     while remaining > 0:
         items, cursor = list_receipts(principal, min(EXPORT_PAGE, remaining), cursor, **filters)
         remaining -= len(items)
-        employees = AccountRepository.get_employees(principal.merchant_id, {r["employee_id"] for r in items
-                                                                            if r.get("employee_id")})
-        stores = StoreRepository.get_many(principal.merchant_id, {r["store_id"] for r in items})
+        employees = adapters().accounts.get_employees(principal.merchant_id, {r["employee_id"] for r in items
+                                                                              if r.get("employee_id")})
+        stores = adapters().stores.get_many(principal.merchant_id, {r["store_id"] for r in items})
         yield items, {"employees": {k: v["name"] for k, v in employees.items()},
                       "stores": {k: v["name"] for k, v in stores.items()}}
         if not cursor:
@@ -53,22 +50,22 @@ def get_receipt(principal: Principal, receipt_number: str) -> dict:
         parse_receipt_number(receipt_number)
     except Exception:
         raise NotFound(key="NOT_FOUND.receipt") from None
-    receipt = ReceiptRepository.get(principal.merchant_id, receipt_number)
+    receipt = adapters().receipts.get(principal.merchant_id, receipt_number)
     if not receipt:
         raise NotFound(key="NOT_FOUND.receipt")
     return receipt
 
 
 def list_shifts(principal: Principal, limit, cursor, pos_device_id=None, store_id=None):
-    return ShiftRepository.list(principal.merchant_id, limit, cursor, pos_device_id=pos_device_id, store_id=store_id)
+    return adapters().shifts.list(principal.merchant_id, limit, cursor, pos_device_id=pos_device_id, store_id=store_id)
 
 
 def list_findings(principal: Principal, limit, cursor, status=None, pos_device_id=None):
-    return FindingRepository.list(principal.merchant_id, limit, cursor, status=status, pos_device_id=pos_device_id)
+    return adapters().findings.list(principal.merchant_id, limit, cursor, status=status, pos_device_id=pos_device_id)
 
 
 def list_events(principal: Principal, limit, cursor, pos_device_id=None):
-    return EventRepository.list(principal.merchant_id, limit, cursor, pos_device_id=pos_device_id)
+    return adapters().events.list(principal.merchant_id, limit, cursor, pos_device_id=pos_device_id)
 
 
 _ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
@@ -96,10 +93,10 @@ def names_for_events(principal: Principal, events: list[dict]) -> dict:
 
     merchant = principal.merchant_id
     return {
-        "employees": {k: v["name"] for k, v in AccountRepository.get_employees(merchant, valid(employees)).items()},
+        "employees": {k: v["name"] for k, v in adapters().accounts.get_employees(merchant, valid(employees)).items()},
         "devices": {k: {"name": v.name, "number": v.number}
-                    for k, v in DeviceRepository.get_many(merchant, valid(devices)).items()},
-        "stores": {k: v["name"] for k, v in StoreRepository.get_many(merchant, valid(stores)).items()},
+                    for k, v in adapters().devices.get_many(merchant, valid(devices)).items()},
+        "stores": {k: v["name"] for k, v in adapters().stores.get_many(merchant, valid(stores)).items()},
     }
 
 
@@ -113,7 +110,7 @@ def missing_receipts(device: Device, limit: int | None) -> tuple[list[str], int]
     ranges = open_ranges(device)
     if not ranges:
         return [], 0
-    present = ReceiptRepository.seqs_of_device(device.merchant_id, device.number)
+    present = adapters().receipts.seqs_of_device(device.merchant_id, device.number)
     seqs: list[int] = []
     total = 0
     for first, last in ranges:

@@ -18,11 +18,11 @@ from datetime import datetime
 
 from chalicelib import clock
 from chalicelib.adapters.dynamo import WriteCancelled
-from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository, ShiftRepository
 from chalicelib.domain.devices import Device
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
 from chalicelib.errors import DeviceDeactivated, DomainError, InvalidInput, PayloadTooLarge, ServiceUnavailable
 from chalicelib.services.common import Principal
+from chalicelib.wiring import adapters
 
 MAX_RECEIPTS_PER_BATCH = 250
 RECEIPTS_PER_TRANSACTION = 49  # x 2 items (receipt, id guard) + the slot's counter = 99 of DynamoDB's 100
@@ -91,9 +91,9 @@ def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejec
     # A stale open copy of a closed shift is not stored, so it must not reopen the slot's shift either.
     expected = dataclasses.replace(device, version=device.version + result.slot_writes,
                                    synced_receipts=device.synced_receipts + result.accepted)
-    result.device = DeviceRepository.record_sync_state(device, _state_update(device, state, applied, highest_seq),
-                                                       now, expected) or DeviceRepository.get(device.merchant_id,
-                                                                                              device.id)
+    slots = adapters().devices
+    result.device = slots.record_sync_state(device, _state_update(device, state, applied, highest_seq), now,
+                                            expected) or slots.get(device.merchant_id, device.id)
     return result
 
 
@@ -109,7 +109,7 @@ def _last_copy_of_each(shifts: list[dict]) -> list[dict]:
 def _classify_shifts(device: Device, shifts: list[dict], result: SyncResult) -> tuple[list[dict], list[dict]]:
     """(this slot's shifts of the batch, those to write). A shift belongs to the slot that first sent it: another
     slot's id is rejected SHIFT_NOT_OWNED; a closed shift is final, so a copy of it is a duplicate."""
-    stored = ShiftRepository.get_many(device.merchant_id, [shift["id"] for shift in shifts])
+    stored = adapters().shifts.get_many(device.merchant_id, [shift["id"] for shift in shifts])
     owned, to_write = [], []
     for shift in shifts:
         current = stored.get(shift["id"])
@@ -131,7 +131,7 @@ def _store_shifts(device: Device, shifts: list[dict], result: SyncResult,
         if not shifts:
             return []
         try:
-            ShiftRepository.store(device, [_shift_item(device, shift) for shift in shifts], final_sync)
+            adapters().shifts.store(device, [_shift_item(device, shift) for shift in shifts], final_sync)
             return shifts
         except WriteCancelled as exc:
             if exc.codes and exc.codes[0] == "ConditionalCheckFailed":
@@ -204,8 +204,8 @@ def _classify_existing(device: Device, candidates: dict[str, tuple[int, dict]], 
     """Drop what the server already holds. An id held by the same number is a duplicate, by another number a
     reused id; a number held by another id is taken. Reading the numbers too (`by_number`) is needed only after
     a write found one taken (a receipt stored without an id guard, or another receipt's number)."""
-    ids = ReceiptRepository.ids_taken(device.merchant_id, [receipt["id"] for _seq, receipt in candidates.values()])
-    existing = ReceiptRepository.get_many(device.merchant_id, candidates) if by_number else {}
+    ids = adapters().receipts.ids_taken(device.merchant_id, [receipt["id"] for _seq, receipt in candidates.values()])
+    existing = adapters().receipts.get_many(device.merchant_id, candidates) if by_number else {}
     new = []
     for number, (_seq, receipt) in candidates.items():
         held_by_id, stored = ids.get(receipt["id"]), existing.get(number)
@@ -227,7 +227,7 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
             if not chunk:
                 break
             try:
-                ReceiptRepository.store_batch(device, [_receipt_item(device, r, now) for r in chunk])
+                adapters().receipts.store_batch(device, [_receipt_item(device, r, now) for r in chunk])
                 result.accepted += len(chunk)
                 result.slot_writes += 1
                 break
