@@ -53,11 +53,14 @@ def _real_tables(dynamodb_endpoint: str | None):
 
 
 def _real_repositories() -> dict:
-    from chalicelib.adapters import repositories as r
+    """The repositories exactly as production wires them."""
+    from chalicelib import wiring
 
-    return {"accounts": r.AccountRepository, "tokens": r.TokenRepository, "stores": r.StoreRepository,
-            "devices": r.DeviceRepository, "events": r.EventRepository, "receipts": r.ReceiptRepository,
-            "shifts": r.ShiftRepository, "findings": r.FindingRepository}
+    built = wiring._aws()
+    return {name: getattr(built, name) for name in REPOSITORIES}
+
+
+REPOSITORIES = ("accounts", "tokens", "stores", "devices", "events", "receipts", "shifts", "findings")
 
 
 class Repos:

@@ -61,6 +61,7 @@ class Shop:
         return self.adapters.devices.get(self.merchant_id, device_id)
 
     def event_types(self, device_id: str | None = None) -> list[str]:
+        """Newest first; events of one moment (the clock is frozen) come in no particular order."""
         items, _ = self.adapters.events.list(self.merchant_id, 250, None, pos_device_id=device_id)
         return [e["type"] for e in items]
 

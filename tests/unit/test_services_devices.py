@@ -70,7 +70,7 @@ def test_rename_frees_the_old_name(shop):
         devices.update_device(shop.owner, two.id, name="uno")
     assert caught.value.code == "NAME_TAKEN"
     assert devices.update_device(shop.owner, two.id, name="one").name == "one"
-    assert shop.event_types(one.id) == ["pos_device.renamed", "pos_device.created"]
+    assert sorted(shop.event_types(one.id)) == ["pos_device.created", "pos_device.renamed"]
 
 
 def test_move_only_while_no_app_is_bound(shop):
@@ -120,7 +120,7 @@ def test_activate_binds_the_slot_once(shop):
     with pytest.raises(IllegalTransition) as caught:
         devices.activate_device(login["login_token"], till.id, "another")
     assert caught.value.code == "SLOT_TAKEN"
-    assert shop.event_types(till.id)[0] == "pos_device.activated"
+    assert sorted(shop.event_types(till.id)) == ["pos_device.activated", "pos_device.created"]
 
 
 def test_deactivate_writes_off_what_was_never_synced(shop):
