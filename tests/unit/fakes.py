@@ -73,7 +73,10 @@ class _Listing:
         rows = sorted(rows, key=lambda row: row[0], reverse=newest_first)
         after = self._decode(cursor)
         if after is not None:
-            rows = [row for row in rows if (row[0] < after if newest_first else row[0] > after)]
+            try:
+                rows = [row for row in rows if (row[0] < after if newest_first else row[0] > after)]
+            except TypeError:  # a position of another shape: not one this listing handed out
+                raise InvalidCursor(field="cursor") from None
         chosen = rows[:limit]
         next_cursor = self._encode(chosen[-1][0]) if chosen and len(chosen) == limit else None
         return [item for _position, item in chosen], next_cursor
