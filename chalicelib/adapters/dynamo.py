@@ -10,10 +10,10 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.models import bind, connection
 from chalicelib.errors import DomainError, InvalidCursor, ServiceUnavailable
+from chalicelib.ports import VersionConflict, WriteRefused
 
 log = logging.getLogger(__name__)
 
@@ -67,22 +67,10 @@ def is_transient(exc: BaseException) -> bool:
     return _error_code(exc) in TRANSIENT_CODES
 
 
-class WriteCancelled(Exception):
-    """DynamoDB cancelled a transaction: `codes` has one entry per item, in the order they were sent
-    (PynamoDB sends puts and deletes before updates)."""
-
-    def __init__(self, codes: list[str | None]):
-        super().__init__(f"transaction cancelled: {codes}")
-        self.codes = codes
-
-    @property
-    def condition_failed(self) -> bool:
-        return "ConditionalCheckFailed" in self.codes
-
-
 def translated(func):
-    """Storage failures that botocore's retries could not cure become a 503, never a 500; a cancelled
-    transaction becomes WriteCancelled, so that use cases never see PynamoDB's types."""
+    """Storage failures that botocore's retries could not cure become a 503, never a 500. (A transaction whose
+    condition did not hold raises the ports' refusal from `Transaction.commit`, so use cases never see
+    PynamoDB's types.)"""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -95,8 +83,6 @@ def translated(func):
             if is_transient(exc):
                 log.warning("transient storage failure in %s: %s", func.__qualname__, _error_code(exc))
                 raise ServiceUnavailable() from exc
-            if isinstance(exc, TransactWriteError):
-                raise WriteCancelled(cancellation_codes(exc)) from exc
             raise
 
     return wrapper
@@ -114,10 +100,68 @@ def translate_all(cls):
     return cls
 
 
+class Transaction:
+    """One TransactWriteItems, all or nothing, in which every item knows what its failed condition means.
+
+    Each item is added with `refused`, the error (a `ports.WriteRefused`, or a `Conflict` naming a taken unique
+    value) that a failure of its condition stands for; VersionConflict by default. DynamoDB answers a cancelled
+    transaction with one reason per item, in the order the items were sent: this class builds the four lists that
+    PynamoDB's public `Connection.transact_write_items(condition_check_items, delete_items, put_items,
+    update_items)` takes and sends in that order, so it knows which item each reason belongs to.
+
+    When several conditions failed, `commit` raises the refusal of the first such item *in the order they were
+    added*: add first the items whose refusal should win (a taken name before a stale counter, a revoked slot
+    before receipts stored meanwhile). Botocore gives the call a ClientRequestToken and keeps it across its
+    retries, so a transaction whose answer was lost is not applied twice."""
+
+    KINDS = ("condition_check", "delete", "put", "update")  # the order Connection.transact_write_items sends
+
+    def __init__(self):
+        self._added = 0
+        self._items: dict[str, list[tuple[int, WriteRefused | DomainError, dict]]] = {kind: [] for kind in self.KINDS}
+
+    def _add(self, kind: str, refused, operation: dict) -> None:
+        self._items[kind].append((self._added, refused if refused is not None else VersionConflict(), operation))
+        self._added += 1
+
+    def condition_check(self, model_cls, hash_key, range_key=None, *, condition, refused=None) -> None:
+        self._add("condition_check", refused,
+                  model_cls.get_operation_kwargs_from_class(hash_key, range_key=range_key, condition=condition))
+
+    def delete(self, model, condition=None, *, refused=None) -> None:
+        self._add("delete", refused, model.get_delete_kwargs_from_instance(condition=condition))
+
+    def save(self, model, condition=None, *, refused=None) -> None:
+        self._add("put", refused, model.get_save_kwargs_from_instance(condition=condition))
+
+    def update(self, model, actions: list, condition=None, *, refused=None) -> None:
+        self._add("update", refused, model.get_update_kwargs_from_instance(actions=actions, condition=condition))
+
+    def sent(self) -> list[tuple[int, WriteRefused | DomainError]]:
+        """(position added, refusal) of each item, in the order the items are sent."""
+        return [(added, refused) for kind in self.KINDS for added, refused, _ in self._items[kind]]
+
+    def commit(self) -> None:
+        lists = {kind: [operation for _, _, operation in self._items[kind]] for kind in self.KINDS}
+        try:
+            connection().transact_write_items(
+                condition_check_items=lists["condition_check"], delete_items=lists["delete"],
+                put_items=lists["put"], update_items=lists["update"])
+        except TransactWriteError as exc:
+            codes = cancellation_codes(exc)
+            failed = [item for item, code in zip(self.sent(), codes) if code == "ConditionalCheckFailed"]
+            if failed:
+                raise min(failed, key=lambda item: item[0])[1] from exc
+            raise
+
+
 @contextmanager
 def transaction():
-    with TransactWrite(connection=connection()) as tx:
-        yield tx
+    """Collect the items of one transaction; it is sent when the block ends (nothing is sent if the block
+    raises)."""
+    tx = Transaction()
+    yield tx
+    tx.commit()
 
 
 # Cursors: the DynamoDB LastEvaluatedKey, base64url JSON. Decoding checks its shape and that it

@@ -6,12 +6,10 @@ import random
 import time
 from collections.abc import Iterable
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.adapters.dynamo import (
-    cancellation_codes, decode_cursor, is_condition_failure, page, transaction, translate_all,
-)
+from chalicelib.adapters.dynamo import decode_cursor, is_condition_failure, page, transaction, translate_all
 from chalicelib.adapters.models import (
     EmployeeModel, EventModel, FindingModel, GuardModel, MerchantModel, PosDeviceModel,
     ReceiptModel, ShiftModel, StoreModel, TokenModel,
@@ -21,6 +19,7 @@ from chalicelib.domain import audit as audit_rules
 from chalicelib.domain.devices import Device, Status, name_key
 from chalicelib.domain.receipts import format_receipt_number
 from chalicelib.errors import Conflict
+from chalicelib.ports import AlreadyStored, SlotRevoked, UnknownStore, VersionConflict, WriteRefused
 
 SYNC_STATE_ATTEMPTS = 5
 
@@ -67,13 +66,11 @@ class AccountRepository:
 
     @staticmethod
     def create_merchant(merchant: dict, owner: dict, event: dict) -> None:
-        def writes(tx):
+        """Raises VersionConflict (the ids exist), or a 409 EMAIL_TAKEN naming the owner's e-mail."""
+        with transaction() as tx:
             tx.save(MerchantModel(**merchant), condition=MerchantModel.id.does_not_exist())
-            claimed = _employee_writes(tx, owner, old=None)
+            _employee_writes(tx, owner, old=None)
             tx.save(event_item(event))
-            return [None, None] + claimed
-
-        _run_claiming(writes)
 
     @staticmethod
     def get_merchant(merchant_id: str) -> dict | None:
@@ -116,15 +113,15 @@ class AccountRepository:
 
     @staticmethod
     def save_employee(employee: dict, old: dict | None, event: dict) -> None:
-        def writes(tx):
-            claimed = _employee_writes(tx, employee, old)
+        """Raises VersionConflict when the employee changed since `old` was read (or exists, when `old` is None),
+        or a 409 EMAIL_TAKEN / PIN_TAKEN naming a value another employee holds."""
+        with transaction() as tx:
+            _employee_writes(tx, employee, old)
             tx.save(event_item(event))
-            return [None] + claimed
-
-        _run_claiming(writes)
 
     @staticmethod
     def delete_employee(employee: dict, event: dict) -> None:
+        """Raises VersionConflict when the employee is gone already."""
         with transaction() as tx:
             tx.delete(EmployeeModel(merchant_id=employee["merchant_id"], id=employee["id"]),
                       condition=EmployeeModel.id.exists())
@@ -165,11 +162,10 @@ class AccountRepository:
                                   condition=(GuardModel.window_start_epoch == current.window_start_epoch)
                                   & (GuardModel.count < limit))
                 return None
-            except TransactWriteError as exc:
-                if not is_condition_failure(exc):
-                    raise
+            except VersionConflict:
                 # Another attempt counted (or opened the window) meanwhile: read again. Each lost race means another
                 # attempt was counted, so after `limit` + 1 rounds the window is full and the answer is "locked".
+                continue
         return now_epoch  # still racing after that many rounds: a burst of guesses, refused as locked out
 
     @staticmethod
@@ -191,41 +187,20 @@ def _guard_keys(employee: dict) -> list[str]:
     return keys
 
 
-def _employee_writes(tx, employee: dict, old: dict | None) -> list[str]:
-    """The employee item and its uniqueness guards; returns the field each new guard claims, in order."""
+def _employee_writes(tx, employee: dict, old: dict | None) -> None:
+    """The employee item (a stale one is a VersionConflict, and wins: added first) and the guards that keep its
+    e-mail and PIN unique (a taken one is a 409 naming the field)."""
     new_keys, old_keys = _guard_keys(employee), _guard_keys(old or {})
     condition = EmployeeModel.id.does_not_exist() if old is None else EmployeeModel.updated_at == old["updated_at"]
-    tx.save(EmployeeModel(**employee), condition=condition)
-    claimed = []
+    tx.save(EmployeeModel(**employee), condition=condition, refused=VersionConflict())
     for pk in new_keys:
         if pk not in old_keys:
-            tx.save(GuardModel(pk=pk, owner_id=employee["id"]), condition=GuardModel.pk.does_not_exist())
-            claimed.append(pk.split("#", 1)[0])
+            field = pk.split("#", 1)[0]
+            tx.save(GuardModel(pk=pk, owner_id=employee["id"]), condition=GuardModel.pk.does_not_exist(),
+                    refused=Conflict(field=field, code=f"{field.upper()}_TAKEN"))
     for pk in old_keys:
         if pk not in new_keys:
             tx.delete(GuardModel(pk=pk))
-    return claimed
-
-
-def _run_claiming(writes) -> None:
-    """Run a transaction whose items claim unique e-mails/PINs; a taken one becomes a 409 naming the field."""
-    fields: list = []
-    try:
-        with transaction() as tx:
-            claimed = writes(tx)
-            # PynamoDB sends condition checks, then deletes, then puts: `claimed` indexes the puts.
-            fields = [None] * (len(tx._condition_check_items) + len(tx._delete_items)) + claimed
-    except TransactWriteError as exc:
-        codes = [r.code if r else None for r in exc.cancellation_reasons or []]
-        for position, code in enumerate(codes):
-            if code == "ConditionalCheckFailed":
-                field = fields[position] if position < len(fields) else None
-                if field == "email":
-                    raise Conflict(field="email", code="EMAIL_TAKEN") from None
-                if field == "pin":
-                    raise Conflict(field="pin", code="PIN_TAKEN") from None
-                raise Conflict(code="EDIT_CONFLICT") from None
-        raise
 
 
 # ---------------------------------------------------------------- tokens
@@ -270,6 +245,7 @@ class StoreRepository:
 
     @staticmethod
     def save(store: dict, event: dict, expected_updated_at: str | None = None) -> None:
+        """Raises VersionConflict when the store changed since it was read (or exists, for a new one)."""
         condition = (StoreModel.id.does_not_exist() if expected_updated_at is None
                      else StoreModel.updated_at == expected_updated_at)
         with transaction() as tx:
@@ -278,15 +254,11 @@ class StoreRepository:
 
     @staticmethod
     def delete(store: dict, event: dict) -> None:
-        try:
-            with transaction() as tx:
-                tx.delete(StoreModel(merchant_id=store["merchant_id"], id=store["id"]),
-                          condition=(StoreModel.device_count == 0) | StoreModel.device_count.does_not_exist())
-                tx.save(event_item(event))
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                raise Conflict(code="STORE_HAS_POS_DEVICES") from None
-            raise
+        with transaction() as tx:
+            tx.delete(StoreModel(merchant_id=store["merchant_id"], id=store["id"]),
+                      condition=(StoreModel.device_count == 0) | StoreModel.device_count.does_not_exist(),
+                      refused=Conflict(code="STORE_HAS_POS_DEVICES"))
+            tx.save(event_item(event))
 
 
 # ---------------------------------------------------------------- devices
@@ -327,10 +299,8 @@ def _name_guard(device: Device) -> str | None:
     return f"posname#{device.merchant_id}#{device.store_id}#{name_key(device.name)}"
 
 
-def _raise_if_name_taken(exc: TransactWriteError, position: int | None, device: Device) -> None:
-    codes = cancellation_codes(exc)
-    if position is not None and position < len(codes) and codes[position] == "ConditionalCheckFailed":
-        raise Conflict(field="name", code="NAME_TAKEN", params={"name": device.name}) from None
+def _name_taken(device: Device) -> Conflict:
+    return Conflict(field="name", code="NAME_TAKEN", params={"name": device.name})
 
 
 @translate_all
@@ -389,21 +359,21 @@ class DeviceRepository:
 
     @staticmethod
     def create(device: Device, counter_was: int, event: dict) -> None:
-        """Device, merchant number counter, store device count and log entry: all or nothing."""
+        """Device, merchant number counter, store device count and log entry: all or nothing.
+
+        Raises a 409 NAME_TAKEN (the name is taken in the store), else UnknownStore (the store is gone), else
+        VersionConflict (another create took the number: read the counter again)."""
         merchant = MerchantModel(id=device.merchant_id)
         store = StoreModel(merchant_id=device.merchant_id, id=device.store_id)
-        try:
-            with transaction() as tx:
-                tx.update(merchant, actions=[MerchantModel.pos_number_counter.set(device.number)],
-                          condition=MerchantModel.pos_number_counter == counter_was)
-                tx.update(store, actions=[StoreModel.device_count.add(1)], condition=StoreModel.id.exists())
-                tx.save(GuardModel(pk=_name_guard(device), owner_id=device.id),
-                        condition=GuardModel.pk.does_not_exist())
-                tx.save(_device_item(device), condition=PosDeviceModel.id.does_not_exist())
-                tx.save(event_item(event))
-        except TransactWriteError as exc:
-            _raise_if_name_taken(exc, 0, device)  # puts come first in PynamoDB's order; the guard is put 0
-            raise
+        with transaction() as tx:
+            tx.save(GuardModel(pk=_name_guard(device), owner_id=device.id),
+                    condition=GuardModel.pk.does_not_exist(), refused=_name_taken(device))
+            tx.update(store, actions=[StoreModel.device_count.add(1)], condition=StoreModel.id.exists(),
+                      refused=UnknownStore())
+            tx.update(merchant, actions=[MerchantModel.pos_number_counter.set(device.number)],
+                      condition=MerchantModel.pos_number_counter == counter_was, refused=VersionConflict())
+            tx.save(_device_item(device), condition=PosDeviceModel.id.does_not_exist(), refused=VersionConflict())
+            tx.save(event_item(event))
 
     @staticmethod
     def save_transition(before: Device, after: Device, event: dict | list[dict] | None, token_writes: Iterable = (),
@@ -414,39 +384,33 @@ class DeviceRepository:
         `token_deletes` are (token_hash, must_exist) pairs: a pairing code is used once because its record
         must still exist when the activation is written. A new name or store claims the name's guard (409
         NAME_TAKEN) and frees the old one; a move to another store also moves the stores' device counts (the
-        new store must exist)."""
+        new store must exist: UnknownStore). Anything else that changed meanwhile (the version, a used code) is
+        a VersionConflict: read the slot again."""
         after = dataclasses.replace(after, version=before.version + 1)
         old_guard, new_guard = _name_guard(before), _name_guard(after)
-        guard_position = None
-        try:
-            with transaction() as tx:
-                if new_guard != old_guard:
-                    if old_guard:
-                        tx.delete(GuardModel(pk=old_guard))
-                    if new_guard:
-                        tx.save(GuardModel(pk=new_guard, owner_id=after.id), condition=GuardModel.pk.does_not_exist())
-                tx.save(_device_item(after), condition=PosDeviceModel.version == before.version)
-                for one in [*([event] if isinstance(event, dict) else event or []), *extra_events]:
-                    tx.save(event_item(one))
-                for token in token_writes:
-                    tx.save(TokenModel(**token))
-                for token_hash, must_exist in token_deletes:
-                    tx.delete(TokenModel(token_hash=token_hash),
-                              condition=TokenModel.token_hash.exists() if must_exist else None)
-                if leaves_store:
-                    tx.update(StoreModel(merchant_id=after.merchant_id, id=after.store_id),
-                              actions=[StoreModel.device_count.add(-1)])
-                elif after.store_id != before.store_id:
-                    tx.update(StoreModel(merchant_id=before.merchant_id, id=before.store_id),
-                              actions=[StoreModel.device_count.add(-1)])
-                    tx.update(StoreModel(merchant_id=after.merchant_id, id=after.store_id),
-                              actions=[StoreModel.device_count.add(1)], condition=StoreModel.id.exists())
-                if new_guard and new_guard != old_guard:
-                    # PynamoDB sends condition checks, deletes, puts, updates: the guard is the first put.
-                    guard_position = len(tx._condition_check_items) + len(tx._delete_items)
-        except TransactWriteError as exc:
-            _raise_if_name_taken(exc, guard_position, after)
-            raise
+        with transaction() as tx:
+            if new_guard and new_guard != old_guard:  # first: a taken name is the answer, whatever else failed
+                tx.save(GuardModel(pk=new_guard, owner_id=after.id), condition=GuardModel.pk.does_not_exist(),
+                        refused=_name_taken(after))
+            if old_guard and new_guard != old_guard:
+                tx.delete(GuardModel(pk=old_guard))
+            tx.save(_device_item(after), condition=PosDeviceModel.version == before.version, refused=VersionConflict())
+            for one in [*([event] if isinstance(event, dict) else event or []), *extra_events]:
+                tx.save(event_item(one))
+            for token in token_writes:
+                tx.save(TokenModel(**token))
+            for token_hash, must_exist in token_deletes:
+                tx.delete(TokenModel(token_hash=token_hash),
+                          condition=TokenModel.token_hash.exists() if must_exist else None, refused=VersionConflict())
+            if leaves_store:
+                tx.update(StoreModel(merchant_id=after.merchant_id, id=after.store_id),
+                          actions=[StoreModel.device_count.add(-1)])
+            elif after.store_id != before.store_id:
+                tx.update(StoreModel(merchant_id=before.merchant_id, id=before.store_id),
+                          actions=[StoreModel.device_count.add(-1)])
+                tx.update(StoreModel(merchant_id=after.merchant_id, id=after.store_id),
+                          actions=[StoreModel.device_count.add(1)], condition=StoreModel.id.exists(),
+                          refused=UnknownStore())
 
     @staticmethod
     def record_sync_state(device: Device, state: dict, now: str, expected: Device | None = None) -> Device | None:
@@ -590,19 +554,22 @@ class ReceiptRepository:
         all land or none. With `final_sync` = (activation id, now): the old installation's upload, while its
         final-sync window is still open.
 
-        Raises WriteCancelled on a taken number or id, or a revoked slot (the last item); the caller sorts it out."""
+        Raises SlotRevoked when the slot is no longer this activation's (or the window closed), else AlreadyStored
+        when a number or id was taken meanwhile; the caller sorts the receipts again."""
         item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
         counters = [PosDeviceModel.synced_receipts.add(len(receipts)), PosDeviceModel.version.add(1)]
         if final_sync is not None:
             counters += [PosDeviceModel.final_sync_held.add(len(receipts)),
                          PosDeviceModel.final_sync_received.add(len(receipts))]
         with transaction() as tx:
-            for receipt in receipts:
-                tx.save(ReceiptModel(**receipt), condition=ReceiptModel.receipt_number.does_not_exist())
-                tx.save(GuardModel(pk=_receipt_id_key(device.merchant_id, receipt["id"]),
-                                   owner_id=receipt["receipt_number"]), condition=GuardModel.pk.does_not_exist())
             tx.update(item, actions=counters, condition=_same_activation(device) if final_sync is None
-                      else _final_sync_open(*final_sync))
+                      else _final_sync_open(*final_sync), refused=SlotRevoked())
+            for receipt in receipts:
+                tx.save(ReceiptModel(**receipt), condition=ReceiptModel.receipt_number.does_not_exist(),
+                        refused=AlreadyStored())
+                tx.save(GuardModel(pk=_receipt_id_key(device.merchant_id, receipt["id"]),
+                                   owner_id=receipt["receipt_number"]), condition=GuardModel.pk.does_not_exist(),
+                        refused=AlreadyStored())
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
@@ -686,13 +653,14 @@ class ShiftRepository:
         with `final_sync` = (activation id, now), while that old installation's final-sync window is open.
 
         A shift is written only if it is new, or this slot's and still open: a closed shift is final and another
-        slot's shift is never taken over. Raises WriteCancelled when a condition fails."""
+        slot's shift is never taken over. Raises SlotRevoked, else AlreadyStored (sort the shifts again)."""
         guard = _same_activation(device) if final_sync is None else _final_sync_open(*final_sync)
         with transaction() as tx:
-            tx.condition_check(PosDeviceModel, device.merchant_id, device.id, condition=guard)
+            tx.condition_check(PosDeviceModel, device.merchant_id, device.id, condition=guard, refused=SlotRevoked())
             for shift in shifts:
                 tx.save(ShiftModel(**shift), condition=ShiftModel.id.does_not_exist() | (
-                    (ShiftModel.pos_device_id == device.id) & ShiftModel.closed_at.does_not_exist()))
+                    (ShiftModel.pos_device_id == device.id) & ShiftModel.closed_at.does_not_exist()),
+                    refused=AlreadyStored())
 
     @staticmethod
     def flag_open_of_device(merchant_id: str, pos_device_id: str, at: str) -> list[dict]:
@@ -768,10 +736,8 @@ class FindingRepository:
                         condition=GuardModel.pk.does_not_exist())
                 tx.save(FindingModel(**finding, open_shard=audit_rules.shard_of(device_id)),
                         condition=FindingModel.id.does_not_exist())
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
+        except WriteRefused:
+            return False
         return True
 
     @staticmethod
@@ -797,10 +763,8 @@ class FindingRepository:
                           condition=FindingModel.id.exists() & FindingModel.resolved_at.does_not_exist())
                 tx.delete(GuardModel(pk=_finding_guard(merchant_id, device_id, type_)),
                           condition=(GuardModel.owner_id == finding_id) | GuardModel.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
+        except WriteRefused:
+            return False
         return True
 
     @staticmethod

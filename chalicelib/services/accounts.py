@@ -1,9 +1,9 @@
 """Sign-up, login with a failure limit, bearer tokens, stores and employees."""
 from chalicelib import clock, i18n
-from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.config import settings
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
 from chalicelib.errors import Conflict, InvalidCredentials, InvalidInput, TooManyRequests, Unauthenticated
+from chalicelib.ports import VersionConflict
 from chalicelib.services.common import Principal, new_event, new_id, not_found
 from chalicelib.services.security import hash_password, hash_pin, hash_token, new_token, verify_password
 from chalicelib.wiring import adapters
@@ -27,7 +27,7 @@ def signup(business_name: str, email: str, password: str, currency: str | None =
         "created_at": now, "updated_at": now,
     }
     event = new_event(merchant["id"], "merchant.created", {"type": "employee", "id": owner["id"]})
-    adapters().accounts.create_merchant(merchant, owner, event)
+    _save_with_retry_hint(lambda: adapters().accounts.create_merchant(merchant, owner, event))
     token, expires_at = _issue_user_token(owner)
     return {"merchant": merchant, "employee": owner, "token": token, "expires_at": expires_at}
 
@@ -209,21 +209,20 @@ def delete_employee(principal: Principal, employee_id: str) -> None:
     employee = get_employee(principal, employee_id)
     if employee["role"] == Role.OWNER.value:
         raise Conflict(code="OWNER_CANNOT_BE_DELETED")
-    adapters().accounts.delete_employee(employee, new_event(principal.merchant_id, "employee.deleted", principal.actor,
-                                                            details={"employee_id": employee_id,
-                                                                   "name": employee["name"]}))
+    event = new_event(principal.merchant_id, "employee.deleted", principal.actor,
+                      details={"employee_id": employee_id, "name": employee["name"]})
+    _save_with_retry_hint(lambda: adapters().accounts.delete_employee(employee, event))
 
 
 def _save_employee(principal: Principal, employee: dict, old: dict | None, event_type: str) -> None:
-    adapters().accounts.save_employee(employee, old, new_event(principal.merchant_id, event_type, principal.actor,
-                                                               details={"employee_id": employee["id"],
-                                                                      "name": employee["name"]}))
+    event = new_event(principal.merchant_id, event_type, principal.actor,
+                      details={"employee_id": employee["id"], "name": employee["name"]})
+    _save_with_retry_hint(lambda: adapters().accounts.save_employee(employee, old, event))
 
 
 def _save_with_retry_hint(write) -> None:
+    """The record changed since it was read (or is gone): 409 EDIT_CONFLICT, the caller reads it again."""
     try:
         write()
-    except WriteCancelled as exc:
-        if exc.condition_failed:
-            raise Conflict(code="EDIT_CONFLICT") from None
-        raise
+    except VersionConflict:
+        raise Conflict(code="EDIT_CONFLICT") from None

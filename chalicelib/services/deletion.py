@@ -4,12 +4,12 @@ import json
 import logging
 
 from chalicelib import clock
-from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.config import settings
 from chalicelib.domain.devices import Action, Device, Status
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
 from chalicelib.errors import Forbidden, NotFound, ServiceUnavailable
 from chalicelib.i18n import ref
+from chalicelib.ports import WriteRefused
 from chalicelib.services import audit
 from chalicelib.services.common import SYSTEM_SAFE_DELETION, Principal, new_event, new_id
 from chalicelib.services.devices import (
@@ -216,10 +216,8 @@ def step_delete(event: dict) -> None:
         try:
             _guarded(lambda: adapters().devices.save_transition(before, after, events, token_writes, leaves_store=True))
             break
-        except WriteCancelled as exc:
-            if not exc.condition_failed:
-                raise
-            # The slot changed meanwhile (a sync, a rename): read it again.
+        except WriteRefused:
+            pass  # the slot changed meanwhile (a sync, a rename): read it again
     else:
         raise TransientError("The POS changed several times meanwhile.")
     _guarded(lambda: audit.resolve_device_findings(merchant_id, device_id))

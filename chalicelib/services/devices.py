@@ -2,7 +2,6 @@
 import dataclasses
 
 from chalicelib import clock
-from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.config import settings
 from chalicelib.domain import final_sync
 from chalicelib.domain.devices import Action, Device, Status
@@ -11,6 +10,7 @@ from chalicelib.errors import (
     Conflict, DeviceDeactivated, DeviceDeleted, Forbidden, InvalidCredentials, InvalidInput, PairingCodeInvalid,
     ServiceUnavailable,
 )
+from chalicelib.ports import UnknownStore, VersionConflict, WriteRefused
 from chalicelib.services import accounts, audit
 from chalicelib.services.common import Principal, new_event, new_id, not_found
 from chalicelib.services.security import hash_pin, new_token
@@ -49,13 +49,10 @@ def create_device(principal: Principal, name: str, store_id: str) -> Device:
         try:
             adapters().devices.create(device, counter, event)
             return device
-        except WriteCancelled as exc:
-            # PynamoDB sends puts before updates, so the store's update (the last one) is the last item.
-            if exc.codes and exc.codes[-1] == "ConditionalCheckFailed":
-                raise InvalidInput(field="store_id", code="UNKNOWN_STORE") from None
-            if not exc.condition_failed:
-                raise
-            # Another create took this number first: read the counter again and take the next one.
+        except UnknownStore:
+            raise InvalidInput(field="store_id", code="UNKNOWN_STORE") from None
+        except VersionConflict:
+            pass  # another create took this number first: read the counter again and take the next one
     raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.creating")
 
 
@@ -92,9 +89,8 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
                 before, after, event, token_writes(before, after) if token_writes else (), leaves_store=leaves_store,
                 token_deletes=token_deletes(before, after) if token_deletes else (), extra_events=extra_events)
             return dataclasses.replace(after, version=before.version + 1), details
-        except WriteCancelled as exc:
-            if not exc.condition_failed:
-                raise
+        except WriteRefused:
+            pass  # the slot changed meanwhile (or a store it moves to is gone): read it again
     raise Conflict(code="EDIT_CONFLICT", key="EDIT_CONFLICT.retry")
 
 

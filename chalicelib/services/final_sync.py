@@ -10,11 +10,11 @@ import random
 import time
 
 from chalicelib import clock
-from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.domain import final_sync as rules
 from chalicelib.domain.devices import Device
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
 from chalicelib.errors import Conflict, DeviceDeactivated, ServiceUnavailable
+from chalicelib.ports import AlreadyStored, SlotRevoked
 from chalicelib.services import sync
 from chalicelib.services.common import Principal
 from chalicelib.services.devices import change_device, get_device
@@ -128,11 +128,9 @@ def _store(device: Device, activation_id: str, receipts: list[dict], now: str, r
                                                 final_sync=(activation_id, now))
                 result.accepted += len(chunk)
                 break
-            except WriteCancelled as exc:
-                if exc.codes and exc.codes[-1] == "ConditionalCheckFailed":
-                    raise DeviceDeactivated() from None  # the window closed meanwhile: this chunk was not written
-                if not exc.condition_failed:
-                    raise
+            except SlotRevoked:
+                raise DeviceDeactivated() from None  # the window closed meanwhile: this chunk was not written
+            except AlreadyStored:
                 chunk = sync._classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
                 time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
         else:

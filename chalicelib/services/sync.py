@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from chalicelib import clock
-from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.domain.devices import Device
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
 from chalicelib.errors import DeviceDeactivated, DomainError, InvalidInput, PayloadTooLarge, ServiceUnavailable
+from chalicelib.ports import AlreadyStored, SlotRevoked
 from chalicelib.services.common import Principal
 from chalicelib.wiring import adapters
 
@@ -133,11 +133,9 @@ def _store_shifts(device: Device, shifts: list[dict], result: SyncResult,
         try:
             adapters().shifts.store(device, [_shift_item(device, shift) for shift in shifts], final_sync)
             return shifts
-        except WriteCancelled as exc:
-            if exc.codes and exc.codes[0] == "ConditionalCheckFailed":
-                raise DeviceDeactivated() from None  # revoked since the request was authenticated: nothing written
-            if not exc.condition_failed:
-                raise
+        except SlotRevoked:
+            raise DeviceDeactivated() from None  # revoked since the request was authenticated: nothing written
+        except AlreadyStored:
             # Another request closed or claimed one of these meanwhile: sort them again.
             _owned, shifts = _classify_shifts(device, shifts, result)
             time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
@@ -231,17 +229,15 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
                 result.accepted += len(chunk)
                 result.slot_writes += 1
                 break
-            except WriteCancelled as exc:
-                if exc.codes and exc.codes[-1] == "ConditionalCheckFailed":
-                    # Revoked meanwhile: this chunk was not written. With nothing written yet the whole sync is
-                    # refused; otherwise the answer reports what landed and rejects the rest.
-                    if not (wrote_before or result.accepted):
-                        raise DeviceDeactivated() from None
-                    for receipt in chunk + receipts[start + RECEIPTS_PER_TRANSACTION:]:
-                        result.reject(receipt["id"], "DEVICE_DEACTIVATED", key="DEVICE_DEACTIVATED.during_sync")
-                    return
-                if not exc.condition_failed:
-                    raise
+            except SlotRevoked:
+                # Revoked meanwhile: this chunk was not written. With nothing written yet the whole sync is
+                # refused; otherwise the answer reports what landed and rejects the rest.
+                if not (wrote_before or result.accepted):
+                    raise DeviceDeactivated() from None
+                for receipt in chunk + receipts[start + RECEIPTS_PER_TRANSACTION:]:
+                    result.reject(receipt["id"], "DEVICE_DEACTIVATED", key="DEVICE_DEACTIVATED.during_sync")
+                return
+            except AlreadyStored:
                 # Another request stored some of these meanwhile: sort them again and store the rest.
                 chunk = _classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
                 time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())

@@ -9,12 +9,13 @@ from moto.core.botocore_stubber import BotocoreStubber
 
 from chalicelib import clock
 from chalicelib.adapters import models
-from chalicelib.adapters.dynamo import WriteCancelled
 from chalicelib.adapters.repositories import (
-    AccountRepository, DeviceRepository, EventRepository, StoreRepository, TokenRepository,
+    AccountRepository, DeviceRepository, EventRepository, ReceiptRepository, ShiftRepository, StoreRepository,
+    TokenRepository,
 )
 from chalicelib.domain.devices import Device, Status
 from chalicelib.errors import Conflict, DeviceDeactivated, DomainError, IllegalTransition, InvalidInput
+from chalicelib.ports import AlreadyStored, SlotRevoked, UnknownStore, VersionConflict
 from chalicelib.services import accounts, devices
 from chalicelib.services.common import new_event
 from chalicelib.services.security import hash_pin, hash_token
@@ -108,9 +109,8 @@ def test_save_transition_refuses_a_stale_version(shop):
 
     # A second writer that read the same version loses, and its log entry does not land either.
     stale = dataclasses.replace(before, name="Renamed from a stale read")
-    with pytest.raises(WriteCancelled) as caught:
+    with pytest.raises(VersionConflict):
         DeviceRepository.save_transition(before, stale, new_event(shop.merchant_id, "test.stale", {}, device.id))
-    assert caught.value.codes.count("ConditionalCheckFailed") == 1
     stored = DeviceRepository.get(shop.merchant_id, device.id)
     assert stored.name == "Renamed once" and stored.version == before.version + 1
     assert "test.stale" not in _event_types(shop.merchant_id, device.id)
@@ -153,9 +153,8 @@ def test_create_with_a_stale_counter_writes_nothing(shop):
     devices.create_device(shop.principal, "Till 1", shop.store_id)
     clash = Device(merchant_id=shop.merchant_id, id="clash", name="Clash", store_id=shop.store_id, number=1,
                    created_at=clock.iso(), updated_at=clock.iso())
-    with pytest.raises(WriteCancelled) as caught:
+    with pytest.raises(VersionConflict):
         DeviceRepository.create(clash, 0, new_event(shop.merchant_id, "pos_device.created", {}, "clash"))
-    assert caught.value.codes.count("ConditionalCheckFailed") == 1
     assert DeviceRepository.get(shop.merchant_id, "clash") is None
     assert AccountRepository.get_merchant(shop.merchant_id)["pos_number_counter"] == 1
     assert StoreRepository.get(shop.merchant_id, shop.store_id)["device_count"] == 1
@@ -180,6 +179,102 @@ def test_create_in_a_store_deleted_meanwhile_is_unknown_store(shop, fail_transac
     assert DeviceRepository.list(shop.merchant_id, 50, None)[0] == []
     assert AccountRepository.get_merchant(shop.merchant_id)["pos_number_counter"] == 0
     assert "pos_device.created" not in _event_types(shop.merchant_id)
+
+
+# ---------------------------------------------------------------- what a refused transaction means
+
+
+def _clash(shop, name="Clash", store_id=None) -> Device:
+    return Device(merchant_id=shop.merchant_id, id=f"clash-{name}", name=name, store_id=store_id or shop.store_id,
+                  number=1, created_at=clock.iso(), updated_at=clock.iso())
+
+
+def test_create_names_the_refusal_that_matters_when_several_conditions_fail(shop):
+    """The adapter knows which item failed: a taken name wins over a stale counter; a store that is gone wins
+    over a stale counter; a stale counter alone asks the caller to read it again."""
+    devices.create_device(shop.principal, "Till 1", shop.store_id)  # the counter is now 1, "Till 1" is taken
+    event = new_event(shop.merchant_id, "pos_device.created", {}, "clash")
+    with pytest.raises(Conflict) as caught:
+        DeviceRepository.create(_clash(shop, "Till 1"), 0, event)
+    assert (caught.value.code, caught.value.field) == ("NAME_TAKEN", "name")
+    with pytest.raises(UnknownStore):
+        DeviceRepository.create(_clash(shop, "Till 2", store_id="gone"), 0, event)
+    with pytest.raises(VersionConflict):
+        DeviceRepository.create(_clash(shop, "Till 2"), 0, event)
+    assert DeviceRepository.list(shop.merchant_id, 50, None)[0][0].name == "Till 1"
+    assert AccountRepository.get_merchant(shop.merchant_id)["pos_number_counter"] == 1
+
+
+def test_save_transition_refusals_name_store_and_version(shop):
+    first = devices.create_device(shop.principal, "Till 1", shop.store_id)
+    devices.create_device(shop.principal, "Till 2", shop.store_id)
+    before = DeviceRepository.get(shop.merchant_id, first.id)
+    with pytest.raises(Conflict) as caught:  # also stale: the taken name is still the answer
+        DeviceRepository.save_transition(dataclasses.replace(before, version=7),
+                                         dataclasses.replace(before, name="Till 2"), None)
+    assert caught.value.code == "NAME_TAKEN"
+    with pytest.raises(UnknownStore):
+        DeviceRepository.save_transition(before, dataclasses.replace(before, store_id="gone"), None)
+    with pytest.raises(VersionConflict):  # a pairing code that must still exist, used meanwhile
+        DeviceRepository.save_transition(before, dataclasses.replace(before, name="Till 3"), None,
+                                         token_deletes=[("no-such-code", True)])
+    assert DeviceRepository.get(shop.merchant_id, first.id) == before
+    assert StoreRepository.get(shop.merchant_id, shop.store_id)["device_count"] == 2
+
+
+def _receipt(device: Device, seq: int, receipt_id: str) -> dict:
+    now = clock.iso()
+    number = f"{device.number}-{seq}"
+    return {"merchant_id": device.merchant_id, "receipt_number": number, "id": receipt_id, "receipt_type": "SALE",
+            "pos_device_id": device.id, "pos_device_name": device.name, "store_id": device.store_id,
+            "created_at": now, "created_sk": f"{now}#{number}", "synced_at": now, "line_items": [], "payments": [],
+            "total_money": 0, "total_tax": 0}
+
+
+def _shift(device: Device, shift_id: str, closed: bool = False) -> dict:
+    now = clock.iso()
+    return {"merchant_id": device.merchant_id, "id": shift_id, "pos_device_id": device.id,
+            "store_id": device.store_id, "opened_at": now, "opened_sk": f"{now}#{shift_id}",
+            "closed_at": now if closed else None}
+
+
+def test_receipts_and_shifts_refusals_tell_a_revoked_slot_from_records_stored_meanwhile(shop):
+    device = devices.create_device(shop.principal, "Till 1", shop.store_id)
+    devices.activate_device(devices.pos_login(shop.email, PASSWORD)["login_token"], device.id, "inst")
+    slot = DeviceRepository.get(shop.merchant_id, device.id)
+    ReceiptRepository.store_batch(slot, [_receipt(slot, 1, "r1")])
+    with pytest.raises(AlreadyStored):  # the number is taken
+        ReceiptRepository.store_batch(slot, [_receipt(slot, 1, "r1-again"), _receipt(slot, 2, "r2")])
+    with pytest.raises(AlreadyStored):  # the id is taken
+        ReceiptRepository.store_batch(slot, [_receipt(slot, 3, "r1")])
+    ShiftRepository.store(slot, [_shift(slot, "s1", closed=True)])
+    with pytest.raises(AlreadyStored):  # a closed shift is final
+        ShiftRepository.store(slot, [_shift(slot, "s1")])
+
+    devices.deactivate_device(shop.principal, device.id)
+    with pytest.raises(SlotRevoked):  # revoked, and the number is taken too: the slot is the answer
+        ReceiptRepository.store_batch(slot, [_receipt(slot, 1, "r1"), _receipt(slot, 4, "r4")])
+    with pytest.raises(SlotRevoked):
+        ShiftRepository.store(slot, [_shift(slot, "s1"), _shift(slot, "s2")])
+    assert ReceiptRepository.get(shop.merchant_id, f"{slot.number}-2") is None
+    assert ReceiptRepository.get(shop.merchant_id, f"{slot.number}-4") is None
+    assert set(ShiftRepository.get_many(shop.merchant_id, ["s1", "s2"])) == {"s1"}
+    assert DeviceRepository.get(shop.merchant_id, device.id).synced_receipts == 1
+
+
+def test_employee_writes_refuse_a_stale_edit_and_name_a_taken_email(shop):
+    other = accounts.create_employee(shop.principal, {"name": "Ann", "email": "ann@example.com",
+                                                      "role": "CASHIER", "password": PASSWORD})
+    stale = dict(other)
+    accounts.update_employee(shop.principal, other["id"], {"name": "Ann B"})
+    event = new_event(shop.merchant_id, "employee.updated", shop.principal.actor)
+    with pytest.raises(VersionConflict):
+        AccountRepository.save_employee(stale | {"name": "Ann C"}, stale, event)
+    current = AccountRepository.get_employee(shop.merchant_id, other["id"])
+    with pytest.raises(Conflict) as caught:
+        AccountRepository.save_employee(current | {"email": shop.email}, current, event)
+    assert (caught.value.code, caught.value.field) == ("EMAIL_TAKEN", "email")
+    assert AccountRepository.get_employee(shop.merchant_id, other["id"]) == current
 
 
 def test_a_store_with_devices_cannot_be_deleted(shop):
@@ -295,9 +390,8 @@ def test_a_failing_log_entry_rolls_back_the_device_change(shop, fail_transaction
     events_table = models.EventModel.Meta.table_name
     fail_transactions(lambda op, body: op == "Put" and body["TableName"] == events_table)
 
-    with pytest.raises(WriteCancelled) as caught:
+    with pytest.raises(VersionConflict):  # an item without a condition of its own: "changed meanwhile"
         DeviceRepository.save_transition(before, after, event)
-    assert caught.value.codes.count("ConditionalCheckFailed") == 1
 
     stored = DeviceRepository.get(shop.merchant_id, device.id)
     assert stored == before  # status, version, token hash: nothing changed
