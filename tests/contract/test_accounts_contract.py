@@ -280,3 +280,13 @@ def test_forged_cursor_shapes(repos):
     for bad in FORGED + [garbage]:
         with pytest.raises(InvalidCursor):
             repos.events.list(world.merchant_id, 5, bad)
+
+
+def test_a_stale_employee_wins_over_a_taken_email(repos):
+    world = World(repos)
+    ann = employee(world.merchant_id, email="ann@example.com")
+    repos.accounts.save_employee(ann, None, event(world.merchant_id))
+    repos.accounts.save_employee(ann | {"updated_at": stamp(5)}, ann, event(world.merchant_id))
+    with pytest.raises(ports.VersionConflict):
+        repos.accounts.save_employee(ann | {"email": world.owner["email"], "updated_at": stamp(6)}, ann,
+                                     event(world.merchant_id))

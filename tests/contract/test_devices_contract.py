@@ -118,8 +118,11 @@ def test_move_counts_devices_and_needs_the_new_store(repos):
     assert repos.stores.get(world.merchant_id, main["id"])["device_count"] == 0
     assert repos.stores.get(world.merchant_id, side["id"])["device_count"] == 2
     till = repos.devices.get(world.merchant_id, till.id)
-    with pytest.raises(ports.VersionConflict):  # the new store is gone
+    with pytest.raises(ports.UnknownStore):  # the new store is gone
         repos.devices.save_transition(till, dataclasses.replace(till, store_id=new_id()), None)
+    with pytest.raises(ports.VersionConflict):  # a stale slot is the answer first: read it again
+        stale = dataclasses.replace(till, version=till.version - 1)
+        repos.devices.save_transition(stale, dataclasses.replace(stale, store_id=new_id()), None)
     world.device(main["id"], "till")  # its old name in its old store is free, and taken now
     with pytest.raises(Conflict) as caught:
         repos.devices.save_transition(till, dataclasses.replace(till, store_id=main["id"]), None)
@@ -274,3 +277,21 @@ def test_scan_with_deletion_running(repos):
     world.change(world.device(store["id"]), deletion={"id": "e", "status": "FAILED", "steps": []})
     found = [d for d in repos.devices.scan_with_deletion_running() if d.merchant_id == world.merchant_id]
     assert found == [running]
+
+
+def test_which_refusal_wins_when_several_conditions_fail(repos):
+    """A taken name is the answer whatever else failed; then a gone store; then a stale counter or slot."""
+    world = World(repos)
+    store = world.store()
+    till = world.device(store["id"], "Till 1")
+    with pytest.raises(Conflict) as caught:  # name taken and counter stale
+        repos.devices.create(_device(world, store["id"], "Till 1", 1), 0, event(world.merchant_id))
+    assert caught.value.code == "NAME_TAKEN"
+    with pytest.raises(ports.UnknownStore):  # store gone and counter stale
+        repos.devices.create(_device(world, new_id(), "Till 1", 1), 0, event(world.merchant_id))
+    other = world.device(store["id"], "Till 2")
+    world.change(other, name="Till 3")  # `other` is stale now
+    with pytest.raises(Conflict) as caught:  # name taken and version stale
+        repos.devices.save_transition(other, dataclasses.replace(other, name="till 1"), None)
+    assert caught.value.code == "NAME_TAKEN"
+    assert repos.devices.get(world.merchant_id, till.id).name == "Till 1"

@@ -319,3 +319,13 @@ def test_finding_listing(repos):
         repos.findings.list(world.merchant_id, 1, cursor)
     with pytest.raises(InvalidCursor):
         repos.findings.list(other.merchant_id, 1, cursor, pos_device_id=one.id)
+
+
+def test_a_revoked_slot_wins_over_a_closed_shift(repos):
+    world = World(repos)
+    till = world.active_device()
+    closed = shift(till, minute=1, closed_minute=2)
+    repos.shifts.store(till, [closed])
+    world.change(till, status=Status.INACTIVE, activation_id=None)
+    with pytest.raises(ports.SlotRevoked):
+        repos.shifts.store(till, [closed])

@@ -355,10 +355,11 @@ class FakeDevices:
             raise Conflict(field="name", code="NAME_TAKEN", params={"name": after.name})
         current = self.db.devices.get((before.merchant_id, before.id))
         moves = not leaves_store and after.store_id != before.store_id
-        if (current is None or current.version != before.version
-                or any(must_exist and token_hash not in self.db.tokens for token_hash, must_exist in token_deletes)
-                or (moves and (after.merchant_id, after.store_id) not in self.db.stores)):
+        if current is None or current.version != before.version or any(
+                must_exist and token_hash not in self.db.tokens for token_hash, must_exist in token_deletes):
             raise ports.VersionConflict()
+        if moves and (after.merchant_id, after.store_id) not in self.db.stores:
+            raise ports.UnknownStore()
         if new_guard != old_guard:
             self.db.guards.pop(old_guard, None)
             if new_guard:
