@@ -8,15 +8,13 @@ import threading
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.config import settings
+from chalicelib.ports import ShardFailed
 
 _shared = type("ProcessWide", (), {"client": None, "key": None})()
 _lock = threading.Lock()
-
-
-class ShardFailed(Exception):
-    """The shard's function raised (its error type and message are kept) or could not be invoked."""
 
 
 def _client():
@@ -34,9 +32,14 @@ def _client():
 class ShardInvoker:
     @staticmethod
     def invoke(shard: str) -> dict:
-        response = _client().invoke(FunctionName=settings().audit_shard_function, InvocationType="RequestResponse",
-                                    Payload=json.dumps({"shard": shard}).encode())
-        raw = response["Payload"].read()
+        """The shard's summary; ShardFailed when its function raised (its error type and message are kept) or
+        could not be invoked."""
+        try:
+            response = _client().invoke(FunctionName=settings().audit_shard_function,
+                                        InvocationType="RequestResponse", Payload=json.dumps({"shard": shard}).encode())
+            raw = response["Payload"].read()
+        except (ClientError, BotoCoreError) as exc:
+            raise ShardFailed(f"{type(exc).__name__}: {exc}") from exc
         payload = json.loads(raw) if raw else None
         if response.get("FunctionError"):
             error = payload or {}

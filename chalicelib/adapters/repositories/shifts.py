@@ -1,0 +1,63 @@
+"""Shifts: a shift belongs to the slot that first sent it, and a closed shift is final."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chalicelib.adapters.dynamo import transaction, translate_all
+from chalicelib.adapters.models import PosDeviceModel, ShiftModel
+from chalicelib.adapters.repositories._common import attrs, list_page, update_if
+from chalicelib.adapters.repositories.devices import final_sync_open, same_activation
+from chalicelib.domain.devices import Device
+from chalicelib.ports import AlreadyStored, SlotRevoked
+
+
+@translate_all
+class ShiftRepository:
+    @staticmethod
+    def get_many(merchant_id: str, shift_ids: Iterable[str]) -> dict[str, dict]:
+        keys = [(merchant_id, sid) for sid in set(shift_ids)]
+        return {item.id: attrs(item) for item in ShiftModel.batch_get(keys)} if keys else {}
+
+    @staticmethod
+    def store(device: Device, shifts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
+        """Shift events of one slot, all or none, while the slot is still this activation's (the first item), or,
+        with `final_sync` = (activation id, now), while that old installation's final-sync window is open.
+
+        A shift is written only if it is new, or this slot's and still open: a closed shift is final and another
+        slot's shift is never taken over. Raises SlotRevoked, else AlreadyStored (sort the shifts again)."""
+        guard = same_activation(device) if final_sync is None else final_sync_open(*final_sync)
+        with transaction() as tx:
+            tx.condition_check(PosDeviceModel, device.merchant_id, device.id, condition=guard, refused=SlotRevoked())
+            for shift in shifts:
+                tx.save(ShiftModel(**shift), condition=ShiftModel.id.does_not_exist() | (
+                    (ShiftModel.pos_device_id == device.id) & ShiftModel.closed_at.does_not_exist()),
+                    refused=AlreadyStored())
+
+    @staticmethod
+    def flag_open_of_device(merchant_id: str, pos_device_id: str, at: str) -> list[dict]:
+        """Mark the device's still-open shifts as orphaned (its slot was deactivated); returns them."""
+        result = ShiftModel.device_opened_index.query(
+            pos_device_id, filter_condition=(ShiftModel.merchant_id == merchant_id)
+            & ShiftModel.closed_at.does_not_exist() & ShiftModel.orphaned_at.does_not_exist())
+        flagged = []
+        for item in result:  # one closed meanwhile by a late sync is not flagged
+            if update_if(item, [ShiftModel.orphaned_at.set(at)], ShiftModel.closed_at.does_not_exist()):
+                flagged.append(attrs(item, exclude=("opened_sk",)))
+        return flagged
+
+    @staticmethod
+    def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
+             store_id: str | None = None):
+        """Newest first, through the index that fits the most selective filter."""
+        filters = None
+        if pos_device_id:
+            index, partition = ShiftModel.device_opened_index, ("pos_device_id", pos_device_id)
+            if store_id:
+                filters = ShiftModel.store_id == store_id
+        elif store_id:
+            index, partition = ShiftModel.store_opened_index, ("store_id", store_id)
+        else:
+            index, partition = ShiftModel.merchant_opened_index, ("merchant_id", merchant_id)
+        items, next_cursor = list_page(ShiftModel, merchant_id, limit, cursor, {"merchant_id", "id", "opened_sk"},
+                                       index=index, partition=partition, filters=filters, newest_first=True)
+        return [attrs(i, exclude=("opened_sk",)) for i in items], next_cursor
