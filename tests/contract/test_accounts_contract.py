@@ -290,3 +290,17 @@ def test_a_stale_employee_wins_over_a_taken_email(repos):
     with pytest.raises(ports.VersionConflict):
         repos.accounts.save_employee(ann | {"email": world.owner["email"], "updated_at": stamp(6)}, ann,
                                      event(world.merchant_id))
+
+
+def test_ids_that_exist_or_are_gone_are_version_conflicts(repos):
+    world = World(repos)
+    merchant = repos.accounts.get_merchant(world.merchant_id)
+    with pytest.raises(ports.VersionConflict):  # the same merchant again
+        repos.accounts.create_merchant(merchant, employee(world.merchant_id), event(world.merchant_id))
+    ann = employee(world.merchant_id, email="ann@example.com")
+    repos.accounts.save_employee(ann, None, event(world.merchant_id))
+    repos.accounts.delete_employee(ann, event(world.merchant_id, "employee.deleted"))
+    with pytest.raises(ports.VersionConflict):  # deleted meanwhile
+        repos.accounts.delete_employee(ann, event(world.merchant_id, "employee.deleted"))
+    types = [e["type"] for e in repos.events.list(world.merchant_id, 10, None)[0]]
+    assert types.count("employee.deleted") == 1  # the refused delete logged nothing
