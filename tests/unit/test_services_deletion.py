@@ -215,3 +215,20 @@ def test_a_delete_that_fails_for_good_leaves_the_slot_as_it_was(shop, monkeypatc
         Status.ACTIVATED, None, "FAILED", "INTERNAL")
     assert devices.authenticate_device(token)[1].id == device.id  # its token still works
     assert shop.adapters.workflow.status(record["id"]) == "FAILED"
+
+
+def test_storage_briefly_unavailable_is_retried_by_the_workflow(shop, monkeypatch):
+    till = shop.device()
+    record = request(shop, till.id)
+    original, faults = shop.adapters.devices.get, []
+
+    def flaky(merchant_id, device_id):
+        if len(faults) < 2:  # the first two reads fail (throttled), the state machine retries the step
+            faults.append(device_id)
+            raise ServiceUnavailable()
+        return original(merchant_id, device_id)
+
+    monkeypatch.setattr(shop.adapters.devices, "get", flaky)
+    assert shop.adapters.workflow.drive(record["id"]) == ["Delete"]
+    assert len(faults) == 2
+    assert shop.slot(till.id).deletion["status"] == "SUCCEEDED"
