@@ -295,3 +295,26 @@ def test_which_refusal_wins_when_several_conditions_fail(repos):
         repos.devices.save_transition(other, dataclasses.replace(other, name="till 1"), None)
     assert caught.value.code == "NAME_TAKEN"
     assert repos.devices.get(world.merchant_id, till.id).name == "Till 1"
+
+
+def test_audit_keys_of_a_shard_come_in_due_order(repos):
+    world = World(repos)
+    store = world.store()
+    first = world.device(store["id"])
+    shard = audit_rules.shard_of(first.id)
+    others = []
+    while len(others) < 2:  # two more slots in the same shard
+        candidate = _device(world, store["id"], f"Till {world.counter + 1}", world.counter + 1)
+        if audit_rules.shard_of(candidate.id) == shard:
+            repos.devices.create(candidate, world.counter, event(world.merchant_id))
+            world.counter += 1
+            others.append(candidate)
+    late, early, owing = (world.activate(d) for d in (first, *others))
+    repos.devices.record_sync_state(late, {"shift_open": True, "open_shift_id": "a", "shift_opened_at": stamp(30)},
+                                    stamp(31))
+    repos.devices.record_sync_state(early, {"shift_open": True, "open_shift_id": "b", "shift_opened_at": stamp(10)},
+                                    stamp(31))
+    repos.devices.record_sync_state(owing, {"last_receipt_number": 1}, stamp(31))
+    keys = [key for key in repos.devices.keys_needing_audit(shard, DUE_BY_FAR) if key[0] == world.merchant_id]
+    assert keys == [(world.merchant_id, d.id) for d in (owing, early, late)]
+    assert len(repos.devices.get_for_audit(keys + [(new_id(), first.id)])) == 3
