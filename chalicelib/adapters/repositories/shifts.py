@@ -20,7 +20,7 @@ class ShiftRepository:
 
     @staticmethod
     def store(device: Device, shifts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
-        """Shift events of one slot, all or none, while the slot is still this activation's (the first item), or,
+        """Shift events of one slot, all or none, while the slot is still this activation's (a condition check), or,
         with `final_sync` = (activation id, now), while that old installation's final-sync window is open.
 
         A shift is written only if it is new, or this slot's and still open: a closed shift is final and another
