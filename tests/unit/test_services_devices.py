@@ -4,8 +4,8 @@ import pytest
 from chalicelib import ports
 from chalicelib.domain.devices import Status
 from chalicelib.errors import (
-    Conflict, DeviceDeactivated, Forbidden, IllegalTransition, InvalidInput, NotFound, PairingCodeInvalid,
-    TooManyRequests,
+    Conflict, DeviceDeactivated, Forbidden, IllegalTransition, InvalidCredentials, InvalidInput, NotFound,
+    PairingCodeInvalid, TooManyRequests,
 )
 from chalicelib.services import accounts, devices, pairing, sync
 from chalicelib.services.common import Principal
@@ -146,7 +146,7 @@ def test_switch_user_by_pin_locks_after_five_wrong_pins(shop):
     assert switched["id"] == cashier["id"]
     assert shop.slot(device.id).current_employee_id == cashier["id"]
     for _ in range(5):
-        with pytest.raises(Exception) as caught:
+        with pytest.raises(InvalidCredentials) as caught:
             devices.switch_user(principal, device, {"employee_id": cashier["id"], "pin": "9999"})
         assert caught.value.code == "INVALID_PIN"
     with pytest.raises(TooManyRequests):
