@@ -119,6 +119,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "dynamodb_local: runs on DynamoDB Local (parametrised engine)")
     config.addinivalue_line("markers", "both_engines: run this test on moto and on DynamoDB Local")
     config.addinivalue_line("markers", "engine(*names): run this test on these engines only (moto, dynamodb_local)")
+    config.addinivalue_line("markers", "fake: the contract suite on the in-memory fakes (tests/unit/fakes.py)")
 
 
 def pytest_generate_tests(metafunc):
