@@ -51,8 +51,8 @@ class Shop:
         login = devices.pos_login(self.email, PASSWORD)
         answer = devices.activate_device(login["login_token"], device_id,
                                          installation_id or f"install-{uuid.uuid4().hex[:8]}")
-        principal, device = devices.authenticate_device(answer["device_token"])
-        return principal, device, answer["device_token"]
+        principal = devices.authenticate_device(answer["device_token"])
+        return principal, principal.device, answer["device_token"]
 
     def active_device(self, name: str = "Till 1"):
         return self.activate(self.device(name).id)

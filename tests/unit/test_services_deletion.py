@@ -213,7 +213,7 @@ def test_a_delete_that_fails_for_good_leaves_the_slot_as_it_was(shop, monkeypatc
     slot = shop.slot(device.id)
     assert (slot.status, slot.deleted_at, slot.deletion["status"], slot.deletion["error"]["code"]) == (
         Status.ACTIVATED, None, "FAILED", "INTERNAL")
-    assert devices.authenticate_device(token)[1].id == device.id  # its token still works
+    assert devices.authenticate_device(token).device.id == device.id  # its token still works
     assert shop.adapters.workflow.status(record["id"]) == "FAILED"
 
 

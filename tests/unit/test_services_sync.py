@@ -121,7 +121,8 @@ def test_final_sync_window_takes_the_old_installations_receipts(shop):
     inactive, lost = devices.deactivate_device(shop.owner, device.id, final_sync_hours=2)
     assert (lost, inactive.status, inactive.final_sync_open, inactive.final_sync_owed) == (0, Status.INACTIVE,
                                                                                             True, 2)
-    old_principal, slot = devices.authenticate_device_final_sync(old_token)
+    old_principal = devices.authenticate_device_final_sync(old_token)
+    slot = old_principal.device
     assert old_principal.final_sync
     with pytest.raises(DeviceDeactivated):
         devices.authenticate_device(old_token)  # anything but sync and me
@@ -153,7 +154,8 @@ def test_window_closed_meanwhile_voids_the_upload(shop):
     principal, device, old_token = shop.active_device()
     sync.sync_batch(principal, device, [], [], [], state(2))
     devices.deactivate_device(shop.owner, device.id, final_sync_hours=1)
-    old_principal, slot = devices.authenticate_device_final_sync(old_token)
+    old_principal = devices.authenticate_device_final_sync(old_token)
+    slot = old_principal.device
     final_sync.end_final_sync(shop.owner, device.id)
     with pytest.raises(DeviceDeactivated):
         final_sync.final_sync_batch(old_principal, slot, [sale(1, 1)], [], [], None)
