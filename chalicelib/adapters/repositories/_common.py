@@ -62,3 +62,14 @@ def list_page(model, merchant_id: str, limit: int, cursor: str | None, key: set[
                                     scan_index_forward=False if newest_first else None, limit=limit,
                                     last_evaluated_key=start)
     return page(result, limit)
+
+
+def narrowest(model, merchant_id: str, pos_device_id: str | None, store_id: str | None, *, by_device, by_store,
+              by_merchant) -> tuple:
+    """(index, partition, filters) for a listing by device and/or store: the most selective index (a device's,
+    then a store's, then the merchant's); a store asked with a device filters the device's pages."""
+    if pos_device_id:
+        return by_device, ("pos_device_id", pos_device_id), (model.store_id == store_id) if store_id else None
+    if store_id:
+        return by_store, ("store_id", store_id), None
+    return by_merchant, ("merchant_id", merchant_id), None

@@ -7,7 +7,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters.dynamo import transaction, translate_all
 from chalicelib.adapters.models import GuardModel, PosDeviceModel, ReceiptModel
-from chalicelib.adapters.repositories._common import attrs, list_page
+from chalicelib.adapters.repositories._common import attrs, list_page, narrowest
 from chalicelib.adapters.repositories.devices import final_sync_open, same_activation
 from chalicelib.domain.devices import Device
 from chalicelib.domain.receipts import format_receipt_number
@@ -70,15 +70,10 @@ class ReceiptRepository:
              store_id: str | None = None, created_min: str | None = None, created_max: str | None = None,
              receipt_number: str | None = None, employee_id: str | None = None, payment_type: str | None = None):
         """Newest first, through the index that fits the most selective filter; the others filter the pages."""
-        filters = None
-        if pos_device_id:
-            index, partition = ReceiptModel.device_created_index, ("pos_device_id", pos_device_id)
-            if store_id:
-                filters = ReceiptModel.store_id == store_id
-        elif store_id:
-            index, partition = ReceiptModel.store_created_index, ("store_id", store_id)
-        else:
-            index, partition = ReceiptModel.merchant_created_index, ("merchant_id", merchant_id)
+        index, partition, filters = narrowest(ReceiptModel, merchant_id, pos_device_id, store_id,
+                                              by_device=ReceiptModel.device_created_index,
+                                              by_store=ReceiptModel.store_created_index,
+                                              by_merchant=ReceiptModel.merchant_created_index)
         range_condition = None
         if created_min and created_max:
             range_condition = ReceiptModel.created_sk.between(created_min, created_max + "\uffff")

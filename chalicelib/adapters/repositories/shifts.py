@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from chalicelib.adapters.dynamo import transaction, translate_all
 from chalicelib.adapters.models import PosDeviceModel, ShiftModel
-from chalicelib.adapters.repositories._common import attrs, list_page, update_if
+from chalicelib.adapters.repositories._common import attrs, list_page, narrowest, update_if
 from chalicelib.adapters.repositories.devices import final_sync_open, same_activation
 from chalicelib.domain.devices import Device
 from chalicelib.ports import AlreadyStored, SlotRevoked
@@ -49,15 +49,10 @@ class ShiftRepository:
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
              store_id: str | None = None):
         """Newest first, through the index that fits the most selective filter."""
-        filters = None
-        if pos_device_id:
-            index, partition = ShiftModel.device_opened_index, ("pos_device_id", pos_device_id)
-            if store_id:
-                filters = ShiftModel.store_id == store_id
-        elif store_id:
-            index, partition = ShiftModel.store_opened_index, ("store_id", store_id)
-        else:
-            index, partition = ShiftModel.merchant_opened_index, ("merchant_id", merchant_id)
+        index, partition, filters = narrowest(ShiftModel, merchant_id, pos_device_id, store_id,
+                                              by_device=ShiftModel.device_opened_index,
+                                              by_store=ShiftModel.store_opened_index,
+                                              by_merchant=ShiftModel.merchant_opened_index)
         items, next_cursor = list_page(ShiftModel, merchant_id, limit, cursor, {"merchant_id", "id", "opened_sk"},
                                        index=index, partition=partition, filters=filters, newest_first=True)
         return [attrs(i, exclude=("opened_sk",)) for i in items], next_cursor
