@@ -27,6 +27,65 @@ from chalicelib import clock  # noqa: E402
 from local.stack import local_aws  # noqa: E402,F401  (shared with benchmarks)
 
 
+# ---------------------------------------------------------------- speed of the suite (not its behaviour)
+
+def _share_botocore_data_loader() -> None:
+    """Every test's fresh moto brings fresh boto3 sessions, and each new session parsed botocore's JSON
+    data again (endpoints, service models, rule sets: 0.1-0.2 s of CPU per test). The data is read-only
+    and the same for every session of the process: one loader, and so one parse, serves them all."""
+    import botocore.loaders
+    import botocore.session
+
+    loaders: dict = {}
+
+    def register(session):
+        session._components.lazy_register_component("data_loader", lambda: loaders.setdefault(
+            session.get_config_variable("data_path"),
+            botocore.loaders.create_loader(session.get_config_variable("data_path"))))
+
+    botocore.session.Session._register_data_loader = register
+
+
+def _validate_each_state_machine_definition_once() -> None:
+    """moto parses a state machine's definition to validate it on every CreateStateMachine (about 0.1 s,
+    once per test); a definition it accepted once is valid the next time. Executions still parse it."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    validate, accepted = StepFunctionsParserBackend._validate_definition, set()
+
+    def validate_once(definition: str):
+        if definition not in accepted:
+            validate(definition=definition)
+            accepted.add(definition)
+
+    StepFunctionsParserBackend._validate_definition = staticmethod(validate_once)
+
+
+# The workflow's Retry waits 1, 2 and 4 s (IntervalSeconds 1, BackoffRate 2: infra/test_template.py holds the
+# template to those numbers). moto's interpreter really sleeps them; the tests count attempts and read the
+# history, never the clock, so they wait a tenth as long, in the same order.
+STEP_FUNCTIONS_RETRY_SCALE = 0.1
+
+
+def _shorten_step_functions_retry_waits() -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    class ScaledSleep:
+        def __getattr__(self, name):
+            return getattr(time, name)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            time.sleep(seconds * STEP_FUNCTIONS_RETRY_SCALE)
+
+    retrier_decl.time = ScaledSleep()
+
+
+_share_botocore_data_loader()
+_validate_each_state_machine_definition_once()
+_shorten_step_functions_retry_waits()
+
+
 @contextlib.contextmanager
 def atomic_moto_dynamodb():
     """moto's in-process DynamoDB checks conditions and writes without a lock (a TransactWriteItems
