@@ -191,9 +191,37 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("engine", ENGINES, indirect=True)
 
 
+# Session fixtures that each pytest-xdist worker may well have its own of (one DynamoDB Local per worker).
+PER_WORKER_SESSION_FIXTURES = {"dynamodb_local"}
+
+
+def _xdist_group(item) -> str | None:
+    """`make test` runs the suite on pytest-xdist workers (`--dist loadgroup`). Tests that share a costly
+    fixture run on one worker, so that it is made once: those of a directory whose conftest has a session
+    fixture they use (tests/e2e: the local server and the browser; tests/infra: the packaged template),
+    else those of a module with a module-scoped fixture they use (a module's shared world)."""
+    group = None
+    for name, definitions in item._fixtureinfo.name2fixturedefs.items():
+        definition = definitions[-1]
+        if definition.scope == "session" and definition.baseid and name not in PER_WORKER_SESSION_FIXTURES \
+                and definition.baseid != "tests":
+            return definition.baseid
+        if definition.scope in ("module", "package") and definition.baseid:
+            group = item.nodeid.split("::", 1)[0]
+    return group
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(items):
     """Tests on DynamoDB Local run after the others, in their order: switching engines re-creates every
     model's connection (about 1.5 s), so it happens once, not between every pair of tests."""
+    for item in items:
+        group = _xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+        callspec = getattr(item, "callspec", None)
+        if "engine" in item.fixturenames and (callspec is None or callspec.params.get("engine", "moto") == "moto"):
+            item.add_marker(pytest.mark.moto)  # `make test-fast` leaves these out
     on_local = []
     for item in items:
         callspec = getattr(item, "callspec", None)
