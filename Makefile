@@ -32,11 +32,11 @@ run: $(LOCAL_STAMP)
 	$(PY) -m local.server
 
 # Every test, on pytest-xdist workers (one per core, at most 4; TEST_WORKERS=0 runs them in this process).
-# Tests that share a costly fixture stay on one worker (`--dist loadgroup`, see tests/conftest.py).
+# Each worker takes a module, or a directory (tests/e2e, tests/infra) at a time: see tests/conftest.py.
 TEST_WORKERS ?= auto
 test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m local.dynamodb_local
-	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
 
 # The inner loop: the unit tests and the contract suite on the in-memory fakes; no AWS emulator, no browser.
 FAST_TESTS := tests/unit $(wildcard tests/contract)

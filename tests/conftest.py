@@ -191,34 +191,51 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("engine", ENGINES, indirect=True)
 
 
-# Session fixtures that each pytest-xdist worker may well have its own of (one DynamoDB Local per worker).
-PER_WORKER_SESSION_FIXTURES = {"dynamodb_local"}
+# ---------------------------------------------------------------- pytest-xdist (`make test`)
+
+# Directories whose conftest has session fixtures that are costly to make: each runs whole on one worker,
+# so that they are made once (tests/e2e: the local server and the browser; tests/infra: the packaged template).
+WHOLE_DIRECTORIES = ("tests/e2e", "tests/infra")
+# The order the units are handed out in: the longest first, so that no long one is left for the end.
+DIRECTORY_ORDER = ("tests/e2e", "tests/system", "tests/robustness", "tests/functional", "tests/infra",
+                   "tests/integration", "tests/contract", "tests/unit")
 
 
-def _xdist_group(item) -> str | None:
-    """`make test` runs the suite on pytest-xdist workers (`--dist loadgroup`). Tests that share a costly
-    fixture run on one worker, so that it is made once: those of a directory whose conftest has a session
-    fixture they use (tests/e2e: the local server and the browser; tests/infra: the packaged template),
-    else those of a module with a module-scoped fixture they use (a module's shared world)."""
-    group = None
-    for name, definitions in item._fixtureinfo.name2fixturedefs.items():
-        definition = definitions[-1]
-        if definition.scope == "session" and definition.baseid and name not in PER_WORKER_SESSION_FIXTURES \
-                and definition.baseid != "tests":
-            return definition.baseid
-        if definition.scope in ("module", "package") and definition.baseid:
-            group = item.nodeid.split("::", 1)[0]
-    return group
+def _unit_of_work(nodeid: str) -> str:
+    """A test's unit of work on the workers: its module (module-scoped fixtures are made once), or the whole
+    directory for WHOLE_DIRECTORIES."""
+    path = nodeid.split("::", 1)[0]
+    return next((directory for directory in WHOLE_DIRECTORIES if path.startswith(directory + "/")), path)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's own `--dist loadgroup` cannot group on pytest 9 (pytest-xdist issue 1386), so the default
+    `--dist load` hands out units of work (_unit_of_work) instead of single tests, in collection order."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitsOfWork(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit_of_work(nodeid)
+
+    config.option.loadscopereorder = False  # keep the order of pytest_collection_modifyitems
+    return UnitsOfWork(config, log)
+
+
+def _rank(item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return next((rank for rank, directory in enumerate(DIRECTORY_ORDER) if path.startswith(directory + "/")),
+                len(DIRECTORY_ORDER))
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Tests on DynamoDB Local run after the others, in their order: switching engines re-creates every
-    model's connection (about 1.5 s), so it happens once, not between every pair of tests."""
+    model's connection (about 1.5 s), so it happens once, not between every pair of tests. On xdist's
+    workers, a module's tests on DynamoDB Local run after its others, and the directories in DIRECTORY_ORDER."""
     for item in items:
-        group = _xdist_group(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
         callspec = getattr(item, "callspec", None)
         if "engine" in item.fixturenames and (callspec is None or callspec.params.get("engine", "moto") == "moto"):
             item.add_marker(pytest.mark.moto)  # `make test-fast` leaves these out
@@ -231,6 +248,8 @@ def pytest_collection_modifyitems(items):
     if on_local:
         chosen = set(map(id, on_local))
         items[:] = [item for item in items if id(item) not in chosen] + on_local
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker sorts alike (xdist checks they collected alike)
+        items.sort(key=_rank)
 
 
 _early: dict = {}
