@@ -17,6 +17,9 @@ os.environ.update({
 # moto's in-process DynamoDB is not thread-safe: the scheduled audit runs its shards one after another in
 # tests (threaded tests that make moto atomic may raise it), with short backoffs between a shard's attempts.
 os.environ.update({"AUDIT_FANOUT_WORKERS": "1", "AUDIT_RETRY_BASE_SECONDS": "0.01"})
+# The tests' DynamoDB Local JVMs (theirs and those of the local servers they start) live seconds to minutes:
+# the quick JIT alone starts them in half the time and CPU (1.7 s instead of 3.5 s), same answers.
+os.environ.setdefault("DYNAMODB_LOCAL_JAVA_OPTS", "-XX:TieredStopAtLevel=1")
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_STEPFUNCTIONS", "DYNAMODB_HOST",
               "TABLE_NAME_PREFIX", "STATE_MACHINE_ARN", "AWS_PROFILE"):
     os.environ.pop(_name, None)
