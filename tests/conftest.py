@@ -200,7 +200,7 @@ def pytest_generate_tests(metafunc):
 # so that they are made once (tests/e2e: the local server and the browser; tests/infra: the packaged template).
 WHOLE_DIRECTORIES = ("tests/e2e", "tests/infra")
 # The order the units are handed out in: the longest first, so that no long one is left for the end.
-DIRECTORY_ORDER = ("tests/e2e", "tests/system", "tests/robustness", "tests/functional", "tests/infra",
+DIRECTORY_ORDER = ("tests/e2e", "tests/system", "tests/infra", "tests/robustness", "tests/functional",
                    "tests/integration", "tests/contract", "tests/unit")
 
 
