@@ -112,6 +112,16 @@ def atomic_moto_dynamodb():
         BotocoreStubber.process_request = original
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _moto_dynamodb_one_request_at_a_time():
+    """Deletion workflows run on moto's own threads, beside the test's requests and each other's: a
+    TransactWriteItems copying the tables while another thread wrote into them failed with "dictionary
+    changed size during iteration" (seen in tests/robustness/test_faults.py). Every test gets moto made
+    atomic per DynamoDB request, as DynamoDB is; requests still interleave."""
+    with atomic_moto_dynamodb():
+        yield
+
+
 @pytest.fixture
 def threaded_app(aws, engine):
     """The app with a thread-local `current_request` (Chalice's LocalChalice, what `chalice local` and the
