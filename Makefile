@@ -7,7 +7,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 NODE_STAMP := node_modules/.installed
 PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar on
 
-.PHONY: run test reset package lint bench install clean
+.PHONY: run test test-fast reset package lint bench install clean
 
 # `make run` needs only requirements-local.txt; the test tools come with `make test`.
 $(LOCAL_STAMP): requirements.txt requirements-local.txt
@@ -31,9 +31,17 @@ install: $(STAMP)
 run: $(LOCAL_STAMP)
 	$(PY) -m local.server
 
+# Every test, on pytest-xdist workers (one per core, at most 4; TEST_WORKERS=0 runs them in this process).
+# Each worker takes a module, or a directory (tests/e2e, tests/infra) at a time: see tests/conftest.py.
+TEST_WORKERS ?= auto
 test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m local.dynamodb_local
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
+
+# The inner loop: the unit tests and the contract suite on the in-memory fakes; no AWS emulator, no browser.
+FAST_TESTS := tests/unit $(wildcard tests/contract)
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not moto and not dynamodb_local" $(FAST_TESTS) $(PYTEST_ARGS)
 
 # Refuses while a `make run` uses the data; DynamoDB Local itself (in .venv) stays.
 reset:

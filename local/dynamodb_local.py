@@ -144,7 +144,9 @@ class DynamoDBLocal:
         self.java_note = f"{java} ({source}; {_java_version(java)})"
         if not self.quiet:
             _say(f"starting with {self.java_note}")
+        # DYNAMODB_LOCAL_JAVA_OPTS: more JVM options (the tests' short-lived JVMs: -XX:TieredStopAtLevel=1).
         command = [java, f"-Xmx{self.heap}", "-XX:+UseSerialGC", "-Xss512k",
+                   *os.environ.get("DYNAMODB_LOCAL_JAVA_OPTS", "").split(),
                    f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar", str(home / "DynamoDBLocal.jar"),
                    "-port", str(self.port), "-disableTelemetry",
                    # moto's mock switches credentials in tests; one database for every key and region.

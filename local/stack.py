@@ -1,5 +1,6 @@
 """Bootstrap shared by `make run` and the tests: settings, tables, the state machine, the bridge."""
 import contextlib
+import copy
 import os
 from pathlib import Path
 
@@ -60,11 +61,11 @@ def create_state_machine() -> str:
     return arn
 
 
-def bootstrap(chalice_app) -> LambdaBridge:
+def bootstrap(chalice_app, make_tables=None) -> LambdaBridge:
     """Tables, state machine and bridge, on whatever moto is running (in-process mock or server)."""
     config.reload()
     models.bind()
-    models.create_tables()
+    (make_tables or models.create_tables)()
     create_state_machine()
     return LambdaBridge(chalice_app).register()
 
@@ -99,7 +100,7 @@ def local_aws(dynamodb_endpoint: str | None = None):
                 if key in _made_on:
                     empty_tables()
                 _made_on.add(key)
-            bridge = bootstrap(chalice_app)
+            bridge = bootstrap(chalice_app, None if dynamodb_endpoint else _tables_of_a_fresh_moto)
             try:
                 yield bridge
             finally:
@@ -112,6 +113,27 @@ def local_aws(dynamodb_endpoint: str | None = None):
                 os.environ[name] = value
         clock.set_now(None)
         config.reload()
+
+
+# The tables of a fresh in-process moto, as moto made them through the API the first time in this process;
+# each later fresh mock gets a copy (0.5 ms instead of 30 API calls, about 40 ms, on every test).
+_moto_tables: dict[tuple, dict] = {}
+
+
+def _tables_of_a_fresh_moto() -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    names = tuple(model.Meta.table_name for model in models.ALL_MODELS)
+    key = (DEFAULT_ACCOUNT_ID, config.settings().region, names)
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][key[1]].tables
+    fresh, template = not tables, _moto_tables.get(key)
+    if fresh and template is not None:
+        tables.update(copy.deepcopy(template))
+        return
+    models.create_tables()
+    if fresh and set(names) <= set(tables):
+        _moto_tables[key] = copy.deepcopy({name: tables[name] for name in names})
 
 
 def empty_tables() -> None:

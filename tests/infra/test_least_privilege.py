@@ -18,11 +18,12 @@ import re
 import uuid
 
 import pytest
+from chalice.test import Client
 
 import app as app_module
 from chalicelib.api.http import OPERATIONS
 from chalicelib.config import settings
-from tests.conftest import receipt
+from tests.conftest import Api, local_aws, receipt
 from tests.infra.dynamo_calls import DynamoCalls
 from tests.infra.test_template import TASK_FUNCTIONS, as_list, build_template, iam_statements
 from tests.robustness.conftest import build_world
@@ -219,12 +220,14 @@ def _wait(api, token, device_id, recorder):
         return api.wait_for_deletion(token, device_id)
 
 
-@pytest.fixture
-def story(aws, client) -> DynamoCalls:
-    recorder = DynamoCalls(settings().table_name_prefix)
-    aws.functions = {name: recorder.wrap(name, func) for name, func in aws.functions.items()}
-    with recorder.installed():
-        _story(client, recorder, aws)
+@pytest.fixture(scope="module")
+def story() -> DynamoCalls:
+    """The story, told once in a fresh AWS for the module's tests: they only read what it recorded."""
+    with local_aws() as aws, Client(app_module.app) as http:
+        recorder = DynamoCalls(settings().table_name_prefix)
+        aws.functions = {name: recorder.wrap(name, func) for name, func in aws.functions.items()}
+        with recorder.installed():
+            _story(Api(http), recorder, aws)
     return recorder
 
 
