@@ -77,14 +77,10 @@ ENGINE_VARIABLES = ("DYNAMODB_HOST", "AWS_ENDPOINT_URL_DYNAMODB", "TABLE_NAME_PR
 
 
 @contextlib.contextmanager
-def local_aws(dynamodb_endpoint: str | None = None):
-    """A fresh, empty AWS with tables, state machine and Lambda bridge: moto (Step Functions executing),
-    and the data in moto's DynamoDB, or in DynamoDB Local at `dynamodb_endpoint`.
-
-    On DynamoDB Local the tables of this process (prefix `pos-test-<pid>-`) are made once and emptied on
-    every entry, so each test (and each module fixture) starts from empty tables of its own."""
-    from app import app as chalice_app
-
+def engine_environment(dynamodb_endpoint: str | None = None):
+    """moto (Step Functions executing), with the data in moto's DynamoDB or in DynamoDB Local at
+    `dynamodb_endpoint`; there the tables of this process (prefix `pos-test-<pid>-`), once made, are emptied on
+    every entry. The engine's variables, the clock and the settings are restored on the way out."""
     saved = {name: os.environ.get(name) for name in ENGINE_VARIABLES}
     try:
         if dynamodb_endpoint:
@@ -100,11 +96,7 @@ def local_aws(dynamodb_endpoint: str | None = None):
                 if key in _made_on:
                     empty_tables()
                 _made_on.add(key)
-            bridge = bootstrap(chalice_app, None if dynamodb_endpoint else _tables_of_a_fresh_moto)
-            try:
-                yield bridge
-            finally:
-                bridge.unregister()
+            yield
     finally:
         for name, value in saved.items():
             if value is None:
@@ -113,6 +105,20 @@ def local_aws(dynamodb_endpoint: str | None = None):
                 os.environ[name] = value
         clock.set_now(None)
         config.reload()
+
+
+@contextlib.contextmanager
+def local_aws(dynamodb_endpoint: str | None = None):
+    """A fresh, empty AWS with tables, state machine and Lambda bridge (see engine_environment), so each test
+    (and each module fixture) starts from empty tables of its own."""
+    from app import app as chalice_app
+
+    with engine_environment(dynamodb_endpoint):
+        bridge = bootstrap(chalice_app, None if dynamodb_endpoint else _tables_of_a_fresh_moto)
+        try:
+            yield bridge
+        finally:
+            bridge.unregister()
 
 
 # The tables of a fresh in-process moto, as moto made them through the API the first time in this process;

@@ -1,11 +1,10 @@
 """The contract suite's implementations: the in-memory fakes (marked `fake`, the fast target selects them), and
 the real repositories on moto's DynamoDB and on DynamoDB Local (the `engine` machinery of tests/conftest.py)."""
 import contextlib
-import os
 
 import pytest
 
-from chalicelib import clock, config
+from chalicelib import clock
 from tests.unit.fakes import fake_repositories
 
 IMPLEMENTATIONS = [pytest.param("fake", marks=pytest.mark.fake), "moto", "dynamodb_local"]
@@ -20,36 +19,13 @@ def pytest_generate_tests(metafunc):
 def _real_tables(dynamodb_endpoint: str | None):
     """Empty tables of the real repositories: in moto's DynamoDB, or in DynamoDB Local (this process's tables,
     made once and emptied for each test, as tests/conftest.py's `aws` does)."""
-    from moto import mock_aws
-
     from chalicelib.adapters import models
     from local import stack
 
-    saved = {name: os.environ.get(name) for name in stack.ENGINE_VARIABLES}
-    try:
-        if dynamodb_endpoint:
-            os.environ.update({"DYNAMODB_HOST": dynamodb_endpoint, "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
-                               "TABLE_NAME_PREFIX": f"pos-test-{os.getpid()}-"})
-        else:
-            for name in stack.ENGINE_VARIABLES:
-                os.environ.pop(name, None)
-        with mock_aws():
-            config.reload()
-            if dynamodb_endpoint:
-                key = (dynamodb_endpoint, config.settings().table_name_prefix)
-                if key in stack._made_on:
-                    stack.empty_tables()
-                stack._made_on.add(key)
-            models.bind()
-            models.create_tables()
-            yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        config.reload()
+    with stack.engine_environment(dynamodb_endpoint):
+        models.bind()
+        models.create_tables()
+        yield
 
 
 def _real_repositories() -> dict:
