@@ -259,9 +259,10 @@ def _finish(merchant_id: str, device_id: str, deletion_id: str, status: Deletion
 
 
 def run_step(step, event: dict):
-    """Entry for the Lambda tasks: a stale execution (an older deletion) is a no-op."""
+    """Entry for the Lambda tasks: a stale execution (an older deletion) is a no-op, and storage that was briefly
+    unavailable anywhere in a step is a TransientError, which the state machine retries."""
     try:
-        return step(event)
+        return _guarded(lambda: step(event))
     except _Stale:
         log.warning("deletion %s is no longer current; step %s skipped", event.get("deletion_id"), step.__name__)
         return {"synced": True, "missing": 0, "waits": 0, "stale": True}

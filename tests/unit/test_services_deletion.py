@@ -232,3 +232,22 @@ def test_storage_briefly_unavailable_is_retried_by_the_workflow(shop, monkeypatc
     assert shop.adapters.workflow.drive(record["id"]) == ["Delete"]
     assert len(faults) == 2
     assert shop.slot(till.id).deletion["status"] == "SUCCEEDED"
+
+
+def test_storage_unavailable_while_naming_the_missing_receipts_is_retried_not_a_failure(shop, monkeypatch):
+    # Seen under injected faults (tests/robustness/test_faults.py): the refusal's read of the missing numbers
+    # failed once, and the deletion ended INTERNAL instead of RECEIPTS_NOT_SYNCED.
+    principal, device, _token = shop.active_device()
+    sync.sync_batch(principal, device, [sale(1, 1)], [], [], state(3))
+    record = request(shop, device.id)
+    original, faults = shop.adapters.receipts.seqs_of_device, []
+
+    def flaky(merchant_id, pos_number):
+        if not faults:
+            faults.append(pos_number)
+            raise ServiceUnavailable()
+        return original(merchant_id, pos_number)
+
+    monkeypatch.setattr(shop.adapters.receipts, "seqs_of_device", flaky)
+    assert shop.adapters.workflow.drive(record["id"])[-1] == "RecordRefusal"
+    assert faults and shop.slot(device.id).deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED"
