@@ -52,8 +52,7 @@ def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
 
 
 def is_condition_failure(exc: BaseException) -> bool:
-    if isinstance(exc, TransactWriteError):
-        return "ConditionalCheckFailed" in cancellation_codes(exc)
+    """A single-item write whose condition did not hold (a transaction's: see Transaction.commit)."""
     return _error_code(exc) == "ConditionalCheckFailedException"
 
 
