@@ -28,10 +28,16 @@ def get_device(principal: Principal, device_id: str) -> Device:
     device = adapters().devices.get(principal.merchant_id, device_id)
     if not device:
         raise not_found("POS device")
-    if final_sync.expired(device, clock.iso()):  # a window whose time is up closes when it is read
-        from chalicelib.services.final_sync import close_expired_final_sync
-        device = close_expired_final_sync(device)
-    return device
+    return _closing_expired_window(device, clock.iso())
+
+
+def _closing_expired_window(device: Device, now: str) -> Device:
+    """The slot as read, or, when its final-sync window's time is up, as it is once that window is closed (a
+    window closes when it is read, or by the scheduled audit)."""
+    if not final_sync.expired(device, now):
+        return device
+    from chalicelib.services.final_sync import close_expired_final_sync  # it builds on this module
+    return close_expired_final_sync(device)
 
 
 def create_device(principal: Principal, name: str, store_id: str) -> Device:
@@ -59,10 +65,7 @@ def create_device(principal: Principal, name: str, store_id: str) -> Device:
 def list_devices(principal: Principal, **filters):
     items, cursor = adapters().devices.list(principal.merchant_id, **filters)
     now = clock.iso()
-    if any(final_sync.expired(device, now) for device in items):
-        from chalicelib.services.final_sync import close_expired_final_sync
-        items = [close_expired_final_sync(d) if final_sync.expired(d, now) else d for d in items]
-    return items, cursor
+    return [_closing_expired_window(device, now) for device in items], cursor
 
 
 def change_device(principal: Principal | None, merchant_id: str, device_id: str, change, event_type: str | None,
