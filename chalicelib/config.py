@@ -26,6 +26,7 @@ class Settings:
     shift_max_hours: int
     password_hash_profile: str
     pin_hash_secret: str | None
+    pin_hash_secret_arn: str | None
     user_token_ttl_seconds: int
     login_token_ttl_seconds: int
     max_body_bytes: int
@@ -50,9 +51,11 @@ def settings() -> Settings:
         silent_hours=_int("POS_SILENT_HOURS", 24),
         shift_max_hours=_int("POS_SHIFT_MAX_HOURS", 24),
         password_hash_profile=os.environ.get("PASSWORD_HASH_PROFILE", "default"),
-        # The key of the PINs' HMAC. Required on AWS (the template sets it from a generated secret); only local
-        # runs and tests fall back to a fixed development key (services/security.py).
+        # The key of the PINs' HMAC. On AWS the function gets only the ARN of the Secrets Manager secret that holds
+        # it (read at first use, services/security.py), never the key itself; without an ARN the key is read from
+        # PIN_HASH_SECRET (local runs, tests), and only off Lambda is a fixed development key the fallback.
         pin_hash_secret=os.environ.get("PIN_HASH_SECRET") or None,
+        pin_hash_secret_arn=os.environ.get("PIN_HASH_SECRET_ARN") or None,
         user_token_ttl_seconds=_int("USER_TOKEN_TTL_SECONDS", 12 * 3600),
         login_token_ttl_seconds=_int("LOGIN_TOKEN_TTL_SECONDS", 10 * 60),
         # API Gateway caps payloads at 10 MB; a 250-receipt batch is well under 1 MB.

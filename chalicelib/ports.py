@@ -45,6 +45,13 @@ class AlreadyStored(WriteRefused):
     sort them again and store the rest."""
 
 
+
+class Secrets(Protocol):
+    """Secret values kept outside the function's configuration (the PINs' HMAC key on AWS)."""
+
+    def secret_value(self, secret_id: str) -> str: ...
+
+
 # ---------------------------------------------------------------- repositories
 
 

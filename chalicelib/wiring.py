@@ -20,6 +20,8 @@ class Adapters:
     findings: ports.Findings
     workflow: ports.Workflow
     fanout: ports.AuditFanout
+    # Only read when a secret's ARN is configured (PIN_HASH_SECRET_ARN on AWS); the unit tests' fakes need none.
+    secrets: ports.Secrets | None = None
 
 
 _current: Adapters | None = None
@@ -45,11 +47,11 @@ def use(replacement: Adapters):
 
 def _aws() -> Adapters:
     # The one place that names the concrete adapters.
-    from chalicelib.adapters import fanout, repositories, workflow
+    from chalicelib.adapters import fanout, repositories, secrets, workflow
 
     return Adapters(
         accounts=repositories.AccountRepository(), tokens=repositories.TokenRepository(),
         stores=repositories.StoreRepository(), devices=repositories.DeviceRepository(),
         events=repositories.EventRepository(), receipts=repositories.ReceiptRepository(),
         shifts=repositories.ShiftRepository(), findings=repositories.FindingRepository(),
-        workflow=workflow.WorkflowStarter(), fanout=fanout.ShardInvoker())
+        workflow=workflow.WorkflowStarter(), fanout=fanout.ShardInvoker(), secrets=secrets.SecretsManagerReader())

@@ -208,6 +208,11 @@ def _function_role_policies(logical: str, spec: dict[str, Any]) -> list[dict[str
     if workflow:
         policies.append({"PolicyName": "SafeDeletionWorkflow",
                          "PolicyDocument": {"Version": "2012-10-17", "Statement": workflow}})
+    secrets = spec.get("secrets") or []
+    if secrets:
+        policies.append({"PolicyName": "ReadSecrets", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "Read" + "".join(secrets), "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [{"Ref": secret} for secret in secrets]}]}})
     invoked = spec.get("invoke") or []
     if invoked:
         policies.append({"PolicyName": "InvokeFunctions", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
@@ -265,6 +270,10 @@ def expand_functions(template: dict[str, Any], functions: dict[str, Any]) -> dic
         if invoked - set(functions) or logical in invoked:
             raise TemplateError(f"{logical}: may invoke only the other functions of infra/functions.yml, "
                                 f"not {sorted(invoked - set(functions) | invoked & {logical})}")
+    for logical, spec in functions.items():
+        unknown = [s for s in spec.get("secrets") or () if (resources.get(s) or {}).get("Type") != "AWS::SecretsManager::Secret"]
+        if unknown:
+            raise TemplateError(f"{logical}: secrets {unknown} are not AWS::SecretsManager::Secret resources of the template")
     for logical, spec in functions.items():
         name = spec["name"]
         role = spec.get("role") or f"{logical}Role"

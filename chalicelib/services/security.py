@@ -49,10 +49,18 @@ DEV_PIN_HASH_SECRET = "pos-backoffice-local-development-only-pin-key"
 
 
 def _pin_key() -> bytes:
-    secret = settings().pin_hash_secret
+    cfg = settings()
+    if cfg.pin_hash_secret_arn:
+        # On AWS: the key is in Secrets Manager, read at the first PIN hashed and kept by the adapter.
+        from chalicelib.wiring import adapters
+
+        secret = adapters().secrets.secret_value(cfg.pin_hash_secret_arn)
+    else:
+        secret = cfg.pin_hash_secret
     if not secret:
         if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-            raise RuntimeError("PIN_HASH_SECRET is not set: it is required on AWS (see infra/template.yml).")
+            raise RuntimeError("Neither PIN_HASH_SECRET_ARN nor PIN_HASH_SECRET is set: the PIN key is required on "
+                               "AWS (see infra/template.yml).")
         secret = DEV_PIN_HASH_SECRET
     return secret.encode("utf-8")
 

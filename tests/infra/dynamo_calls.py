@@ -1,7 +1,7 @@
 """Records which DynamoDB actions each Lambda function really makes, on which table or index.
 
 Sits where moto answers every botocore request (BotocoreStubber), so it sees PynamoDB's calls as well
-as boto3's. Each request is attributed to the function that runs on the calling thread: set with
+as boto3's; it also notes each Secrets Manager read (GetSecretValue) with its SecretId. Each request is attributed to the function that runs on the calling thread: set with
 `recorder.running(name)`; the Lambda bridge's functions are wrapped to set it for the Step Functions
 worker thread. A DynamoDB call made outside any function is recorded under None (the test fails on it).
 
@@ -31,6 +31,8 @@ class DynamoCalls:
         self.ran: set[str] = set()  # every function that ran, whether or not it called DynamoDB
         # function -> the Lambda functions it invoked (the story notes them from the Lambda bridge's calls)
         self.invoked: dict[str, set[str]] = defaultdict(set)
+        # function -> the SecretIds it read from Secrets Manager (GetSecretValue), one entry per request
+        self.secret_reads: dict[str | None, list[str]] = defaultdict(list)
 
     # ------------------------------------------------------------ attribution
     @property
@@ -96,6 +98,12 @@ class DynamoCalls:
             if target.startswith("DynamoDB_"):
                 raw = request.body or b"{}"
                 recorder.record(target.split(".", 1)[1], json.loads(raw.decode() if isinstance(raw, bytes) else raw))
+            elif target.startswith("secretsmanager."):
+                raw = request.body or b"{}"
+                body = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+                assert target == "secretsmanager.GetSecretValue", f"an unexpected Secrets Manager call: {target}"
+                with recorder.lock:
+                    recorder.secret_reads[recorder.current].append(body["SecretId"])
             return original(stubber, request)
 
         BotocoreStubber.process_request = process_request

@@ -10,9 +10,9 @@ chalice functions.
 
 moto's CloudFormation lacks some resource types; the test names them (MOTO_LACKS), checks that each is
 in the transformed template with what matters, and leaves them out of the moto stack. Among them the Secrets
-Manager secret of PIN_HASH_SECRET: moto resolves no `{{resolve:secretsmanager:...}}` dynamic reference either,
-so the moto copy of the API function gets a literal key instead (DEPLOY_TEST_PIN_KEY), and the story runs with
-the value the deployed function holds. It also lacks the
+Manager secret of the PINs' key: the test makes one in moto's Secrets Manager (DEPLOY_TEST_PIN_KEY) and points
+the stack's references to the secret at it, so the moto copy of the API function gets its ARN in
+PIN_HASH_SECRET_ARN, and the story sets and checks a PIN with the key read from there. It also lacks the
 state machine's `Definition` + `DefinitionSubstitutions`: it reads only `DefinitionString`, so the test
 hands it the same definition as `DefinitionString: {"Fn::Sub": [<definition>, <substitutions>]}` (what
 CloudFormation does with DefinitionSubstitutions). And moto's CloudFormation writes the state machine into
@@ -42,10 +42,10 @@ ACCOUNT = "123456789012"
 MOTO_LACKS = {
     "AWS::CloudWatch::Alarm", "AWS::Logs::MetricFilter", "AWS::ApiGateway::Stage", "AWS::S3::BucketPolicy",
     "AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl", "AWS::SecretsManager::Secret",
+    "AWS::ApiGateway::Account", "AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation",
 }
-# What the API function's PIN_HASH_SECRET resolves to in the moto stack (the secret itself is not created there).
+# The PINs' key in the secret the test makes in moto's Secrets Manager (the stack's own is not created there).
 DEPLOY_TEST_PIN_KEY = "deploy-test-pin-key-not-a-secret"
-SECRET_REFERENCE = "{{resolve:secretsmanager:${PinHashSecret}:SecretString}}"
 # moto creates AWS::ApiGateway::RestApi but ignores its Body (the routes), so a Deployment of it fails
 # ("The REST API doesn't contain any methods"): left out too. The routes are checked in the Body instead,
 # and the story calls the same app through chalice.test.Client.
@@ -89,15 +89,15 @@ def without_types(template: dict, types: set[str]) -> tuple[dict, set[str]]:
     return out, dropped
 
 
-def resolve_secret_references(template: dict, dropped: set[str]) -> dict:
-    """Replace the dynamic references to a dropped secret (CloudFormation resolves them at deploy time, moto
-    cannot) by DEPLOY_TEST_PIN_KEY; then no kept resource may refer to a dropped one."""
+def resolve_secret_references(template: dict, dropped: set[str], secret_arn: str) -> dict:
+    """Point the references to the dropped secret (its ARN: the API function's PIN_HASH_SECRET_ARN and its role's
+    GetSecretValue) at the secret made in moto; then no kept resource may refer to a dropped one."""
     from tests.infra.test_template import ref_names
 
     def walk(node):
         if isinstance(node, dict):
-            if set(node) == {"Fn::Sub"} and node["Fn::Sub"] == SECRET_REFERENCE and "PinHashSecret" in dropped:
-                return DEPLOY_TEST_PIN_KEY
+            if node == {"Ref": "PinHashSecret"} and "PinHashSecret" in dropped:
+                return secret_arn
             return {key: walk(value) for key, value in node.items()}
         if isinstance(node, list):
             return [walk(value) for value in node]
@@ -137,7 +137,9 @@ def deployed(packaged, monkeypatch):
         types = {r["Type"] for r in transformed["Resources"].values()}
         assert not {t for t in types if t.startswith("AWS::Serverless::")}, "the SAM transform ran"
         moto_template, dropped = without_types(transformed, MOTO_LACKS | MOTO_CANNOT_DEPLOY)
-        moto_template = resolve_secret_references(moto_template, dropped)
+        secret_arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name=f"{STACK}-pin-key", SecretString=DEPLOY_TEST_PIN_KEY)["ARN"]
+        moto_template = resolve_secret_references(moto_template, dropped, secret_arn)
         cfn = boto3.client("cloudformation", region_name=REGION)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -152,7 +154,10 @@ def deployed(packaged, monkeypatch):
         monkeypatch.setenv("STATE_MACHINE_ARN", outputs["SafeDeletePosDeviceArn"])
         api_function = boto3.client("lambda", region_name=REGION).get_function_configuration(
             FunctionName=f"{STACK}-api_handler")
-        monkeypatch.setenv("PIN_HASH_SECRET", api_function["Environment"]["Variables"]["PIN_HASH_SECRET"])
+        monkeypatch.delenv("PIN_HASH_SECRET", raising=False)
+        monkeypatch.setenv("PIN_HASH_SECRET_ARN", api_function["Environment"]["Variables"]["PIN_HASH_SECRET_ARN"])
+        assert not any("SECRET" in name and not name.endswith("_ARN")
+                       for name in api_function["Environment"]["Variables"]), "no secret in the environment"
         run_audit = boto3.client("lambda", region_name=REGION).get_function_configuration(
             FunctionName=f"{STACK}-run_audit")
         monkeypatch.setenv("AUDIT_SHARD_FUNCTION", run_audit["Environment"]["Variables"]["AUDIT_SHARD_FUNCTION"])
@@ -211,13 +216,13 @@ def test_moto_lacks_only_the_named_types_and_they_are_in_the_template(deployed):
     (distribution,) = by_type["AWS::CloudFront::Distribution"]
     assert [b["PathPattern"] for b in distribution["DistributionConfig"]["CacheBehaviors"]] == ["/v1/*"]
     assert by_type["AWS::S3::BucketPolicy"] and by_type["AWS::CloudFront::OriginAccessControl"]
-    # PIN_HASH_SECRET: generated into Secrets Manager at the first deploy, kept, resolved into the API function.
+    # The PINs' key: generated into Secrets Manager at the first deploy, kept; the API function gets its ARN only.
     (secret,) = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
     assert secret["DeletionPolicy"] == secret["UpdateReplacePolicy"] == "Retain"
     assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
     assert "SecretString" not in secret["Properties"], "the key is generated, never written into the template"
-    assert transformed["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["PIN_HASH_SECRET"] == {
-        "Fn::Sub": SECRET_REFERENCE}
+    variables = transformed["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert variables["PIN_HASH_SECRET_ARN"] == {"Ref": "PinHashSecret"} and "PIN_HASH_SECRET" not in variables
     assert len(by_type["AWS::ApiGateway::Deployment"]) == 1
     (rest_api,) = by_type["AWS::ApiGateway::RestApi"]
     assert rest_api["Name"] == {"Ref": "AWS::StackName"}  # the ApiName of ApiServerErrorsAlarm's metric
@@ -266,6 +271,15 @@ def test_a_story_runs_on_the_deployed_stack(deployed):
             "state": {"last_receipt_number": 2, "open_tickets": 0, "shift_open": False},
             "receipts": [receipt(device["number"], seq) for seq in (1, 2)]}, token=device_token)
         assert status == 200 and body["accepted"] == 2, body
+        # A PIN set and used: its HMAC key is read from the stack's secret (PIN_HASH_SECRET_ARN), once.
+        status, cashier = api.post("/v1/employees", {"name": "Cashier", "role": "CASHIER", "pin": "4321"},
+                                   token=owner.token)
+        assert status == 201, cashier
+        status, body = api.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "4321"},
+                                token=device_token)
+        assert status == 200, body
+        from chalicelib.adapters import secrets
+        assert secrets._values == {config.settings().pin_hash_secret_arn: DEPLOY_TEST_PIN_KEY}
         status, body = api.delete(f"/v1/pos_devices/{device['id']}", token=owner.token)
         assert status == 202, body
         deletion = api.wait_for_deletion(owner.token, device["id"])

@@ -220,14 +220,39 @@ def _wait(api, token, device_id, recorder):
         return api.wait_for_deletion(token, device_id)
 
 
+PIN_KEY = "least-privilege-pin-key"
+
+
 @pytest.fixture(scope="module")
 def story() -> DynamoCalls:
-    """The story, told once in a fresh AWS for the module's tests: they only read what it recorded."""
+    """The story, told once in a fresh AWS for the module's tests: they only read what it recorded. The PINs' key
+    is in a Secrets Manager secret, as on AWS (PIN_HASH_SECRET_ARN, no PIN_HASH_SECRET)."""
+    import os
+
+    import boto3
+
+    from chalicelib import config
+
+    saved = {name: os.environ.get(name) for name in ("PIN_HASH_SECRET", "PIN_HASH_SECRET_ARN")}
     with local_aws() as aws, Client(app_module.app) as http:
-        recorder = DynamoCalls(settings().table_name_prefix)
-        aws.functions = {name: recorder.wrap(name, func) for name, func in aws.functions.items()}
-        with recorder.installed():
-            _story(Api(http), recorder, aws)
+        arn = boto3.client("secretsmanager", region_name=settings().region).create_secret(
+            Name=f"lp-pin-key-{uuid.uuid4().hex[:8]}", SecretString=PIN_KEY)["ARN"]
+        os.environ.pop("PIN_HASH_SECRET", None)
+        os.environ["PIN_HASH_SECRET_ARN"] = arn
+        config.reload()
+        try:
+            recorder = DynamoCalls(settings().table_name_prefix)
+            recorder.pin_secret_arn = arn
+            aws.functions = {name: recorder.wrap(name, func) for name, func in aws.functions.items()}
+            with recorder.installed():
+                _story(Api(http), recorder, aws)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            config.reload()
     return recorder
 
 
@@ -309,3 +334,26 @@ def test_the_comparison_reports_a_missing_and_a_spare_grant(recorded):
 def test_a_function_invokes_exactly_the_functions_its_role_may(story):
     """RunAudit only fans out: it invokes AuditShard (every shard once) and is granted no other function."""
     assert dict(story.invoked) == granted_invokes() == {"run_audit": {"audit_shard"}}
+
+
+def granted_secrets() -> dict[str, list]:
+    """function (chalice name) -> the secrets (template values) its role may secretsmanager:GetSecretValue."""
+    template = build_template.build()
+    result = {}
+    for function, logical in FUNCTIONS.items():
+        role = template["Resources"][logical]["Properties"]["Role"]["Fn::GetAtt"][0]
+        statements = [st for name, st in iam_statements(template) if name == role
+                      and any(a.startswith("secretsmanager:") for a in as_list(st["Action"]))]
+        for statement in statements:
+            assert as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"], (function, statement)
+        resources = [r for st in statements for r in as_list(st["Resource"])]
+        if resources:
+            result[function] = resources
+    return result
+
+
+def test_only_the_api_function_reads_the_pin_key_once_and_may_read_nothing_else(story):
+    """The PINs' HMAC key is read from Secrets Manager by the API function only, once per container (the story
+    sets PINs and switches users many times), and that function may read that one secret only."""
+    assert dict(story.secret_reads) == {"api_handler": [story.pin_secret_arn]}
+    assert granted_secrets() == {"api_handler": [{"Ref": "PinHashSecret"}]}

@@ -431,7 +431,7 @@ def test_roles_are_split_by_need(packaged):
         assert role_of(worker) == {"Fn::GetAtt": [f"{worker}Role", "Arn"]}, worker
     for worker in ["AuditShard", *TASK_FUNCTIONS.values()]:
         assert services(f"{worker}Role") == {"logs", "xray", "dynamodb"}, worker
-    assert services("DefaultRole") == {"logs", "xray", "dynamodb", "states"}
+    assert services("DefaultRole") == {"logs", "xray", "dynamodb", "states", "secretsmanager"}  # the PIN key
     # The scheduled audit only fans out: it invokes the shard function (by the name in its environment), and
     # reads or writes nothing itself; nobody else invokes a function.
     assert services("RunAuditRole") == {"logs", "xray", "lambda"}
