@@ -208,6 +208,11 @@ def _function_role_policies(logical: str, spec: dict[str, Any]) -> list[dict[str
     if workflow:
         policies.append({"PolicyName": "SafeDeletionWorkflow",
                          "PolicyDocument": {"Version": "2012-10-17", "Statement": workflow}})
+    queues = spec.get("send_to") or []
+    if queues:
+        policies.append({"PolicyName": "SendToQueues", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "Send" + "".join(queues), "Effect": "Allow", "Action": ["sqs:SendMessage"],
+            "Resource": [{"Fn::GetAtt": [queue, "Arn"]} for queue in queues]}]}})
     secrets = spec.get("secrets") or []
     if secrets:
         policies.append({"PolicyName": "ReadSecrets", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
@@ -237,12 +242,15 @@ def _errors_alarm(logical: str, spec: dict[str, Any], resources: dict[str, Any])
     name = spec["name"]
     errors = {"Namespace": "AWS/Lambda", "MetricName": "Errors",
               "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": logical}}]}
-    common = {"EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-              "TreatMissingData": "notBreaching", **_alarm_actions()}
+    period, evaluation_periods, datapoints = _window(spec)
+    common = {"EvaluationPeriods": evaluation_periods, "DatapointsToAlarm": datapoints, "Threshold": 1,
+              "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+              **_alarm_actions()}
     if not spec.get("refusals"):
         return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
-            "AlarmDescription": f"{name} failed (an invocation raised, timed out or crashed; see its log group).",
-            **errors, "Statistic": "Sum", "Period": 300, **common}}
+            "AlarmDescription": f"{name} failed (an invocation raised, timed out or crashed; see its log group)"
+                                f"{_window_text(spec)}.",
+            **errors, "Statistic": "Sum", "Period": period, **common}}
     namespace = {"Fn::Sub": "PosBackoffice/${AWS::StackName}"}
     resources[f"{logical}RefusalsMetric"] = {
         "Type": "AWS::Logs::MetricFilter",
@@ -254,12 +262,61 @@ def _errors_alarm(logical: str, spec: dict[str, Any], resources: dict[str, Any])
         "AlarmDescription": f"{name} failed (raised, timed out or crashed), not counting its refusals "
                             "(a deletion refused for open tickets, an open shift or unsynced receipts).",
         "Metrics": [
-            {"Id": "errors", "ReturnData": False, "MetricStat": {"Metric": errors, "Period": 300, "Stat": "Sum"}},
+            {"Id": "errors", "ReturnData": False, "MetricStat": {"Metric": errors, "Period": period, "Stat": "Sum"}},
             {"Id": "refusals", "ReturnData": False, "MetricStat": {
-                "Metric": {"Namespace": namespace, "MetricName": f"{logical}Refusals"}, "Period": 300, "Stat": "Sum"}},
+                "Metric": {"Namespace": namespace, "MetricName": f"{logical}Refusals"}, "Period": period,
+                "Stat": "Sum"}},
             {"Id": "faults", "Label": "Errors that are not refusals", "ReturnData": True,
              "Expression": "FILL(errors, 0) - FILL(refusals, 0)"}],
         **common}}
+
+
+DEFAULT_WINDOW = {"period": 300, "evaluation_periods": 1, "datapoints_to_alarm": 1}
+DURATION_ALARM_SHARE = 0.8  # a function's Duration alarm fires at this share of its timeout
+
+
+def _window(spec: dict[str, Any]) -> tuple[int, int, int]:
+    """(period, evaluation periods, datapoints to alarm) of the function's alarms (functions.yml alarm_window)."""
+    window = {**DEFAULT_WINDOW, **(spec.get("alarm_window") or {})}
+    if window["datapoints_to_alarm"] > window["evaluation_periods"]:
+        raise TemplateError(f"{spec['name']}: alarm_window datapoints_to_alarm > evaluation_periods")
+    return window["period"], window["evaluation_periods"], window["datapoints_to_alarm"]
+
+
+def _window_text(spec: dict[str, Any]) -> str:
+    period, evaluation_periods, datapoints = _window(spec)
+    if evaluation_periods == 1:
+        return ""
+    return f", in {datapoints} of {evaluation_periods} periods of {period} s"
+
+
+def _duration_alarm(logical: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Invocations running close to the timeout (a timeout is a failure the caller sees: a 502/504, a retried
+    task, a failed shard): Maximum Duration (p99 for the API) at DURATION_ALARM_SHARE of it."""
+    period, evaluation_periods, datapoints = _window(spec)
+    timeout = spec["timeout"]
+    statistic = spec.get("duration_statistic", "Maximum")
+    stat = {"ExtendedStatistic": statistic} if statistic.startswith("p") else {"Statistic": statistic}
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmDescription": f"{spec['name']} runs close to its {timeout} s timeout ({statistic} Duration at "
+                            f"{int(DURATION_ALARM_SHARE * 100)} % of it{_window_text(spec)}).",
+        "Namespace": "AWS/Lambda", "MetricName": "Duration",
+        "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": logical}}], **stat, "Period": period,
+        "EvaluationPeriods": evaluation_periods, "DatapointsToAlarm": datapoints,
+        "Threshold": int(timeout * 1000 * DURATION_ALARM_SHARE), "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "notBreaching", **_alarm_actions()}}
+
+
+def _throttles_alarm(logical: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Lambda refused invocations of the function (its reserved concurrency, or the account's, is used up)."""
+    period, evaluation_periods, datapoints = _window(spec)
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmDescription": f"Lambda throttled invocations of {spec['name']} (concurrency used up"
+                            f"{_window_text(spec)}).",
+        "Namespace": "AWS/Lambda", "MetricName": "Throttles",
+        "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": logical}}], "Statistic": "Sum", "Period": period,
+        "EvaluationPeriods": evaluation_periods, "DatapointsToAlarm": datapoints, "Threshold": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching", **_alarm_actions()}}
 
 
 def expand_functions(template: dict[str, Any], functions: dict[str, Any]) -> dict[str, Any]:
@@ -289,11 +346,15 @@ def expand_functions(template: dict[str, Any], functions: dict[str, Any]) -> dic
             "Type": "AWS::Logs::LogGroup",
             "Properties": {"LogGroupName": {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{name}"},
                            "RetentionInDays": {"Ref": "LogRetentionInDays"}}}
+        if not isinstance(spec.get("timeout"), int) or not 1 <= spec["timeout"] <= 900:
+            raise TemplateError(f"{logical}: timeout (seconds, 1-900) is required in infra/functions.yml")
         _merge(resources.setdefault(logical, {}), {
             "DependsOn": [log_group],
             "Properties": {"FunctionName": {"Fn::Sub": f"${{AWS::StackName}}-{name}"}, "Runtime": RUNTIME,
-                           "Tracing": "Active", "Role": {"Fn::GetAtt": [role, "Arn"]}}})
+                           "Tracing": "Active", "Role": {"Fn::GetAtt": [role, "Arn"]}, "Timeout": spec["timeout"]}})
         resources[f"{logical}ErrorsAlarm"] = _errors_alarm(logical, spec, resources)
+        resources[f"{logical}DurationAlarm"] = _duration_alarm(logical, spec)
+        resources[f"{logical}ThrottlesAlarm"] = _throttles_alarm(logical, spec)
     return template
 
 
@@ -328,8 +389,24 @@ def find_nulls(node: Any, path: str = "") -> list[str]:
     return []
 
 
+STAGES = ("dev", "prod")
+
+
+def retain_logs(template: dict[str, Any], stage: str) -> dict[str, Any]:
+    """In prod every log group (functions, state machine, API access log) outlives the stack: logs are what is
+    left to read after an accident. In dev they go with the stack (a re-created dev stack would otherwise fail
+    on "log group already exists"); their retention expires them either way."""
+    if stage not in STAGES:
+        raise TemplateError(f"unknown stage {stage!r} (one of {STAGES})")
+    if stage == "prod":
+        for resource in template["Resources"].values():
+            if resource.get("Type") == "AWS::Logs::LogGroup":
+                resource["DeletionPolicy"] = resource["UpdateReplacePolicy"] = "Retain"
+    return template
+
+
 def build(template_path: Path = DEFAULT_TEMPLATE, root: Path = REPO_ROOT,
-          functions_path: Path = DEFAULT_FUNCTIONS) -> dict[str, Any]:
+          functions_path: Path = DEFAULT_FUNCTIONS, stage: str = "dev") -> dict[str, Any]:
     """The merge template as a dict, with includes resolved and substitutions checked."""
     template = _resolve_includes(load_yaml_template(template_path), root)
     add_task_substitutions(template)
@@ -339,6 +416,7 @@ def build(template_path: Path = DEFAULT_TEMPLATE, root: Path = REPO_ROOT,
     check_task_functions(functions)
     expand_functions(template, functions)
     add_table_alarms(template)
+    retain_logs(template, stage)
     nulls = find_nulls(template)
     if nulls:
         raise TemplateError(f"JSON null in the template (CloudFormation rejects it): {nulls}")
@@ -365,11 +443,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--stage", default="dev", choices=STAGES, help="the chalice stage (prod retains logs)")
     parser.add_argument("--sample-asl", type=Path, default=None,
                         help="also write the state machine definition with dummy ARNs here")
     args = parser.parse_args(argv)
     try:
-        template = build(args.template)
+        template = build(args.template, stage=args.stage)
     except (TemplateError, OSError, yaml.YAMLError) as exc:
         print(f"build_template: {exc}", file=sys.stderr)
         return 1

@@ -12,7 +12,7 @@ py="${PYTHON:-.venv/bin/python}"
 chalice="${CHALICE:-.venv/bin/chalice}"
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 
-"$py" infra/build_template.py \
+"$py" infra/build_template.py --stage "${CHALICE_STAGE:-dev}" \
   --output "$out/merge-template.json" \
   --sample-asl "$out/safe_delete_pos_device.sample.asl.json"
 "$chalice" package --stage "${CHALICE_STAGE:-dev}" \

@@ -13,6 +13,11 @@ from chalicelib.errors import ServiceUnavailable
 log = logging.getLogger(__name__)
 _shared = type("ProcessWide", (), {"client": None, "region": None})()
 _lock = threading.Lock()
+# The API's budget for the one Step Functions call (StartExecution), like a DynamoDB call's (chalicelib/config.py):
+# 3 x (1 + 3) s + under 3 s of backoff = 15 s at worst, inside the API function's 20 s timeout.
+CONNECT_TIMEOUT_SECONDS = 1
+READ_TIMEOUT_SECONDS = 3
+MAX_ATTEMPTS = 3
 
 
 def _client():
@@ -22,7 +27,8 @@ def _client():
         if _shared.client is None or _shared.region != cfg.region:
             _shared.client = boto3.session.Session().client(
                 "stepfunctions", region_name=cfg.region,
-                config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5))
+                config=Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                              connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS))
             _shared.region = cfg.region
         return _shared.client
 

@@ -43,6 +43,8 @@ MOTO_LACKS = {
     "AWS::CloudWatch::Alarm", "AWS::Logs::MetricFilter", "AWS::ApiGateway::Stage", "AWS::S3::BucketPolicy",
     "AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl", "AWS::SecretsManager::Secret",
     "AWS::ApiGateway::Account", "AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation",
+    "AWS::Backup::BackupVault", "AWS::Backup::BackupPlan", "AWS::Backup::BackupSelection",
+    "AWS::Lambda::EventInvokeConfig",
 }
 # The PINs' key in the secret the test makes in moto's Secrets Manager (the stack's own is not created there).
 DEPLOY_TEST_PIN_KEY = "deploy-test-pin-key-not-a-secret"
@@ -210,7 +212,14 @@ def test_moto_lacks_only_the_named_types_and_they_are_in_the_template(deployed):
     alarms = by_type["AWS::CloudWatch::Alarm"]
     assert len(alarms) >= 4 + 8 + 10
     assert all(a["AlarmActions"] == [{"Ref": "AlarmTopicArn"}] for a in alarms)
-    assert len(by_type["AWS::Logs::MetricFilter"]) == 2 + 3
+    assert len(by_type["AWS::Logs::MetricFilter"]) == 3 + 3
+    # The scheduled run: no retry, its failures to the alarmed queue (moto creates the queue, not the config).
+    (invoke_config,) = by_type["AWS::Lambda::EventInvokeConfig"]
+    assert invoke_config["FunctionName"] == {"Ref": "RunAudit"} and invoke_config["MaximumRetryAttempts"] == 0
+    assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["AuditRunFailuresQueue", "Arn"]}
+    (selection,) = by_type["AWS::Backup::BackupSelection"]
+    assert len(selection["BackupSelection"]["Resources"]) == 3
     (stage,) = by_type["AWS::ApiGateway::Stage"]
     assert stage["StageName"] == "api" and stage["TracingEnabled"] is True
     (distribution,) = by_type["AWS::CloudFront::Distribution"]

@@ -172,6 +172,189 @@ def test_the_builder_grants_secrets_of_the_template_only(tmp_path):
         build_template.build(functions_path=broken)
 
 
+# ------------------------------------------------------------------ 3. alarms that notice silence and slowness
+def _alarms(template: dict) -> dict[str, dict]:
+    return {n: r["Properties"] for n, r in template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+
+
+def _declared() -> dict:
+    return build_template.yaml.safe_load((ROOT / "infra" / "functions.yml").read_text(encoding="utf-8"))
+
+
+def test_a_schedule_that_stops_running_pages_somebody(packaged):
+    template, _ = packaged
+    heartbeat = _alarms(template)["RunAuditHeartbeatAlarm"]
+    assert (heartbeat["Namespace"], heartbeat["MetricName"]) == ("AWS/Lambda", "Invocations")
+    assert heartbeat["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "RunAudit"}}]
+    assert (heartbeat["Statistic"], heartbeat["Period"], heartbeat["EvaluationPeriods"]) == ("Sum", 1800, 1)
+    assert (heartbeat["ComparisonOperator"], heartbeat["Threshold"]) == ("LessThanThreshold", 1)
+    assert heartbeat["TreatMissingData"] == "breaching", "no data at all is the same silence"
+    events = template["Resources"]["RunAudit"]["Properties"]["Events"]
+    assert [e["Properties"]["Schedule"] for e in events.values()] == ["rate(15 minutes)"]  # two runs per window
+
+
+def test_the_api_pages_on_rates_and_m_of_n_periods_not_on_one_error(packaged):
+    template, _ = packaged
+    alarms = _alarms(template)
+    api_alarms = ["ApiServerErrorsAlarm", "ApiUnhandledErrorsAlarm", "ApiThrottledRequestsAlarm", "ApiLatencyAlarm",
+                  "APIHandlerErrorsAlarm", "APIHandlerDurationAlarm", "APIHandlerThrottlesAlarm"]
+    for name in api_alarms:
+        props = alarms[name]
+        assert props["EvaluationPeriods"] >= 3 and 2 <= props["DatapointsToAlarm"] <= props["EvaluationPeriods"], name
+        assert props["TreatMissingData"] == "notBreaching", name
+    for name, metric in (("ApiServerErrorsAlarm", "errors"), ("ApiThrottledRequestsAlarm", "throttled")):
+        (expression,) = [m["Expression"] for m in alarms[name]["Metrics"] if "Expression" in m]
+        assert f"100 * FILL({metric}, 0) / requests" in expression and "FILL(requests, 0) >= 20" in expression, name
+    throttled = template["Resources"]["ApiThrottledRequestsMetric"]["Properties"]
+    assert throttled["FilterPattern"] == "{ $.status = 429 }" and throttled["LogGroupName"] == {"Ref": "ApiAccessLogGroup"}
+    latency = alarms["ApiLatencyAlarm"]
+    assert (latency["Namespace"], latency["MetricName"], latency["ExtendedStatistic"]) == ("AWS/ApiGateway", "Latency", "p99")
+    parameter = template["Parameters"]["ApiLatencyP99Milliseconds"]
+    assert latency["Threshold"] == {"Ref": "ApiLatencyP99Milliseconds"}
+    assert parameter["MaxValue"] <= 29000 and parameter["Default"] <= 29000 // 2
+
+
+def test_every_function_has_duration_and_throttle_alarms_against_its_own_limits(packaged):
+    template, _ = packaged
+    alarms = _alarms(template)
+    for logical, spec in _declared().items():
+        timeout = template["Resources"][logical]["Properties"]["Timeout"]
+        assert timeout == spec["timeout"], logical
+        duration = alarms[f"{logical}DurationAlarm"]
+        assert (duration["MetricName"], duration["Threshold"]) == ("Duration", int(timeout * 1000 * 0.8)), logical
+        assert duration["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": logical}}]
+        throttles = alarms[f"{logical}ThrottlesAlarm"]
+        assert (throttles["MetricName"], throttles["Threshold"]) == ("Throttles", 1), logical
+    assert alarms["APIHandlerDurationAlarm"]["ExtendedStatistic"] == "p99"
+    assert alarms["RunAuditDurationAlarm"]["Statistic"] == "Maximum"
+
+
+def test_cloudfront_5xx_rate_is_alarmed_in_us_east_1_where_its_metrics_are():
+    edge = _edge_template()
+    alarm = edge["Resources"]["Edge5xxRateAlarm"]
+    assert alarm["Condition"] == "HasDistribution"
+    props = alarm["Properties"]
+    metrics = {m["Id"]: m["MetricStat"]["Metric"] for m in props["Metrics"] if "MetricStat" in m}
+    assert metrics["rate"]["Namespace"] == "AWS/CloudFront" and metrics["rate"]["MetricName"] == "5xxErrorRate"
+    assert {"Name": "Region", "Value": "Global"} in metrics["rate"]["Dimensions"]
+    assert (props["EvaluationPeriods"], props["DatapointsToAlarm"]) == (5, 3)
+    assert props["Threshold"] == {"Ref": "Edge5xxRatePercent"}
+    assert "us-east-1" in edge["Parameters"]["AlarmTopicArn"]["AllowedPattern"]
+
+
+def test_deletions_running_longer_than_their_plan_and_failed_audit_runs_page(packaged):
+    template, _ = packaged
+    alarms = _alarms(template)
+    overdue = alarms["DeletionOverdueAlarm"]
+    (longest,) = [m for m in overdue["Metrics"] if "MetricStat" in m]
+    assert (longest["MetricStat"]["Metric"]["MetricName"], longest["MetricStat"]["Stat"]) == ("ExecutionTime", "Maximum")
+    assert overdue["Threshold"] == {"Ref": "DeletionPlanSeconds"}
+    stages = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))["stages"]
+    for stage in stages.values():
+        variables = stage["environment_variables"]
+        plan = int(variables["POS_SYNC_WAIT_ATTEMPTS"]) * int(variables["POS_SYNC_WAIT_SECONDS"])
+        assert plan < template["Parameters"]["DeletionPlanSeconds"]["Default"]
+    queue_alarm = alarms["AuditRunFailuresAlarm"]
+    assert queue_alarm["Dimensions"] == [{"Name": "QueueName",
+                                          "Value": {"Fn::GetAtt": ["AuditRunFailuresQueue", "QueueName"]}}]
+    assert queue_alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and queue_alarm["Threshold"] == 1
+
+
+def test_infra_readme_says_what_each_alarm_means(packaged):
+    template, _ = packaged
+    readme = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Alarms", 1)[1].split("\n## ", 1)[0]
+    functions = set(_declared())
+    tables = {n for n, r in template["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table"}
+    for name in _alarms(template):
+        shown = f"`{name}`"
+        for kind in ("ErrorsAlarm", "DurationAlarm", "ThrottlesAlarm"):
+            owner = name[:-len(kind)] if name.endswith(kind) else None
+            if owner in functions:
+                shown = f"`<Function>{kind}`"
+            elif owner in tables:
+                shown = f"`<Table>{kind}`"
+        assert shown in section, f"infra/README.md's Alarms section does not explain {name}"
+    assert "`Edge5xxRateAlarm`" in section
+
+
+# ------------------------------------------------------------------ 4. durable records
+def test_tables_cannot_be_deleted_by_hand_and_records_are_backed_up(packaged):
+    template, _ = packaged
+    resources = template["Resources"]
+    tables = {n: r for n, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    for name, table in tables.items():
+        assert table["Properties"]["DeletionProtectionEnabled"] is True, name
+        # Point-in-time recovery stays on everywhere, tokens and guards included: they are small, and losing
+        # them is not free (device tokens: every POS re-activated; guards: unique e-mails and PINs, findings).
+        assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name
+    selection = resources["BackupSelection"]["Properties"]["BackupSelection"]
+    assert selection["Resources"] == [{"Fn::GetAtt": [t, "Arn"]} for t in ("ReceiptsTable", "ShiftsTable", "EventsTable")]
+    assert selection["IamRoleArn"] == {"Fn::GetAtt": ["BackupRole", "Arn"]}
+    (rule,) = resources["BackupPlan"]["Properties"]["BackupPlan"]["BackupPlanRule"]
+    assert rule["TargetBackupVault"] == {"Ref": "BackupVault"}
+    assert rule["Lifecycle"] == {"DeleteAfterDays": {"Ref": "BackupRetentionDays"}}
+    assert resources["BackupVault"]["DeletionPolicy"] == "Retain"
+    assert template["Parameters"]["BackupRetentionDays"]["Default"] > 35  # beyond point-in-time recovery's window
+
+
+def test_log_groups_outlive_a_prod_stack_only():
+    prod, dev = build_template.build(stage="prod"), build_template.build(stage="dev")
+    for template, policy in ((prod, "Retain"), (dev, None)):
+        groups = {n: r for n, r in template["Resources"].items() if r.get("Type") == "AWS::Logs::LogGroup"}
+        assert len(groups) == 9 + 2  # every function's, the state machine's, the API's access log
+        for name, group in groups.items():
+            assert group.get("DeletionPolicy") == policy == group.get("UpdateReplacePolicy"), name
+    with pytest.raises(build_template.TemplateError, match="stage"):
+        build_template.build(stage="staging")
+    assert '--stage "${CHALICE_STAGE:-dev}"' in (ROOT / "infra" / "package.sh").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ 5. audit runs that cannot overlap or fail silently
+def test_the_scheduled_run_never_overlaps_is_not_retried_and_its_failures_are_kept(packaged):
+    template, _ = packaged
+    run = template["Resources"]["RunAudit"]["Properties"]
+    assert run["ReservedConcurrentExecutions"] == 1
+    invoke = run["EventInvokeConfig"]
+    assert invoke["MaximumRetryAttempts"] == 0 and invoke["MaximumEventAgeInSeconds"] <= 900
+    assert invoke["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS", "Destination": {"Fn::GetAtt": ["AuditRunFailuresQueue", "Arn"]}}
+    senders = {(role, json.dumps(r)) for role, st in iam_statements(template) for a in as_list(st["Action"])
+               if a.startswith("sqs:") for r in as_list(st["Resource"])}
+    assert senders == {("RunAuditRole", json.dumps({"Fn::GetAtt": ["AuditRunFailuresQueue", "Arn"]}))}
+    shard, whole = (template["Resources"][f]["Properties"]["Timeout"] for f in ("AuditShard", "RunAudit"))
+    assert 2 * shard < whole, "a shard that times out can be retried once inside the run"
+    api = template["Resources"]["APIHandler"]["Properties"]
+    assert api["ReservedConcurrentExecutions"] == {"Fn::If": ["HasApiReservedConcurrency",
+                                                              {"Ref": "ApiReservedConcurrency"}, {"Ref": "AWS::NoValue"}]}
+    assert template["Parameters"]["ApiReservedConcurrency"]["Default"] > 0
+
+
+# ------------------------------------------------------------------ 6. timeouts
+def test_every_api_path_answers_inside_api_gateways_29_s_with_storage_retries_included(packaged):
+    """The worst a request waits on one external call that fails for good is attempts x (connect + read timeout)
+    plus botocore's standard-mode backoff (a random wait under min(2^i, 20) s before retry i); the first such
+    call ends the request with a 503. That budget plus the function's own work must fit its timeout, and the
+    timeout must leave API Gateway's 29 s a margin: the client gets our answer (or a logged timeout), never a
+    bare 504."""
+    from chalicelib import config
+    from chalicelib.adapters import secrets, workflow
+
+    def worst(attempts: int, connect: float, read: float) -> float:
+        return attempts * (connect + read) + sum(min(2 ** i, 20) for i in range(attempts - 1))
+
+    cfg = config.settings()
+    budgets = {
+        "dynamodb": worst(cfg.dynamodb_max_attempts, cfg.dynamodb_connect_timeout_seconds,
+                          cfg.dynamodb_read_timeout_seconds),
+        "stepfunctions": worst(workflow.MAX_ATTEMPTS, workflow.CONNECT_TIMEOUT_SECONDS, workflow.READ_TIMEOUT_SECONDS),
+        "secretsmanager": worst(secrets.MAX_ATTEMPTS, secrets.CONNECT_TIMEOUT_SECONDS, secrets.READ_TIMEOUT_SECONDS),
+    }
+    assert budgets == {"dynamodb": 15.0, "stepfunctions": 15.0, "secretsmanager": 7.0}
+    timeout = packaged[0]["Resources"]["APIHandler"]["Properties"]["Timeout"]
+    assert max(budgets.values()) + 3 <= timeout, "3 s for the request's own work (argon2 included) after the budget"
+    assert timeout + 5 <= 29, "a margin under API Gateway's 29 s"
+
 # ------------------------------------------------------------------ 8. stages: change sets shown, then executed
 FAKE_AWS = r'''#!{python}
 """A stand-in for the AWS CLI: logs each call and answers the few queries infra/deploy.sh makes."""

@@ -359,16 +359,19 @@ def test_audit_schedule_comes_from_chalice(packaged):
         ["rate(15 minutes)"]
 
 
-def test_the_audit_may_run_lambdas_longest_time_in_every_stage(packaged):
-    """RunAudit waits for its shards (the fan-out client's read timeout is 900 s) and a shard may take long at
-    scale: both get Lambda's longest timeout, in the packaged stack and in every stage of .chalice/config.json."""
+def test_the_audit_run_outlasts_its_shards_in_every_stage(packaged):
+    """RunAudit waits for its shards: it gets Lambda's longest timeout, a shard well under it (a shard that times
+    out is retried within the run), in the packaged stack and in every stage of .chalice/config.json."""
     template, _ = packaged
-    for function in ("RunAudit", "AuditShard"):
-        assert template["Resources"][function]["Properties"]["Timeout"] == 900, function
+    timeouts = {f: template["Resources"][f]["Properties"]["Timeout"] for f in ("RunAudit", "AuditShard")}
+    assert timeouts["RunAudit"] == 900 and 2 * timeouts["AuditShard"] < timeouts["RunAudit"], timeouts
     stages = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))["stages"]
+    declared = build_template.yaml.safe_load((ROOT / "infra" / "functions.yml").read_text())
     for stage, settings in stages.items():
-        for function in ("run_audit", "audit_shard"):
-            assert settings["lambda_functions"][function]["lambda_timeout"] == 900, (stage, function)
+        for logical, spec in declared.items():
+            chalice = settings.get("lambda_functions", {}).get(spec["name"], {}).get("lambda_timeout")
+            assert (chalice or json.loads((ROOT / ".chalice" / "config.json").read_text())["lambda_timeout"]) == \
+                spec["timeout"] == template["Resources"][logical]["Properties"]["Timeout"], (stage, logical)
 
 
 def test_functions_get_the_stack_prefix_and_the_state_machine(packaged):
@@ -434,7 +437,7 @@ def test_roles_are_split_by_need(packaged):
     assert services("DefaultRole") == {"logs", "xray", "dynamodb", "states", "secretsmanager"}  # the PIN key
     # The scheduled audit only fans out: it invokes the shard function (by the name in its environment), and
     # reads or writes nothing itself; nobody else invokes a function.
-    assert services("RunAuditRole") == {"logs", "xray", "lambda"}
+    assert services("RunAuditRole") == {"logs", "xray", "lambda", "sqs"}  # sqs: its on-failure destination
     invokes = {(role, resource["Fn::GetAtt"][0], action) for role, st in iam_statements(template)
                if "lambda" in services_of(st) for resource in as_list(st["Resource"]) for action in as_list(st["Action"])}
     assert {(role, function, action) for role, function, action in invokes if role != machine_role_of(template)} == {
@@ -527,8 +530,10 @@ def test_alarms_cover_the_stack_and_notify_the_topic(packaged):
     for name, props in alarms.items():
         assert props["AlarmActions"] == [{"Ref": "AlarmTopicArn"}], name
         assert props["AlarmDescription"], name
-    expected = {"ApiServerErrorsAlarm", "ApiUnhandledErrorsAlarm", "DeletionFaultsAlarm", "AuditFailuresAlarm"}
-    expected |= {f"{f}ErrorsAlarm" for f in functions_of(template)}
+    expected = {"ApiServerErrorsAlarm", "ApiUnhandledErrorsAlarm", "DeletionFaultsAlarm", "AuditFailuresAlarm",
+                "RunAuditHeartbeatAlarm", "AuditRunFailuresAlarm", "ApiThrottledRequestsAlarm", "ApiLatencyAlarm",
+                "DeletionOverdueAlarm"}
+    expected |= {f"{f}{kind}Alarm" for f in functions_of(template) for kind in ("Errors", "Duration", "Throttles")}
     expected |= {f"{t}ThrottlesAlarm" for t, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
     assert set(alarms) == expected
 
@@ -538,7 +543,7 @@ def test_alarms_cover_the_stack_and_notify_the_topic(packaged):
         return {(json.dumps(m["MetricStat"]["Metric"]["Namespace"]), m["MetricStat"]["Metric"]["MetricName"])
                 for m in props["Metrics"] if "MetricStat" in m}
 
-    assert metrics(alarms["ApiServerErrorsAlarm"]) == {('"AWS/ApiGateway"', "5XXError")}
+    assert metrics(alarms["ApiServerErrorsAlarm"]) == {('"AWS/ApiGateway"', "5XXError"), ('"AWS/ApiGateway"', "Count")}
     # Real faults only: refusals end in Succeed (docs/CONTRACT.md section 5), so ExecutionsFailed is not an owner's refusal.
     assert {m for _, m in metrics(alarms["DeletionFaultsAlarm"])} == {
         "ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
@@ -556,6 +561,7 @@ def test_alarms_cover_the_stack_and_notify_the_topic(packaged):
     refused = '{ $.event = "deletion_step" && $.outcome = "refused" }'
     checks = ("DeletionCheckOpenTickets", "DeletionCheckShiftClosed", "DeletionVerifyReceiptsSynced")
     assert filters == {('{ $.event = "unhandled_error" }', "APIHandlerLogGroup"),
+                       ("{ $.status = 429 }", "ApiAccessLogGroup"),
                        ('{ $.event = "audit_device_failed" }', "AuditShardLogGroup"),
                        *((refused, f"{check}LogGroup") for check in checks)}
     # A check's refusal raises (a Lambda error) but is no fault: its alarm subtracts the refusals it logged.
