@@ -86,12 +86,17 @@ edge_parameters=("DistributionId=$distribution" "AlarmTopicArn=${EDGE_ALARM_TOPI
 deploy_stack "$edge_stack" us-east-1 infra/edge-waf.yml --parameter-overrides "${edge_parameters[@]}"
 edge_acl="$(output "$edge_stack" us-east-1 EdgeWebAclArn)"
 
+# The SPA's CSP lets it connect to its own origin only, plus the API's when SPA_API_BASE names another one.
+spa_api_origin=""
+case "${SPA_API_BASE:-}" in https://*) spa_api_origin="$(printf '%s' "$SPA_API_BASE" | sed -E 's|^(https://[^/]+).*|\1|')" ;; esac
+
 aws cloudformation package --template-file "$out/sam.json" --s3-bucket "$ARTIFACT_BUCKET" \
   --s3-prefix "$stack" --output-template-file "$out/packaged.yml"
 deploy_stack "$stack" "$region" "$out/packaged.yml" --s3-bucket "$ARTIFACT_BUCKET" --s3-prefix "$stack" \
   --parameter-overrides "AlarmTopicArn=$ALARM_TOPIC_ARN" "LogRetentionInDays=$retention" \
     "BackupRetentionDays=$backup_retention" "LogLevel=${LOG_LEVEL:-INFO}" "CorsAllowOrigin=${CORS_ALLOW_ORIGIN:-}" \
-    "EdgeWebAclArn=$edge_acl" "ApiReservedConcurrency=${API_RESERVED_CONCURRENCY:-100}"
+    "EdgeWebAclArn=$edge_acl" "ApiReservedConcurrency=${API_RESERVED_CONCURRENCY:-100}" \
+    "SpaApiOrigin=$spa_api_origin"
 
 bucket="$(output "$stack" "$region" SpaBucketName)"
 new_distribution="$(output "$stack" "$region" DistributionId)"

@@ -22,6 +22,8 @@ from chalice.local import (
     ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer,
 )
 
+from chalicelib.api import security_headers
+
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
 
@@ -131,7 +133,9 @@ class Handler(ChaliceRequestHandler):
         content_type = mimetypes.guess_type(str(target))[0] or "application/octet-stream"
         if target.suffix == ".js":
             content_type = "text/javascript"
-        self._send_http_response(200, {"Content-Type": f"{content_type}; charset=utf-8",
+        # The same security headers as CloudFront's (chalicelib/api/security_headers.py): the e2e browser tests
+        # run the SPA under its Content-Security-Policy.
+        self._send_http_response(200, {**security_headers.SPA_HEADERS, "Content-Type": f"{content_type}; charset=utf-8",
                                        "Cache-Control": "no-cache"}, target.read_bytes())
 
     def log_request(self, code="-", size="-") -> None:

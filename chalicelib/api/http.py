@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from chalicelib import i18n, telemetry
+from chalicelib.api import security_headers
 from chalicelib.config import settings
 from chalicelib.errors import DomainError, InternalError, MalformedJson, NotFound, PayloadTooLarge, ValidationFailed
 from chalicelib.services.accounts import authenticate_user
@@ -347,7 +348,9 @@ def log_requests(event, get_response):
     started = time.perf_counter()
     with telemetry.bound(correlation_id=correlation, request_id=request_id):
         response = get_response(event)
-        response.headers = {**(response.headers or {}), "X-Correlation-Id": correlation}
+        # The browser security headers on every answer (also when API Gateway is called directly, not through
+        # CloudFront, whose /v1/* response headers policy sends the same).
+        response.headers = {**security_headers.API_HEADERS, **(response.headers or {}), "X-Correlation-Id": correlation}
         _add_cors_headers(headers.get("origin"), event.method, response)
         log.info("%s %s %s", event.method, event.path, response.status_code, extra={  # never headers or body
             "event": "request", "method": event.method, "path": event.to_original_event().get("path") or event.path,

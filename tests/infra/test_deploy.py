@@ -44,7 +44,7 @@ MOTO_LACKS = {
     "AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl", "AWS::SecretsManager::Secret",
     "AWS::ApiGateway::Account", "AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation",
     "AWS::Backup::BackupVault", "AWS::Backup::BackupPlan", "AWS::Backup::BackupSelection",
-    "AWS::Lambda::EventInvokeConfig",
+    "AWS::Lambda::EventInvokeConfig", "AWS::CloudFront::ResponseHeadersPolicy",
 }
 # The PINs' key in the secret the test makes in moto's Secrets Manager (the stack's own is not created there).
 DEPLOY_TEST_PIN_KEY = "deploy-test-pin-key-not-a-secret"

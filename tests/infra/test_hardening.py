@@ -355,6 +355,49 @@ def test_every_api_path_answers_inside_api_gateways_29_s_with_storage_retries_in
     assert max(budgets.values()) + 3 <= timeout, "3 s for the request's own work (argon2 included) after the budget"
     assert timeout + 5 <= 29, "a margin under API Gateway's 29 s"
 
+# ------------------------------------------------------------------ 7. browser security headers
+def _sub_text(value) -> str:
+    """The text of a Fn::Sub (string or [text, variables]) with ${ApiOrigin} as with SpaApiOrigin empty."""
+    text = value["Fn::Sub"][0] if isinstance(value["Fn::Sub"], list) else value["Fn::Sub"]
+    return text.replace("${ApiOrigin}", "")
+
+
+def test_cloudfront_sends_a_strict_csp_for_the_spa_and_security_headers_on_the_api(packaged):
+    from chalicelib.api import security_headers
+
+    template, _ = packaged
+    resources = template["Resources"]
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {"Ref": "SpaResponseHeadersPolicy"}
+    (api,) = config["CacheBehaviors"]
+    assert api["ResponseHeadersPolicyId"] == {"Ref": "ApiResponseHeadersPolicy"}
+    spa = resources["SpaResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert _sub_text(spa["ContentSecurityPolicy"]["ContentSecurityPolicy"]) == \
+        security_headers.SPA_CONTENT_SECURITY_POLICY, "CloudFront and the local server send one CSP"
+    assert spa["ContentSecurityPolicy"]["Override"] is True
+    csp = dict(part.strip().split(" ", 1) for part in security_headers.SPA_CONTENT_SECURITY_POLICY.split(";"))
+    assert csp["default-src"] == "'none'" and csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
+    assert all("unsafe" not in value and "*" not in value and "data:" not in value for value in csp.values()), csp
+    assert spa["FrameOptions"]["FrameOption"] == "DENY" and spa["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
+    assert spa["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    api_policy = resources["ApiResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert api_policy["ContentSecurityPolicy"]["ContentSecurityPolicy"] == security_headers.API_CONTENT_SECURITY_POLICY
+
+
+def test_the_spa_needs_nothing_inline():
+    """The CSP allows no inline script or style: the SPA has none (one module script, one stylesheet, elements
+    built without innerHTML or style attributes)."""
+    import re
+
+    index = (ROOT / "web" / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r"<script\b[^>]*>", index) == ['<script type="module" src="app.js">']
+    assert "<style" not in index and not re.search(r"\sstyle=|\son[a-z]+=", index)
+    for source in (ROOT / "web").rglob("*.js"):
+        text = source.read_text(encoding="utf-8")
+        for pattern in (r"\.innerHTML\s*=", r"insertAdjacentHTML", r"setAttribute\(\s*['\"](style|on\w+)['\"]",
+                        r"\beval\(", r"new Function\(", r"document\.write"):
+            assert not re.search(pattern, text), (source.name, pattern)
+
 # ------------------------------------------------------------------ 8. stages: change sets shown, then executed
 FAKE_AWS = r'''#!{python}
 """A stand-in for the AWS CLI: logs each call and answers the few queries infra/deploy.sh makes."""
