@@ -50,7 +50,13 @@ reset:
 package: $(STAMP) $(NODE_STAMP)
 	bash infra/package.sh
 
-lint: $(STAMP) $(NODE_STAMP)
+# Only the linters need requirements-lint.txt (cfn-lint-serverless, MIT-0; no dependency but the pinned cfn-lint).
+LINT_STAMP := $(VENV)/.installed-lint
+$(LINT_STAMP): $(STAMP) requirements-lint.txt
+	$(PIP) -r requirements-lint.txt
+	@touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP) $(NODE_STAMP)
 	bash infra/lint.sh
 
 bench: $(STAMP)

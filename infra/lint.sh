@@ -3,7 +3,9 @@
 #   cfn-lint on out/sam.json (resources, IAM, the state machine Definition, dependency cycles)
 #   asl-validator on the ASL source (with its ${...} placeholders) and on the same definition
 #   with dummy Lambda ARNs, as Step Functions sees it after DefinitionSubstitutions.
-# Needs .venv with cfn-lint and node/npm (asl-validator from package.json; `npm ci` if missing).
+#   cfn-lint-serverless's rules, findings checked against infra/lint-baseline.json (infra/lint_baseline.py)
+#   cfn-lint on infra/edge-waf.yml
+# Needs .venv with cfn-lint and cfn-lint-serverless (make lint installs requirements-lint.txt) and node/npm (asl-validator from package.json; `npm ci` if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-out}"
@@ -16,6 +18,13 @@ cfn_lint=.venv/bin/cfn-lint
 "$cfn_lint" --version
 "$cfn_lint" "$out/sam.json"
 echo "lint: cfn-lint passed on $out/sam.json"
+# cfn-lint-serverless's rules (requirements-lint.txt): every finding must be one infra/lint-baseline.json keeps
+# on purpose, with its reason. cfn-lint exits non-zero whenever it reports something; the baseline decides.
+"$cfn_lint" --append-rules cfn_lint_serverless.rules --format json -- "$out/sam.json" > "$out/lint-serverless.json" || true
+"${PYTHON:-.venv/bin/python}" infra/lint_baseline.py "$out/lint-serverless.json"
+# The CloudFront side (us-east-1): cfn-lint's own rules.
+"$cfn_lint" infra/edge-waf.yml
+echo "lint: cfn-lint passed on infra/edge-waf.yml"
 
 if [ ! -x node_modules/.bin/asl-validator ]; then
   npm ci --no-audit --no-fund --loglevel=error

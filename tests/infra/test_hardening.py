@@ -570,3 +570,57 @@ def test_the_functions_run_on_arm64_with_argon2_built_for_it(arm64_package):
             glibcs = [tuple(map(int, m.groups())) for tag in tags
                       for m in [re.search(r"manylinux_(\d+)_(\d+)_aarch64", tag.replace("manylinux2014", "manylinux_2_17"))] if m]
             assert glibcs and min(glibcs) <= LAMBDA_PY311_GLIBC, (wheel, tags)
+
+
+# ------------------------------------------------------------------ lint: the findings kept on purpose
+def _lint_baseline_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("infra_lint_baseline", ROOT / "infra" / "lint_baseline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_kept_lint_finding_names_a_resource_of_the_stack_and_says_why(packaged):
+    import re
+
+    template, _ = packaged
+    data = json.loads((ROOT / "infra" / "lint-baseline.json").read_text(encoding="utf-8"))
+    for entry in data["findings"]:
+        assert re.fullmatch(r"[EWI]S\d{4}", entry["rule"]), entry  # cfn-lint-serverless's rule ids
+        assert len(entry["reason"].split()) >= 15, f"{entry['rule']}: say why it is kept"
+        for resource in entry["resources"]:
+            assert resource in template["Resources"], f"{entry['rule']}: no resource {resource} in the stack"
+    kept = _lint_baseline_module().load_baseline()
+    assert ("WS1004", "APIHandler") in kept and len(kept) == sum(len(e["resources"]) for e in data["findings"])
+    requirements = (ROOT / "requirements-lint.txt").read_text(encoding="utf-8")
+    pins = [line for line in requirements.splitlines() if line and not line.startswith("#")]
+    assert pins == ["cfn-lint-serverless==0.3.6"], "checkov does not install next to the pinned boto3 (see the file)"
+    assert "lint_baseline.py" in (ROOT / "infra" / "lint.sh").read_text(encoding="utf-8")
+
+
+def test_the_lint_fails_on_a_new_finding_and_on_a_stale_baseline_entry(tmp_path):
+    lint = _lint_baseline_module()
+    kept = lint.load_baseline()
+
+    def finding(rule, resource):
+        return {"Rule": {"Id": rule}, "Location": {"Path": ["Resources", resource, "Properties"]}}
+
+    report = [finding(rule, resource) for rule, resource in sorted(kept)]
+    assert lint.compare(lint.findings_of(report), kept) == []
+    grown = report + [finding("ES1007", "AuditShard")]
+    assert lint.compare(lint.findings_of(grown), kept) == [
+        "new finding ES1007 on AuditShard: fix it or add it to infra/lint-baseline.json with the reason"]
+    shrunk = [f for f in report if f["Rule"]["Id"] != "ES6000"]
+    assert lint.compare(lint.findings_of(shrunk), kept) == [
+        "stale baseline entry ES6000 on AuditRunFailuresQueue: it no longer occurs, remove it"]
+    path = tmp_path / "lint.json"
+    path.write_text(json.dumps(grown))
+    assert lint.main(["lint_baseline.py", str(path)]) == 1
+    path.write_text(json.dumps(report))
+    assert lint.main(["lint_baseline.py", str(path)]) == 0
+    unexplained = tmp_path / "baseline.json"
+    unexplained.write_text(json.dumps({"findings": [{"rule": "ES6000", "resources": ["X"], "reason": " "}]}))
+    with pytest.raises(ValueError, match="reason"):
+        lint.load_baseline(unexplained)
