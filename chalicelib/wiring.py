@@ -20,8 +20,7 @@ class Adapters:
     findings: ports.Findings
     workflow: ports.Workflow
     fanout: ports.AuditFanout
-    # Only read when a secret's ARN is configured (PIN_HASH_SECRET_ARN on AWS); the unit tests' fakes need none.
-    secrets: ports.Secrets | None = None
+    secrets: ports.Secrets  # read only when a secret's ARN is configured (PIN_HASH_SECRET_ARN on AWS)
 
 
 _current: Adapters | None = None

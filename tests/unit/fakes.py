@@ -705,5 +705,21 @@ def fake_repositories(db: FakeDatabase | None = None) -> dict:
             "shifts": FakeShifts(db), "findings": FakeFindings(db)}
 
 
+class FakeSecrets:
+    """Secrets Manager in memory: `values` by secret id; a missing one is unavailable (503), as a failed read."""
+
+    def __init__(self):
+        self.values: dict[str, str] = {}
+        self.reads: list[str] = []
+
+    def secret_value(self, secret_id: str) -> str:
+        from chalicelib.errors import ServiceUnavailable
+
+        self.reads.append(secret_id)
+        if secret_id not in self.values:
+            raise ServiceUnavailable()
+        return self.values[secret_id]
+
+
 def fake_adapters() -> wiring.Adapters:
-    return wiring.Adapters(**fake_repositories(), workflow=FakeWorkflow(), fanout=FakeFanout())
+    return wiring.Adapters(**fake_repositories(), workflow=FakeWorkflow(), fanout=FakeFanout(), secrets=FakeSecrets())
