@@ -288,7 +288,7 @@ def test_a_story_runs_on_the_deployed_stack(deployed):
                                 token=device_token)
         assert status == 200, body
         from chalicelib.adapters import secrets
-        assert secrets._values == {config.settings().pin_hash_secret_arn: DEPLOY_TEST_PIN_KEY}
+        assert secrets._values[config.settings().pin_hash_secret_arn] == DEPLOY_TEST_PIN_KEY
         status, body = api.delete(f"/v1/pos_devices/{device['id']}", token=owner.token)
         assert status == 202, body
         deletion = api.wait_for_deletion(owner.token, device["id"])
