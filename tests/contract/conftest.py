@@ -1,13 +1,12 @@
-"""The contract suite's implementations: the in-memory fakes (marked `fake`, the fast target selects them), and
-the real repositories on moto's DynamoDB and on DynamoDB Local (the `engine` machinery of tests/conftest.py)."""
+"""The contract suite's two implementations of every storage port: SQLite (in memory; `make test-fast` runs these)
+and the DynamoDB repositories on moto's DynamoDB (the `engine` machinery of tests/conftest.py)."""
 import contextlib
 
 import pytest
 
 from chalicelib import clock
-from tests.unit.fakes import fake_repositories
 
-IMPLEMENTATIONS = [pytest.param("fake", marks=pytest.mark.fake), "moto", "dynamodb_local"]
+IMPLEMENTATIONS = ["sqlite", "moto"]
 
 
 def pytest_generate_tests(metafunc):
@@ -51,8 +50,12 @@ class Repos:
 @pytest.fixture
 def repos(engine, dynamodb_endpoint):
     clock.set_now(None)
-    if engine == "fake":
-        yield Repos(engine, fake_repositories())
+    if engine == "sqlite":
+        from chalicelib.adapters import sqlite
+
+        database = sqlite.Database(sqlite.MEMORY)
+        yield Repos(engine, sqlite.repositories(database))
+        database.close()
         return
     with _real_tables(dynamodb_endpoint):
         yield Repos(engine, _real_repositories())
