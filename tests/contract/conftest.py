@@ -1,38 +1,15 @@
-"""The contract suite's two implementations of every storage port: SQLite (in memory; `make test-fast` runs these)
+"""The contract suite's two implementations of every storage port: SQLite (a fresh file; `make test-fast` runs these)
 and the DynamoDB repositories on moto's DynamoDB (the `engine` machinery of tests/conftest.py)."""
-import contextlib
-
 import pytest
 
 from chalicelib import clock
 
-IMPLEMENTATIONS = ["sqlite", "moto"]
+from tests.conftest import ENGINES as IMPLEMENTATIONS  # sqlite, moto (and `make test-dynamodb`'s endpoint)
 
 
 def pytest_generate_tests(metafunc):
     if "repos" in metafunc.fixturenames:
         metafunc.parametrize("engine", IMPLEMENTATIONS, indirect=True)
-
-
-@contextlib.contextmanager
-def _real_tables(dynamodb_endpoint: str | None):
-    """Empty tables of the real repositories: in moto's DynamoDB, or in DynamoDB Local (this process's tables,
-    made once and emptied for each test, as tests/conftest.py's `aws` does)."""
-    from chalicelib.adapters import models
-    from local import stack
-
-    with stack.engine_environment(dynamodb_endpoint):
-        models.bind()
-        models.create_tables()
-        yield
-
-
-def _real_repositories() -> dict:
-    """The repositories exactly as production wires them."""
-    from chalicelib import wiring
-
-    built = wiring._aws()
-    return {name: getattr(built, name) for name in REPOSITORIES}
 
 
 REPOSITORIES = ("accounts", "tokens", "stores", "devices", "events", "receipts", "shifts", "findings")
@@ -48,15 +25,17 @@ class Repos:
 
 
 @pytest.fixture
-def repos(engine, dynamodb_endpoint):
+def repos(engine):
+    """The repositories exactly as production wires them (chalicelib.wiring), on empty storage: moto's DynamoDB
+    tables, or a fresh SQLite file."""
+    from chalicelib import wiring
+    from chalicelib.adapters import models
+    from local import stack
+
     clock.set_now(None)
-    if engine == "sqlite":
-        from chalicelib.adapters import sqlite
-
-        database = sqlite.Database(sqlite.MEMORY)
-        yield Repos(engine, sqlite.repositories(database))
-        database.close()
-        return
-    with _real_tables(dynamodb_endpoint):
-        yield Repos(engine, _real_repositories())
-
+    with stack.engine_environment(engine):
+        if engine == "moto":
+            models.bind()
+            models.create_tables()  # (the dynamodb engine made its tables once, and emptied them)
+        built = wiring.adapters()
+        yield Repos(engine, {name: getattr(built, name) for name in REPOSITORIES})

@@ -415,6 +415,7 @@ def throttle_dynamodb(monkeypatch, refuse) -> list[str]:
     return refused
 
 
+@pytest.mark.engine("moto")  # reads or counts what the DynamoDB adapter sends
 def test_dynamodb_throttling_inside_a_task_is_retried(client, aws, lambda_service, monkeypatch):
     m = client.signup()
     device, _token = m.active_device()

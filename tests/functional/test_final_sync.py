@@ -138,6 +138,7 @@ def test_window_closes_when_its_time_is_up(client, at):
     assert merchant.activate(slot["id"])["next_receipt_seq"] == 6
 
 
+@pytest.mark.engine("moto")  # reads or counts what the DynamoDB adapter sends
 def test_expired_window_is_closed_by_the_service_function_and_by_the_old_device_calling(client, at):
     merchant = client.signup()
     slot, old = old_device_with_owed(client, merchant)
@@ -251,6 +252,7 @@ def test_old_installation_closes_its_shift(client, at):
     assert device(client, merchant, slot["id"])["shift_open"] is False
 
 
+@pytest.mark.engine("moto")  # reads or counts what the DynamoDB adapter sends
 def test_the_scheduled_audit_closes_an_expired_window_nobody_looked_at(client, at):
     from tests.functional.test_audit import scheduled
 
