@@ -181,7 +181,10 @@ def at_once(app, jobs: list, timeout: float = 60) -> list:
 # SQLite adapters (`make run`'s embedded default). Every other test runs on moto unless marked `engine(...)`.
 BOTH_ENGINES = ("tests/integration/test_sync_concurrency.py", "tests/functional/test_lifecycle.py",
                 "tests/functional/test_sync.py", "tests/functional/test_deletion.py",
-                "tests/functional/test_final_sync.py", "tests/functional/test_pairing.py")
+                "tests/functional/test_final_sync.py", "tests/functional/test_pairing.py",
+                "tests/functional/test_device_names.py", "tests/robustness/test_concurrency.py",
+                "tests/robustness/test_final_sync_races.py", "tests/robustness/test_audit_races.py",
+                "tests/robustness/test_lockouts.py", "tests/robustness/test_sync_attacks.py")
 ENGINES = ("moto", "sqlite") + (("dynamodb",) if DYNAMODB_ENDPOINT else ())
 
 

@@ -387,6 +387,23 @@ def test_one_server_per_state_dir_make_reset_refuses_and_unknown_methods_answer_
     assert not state_dir.exists()
 
 
+def test_a_data_file_from_a_newer_version_is_refused_with_a_message_and_kept(tmp_path):
+    import sqlite3
+
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    with sqlite3.connect(state_dir / "pos.sqlite3") as conn:
+        conn.execute("PRAGMA user_version = 999")
+    before = (state_dir / "pos.sqlite3").read_bytes()
+    server = LocalServer(state_dir)
+    started = subprocess.run([sys.executable, "-m", "local.server"], cwd=ROOT, env=server.env, capture_output=True,
+                             text=True, timeout=START_TIMEOUT)
+    assert started.returncode != 0, started
+    assert "written by a newer version of the POS back office (schema 999" in started.stderr, started
+    assert "Traceback" not in started.stderr + started.stdout
+    assert (state_dir / "pos.sqlite3").read_bytes() == before
+
+
 def test_a_port_in_use_says_so(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

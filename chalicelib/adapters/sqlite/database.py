@@ -86,10 +86,19 @@ class Database:
         self._local = threading.local()
         self._memory_lock = threading.RLock() if self.path == MEMORY else None
         self._memory_conn: sqlite3.Connection | None = None
-        if self.path != MEMORY:
+        if self.path == MEMORY:
+            with self._connection() as conn:
+                migrate(conn, self.path)
+        else:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as conn:
-            migrate(conn, self.path)
+            # A plain connection first: a file that is refused must not even get the WAL mark in its header.
+            conn = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+            try:
+                migrate(conn, self.path)
+            finally:
+                conn.close()
+            with self._connection():  # the first pooled connection puts the file in WAL mode
+                pass
 
     # ------------------------------------------------------------ connections
 
