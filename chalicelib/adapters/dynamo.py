@@ -252,7 +252,7 @@ class Transaction:
 @contextmanager
 def transaction():
     """Collect the items of one transaction; it is sent when the block ends (nothing is sent if the block
-    raises)."""
+    raises, or added nothing)."""
     tx = Transaction()
     yield tx
     tx.commit()

@@ -97,8 +97,8 @@ class AccountRepository:
             opens = current is None or current.window_start_epoch is None or \
                 current.window_start_epoch <= now_epoch - window_seconds
             if not opens and (current.count or 0) >= limit:
-                # Locked out. Decided before the transaction: leaving `with transaction()` sends it, and DynamoDB
-                # refuses an empty TransactWriteItems (a 500 instead of the 429).
+                # Locked out: answered without a write (a transaction with no items sends nothing: DynamoDB
+                # refuses an empty TransactWriteItems, which once made this a 500 instead of the 429).
                 return current.window_start_epoch
             try:
                 with transaction() as tx:
