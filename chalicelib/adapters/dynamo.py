@@ -140,7 +140,8 @@ def is_transient(exc: BaseException) -> bool:
 def translated(func):
     """Storage failures that botocore's retries could not cure become a 503, never a 500. (A transaction whose
     condition did not hold raises the ports' refusal from `Transaction.commit`, so use cases never see
-    PynamoDB's types.)"""
+    PynamoDB's types.) A request refused before sending (RefusedBeforeSending) is logged with the repository
+    method that built it and stays a programming error."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -148,6 +149,9 @@ def translated(func):
         try:
             return func(*args, **kwargs)
         except DomainError:
+            raise
+        except RefusedBeforeSending as exc:
+            log.error("%s: a request DynamoDB would refuse, not sent: %s", func.__qualname__, exc)
             raise
         except (PynamoDBException, ClientError, BotoCoreError) as exc:
             if is_transient(exc):

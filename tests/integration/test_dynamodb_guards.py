@@ -105,21 +105,25 @@ def test_a_transaction_item_with_a_key_over_1024_bytes_is_refused_before_sending
     assert _guard_count("ok") == 0 and _guard_count("k" * MAX_KEY_BYTES) == 1
 
 
-def test_user_strings_that_become_guard_keys_are_refused_before_sending(aws):
-    """E-mails, attempt keys and receipt ids are bounded by the API's schemas (tests/robustness/test_key_limits.py);
-    the adapter refuses one that is not, instead of sending it."""
+def test_user_strings_that_become_guard_keys_are_refused_before_sending(aws, caplog):
+    """E-mails (254 bytes), attempt keys and receipt ids (64 characters) are bounded by the API's schemas
+    (tests/robustness/test_key_limits.py); the adapter refuses one that is not, instead of sending it."""
     long = "\u00e9" * 600 + "@example.com"  # 1,212 bytes
-    device = dataclasses.replace(_device(), merchant_id="m1")
+    device = _device()
     with sent() as requests:
         for call in (lambda: AccountRepository.reserve_attempt(long, 0, 5, 900),
                      lambda: AccountRepository.clear_attempts(long),
                      lambda: AccountRepository.release_attempt(long),
                      lambda: AccountRepository.find_employee_by_email(long),
+                     lambda: AccountRepository.save_employee({"merchant_id": "m1", "id": "e1", "email": long}, None,
+                                                             {}),
                      lambda: ReceiptRepository.ids_taken("m1", ["r" * 1100]),
                      lambda: ReceiptRepository.store_batch(device, [_receipt_item(device, 1, id="r" * 1100)])):
             with pytest.raises(RefusedBeforeSending):
                 call()
     assert requests == []
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any(m.startswith("AccountRepository.reserve_attempt: a request DynamoDB would refuse") for m in logged)
 
 
 # ---------------------------------------------------------------- 2. no empty TransactWriteItems
