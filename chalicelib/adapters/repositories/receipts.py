@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.adapters.dynamo import transaction, translate_all
+from chalicelib.adapters.dynamo import key_value, transaction, translate_all
 from chalicelib.adapters.models import GuardModel, PosDeviceModel, ReceiptModel
 from chalicelib.adapters.repositories._common import attrs, list_page, narrowest
 from chalicelib.adapters.repositories.devices import final_sync_open, same_activation
@@ -15,7 +15,7 @@ from chalicelib.ports import AlreadyStored, SlotRevoked
 
 
 def _receipt_id_key(merchant_id: str, receipt_id: str) -> str:
-    return f"receipt#{merchant_id}#{receipt_id}"
+    return key_value(f"receipt#{merchant_id}#{receipt_id}")
 
 
 @translate_all
