@@ -48,7 +48,7 @@ def _check_port(host: str, port: int) -> None:
             raise
 
 
-def start_moto() -> tuple[object, str]:
+def start_moto(port: int) -> tuple[object, str]:
     """moto's server on loopback, for Step Functions only (the data lives in SQLite, or the user's DynamoDB)."""
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
@@ -56,9 +56,6 @@ def start_moto() -> tuple[object, str]:
     # moto's ASL interpreter logs every Fail state (a blocked deletion is one) as a screenful of repr;
     # the workflow's tasks get one line each below, and the deletion records its own outcome.
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
-    port = _free_port()
-    # moto's Step Functions interpreter sends its AWS calls to localhost:$MOTO_PORT in server mode.
-    os.environ["MOTO_PORT"] = str(port)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
@@ -67,6 +64,17 @@ def start_moto() -> tuple[object, str]:
                                      headers={"Content-Type": "application/json"})
     urllib.request.urlopen(request, timeout=10).read()
     return server, endpoint
+
+
+# Set once moto's Step Functions answers, the state machine exists and the deletions cut off by the last stop run
+# again: it starts beside the HTTP server (moto's Step Functions costs 1-2 s of imports), and the requests that
+# start or read a deletion's workflow wait for it.
+WORKFLOW_READY = threading.Event()
+WORKFLOW_WAIT_SECONDS = 60
+
+
+def _needs_workflow(command: str, path: str) -> bool:
+    return path.startswith("/v1/pos_devices/") and (command == "DELETE" or path.rstrip("/").endswith("/deletion"))
 
 
 class Handler(ChaliceRequestHandler):
@@ -85,6 +93,8 @@ class Handler(ChaliceRequestHandler):
                 return self._static(path)
             if self.command not in KNOWN_METHODS:
                 return self._method_not_allowed(path)
+            if not WORKFLOW_READY.is_set() and _needs_workflow(self.command, path):
+                WORKFLOW_READY.wait(WORKFLOW_WAIT_SECONDS)
             super()._generic_handle()
         except (BrokenPipeError, ConnectionResetError):
             # The client went away before the answer was written (a browser cancelling a fetch): its log
@@ -227,9 +237,13 @@ def main() -> None:
 
     started_at = time.monotonic()
     children: dict = {}
+    moto_port = _free_port()
+    # moto's Step Functions interpreter sends its AWS calls to localhost:$MOTO_PORT in server mode.
+    os.environ["MOTO_PORT"] = str(moto_port)
     try:
-        children["moto"], endpoint = start_moto()
-        started = _start(host, port, endpoint, storage, started_at)
+        started = _start(host, port, f"http://127.0.0.1:{moto_port}", storage, started_at)
+        threading.Thread(target=_start_workflow, args=(children, moto_port, started["fresh"], started_at),
+                         name="workflow-start", daemon=True).start()
     except KeyboardInterrupt:
         _stop_children(children)
         sys.exit("\n[local] interrupted while starting.")
@@ -263,6 +277,28 @@ def _storage_choice(state_dir: Path) -> dict:
                  "DynamoDB-compatible endpoint, or AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
                  "AWS_SECRET_ACCESS_KEY) of your development account; TABLE_NAME_PREFIX names the tables.")
     return {"kind": "dynamodb", "endpoint": endpoint}
+
+
+def _start_workflow(children: dict, moto_port: int, fresh: bool, started_at: float) -> None:
+    """moto's server, the state machine, and the deletions a stop cut off: beside the HTTP server."""
+    from local.redrive import redrive_running_deletions
+    from local.stack import create_state_machine
+
+    try:
+        children["moto"], _ = start_moto(moto_port)
+        create_state_machine()
+        if not fresh:
+            # Step Functions executions live in moto's memory; the deletions they were running are on the
+            # device records: start each again with the same input (every step is safe to repeat).
+            for merchant_id, device_id, deletion_id in redrive_running_deletions():
+                print(f"[local] resumed the deletion {deletion_id} of POS {device_id} (merchant {merchant_id}), "
+                      "cut off by the last stop", flush=True)
+        print(f"[local] Step Functions (moto) ready after {time.monotonic() - started_at:.1f}s", flush=True)
+    except Exception as exc:  # noqa: BLE001 - the API still serves; deletions answer 503 until a restart
+        print(f"[local] Step Functions (moto) did not start: {exc}; deletions cannot run until a restart",
+              flush=True)
+    finally:
+        WORKFLOW_READY.set()
 
 
 def _raise_interrupt(*_args):
@@ -300,10 +336,11 @@ def _start(host: str, port: int, moto_endpoint: str, storage: dict, started_at: 
     local_environment(moto_endpoint, storage.get("path"), storage.get("endpoint"))
 
     import app as chalice_module
+    from chalicelib import config
     from chalicelib.wiring import adapters
-    from local.redrive import redrive_running_deletions
+    from local.bridge import LambdaBridge
     from local.seed import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
-    from local.stack import bootstrap
+    from local.stack import STATE_MACHINE_ARN, create_tables
 
     if storage["kind"] == "sqlite":
         fresh = not storage["path"].exists()
@@ -328,14 +365,14 @@ def _start(host: str, port: int, moto_endpoint: str, storage: dict, started_at: 
         if missing:
             print(f"[local] creating {len(missing)} missing table(s) on {where}: {', '.join(missing)}", flush=True)
         storage["note"] = f"DynamoDB at {where}, tables {config_prefix()}*"
-    bridge = bootstrap(chalice_module.app)
+    create_tables()
+    # The state machine's ARN is known before moto makes it (_start_workflow): a deletion asked for meanwhile
+    # waits for it (WORKFLOW_READY).
+    os.environ["STATE_MACHINE_ARN"] = STATE_MACHINE_ARN.format(region=os.environ["AWS_DEFAULT_REGION"])
+    config.reload()
+    bridge = LambdaBridge(chalice_module.app).register()
     _ROUTES.update({path: entry.keys() for path, entry in chalice_module.app.routes.items()})
     if not fresh:
-        # Step Functions executions live in moto's memory; the deletions they were running are on the
-        # device records: start each again with the same input (every step is safe to repeat).
-        for merchant_id, device_id, deletion_id in redrive_running_deletions():
-            print(f"[local] resumed the deletion {deletion_id} of POS {device_id} (merchant {merchant_id}), "
-                  "cut off by the last stop", flush=True)
         data_note = "kept from the last run (make reset wipes it)"
         login = ({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
                  if adapters().accounts.find_employee_by_email(DEMO_EMAIL) else None)
@@ -373,7 +410,7 @@ def _start(host: str, port: int, moto_endpoint: str, storage: dict, started_at: 
             raise
         raise SystemExit(_port_in_use(host, port)) from None  # taken since _check_port
     return {"server": server, "chalice_module": chalice_module, "login": login, "data_note": data_note,
-            "storage_note": storage["note"]}
+            "storage_note": storage["note"], "fresh": fresh}
 
 
 def config_prefix() -> str:

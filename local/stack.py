@@ -16,6 +16,8 @@ from local.bridge import LambdaBridge, function_arn
 ASL_PATH = Path(__file__).resolve().parent.parent / "chalicelib" / "workflows" / "safe_delete_pos_device.asl.json"
 PLACEHOLDER_FUNCTIONS = steps.PLACEHOLDER_FUNCTIONS  # ${...Arn} -> the Chalice function moto's Lambda calls
 STATE_MACHINE_NAME = "SafeDeletePosDevice"
+# What moto names it (its account is 123456789012): known before it is made.
+STATE_MACHINE_ARN = "arn:aws:states:{region}:123456789012:stateMachine:" + STATE_MACHINE_NAME
 
 
 def local_environment(endpoint: str, sqlite_path: Path | None, dynamodb_endpoint: str | None = None) -> None:
@@ -47,7 +49,8 @@ def definition(region: str) -> str:
 
 def create_state_machine() -> str:
     region = config.settings().region
-    client = boto3.client("stepfunctions", region_name=region)
+    # A session of its own: the local server makes it on a thread beside others making clients.
+    client = boto3.session.Session().client("stepfunctions", region_name=region)
     for machine in client.list_state_machines()["stateMachines"]:
         if machine["name"] == STATE_MACHINE_NAME:
             client.update_state_machine(stateMachineArn=machine["stateMachineArn"], definition=definition(region))

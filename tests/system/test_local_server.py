@@ -314,10 +314,11 @@ def test_a_deletion_cut_off_by_a_restart_is_run_again_on_start(tmp_path, capsys,
 
     # On start the same deletion runs again (moto's executions did not survive), and now ends as it
     # would have: with a short wait, refused because 1-2 never came.
+    # The server answers before Step Functions is up; reading a deletion waits for it (and for the resumption).
     again = _start(servers, state_dir, port=server.port, POS_SYNC_WAIT_SECONDS="0", POS_SYNC_WAIT_ATTEMPTS="1")
-    assert f"resumed the deletion {started['id']} of POS {device_id}" in again.output
     url = again.base_url
     deletion = wait_deletion(url, token, device_id, lambda d: d["status"] != "RUNNING")
+    assert f"resumed the deletion {started['id']} of POS {device_id}" in again.output
     assert deletion["id"] == started["id"] and deletion["status"] == "FAILED", deletion
     assert deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED" and "1-2" in deletion["error"]["details"], deletion
     assert "[workflow] deletion_verify_receipts_synced" in again.output
