@@ -271,13 +271,11 @@ class _CursorKey(dict):
     scope: str | None = None
 
 
-def _scope(result_iterator) -> str:
-    """Which table and index a PynamoDB query reads: stores and employees keys look alike ({merchant_id, id}),
-    so a cursor carries this and is refused by any other listing."""
-    pages = getattr(result_iterator, "page_iter", None)
-    table = getattr(getattr(getattr(pages, "_operation", None), "__self__", None), "table_name", "")
-    index = (getattr(pages, "_kwargs", None) or {}).get("index_name") or ""
-    return hashlib.sha256(f"{table}/{index}".encode()).hexdigest()[:8]
+def listing_scope(model, index=None) -> str:
+    """Which table and index a listing reads: stores and employees keys look alike ({merchant_id, id}), so a cursor
+    carries this and is refused by any other listing."""
+    index_name = index.Meta.index_name if index is not None else ""
+    return hashlib.sha256(f"{model.Meta.table_name}/{index_name}".encode()).hexdigest()[:8]
 
 
 def encode_cursor(last_key: dict | None, scope: str | None = None) -> str | None:
@@ -319,12 +317,9 @@ def decode_cursor(cursor: str | None, partition: tuple[str, str], allowed_attrs:
     return key
 
 
-def page(result_iterator, limit: int) -> tuple[list, str | None]:
-    """Drain up to `limit` items and the cursor to continue after the last one (None at the end)."""
-    scope = _scope(result_iterator)
-    start = (getattr(getattr(result_iterator, "page_iter", None), "_kwargs", None) or {}).get("exclusive_start_key")
-    if isinstance(start, _CursorKey) and start.scope != scope:
-        raise InvalidCursor(field="cursor")  # another listing's cursor: its position means nothing here
+def page(result_iterator, limit: int, scope: str) -> tuple[list, str | None]:
+    """Drain up to `limit` items and the cursor (of the listing `scope`) to continue after the last one (None at
+    the end)."""
     items = list(result_iterator)
     # PynamoDB gives the key of the last item handed out when it stopped at `limit`.
     return items[:limit], encode_cursor(result_iterator.last_evaluated_key, scope)
