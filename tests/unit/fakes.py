@@ -466,9 +466,15 @@ class FakeReceipts:
             self.db.guards[pk] = {"pk": pk, "owner_id": receipt["receipt_number"], "count": 0}
         current = self.db.devices[(device.merchant_id, device.id)]
         changes = {"synced_receipts": current.synced_receipts + len(receipts), "version": current.version + 1}
-        if final_sync is not None:
+        # The slot's high-water mark of stored seqs rises with the receipts (never lowered): stored_seq_high for
+        # its own activation, final_sync_last_seq for an old installation's upload.
+        top = max((int(r["receipt_number"].rsplit("-", 1)[1]) for r in receipts), default=0)
+        if final_sync is None:
+            changes["stored_seq_high"] = max(current.stored_seq_high, top)
+        else:
             changes |= {"final_sync_held": current.final_sync_held + len(receipts),
-                        "final_sync_received": current.final_sync_received + len(receipts)}
+                        "final_sync_received": current.final_sync_received + len(receipts),
+                        "final_sync_last_seq": max(current.final_sync_last_seq, top)}
         # A counter update: the audit index key stays as it was (the state report that follows sets it).
         self.db.put_device(dataclasses.replace(current, **changes), with_audit_key=False)
 
@@ -509,18 +515,22 @@ class FakeShifts:
     def store(self, device: Device, shifts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
         if not self.db.slot_holds(device, final_sync):
             raise ports.SlotRevoked()
+        writer = device.activation_id if final_sync is None else final_sync[0]
         for shift in shifts:
             current = self.db.shifts.get((device.merchant_id, shift["id"]))
-            if current is not None and (current["pos_device_id"] != device.id or current.get("closed_at")):
+            if current is not None and (current["pos_device_id"] != device.id or current.get("closed_at")
+                                        or current.get("activation_id", writer) != writer):
                 raise ports.AlreadyStored()
-        for shift in shifts:
-            self.db.shifts[(device.merchant_id, shift["id"])] = _put("shift", shift)
+        for shift in shifts:  # stored with the writing activation's id
+            self.db.shifts[(device.merchant_id, shift["id"])] = _put("shift", shift | {"activation_id": writer})
 
-    def flag_open_of_device(self, merchant_id: str, pos_device_id: str, at: str) -> list[dict]:
+    def flag_open_of_device(self, merchant_id: str, pos_device_id: str, at: str,
+                            activation_id: str | None = None) -> list[dict]:
         flagged = []
         for (mid, _sid), shift in sorted(self.db.shifts.items(), key=lambda kv: kv[1]["opened_sk"]):
             if (mid == merchant_id and shift["pos_device_id"] == pos_device_id and not shift.get("closed_at")
-                    and not shift.get("orphaned_at")):
+                    and not shift.get("orphaned_at")
+                    and (activation_id is None or shift.get("activation_id") == activation_id)):
                 shift["orphaned_at"] = at
                 flagged.append(_without(shift, "opened_sk"))
         return flagged
