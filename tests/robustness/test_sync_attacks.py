@@ -3,7 +3,7 @@
 3. another slot's shift id, or a re-sent closed shift, must not move or rewrite the shift;
 4. a sync refused with 401 writes nothing;
 5. a receipt id reused under another number is rejected per receipt;
-6. a reported last receipt number far beyond what a receipt can hold, or what the slot has recorded, is refused.
+6. a reported last receipt number far beyond what a receipt can hold, or more than MAX_SEQ_AHEAD beyond what the slot holds, is refused (never ratcheted by reports).
 """
 import uuid
 from collections import Counter
