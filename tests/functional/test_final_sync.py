@@ -304,7 +304,7 @@ def test_old_installation_cannot_close_the_new_installations_shift(client, at):
     assert [r["code"] for r in body["rejected_shifts"]] == ["SHIFT_NOT_OWNED"], body
 
 
-@pytest.mark.parametrize("how", ["end", "expire", "synced"])
+@pytest.mark.parametrize("how", ["end", "expire", "synced", "next_window"])
 def test_a_shift_the_old_installation_left_open_is_flagged_when_its_window_closes(client, at, how):
     """Item 6: a plain deactivation flags a shift left open (SHIFT_LEFT_OPEN); closing a window did not. The new
     installation's open shift is not flagged."""
@@ -321,9 +321,12 @@ def test_a_shift_the_old_installation_left_open_is_flagged_when_its_window_close
     elif how == "expire":
         at(minutes=61)
         device(client, merchant, slot["id"])  # a read closes it
-    else:  # everything uploaded: the window closes as SYNCED, with the shift still open on the old device
+    elif how == "synced":  # everything uploaded: the window closes as SYNCED, the shift still open on the device
         assert sync(client, old, 5, [4, 5])[1]["pos_device"]["final_sync_until"] is None
-    assert device(client, merchant, slot["id"])["final_sync_until"] is None
+    else:  # the new installation is deactivated with a window of its own: the old window closes (one at a time)
+        deactivate(client, merchant, slot["id"], hours=1)
+    [closed] = events(client, merchant, slot["id"], "pos_device.final_sync_closed")
+    assert closed["details"]["installation_id"] == slot["installation_id"]
     status, findings = client.get("/v1/audit/findings?status=open", token=merchant.token)
     assert [f["type"] for f in findings["findings"]] == ["SHIFT_LEFT_OPEN"], findings
     shifts = {s["id"]: s for s in client.get(f"/v1/shifts?pos_device_id={slot['id']}", token=merchant.token)[1]["shifts"]}
