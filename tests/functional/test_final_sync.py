@@ -328,7 +328,7 @@ def test_a_shift_the_old_installation_left_open_is_flagged_when_its_window_close
     [closed] = events(client, merchant, slot["id"], "pos_device.final_sync_closed")
     assert closed["details"]["installation_id"] == slot["installation_id"]
     status, findings = client.get("/v1/audit/findings?status=open", token=merchant.token)
-    assert [f["type"] for f in findings["findings"]] == ["SHIFT_LEFT_OPEN"], findings
+    assert status == 200 and [f["type"] for f in findings["findings"]] == ["SHIFT_LEFT_OPEN"], findings
     shifts = {s["id"]: s for s in client.get(f"/v1/shifts?pos_device_id={slot['id']}", token=merchant.token)[1]["shifts"]}
     assert shifts[old_shift["id"]]["orphaned_at"] and not shifts[new_shift["id"]].get("orphaned_at"), shifts
 

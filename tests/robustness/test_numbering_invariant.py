@@ -8,8 +8,6 @@ on one slot, and checks the invariant after each."""
 import random
 import uuid
 
-import pytest
-
 from chalicelib.adapters.repositories import DeviceRepository, ReceiptRepository
 from chalicelib.services import devices as device_service
 from chalicelib.services import final_sync as final_sync_service
@@ -184,20 +182,23 @@ def test_the_numbering_invariant_under_every_interleaving(client, threaded_app):
         a = [receipt(n, seq) for seq in range(next_seq, next_seq + 10)]
         b = [receipt(n, seq) for seq in range(next_seq + 10, next_seq + 65)]
         reported = next_seq + 64 + random.choice([0, 5])  # sometimes more than it sends
+        first_sync = {"receipts": a, "state": STATE | {"last_receipt_number": reported}}
         answers = at_once(threaded_app, [
-            lambda api: api.post("/v1/pos/sync", {"receipts": a, "state": STATE | {"last_receipt_number": reported}},
-                                 token=token),
-            lambda api: (_jitter(), api.post("/v1/pos/sync", {"receipts": b}, token=token))[1],
-            lambda api: (_jitter(), api.post(f"/v1/pos_devices/{device_id}/deactivate",
-                                             {"final_sync_hours": hours}, token=m.token))[1],
+            lambda api, body=first_sync, token=token: api.post("/v1/pos/sync", body, token=token),
+            lambda api, body={"receipts": b}, token=token: (_jitter(), api.post("/v1/pos/sync", body,
+                                                                                 token=token))[1],
+            lambda api, body={"final_sync_hours": hours}: (_jitter(), api.post(
+                f"/v1/pos_devices/{device_id}/deactivate", body, token=m.token))[1],
         ])
         assert all(status in (200, 401) for status, _ in answers[:2]), answers
         assert answers[2][0] == 200, answers[2]
         late = [receipt(n, seq) for seq in range(next_seq + 65, next_seq + 120)]  # sold offline since
         upload = {"receipts": late, "state": STATE | {"last_receipt_number": next_seq + 119}}
-        jobs = [lambda api: api.post("/v1/pos/sync", upload, token=token),
+        jobs = [lambda api, body=upload, token=token: api.post("/v1/pos/sync", body, token=token),
                 lambda api: (_jitter(), api.post(f"/v1/pos_devices/{device_id}/end_final_sync", token=m.token))[1]]
-        activate = (lambda api: (_jitter(), _activate(api, m, device_id, f"install-{round_ + 1}"))[1])
+        installation = f"install-{round_ + 1}"
+        activate = (lambda api, installation=installation: (_jitter(),
+                                                            _activate(api, m, device_id, installation))[1])
         if random.random() < 0.5:
             answers = at_once(threaded_app, jobs + [activate])
         else:

@@ -8,12 +8,15 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.adapters.dynamo import transaction, translate_all
 from chalicelib.adapters.models import GuardModel, PosDeviceModel, ReceiptModel
 from chalicelib.adapters.repositories._common import attrs, list_page, narrowest
-from chalicelib.adapters.repositories.devices import DeviceRepository, final_sync_open, same_activation
+from chalicelib.adapters.repositories.devices import (
+    DeviceRepository,
+    final_sync_open,
+    same_activation,
+)
 from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.ports import AlreadyStored, SlotRevoked
-
 
 HIGH_WATER_ATTEMPTS = 8
 
