@@ -60,7 +60,9 @@ def sync_batch(ctx):
     shown = result.device
     if principal.final_sync:
         open_still = result.device.final_sync_activation_id == principal.activation_id
-        shown = present.device_for_final_sync(result.device, result.device.final_sync_until if open_still else None)
+        # Its own window as this sync left it (or as it was before the window closed).
+        shown = present.device_for_final_sync(result.window or principal.device,
+                                              result.device.final_sync_until if open_still else None)
     return {"accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
             "rejected_shifts": result.rejected_shifts, "pos_device": shown}
 

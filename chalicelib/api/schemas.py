@@ -433,6 +433,8 @@ def _device_fields(device) -> dict:
     expires = device.pairing_code_expires_at
     return vars(device) | {
         "activated": device.status == Status.ACTIVATED, "unsynced_receipts": device.unsynced_receipts,
+        # A stored receipt reports its number too (its sync's state report may have lost a race).
+        "last_receipt_number": max(device.last_receipt_number, device.stored_seq_high),
         "pairing_code_expires_at": expires if expires and expires > clock.iso() else None,  # a live code only
         "final_sync_until": device.final_sync_until if device.final_sync_open else None,
         "final_sync_owed_receipts": device.final_sync_owed}

@@ -19,7 +19,7 @@ from chalicelib.adapters.sqlite.listing import Listing
 from chalicelib.config import settings
 from chalicelib.domain import audit as audit_rules
 from chalicelib.domain.devices import Device, Status, name_key
-from chalicelib.domain.receipts import format_receipt_number
+from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.errors import Conflict
 
 # What the reads fill in for attributes a record lacks (the DynamoDB models' defaults).
@@ -553,9 +553,15 @@ class SqliteReceipts(_Tables):
                              [(_receipt_id_key(device.merchant_id, r["id"]), r["receipt_number"]) for r in receipts])
             current = self.device(conn, device.merchant_id, device.id)
             changes = {"synced_receipts": current.synced_receipts + len(receipts), "version": current.version + 1}
-            if final_sync is not None:
+            # The slot's high-water mark of stored seqs rises with the receipts (never lowered): stored_seq_high for
+            # its own activation, final_sync_last_seq for an old installation's upload.
+            top = max((parse_receipt_number(r["receipt_number"])[1] for r in receipts), default=0)
+            if final_sync is None:
+                changes["stored_seq_high"] = max(current.stored_seq_high, top)
+            else:
                 changes |= {"final_sync_held": current.final_sync_held + len(receipts),
-                            "final_sync_received": current.final_sync_received + len(receipts)}
+                            "final_sync_received": current.final_sync_received + len(receipts),
+                            "final_sync_last_seq": max(current.final_sync_last_seq, top)}
             # A counter update: the audit index key stays as it was (the state report that follows sets it).
             self.put_device(conn, dataclasses.replace(current, **changes), with_audit_key=False)
 
@@ -613,13 +619,17 @@ class SqliteShifts(_Tables):
         with self.db.write() as conn:
             if not self.slot_holds(conn, device, final_sync):
                 raise ports.SlotRevoked()
+            # A shift belongs to the activation that first stored it: another one (an old installation in its
+            # final-sync window, or the new one) never rewrites it.
+            writer = device.activation_id if final_sync is None else final_sync[0]
             current = self.docs(conn, "shifts", "id", device.merchant_id, [s["id"] for s in shifts])
             for shift in shifts:
                 stored = current.get(shift["id"])
-                if stored is not None and (stored["pos_device_id"] != device.id or stored.get("closed_at")):
+                if stored is not None and (stored["pos_device_id"] != device.id or stored.get("closed_at")
+                                           or stored.get("activation_id", writer) != writer):
                     raise ports.AlreadyStored()
             for shift in shifts:
-                self._put_shift(conn, _put("shift", shift))
+                self._put_shift(conn, _put("shift", shift | {"activation_id": writer}))
 
     @staticmethod
     def _put_shift(conn, shift: dict) -> None:
@@ -627,13 +637,17 @@ class SqliteShifts(_Tables):
                      " VALUES (?, ?, ?, ?, ?, ?)", (shift["merchant_id"], shift["id"], shift["pos_device_id"],
                                                     shift["store_id"], shift["opened_sk"], _dump(shift)))
 
-    def flag_open_of_device(self, merchant_id: str, pos_device_id: str, at: str) -> list[dict]:
+    def flag_open_of_device(self, merchant_id: str, pos_device_id: str, at: str,
+                            activation_id: str | None = None) -> list[dict]:
+        """Mark the device's still-open shifts (of one activation, when given) as orphaned; returns them."""
         flagged = []
+        mine = "" if activation_id is None else " AND json_extract(doc, '$.activation_id') IS ?"
         with self.db.write() as conn:
             for (doc,) in conn.execute(
                     "SELECT doc FROM shifts WHERE pos_device_id = ? AND merchant_id = ?"
                     " AND json_extract(doc, '$.closed_at') IS NULL AND json_extract(doc, '$.orphaned_at') IS NULL"
-                    " ORDER BY opened_sk", (pos_device_id, merchant_id)).fetchall():
+                    f"{mine} ORDER BY opened_sk",
+                    (pos_device_id, merchant_id, *(() if activation_id is None else (activation_id,)))).fetchall():
                 shift = json.loads(doc) | {"orphaned_at": at}
                 self._put_shift(conn, shift)
                 flagged.append(_without(shift, "opened_sk"))
