@@ -127,8 +127,9 @@ def _checks(device: Device, receipts: list[dict], result: sync.SyncResult) -> di
 
 def _store(device: Device, activation_id: str, receipts: list[dict], now: str, result: sync.SyncResult,
            wrote_before: bool) -> None:
-    for start in range(0, len(receipts), sync.RECEIPTS_PER_TRANSACTION):
-        chunk = receipts[start:start + sync.RECEIPTS_PER_TRANSACTION]
+    per_transaction = adapters().receipts.per_transaction
+    for start in range(0, len(receipts), per_transaction):
+        chunk = receipts[start:start + per_transaction]
         for attempt in range(sync.MAX_ATTEMPTS):
             if not chunk:
                 break
@@ -142,7 +143,7 @@ def _store(device: Device, activation_id: str, receipts: list[dict], now: str, r
                 # is refused (401, nothing stored); otherwise it answers 200 with what landed and rejects the rest.
                 if not (wrote_before or result.accepted):
                     raise DeviceDeactivated() from None
-                for receipt in chunk + receipts[start + sync.RECEIPTS_PER_TRANSACTION:]:
+                for receipt in chunk + receipts[start + per_transaction:]:
                     result.reject(receipt["id"], "DEVICE_DEACTIVATED", key="DEVICE_DEACTIVATED.during_sync")
                 return
             except AlreadyStored:

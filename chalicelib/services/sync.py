@@ -1,9 +1,9 @@
 """Sync from a POS app: receipts exactly once, shift events, and the device's own state report.
 
 Cost: one batch read per 100 receipts of their id guards (finding duplicates and reused ids), one transaction
-per 49 new receipts (each receipt with the guard that keeps its id unique; the 99th item is the slot's counter,
-so receipts and `synced_receipts` land together or not at all), one update that records the state report and
-returns the slot.
+per `receipts.per_transaction` new receipts (each receipt with the guard that keeps its id unique, and the slot's
+counter, so receipts and `synced_receipts` land together or not at all: 49 on DynamoDB, whose transactions hold
+100 items; a whole batch on SQLite), one update that records the state report and returns the slot.
 
 Every write is conditioned on the slot still being ACTIVATED for this activation, and everything is validated
 before the first write: a sync that answers 401 (or 400) has written nothing. If the slot is deactivated while
@@ -25,7 +25,6 @@ from chalicelib.services.common import Principal
 from chalicelib.wiring import adapters
 
 MAX_RECEIPTS_PER_BATCH = 250
-RECEIPTS_PER_TRANSACTION = 49  # x 2 items (receipt, id guard) + the slot's counter = 99 of DynamoDB's 100
 MAX_ATTEMPTS = 6
 # How far above what the server has recorded for the slot a device may report or number a receipt. A till that
 # sells 1,000 receipts a day stays within it for 100 days offline; a report of 10**9 (which would leave the slot
@@ -239,8 +238,9 @@ def _classify_existing(device: Device, candidates: dict[str, tuple[int, dict]], 
 
 
 def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, wrote_before: bool) -> None:
-    for start in range(0, len(receipts), RECEIPTS_PER_TRANSACTION):
-        chunk = receipts[start:start + RECEIPTS_PER_TRANSACTION]
+    per_transaction = adapters().receipts.per_transaction
+    for start in range(0, len(receipts), per_transaction):
+        chunk = receipts[start:start + per_transaction]
         for attempt in range(MAX_ATTEMPTS):
             if not chunk:
                 break
@@ -255,7 +255,7 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
                 # refused; otherwise the answer reports what landed and rejects the rest.
                 if not (wrote_before or result.accepted):
                     raise DeviceDeactivated() from None
-                for receipt in chunk + receipts[start + RECEIPTS_PER_TRANSACTION:]:
+                for receipt in chunk + receipts[start + per_transaction:]:
                     result.reject(receipt["id"], "DEVICE_DEACTIVATED", key="DEVICE_DEACTIVATED.during_sync")
                 return
             except AlreadyStored:

@@ -162,13 +162,14 @@ def test_a_transaction_of_more_than_100_items_is_refused_before_sending(aws):
 
 
 def test_store_batch_takes_49_receipts_in_99_items_and_refuses_50(aws):
-    """sync.RECEIPTS_PER_TRANSACTION = 49: two items a receipt (the receipt, its id guard) and the slot's counter."""
+    """ReceiptRepository.per_transaction = 49: two items a receipt (the receipt, its id guard) and the slot's
+    counter."""
     device = _stored_device()
     with sent() as requests:
         with pytest.raises(RefusedBeforeSending, match="101 items"):
             ReceiptRepository.store_batch(device, [_receipt_item(device, seq) for seq in range(1, 51)])
         ReceiptRepository.store_batch(device, [_receipt_item(device, seq)
-                                               for seq in range(1, sync.RECEIPTS_PER_TRANSACTION + 1)])
+                                               for seq in range(1, ReceiptRepository.per_transaction + 1)])
     assert [len(r.transact_items) for r in _transactions(requests)] == [99]
     assert DeviceRepository.get(device.merchant_id, device.id).synced_receipts == 49
 

@@ -36,6 +36,9 @@ def _holds(current: Device, device: Device, final_sync: tuple[str, str] | None) 
 
 @translate_all
 class ReceiptRepository:
+    # x 2 items (receipt, id guard) + the slot's counter = 99 of a TransactWriteItems' 100
+    per_transaction = 49
+
     @staticmethod
     def get_many(merchant_id: str, receipt_numbers: Iterable[str]) -> dict[str, dict]:
         keys = [(merchant_id, n) for n in set(receipt_numbers)]
