@@ -9,7 +9,7 @@ bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/v1/pos_devices", "GET", summary="List POS devices", auth="user", tag="pos_devices",
-          query="DeviceQuery", response=ListOf("pos_devices", "DeviceOut"), errors=(400, 401))
+          query="DeviceQuery", response=ListOf("pos_devices", "DeviceOut"), errors=(400, 401), operation_id="listPosDevices")
 def list_devices(ctx):
     q = ctx.query
     items, cursor = devices.list_devices(ctx.principal, limit=q.limit, cursor=q.cursor, store_id=q.store_id,
@@ -19,13 +19,13 @@ def list_devices(ctx):
 
 @endpoint(bp, "/v1/pos_devices", "POST",
           summary="Create a POS (status NOT_ACTIVATED); 409 NAME_TAKEN when another POS of the store has the name",
-          auth="user", tag="pos_devices", body="DeviceIn", response="DeviceOut", status=201, errors=(400, 401, 403, 409))
+          auth="user", tag="pos_devices", body="DeviceIn", response="DeviceOut", status=201, errors=(400, 401, 403, 409), operation_id="createPosDevice")
 def create_device(ctx):
     return devices.create_device(ctx.principal, ctx.body.name, ctx.body.store_id)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}", "GET", summary="One POS device (also a deleted one)", auth="user",
-          tag="pos_devices", response="DeviceOut", errors=(401, 404))
+          tag="pos_devices", response="DeviceOut", errors=(401, 404), operation_id="getPosDevice")
 def get_device(ctx, device_id):
     return devices.get_device(ctx.principal, device_id)
 
@@ -33,7 +33,7 @@ def get_device(ctx, device_id):
 @endpoint(bp, "/v1/pos_devices/{device_id}", "PATCH",
           summary="Rename a POS (unique within its store) or move it to another store (only while NOT_ACTIVATED "
                   "or INACTIVE)", auth="user", tag="pos_devices",
-          body="DevicePatch", response="DeviceOut", errors=(400, 401, 403, 404, 409))
+          body="DevicePatch", response="DeviceOut", errors=(400, 401, 403, 404, 409), operation_id="updatePosDevice")
 def rename_device(ctx, device_id):
     body = ctx.body
     if body.name is None and body.store_id is None:
@@ -44,7 +44,7 @@ def rename_device(ctx, device_id):
 @endpoint(bp, "/v1/pos_devices/{device_id}/deactivate", "POST",
           summary="Deactivate a device: the slot is INACTIVE at once; with final_sync_hours > 0 the old installation "
                   "may still upload its own receipts until final_sync_until (numbering rule: DeactivateIn)",
-          auth="user", tag="pos_devices", body="DeactivateIn", response="DeviceOut", errors=(401, 403, 404, 409))
+          auth="user", tag="pos_devices", body="DeactivateIn", response="DeviceOut", errors=(401, 403, 404, 409), operation_id="deactivatePosDevice")
 def deactivate_device(ctx, device_id):
     device, _lost_now = devices.deactivate_device(ctx.principal, device_id,
                                                   final_sync_hours=ctx.body.final_sync_hours)
@@ -53,7 +53,7 @@ def deactivate_device(ctx, device_id):
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/end_final_sync", "POST",
           summary="End the final-sync window now (a stolen device): its token dies, what it still owes is lost",
-          auth="user", tag="pos_devices", response="DeviceOut", errors=(401, 403, 404, 409))
+          auth="user", tag="pos_devices", response="DeviceOut", errors=(401, 403, 404, 409), operation_id="endFinalSync")
 def end_final_sync(ctx, device_id):
     return final_sync.end_final_sync(ctx.principal, device_id)
 
@@ -61,13 +61,13 @@ def end_final_sync(ctx, device_id):
 @endpoint(bp, "/v1/pos_devices/{device_id}/pairing_code", "POST",
           summary="A pairing code to activate this slot on a POS without a password (replaces the previous code)",
           auth="user", tag="pos_devices", body="PairingCodeIn", response="PairingCodeOut", status=201,
-          errors=(401, 403, 404, 409))
+          errors=(401, 403, 404, 409), operation_id="createPairingCode")
 def create_pairing_code(ctx, device_id):
     return pairing.create_code(ctx.principal, device_id, ctx.body.expires_in_seconds)
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/pairing_code", "DELETE", summary="Revoke the pairing code at once",
-          auth="user", tag="pos_devices", status=204, errors=(401, 403, 404))
+          auth="user", tag="pos_devices", status=204, errors=(401, 403, 404), operation_id="revokePairingCode")
 def revoke_pairing_code(ctx, device_id):
     pairing.revoke_code(ctx.principal, device_id)
 
@@ -75,12 +75,12 @@ def revoke_pairing_code(ctx, device_id):
 @endpoint(bp, "/v1/pos_devices/{device_id}", "DELETE",
           summary="Start the safe-deletion workflow (force=true: OWNER only, skips the checks)", auth="user",
           tag="pos_devices", query="DeleteQuery", response="DeletionAccepted", status=202,
-          errors=(400, 401, 403, 404, 409))
+          errors=(400, 401, 403, 404, 409), operation_id="deletePosDevice")
 def delete_device(ctx, device_id):
     return {"deletion": deletion.request_deletion(ctx.principal, device_id, ctx.query.force)}
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/deletion", "GET", summary="The safe deletion's progress", auth="user",
-          tag="pos_devices", response="DeletionOut", errors=(401, 404))
+          tag="pos_devices", response="DeletionOut", errors=(401, 404), operation_id="getPosDeviceDeletion")
 def get_deletion(ctx, device_id):
     return deletion.get_deletion(ctx.principal, device_id)

@@ -11,14 +11,14 @@ bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/v1/pos/login", "POST", summary="Owner or manager credentials -> a login token and the POS slots to take",
-          auth=None, tag="pos", body="LoginIn", response="PosLoginOut", errors=(400, 401, 403, 429))
+          auth=None, tag="pos", body="LoginIn", response="PosLoginOut", errors=(400, 401, 403, 429), operation_id="posLogin")
 def pos_login(ctx):
     result = devices.pos_login(ctx.body.email, ctx.body.password)
     return Reply(result, stores=result["stores"])  # each device with its store's name
 
 
 @endpoint(bp, "/v1/pos/activate", "POST", summary="Bind a slot to this installation; returns the device token",
-          auth=None, tag="pos", body="PosActivateIn", response="ActivateOut", errors=(400, 401, 404, 409))
+          auth=None, tag="pos", body="PosActivateIn", response="ActivateOut", errors=(400, 401, 404, 409), operation_id="activatePosDevice")
 def activate(ctx):
     body = ctx.body
     return devices.activate_device(body.login_token, body.pos_device_id, body.installation_id)
@@ -26,14 +26,14 @@ def activate(ctx):
 
 @endpoint(bp, "/v1/pos/pair", "POST",
           summary="Activate a slot with a pairing code from the back office (no password on the device)",
-          auth=None, tag="pos", body="PairIn", response="ActivateOut", errors=(400, 401, 429))
+          auth=None, tag="pos", body="PairIn", response="ActivateOut", errors=(400, 401, 429), operation_id="pairPosDevice")
 def pair(ctx):
     body = ctx.body
     return pairing.pair(body.code, body.installation_id)
 
 
 @endpoint(bp, "/v1/pos/switch_user", "POST", summary="Switch the POS's signed-in employee (e-mail+password or id+PIN)",
-          auth="device", tag="pos", body="SwitchUserIn", response="EmployeeOnly", errors=(400, 401, 403, 429))
+          auth="device", tag="pos", body="SwitchUserIn", response="EmployeeOnly", errors=(400, 401, 403, 429), operation_id="switchPosUser")
 def switch_user(ctx):
     from pydantic import ValidationError  # loaded already: the body was validated
 
@@ -49,7 +49,7 @@ def switch_user(ctx):
 
 @endpoint(bp, "/v1/pos/sync", "POST", summary="Push receipts, shift events and the device's state (idempotent)",
           auth="device", tag="pos", body="SyncIn", response="SyncOut", errors=(400, 401, 413, 503),
-          allow_final_sync=True)
+          allow_final_sync=True, operation_id="syncPosDevice")
 def sync_batch(ctx):
     principal, body = ctx.principal, ctx.body
     sync.check_batch_size(len(body.receipts))
@@ -86,7 +86,7 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
 
 
 @endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth="device", tag="pos",
-          response="DeviceSelfOut", errors=(401,), allow_final_sync=True)
+          response="DeviceSelfOut", errors=(401,), allow_final_sync=True, operation_id="getPosSelf")
 def me(ctx):
     principal = ctx.principal
     device = principal.device
