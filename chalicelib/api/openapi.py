@@ -245,7 +245,11 @@ def build_document() -> dict:
     paths["/v1/openapi.json"] = {"get": {
         "operationId": "getOpenApiDocument", "summary": "This document", "tags": ["meta"], "security": [],
         "description": "The OpenAPI 3.1 document of this API, generated from the schemas that validate requests.",
-        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
+        "parameters": [{"$ref": "#/components/parameters/CorrelationId"}],
+        "responses": {"200": {"description": "OK", "headers": {
+            "X-Correlation-Id": {"$ref": "#/components/headers/X-Correlation-Id"}},
+            "content": {"application/json": {"schema": {"type": "object"}}}},
+            "405": {"$ref": "#/components/responses/MethodNotAllowed"}}}}
     _walk_refs(components)
     _walk_refs(paths)
     for component in components.values():
