@@ -5,6 +5,7 @@ Built on the first request that asks for it (it needs every model, so pydantic),
 The error codes of each operation come from the code that raises them (chalicelib/api/error_codes.py)."""
 import functools
 import json
+from pathlib import Path
 
 from chalice import Blueprint
 
@@ -20,6 +21,8 @@ COMMON_ERRORS = {400, 413, 415, 503}
 # 400 codes that refuse the request's shape; any other 400 code refuses well-formed input on the merchant's state
 # or on a rule the schema cannot say (an unknown store, a foreign cursor, ...): x-state-codes lists those.
 SHAPE_CODES = {"VALIDATION_ERROR", "REQUIRED", "UNKNOWN_FIELD", "MALFORMED_JSON", "UNEXPECTED_BODY"}
+# One example per operation, from a real run of the main story (scripts/openapi_examples.py regenerates it).
+EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")
 # Models a body refers to by name only (SyncIn's receipts, SwitchUserIn's oneOf).
 EXTRA_MODELS = ("ReceiptIn", "SwitchByPassword", "SwitchByPin")
 
@@ -182,7 +185,7 @@ def _error_response(status: int, codes: list[str]) -> dict:
     return entry
 
 
-def _description(op, codes: dict) -> str:
+def _description(op) -> str:
     text = (op.handler.__doc__ or "").strip() if op.handler else ""
     parts = [op.summary + ("." if not op.summary.endswith(".") else "")]
     if text:
@@ -195,14 +198,27 @@ def _description(op, codes: dict) -> str:
     return "\n\n".join(parts)
 
 
-def _operation(op, components: dict) -> dict:
+def _add_example(operation: dict, example: dict) -> None:
+    """The request body it was sent, else the answer it gave, else the path parameters it was called with."""
+    if "request" in example:
+        operation["requestBody"]["content"]["application/json"]["example"] = example["request"]
+    elif "response" in example:
+        status = next(code for code in operation["responses"] if code.startswith("2"))
+        media = next(iter(operation["responses"][status]["content"].values()))
+        media["example"] = example["response"]
+    for parameter in operation["parameters"]:
+        if parameter.get("in") == "path" and parameter["name"] in example.get("parameters", {}):
+            parameter["example"] = example["parameters"][parameter["name"]]
+
+
+def _operation(op, components: dict, examples: dict) -> dict:
     parameters = _path_parameters(op.path)
     if op.query:
         parameters += _query_parameters(op, components)
     parameters += [{"$ref": "#/components/parameters/AcceptLanguage"},
                    {"$ref": "#/components/parameters/CorrelationId"}]
     codes = _codes(op)
-    operation: dict = {"operationId": op.operation_id, "summary": op.summary, "description": _description(op, codes),
+    operation: dict = {"operationId": op.operation_id, "summary": op.summary, "description": _description(op),
                        "tags": [op.tag], "parameters": parameters, "responses": {}}
     operation["security"] = ([{"userToken": []}] if op.auth == "user" else [{"deviceToken": []}]) if op.auth else []
     if op.body:
@@ -230,6 +246,8 @@ def _operation(op, components: dict) -> dict:
     for status in sorted(set(codes) | set(op.errors) | COMMON_ERRORS | ({401} if op.auth else set())):
         operation["responses"][str(status)] = _error_response(status, codes.get(status, []))
     operation["responses"]["405"] = {"$ref": "#/components/responses/MethodNotAllowed"}
+    if op.operation_id in examples:
+        _add_example(operation, examples[op.operation_id])
     return operation
 
 
@@ -237,8 +255,9 @@ def build_document() -> dict:
     components: dict = {}
     paths: dict = {}
     _schema(schema("ErrorOut"), components, "serialization")
+    examples = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
     for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, components)
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, components, examples)
     for name in EXTRA_MODELS:
         _schema(schema(name), components, "validation")
     components.update(schema("NAMED_SCHEMAS"))

@@ -184,3 +184,39 @@ def test_405_says_allow(client):
     assert response.status_code == 405
     assert response.headers.get("Allow") or response.headers.get("allow")
     assert response.json_body["errors"][0]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_every_operation_has_one_example_that_its_schema_accepts(doc):
+    """The examples are a real run's requests and answers (scripts/openapi_examples.py); each must still match the
+    schema it illustrates, or the document would teach a client something the server no longer does."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    registry = Registry().with_resource("urn:doc", Resource.from_contents(doc, default_specification=DRAFT202012))
+
+    def check(value, *pointer):
+        """`value` against the schema at `pointer` in the document (so that its $refs resolve there)."""
+        at = "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in pointer)
+        errors = list(Draft202012Validator({"$ref": f"urn:doc#/{at}"}, registry=registry).iter_errors(value))
+        assert not errors, (pointer, [e.message for e in errors[:3]])
+
+    for name, (method, path, op) in _operations(doc).items():
+        if name == "getOpenApiDocument":
+            continue
+        found = []
+        for media_type, media in op.get("requestBody", {}).get("content", {}).items():
+            if "example" in media:
+                found.append(name)
+                check(media["example"], "paths", path, method, "requestBody", "content", media_type, "schema")
+        for status, response in op["responses"].items():
+            for media_type, media in response.get("content", {}).items():
+                if "example" in media:
+                    found.append(name)
+                    check(media["example"], "paths", path, method, "responses", status, "content", media_type,
+                          "schema")
+        for index, parameter in enumerate(op["parameters"]):
+            if "example" in parameter:
+                found.append(name)
+                check(parameter["example"], "paths", path, method, "parameters", index, "schema")
+        assert len(found) == 1, (name, found)
