@@ -128,6 +128,10 @@ def _query_parameters(op, components: dict) -> list[dict]:
             continue
         if prop.get("default", 0) is None:
             del prop["default"]
+        choices = [choice for choice in prop.get("anyOf", []) if choice != {"type": "null"}]
+        if len(choices) == 1:  # a query parameter is left out, never null
+            del prop["anyOf"]
+            prop = choices[0] | prop
         parameter = {"name": name, "in": "query", "required": name in required, "schema": prop}
         if "description" in prop:
             parameter["description"] = prop["description"]

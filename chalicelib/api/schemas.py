@@ -311,8 +311,9 @@ class DeviceQuery(Page):
 class ReceiptQuery(Page):
     pos_device_id: Id | None = None
     store_id: Id | None = None
-    created_at_min: Timestamp | None = None
-    created_at_max: Timestamp | None = None
+    created_at_min: Timestamp | None = Field(None, description="Receipts created at or after this moment; not later "
+                                                               "than created_at_max")
+    created_at_max: Timestamp | None = Field(None, description="Receipts created at or before this moment")
     receipt_number: Annotated[str, StringConstraints(pattern=r"^[0-9][0-9-]{0,20}$")] | None = Field(
         None, description="Receipts whose number starts with this text: '2-17' finds 2-17, 2-170 …")
     employee_id: Id | None = Field(None, description="Receipts issued by this employee")
