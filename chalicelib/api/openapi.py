@@ -255,6 +255,26 @@ def _operation(op, components: dict, examples: dict) -> dict:
     return operation
 
 
+def _add_links(paths: dict) -> None:
+    """OpenAPI links from a create (201 at /v1/things) to what takes its id (/v1/things/{thing_id}...)."""
+    operations = [(path, method, op) for path, item in paths.items() for method, op in item.items()]
+    for path, method, op in operations:
+        created = op["responses"].get("201")
+        if method != "post" or not created or "{" in path:
+            continue
+        links = {}
+        for other_path, _other_method, other in operations:
+            prefix, _, rest = other_path.partition(path + "/{")
+            if prefix or not rest:
+                continue
+            parameter = rest.split("}", 1)[0]
+            name = other["operationId"][0].upper() + other["operationId"][1:]
+            links[name] = {"operationId": other["operationId"], "parameters": {parameter: "$response.body#/id"},
+                           "description": f"{other['summary']}, for the one just created"}
+        if links:
+            created["links"] = links
+
+
 def build_document() -> dict:
     components: dict = {}
     paths: dict = {}
@@ -273,6 +293,7 @@ def build_document() -> dict:
             "X-Correlation-Id": {"$ref": "#/components/headers/X-Correlation-Id"}},
             "content": {"application/json": {"schema": {"type": "object"}}}},
             "405": {"$ref": "#/components/responses/MethodNotAllowed"}}}}
+    _add_links(paths)
     _walk_refs(components)
     _walk_refs(paths)
     for component in components.values():

@@ -80,7 +80,9 @@ def _iso_text(value):
 
 Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc),
                       WithJsonSchema({"type": "string", "format": "date-time",
-                                      "description": "ISO 8601 with a time zone, e.g. 2026-11-24T10:00:00Z"})]
+                                      "description": "RFC 3339 / ISO 8601 with a time zone, e.g. 2026-11-24T10:00:00Z. "
+                                                     "Refused (400 VALIDATION_ERROR): a leap second (:60) and a moment "
+                                                     "outside years 0001-9999 once in UTC."})]
 # A moment in a response: UTC, RFC 3339 (clock.iso), e.g. 2026-11-24T10:00:00.123Z.
 Instant = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 

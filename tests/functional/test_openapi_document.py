@@ -84,6 +84,12 @@ def test_error_codes_come_from_the_code_that_raises_them(doc):
     assert "INVALID_CURSOR" in codes("listReceipts", 400) and "INVALID_CURSOR" not in codes("posLogin", 400)
 
 
+def test_a_create_links_to_what_takes_its_id(doc):
+    links = _operations(doc)["createPosDevice"][2]["responses"]["201"]["links"]
+    assert {"GetPosDevice", "DeactivatePosDevice", "DeletePosDevice", "GetPosDeviceDeletion"} <= set(links)
+    assert links["DeletePosDevice"]["parameters"] == {"device_id": "$response.body#/id"}
+
+
 def test_pagination_is_described_once_and_referenced(doc):
     cursor = doc["components"]["parameters"]["Cursor"]
     assert "opaque" in cursor["description"] and "INVALID_CURSOR" in cursor["description"]
