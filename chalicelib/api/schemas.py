@@ -599,12 +599,14 @@ class FindingOut(Out):
 class Actor(Out):
     """Who did it: an employee in the back office, a POS device (with its signed-in employee) or the system."""
 
-    model_config = ConfigDict(extra="allow")
+    # As stored: keys other than type and id appear with some types only (employee_id with pos_device), so they
+    # are kept as they are (extra="allow") and described in the schema, never filled in with null.
+    model_config = ConfigDict(extra="allow", json_schema_extra=lambda schema: schema["properties"].update(
+        employee_id={"type": ["string", "null"], "description": "type pos_device: the employee signed in on it"}))
 
     type: named_enum("ActorType", Literal["employee", "pos_device", "system"])
     id: str = Field(description="The employee's or POS device's id; for the system, which part: safe-deletion, "
                                 "final-sync, audit …")
-    employee_id: str | None = Field(None, description="type pos_device: the employee signed in on it")
 
 
 # An event's details depend on its type (the ids and values the sentence in `text` names): an open object.
