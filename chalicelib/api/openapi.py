@@ -26,6 +26,10 @@ EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")
 # Models a body refers to by name only (SyncIn's receipts, SwitchUserIn's oneOf).
 EXTRA_MODELS = ("ReceiptIn", "SwitchByPassword", "SwitchByPin")
 
+# The project publishes no licence (no LICENSE file): the document says so instead of inventing terms; the owner
+# replaces this with the real licence (an SPDX identifier) once there is one.
+LICENSE = {"name": "Proprietary: no licence has been published for this API", "identifier": "LicenseRef-Proprietary"}
+
 TAGS = [
     {"name": "accounts", "description": "Sign-up and back-office login: a merchant, its OWNER and a user token."},
     {"name": "stores", "description": "A merchant's stores; POS devices and employees belong to stores."},
@@ -307,7 +311,7 @@ def build_document() -> dict:
                                 "Errors always have the shape {\"errors\": [{code, details, field}]}; `details` is a "
                                 "sentence in the Accept-Language language; each response lists its codes "
                                 "(x-error-codes).\n\n" + PAGINATION,
-                 "license": {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"}},
+                 "license": LICENSE},
         "servers": [{"url": "/", "description": "The API's own origin (the back office is served from it too)"}],
         "tags": TAGS,
         "paths": paths,

@@ -13,7 +13,7 @@ from chalicelib.api import event_text
 from chalicelib.domain import deletion as _deletion
 from chalicelib.domain.devices import Status
 from chalicelib.i18n import text_of
-from chalicelib.services.sync import MAX_RECEIPTS_PER_BATCH
+from chalicelib.services.sync import MAX_RECEIPTS_PER_BATCH, MAX_SEQ_AHEAD
 
 
 # Names: trimmed, non-empty, printable.
@@ -242,7 +242,9 @@ class SwitchByPin(Strict):
 
 class SyncState(Strict):
     # A receipt's seq has at most 9 digits; the service also bounds it to what the server recorded + 100,000.
-    last_receipt_number: integer(ge=0, le=999_999_999)
+    last_receipt_number: integer(ge=0, le=999_999_999, description=(
+        "The seq of the POS's last receipt. At most what the server recorded (or wrote off) + "
+        f"{MAX_SEQ_AHEAD:,}: more is refused with 400 LAST_RECEIPT_NUMBER_OUT_OF_RANGE and nothing is written."))
     open_tickets: integer(ge=0, le=10**6)
     shift_open: bool
 
