@@ -195,9 +195,8 @@ def _error_response(status: int, codes: list[str]) -> dict:
 
 def _description(op) -> str:
     text = (op.handler.__doc__ or "").strip() if op.handler else ""
-    parts = [op.summary + ("." if not op.summary.endswith(".") else "")]
-    if text:
-        parts.append(" ".join(line.strip() for line in text.splitlines()))
+    # The summary is shown above the description already: the handler's docstring says the rest.
+    parts = [" ".join(line.strip() for line in text.splitlines()) if text else op.summary]
     parts.append({"user": "Needs a back-office user token (POST /v1/auth/login).",
                   "device": "Needs the POS device token (POST /v1/pos/activate or /v1/pos/pair)."}.get(
         op.auth, "Public: no token."))
