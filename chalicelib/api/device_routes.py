@@ -9,7 +9,8 @@ bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/v1/pos_devices", "GET", summary="List POS devices", auth="user", tag="pos_devices",
-          query="DeviceQuery", response=ListOf("pos_devices", "DeviceOut"), errors=(400, 401), operation_id="listPosDevices")
+          query="DeviceQuery", response=ListOf("pos_devices", "DeviceOut"), errors=(400, 401),
+          operation_id="listPosDevices")
 def list_devices(ctx):
     """The merchant's POS slots, by store and status; deleted ones only with show_deleted=true."""
     q = ctx.query
@@ -20,7 +21,8 @@ def list_devices(ctx):
 
 @endpoint(bp, "/v1/pos_devices", "POST",
           summary="Create a POS (status NOT_ACTIVATED); 409 NAME_TAKEN when another POS of the store has the name",
-          auth="user", tag="pos_devices", body="DeviceIn", response="DeviceOut", status=201, errors=(400, 401, 403, 409), operation_id="createPosDevice")
+          auth="user", tag="pos_devices", body="DeviceIn", response="DeviceOut", status=201, errors=(400, 401, 403, 409),
+          operation_id="createPosDevice")
 def create_device(ctx):
     """A POS slot in a store: NOT_ACTIVATED until a POS app activates it (POST /v1/pos/activate or /v1/pos/pair). Its
     `number` starts its receipts' numbers."""
@@ -51,7 +53,8 @@ def rename_device(ctx, device_id):
 @endpoint(bp, "/v1/pos_devices/{device_id}/deactivate", "POST",
           summary="Deactivate a device: the slot is INACTIVE at once; with final_sync_hours > 0 the old installation "
                   "may still upload its own receipts until final_sync_until (numbering rule: DeactivateIn)",
-          auth="user", tag="pos_devices", body="DeactivateIn", response="DeviceOut", errors=(401, 403, 404, 409), operation_id="deactivatePosDevice")
+          auth="user", tag="pos_devices", body="DeactivateIn", response="DeviceOut", errors=(401, 403, 404, 409),
+          operation_id="deactivatePosDevice")
 def deactivate_device(ctx, device_id):
     """See DeactivateIn for the final-sync window and the numbering rule. A slot that is not ACTIVATED: 409
     NOT_ACTIVATED or ALREADY_INACTIVE."""
@@ -62,7 +65,8 @@ def deactivate_device(ctx, device_id):
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/end_final_sync", "POST",
           summary="End the final-sync window now (a stolen device): its token dies, what it still owes is lost",
-          auth="user", tag="pos_devices", response="DeviceOut", errors=(401, 403, 404, 409), operation_id="endFinalSync")
+          auth="user", tag="pos_devices", response="DeviceOut", errors=(401, 403, 404, 409),
+          operation_id="endFinalSync")
 def end_final_sync(ctx, device_id):
     """Only while a final-sync window is open (else 409 NO_FINAL_SYNC)."""
     return final_sync.end_final_sync(ctx.principal, device_id)

@@ -11,7 +11,8 @@ bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/v1/pos/login", "POST", summary="Owner or manager credentials -> a login token and the POS slots to take",
-          auth=None, tag="pos", body="LoginIn", response="PosLoginOut", errors=(400, 401, 403, 429), operation_id="posLogin")
+          auth=None, tag="pos", body="LoginIn", response="PosLoginOut", errors=(400, 401, 403, 429),
+          operation_id="posLogin")
 def pos_login(ctx):
     """An OWNER or MANAGER signs in on the POS (a CASHIER: 403): a short-lived login token and the POS slots to
     choose from (with their stores' names)."""
@@ -20,7 +21,8 @@ def pos_login(ctx):
 
 
 @endpoint(bp, "/v1/pos/activate", "POST", summary="Bind a slot to this installation; returns the device token",
-          auth=None, tag="pos", body="PosActivateIn", response="ActivateOut", errors=(400, 401, 404, 409), operation_id="activatePosDevice")
+          auth=None, tag="pos", body="PosActivateIn", response="ActivateOut", errors=(400, 401, 404, 409),
+          operation_id="activatePosDevice")
 def activate(ctx):
     """The login token from POST /v1/pos/login, the chosen slot and this installation's id. An ACTIVATED slot: 409
     SLOT_TAKEN. The answer has the device token and `next_receipt_seq`."""
@@ -30,7 +32,8 @@ def activate(ctx):
 
 @endpoint(bp, "/v1/pos/pair", "POST",
           summary="Activate a slot with a pairing code from the back office (no password on the device)",
-          auth=None, tag="pos", body="PairIn", response="ActivateOut", errors=(400, 401, 429), operation_id="pairPosDevice")
+          auth=None, tag="pos", body="PairIn", response="ActivateOut", errors=(400, 401, 429),
+          operation_id="pairPosDevice")
 def pair(ctx):
     """Same answer as activate. A wrong, used or expired code: 401 PAIRING_CODE_INVALID; repeated failures: 429 with
     Retry-After."""
@@ -39,7 +42,8 @@ def pair(ctx):
 
 
 @endpoint(bp, "/v1/pos/switch_user", "POST", summary="Switch the POS's signed-in employee (e-mail+password or id+PIN)",
-          auth="device", tag="pos", body="SwitchUserIn", response="EmployeeOnly", errors=(400, 401, 403, 429), operation_id="switchPosUser")
+          auth="device", tag="pos", body="SwitchUserIn", response="EmployeeOnly", errors=(400, 401, 403, 429),
+          operation_id="switchPosUser")
 def switch_user(ctx):
     """Either e-mail and password or employee_id and PIN (one of the two shapes, never both). The employee must work in
     the slot's store (403 WRONG_STORE)."""

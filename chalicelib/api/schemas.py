@@ -622,7 +622,8 @@ NAMED_SCHEMAS["EventDetails"] = {
 class EventOut(Out):
     id: str
     pos_device_id: str | None = None
-    type: str = Field(description="What happened, e.g. pos_device.created, receipt.synced (the `text` says it in words)")
+    type: str = Field(description="What happened, e.g. pos_device.created, pos_device.renamed (the `text` says it "
+                                  "in words)")
     actor: "Actor"
     at: Instant
     details: "EventDetails"
