@@ -90,11 +90,15 @@ class Handler(ChaliceRequestHandler):
             Handler.in_flight += 1
         try:
             if self.command in ("GET", "HEAD") and not path.startswith("/v1/"):
+                self._discard_body()
                 return self._static(path)
             if self.command not in KNOWN_METHODS:
+                self._discard_body()
                 return self._method_not_allowed(path)
             if not WORKFLOW_READY.is_set() and _needs_workflow(self.command, path):
                 WORKFLOW_READY.wait(WORKFLOW_WAIT_SECONDS)
+            if not self._body_is_readable():
+                self.close_connection = True  # Chalice reads Content-Length bytes only: answer, then hang up
             super()._generic_handle()
         except (BrokenPipeError, ConnectionResetError):
             # The client went away before the answer was written (a browser cancelling a fetch): its log
@@ -113,11 +117,33 @@ class Handler(ChaliceRequestHandler):
             return self._generic_handle
         raise AttributeError(name)
 
+    def _body_is_readable(self) -> bool:
+        """Whether the body's end is known from Content-Length (not chunked, a valid length)."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return False
+        length = self.headers.get("Content-Length") or "0"
+        return length.isdigit()
+
+    def _discard_body(self) -> None:
+        """Reads and drops a body that nothing will use (a static file, a 405): left unread on a kept-alive
+        connection, its bytes would be taken for the next request (which then got a 400 `Bad request syntax`)."""
+        if not self._body_is_readable() or int(self.headers.get("Content-Length") or 0) > MAX_DISCARDED_BODY:
+            self.close_connection = True  # no way (or no point) to find the body's end: close after answering
+            return
+        remaining = int(self.headers.get("Content-Length") or 0)
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 65536))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+
     def send_response(self, code, message=None) -> None:
         """As BaseHTTPRequestHandler's, without the `Server` header that advertises the software."""
         self.log_request(code)
         self.send_response_only(code, message)
         self.send_header("Date", self.date_time_string())
+        if self.close_connection:
+            self.send_header("Connection", "close")
 
     def _method_not_allowed(self, path: str) -> None:
         """What the API answers for a method Chalice does not know (as its own 405 for PUT on a GET route)."""
@@ -153,6 +179,7 @@ class Handler(ChaliceRequestHandler):
 
 
 KNOWN_METHODS = {"GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"}
+MAX_DISCARDED_BODY = 10 * 1024 * 1024  # a larger unread body: the connection is closed instead
 _ROUTES: dict = {}
 
 
