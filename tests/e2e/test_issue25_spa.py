@@ -427,3 +427,11 @@ def test_axe_finds_nothing_on_any_screen(browser, server, api: Api, size):
         expect(page.get_by_test_id("employee-dialog")).to_be_visible()
         found += axe_violations(page, "employee dialog")
     assert not found, "\n".join(found)
+
+
+def test_the_axe_scan_reports_what_it_finds(page: Page):
+    """The scan above is not vacuous: a nameless button and an unlabelled input are reported."""
+    page.set_content('<html lang="pl"><head><title>t</title></head><body><main><h1>T</h1>'
+                     '<button></button><input type="text"></main></body></html>')
+    found = "\n".join(axe_violations(page, "bad page"))
+    assert "button-name" in found and "label" in found, found
