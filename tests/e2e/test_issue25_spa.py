@@ -236,6 +236,12 @@ def test_phone_filters_header_labels_and_dialogs(browser, server, api: Api):
             box = page.locator(selector).bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5, (selector, box)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        title = page.locator(".brand span")
+        expect(title).to_have_text("Panel administracyjny")
+        assert title.evaluate("el => el.scrollWidth <= el.clientWidth"), "the title is cut off"
+        # The menu: a strip of tabs within the screen, the current one in view.
+        current = page.locator('.app-nav [aria-current="page"]').bounding_box()
+        assert current["x"] >= 0 and current["x"] + current["width"] <= 390, current
         # The logout button shows only an icon on a phone, but has a name.
         expect(page.get_by_role("button", name="Wyloguj")).to_be_visible()
 

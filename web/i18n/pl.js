@@ -382,7 +382,7 @@ export default {
   'stores.deleted': 'Usunięto sklep „{name}”.',
 
   'employees.title': 'Pracownicy',
-  'employees.intro': 'Osoby pracujące w Twoich sklepach. Kierownicy logują się do panelu administracyjnego; kasjerzy logują się w POS swoim PIN-em.',
+  'employees.intro': 'Osoby pracujące w Twoich sklepach. Kierownicy logują się do panelu administracyjnego; kasjerzy logują się w POS swoim PIN‑em.',
   'employees.intro_read_only': 'Osoby pracujące w Twoich sklepach. Zmieniać je może tylko właściciel.',
   'employees.add': 'Dodaj pracownika',
   'employees.create_title': 'Dodaj pracownika',
