@@ -7,7 +7,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 NODE_STAMP := node_modules/.installed
 PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar on
 
-.PHONY: run test test-fast reset package lint bench install clean
+.PHONY: run test test-fast test-dynamodb reset package lint bench install clean
 
 # `make run` needs only requirements-local.txt; the test tools come with `make test`.
 $(LOCAL_STAMP): requirements.txt requirements-local.txt
@@ -35,15 +35,22 @@ run: $(LOCAL_STAMP)
 # Each worker takes a module, or a directory (tests/e2e, tests/infra) at a time: see tests/conftest.py.
 TEST_WORKERS ?= auto
 test: $(STAMP) $(NODE_STAMP)
-	$(PY) -m local.dynamodb_local
 	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
 
-# The inner loop: the unit tests and the contract suite on the in-memory fakes; no AWS emulator, no browser.
-FAST_TESTS := tests/unit $(wildcard tests/contract)
+# The inner loop: the service tests and the contract suite on SQLite; no AWS emulator, no browser.
+FAST_TESTS := tests/unit tests/contract
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not moto and not dynamodb_local" $(FAST_TESTS) $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not moto" $(FAST_TESTS) $(PYTEST_ARGS)
 
-# Refuses while a `make run` uses the data; DynamoDB Local itself (in .venv) stays.
+# The contract suite and the main stories on a real DynamoDB endpoint you provide (not part of `make test`):
+# AWS_ENDPOINT_URL_DYNAMODB=https://dynamodb.eu-central-1.amazonaws.com AWS_PROFILE=dev make test-dynamodb
+test-dynamodb: $(STAMP)
+	@test -n "$$AWS_ENDPOINT_URL_DYNAMODB" || { echo "make test-dynamodb needs a DynamoDB endpoint: set AWS_ENDPOINT_URL_DYNAMODB (your development account's regional endpoint with AWS credentials, or a DynamoDB-compatible server). Tables named pos-test-* are created there and emptied between tests." >&2; exit 2; }
+	POS_TEST_DYNAMODB_ENDPOINT="$$AWS_ENDPOINT_URL_DYNAMODB" $(PY) -m pytest -p no:xdist -m dynamodb $(DYNAMODB_TESTS) $(PYTEST_ARGS)
+DYNAMODB_TESTS := tests/contract tests/functional/test_lifecycle.py tests/functional/test_sync.py \
+	tests/functional/test_deletion.py tests/functional/test_final_sync.py tests/functional/test_pairing.py
+
+# Refuses while a `make run` uses the data.
 reset:
 	$(PYTHON) -m local.reset
 

@@ -1,14 +1,14 @@
-"""`make run` under load, over real HTTP: sync latency as data grows, and concurrent syncs.
+"""`make run` under load, over real HTTP: sync latency as data grows, concurrent syncs, memory, restarts.
 
-    .venv/bin/python -m bench.local_server_bench [--batches 10] [--fill 5000] [--rounds 3]
+    .venv/bin/python -m bench.local_server_bench [--batches 20] [--sizes 0,10000,100000] [--rounds 3]
 
-Starts `python -m local.server` (DynamoDB Local on a fresh state directory, no demo data) on a free
-port, then:
-  1. sequential 250-receipt syncs of one POS while nothing is stored yet (`--batches` of them),
-  2. fills the store to `--fill` receipts, then the same number of 250-receipt syncs again,
-  3. `--rounds` rounds of 16 concurrent 100-receipt syncs (16 POS devices at once) on top of that,
-     checking every answer (no 5xx) and every device's count (exact),
-and prints p50/p95 latency, receipts/s, the JVM's resident memory, and how long Ctrl-C took.
+Starts `python -m local.server` (SQLite on a fresh state directory, no demo data) on a free port, then:
+  1. at each stored size in `--sizes` (receipts of one POS, filled by 250-receipt syncs back to back), `--batches`
+     sequential 250-receipt syncs of that POS: one line `SYNC stored=N p50_ms=.. p95_ms=.. receipts_per_s=..`;
+  2. `--rounds` rounds of 16 concurrent 100-receipt syncs (16 POS devices at once), checking every answer (no 5xx)
+     and every device's count (exact): `CONCURRENT devices=16 ...`;
+  3. the server's resident memory (`MEMORY rss_mb=..`), Ctrl-C, and a restart on the same data (`RESTART
+     first_answer_s=..`).
 Figures, not assertions: the machine may be busy.
 """
 import argparse
@@ -93,21 +93,41 @@ def line(name: str, latencies: list[float], receipts: int, wall: float) -> None:
           f"{receipts / wall:6.0f} receipts/s", flush=True)
 
 
-def jvm_rss_mb(server_pid: int) -> float | None:
-    out = subprocess.run(["ps", "-ww", "-o", "rss=,args=", "--ppid", str(server_pid)], capture_output=True, text=True).stdout
-    for row in out.splitlines():
-        rss, _, args = row.strip().partition(" ")
-        if "DynamoDBLocal.jar" in args:
-            return int(rss) / 1024
-    return None
+def rss_mb(pid: int) -> float:
+    """Resident memory of the server process and its children, if any."""
+    out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid), "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return sum(int(value) for value in out.split()) / 1024
+
+
+def start_server(env: dict, log_path: Path, base: str) -> tuple[subprocess.Popen, float]:
+    started = time.perf_counter()
+    with open(log_path, "a") as log:
+        server = subprocess.Popen([sys.executable, "-m", "local.server"], cwd=ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    while True:
+        if server.poll() is not None:
+            raise SystemExit(f"server exited:\n{log_path.read_text()[-3000:]}")
+        try:
+            if call(base, "GET", "/v1/openapi.json", timeout=2)[0] == 200:
+                return server, time.perf_counter() - started
+        except OSError:
+            time.sleep(0.05)
+
+
+def stop_server(server: subprocess.Popen) -> float:
+    started = time.perf_counter()
+    server.send_signal(signal.SIGINT)
+    server.wait(timeout=30)
+    return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=int, default=10, help="250-receipt syncs measured at each size")
-    parser.add_argument("--fill", type=int, default=5000, help="receipts stored before the second measure")
+    parser.add_argument("--batches", type=int, default=20, help="250-receipt syncs measured at each size")
+    parser.add_argument("--sizes", default="0,10000,100000", help="receipts stored before each measure")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of 16 concurrent 100-receipt syncs")
     args = parser.parse_args()
+    sizes = sorted(int(size) for size in args.sizes.split(","))
 
     with tempfile.TemporaryDirectory(prefix="pos-bench-") as tmp:
         port = _free_port()
@@ -116,32 +136,22 @@ def main() -> None:
                                   "POS_SEED_DEMO": "0", "POS_AUDIT_INTERVAL_SECONDS": "3600",
                                   "PYTHONUNBUFFERED": "1"}
         log_path = Path(tmp) / "server.log"
-        started = time.perf_counter()
-        with open(log_path, "w") as log:
-            server = subprocess.Popen([sys.executable, "-m", "local.server"], cwd=ROOT, env=env, stdout=log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        server = None
         try:
-            while True:
-                if server.poll() is not None:
-                    raise SystemExit(f"server exited:\n{log_path.read_text()[-3000:]}")
-                try:
-                    if call(base, "GET", "/v1/openapi.json", timeout=2)[0] == 200:
-                        break
-                except OSError:
-                    time.sleep(0.2)
-            print(f"server up in {time.perf_counter() - started:.1f} s (DynamoDB Local, fresh state dir)")
-            run(base, server.pid, args)
-            stop_started = time.perf_counter()
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=30)
-            print(f"Ctrl-C to exit: {time.perf_counter() - stop_started:.2f} s (exit code {server.returncode})")
+            server, took = start_server(env, log_path, base)
+            print(f"START first_answer_s={took:.2f} (fresh state dir, SQLite)", flush=True)
+            run(base, server.pid, args, sizes)
+            print(f"STOP ctrl_c_s={stop_server(server):.2f} exit_code={server.returncode}", flush=True)
+            server, took = start_server(env, log_path, base)
+            print(f"RESTART first_answer_s={took:.2f} (same data)", flush=True)
+            stop_server(server)
         finally:
-            if server.poll() is None:
+            if server is not None and server.poll() is None:
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
 
 
-def run(base: str, server_pid: int, args) -> None:
+def run(base: str, server_pid: int, args, sizes: list[int]) -> None:
     email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
     owner = checked(base, "POST", "/v1/signup", {"business_name": "Bench", "email": email, "password": PASSWORD},
                     expected=201)["token"]
@@ -156,25 +166,26 @@ def run(base: str, server_pid: int, args) -> None:
         poses.append(Pos(device, activated["device_token"]))
     solo, crowd = poses[0], poses[1:]
 
-    def sequential(name: str, batches: int) -> None:
-        latencies, started = [], time.perf_counter()
-        for _ in range(batches):
+    for size in sizes:
+        fill_started, filled = time.perf_counter(), 0
+        while solo.sent < size:
+            status, _, data = solo.sync(base, 250)
+            if status != 200:
+                raise SystemExit(f"fill sync answered {status}: {data}")
+            filled += 250
+        if filled:
+            print(f"  (filled {filled} receipts with 250-receipt syncs back to back: "
+                  f"{filled / (time.perf_counter() - fill_started):.0f} receipts/s)", flush=True)
+        stored, latencies, started = solo.sent, [], time.perf_counter()
+        for _ in range(args.batches):
             status, elapsed, data = solo.sync(base, 250)
             if status != 200 or data["accepted"] != 250:
                 raise SystemExit(f"sync answered {status}: {data}")
             latencies.append(elapsed)
-        line(name, latencies, 250 * batches, time.perf_counter() - started)
-
-    sequential(f"250-receipt sync, 0..{250 * (args.batches - 1)} stored", args.batches)
-    fill_started, filled = time.perf_counter(), 0
-    while solo.sent < args.fill:
-        status, _, data = solo.sync(base, 250)
-        if status != 200:
-            raise SystemExit(f"fill sync answered {status}: {data}")
-        filled += 250
-    print(f"{'  (filling: 250-receipt syncs back to back)':<44} {filled} receipts at "
-          f"{filled / (time.perf_counter() - fill_started):.0f} receipts/s", flush=True)
-    sequential(f"250-receipt sync, {solo.sent}+ stored", args.batches)
+        wall = time.perf_counter() - started
+        print(f"SYNC stored={stored} n={len(latencies)} p50_ms={pct(latencies, 0.5) * 1000:.0f} "
+              f"p95_ms={pct(latencies, 0.95) * 1000:.0f} max_ms={max(latencies) * 1000:.0f} "
+              f"receipts_per_s={250 * args.batches / wall:.0f}", flush=True)
 
     latencies, statuses, started = [], [], time.perf_counter()
     for _ in range(args.rounds):
@@ -192,18 +203,18 @@ def run(base: str, server_pid: int, args) -> None:
         statuses += [status for status, _, _ in results]
         latencies += [elapsed for _, elapsed, _ in results]
     wall = time.perf_counter() - started
-    line(f"16 concurrent 100-receipt syncs, {solo.sent}+ stored", latencies, 100 * len(latencies), wall)
     wrong = []
     for pos in crowd:
         device = checked(base, "GET", f"/v1/pos_devices/{pos.id}", token=owner)
         if device["synced_receipts"] != 100 * args.rounds or pos.sent != 100 * args.rounds:
             wrong.append((pos.number, device["synced_receipts"], pos.sent))
     server_errors = sum(1 for status in statuses if status >= 500)
-    print(f"  answers: {statuses.count(200)} x 200, {server_errors} x 5xx, others {len(statuses) - statuses.count(200) - server_errors}; "
-          f"device counts exact: {'yes' if not wrong else f'NO {wrong}'}")
+    print(f"CONCURRENT devices=16 rounds={args.rounds} p50_ms={pct(latencies, 0.5) * 1000:.0f} "
+          f"p95_ms={pct(latencies, 0.95) * 1000:.0f} receipts_per_s={100 * len(latencies) / wall:.0f} "
+          f"ok={statuses.count(200)} 5xx={server_errors} counts_exact={'yes' if not wrong else f'NO {wrong}'}",
+          flush=True)
     total = sum(pos.sent for pos in poses)
-    rss = jvm_rss_mb(server_pid)
-    print(f"receipts stored: {total}; DynamoDB Local RSS: {rss:.0f} MB" if rss else f"receipts stored: {total}")
+    print(f"MEMORY rss_mb={rss_mb(server_pid):.0f} receipts_stored={total}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """POS sync benchmark: DynamoDB requests and items per receipt, and throughput, on in-process moto.
 
-    .venv/bin/python -m bench.sync_bench [--rounds N] [--engine moto|dynamodb_local]
+    .venv/bin/python -m bench.sync_bench [--rounds N]
 
 Each round starts from empty tables (a fresh moto), signs up, activates a POS and sends one batch of
 fresh receipts through the real HTTP route (chalice.test.Client); "replay 250" sends that round's
@@ -89,18 +89,14 @@ def measure(session: Session, token: str, batch: list[dict]) -> dict:
             "wall": wall, "cpu": cpu, "backend": counter.backend_seconds}
 
 
-def run(rounds: int, dynamodb_endpoint: str | None = None) -> dict[str, list[dict]]:
+def run(rounds: int) -> dict[str, list[dict]]:
     from app import app
-    from local.stack import bootstrap, local_aws
+    from local.stack import bootstrap
 
     results: dict[str, list[dict]] = {}
     for size in SIZES:
         for _ in range(rounds):
-            if dynamodb_endpoint:  # DynamoDB Local: emptied tables, moto for Step Functions only
-                environment = local_aws(dynamodb_endpoint)
-            else:
-                environment = mock_aws()
-            with environment as bridge:
+            with mock_aws() as bridge:
                 config.reload()
                 bridge = bridge or bootstrap(app)
                 try:
@@ -156,21 +152,10 @@ def report(results: dict[str, list[dict]]) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="fresh environments per batch size (default 3)")
-    parser.add_argument("--engine", choices=("moto", "dynamodb_local"), default="moto",
-                        help="where the data lives (default moto; bench.local_server_bench measures make run)")
     args = parser.parse_args()
     started = time.perf_counter()
-    database = None
-    if args.engine == "dynamodb_local":
-        from local.dynamodb_local import DynamoDBLocal
-
-        database = DynamoDBLocal(None, quiet=True).start()
-    try:
-        ok = report(run(max(1, args.rounds), database.endpoint if database else None))
-    finally:
-        if database:
-            database.stop()
-    print(f"engine: {args.engine}")
+    ok = report(run(max(1, args.rounds)))
+    print("engine: the DynamoDB adapters on moto (bench.local_server_bench measures make run on SQLite)")
     print(f"({args.rounds} rounds per size, {time.perf_counter() - started:.0f} s in all)")
     raise SystemExit(0 if ok else 1)
 

@@ -37,6 +37,8 @@ class Settings:
     audit_fanout_workers: int
     audit_shard_attempts: int
     audit_retry_base_seconds: float
+    storage: str
+    sqlite_path: str
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +74,20 @@ def settings() -> Settings:
         audit_fanout_workers=_int("AUDIT_FANOUT_WORKERS", 32),
         audit_shard_attempts=max(1, _int("AUDIT_SHARD_ATTEMPTS", 3)),
         audit_retry_base_seconds=float(os.environ.get("AUDIT_RETRY_BASE_SECONDS") or 1.0),
+        # Where the data lives: DynamoDB (AWS, or an endpoint the user provides), or SQLite (`make run`'s
+        # embedded default and the fast tests; ":memory:" for a database of one process).
+        storage=_storage(os.environ.get("POS_STORAGE") or "dynamodb"),
+        sqlite_path=os.environ.get("POS_SQLITE_PATH") or ".local/pos.sqlite3",
     )
+
+
+STORAGES = ("dynamodb", "sqlite")
+
+
+def _storage(name: str) -> str:
+    if name not in STORAGES:
+        raise ValueError(f"POS_STORAGE={name!r}: use one of {', '.join(STORAGES)}")
+    return name
 
 
 def reload() -> Settings:

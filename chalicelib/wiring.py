@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
 
 from chalicelib import ports
+from chalicelib.config import settings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,24 +26,53 @@ class Adapters:
 
 
 _current: Adapters | None = None
+_built_for: tuple | None = None  # the settings the built adapters serve: other settings build others
+_build_lock = threading.Lock()
+
+
+_replacement: Adapters | None = None  # what `use` put in place
 
 
 def adapters() -> Adapters:
-    global _current
-    if _current is None:
-        _current = _aws()
+    global _current, _built_for
+    if _replacement is not None:
+        return _replacement
+    cfg = settings()
+    wanted = (cfg.storage, cfg.sqlite_path if cfg.storage == "sqlite" else None)
+    if _current is None or _built_for != wanted:
+        with _build_lock:
+            if _current is None or _built_for != wanted:
+                _current = _sqlite(cfg.sqlite_path) if cfg.storage == "sqlite" else _aws()
+                _built_for = wanted
     return _current
+
+
+def reset() -> None:
+    """Build the adapters again on next use (a test's fresh database; the local server after a reset)."""
+    global _current, _built_for
+    with _build_lock:
+        if _current is not None and hasattr(_current.accounts, "db"):
+            _current.accounts.db.close()
+        _current, _built_for = None, None
 
 
 @contextlib.contextmanager
 def use(replacement: Adapters):
     """Run the use cases on other adapters (the unit tests' in-memory fakes)."""
-    global _current
-    previous, _current = _current, replacement
+    global _replacement
+    previous, _replacement = _replacement, replacement
     try:
         yield replacement
     finally:
-        _current = previous
+        _replacement = previous
+
+
+def _sqlite(path: str) -> Adapters:
+    """The storage ports on SQLite; Step Functions and the audit's fan-out stay AWS's (moto's, locally)."""
+    from chalicelib.adapters import fanout, secrets, sqlite, workflow
+
+    return Adapters(**sqlite.repositories(sqlite.Database(path)), workflow=workflow.WorkflowStarter(),
+                    fanout=fanout.ShardInvoker(), secrets=secrets.SecretsManagerReader())
 
 
 def _aws() -> Adapters:

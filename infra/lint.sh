@@ -5,11 +5,33 @@
 #   with dummy Lambda ARNs, as Step Functions sees it after DefinitionSubstitutions.
 #   cfn-lint-serverless's rules, findings checked against infra/lint-baseline.json (infra/lint_baseline.py)
 #   cfn-lint on infra/edge-waf.yml
-# Needs .venv with cfn-lint and cfn-lint-serverless (make lint installs requirements-lint.txt) and node/npm (asl-validator from package.json; `npm ci` if missing).
+#   openapi-spec-validator on GET /v1/openapi.json as the app serves it (issue 28).
+# Needs .venv with cfn-lint, cfn-lint-serverless (make lint installs requirements-lint.txt) and
+# openapi-spec-validator, and node/npm (asl-validator from package.json; `npm ci` if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-out}"
 asl=chalicelib/workflows/safe_delete_pos_device.asl.json
+py=.venv/bin/python
+[ -x "$py" ] || py=python3
+
+# The served document (no AWS needed to serve it), through the app's own routing.
+"$py" - <<'PY'
+import json
+
+from chalice.test import Client
+from openapi_spec_validator import validate
+
+from app import app
+
+with Client(app) as client:
+    response = client.http.get("/v1/openapi.json")
+assert response.status_code == 200, response.status_code
+document = json.loads(response.body)
+validate(document)
+print(f"lint: openapi-spec-validator passed on GET /v1/openapi.json (OpenAPI {document['openapi']}, "
+      f"{sum(len(item) for item in document['paths'].values())} operations)")
+PY
 
 bash infra/package.sh "$out"
 

@@ -1,8 +1,8 @@
 """`make run`: the whole back office from one command, on loopback.
 
-DynamoDB Local for the data (a child JVM, durable in SQLite under .local/dynamodb), an embedded moto
-server for Step Functions (execution on), the tables and the state machine, the in-process Lambda
-bridge, the Chalice app with the SPA on http://127.0.0.1:$PORT, and the audit on a timer.
+SQLite for the data (`.local/pos.sqlite3`; or, with POS_STORAGE=dynamodb, the DynamoDB endpoint the user gives),
+an embedded moto server for Step Functions (execution on), the state machine, the in-process Lambda bridge, the
+Chalice app with the SPA on http://127.0.0.1:$PORT, and the audit on a timer. Python and pip, nothing else.
 """
 import errno
 import json
@@ -50,17 +50,14 @@ def _check_port(host: str, port: int) -> None:
             raise
 
 
-def start_moto() -> tuple[object, str]:
-    """moto's server on loopback, for Step Functions only (the data lives in DynamoDB Local)."""
+def start_moto(port: int) -> tuple[object, str]:
+    """moto's server on loopback, for Step Functions only (the data lives in SQLite, or the user's DynamoDB)."""
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's own access log would drown ours
     # moto's ASL interpreter logs every Fail state (a blocked deletion is one) as a screenful of repr;
     # the workflow's tasks get one line each below, and the deletion records its own outcome.
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
-    port = _free_port()
-    # moto's Step Functions interpreter sends its AWS calls to localhost:$MOTO_PORT in server mode.
-    os.environ["MOTO_PORT"] = str(port)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
@@ -69,6 +66,17 @@ def start_moto() -> tuple[object, str]:
                                      headers={"Content-Type": "application/json"})
     urllib.request.urlopen(request, timeout=10).read()
     return server, endpoint
+
+
+# Set once moto's Step Functions answers, the state machine exists and the deletions cut off by the last stop run
+# again: it starts beside the HTTP server (moto's Step Functions costs 1-2 s of imports), and the requests that
+# start or read a deletion's workflow wait for it.
+WORKFLOW_READY = threading.Event()
+WORKFLOW_WAIT_SECONDS = 60
+
+
+def _needs_workflow(command: str, path: str) -> bool:
+    return path.startswith("/v1/pos_devices/") and (command == "DELETE" or path.rstrip("/").endswith("/deletion"))
 
 
 class Handler(ChaliceRequestHandler):
@@ -84,9 +92,15 @@ class Handler(ChaliceRequestHandler):
             Handler.in_flight += 1
         try:
             if self.command in ("GET", "HEAD") and not path.startswith("/v1/"):
+                self._discard_body()
                 return self._static(path)
             if self.command not in KNOWN_METHODS:
+                self._discard_body()
                 return self._method_not_allowed(path)
+            if not WORKFLOW_READY.is_set() and _needs_workflow(self.command, path):
+                WORKFLOW_READY.wait(WORKFLOW_WAIT_SECONDS)
+            if not self._body_is_readable():
+                self.close_connection = True  # Chalice reads Content-Length bytes only: answer, then hang up
             super()._generic_handle()
         except (BrokenPipeError, ConnectionResetError):
             # The client went away before the answer was written (a browser cancelling a fetch): its log
@@ -105,11 +119,33 @@ class Handler(ChaliceRequestHandler):
             return self._generic_handle
         raise AttributeError(name)
 
+    def _body_is_readable(self) -> bool:
+        """Whether the body's end is known from Content-Length (not chunked, a valid length)."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return False
+        length = self.headers.get("Content-Length") or "0"
+        return length.isdigit()
+
+    def _discard_body(self) -> None:
+        """Reads and drops a body that nothing will use (a static file, a 405): left unread on a kept-alive
+        connection, its bytes would be taken for the next request (which then got a 400 `Bad request syntax`)."""
+        if not self._body_is_readable() or int(self.headers.get("Content-Length") or 0) > MAX_DISCARDED_BODY:
+            self.close_connection = True  # no way (or no point) to find the body's end: close after answering
+            return
+        remaining = int(self.headers.get("Content-Length") or 0)
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 65536))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+
     def send_response(self, code, message=None) -> None:
         """As BaseHTTPRequestHandler's, without the `Server` header that advertises the software."""
         self.log_request(code)
         self.send_response_only(code, message)
         self.send_header("Date", self.date_time_string())
+        if self.close_connection:
+            self.send_header("Connection", "close")
 
     def _method_not_allowed(self, path: str) -> None:
         """What the API answers for a method Chalice does not know (as its own 405 for PUT on a GET route)."""
@@ -147,6 +183,7 @@ class Handler(ChaliceRequestHandler):
 
 
 KNOWN_METHODS = {"GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"}
+MAX_DISCARDED_BODY = 10 * 1024 * 1024  # a larger unread body: the connection is closed instead
 _ROUTES: dict = {}
 
 
@@ -225,22 +262,23 @@ def main() -> None:
     # Ctrl-C must stop the server even when started from a script that ignores SIGINT (`cmd &`).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    storage = _storage_choice(state_dir)
     _check_port(host, port)
     lock = claim_state_dir(state_dir)  # noqa: F841 - held for the life of the process
 
-    from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError
-
     started_at = time.monotonic()
     children: dict = {}
+    moto_port = _free_port()
+    # moto's Step Functions interpreter sends its AWS calls to localhost:$MOTO_PORT in server mode.
+    os.environ["MOTO_PORT"] = str(moto_port)
     try:
-        database = children["dynamodb"] = DynamoDBLocal(state_dir / DB_DIR, log_path=state_dir / "dynamodb-local.log")
-        database.start(wait=False)  # the JVM takes seconds to answer: start moto and load the app meanwhile
-        children["moto"], endpoint = start_moto()
-        started = _start(host, port, endpoint, database, started_at)
+        started = _start(host, port, f"http://127.0.0.1:{moto_port}", storage, started_at)
+        threading.Thread(target=_start_workflow, args=(children, moto_port, started["fresh"], started_at),
+                         name="workflow-start", daemon=True).start()
     except KeyboardInterrupt:
         _stop_children(children)
         sys.exit("\n[local] interrupted while starting.")
-    except DynamoDBLocalError as exc:
+    except StorageUnusable as exc:
         _stop_children(children)
         sys.exit(f"[local] {exc}")
     except BaseException:
@@ -249,20 +287,59 @@ def main() -> None:
     _serve(started, children, state_dir, audit_interval, started_at)
 
 
-DB_DIR = "dynamodb"
+DB_FILE = "pos.sqlite3"
+
+
+class StorageUnusable(Exception):
+    """The data cannot be used as asked (said in a sentence a user can act on)."""
+
+
+def _storage_choice(state_dir: Path) -> dict:
+    """SQLite in the state directory (the default), or POS_STORAGE=dynamodb on the endpoint the user gave
+    (AWS_ENDPOINT_URL_DYNAMODB), or on real DynamoDB with the user's AWS credentials."""
+    choice = os.environ.get("POS_STORAGE") or "sqlite"
+    if choice == "sqlite":
+        return {"kind": "sqlite", "path": Path(os.environ.get("POS_SQLITE_PATH") or state_dir / DB_FILE)}
+    if choice != "dynamodb":
+        sys.exit(f"[local] POS_STORAGE={choice!r}: use sqlite (the default) or dynamodb.")
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if not endpoint and not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
+        sys.exit("[local] POS_STORAGE=dynamodb needs a DynamoDB to talk to: set AWS_ENDPOINT_URL_DYNAMODB to a "
+                 "DynamoDB-compatible endpoint, or AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+                 "AWS_SECRET_ACCESS_KEY) of your development account; TABLE_NAME_PREFIX names the tables.")
+    return {"kind": "dynamodb", "endpoint": endpoint}
+
+
+def _start_workflow(children: dict, moto_port: int, fresh: bool, started_at: float) -> None:
+    """moto's server, the state machine, and the deletions a stop cut off: beside the HTTP server."""
+    from local.redrive import redrive_running_deletions
+    from local.stack import create_state_machine
+
+    try:
+        children["moto"], _ = start_moto(moto_port)
+        create_state_machine()
+        if not fresh:
+            # Step Functions executions live in moto's memory; the deletions they were running are on the
+            # device records: start each again with the same input (every step is safe to repeat).
+            for merchant_id, device_id, deletion_id in redrive_running_deletions():
+                print(f"[local] resumed the deletion {deletion_id} of POS {device_id} (merchant {merchant_id}), "
+                      "cut off by the last stop", flush=True)
+        print(f"[local] Step Functions (moto) ready after {time.monotonic() - started_at:.1f}s", flush=True)
+    except Exception as exc:  # noqa: BLE001 - the API still serves; deletions answer 503 until a restart
+        print(f"[local] Step Functions (moto) did not start: {exc}; deletions cannot run until a restart",
+              flush=True)
+    finally:
+        WORKFLOW_READY.set()
 
 
 def _raise_interrupt(*_args):
     raise KeyboardInterrupt
 
 
-def _stop_children(children: dict, grace: float = 2.0) -> None:
+def _stop_children(children: dict) -> None:
     moto_server = children.get("moto")
     if moto_server is not None:
         threading.Thread(target=moto_server.stop, daemon=True).start()  # never wait on it
-    database = children.get("dynamodb")
-    if database is not None:
-        database.stop(grace=grace)
 
 
 def _share_botocore_data() -> None:
@@ -283,34 +360,50 @@ def _share_botocore_data() -> None:
     pynamodb_base.get_session = get_session
 
 
-def _start(host: str, port: int, moto_endpoint: str, database, started_at: float) -> dict:
-    """Tables, state machine, data (kept, demo or empty) and the HTTP server, not serving yet."""
+def _start(host: str, port: int, moto_endpoint: str, storage: dict, started_at: float) -> dict:
+    """Storage, state machine, data (kept, demo or empty) and the HTTP server, not serving yet."""
     from local.stack import local_environment
 
-    local_environment(moto_endpoint, database.endpoint)
-    _share_botocore_data()
+    local_environment(moto_endpoint, storage.get("path"), storage.get("endpoint"))
 
     import app as chalice_module
+    from chalicelib import config
     from chalicelib.wiring import adapters
-    from local.redrive import redrive_running_deletions
+    from local.bridge import LambdaBridge
     from local.seed import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
-    from local.stack import bootstrap
+    from local.stack import STATE_MACHINE_ARN, create_tables
 
-    from chalicelib.adapters import models
+    if storage["kind"] == "sqlite":
+        fresh = not storage["path"].exists()
+        from chalicelib.adapters.sqlite import SCHEMA_VERSION, SchemaError
 
-    database.wait_ready()
-    print(f"[local] DynamoDB Local on {database.endpoint}, data in {database.db_dir} "
-          f"(answering after {time.monotonic() - started_at:.1f}s)", flush=True)
-    models.bind()
-    fresh = not models.MerchantModel.exists()
-    bridge = bootstrap(chalice_module.app)
+        try:
+            adapters()  # opens the file: creates or migrates its schema, or refuses it
+        except SchemaError as exc:
+            raise StorageUnusable(str(exc)) from None
+        storage["note"] = f"SQLite {storage['path']} (schema version {SCHEMA_VERSION})"
+    else:
+        _share_botocore_data()
+        from chalicelib.adapters import models
+
+        models.bind()
+        where = storage["endpoint"] or "your AWS account"
+        try:
+            fresh = not models.MerchantModel.exists()
+        except Exception as exc:  # noqa: BLE001 - any failure to reach it is said in one line
+            raise StorageUnusable(f"DynamoDB at {where} does not answer: {exc}") from None
+        missing = [model.Meta.table_name for model in models.ALL_MODELS if not model.exists()]
+        if missing:
+            print(f"[local] creating {len(missing)} missing table(s) on {where}: {', '.join(missing)}", flush=True)
+        storage["note"] = f"DynamoDB at {where}, tables {config_prefix()}*"
+    create_tables()
+    # The state machine's ARN is known before moto makes it (_start_workflow): a deletion asked for meanwhile
+    # waits for it (WORKFLOW_READY).
+    os.environ["STATE_MACHINE_ARN"] = STATE_MACHINE_ARN.format(region=os.environ["AWS_DEFAULT_REGION"])
+    config.reload()
+    bridge = LambdaBridge(chalice_module.app).register()
     _ROUTES.update({path: entry.keys() for path, entry in chalice_module.app.routes.items()})
     if not fresh:
-        # Step Functions executions live in moto's memory; the deletions they were running are on the
-        # device items: start each again with the same input (every step is safe to repeat).
-        for merchant_id, device_id, deletion_id in redrive_running_deletions():
-            print(f"[local] resumed the deletion {deletion_id} of POS {device_id} (merchant {merchant_id}), "
-                  "cut off by the last stop", flush=True)
         data_note = "kept from the last run (make reset wipes it)"
         login = ({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
                  if adapters().accounts.find_employee_by_email(DEMO_EMAIL) else None)
@@ -347,7 +440,14 @@ def _start(host: str, port: int, moto_endpoint: str, database, started_at: float
         if exc.errno != errno.EADDRINUSE:
             raise
         raise SystemExit(_port_in_use(host, port)) from None  # taken since _check_port
-    return {"server": server, "chalice_module": chalice_module, "login": login, "data_note": data_note}
+    return {"server": server, "chalice_module": chalice_module, "login": login, "data_note": data_note,
+            "storage_note": storage["note"], "fresh": fresh}
+
+
+def config_prefix() -> str:
+    from chalicelib.config import settings
+
+    return settings().table_name_prefix
 
 
 STOP_BUDGET = 4.5  # seconds from Ctrl-C to exit, whatever is in flight
@@ -357,7 +457,6 @@ def _serve(started: dict, children: dict, state_dir: Path, audit_interval: int, 
     server = started["server"]
     stop = threading.Event()
     start_audit_timer(started["chalice_module"], audit_interval, stop)
-    _watch_database(children["dynamodb"], stop)
     url = f"http://{server.host}:{server.port}"
     print(f"\nPOS back office running on {url}  (started in {time.monotonic() - started_at:.1f}s)", flush=True)
     print(f"  back office (SPA): {url}/", flush=True)
@@ -366,7 +465,7 @@ def _serve(started: dict, children: dict, state_dir: Path, audit_interval: int, 
     if started["login"]:
         print(f"  demo login:        {started['login']['email']} / {started['login']['password']}", flush=True)
     print(f"  data:              {started['data_note']}", flush=True)
-    print(f"  database:          DynamoDB Local, Java: {children['dynamodb'].java_note}", flush=True)
+    print(f"  database:          {started['storage_note']}", flush=True)
     print(f"  POS simulator:     .venv/bin/python -m local.pos_sim --base-url {url} --help", flush=True)
     print(f"  audit every {audit_interval}s; data in {state_dir}; Ctrl-C stops\n", flush=True)
 
@@ -377,32 +476,13 @@ def _serve(started: dict, children: dict, state_dir: Path, audit_interval: int, 
     _shutdown(server, children, stop)
 
 
-_state = {"database_died": False}
-
-
-def _watch_database(database, stop: threading.Event) -> None:
-    """If DynamoDB Local dies under us, say so and stop (every request would fail meanwhile)."""
-
-    def watch():
-        while not stop.wait(1.0):
-            if database.process.poll() is not None:
-                print(f"[local] DynamoDB Local exited with {database.process.returncode} (its log: "
-                      f"{database.log_path}); stopping.", flush=True)
-                _state["database_died"] = True
-                os.kill(os.getpid(), signal.SIGTERM)
-                return
-
-    threading.Thread(target=watch, name="database-watch", daemon=True).start()
-
-
 def _shutdown(server, children: dict, stop: threading.Event) -> None:
-    """Stop within STOP_BUDGET seconds: no new requests, a moment for those in flight, then the database.
-    Every write DynamoDB Local acknowledged is on disk already, so nothing needs saving. A second Ctrl-C
-    (or the budget running out) kills the database at once and exits."""
-    database = children["dynamodb"]
+    """Stop within STOP_BUDGET seconds: no new requests, a moment for those in flight, then exit. Every write
+    that was answered is on disk already (SQLite with synchronous=FULL), so nothing needs saving. A second
+    Ctrl-C (or the budget running out) exits at once."""
+    from chalicelib import wiring
 
     def force(*_args):
-        database.kill()
         print("\n[local] forced stop.", flush=True)
         os._exit(130)
 
@@ -417,10 +497,8 @@ def _shutdown(server, children: dict, stop: threading.Event) -> None:
     deadline = time.monotonic() + 1.5
     while Handler.in_flight and time.monotonic() < deadline:
         time.sleep(0.05)
-    _stop_children(children, grace=2.0)
-    if _state["database_died"]:
-        print("[local] stopped: DynamoDB Local had exited.", flush=True)
-        os._exit(1)
+    _stop_children(children)
+    wiring.reset()  # closes the idle connections: the last one folds the WAL back into the file
     print("[local] stopped; every acknowledged write is in the database.", flush=True)
     sys.stdout.flush()
     os._exit(0)  # request and workflow threads still running must not hold the exit up

@@ -1,7 +1,8 @@
-"""Bootstrap shared by `make run` and the tests: settings, tables, the state machine, the bridge."""
+"""Bootstrap shared by `make run` and the tests: settings, storage, the state machine, the bridge."""
 import contextlib
 import copy
 import os
+import tempfile
 from pathlib import Path
 
 import boto3
@@ -15,25 +16,27 @@ from local.bridge import LambdaBridge, function_arn
 ASL_PATH = Path(__file__).resolve().parent.parent / "chalicelib" / "workflows" / "safe_delete_pos_device.asl.json"
 PLACEHOLDER_FUNCTIONS = steps.PLACEHOLDER_FUNCTIONS  # ${...Arn} -> the Chalice function moto's Lambda calls
 STATE_MACHINE_NAME = "SafeDeletePosDevice"
+# What moto names it (its account is 123456789012): known before it is made.
+STATE_MACHINE_ARN = "arn:aws:states:{region}:123456789012:stateMachine:" + STATE_MACHINE_NAME
 
 
-def local_environment(endpoint: str | None = None, dynamodb_endpoint: str | None = None) -> None:
-    """Fake credentials and a region, so nothing ever reaches a real AWS account.
-
-    `endpoint` (moto's server) answers every AWS call; `dynamodb_endpoint` (DynamoDB Local), when given,
-    answers DynamoDB's instead. Step Functions stays on moto either way."""
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+def local_environment(endpoint: str, sqlite_path: Path | None, dynamodb_endpoint: str | None = None) -> None:
+    """Step Functions and Lambda on `endpoint` (moto's server) with fake credentials, so the workflow never
+    reaches a real AWS account; the data in SQLite at `sqlite_path`, or (sqlite_path None: POS_STORAGE=dynamodb)
+    on the DynamoDB endpoint the user gave (`dynamodb_endpoint`), or real DynamoDB with the user's credentials."""
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.pop("AWS_PROFILE", None)
-    if endpoint:
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
-    dynamodb = dynamodb_endpoint or endpoint
-    if dynamodb:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb
-        os.environ["DYNAMODB_HOST"] = dynamodb
-        # A local engine may queue a burst of requests for seconds: a longer read timeout than on AWS.
-        os.environ.setdefault("DYNAMODB_READ_TIMEOUT_SECONDS", "20")
+    region = os.environ["AWS_DEFAULT_REGION"]
+    os.environ["AWS_ENDPOINT_URL"] = endpoint  # every AWS call but DynamoDB's (its host is explicit below)
+    if sqlite_path is not None or not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
+        # Nothing but a user's own DynamoDB account needs real credentials: moto takes any.
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    if sqlite_path is not None:
+        os.environ.update({"POS_STORAGE": "sqlite", "POS_SQLITE_PATH": str(sqlite_path)})
+        os.environ.pop("AWS_PROFILE", None)
+    else:
+        os.environ["POS_STORAGE"] = "dynamodb"
+        os.environ["DYNAMODB_HOST"] = dynamodb_endpoint or f"https://dynamodb.{region}.amazonaws.com"
     config.reload()
 
 
@@ -46,7 +49,8 @@ def definition(region: str) -> str:
 
 def create_state_machine() -> str:
     region = config.settings().region
-    client = boto3.client("stepfunctions", region_name=region)
+    # A session of its own: the local server makes it on a thread beside others making clients.
+    client = boto3.session.Session().client("stepfunctions", region_name=region)
     for machine in client.list_state_machines()["stateMachines"]:
         if machine["name"] == STATE_MACHINE_NAME:
             client.update_state_machine(stateMachineArn=machine["stateMachineArn"], definition=definition(region))
@@ -61,43 +65,65 @@ def create_state_machine() -> str:
     return arn
 
 
+def create_tables() -> None:
+    """The DynamoDB tables that are missing (POS_STORAGE=dynamodb); SQLite makes its schema on first use."""
+    if config.settings().storage == "dynamodb":
+        models.create_tables()
+
+
 def bootstrap(chalice_app, make_tables=None) -> LambdaBridge:
-    """Tables, state machine and bridge, on whatever moto is running (in-process mock or server)."""
+    """Storage, state machine and bridge, on whatever moto is running (in-process mock or server)."""
     config.reload()
-    models.bind()
-    (make_tables or models.create_tables)()
+    (make_tables or create_tables)()
     create_state_machine()
     return LambdaBridge(chalice_app).register()
 
 
-# The tables made on each DynamoDB Local endpoint by this process (creating ten tables and their twelve
-# indexes costs 1.4-2.8 s there; emptying them between tests costs a few scans).
+# Where the tests keep the data: moto's DynamoDB, SQLite (a fresh file per use), or (`make test-dynamodb`) the
+# DynamoDB endpoint in POS_TEST_DYNAMODB_ENDPOINT: tables `pos-test-<pid>-*` made once per process, emptied per use.
+ENGINES = ("moto", "sqlite", "dynamodb")
+ENGINE_VARIABLES = ("POS_STORAGE", "POS_SQLITE_PATH", "DYNAMODB_HOST", "TABLE_NAME_PREFIX")
 _made_on: set[tuple[str, str]] = set()
-ENGINE_VARIABLES = ("DYNAMODB_HOST", "AWS_ENDPOINT_URL_DYNAMODB", "TABLE_NAME_PREFIX")
+# Test databases on tmpfs where there is one: synchronous=FULL's fsyncs then cost nothing.
+_SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
 @contextlib.contextmanager
-def engine_environment(dynamodb_endpoint: str | None = None):
-    """moto (Step Functions executing), with the data in moto's DynamoDB or in DynamoDB Local at
-    `dynamodb_endpoint`; there the tables of this process (prefix `pos-test-<pid>-`), once made, are emptied on
-    every entry. The engine's variables, the clock and the settings are restored on the way out."""
+def engine_environment(engine: str = "moto"):
+    """moto (Step Functions executing), with the data in moto's DynamoDB or in a fresh SQLite file. The engine's
+    variables, the clock, the settings and the adapters are restored on the way out."""
+    from chalicelib import wiring
+
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}")
     saved = {name: os.environ.get(name) for name in ENGINE_VARIABLES}
+    scratch = tempfile.TemporaryDirectory(prefix="pos-test-", dir=_SCRATCH) if engine == "sqlite" else None
+    mock_config: dict = {"stepfunctions": {"execute_state_machine": True}}
     try:
-        if dynamodb_endpoint:
-            os.environ.update({"DYNAMODB_HOST": dynamodb_endpoint, "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
-                               "TABLE_NAME_PREFIX": f"pos-test-{os.getpid()}-"})
-        else:
-            for name in ENGINE_VARIABLES:
-                os.environ.pop(name, None)
-        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        for name in ENGINE_VARIABLES:
+            os.environ.pop(name, None)
+        if scratch is not None:
+            os.environ.update({"POS_STORAGE": "sqlite", "POS_SQLITE_PATH": f"{scratch.name}/pos.sqlite3"})
+        if engine == "dynamodb":
+            endpoint = os.environ.get("POS_TEST_DYNAMODB_ENDPOINT")
+            if not endpoint:
+                raise RuntimeError("the dynamodb engine needs POS_TEST_DYNAMODB_ENDPOINT (make test-dynamodb)")
+            os.environ.update({"DYNAMODB_HOST": endpoint, "TABLE_NAME_PREFIX": f"pos-test-{os.getpid()}-"})
+            # moto answers Step Functions; DynamoDB's requests go out to the endpoint, with the user's credentials.
+            mock_config["core"] = {"mock_credentials": False, "passthrough": {"services": ["dynamodb"]}}
+        with mock_aws(config=mock_config):
             config.reload()
-            if dynamodb_endpoint:
-                key = (dynamodb_endpoint, config.settings().table_name_prefix)
+            wiring.reset()
+            if engine == "dynamodb":
+                key = (os.environ["DYNAMODB_HOST"], config.settings().table_name_prefix)
                 if key in _made_on:
                     empty_tables()
-                _made_on.add(key)
+                else:
+                    models.create_tables()
+                    _made_on.add(key)
             yield
     finally:
+        wiring.reset()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -105,16 +131,18 @@ def engine_environment(dynamodb_endpoint: str | None = None):
                 os.environ[name] = value
         clock.set_now(None)
         config.reload()
+        if scratch is not None:
+            scratch.cleanup()
 
 
 @contextlib.contextmanager
-def local_aws(dynamodb_endpoint: str | None = None):
-    """A fresh, empty AWS with tables, state machine and Lambda bridge (see engine_environment), so each test
+def local_aws(engine: str = "moto"):
+    """A fresh, empty AWS with storage, state machine and Lambda bridge (see engine_environment), so each test
     (and each module fixture) starts from empty tables of its own."""
     from app import app as chalice_app
 
-    with engine_environment(dynamodb_endpoint):
-        bridge = bootstrap(chalice_app, None if dynamodb_endpoint else _tables_of_a_fresh_moto)
+    with engine_environment(engine):
+        bridge = bootstrap(chalice_app, _tables_of_a_fresh_moto if engine == "moto" else lambda: None)
         try:
             yield bridge
         finally:
@@ -143,16 +171,15 @@ def _tables_of_a_fresh_moto() -> None:
 
 
 def empty_tables() -> None:
-    """Delete every item of every table (DynamoDB Local between tests)."""
+    """Delete every item of every table (the dynamodb engine, between tests)."""
     models.bind()
     client = models.connection().client
     for model in models.ALL_MODELS:
         name = model.Meta.table_name
         keys = [attr.attr_name for attr in (model._hash_key_attribute(), model._range_key_attribute()) if attr]
         names = {f"#k{i}": key for i, key in enumerate(keys)}
-        paginator = client.get_paginator("scan")
-        for page in paginator.paginate(TableName=name, ProjectionExpression=", ".join(names),
-                                       ExpressionAttributeNames=names):
+        for page in client.get_paginator("scan").paginate(TableName=name, ProjectionExpression=", ".join(names),
+                                                          ExpressionAttributeNames=names):
             items = page["Items"]
             for start in range(0, len(items), 25):
                 pending = {name: [{"DeleteRequest": {"Key": item}} for item in items[start:start + 25]]}

@@ -10,18 +10,20 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+# `make test-dynamodb` runs some tests against a DynamoDB endpoint the user gives, with the user's credentials;
+# every other test gets fake credentials, so that nothing ever reaches a real AWS account.
+DYNAMODB_ENDPOINT = os.environ.get("POS_TEST_DYNAMODB_ENDPOINT") or None
+if not DYNAMODB_ENDPOINT:
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
 os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1") if DYNAMODB_ENDPOINT else "us-east-1",
     "PASSWORD_HASH_PROFILE": "fast", "POS_SYNC_WAIT_SECONDS": "0", "POS_SYNC_WAIT_ATTEMPTS": "2",
 })
 # moto's in-process DynamoDB is not thread-safe: the scheduled audit runs its shards one after another in
 # tests (threaded tests that make moto atomic may raise it), with short backoffs between a shard's attempts.
 os.environ.update({"AUDIT_FANOUT_WORKERS": "1", "AUDIT_RETRY_BASE_SECONDS": "0.01"})
-# The tests' DynamoDB Local JVMs (theirs and those of the local servers they start) live seconds to minutes:
-# the quick JIT alone starts them in half the time and CPU (1.7 s instead of 3.5 s), same answers.
-os.environ.setdefault("DYNAMODB_LOCAL_JAVA_OPTS", "-XX:TieredStopAtLevel=1")
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_STEPFUNCTIONS", "DYNAMODB_HOST",
-              "TABLE_NAME_PREFIX", "STATE_MACHINE_ARN", "AWS_PROFILE"):
+              "TABLE_NAME_PREFIX", "STATE_MACHINE_ARN", "AWS_PROFILE", "POS_STORAGE", "POS_SQLITE_PATH"):
     os.environ.pop(_name, None)
 
 from chalice.test import Client  # noqa: E402
@@ -126,7 +128,7 @@ def _moto_dynamodb_one_request_at_a_time():
 def threaded_app(aws, engine):
     """The app with a thread-local `current_request` (Chalice's LocalChalice, what `chalice local` and the
     local server use; on Lambda one container serves one request at a time) and, on the moto engine, moto
-    made atomic per request (DynamoDB Local is atomic per request already).
+    made atomic per request (SQLite's transactions are atomic already).
 
     chalice.test.Client alone is not thread-safe: Chalice keeps `current_request` on the app object and
     the test client swaps `os.environ` per request."""
@@ -175,11 +177,16 @@ def at_once(app, jobs: list, timeout: float = 60) -> list:
 
 # ---------------------------------------------------------------- engines
 
-# Modules whose tests run on both DynamoDB engines (docs/CONTRACT.md section 6): moto's, and DynamoDB Local (AWS's own
-# emulator, which `make run` keeps its data in). Where the two disagree, the code follows DynamoDB Local.
-BOTH_ENGINES = ("tests/integration/", "tests/functional/test_lifecycle.py", "tests/functional/test_sync.py",
-                "tests/functional/test_deletion.py")
-ENGINES = ("moto", "dynamodb_local")
+# Modules whose tests run on both storages (docs/CONTRACT.md section 6): the DynamoDB adapters on moto, and the
+# SQLite adapters (`make run`'s embedded default). Every other test runs on moto unless marked `engine(...)`.
+BOTH_ENGINES = ("tests/integration/test_sync_concurrency.py", "tests/functional/test_lifecycle.py",
+                "tests/functional/test_sync.py", "tests/functional/test_deletion.py",
+                "tests/functional/test_final_sync.py", "tests/functional/test_pairing.py",
+                "tests/functional/test_device_names.py", "tests/robustness/test_concurrency.py",
+                "tests/robustness/test_final_sync_races.py", "tests/robustness/test_audit_races.py",
+                "tests/robustness/test_lockouts.py", "tests/robustness/test_sync_attacks.py",
+                "tests/robustness/test_numbering_invariant.py")
+ENGINES = ("moto", "sqlite") + (("dynamodb",) if DYNAMODB_ENDPOINT else ())
 
 
 def _runs_on_both_engines(path: str) -> bool:
@@ -188,10 +195,10 @@ def _runs_on_both_engines(path: str) -> bool:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "dynamodb_local: runs on DynamoDB Local (parametrised engine)")
-    config.addinivalue_line("markers", "both_engines: run this test on moto and on DynamoDB Local")
-    config.addinivalue_line("markers", "engine(*names): run this test on these engines only (moto, dynamodb_local)")
-    config.addinivalue_line("markers", "fake: the contract suite on the in-memory fakes (tests/unit/fakes.py)")
+    config.addinivalue_line("markers", "sqlite: runs on the SQLite adapters (parametrised engine)")
+    config.addinivalue_line("markers", "dynamodb: runs on the DynamoDB endpoint of `make test-dynamodb`")
+    config.addinivalue_line("markers", "both_engines: run this test on moto and on SQLite")
+    config.addinivalue_line("markers", "engine(*names): run this test on these engines only (moto, sqlite)")
 
 
 def pytest_generate_tests(metafunc):
@@ -246,73 +253,21 @@ def _rank(item) -> int:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    """Tests on DynamoDB Local run after the others, in their order: switching engines re-creates every
-    model's connection (about 1.5 s), so it happens once, not between every pair of tests. On xdist's
-    workers, a module's tests on DynamoDB Local run after its others, and the directories in DIRECTORY_ORDER."""
+    """Marks each test by the storage it runs on (`make test-fast` leaves the moto ones out); on xdist's
+    workers, the directories go in DIRECTORY_ORDER."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if "engine" in item.fixturenames and (callspec is None or callspec.params.get("engine", "moto") == "moto"):
-            item.add_marker(pytest.mark.moto)  # `make test-fast` leaves these out
-    on_local = []
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("engine") == "dynamodb_local":
-            item.add_marker(pytest.mark.dynamodb_local)
-            on_local.append(item)
-    if on_local:
-        chosen = set(map(id, on_local))
-        items[:] = [item for item in items if id(item) not in chosen] + on_local
+        engine = callspec.params.get("engine", "moto") if callspec is not None else "moto"
+        if "engine" in item.fixturenames:
+            item.add_marker(getattr(pytest.mark, engine))
     if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker sorts alike (xdist checks they collected alike)
         items.sort(key=_rank)
 
 
-_early: dict = {}
-
-
-def pytest_collection_finish(session):
-    """Start DynamoDB Local's JVM as soon as the run is known to need it: it boots (5-15 s) while the moto
-    tests, which run first, go on."""
-    if any(item.get_closest_marker("dynamodb_local") for item in session.items):
-        import tempfile
-
-        from local.dynamodb_local import DynamoDBLocal
-
-        log_dir = tempfile.mkdtemp(prefix="dynamodb-local-test-")
-        _early["database"] = DynamoDBLocal(None, log_path=__import__("pathlib").Path(log_dir) / "server.log",
-                                           heap=os.environ.get("DYNAMODB_LOCAL_HEAP", "512m"),
-                                           quiet=True).start(wait=False)
-
-
-def pytest_sessionfinish(session, exitstatus):
-    database = _early.pop("database", None)
-    if database is not None:
-        database.stop()
-
-
-@pytest.fixture(scope="session")
-def dynamodb_local(tmp_path_factory):
-    """One DynamoDB Local (in memory, loopback, a free port) for the whole session."""
-    from local.dynamodb_local import DynamoDBLocal
-
-    database = _early.get("database")
-    if database is None:  # a run that selected no marked test but asks for it
-        database = _early["database"] = DynamoDBLocal(
-            None, log_path=tmp_path_factory.mktemp("dynamodb-local") / "server.log",
-            heap=os.environ.get("DYNAMODB_LOCAL_HEAP", "512m"), quiet=True).start(wait=False)
-    database.wait_ready()
-    yield database
-
-
 @pytest.fixture
 def engine(request):
-    """"moto" unless the test is parametrised with both engines (BOTH_ENGINES)."""
+    """"moto" unless the test is parametrised with both engines (BOTH_ENGINES) or marked `engine(...)`."""
     return getattr(request, "param", "moto")
-
-
-@pytest.fixture
-def dynamodb_endpoint(engine, request):
-    """DynamoDB Local's endpoint when the test runs on it, else None (moto)."""
-    return request.getfixturevalue("dynamodb_local").endpoint if engine == "dynamodb_local" else None
 
 
 FROZEN_AT = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
@@ -329,9 +284,9 @@ def at():
 
 
 @pytest.fixture
-def aws(dynamodb_endpoint):
-    """A fresh, empty AWS per test (see local_aws), on the test's engine."""
-    with local_aws(dynamodb_endpoint) as bridge:
+def aws(engine):
+    """A fresh, empty AWS per test (see local_aws), with the data on the test's engine."""
+    with local_aws(engine) as bridge:
         yield bridge
 
 

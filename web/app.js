@@ -89,7 +89,7 @@ function renderHeader(current) {
           session.employee?.name || session.employee?.email || '',
           session.employee?.role ? h('span', { class: 'whoami__role' }, t(`role.${session.employee.role}`)) : null) : null,
         h('label', { class: 'lang' }, h('span', { class: 'visually-hidden' }, t('header.language')), langSelect),
-        session ? h('button', { type: 'button', class: 'button button--ghost button--small', testid: 'logout', onclick: logout },
+        session ? h('button', { type: 'button', class: 'button button--ghost button--small', testid: 'logout', onclick: logout, 'aria-label': t('header.logout') },
           icon('logout'), h('span', { class: 'hide-narrow' }, t('header.logout'))) : null)),
     session ? h('nav', { class: 'app-nav', 'aria-label': t('nav.label') },
       h('ul', {}, NAV.map((item) => h('li', {},
@@ -146,16 +146,30 @@ async function render() {
     await route.view({ main, params, query, signal: controller.signal, navigate, setQuery });
   } catch (error) {
     if (error.name === 'AbortError' || controller.signal.aborted) return;
-    console.error(error);
-    replace(main, errorAlert(error, { retry: render }));
+    if (error.status === 404) {
+      // A link to something that is not there (deleted, mistyped, another account's): trying again cannot help.
+      replace(main, h('section', { class: 'page', testid: 'not-found' },
+        h('h1', { tabindex: '-1', class: 'page-title' }, t('error.not_found_title')),
+        errorAlert(error),
+        h('p', {}, h('a', { href: route.nav ? `#/${route.nav}` : '#/pos', testid: 'not-found-back' }, t('error.not_found_back')))));
+    } else {
+      console.error(error);
+      replace(main, errorAlert(error, { retry: render }));
+    }
   } finally {
     if (activeController === controller) main.removeAttribute('aria-busy');
   }
   if (!controller.signal.aborted && !route.public) restoreDrafts(window.location.hash.replace(/^#/, ''), main);
-  // Move focus to the new page's heading after in-app navigation (not on the first load).
-  if (renderedOnce && !controller.signal.aborted && !main.contains(document.activeElement)) {
-    const heading = main.querySelector('h1');
-    if (heading) heading.focus({ preventScroll: false });
+  // After in-app navigation (not on the first load) the next Tab starts at "Skip to content", as after a page
+  // load: focus goes to the top of the document (not to where the old page's control was), and the new
+  // page's title is announced.
+  if (renderedOnce && !controller.signal.aborted && !main.contains(document.activeElement)
+      && !document.querySelector('dialog[open]')) {
+    document.body.setAttribute('tabindex', '-1');
+    document.body.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+    const announcer = document.getElementById('route-announcer');
+    if (announcer) announcer.textContent = document.title;
   }
   renderedOnce = true;
 }

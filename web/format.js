@@ -2,34 +2,27 @@
 import { h } from './dom.js';
 import { merchantCurrency } from './currency.js';
 import { has, locale, t } from './i18n/index.js';
+import { formatDateTime, formatExact, formatMoney, localizeTimes } from './local_format.js';
 
-/** 700 -> "€7.00" (en) / "7,00 zł" (pl): in the merchant's currency when known. Integer arithmetic. */
+/** 123456 -> "1 234,56 zł" (pl) / "€1,234.56" (en): in the merchant's currency when known; one format everywhere. */
 export function money(minor) {
-  if (minor === null || minor === undefined || minor === '') return '—';
-  const value = Number(minor);
-  if (!Number.isFinite(value)) return '—';
-  const negative = value < 0;
-  const abs = Math.abs(Math.trunc(value));
-  const whole = Math.floor(abs / 100);
-  const cents = String(abs % 100).padStart(2, '0');
-  const currency = merchantCurrency();
-  const style = currency ? { style: 'currency', currency } : {};
-  const formatted = new Intl.NumberFormat(locale(), { ...style, minimumFractionDigits: 2, maximumFractionDigits: 2 })
-    .format(`${negative ? '-' : ''}${whole}.${cents}`);
-  return formatted;
+  return formatMoney(minor, { locale: locale(), currency: merchantCurrency() });
 }
 
+/** "03.12.2026, 14:05" (pl): local date and time in the browser's time zone (the API has no merchant zone yet). */
 export function dateTime(iso) {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  return formatDateTime(iso, { locale: locale() });
 }
 
-/** A <time> element with the exact timestamp as its tooltip. */
+/** A server sentence with its "2026-12-03 11:31 UTC" times shown as local ones, like the tables. */
+export function localText(text) {
+  return localizeTimes(text, { locale: locale() });
+}
+
+/** A <time> element; its tooltip is the same local time with seconds and the time zone's name. */
 export function timeEl(iso, fallbackKey = null) {
   if (!iso) return h('span', { class: 'muted' }, fallbackKey ? t(fallbackKey) : '—');
-  return h('time', { datetime: iso, title: iso }, dateTime(iso));
+  return h('time', { datetime: iso, title: formatExact(iso, { locale: locale() }) }, dateTime(iso));
 }
 
 export function number(value) {

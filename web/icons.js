@@ -13,6 +13,7 @@ const PATHS = {
   dot: ['M12 12h.01'],
   pencil: ['M4 20h4L19 9l-4-4L4 16v4', 'M13.5 6.5l4 4'],
   logout: ['M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3', 'M10 8l-4 4 4 4', 'M6 12h10'],
+  filter: ['M4 5h16l-6 7v6l-4 2v-8z'],
   warning: ['M12 4l9 16H3z', 'M12 10v4', 'M12 17h.01'],
 };
 

@@ -7,12 +7,9 @@ function controls(root) {
     .filter((el) => el.type !== 'password' && el.type !== 'hidden' && !el.disabled);
 }
 
-/** Keep the current place and the values typed into its forms (the page and any open dialog). */
-export function rememberPlace() {
-  const hash = window.location.hash.replace(/^#/, '');
-  if (!hash || hash.startsWith('/login') || hash.startsWith('/signup')) return;
+function values(elements) {
   const drafts = {};
-  for (const el of [...controls(document.getElementById('main') || document.body), ...[...document.querySelectorAll('dialog[open]')].flatMap(controls)]) {
+  for (const el of elements) {
     if (el.type === 'checkbox') {
       if (el.dataset.multi) (drafts[el.name] = drafts[el.name] || []).push(...(el.checked ? [el.value] : []));
       else drafts[el.name] = el.checked;
@@ -20,8 +17,28 @@ export function rememberPlace() {
       drafts[el.name] = el.value;
     }
   }
+  return drafts;
+}
+
+/**
+ * Keep the current place and the values typed into its forms: the page's, and an open dialog's together with
+ * the button that opened it (its data-testid and which of the page's buttons with that id it was), so that the
+ * dialog opens again with its edits after the next login.
+ */
+export function rememberPlace() {
+  const hash = window.location.hash.replace(/^#/, '');
+  if (!hash || hash.startsWith('/login') || hash.startsWith('/signup')) return;
+  const main = document.getElementById('main') || document.body;
+  const drafts = values(controls(main));
+  let dialog = null;
+  const open = document.querySelector('dialog[open][data-opener]');
+  if (open) {
+    const openers = [...main.querySelectorAll(`[data-testid="${CSS.escape(open.dataset.opener)}"]`)];
+    const index = openers.indexOf(open.openerElement);
+    if (index !== -1) dialog = { opener: open.dataset.opener, index, drafts: values(controls(open)) };
+  }
   try {
-    sessionStorage.setItem(KEY, JSON.stringify({ path: hash, drafts }));
+    sessionStorage.setItem(KEY, JSON.stringify({ path: hash, drafts, dialog }));
   } catch {
     /* storage full or blocked: the login still works, it just lands on the list */
   }
@@ -45,12 +62,35 @@ export function restoreDrafts(path, root) {
   const saved = read();
   if (!saved || saved.path !== path) return false;
   sessionStorage.removeItem(KEY);
-  for (const el of controls(root)) {
-    if (!(el.name in saved.drafts)) continue;
-    const value = saved.drafts[el.name];
+  fill(controls(root), saved.drafts);
+  if (saved.dialog) reopenDialog(root, saved.dialog);
+  return true;
+}
+
+function fill(elements, drafts) {
+  for (const el of elements) {
+    if (!(el.name in drafts)) continue;
+    const value = drafts[el.name];
     if (el.type === 'checkbox') el.checked = el.dataset.multi ? value.includes(el.value) : Boolean(value);
     else el.value = value;
     el.dispatchEvent(new Event('input', { bubbles: true }));
   }
-  return true;
+}
+
+/** Click the same button again and put the dialog's edits back once it is open (it may load first). */
+function reopenDialog(root, { opener, index, drafts }) {
+  const button = root.querySelectorAll(`[data-testid="${CSS.escape(opener)}"]`)[index];
+  if (!button || button.disabled) return;
+  const before = new Set(document.querySelectorAll('dialog'));
+  button.click();
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const dialog = [...document.querySelectorAll('dialog[open]')].find((d) => !before.has(d));
+    if (dialog) {
+      clearInterval(timer);
+      fill(controls(dialog), drafts);
+    } else if (Date.now() - started > 10_000) {
+      clearInterval(timer);
+    }
+  }, 50);
 }

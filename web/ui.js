@@ -55,6 +55,11 @@ export function openDialog({ title, build, testid = 'dialog', className = '' }) 
     const opener = document.activeElement;
     const titleId = uid('dialog-title');
     const dialog = h('dialog', { class: `dialog ${className}`.trim(), 'aria-labelledby': titleId, testid });
+    // Which button opened it: after a session expiry the dialog opens again with its edits (return_to.js).
+    if (opener instanceof Element && opener.dataset.testid) {
+      dialog.dataset.opener = opener.dataset.testid;
+      dialog.openerElement = opener;
+    }
     let settled = false;
     const close = (value = null) => {
       if (settled) return;
@@ -73,7 +78,9 @@ export function openDialog({ title, build, testid = 'dialog', className = '' }) 
     document.body.append(dialog);
     dialog.showModal();
     const focusTarget = dialog.querySelector('[autofocus]') || dialog.querySelector('input, select, textarea, button');
-    if (focusTarget) focusTarget.focus();
+    // The dialog opens at its title (a button at its foot must not scroll the question away on a phone).
+    if (focusTarget) focusTarget.focus({ preventScroll: true });
+    dialog.scrollTop = 0;
   });
 }
 
@@ -91,6 +98,7 @@ export function confirmDialog({ title, message, confirmLabel, confirmTestId = 'c
       const form = h('form', {
         method: 'dialog',
         class: 'dialog__form',
+        novalidate: true, // the app's own messages, in the UI's language, not the browser's
         onsubmit: async (event) => {
           event.preventDefault();
           if (!onConfirm) {
@@ -104,7 +112,8 @@ export function confirmDialog({ title, message, confirmLabel, confirmTestId = 'c
           try {
             close(await onConfirm() ?? true);
           } catch (error) {
-            errorBox.replaceChildren(errorAlert(error));
+            // `shown`: the dialog's own field already says what is wrong (e.g. the final sync's hours).
+            if (!error.shown) errorBox.replaceChildren(errorAlert(error));
             confirm.disabled = false;
             cancel.disabled = false;
             delete dialog.dataset.busy;
@@ -155,6 +164,22 @@ export function formDialog({ title, fields, submit, validate = () => ({}), submi
 }
 
 // ------------------------------------------------------------------ forms
+
+// A field's error goes away as soon as the field is edited (the form checks again on submit).
+document.addEventListener('input', clearEditedField, true);
+document.addEventListener('change', clearEditedField, true);
+function clearEditedField(event) {
+  const control = event.target;
+  if (!(control instanceof Element) || control.getAttribute('aria-invalid') !== 'true') return;
+  const box = control.closest('[data-field]');
+  if (!box) return;
+  control.removeAttribute('aria-invalid');
+  const slot = box.querySelector('.field__error');
+  if (slot) {
+    slot.hidden = true;
+    slot.textContent = '';
+  }
+}
 
 /** A labelled input with hint and an inline error slot. Its `name` is the API field name. */
 export function field({ name, label, type = 'text', value = '', hint = null, testid = null, autocomplete = null, required = false, inputAttrs = {} }) {

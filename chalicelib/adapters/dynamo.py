@@ -17,7 +17,15 @@ from chalicelib.ports import VersionConflict, WriteRefused
 
 log = logging.getLogger(__name__)
 
-MAX_KEY_BYTES = 1024
+# Limits of real DynamoDB that moto does not enforce, or not as DynamoDB does (DynamoDB answers a request past
+# them with a ValidationException, i.e. a 500): the adapter checks them itself before sending
+# (tests/integration/test_dynamodb_guards.py).
+MAX_KEY_BYTES = 1024  # a key value (DynamoDB: 2,048 for a partition key, 1,024 for a sort key; one bound for all)
+MAX_TRANSACTION_ITEMS = 100
+# An item: DynamoDB's "400 KB" is 409,600 bytes as measured, moto refuses over 405,000 by its own count, and
+# item_size only estimates numbers: 400,000 stays under both.
+MAX_ITEM_BYTES = 400_000
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 _NUMBER = re.compile(r"-?[0-9]{1,38}")
 
 TRANSIENT_CODES = {
@@ -47,6 +55,69 @@ def _error_code(exc: BaseException) -> str | None:
     return None
 
 
+class RefusedBeforeSending(ValueError):
+    """A request real DynamoDB would refuse (a key value over 1,024 bytes, more than 100 items or 4 MB in one
+    transaction, an item over 400 KB), caught before it is sent. The API's schemas bound every input that reaches
+    these requests, so this is a bug in the adapter's caller: it is not translated (a 500 INTERNAL), and nothing
+    of the request was written."""
+
+
+def _text_bytes(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def key_value(text: str) -> str:
+    """`text` as a key value (a guard's composite key, an id), refused before sending when over 1,024 bytes."""
+    if _text_bytes(text) > MAX_KEY_BYTES:
+        raise RefusedBeforeSending(f"key value of {_text_bytes(text)} bytes (DynamoDB takes {MAX_KEY_BYTES})")
+    return text
+
+
+def _check_key_values(values: dict) -> None:
+    for name, value in values.items():
+        text = value.get("S", value.get("N")) if isinstance(value, dict) else None
+        if isinstance(text, str) and _text_bytes(text) > MAX_KEY_BYTES:
+            raise RefusedBeforeSending(f"key attribute {name!r}: {_text_bytes(text)} bytes "
+                                       f"(DynamoDB takes {MAX_KEY_BYTES})")
+
+
+def _value_size(value: dict) -> int:
+    """The size DynamoDB counts for one attribute value (its name not included), rounded up where DynamoDB's
+    documentation gives an approximation (numbers)."""
+    (kind, data), = value.items()
+    if kind == "S":
+        return _text_bytes(data)
+    if kind == "N":
+        digits = data.lstrip("-").replace(".", "").strip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
+    if kind == "B":
+        return len(data)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: one}) for one in data)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(one) for one in data)
+    if kind == "M":
+        return 3 + sum(1 + _text_bytes(name) + _value_size(one) for name, one in data.items())
+    raise RefusedBeforeSending(f"unknown attribute value type {kind!r}")
+
+
+def item_size(item: dict) -> int:
+    """An item's size as DynamoDB counts it against its 400 KB: the UTF-8 bytes of every attribute name plus the
+    size of its value."""
+    return sum(_text_bytes(name) + _value_size(value) for name, value in item.items())
+
+
+@functools.cache
+def _key_names(model_cls) -> frozenset[str]:
+    """The attributes of `model_cls` that are key values: its table's key and the keys of its indexes."""
+    names = {name for name, attr in model_cls.get_attributes().items() if attr.is_hash_key or attr.is_range_key}
+    for index in model_cls._indexes.values():
+        names |= {name for name, attr in index.Meta.attributes.items() if attr.is_hash_key or attr.is_range_key}
+    return frozenset(names)
+
+
 def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
     return [reason.code if reason else None for reason in (exc.cancellation_reasons or [])]
 
@@ -69,7 +140,8 @@ def is_transient(exc: BaseException) -> bool:
 def translated(func):
     """Storage failures that botocore's retries could not cure become a 503, never a 500. (A transaction whose
     condition did not hold raises the ports' refusal from `Transaction.commit`, so use cases never see
-    PynamoDB's types.)"""
+    PynamoDB's types.) A request refused before sending (RefusedBeforeSending) is logged with the repository
+    method that built it and stays a programming error."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -77,6 +149,9 @@ def translated(func):
         try:
             return func(*args, **kwargs)
         except DomainError:
+            raise
+        except RefusedBeforeSending as exc:
+            log.error("%s: a request DynamoDB would refuse, not sent: %s", func.__qualname__, exc)
             raise
         except (PynamoDBException, ClientError, BotoCoreError) as exc:
             if is_transient(exc):
@@ -111,36 +186,60 @@ class Transaction:
     When several conditions failed, `commit` raises the refusal of the first such item *in the order they were
     added*: add first the items whose refusal should win (a taken name before a stale counter, a revoked slot
     before receipts stored meanwhile). Botocore gives the call a ClientRequestToken and keeps it across its
-    retries, so a transaction whose answer was lost is not applied twice."""
+    retries, so a transaction whose answer was lost is not applied twice.
+
+    Real DynamoDB's limits are checked before anything is sent (RefusedBeforeSending, nothing written): a key
+    value over 1,024 bytes or an item over 400 KB when it is added, more than 100 items or 4 MB when it is
+    committed. A transaction with no items sends nothing: DynamoDB refuses an empty TransactWriteItems, and
+    there is nothing to write and no condition to fail, so committing it is a no-op."""
 
     KINDS = ("condition_check", "delete", "put", "update")  # the order Connection.transact_write_items sends
 
     def __init__(self):
         self._added = 0
+        self._bytes = 0
         self._items: dict[str, list[tuple[int, WriteRefused | DomainError, dict]]] = {kind: [] for kind in self.KINDS}
 
-    def _add(self, kind: str, refused, operation: dict) -> None:
+    def _add(self, kind: str, refused, operation: dict, model_cls) -> None:
+        _check_key_values(operation.get("Key") or {})
+        item = operation.get("Item")
+        if item is not None:
+            _check_key_values({name: value for name, value in item.items() if name in _key_names(model_cls)})
+        size = item_size(item if item is not None else operation.get("Key") or {})
+        if size > MAX_ITEM_BYTES:
+            raise RefusedBeforeSending(f"{model_cls.__name__} item of {size} bytes (DynamoDB takes {MAX_ITEM_BYTES})")
+        self._bytes += size
         self._items[kind].append((self._added, refused if refused is not None else VersionConflict(), operation))
         self._added += 1
 
     def condition_check(self, model_cls, hash_key, range_key=None, *, condition, refused=None) -> None:
         self._add("condition_check", refused,
-                  model_cls.get_operation_kwargs_from_class(hash_key, range_key=range_key, condition=condition))
+                  model_cls.get_operation_kwargs_from_class(hash_key, range_key=range_key, condition=condition),
+                  model_cls)
 
     def delete(self, model, condition=None, *, refused=None) -> None:
-        self._add("delete", refused, model.get_delete_kwargs_from_instance(condition=condition))
+        self._add("delete", refused, model.get_delete_kwargs_from_instance(condition=condition), type(model))
 
     def save(self, model, condition=None, *, refused=None) -> None:
-        self._add("put", refused, model.get_save_kwargs_from_instance(condition=condition))
+        self._add("put", refused, model.get_save_kwargs_from_instance(condition=condition), type(model))
 
     def update(self, model, actions: list, condition=None, *, refused=None) -> None:
-        self._add("update", refused, model.get_update_kwargs_from_instance(actions=actions, condition=condition))
+        self._add("update", refused, model.get_update_kwargs_from_instance(actions=actions, condition=condition),
+                  type(model))
 
     def sent(self) -> list[tuple[int, WriteRefused | DomainError]]:
         """(position added, refusal) of each item, in the order the items are sent."""
         return [(added, refused) for kind in self.KINDS for added, refused, _ in self._items[kind]]
 
     def commit(self) -> None:
+        if not self._added:
+            return  # DynamoDB refuses an empty TransactWriteItems; nothing to write, no condition to fail
+        if self._added > MAX_TRANSACTION_ITEMS:
+            raise RefusedBeforeSending(f"{self._added} items in one transaction "
+                                       f"(DynamoDB takes {MAX_TRANSACTION_ITEMS})")
+        if self._bytes > MAX_TRANSACTION_BYTES:
+            raise RefusedBeforeSending(f"{self._bytes} bytes in one transaction "
+                                       f"(DynamoDB takes {MAX_TRANSACTION_BYTES})")
         lists = {kind: [operation for _, _, operation in self._items[kind]] for kind in self.KINDS}
         try:
             connection().transact_write_items(
@@ -157,7 +256,7 @@ class Transaction:
 @contextmanager
 def transaction():
     """Collect the items of one transaction; it is sent when the block ends (nothing is sent if the block
-    raises)."""
+    raises, or added nothing)."""
     tx = Transaction()
     yield tx
     tx.commit()
@@ -172,13 +271,11 @@ class _CursorKey(dict):
     scope: str | None = None
 
 
-def _scope(result_iterator) -> str:
-    """Which table and index a PynamoDB query reads: stores and employees keys look alike ({merchant_id, id}),
-    so a cursor carries this and is refused by any other listing."""
-    pages = getattr(result_iterator, "page_iter", None)
-    table = getattr(getattr(getattr(pages, "_operation", None), "__self__", None), "table_name", "")
-    index = (getattr(pages, "_kwargs", None) or {}).get("index_name") or ""
-    return hashlib.sha256(f"{table}/{index}".encode()).hexdigest()[:8]
+def listing_scope(model, index=None) -> str:
+    """Which table and index a listing reads: stores and employees keys look alike ({merchant_id, id}), so a cursor
+    carries this and is refused by any other listing."""
+    index_name = index.Meta.index_name if index is not None else ""
+    return hashlib.sha256(f"{model.Meta.table_name}/{index_name}".encode()).hexdigest()[:8]
 
 
 def encode_cursor(last_key: dict | None, scope: str | None = None) -> str | None:
@@ -220,12 +317,9 @@ def decode_cursor(cursor: str | None, partition: tuple[str, str], allowed_attrs:
     return key
 
 
-def page(result_iterator, limit: int) -> tuple[list, str | None]:
-    """Drain up to `limit` items and the cursor to continue after the last one (None at the end)."""
-    scope = _scope(result_iterator)
-    start = (getattr(getattr(result_iterator, "page_iter", None), "_kwargs", None) or {}).get("exclusive_start_key")
-    if isinstance(start, _CursorKey) and start.scope != scope:
-        raise InvalidCursor(field="cursor")  # another listing's cursor: its position means nothing here
+def page(result_iterator, limit: int, scope: str) -> tuple[list, str | None]:
+    """Drain up to `limit` items and the cursor (of the listing `scope`) to continue after the last one (None at
+    the end)."""
     items = list(result_iterator)
     # PynamoDB gives the key of the last item handed out when it stopped at `limit`.
     return items[:limit], encode_cursor(result_iterator.last_evaluated_key, scope)

@@ -127,6 +127,7 @@ class PosDeviceModel(Model):
     current_employee_id = UnicodeAttribute(null=True)
     last_sync_at = UnicodeAttribute(null=True)
     last_receipt_number = NumberAttribute(default=0)
+    stored_seq_high = NumberAttribute(default=0)
     synced_receipts = NumberAttribute(default=0)
     lost_receipts = NumberAttribute(default=0)
     written_off_upto = NumberAttribute(default=0)
@@ -146,6 +147,9 @@ class PosDeviceModel(Model):
     final_sync_upto = NumberAttribute(default=0)
     final_sync_held = NumberAttribute(default=0)
     final_sync_received = NumberAttribute(default=0)
+    final_sync_store_id = UnicodeAttribute(null=True)
+    final_sync_employee_id = UnicodeAttribute(null=True)
+    final_sync_activated_at = UnicodeAttribute(null=True)
     deletion = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -240,6 +244,9 @@ class ShiftModel(Model):
     actual_cash = NumberAttribute(null=True)
     # Set when the slot was deactivated (or deleted) while this shift was still open: nobody will close it.
     orphaned_at = UnicodeAttribute(null=True)
+    # The activation (installation) that first sent it: only that one may write it again (close it). Shifts
+    # stored before issue 22 have none: any activation of their slot may close them.
+    activation_id = UnicodeAttribute(null=True)
     device_opened_index = _gsi("device-opened-index", "pos_device_id", "opened_sk")
     store_opened_index = _gsi("store-opened-index", "store_id", "opened_sk")
     merchant_opened_index = _gsi("merchant-opened-index", "merchant_id", "opened_sk")

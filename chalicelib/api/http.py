@@ -111,6 +111,8 @@ class Operation:
     query_ref: SchemaRef | None
     response_refs: dict[int, SchemaRef | None]
     errors: tuple[int, ...]
+    handler: Any = None  # the route's own function (its docstring describes it; error_codes reads its calls)
+    operation_id: str = ""  # camelCase, unique (default: the handler's name)
 
     @property
     def body(self):
@@ -199,7 +201,7 @@ def _raw_body(request) -> bytes:
 
 def _parse_body(request, ref: SchemaRef):
     raw = _raw_body(request)
-    if not raw.strip():
+    if not raw:  # no body at all reads as {}; whitespace alone is not JSON (400 MALFORMED_JSON, as other non-JSON)
         raw = b"{}"
     model = schema(ref)
     try:
@@ -243,14 +245,15 @@ def _check_path(path_params: dict) -> None:
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str | None, tag: str,
              body: SchemaRef | None = None, query: SchemaRef | None = None,
              response: SchemaRef | None = None, status: int = 200, errors: tuple[int, ...] = (),
-             allow_final_sync: bool = False):
+             allow_final_sync: bool = False, operation_id: str | None = None):
     """Register a route. The handler gets (RequestContext, **path_params) and returns a dict or None.
 
     `body`, `query` and `response` name models of chalicelib.api.schemas (see `schema`).
     `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes."""
 
     def decorate(handler):
-        OPERATIONS.append(Operation(method, path, summary, tag, auth, body, query, {status: response}, errors))
+        OPERATIONS.append(Operation(method, path, summary, tag, auth, body, query, {status: response}, errors,
+                                    handler, operation_id or _camel(handler.__name__)))
 
         @bp.route(path, methods=[method], content_types=["application/json", "text/plain"])
         @functools.wraps(handler)
@@ -306,6 +309,11 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
         return route
 
     return decorate
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 def _bind_principal(principal: "Principal") -> None:

@@ -5,11 +5,17 @@ import dataclasses
 from chalicelib.domain.devices import Device, Status
 
 
-def device_for_final_sync(d: Device, final_sync_until: str | None) -> Device:
-    """The slot as a deactivated installation in its final-sync window sees it: INACTIVE, whoever holds it now."""
-    return dataclasses.replace(d, status=Status.INACTIVE, installation_id=None, current_employee_id=None,
-                               shift_open=False, open_tickets=0, pairing_code_expires_at=None,
-                               final_sync_until=final_sync_until)
+def device_for_final_sync(d: Device, final_sync_until: str | None) -> dict:
+    """The slot as a deactivated installation in its final-sync window sees it: INACTIVE, with its own activation's
+    store, activated_at and counters (what it reported, what the server holds of its range, what it still owes),
+    never those of a new installation of the slot. `d` is the slot while that window was open."""
+    view = dataclasses.replace(d, status=Status.INACTIVE, installation_id=None, current_employee_id=None,
+                               shift_open=False, open_tickets=0, pairing_code_expires_at=None)
+    return vars(view) | {
+        "activated": False, "store_id": d.final_sync_store_id or d.store_id, "activated_at": d.final_sync_activated_at,
+        "last_receipt_number": d.final_sync_last_seq, "synced_receipts": d.final_sync_held,
+        "unsynced_receipts": d.final_sync_owed, "final_sync_owed_receipts": d.final_sync_owed,
+        "final_sync_until": final_sync_until}
 
 
 RECEIPT_CSV_HEADER = ["receipt_number", "created_at", "receipt_type", "pos_device_name", "store", "employee",

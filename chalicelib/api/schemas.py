@@ -2,17 +2,18 @@
 import re
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic_core import PydanticCustomError
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints,
-                      ValidationInfo, create_model, model_validator)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+                      ValidationInfo, WithJsonSchema, create_model, model_validator)
 
 from chalicelib import clock
 from chalicelib.api import event_text
 from chalicelib.domain import deletion as _deletion
 from chalicelib.domain.devices import Status
 from chalicelib.i18n import text_of
+from chalicelib.services.sync import MAX_RECEIPTS_PER_BATCH, MAX_SEQ_AHEAD
 
 
 # Names: trimmed, non-empty, printable.
@@ -21,8 +22,42 @@ Text = Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00-\x08\x
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
-Money = Annotated[int, Field(ge=0, le=10**12)]
-Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+
+
+def _integral(value):
+    # JSON Schema's integer is any number without a fraction (62.0 is one); strict pydantic takes only 62.
+    return int(value) if type(value) is float and value.is_integer() else value
+
+
+def integer(**constraints):
+    """An int field (constraints first, so that the document shows them; then 62.0 is read as 62)."""
+    return Annotated[int, Field(**constraints), BeforeValidator(_integral)]
+
+
+Money = integer(ge=0, le=10**12)
+
+
+def _email(value: str) -> str:
+    """An e-mail address (email_validator's syntax, no DNS look-up). Addresses at `.test` are accepted (test data);
+    the other special-use names (.localhost, .invalid, .local, .onion, .arpa) and a domain without a dot are not:
+    the document says so with EMAIL_SCHEMA's patterns."""
+    import email_validator  # loaded with the schemas, as pydantic's EmailStr did
+
+    try:
+        return email_validator.validate_email(value, check_deliverability=False, test_environment=True).normalized
+    except email_validator.EmailNotValidError as exc:
+        raise PydanticCustomError("value_error", "value is not a valid email address: {reason}",
+                                  {"reason": str(exc.args[0])}) from None
+
+
+EMAIL_SCHEMA = {
+    "type": "string", "format": "email", "maxLength": 254, "pattern": r"^[^@\s]+@[^@\s]+\.[^@\s.]+$",
+    "not": {"pattern": r"\.(" + "|".join("".join(f"[{c}{c.upper()}]" for c in name)
+                                           for name in ("localhost", "invalid", "local", "onion", "arpa")) + ")$"},
+    "description": "An e-mail address whose domain has a dot; `.test` is accepted, the other special-use names "
+                   "(.localhost, .invalid, .local, .onion, .arpa) are refused with 400 VALIDATION_ERROR.",
+    "examples": ["anna@example.com"]}
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email), WithJsonSchema(EMAIL_SCHEMA)]
 
 
 def _utc(value: datetime) -> datetime:
@@ -43,9 +78,31 @@ def _iso_text(value):
     return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
 
 
-Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc)]
-Role = Literal["OWNER", "MANAGER", "CASHIER"]
-DeviceStatus = Literal["NOT_ACTIVATED", "ACTIVATED", "INACTIVE"]
+Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc),
+                      WithJsonSchema({"type": "string", "format": "date-time",
+                                      "description": "RFC 3339 / ISO 8601 with a time zone, e.g. 2026-11-24T10:00:00Z. "
+                                                     "Refused (400 VALIDATION_ERROR): a leap second (:60) and a moment "
+                                                     "outside years 0001-9999 once in UTC."})]
+# A moment in a response: UTC, RFC 3339 (clock.iso), e.g. 2026-11-24T10:00:00.123Z.
+Instant = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+# Enumerations get a name in the document (components/schemas/<name>), so that a generated client has a type for
+# each: the field keeps its Literal (validation as before), its schema becomes {"x-ref": name}, which
+# chalicelib/api/openapi.py turns into a $ref to the component NAMED_SCHEMAS[name] (pydantic cannot hold a $ref
+# to a schema it did not make).
+NAMED_SCHEMAS: dict[str, dict] = {}
+
+
+def named_enum(name: str, literal, description: str = ""):
+    values = list(literal.__args__)
+    NAMED_SCHEMAS[name] = {"type": "string", "enum": values} | ({"description": description} if description else {})
+    return Annotated[literal, WithJsonSchema({"x-ref": name})]
+
+
+Role = named_enum("Role", Literal["OWNER", "MANAGER", "CASHIER"],
+                  "OWNER is the merchant's one owner, made at sign-up: an employee cannot be created as or made OWNER "
+                  "(400 ONE_OWNER), nor can the owner's role change (409 OWNER_ROLE_FIXED).")
+DeviceStatus = named_enum("DeviceStatus", Literal["NOT_ACTIVATED", "ACTIVATED", "INACTIVE"])
 
 
 class Strict(BaseModel):
@@ -62,7 +119,8 @@ class Loose(BaseModel):
 
 
 # ISO 4217 codes the back office offers (money is always an integer in the currency's minor units).
-Currency = Literal["PLN", "EUR", "USD", "GBP", "CZK", "CHF", "SEK", "NOK", "DKK", "HUF", "UAH", "RON"]
+Currency = named_enum("Currency", Literal["PLN", "EUR", "USD", "GBP", "CZK", "CHF", "SEK", "NOK", "DKK", "HUF", "UAH",
+                                          "RON"], "ISO 4217 code; amounts are integers in its minor units")
 
 
 class SignupIn(Strict):
@@ -112,7 +170,9 @@ class DeviceIn(Strict):
 
 
 class DevicePatch(Strict):
-    # Both optional, neither nullable (an explicit null is refused; a default is not validated).
+    # Both optional, neither nullable (an explicit null is refused; a default is not validated). At least one:
+    # `{}` is refused with 400 REQUIRED (field name), as the document says with minProperties.
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
     name: Name = None
     store_id: Id = None
 
@@ -129,7 +189,7 @@ InstallationId = Annotated[str, StringConstraints(min_length=1, max_length=100, 
 class PairingCodeIn(Strict):
     """A new pairing code for this slot; it replaces the previous one."""
 
-    expires_in_seconds: Annotated[int, Field(ge=60, le=86400, description="How long the code works (default 600).")] = 600
+    expires_in_seconds: integer(ge=60, le=86400, description="How long the code works (default 600).") = 600
 
 
 class PairIn(Strict):
@@ -153,13 +213,16 @@ class DeactivateIn(Strict):
     the reserved numbers it never used are skipped: the audit and the safe deletion look for missing
     numbers per activation range only, never in the gap between two ranges."""
 
-    final_sync_hours: Annotated[int, Field(ge=0, le=168, description=(
+    final_sync_hours: integer(ge=0, le=168, description=(
         "0 (default): the token is revoked at once and unsynced receipts are lost. 1-168: how long the old "
-        "installation may still upload its unsynced receipts."))] = 0
+        "installation may still upload its unsynced receipts.")) = 0
 
 
 class SwitchUserIn(Strict):
-    """Either e-mail+password (SwitchByPassword) or employee_id+PIN (SwitchByPin); checked by the route."""
+    """Either e-mail+password (SwitchByPassword) or employee_id+PIN (SwitchByPin); checked by the route. The
+    document publishes it as that oneOf (OPENAPI_ONE_OF)."""
+
+    OPENAPI_ONE_OF: ClassVar[tuple[str, ...]] = ("SwitchByPassword", "SwitchByPin")
 
     email: Email | None = None
     password: str | None = None
@@ -179,8 +242,10 @@ class SwitchByPin(Strict):
 
 class SyncState(Strict):
     # A receipt's seq has at most 9 digits; the service also bounds it to what the server recorded + 100,000.
-    last_receipt_number: Annotated[int, Field(ge=0, le=999_999_999)]
-    open_tickets: Annotated[int, Field(ge=0, le=10**6)]
+    last_receipt_number: integer(ge=0, le=999_999_999, description=(
+        "The seq of the POS's last receipt. At most what the server recorded (or wrote off) + "
+        f"{MAX_SEQ_AHEAD:,}: more is refused with 400 LAST_RECEIPT_NUMBER_OUT_OF_RANGE and nothing is written."))
+    open_tickets: integer(ge=0, le=10**6)
     shift_open: bool
 
 
@@ -195,9 +260,12 @@ class ShiftIn(Strict):
     actual_cash: Money | None = None
 
 
+ReceiptType = named_enum("ReceiptType", Literal["SALE", "REFUND"])
+
+
 class LineItemIn(Strict):
     item_name: Name
-    quantity: Annotated[int, Field(ge=1, le=10**6)]
+    quantity: integer(ge=1, le=10**6)
     price: Money
     total_money: Money
 
@@ -210,7 +278,7 @@ class PaymentIn(Strict):
 class ReceiptIn(Strict):
     id: Id
     receipt_number: Annotated[str, StringConstraints(max_length=21)]
-    receipt_type: Literal["SALE", "REFUND"] = "SALE"
+    receipt_type: ReceiptType = "SALE"
     created_at: Timestamp
     employee_id: Id | None = None
     shift_id: Id | None = None
@@ -224,7 +292,13 @@ class SyncIn(Strict):
     state: SyncState | None = None
     shifts: list[ShiftIn] = Field(default_factory=list, max_length=50)
     # Receipts are checked one by one (a bad one is rejected, the rest stored); the count is checked first (413).
-    receipts: list[Any] = Field(default_factory=list)
+    # The server takes any list here: the document describes what a receipt must be (ReceiptIn).
+    receipts: Annotated[list[Any], WithJsonSchema({
+        "type": "array", "maxItems": MAX_RECEIPTS_PER_BATCH, "items": {"x-ref": "ReceiptIn"},
+        "description": f"At most {MAX_RECEIPTS_PER_BATCH} (more: 413 BATCH_TOO_LARGE). Each receipt is checked on its "
+                       "own: one that does not match ReceiptIn is not stored and comes back in `rejected` with "
+                       "INVALID_RECEIPT (200), the others are stored. Sending a receipt again is a duplicate, "
+                       "not an error."})] = Field(default_factory=list)
 
 
 class Page(Loose):
@@ -241,8 +315,9 @@ class DeviceQuery(Page):
 class ReceiptQuery(Page):
     pos_device_id: Id | None = None
     store_id: Id | None = None
-    created_at_min: Timestamp | None = None
-    created_at_max: Timestamp | None = None
+    created_at_min: Timestamp | None = Field(None, description="Receipts created at or after this moment; not later "
+                                                               "than created_at_max")
+    created_at_max: Timestamp | None = Field(None, description="Receipts created at or before this moment")
     receipt_number: Annotated[str, StringConstraints(pattern=r"^[0-9][0-9-]{0,20}$")] | None = Field(
         None, description="Receipts whose number starts with this text: '2-17' finds 2-17, 2-170 …")
     employee_id: Id | None = Field(None, description="Receipts issued by this employee")
@@ -260,7 +335,7 @@ class ShiftQuery(Page):
 
 
 class FindingQuery(Page):
-    status: Literal["open", "resolved"] | None = None
+    status: named_enum("FindingStatus", Literal["open", "resolved"]) | None = None
     pos_device_id: Id | None = None
 
 
@@ -321,7 +396,7 @@ class MerchantOut(Out):
     business_name: str
     # Accounts made before currencies were kept: EUR, the old implied default.
     currency: Annotated[str, BeforeValidator(lambda value: value or "EUR")] = "EUR"
-    created_at: str
+    created_at: Instant
 
 
 class EmployeeOut(Out):
@@ -332,26 +407,28 @@ class EmployeeOut(Out):
     store_ids: Annotated[list[str], BeforeValidator(lambda value: list(value or []))] = []
     # PINs and password hashes are write-only: only whether a PIN is set.
     has_pin: Annotated[bool, BeforeValidator(bool)] = Field(False, validation_alias="pin_hash")
-    created_at: str
-    updated_at: str
+    created_at: Instant
+    updated_at: Instant
 
 
 class StoreOut(Out):
     id: str
     name: str
     address: str | None = None
-    created_at: str
+    created_at: Instant
 
 
 # The workflow's names, from the one registry (chalicelib/domain/deletion.py), inlined as string enums.
-DeletionStatus = Literal[tuple(s.value for s in _deletion.DeletionStatus)]
-DeletionRoute = Literal[tuple(r.value for r in _deletion.Route)]
-StepName = Literal[tuple(s.value for s in _deletion.Step)]
+DeletionStatus = named_enum("DeletionStatus", Literal[tuple(s.value for s in _deletion.DeletionStatus)])
+DeletionRoute = named_enum("DeletionRoute", Literal[tuple(r.value for r in _deletion.Route)],
+                           "CHECKS: an activated slot, checked first; DEACTIVATE: forced, checks skipped; DELETE: a "
+                           "slot that is not activated, deleted at once.")
+StepName = named_enum("DeletionStepName", Literal[tuple(s.value for s in _deletion.Step)])
 
 
 class DeletionStep(Out):
     step: StepName
-    at: str | None = None
+    at: Instant | None = None
     details: str = ""
 
     @model_validator(mode="before")
@@ -361,7 +438,7 @@ class DeletionStep(Out):
 
 
 class DeletionError(Out):
-    code: Literal["OPEN_TICKETS", "SHIFT_OPEN", "RECEIPTS_NOT_SYNCED", "INTERNAL"]
+    code: named_enum("DeletionErrorCode", Literal["OPEN_TICKETS", "SHIFT_OPEN", "RECEIPTS_NOT_SYNCED", "INTERNAL"])
     details: str
 
     @model_validator(mode="before")
@@ -377,8 +454,8 @@ class DeletionOut(Out):
     steps: list[DeletionStep] = []
     error: Annotated[DeletionError | None, BeforeValidator(lambda value: value or None)] = None
     force: Annotated[bool, BeforeValidator(bool)] = False
-    started_at: str
-    finished_at: str | None = None
+    started_at: Instant
+    finished_at: Instant | None = None
     route: DeletionRoute = Field(description="CHECKS: an activated slot, checked first; DEACTIVATE: forced, checks "
                                              "skipped; DELETE: a slot that is not activated, deleted at once.")
     plan: list[StepName] = Field(description="The steps this deletion's route runs after Started, in order "
@@ -403,23 +480,23 @@ class DeviceOut(Out):
     status: Annotated[DeviceStatus, BeforeValidator(_enum_value)]
     activated: bool
     installation_id: str | None
-    activated_at: str | None
-    deactivated_at: str | None
+    activated_at: Instant | None
+    deactivated_at: Instant | None
     current_employee_id: str | None
-    last_sync_at: str | None
+    last_sync_at: Instant | None
     last_receipt_number: int
     synced_receipts: int
     unsynced_receipts: int
     lost_receipts: int
     shift_open: bool
     open_tickets: int
-    pairing_code_expires_at: str | None
+    pairing_code_expires_at: Instant | None
     final_sync_until: str | None
     final_sync_owed_receipts: int
     deletion: Deletion
-    created_at: str
-    updated_at: str
-    deleted_at: str | None
+    created_at: Instant
+    updated_at: Instant
+    deleted_at: Instant | None
 
     @model_validator(mode="before")
     @classmethod
@@ -433,6 +510,8 @@ def _device_fields(device) -> dict:
     expires = device.pairing_code_expires_at
     return vars(device) | {
         "activated": device.status == Status.ACTIVATED, "unsynced_receipts": device.unsynced_receipts,
+        # A stored receipt reports its number too (its sync's state report may have lost a race).
+        "last_receipt_number": max(device.last_receipt_number, device.stored_seq_high),
         "pairing_code_expires_at": expires if expires and expires > clock.iso() else None,  # a live code only
         "final_sync_until": device.final_sync_until if device.final_sync_open else None,
         "final_sync_owed_receipts": device.final_sync_owed}
@@ -451,6 +530,22 @@ class DeviceSelfOut(DeviceOut):
         return _device_fields(device) | {"next_receipt_seq": None if final_sync else device.next_receipt_seq}
 
 
+class LineItemOut(Out):
+    model_config = ConfigDict(extra="allow")  # as the POS sent it (LineItemIn)
+
+    item_name: str
+    quantity: int
+    price: int = Field(description="Unit price in the currency's minor units")
+    total_money: int
+
+
+class PaymentOut(Out):
+    model_config = ConfigDict(extra="allow")  # as the POS sent it (PaymentIn)
+
+    type: str = Field(description="CASH, CARD … (upper-case letters and _)")
+    money_amount: int
+
+
 class ReceiptOut(Out):
     id: str
     receipt_number: str
@@ -460,10 +555,10 @@ class ReceiptOut(Out):
     store_id: str
     shift_id: str | None = None
     employee_id: str | None = None
-    created_at: str
-    synced_at: str
-    line_items: list[dict]
-    payments: list[dict]
+    created_at: Instant
+    synced_at: Instant
+    line_items: list["LineItemOut"]
+    payments: list["PaymentOut"]
     total_money: int
     total_tax: int
 
@@ -472,27 +567,28 @@ class ShiftOut(Out):
     id: str
     pos_device_id: str
     store_id: str
-    opened_at: str
-    closed_at: str | None = None
+    opened_at: Instant
+    closed_at: Instant | None = None
     opened_by_employee: str | None = None
     closed_by_employee: str | None = None
     starting_cash: int
     expected_cash: int | None = None
     actual_cash: int | None = None
-    orphaned_at: str | None = Field(None, description="Set when the POS was deactivated or deleted while this "
+    orphaned_at: Instant | None = Field(None, description="Set when the POS was deactivated or deleted while this "
                                                       "shift was open: nobody will close it")
 
 
 class FindingOut(Out):
     id: str
     pos_device_id: str
-    type: Literal["UNSYNCED_RECEIPTS", "DEVICE_SILENT", "SHIFT_OPEN_TOO_LONG", "SHIFT_LEFT_OPEN"]
+    type: named_enum("FindingType", Literal["UNSYNCED_RECEIPTS", "DEVICE_SILENT", "SHIFT_OPEN_TOO_LONG",
+                                            "SHIFT_LEFT_OPEN"])
     details: str
     missing_receipt_numbers: list[str]
     missing_count: int
-    first_seen_at: str
-    last_seen_at: str
-    resolved_at: str | None = None
+    first_seen_at: Instant
+    last_seen_at: Instant
+    resolved_at: Instant | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -504,13 +600,35 @@ class FindingOut(Out):
                                               "params": finding.get("details_params") or {}})}
 
 
+class Actor(Out):
+    """Who did it: an employee in the back office, a POS device (with its signed-in employee) or the system."""
+
+    # As stored: keys other than type and id appear with some types only (employee_id with pos_device), so they
+    # are kept as they are (extra="allow") and described in the schema, never filled in with null.
+    model_config = ConfigDict(extra="allow", json_schema_extra=lambda schema: schema["properties"].update(
+        employee_id={"type": ["string", "null"], "description": "type pos_device: the employee signed in on it"}))
+
+    type: named_enum("ActorType", Literal["employee", "pos_device", "system"])
+    id: str = Field(description="The employee's or POS device's id; for the system, which part: safe-deletion, "
+                                "final-sync, audit …")
+
+
+# An event's details depend on its type (the ids and values the sentence in `text` names): an open object.
+EventDetails = Annotated[dict, WithJsonSchema({"x-ref": "EventDetails"})]
+NAMED_SCHEMAS["EventDetails"] = {
+    "type": "object", "additionalProperties": True,
+    "description": "Values of the event, by type (e.g. pos_device.renamed: {from, to}; receipt ids, counts, store "
+                   "ids). Open: new keys may appear; `text` is the event in words."}
+
+
 class EventOut(Out):
     id: str
     pos_device_id: str | None = None
-    type: str
-    actor: dict
-    at: str
-    details: dict
+    type: str = Field(description="What happened, e.g. pos_device.created, pos_device.renamed (the `text` says it "
+                                  "in words)")
+    actor: "Actor"
+    at: Instant
+    details: "EventDetails"
     text: str | None = Field(None, description="The event as a sentence with names, in the Accept-Language language")
     actor_name: str | None = Field(None, description="Who did it, in words")
 
@@ -527,12 +645,12 @@ class SignupOut(Out):
     merchant: MerchantOut
     employee: EmployeeOut
     token: str
-    expires_at: str
+    expires_at: Instant
 
 
 class LoginOut(Out):
     token: str
-    expires_at: str
+    expires_at: Instant
     employee: EmployeeOut
     merchant: MerchantOut
 
@@ -559,7 +677,7 @@ class PosLoginOut(Out):
 
 class PairingCodeOut(Out):
     code: str
-    expires_at: str
+    expires_at: Instant
     pos_device_id: str
 
 
@@ -613,8 +731,8 @@ class AuditRunOut(Out):
     refreshed: int
     resolved: int
     failed_devices: int
-    started_at: str
-    finished_at: str
+    started_at: Instant
+    finished_at: Instant
 
 
 def list_schema(key: str, item: type[BaseModel]) -> type[BaseModel]:

@@ -105,6 +105,9 @@ class Device:
     current_employee_id: str | None = None
     last_sync_at: str | None = None
     last_receipt_number: int = 0
+    # The highest seq of this slot the server holds from a sync (never goes down): raised in the same transaction
+    # that stores the receipts, so no racing write can leave it behind (the numbering invariant, DESIGN 3.1).
+    stored_seq_high: int = 0
     synced_receipts: int = 0
     lost_receipts: int = 0
     # Receipts numbered up to here that were never synced are written off (lost at a deactivation).
@@ -130,6 +133,11 @@ class Device:
     final_sync_upto: int = 0
     final_sync_held: int = 0
     final_sync_received: int = 0
+    # The old installation as it was when its window opened: its receipts and shifts keep its store and cashier
+    # (the slot may be moved or re-activated meanwhile), and its `me` shows its own activation.
+    final_sync_store_id: str | None = None
+    final_sync_employee_id: str | None = None
+    final_sync_activated_at: str | None = None
     deletion: dict | None = None
     created_at: str = ""
     updated_at: str = ""
@@ -156,8 +164,8 @@ class Device:
 
     @property
     def numbering_top(self) -> int:
-        """The highest seq taken: reported, reserved for an open final sync, or skipped by this activation."""
-        return max(self.last_receipt_number, self.first_seq - 1,
+        """The highest seq taken: reported, stored, reserved for an open final sync, or skipped by this activation."""
+        return max(self.last_receipt_number, self.stored_seq_high, self.first_seq - 1,
                    self.final_sync_upto if self.final_sync_open else 0)
 
     @property

@@ -37,7 +37,8 @@ def with_window(device: Device, now: str, until: str) -> Device:
         final_sync_until=until, final_sync_activation_id=device.activation_id,
         final_sync_installation_id=device.installation_id, final_sync_last_seq=top,
         final_sync_upto=top + FINAL_SYNC_RESERVE, final_sync_held=max(0, top - device.written_off_upto - owed),
-        final_sync_received=0,
+        final_sync_received=0, final_sync_store_id=device.store_id,
+        final_sync_employee_id=device.current_employee_id, final_sync_activated_at=device.activated_at,
     )
 
 
@@ -50,6 +51,7 @@ def closed(device: Device, now: str, reason: str) -> tuple[Device, dict]:
         lost_receipts=device.lost_receipts + owed, updated_at=now,
         final_sync_until=None, final_sync_activation_id=None, final_sync_installation_id=None,
         final_sync_last_seq=0, final_sync_upto=0, final_sync_held=0, final_sync_received=0,
+        final_sync_store_id=None, final_sync_employee_id=None, final_sync_activated_at=None,
     )
     if new_range_started:
         changes.update(skipped_receipts=device.skipped_receipts + (upto - last_seq), written_off_upto=upto)
@@ -61,6 +63,13 @@ def closed(device: Device, now: str, reason: str) -> tuple[Device, dict]:
     if owed:
         details["lost_receipt_seqs"] = [device.written_off_upto + 1, last_seq]
     return replace(device, **changes), details
+
+
+def old_installation(device: Device, activation_id: str) -> Device:
+    """The slot as the old installation of the open window writes through it: its own activation, store and
+    cashier (the slot may have been moved or activated on a new device since)."""
+    return replace(device, activation_id=activation_id, store_id=device.final_sync_store_id or device.store_id,
+                   current_employee_id=device.final_sync_employee_id)
 
 
 def expired(device: Device, now_iso: str) -> bool:

@@ -66,15 +66,17 @@ MESSAGES = {
                                "needs its own id.",
     "RECEIPT_NUMBER_RESERVED": "Receipt {number} is below this activation's first number {first}: the numbers below "
                                "belong to the previous installation of this POS.",
-    "RECEIPT_NUMBER_OUT_OF_RANGE": "Receipt {number} is too far ahead of the last number recorded for this POS "
-                                   "({last}); at most {highest} is accepted.",
+    "RECEIPT_NUMBER_OUT_OF_RANGE": "Receipt {number} is too far ahead of the receipts the server holds for this "
+                                   "POS (up to {last}); at most {highest} is accepted.",
     "RECEIPT_OUTSIDE_FINAL_SYNC": "Receipt {number} is not one of this installation's own receipts ({first} to "
                                   "{upto}); after its deactivation this POS may only upload those.",
     "DEVICE_DEACTIVATED.during_sync": "This POS was deactivated while the batch was being stored; this receipt was "
                                       "not stored.",
+    "SHIFT_NOT_OWNED.installation": "This shift was opened by another installation of this POS; a POS sends only "
+                                    "shifts it opened itself.",
     "SHIFT_NOT_OWNED": "This shift id belongs to another POS; a POS sends only shifts it opened itself.",
-    "LAST_RECEIPT_NUMBER_OUT_OF_RANGE": "last_receipt_number {reported} is too far ahead: the server has recorded "
-                                        "{recorded} for this POS and accepts at most {limit} ({ahead:num} more). "
+    "LAST_RECEIPT_NUMBER_OUT_OF_RANGE": "last_receipt_number {reported} is too far ahead: the server holds receipts "
+                                        "up to {recorded} for this POS and accepts at most {limit} ({ahead:num} more). "
                                         "Report the number of the last receipt this POS really issued.",
     "PAYLOAD_TOO_LARGE": "The request body is too large.",
     "PAYLOAD_TOO_LARGE.bytes": "The request body is larger than {max} bytes.",

@@ -69,15 +69,17 @@ MESSAGES = {
                                "każdy paragon musi mieć własny identyfikator.",
     "RECEIPT_NUMBER_RESERVED": "Paragon {number} ma numer niższy niż pierwszy numer tej aktywacji ({first}): niższe "
                                "numery należą do poprzedniego urządzenia tego POS.",
-    "RECEIPT_NUMBER_OUT_OF_RANGE": "Numer paragonu {number} za bardzo wyprzedza ostatni numer zapisany dla tego POS "
-                                   "({last}); przyjmowany jest najwyżej numer {highest}.",
+    "RECEIPT_NUMBER_OUT_OF_RANGE": "Numer paragonu {number} za bardzo wyprzedza paragony zapisane na serwerze dla "
+                                   "tego POS (do {last}); przyjmowany jest najwyżej numer {highest}.",
     "RECEIPT_OUTSIDE_FINAL_SYNC": "Paragon {number} nie należy do paragonów tego urządzenia (od {first} do {upto}); "
                                   "po dezaktywacji POS to urządzenie może przesłać tylko swoje paragony.",
     "DEVICE_DEACTIVATED.during_sync": "Ten POS został dezaktywowany w trakcie zapisywania paczki; ten paragon nie "
                                       "został zapisany.",
+    "SHIFT_NOT_OWNED.installation": "Tę Zmianę otworzyło inne urządzenie tego POS; POS wysyła tylko Zmiany, które "
+                                    "sam otworzył.",
     "SHIFT_NOT_OWNED": "Ta Zmiana należy do innego POS; POS wysyła tylko Zmiany, które sam otworzył.",
-    "LAST_RECEIPT_NUMBER_OUT_OF_RANGE": "last_receipt_number {reported} za bardzo wyprzedza numer zapisany na "
-                                        "serwerze dla tego POS ({recorded}); serwer przyjmuje najwyżej {limit} "
+    "LAST_RECEIPT_NUMBER_OUT_OF_RANGE": "last_receipt_number {reported} za bardzo wyprzedza paragony zapisane na "
+                                        "serwerze dla tego POS (do {recorded}); serwer przyjmuje najwyżej {limit} "
                                         "(o {ahead:num} więcej). Podaj numer ostatniego paragonu, który ten POS "
                                         "naprawdę wystawił.",
     "PAYLOAD_TOO_LARGE": "Treść żądania jest za duża.",

@@ -205,11 +205,13 @@ def audit_device(key: tuple[str, str], device: Device | None, open_findings: lis
     return outcomes
 
 
-def raise_left_open_shifts(device: Device, deleted: bool) -> int:
+def raise_left_open_shifts(device: Device, deleted: bool, activation_id: str | None = None) -> int:
     """The slot is being deactivated (or deleted): its still-open shifts will never be closed by it. Flag
-    them and raise a SHIFT_LEFT_OPEN finding for each (open until somebody looks; never auto-resolved)."""
+    them and raise a SHIFT_LEFT_OPEN finding for each (open until somebody looks; never auto-resolved).
+    With `activation_id`, only that installation's shifts (its final-sync window closed; the slot may have
+    a new installation whose shift is not left open)."""
     stamp = clock.iso()
-    flagged = adapters().shifts.flag_open_of_device(device.merchant_id, device.id, stamp)
+    flagged = adapters().shifts.flag_open_of_device(device.merchant_id, device.id, stamp, activation_id)
     for shift in flagged:
         finding = rules.left_open_finding(device.name, shift["opened_at"], deleted)
         adapters().findings.put({"merchant_id": device.merchant_id, "id": new_id(), "pos_device_id": device.id,

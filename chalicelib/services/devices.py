@@ -72,7 +72,8 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
                   actor: dict | None = None, token_writes=None, leaves_store=False, token_deletes=None):
     """Read, apply the domain change, write with a version check; re-read and retry if someone raced us.
 
-    `change(device) -> (new_device, event_details)` raises a DomainError when the action is illegal."""
+    `change(device) -> (new_device, event_details)` raises a DomainError when the action is illegal; details of
+    None write no event."""
     for _ in range(MAX_CONFLICT_RETRIES):
         before = adapters().devices.get(merchant_id, device_id)
         if not before:
@@ -85,7 +86,7 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
         if event_type in CLEARS_FAILED_DELETION and (after.deletion or {}).get("status") == "FAILED":
             after = dataclasses.replace(after, deletion=None)  # the refusal was shown until this next action
         event = None
-        if event_type:
+        if event_type and details is not None:  # a change that turns out to be no event (an activation retried)
             event = new_event(merchant_id, event_type, actor or principal.actor, device_id, details)
         try:
             adapters().devices.save_transition(
@@ -108,26 +109,45 @@ def rename_device(principal: Principal, device_id: str, name: str) -> Device:
 
 
 def update_device(principal: Principal, device_id: str, name: str | None = None, store_id: str | None = None) -> Device:
-    """PATCH: a new name (unique within the store) and/or another store (only while no app is bound)."""
+    """PATCH: a new name (unique within the store) and/or another store (only while no app is bound), in one
+    write: a refused part (a taken name, a gone store, a slot still activated) leaves the slot as it was."""
     device = get_device(principal, device_id)
-    if name is not None and name != device.name:
-        device = rename_device(principal, device_id, name)
-    if store_id is not None and store_id != device.store_id:
-        device = move_device(principal, device_id, store_id)
-    return device
+    renames = name is not None and name != device.name
+    moves = store_id is not None and store_id != device.store_id
+    if not moves:
+        return rename_device(principal, device_id, name) if renames else device
+    if not renames:
+        return move_device(principal, device_id, store_id)
+    require_role(principal.role, BACK_OFFICE_ROLES, "move POS devices")
+    _check_store(principal, store_id)
+
+    def change(current: Device):
+        current.check(Action.RENAME)
+        current.check(Action.MOVE_STORE)
+        _check_store(principal, store_id)  # again on a retry: the store may have been deleted meanwhile
+        after = dataclasses.replace(current, name=name, store_id=store_id, updated_at=clock.iso())
+        return after, {"from": current.name, "to": name}, [
+            ("pos_device.moved", {"from_store_id": current.store_id, "to_store_id": store_id})]
+
+    return change_device(principal, principal.merchant_id, device_id, change, "pos_device.renamed")[0]
+
+
+def _check_store(principal: Principal, store_id: str) -> None:
+    if not adapters().stores.get(principal.merchant_id, store_id):
+        raise InvalidInput(field="store_id", code="UNKNOWN_STORE")
 
 
 def move_device(principal: Principal, device_id: str, store_id: str) -> Device:
     require_role(principal.role, BACK_OFFICE_ROLES, "move POS devices")
-    if not adapters().stores.get(principal.merchant_id, store_id):
-        raise InvalidInput(field="store_id", code="UNKNOWN_STORE")
+    _check_store(principal, store_id)
 
     def change(device: Device):
         device.check(Action.MOVE_STORE)
+        _check_store(principal, store_id)  # again on a retry: the store may have been deleted meanwhile
         return (dataclasses.replace(device, store_id=store_id, updated_at=clock.iso()),
                 {"from_store_id": device.store_id, "to_store_id": store_id})
 
-    # A store deleted meanwhile fails the write's condition (the move retries, then answers EDIT_CONFLICT).
+    # A store deleted meanwhile fails the write's condition; the retry reads it again and answers UNKNOWN_STORE.
     return change_device(principal, principal.merchant_id, device_id, change, "pos_device.moved")[0]
 
 
@@ -140,14 +160,20 @@ def deactivate_device(principal: Principal, device_id: str, actor: dict | None =
     require_role(principal.role, BACK_OFFICE_ROLES, "deactivate POS devices")
     merchant_id = principal.merchant_id
 
+    closing: dict = {}
+
     def change(device: Device):
+        closing["activation_id"] = device.final_sync_activation_id  # an earlier window closes on the way
         return deactivation(device, clock.now(), final_sync_hours)
 
     device, details = change_device(principal, merchant_id, device_id, change, "pos_device.deactivated",
                                     actor=actor, token_writes=revocation)
     audit.resolve_device_findings(merchant_id, device_id)
-    if not device.final_sync_open:  # else the old installation may still close its shift during its window
+    if not device.final_sync_open:
         audit.raise_left_open_shifts(device, deleted=False)
+    elif closing["activation_id"]:
+        # A new window opened (its installation may still close its shift), and the earlier one closed.
+        audit.raise_left_open_shifts(device, deleted=False, activation_id=closing["activation_id"])
     return device, details["lost_receipts"]
 
 
@@ -225,8 +251,9 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
     Both lead to the same state and the same `pos_device.activated` event; a pairing code is used up in
     the same transaction (its record must still exist), so it works once."""
     token, token_hash = new_token()
-    activation_id = new_id()
+    new_activation_id = new_id()
     principal = Principal(merchant_id=merchant_id, employee_id=employee["id"], role=employee["role"])
+    chosen: dict = {}
 
     def change(device: Device):
         now = clock.iso()
@@ -234,27 +261,45 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
                 device.pairing_code_hash != pairing_code_hash
                 or (device.pairing_code_expires_at or "") <= now or device.deleted_at):
             raise PairingCodeInvalid()
+        chosen.update(activation_id=new_activation_id, closed_window=None, retry=False)
+        if _same_installation_again(device, installation_id):
+            # A retry whose first answer was lost: the activation stands; this answer carries a new token for
+            # it (the previous token, which the device never received, is revoked in the same write).
+            chosen.update(activation_id=device.activation_id, retry=True, old_token_hash=device.device_token_hash)
+            after = dataclasses.replace(device, device_token_hash=token_hash, updated_at=now)
+            return after, None  # no second `pos_device.activated`
         extra = []
         if final_sync.expired(device, now):
+            chosen["closed_window"] = device.final_sync_activation_id
             device, closed_details = final_sync.closed(device, now, final_sync.EXPIRED)
             extra.append(("pos_device.final_sync_closed", closed_details))
-        after = device.activated(installation_id, activation_id, token_hash, employee["id"], now)
+        after = device.activated(installation_id, new_activation_id, token_hash, employee["id"], now)
         return after, {"installation_id": installation_id, "employee_id": employee["id"],
                        "next_receipt_seq": after.next_receipt_seq, "method": method}, extra
 
     def issue_token(_before: Device, after: Device):
         return [{"token_hash": token_hash, "kind": "device", "merchant_id": merchant_id,
-                 "employee_id": employee["id"], "pos_device_id": after.id, "activation_id": activation_id}]
+                 "employee_id": employee["id"], "pos_device_id": after.id, "activation_id": chosen["activation_id"]}]
 
     def use_code(before: Device, _after: Device):
+        if chosen["retry"]:
+            return [(chosen["old_token_hash"], False)] if chosen.get("old_token_hash") else []
         if not before.pairing_code_hash:
             return []
         return [(before.pairing_code_hash, pairing_code_hash is not None)]
 
     device, _ = change_device(principal, merchant_id, device_id, change, "pos_device.activated",
                               token_writes=issue_token, token_deletes=use_code)
+    if chosen["closed_window"]:  # its old installation can no longer close its shifts
+        audit.raise_left_open_shifts(device, deleted=False, activation_id=chosen["closed_window"])
     return {"device_token": token, "pos_device": device, "next_receipt_seq": device.next_receipt_seq,
             "employee": employee}
+
+
+def _same_installation_again(device: Device, installation_id: str) -> bool:
+    """The slot is already this installation's (an activation whose answer was lost, sent again)."""
+    return (device.status == Status.ACTIVATED and not device.deleted_at and not device.deleting
+            and device.installation_id == installation_id and bool(device.activation_id))
 
 
 def authenticate_device(token: str | None, allow_final_sync: bool = False) -> DevicePrincipal:

@@ -15,7 +15,7 @@ from chalicelib.domain.devices import Device
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
 from chalicelib.errors import Conflict, DeviceDeactivated, ServiceUnavailable
 from chalicelib.ports import AlreadyStored, SlotRevoked
-from chalicelib.services import sync
+from chalicelib.services import audit, sync
 from chalicelib.services.common import Principal
 from chalicelib.services.devices import change_device, get_device
 from chalicelib.wiring import adapters
@@ -31,18 +31,24 @@ def _close(merchant_id: str, device_id: str, reason: str, activation_id: str | N
            principal: Principal | None = None, when=None) -> Device | None:
     """Close the window of `activation_id` (any open window when None) if `when(device)` still holds."""
 
+    closing: dict = {}
+
     def change(device: Device):
         if not device.final_sync_open or (activation_id and device.final_sync_activation_id != activation_id):
             raise _NothingToClose()
         if when and not when(device):
             raise _NothingToClose()
+        closing["activation_id"] = device.final_sync_activation_id
         return rules.closed(device, clock.iso(), reason)
 
     try:
-        return change_device(principal, merchant_id, device_id, change, "pos_device.final_sync_closed",
-                             actor=actor)[0]
+        closed = change_device(principal, merchant_id, device_id, change, "pos_device.final_sync_closed",
+                               actor=actor)[0]
     except _NothingToClose:
         return None
+    # The old installation can no longer close its shifts: flagged, as a plain deactivation flags them.
+    audit.raise_left_open_shifts(closed, deleted=False, activation_id=closing["activation_id"])
+    return closed
 
 
 def close_expired_final_sync(device: Device) -> Device:
@@ -81,24 +87,26 @@ def final_sync_batch(principal: Principal, device: Device, receipts: list[dict],
     result = sync.SyncResult(rejected=list(rejected))
     now = clock.iso()
     activation_id = principal.activation_id
+    old = rules.old_installation(device, activation_id)  # its store, cashier and activation, not the slot's now
     candidates = _checks(device, receipts, result)
-    new = sync._classify_existing(device, candidates, result)
+    new = sync._classify_existing(old, candidates, result)
     # Stored as its history (the slot's own shift state belongs to the new installation), with the same
-    # ownership rules as any sync: another slot's shift is refused, a closed shift is final.
-    owned, to_write = sync._classify_shifts(device, sync._last_copy_of_each(shifts), result)
-    sync._store_shifts(device, to_write, result, final_sync=(activation_id, now))
+    # ownership rules as any sync: another slot's or installation's shift is refused, a closed shift is final.
+    owned, to_write = sync._classify_shifts(old, sync._last_copy_of_each(shifts), result)
+    applied = sync._store_shifts(old, to_write, result, final_sync=(activation_id, now))
     shifts = owned
     for receipt in new:
         receipt["shift_id"] = receipt.get("shift_id") or sync._shift_of(receipt, shifts)
-    _store(device, activation_id, new, now, result)
+    _store(old, activation_id, new, now, result, wrote_before=bool(applied))
     highest = max((seq for seq, _ in candidates.values()), default=0)
     reported = min(device.final_sync_upto, max(highest, (state or {}).get("last_receipt_number", 0)))
     adapters().devices.record_final_sync_state(device, activation_id, reported, now)
     current = adapters().devices.get(device.merchant_id, device.id)
-    if state is not None and current and current.final_sync_activation_id == activation_id \
-            and current.final_sync_owed == 0:
-        current = _close(device.merchant_id, device.id, rules.SYNCED, activation_id, principal.actor,
-                         when=lambda d: d.final_sync_owed == 0) or adapters().devices.get(device.merchant_id, device.id)
+    result.window = current if current and current.final_sync_activation_id == activation_id else None
+    if state is not None and result.window is not None and current.final_sync_owed == 0:
+        closed = _close(device.merchant_id, device.id, rules.SYNCED, activation_id, principal.actor,
+                        when=lambda d: d.final_sync_owed == 0)
+        current = closed or adapters().devices.get(device.merchant_id, device.id)
     result.device = current
     return result
 
@@ -117,9 +125,11 @@ def _checks(device: Device, receipts: list[dict], result: sync.SyncResult) -> di
     return sync.check_receipts(receipts, result, fits)
 
 
-def _store(device: Device, activation_id: str, receipts: list[dict], now: str, result: sync.SyncResult) -> None:
-    for start in range(0, len(receipts), sync.RECEIPTS_PER_TRANSACTION):
-        chunk = receipts[start:start + sync.RECEIPTS_PER_TRANSACTION]
+def _store(device: Device, activation_id: str, receipts: list[dict], now: str, result: sync.SyncResult,
+           wrote_before: bool) -> None:
+    per_transaction = adapters().receipts.per_transaction
+    for start in range(0, len(receipts), per_transaction):
+        chunk = receipts[start:start + per_transaction]
         for attempt in range(sync.MAX_ATTEMPTS):
             if not chunk:
                 break
@@ -129,7 +139,13 @@ def _store(device: Device, activation_id: str, receipts: list[dict], now: str, r
                 result.accepted += len(chunk)
                 break
             except SlotRevoked:
-                raise DeviceDeactivated() from None  # the window closed meanwhile: this chunk was not written
+                # The window closed meanwhile: this chunk was not written. With nothing written yet the request
+                # is refused (401, nothing stored); otherwise it answers 200 with what landed and rejects the rest.
+                if not (wrote_before or result.accepted):
+                    raise DeviceDeactivated() from None
+                for receipt in chunk + receipts[start + per_transaction:]:
+                    result.reject(receipt["id"], "DEVICE_DEACTIVATED", key="DEVICE_DEACTIVATED.during_sync")
+                return
             except AlreadyStored:
                 chunk = sync._classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
                 time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())

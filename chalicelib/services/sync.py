@@ -1,9 +1,9 @@
 """Sync from a POS app: receipts exactly once, shift events, and the device's own state report.
 
 Cost: one batch read per 100 receipts of their id guards (finding duplicates and reused ids), one transaction
-per 49 new receipts (each receipt with the guard that keeps its id unique; the 99th item is the slot's counter,
-so receipts and `synced_receipts` land together or not at all), one update that records the state report and
-returns the slot.
+per `receipts.per_transaction` new receipts (each receipt with the guard that keeps its id unique, and the slot's
+counter, so receipts and `synced_receipts` land together or not at all: 49 on DynamoDB, whose transactions hold
+100 items; a whole batch on SQLite), one update that records the state report and returns the slot.
 
 Every write is conditioned on the slot still being ACTIVATED for this activation, and everything is validated
 before the first write: a sync that answers 401 (or 400) has written nothing. If the slot is deactivated while
@@ -25,7 +25,6 @@ from chalicelib.services.common import Principal
 from chalicelib.wiring import adapters
 
 MAX_RECEIPTS_PER_BATCH = 250
-RECEIPTS_PER_TRANSACTION = 49  # x 2 items (receipt, id guard) + the slot's counter = 99 of DynamoDB's 100
 MAX_ATTEMPTS = 6
 # How far above what the server has recorded for the slot a device may report or number a receipt. A till that
 # sells 1,000 receipts a day stays within it for 100 days offline; a report of 10**9 (which would leave the slot
@@ -44,6 +43,11 @@ class SyncResult:
     # Writes this sync made to the slot's item (each bumps its version): the slot as they left it is known
     # without reading it again, unless somebody else wrote meanwhile (the version check tells).
     slot_writes: int = field(default=0, repr=False)
+    # The highest seq this sync stored (each store raised the slot's stored_seq_high to at least this).
+    stored_top: int = field(default=0, repr=False)
+    # An old installation's upload: the slot while its window was still open (None once it closed), which is
+    # what that installation is shown.
+    window: Device | None = field(default=None, repr=False)
 
     def reject(self, receipt_id, code: str, details: str | None = None, params: dict | None = None,
                key: str | None = None) -> None:
@@ -58,8 +62,15 @@ def check_batch_size(count: int) -> None:
         raise PayloadTooLarge(code="BATCH_TOO_LARGE", params={"max": MAX_RECEIPTS_PER_BATCH, "count": count})
 
 
+def held_upto(device: Device) -> int:
+    """The highest seq the server is known to hold for the slot (or that lies below its current activation's
+    range): what a report may run ahead of. Reports alone never raise it, so a device reporting +MAX_SEQ_AHEAD
+    again and again cannot ratchet it; only stored receipts (and a deactivation's write-off) do."""
+    return max(device.stored_seq_high, device.complete_upto, device.written_off_upto, device.first_seq - 1)
+
+
 def highest_allowed_seq(device: Device) -> int:
-    return min(MAX_SEQ, max(device.last_receipt_number, device.written_off_upto) + MAX_SEQ_AHEAD)
+    return min(MAX_SEQ, held_upto(device) + MAX_SEQ_AHEAD)
 
 
 def check_state(device: Device, state: dict | None) -> None:
@@ -69,7 +80,7 @@ def check_state(device: Device, state: dict | None) -> None:
     limit = highest_allowed_seq(device)
     if state["last_receipt_number"] > limit:
         raise InvalidInput(field="state.last_receipt_number", code="LAST_RECEIPT_NUMBER_OUT_OF_RANGE",
-                           params={"reported": state["last_receipt_number"], "recorded": device.last_receipt_number,
+                           params={"reported": state["last_receipt_number"], "recorded": held_upto(device),
                                    "limit": limit, "ahead": MAX_SEQ_AHEAD})
 
 
@@ -93,7 +104,8 @@ def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejec
     _store(device, new, now, result, wrote_before=bool(applied))
     # A stale open copy of a closed shift is not stored, so it must not reopen the slot's shift either.
     expected = dataclasses.replace(device, version=device.version + result.slot_writes,
-                                   synced_receipts=device.synced_receipts + result.accepted)
+                                   synced_receipts=device.synced_receipts + result.accepted,
+                                   stored_seq_high=max(device.stored_seq_high, result.stored_top))
     slots = adapters().devices
     result.device = slots.record_sync_state(device, _state_update(device, state, applied, highest_seq), now,
                                             expected) or slots.get(device.merchant_id, device.id)
@@ -110,15 +122,19 @@ def _last_copy_of_each(shifts: list[dict]) -> list[dict]:
 
 
 def _classify_shifts(device: Device, shifts: list[dict], result: SyncResult) -> tuple[list[dict], list[dict]]:
-    """(this slot's shifts of the batch, those to write). A shift belongs to the slot that first sent it: another
-    slot's id is rejected SHIFT_NOT_OWNED; a closed shift is final, so a copy of it is a duplicate."""
+    """(this slot's shifts of the batch, those to write). A shift belongs to the slot, and the activation
+    (installation) of it, that first sent it: another slot's or another installation's id is rejected
+    SHIFT_NOT_OWNED (an old installation in its final-sync window cannot touch the new one's shift, nor the
+    reverse); a closed shift is final, so a copy of it is a duplicate. `device.activation_id` is the writer's."""
     stored = adapters().shifts.get_many(device.merchant_id, [shift["id"] for shift in shifts])
     owned, to_write = [], []
     for shift in shifts:
         current = stored.get(shift["id"])
-        if current and current["pos_device_id"] != device.id:
+        other_slot = bool(current) and current["pos_device_id"] != device.id
+        if other_slot or (current and current.get("activation_id", device.activation_id) != device.activation_id):
             result.rejected_shifts.append({"id": shift["id"], "code": "SHIFT_NOT_OWNED", "details": None,
-                                           "key": "SHIFT_NOT_OWNED", "params": {"id": shift["id"]}})
+                                           "key": "SHIFT_NOT_OWNED" if other_slot else "SHIFT_NOT_OWNED.installation",
+                                           "params": {"id": shift["id"]}})
             continue
         owned.append(shift)
         if not (current and current.get("closed_at")):
@@ -158,7 +174,7 @@ def _domain_checks(device: Device, receipts: list[dict], result: SyncResult) -> 
                           params={"number": number, "first": f"{device.number}-{device.first_seq}"})
         elif seq > highest_allowed_seq(device):
             result.reject(receipt_id, "RECEIPT_NUMBER_OUT_OF_RANGE",
-                          params={"number": number, "last": device.last_receipt_number,
+                          params={"number": number, "last": held_upto(device),
                                   "highest": highest_allowed_seq(device)})
         else:
             return True
@@ -222,8 +238,9 @@ def _classify_existing(device: Device, candidates: dict[str, tuple[int, dict]], 
 
 
 def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, wrote_before: bool) -> None:
-    for start in range(0, len(receipts), RECEIPTS_PER_TRANSACTION):
-        chunk = receipts[start:start + RECEIPTS_PER_TRANSACTION]
+    per_transaction = adapters().receipts.per_transaction
+    for start in range(0, len(receipts), per_transaction):
+        chunk = receipts[start:start + per_transaction]
         for attempt in range(MAX_ATTEMPTS):
             if not chunk:
                 break
@@ -231,13 +248,14 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
                 adapters().receipts.store_batch(device, [_receipt_item(device, r, now) for r in chunk])
                 result.accepted += len(chunk)
                 result.slot_writes += 1
+                result.stored_top = max([result.stored_top] + [_seq(r) for r in chunk])
                 break
             except SlotRevoked:
                 # Revoked meanwhile: this chunk was not written. With nothing written yet the whole sync is
                 # refused; otherwise the answer reports what landed and rejects the rest.
                 if not (wrote_before or result.accepted):
                     raise DeviceDeactivated() from None
-                for receipt in chunk + receipts[start + RECEIPTS_PER_TRANSACTION:]:
+                for receipt in chunk + receipts[start + per_transaction:]:
                     result.reject(receipt["id"], "DEVICE_DEACTIVATED", key="DEVICE_DEACTIVATED.during_sync")
                 return
             except AlreadyStored:
@@ -246,6 +264,10 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
                 time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
         else:
             raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.receipts")
+
+
+def _seq(receipt: dict) -> int:
+    return parse_receipt_number(receipt["receipt_number"])[1]
 
 
 def _shift_of(receipt: dict, shifts: list[dict]) -> str | None:

@@ -1,39 +1,15 @@
-"""The contract suite's implementations: the in-memory fakes (marked `fake`, the fast target selects them), and
-the real repositories on moto's DynamoDB and on DynamoDB Local (the `engine` machinery of tests/conftest.py)."""
-import contextlib
-
+"""The contract suite's two implementations of every storage port: SQLite (a fresh file; `make test-fast` runs these)
+and the DynamoDB repositories on moto's DynamoDB (the `engine` machinery of tests/conftest.py)."""
 import pytest
 
 from chalicelib import clock
-from tests.unit.fakes import fake_repositories
 
-IMPLEMENTATIONS = [pytest.param("fake", marks=pytest.mark.fake), "moto", "dynamodb_local"]
+from tests.conftest import ENGINES as IMPLEMENTATIONS  # sqlite, moto (and `make test-dynamodb`'s endpoint)
 
 
 def pytest_generate_tests(metafunc):
     if "repos" in metafunc.fixturenames:
         metafunc.parametrize("engine", IMPLEMENTATIONS, indirect=True)
-
-
-@contextlib.contextmanager
-def _real_tables(dynamodb_endpoint: str | None):
-    """Empty tables of the real repositories: in moto's DynamoDB, or in DynamoDB Local (this process's tables,
-    made once and emptied for each test, as tests/conftest.py's `aws` does)."""
-    from chalicelib.adapters import models
-    from local import stack
-
-    with stack.engine_environment(dynamodb_endpoint):
-        models.bind()
-        models.create_tables()
-        yield
-
-
-def _real_repositories() -> dict:
-    """The repositories exactly as production wires them."""
-    from chalicelib import wiring
-
-    built = wiring._aws()
-    return {name: getattr(built, name) for name in REPOSITORIES}
 
 
 REPOSITORIES = ("accounts", "tokens", "stores", "devices", "events", "receipts", "shifts", "findings")
@@ -49,11 +25,17 @@ class Repos:
 
 
 @pytest.fixture
-def repos(engine, dynamodb_endpoint):
-    clock.set_now(None)
-    if engine == "fake":
-        yield Repos(engine, fake_repositories())
-        return
-    with _real_tables(dynamodb_endpoint):
-        yield Repos(engine, _real_repositories())
+def repos(engine):
+    """The repositories exactly as production wires them (chalicelib.wiring), on empty storage: moto's DynamoDB
+    tables, or a fresh SQLite file."""
+    from chalicelib import wiring
+    from chalicelib.adapters import models
+    from local import stack
 
+    clock.set_now(None)
+    with stack.engine_environment(engine):
+        if engine == "moto":
+            models.bind()
+            models.create_tables()  # (the dynamodb engine made its tables once, and emptied them)
+        built = wiring.adapters()
+        yield Repos(engine, {name: getattr(built, name) for name in REPOSITORIES})

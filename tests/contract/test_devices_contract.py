@@ -318,3 +318,20 @@ def test_audit_keys_of_a_shard_come_in_due_order(repos):
     keys = [key for key in repos.devices.keys_needing_audit(shard, DUE_BY_FAR) if key[0] == world.merchant_id]
     assert keys == [(world.merchant_id, d.id) for d in (owing, early, late)]
     assert len(repos.devices.get_for_audit(keys + [(new_id(), first.id)])) == 3
+
+
+def test_the_numbering_and_window_attributes_are_kept(repos):
+    """Issue 22: the slot's stored-seq mark and the old installation's store, cashier and activation time (set by
+    a version-checked write) come back as written."""
+    world = World(repos)
+    till = world.active_device()
+    changed = world.change(till, stored_seq_high=41, final_sync_store_id="store-old", final_sync_employee_id="ann",
+                           final_sync_activated_at=stamp(3), final_sync_activation_id="old", final_sync_last_seq=7)
+    assert (changed.stored_seq_high, changed.final_sync_store_id, changed.final_sync_employee_id,
+            changed.final_sync_activated_at) == (41, "store-old", "ann", stamp(3))
+    assert changed.numbering_top == 41 and changed.next_receipt_seq == 42
+    cleared = world.change(changed, final_sync_store_id=None, final_sync_employee_id=None,
+                           final_sync_activated_at=None, final_sync_activation_id=None)
+    assert (cleared.final_sync_store_id, cleared.final_sync_employee_id, cleared.final_sync_activated_at) == (
+        None, None, None)
+    assert cleared.stored_seq_high == 41

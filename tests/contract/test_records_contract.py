@@ -85,6 +85,42 @@ def test_final_sync_batch_needs_the_window_open(repos):
     assert repos.receipts.seqs_of_device(world.merchant_id, 1) == {1, 2}
 
 
+def test_store_batch_raises_the_slot_high_water_mark_and_never_lowers_it(repos):
+    """Issue 22: the transaction that stores receipts raises the slot's mark of stored seqs to the batch's
+    highest seq (stored_seq_high for its activation, final_sync_last_seq for an old installation's upload),
+    whatever the caller believed the mark to be (its copy of the slot may be stale)."""
+    world = World(repos)
+    stale = world.active_device()  # stored_seq_high 0 in this copy, whatever is stored later
+    repos.receipts.store_batch(stale, [receipt(stale, 3), receipt(stale, 5)])
+    after = repos.devices.get(world.merchant_id, stale.id)
+    assert (after.stored_seq_high, after.last_receipt_number, after.synced_receipts) == (5, 0, 2)
+    repos.receipts.store_batch(stale, [receipt(stale, 2)])  # lower: the mark stays
+    repos.receipts.store_batch(after, [receipt(after, 4)])
+    assert repos.devices.get(world.merchant_id, stale.id).stored_seq_high == 5
+    repos.receipts.store_batch(stale, [receipt(stale, 9)])  # higher, from a stale copy: raised
+    after = repos.devices.get(world.merchant_id, stale.id)
+    assert (after.stored_seq_high, after.synced_receipts, after.version) == (9, 5, stale.version + 4)
+    assert after.numbering_top == 9 and after.next_receipt_seq == 10
+    world.change(after, status=Status.INACTIVE, activation_id=None)
+    with pytest.raises(ports.SlotRevoked):  # revoked, whatever the mark: nothing written
+        repos.receipts.store_batch(stale, [receipt(stale, 20)])
+    with pytest.raises(ports.SlotRevoked):
+        repos.receipts.store_batch(stale, [receipt(stale, 6)])
+    assert repos.devices.get(world.merchant_id, stale.id).stored_seq_high == 9
+    assert repos.receipts.get_many(world.merchant_id, ["1-20", "1-6"]) == {}
+
+
+def test_final_sync_upload_raises_the_old_installations_last_seq(repos):
+    world = World(repos)
+    till = world.device(world.store()["id"])
+    till = world.change(till, final_sync_activation_id="old", final_sync_until=stamp(100), final_sync_last_seq=5,
+                        final_sync_upto=1005)
+    repos.receipts.store_batch(till, [receipt(till, 6), receipt(till, 40)], final_sync=("old", stamp(50)))
+    repos.receipts.store_batch(till, [receipt(till, 7)], final_sync=("old", stamp(50)))  # stale copy, lower
+    after = repos.devices.get(world.merchant_id, till.id)
+    assert (after.final_sync_last_seq, after.stored_seq_high, after.final_sync_held) == (40, 0, 3)
+
+
 def test_held_seqs_and_seqs_of_device(repos):
     world = World(repos)
     store = world.store()
@@ -164,8 +200,8 @@ def test_shifts_store_get_and_rules(repos):
     till, neighbour = world.activate(world.device(store["id"])), world.activate(world.device(store["id"]))
     opened = shift(till, minute=1)
     repos.shifts.store(till, [opened])
-    assert repos.shifts.get_many(world.merchant_id, [opened["id"], new_id()]) == {
-        opened["id"]: {k: v for k, v in opened.items() if v is not None}}
+    assert repos.shifts.get_many(world.merchant_id, [opened["id"], new_id()]) == {  # with the writer's activation
+        opened["id"]: {k: v for k, v in opened.items() if v is not None} | {"activation_id": till.activation_id}}
     assert repos.shifts.get_many(world.merchant_id, []) == {}
     closed = opened | {"closed_at": stamp(9), "expected_cash": 700, "actual_cash": 700}
     repos.shifts.store(till, [closed])  # this slot's open shift may be written again
@@ -193,6 +229,46 @@ def test_shifts_store_needs_the_slot_or_its_window(repos):
     assert set(repos.shifts.get_many(world.merchant_id, ["late"])) == {"late"}
 
 
+def test_a_shift_belongs_to_the_activation_that_stored_it(repos):
+    """Issue 22: during a final-sync window the old installation cannot write the new installation's shift, nor
+    the reverse; each shift is stored with its writer's activation id."""
+    world = World(repos)
+    till = world.active_device()
+    old_activation = till.activation_id
+    old_shift = shift(till, minute=1)
+    repos.shifts.store(till, [old_shift])
+    windowed = world.change(till, status=Status.INACTIVE, activation_id=None, final_sync_activation_id=old_activation,
+                            final_sync_until=stamp(100))
+    new = world.activate(windowed)
+    new_shift = shift(new, minute=2)
+    repos.shifts.store(new, [new_shift])
+    with pytest.raises(ports.AlreadyStored):  # the old installation closing the new one's shift
+        repos.shifts.store(new, [new_shift | {"closed_at": stamp(9), "actual_cash": 1}],
+                           final_sync=(old_activation, stamp(50)))
+    with pytest.raises(ports.AlreadyStored):  # the new installation closing the old one's shift
+        repos.shifts.store(new, [old_shift | {"closed_at": stamp(9)}])
+    repos.shifts.store(new, [old_shift | {"closed_at": stamp(9)}], final_sync=(old_activation, stamp(50)))
+    stored = repos.shifts.get_many(world.merchant_id, [old_shift["id"], new_shift["id"]])
+    assert (stored[old_shift["id"]]["closed_at"], stored[old_shift["id"]]["activation_id"]) == (stamp(9),
+                                                                                                 old_activation)
+    assert "closed_at" not in stored[new_shift["id"]] and "actual_cash" not in stored[new_shift["id"]]
+    assert stored[new_shift["id"]]["activation_id"] == new.activation_id
+
+
+def test_flag_open_shifts_of_one_activation(repos):
+    world = World(repos)
+    till = world.active_device()
+    old_activation = till.activation_id
+    old_shift = shift(till, minute=1)
+    repos.shifts.store(till, [old_shift])
+    new = world.activate(world.change(till, status=Status.INACTIVE, activation_id=None))
+    repos.shifts.store(new, [shift(new, minute=2)])
+    flagged = repos.shifts.flag_open_of_device(world.merchant_id, till.id, stamp(10), old_activation)
+    assert [s["id"] for s in flagged] == [old_shift["id"]]
+    assert repos.shifts.flag_open_of_device(world.merchant_id, till.id, stamp(11), old_activation) == []
+    assert len(repos.shifts.flag_open_of_device(world.merchant_id, till.id, stamp(12))) == 1  # the new one's
+
+
 def test_flag_open_shifts_of_a_device(repos):
     world = World(repos)
     store = world.store()
@@ -203,7 +279,7 @@ def test_flag_open_shifts_of_a_device(repos):
     flagged = repos.shifts.flag_open_of_device(world.merchant_id, till.id, stamp(10))
     assert [s["id"] for s in flagged] == [early["id"], late["id"]]  # oldest first
     assert flagged[0] == {k: v for k, v in early.items() if v is not None and k != "opened_sk"} | {
-        "orphaned_at": stamp(10)}
+        "orphaned_at": stamp(10), "activation_id": till.activation_id}
     assert repos.shifts.flag_open_of_device(world.merchant_id, till.id, stamp(11)) == []  # flagged once
     assert repos.shifts.flag_open_of_device(new_id(), neighbour.id, stamp(11)) == []
 

@@ -133,7 +133,7 @@ def test_pos_lifecycle_story(page: Page, api: Api):
     page.get_by_test_id("delete-button").click()
     dialog = page.get_by_test_id("delete-dialog")
     expect(dialog).to_be_visible()
-    expect(dialog.get_by_test_id("confirm-delete")).to_have_text("OK")
+    expect(dialog.get_by_test_id("confirm-delete")).to_have_text("Delete POS")
     dialog.get_by_test_id("confirm-delete").click()
     # The finished progress stays on screen for a moment before the list comes back.
     done = page.wait_for_selector('[data-testid="deletion-progress"][data-status="SUCCEEDED"]')
@@ -184,7 +184,7 @@ def test_polish_status_names_and_wording(page: Page, api: Api):
     expect(pos_row(page, "Kasa aktywna").get_by_test_id("status-badge")).to_have_text("Activated")
     page.get_by_test_id("lang-select").select_option("pl")
     expect(page.get_by_role("heading", name="Urządzenia POS")).to_be_visible()
-    expect(pos_row(page, "Kasa nowa").get_by_test_id("status-badge")).to_have_text("Nie aktywowany")
+    expect(pos_row(page, "Kasa nowa").get_by_test_id("status-badge")).to_have_text("Nieaktywowany")
     expect(pos_row(page, "Kasa aktywna").get_by_test_id("status-badge")).to_have_text("Aktywowany")
     expect(pos_row(page, "Kasa stara").get_by_test_id("status-badge")).to_have_text("Nieaktywny")
     expect(page.get_by_test_id("nav-receipts")).to_have_text("Paragony")

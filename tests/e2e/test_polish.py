@@ -290,10 +290,10 @@ def test_pairing_and_final_sync_in_polish_show_no_english(browser, request, serv
                                        "wygenerował: Kawiarnia Zosia); paragony są dalej numerowane od")
         expect(events).to_contain_text("Unieważniono kod parowania dla POS „Kasa 1”; kod już nie działa.")
         expect(events).to_contain_text(re.compile(r"Wygenerowano kod parowania dla POS „Kasa 1”, ważny do "
-                                                  r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\."))
+                                                  r"\d\d\.\d\d\.\d{4}, \d\d:\d\d\."))
         expect(events).to_contain_text(re.compile(r"Dezaktywowano POS „Kasa 2” z synchronizacją końcową: stare "
-                                                  r"urządzenie może przesłać swoje paragony do \d{4}-\d\d-\d\d "
-                                                  r"\d\d:\d\d UTC; czekamy jeszcze na 2 niezsynchronizowane "
+                                                  r"urządzenie może przesłać swoje paragony do \d\d\.\d\d\.\d{4}, "
+                                                  r"\d\d:\d\d; czekamy jeszcze na 2 niezsynchronizowane "
                                                   r"paragony\."))
         expect(events).to_contain_text("Zakończono synchronizację końcową POS „Kasa 2” (na żądanie z Panelu "
                                        "Administracyjnego): odebrano 1 paragon, utracono 1.")

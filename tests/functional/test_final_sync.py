@@ -138,6 +138,7 @@ def test_window_closes_when_its_time_is_up(client, at):
     assert merchant.activate(slot["id"])["next_receipt_seq"] == 6
 
 
+@pytest.mark.engine("moto")  # reads or counts what the DynamoDB adapter sends
 def test_expired_window_is_closed_by_the_service_function_and_by_the_old_device_calling(client, at):
     merchant = client.signup()
     slot, old = old_device_with_owed(client, merchant)
@@ -251,6 +252,7 @@ def test_old_installation_closes_its_shift(client, at):
     assert device(client, merchant, slot["id"])["shift_open"] is False
 
 
+@pytest.mark.engine("moto")  # reads or counts what the DynamoDB adapter sends
 def test_the_scheduled_audit_closes_an_expired_window_nobody_looked_at(client, at):
     from tests.functional.test_audit import scheduled
 
@@ -269,3 +271,123 @@ def test_the_scheduled_audit_closes_an_expired_window_nobody_looked_at(client, a
     [closed] = events(client, merchant, slot["id"], "pos_device.final_sync_closed")
     assert closed["details"]["reason"] == "EXPIRED"
     assert scheduled(client)["devices_checked"] == 0  # closed: out of the audit's index
+
+
+# ---------------------------------------------------------------- issue 22: the window belongs to the old installation
+
+
+def _open_shift(shift_id, opened="2026-11-24T08:00:00Z", **extra):
+    return {"id": shift_id, "opened_at": opened, "closed_at": None, "starting_cash": 1000} | extra
+
+
+def test_old_installation_cannot_close_the_new_installations_shift(client, at):
+    """Item 5: before, the old token could close (and set actual_cash on) the new installation's open shift."""
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    deactivate(client, merchant, slot["id"], hours=72)
+    new = merchant.activate(slot["id"], "new-tablet")
+    new_shift = _open_shift("8c7f9a8e-0000-4000-8000-0000000000a1", opened="2026-11-24T11:00:00Z")
+    status, body = client.post("/v1/pos/sync", {"state": {"last_receipt_number": 0, "open_tickets": 0,
+                                                          "shift_open": True}, "shifts": [new_shift]},
+                               token=new["device_token"])
+    assert status == 200 and body["rejected_shifts"] == [], body
+    closing = new_shift | {"closed_at": "2026-11-24T12:00:00Z", "actual_cash": 1, "expected_cash": 1000}
+    status, body = sync(client, old, 5, [4], number=slot["number"], shifts=[closing])
+    assert status == 200 and body["accepted"] == 1, body
+    assert [(r["id"], r["code"]) for r in body["rejected_shifts"]] == [(new_shift["id"], "SHIFT_NOT_OWNED")], body
+    [stored] = client.get(f"/v1/shifts?pos_device_id={slot['id']}", token=merchant.token)[1]["shifts"]
+    assert stored["closed_at"] is None and stored["actual_cash"] is None, stored
+    assert device(client, merchant, slot["id"])["shift_open"] is True
+    # Nor the reverse: the new installation cannot close a shift the old one opened.
+    old_shift = _open_shift("8c7f9a8e-0000-4000-8000-0000000000a2")
+    assert sync(client, old, 5, shifts=[old_shift])[1]["rejected_shifts"] == []
+    status, body = client.post("/v1/pos/sync", {"shifts": [old_shift | {"closed_at": "2026-11-24T12:00:00Z"}]},
+                               token=new["device_token"])
+    assert [r["code"] for r in body["rejected_shifts"]] == ["SHIFT_NOT_OWNED"], body
+
+
+@pytest.mark.parametrize("how", ["end", "expire", "synced", "next_window"])
+def test_a_shift_the_old_installation_left_open_is_flagged_when_its_window_closes(client, at, how):
+    """Item 6: a plain deactivation flags a shift left open (SHIFT_LEFT_OPEN); closing a window did not. The new
+    installation's open shift is not flagged."""
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    old_shift = _open_shift("8c7f9a8e-0000-4000-8000-0000000000b1")
+    assert sync(client, old, 5, shifts=[old_shift])[0] == 200
+    deactivate(client, merchant, slot["id"], hours=1)
+    new = merchant.activate(slot["id"], "new-tablet")
+    new_shift = _open_shift("8c7f9a8e-0000-4000-8000-0000000000b2", opened="2026-11-24T11:00:00Z")
+    assert client.post("/v1/pos/sync", {"shifts": [new_shift]}, token=new["device_token"])[0] == 200
+    if how == "end":
+        assert client.post(f"/v1/pos_devices/{slot['id']}/end_final_sync", token=merchant.token)[0] == 200
+    elif how == "expire":
+        at(minutes=61)
+        device(client, merchant, slot["id"])  # a read closes it
+    elif how == "synced":  # everything uploaded: the window closes as SYNCED, the shift still open on the device
+        assert sync(client, old, 5, [4, 5])[1]["pos_device"]["final_sync_until"] is None
+    else:  # the new installation is deactivated with a window of its own: the old window closes (one at a time)
+        deactivate(client, merchant, slot["id"], hours=1)
+    [closed] = events(client, merchant, slot["id"], "pos_device.final_sync_closed")
+    assert closed["details"]["installation_id"] == slot["installation_id"]
+    status, findings = client.get("/v1/audit/findings?status=open", token=merchant.token)
+    assert status == 200 and [f["type"] for f in findings["findings"]] == ["SHIFT_LEFT_OPEN"], findings
+    shifts = {s["id"]: s for s in client.get(f"/v1/shifts?pos_device_id={slot['id']}", token=merchant.token)[1]["shifts"]}
+    assert shifts[old_shift["id"]]["orphaned_at"] and not shifts[new_shift["id"]].get("orphaned_at"), shifts
+
+
+def test_late_receipts_stay_in_the_store_they_were_sold_in(client, at):
+    """Item 7: moving the POS to another store during the window recorded the old device's late receipts (and
+    shifts) under the new store."""
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    old_store = slot["store_id"]
+    deactivate(client, merchant, slot["id"], hours=72)
+    other = merchant.store("Second store")
+    status, body = client.patch(f"/v1/pos_devices/{slot['id']}", {"store_id": other["id"]}, token=merchant.token)
+    assert status == 200 and body["store_id"] == other["id"], body
+    late_shift = {"id": "8c7f9a8e-0000-4000-8000-0000000000c1", "opened_at": "2026-11-24T08:00:00Z",
+                  "closed_at": "2026-11-24T11:00:00Z", "starting_cash": 0}
+    status, body = sync(client, old, 5, [4, 5], number=slot["number"], shifts=[late_shift])
+    assert status == 200 and body["accepted"] == 2, body
+    assert body["pos_device"]["store_id"] == old_store
+    for seq in (4, 5):
+        status, stored = client.get(f"/v1/receipts/{slot['number']}-{seq}", token=merchant.token)
+        assert stored["store_id"] == old_store, stored
+    [shift] = client.get(f"/v1/shifts?pos_device_id={slot['id']}", token=merchant.token)[1]["shifts"]
+    assert shift["store_id"] == old_store
+
+
+def test_old_receipts_keep_the_old_cashier_and_its_me_shows_its_own_activation(client, at):
+    """Item 8: an old-device receipt without employee_id was attributed to the new installation's cashier, and
+    the old device's `me` showed the new installation's counters and activated_at."""
+    merchant = client.signup()
+    slot, old = old_device_with_owed(client, merchant)
+    old_activated_at = slot["activated_at"]
+    deactivate(client, merchant, slot["id"], hours=72)
+    status, cashier = client.post("/v1/employees", {"name": "Cas", "role": "CASHIER", "pin": "4321"},
+                                  token=merchant.token)
+    assert status == 201, cashier
+    at(hours=1)
+    new = merchant.activate(slot["id"], "new-tablet")
+    status, body = client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "4321"},
+                               token=new["device_token"])
+    assert status == 200, body
+    first_new = new["next_receipt_seq"]
+    status, body = client.post("/v1/pos/sync", {
+        "state": {"last_receipt_number": first_new + 1, "open_tickets": 0, "shift_open": False},
+        "receipts": [receipt(slot["number"], first_new), receipt(slot["number"], first_new + 1)]},
+        token=new["device_token"])
+    assert status == 200 and body["accepted"] == 2, body
+    late = receipt(slot["number"], 4)
+    late.pop("employee_id", None)
+    status, body = client.post("/v1/pos/sync", {"receipts": [late]}, token=old)
+    assert status == 200 and body["accepted"] == 1, body
+    stored = client.get(f"/v1/receipts/{slot['number']}-4", token=merchant.token)[1]
+    assert stored["employee_id"] == merchant.owner["id"], stored  # who was signed in on the old device
+    status, me = client.get("/v1/pos/me", token=old)
+    assert status == 200, me
+    assert me["activated_at"] == old_activated_at != new["pos_device"]["activated_at"], me
+    assert (me["status"], me["last_receipt_number"], me["synced_receipts"], me["unsynced_receipts"]) == (
+        "INACTIVE", 5, 4, 1), me
+    assert me["final_sync_owed_receipts"] == 1 and me["next_receipt_seq"] is None, me
+    assert body["pos_device"]["synced_receipts"] == 4 and body["pos_device"]["last_receipt_number"] == 5

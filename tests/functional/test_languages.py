@@ -285,7 +285,7 @@ def test_sync_guards_in_polish(client):
                                                           "shift_open": False}}, token=token, headers=PL)
     assert status == 400 and body["errors"][0] == {
         "code": "LAST_RECEIPT_NUMBER_OUT_OF_RANGE", "field": "state.last_receipt_number",
-        "details": "last_receipt_number 100001 za bardzo wyprzedza numer zapisany na serwerze dla tego POS (0); "
+        "details": "last_receipt_number 100001 za bardzo wyprzedza paragony zapisane na serwerze dla tego POS (do 0); "
                    "serwer przyjmuje najwyżej 100000 (o 100\u00a0000 więcej). Podaj numer ostatniego paragonu, "
                    "który ten POS naprawdę wystawił."}
     first, second = receipt(n, 1), receipt(n, 2)
@@ -300,8 +300,8 @@ def test_sync_guards_in_polish(client):
                               "mieć własny identyfikator."),
         ("RECEIPT_ID_REUSED", f"Identyfikator paragonu {second['id']} występuje w tej paczce dwa razy, z "
                               "różnymi numerami; każdy paragon musi mieć własny identyfikator."),
-        ("RECEIPT_NUMBER_OUT_OF_RANGE", f"Numer paragonu {n}-999999 za bardzo wyprzedza ostatni numer zapisany dla "
-                                        "tego POS (1); przyjmowany jest najwyżej numer 100001.")])
+        ("RECEIPT_NUMBER_OUT_OF_RANGE", f"Numer paragonu {n}-999999 za bardzo wyprzedza paragony zapisane na "
+                                        "serwerze dla tego POS (do 1); przyjmowany jest najwyżej numer 100001.")])
 
 
 def test_a_shift_of_another_pos_is_refused_in_polish(client):

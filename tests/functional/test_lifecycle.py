@@ -287,3 +287,61 @@ def test_rename_is_logged_and_shown(client):
     log = client.get(f"/v1/events?pos_device_id={device['id']}", token=m.token)[1]["events"]
     assert log[0]["type"] == "pos_device.renamed"
     assert log[0]["details"] == {"from": "Till 1", "to": "Front desk"}
+
+
+# ---------------------------------------------------------------- issue 22 items 18 and 21
+
+
+def test_patch_with_a_new_name_and_a_deleted_store_changes_nothing(client):
+    """Item 18: before, the answer was 400 UNKNOWN_STORE but the rename had been applied."""
+    m = client.signup()
+    till = m.device("Till 1")
+    gone = m.store("Gone")
+    assert client.delete(f"/v1/stores/{gone['id']}", token=m.token)[0] == 204
+    status, body = client.patch(f"/v1/pos_devices/{till['id']}", {"name": "Till 9", "store_id": gone["id"]},
+                                token=m.token)
+    assert status == 400 and body["errors"][0]["code"] == "UNKNOWN_STORE", body
+    status, shown = client.get(f"/v1/pos_devices/{till['id']}", token=m.token)
+    assert (shown["name"], shown["store_id"], shown["updated_at"]) == ("Till 1", till["store_id"], till["updated_at"])
+    types = [e["type"] for e in client.get(f"/v1/events?pos_device_id={till['id']}", token=m.token)[1]["events"]]
+    assert types == ["pos_device.created"]
+    # An activated POS cannot move: a rename sent with the move is not applied either.
+    activation = m.activate(till["id"])
+    other = m.store("Other")
+    status, body = client.patch(f"/v1/pos_devices/{till['id']}", {"name": "Till 9", "store_id": other["id"]},
+                                token=m.token)
+    assert status == 409, body
+    assert client.get(f"/v1/pos_devices/{till['id']}", token=m.token)[1]["name"] == "Till 1"
+    # Both at once, when both are allowed: one write, both events.
+    assert client.post(f"/v1/pos_devices/{till['id']}/deactivate", token=m.token)[0] == 200
+    status, body = client.patch(f"/v1/pos_devices/{till['id']}", {"name": "Till 9", "store_id": other["id"]},
+                                token=m.token)
+    assert status == 200 and (body["name"], body["store_id"]) == ("Till 9", other["id"]), body
+    types = [e["type"] for e in client.get(f"/v1/events?pos_device_id={till['id']}", token=m.token)[1]["events"]]
+    assert sorted(types[:2]) == ["pos_device.moved", "pos_device.renamed"], types
+    assert activation["pos_device"]["id"] == till["id"]
+
+
+def test_an_activation_retried_by_the_same_installation_succeeds(client):
+    """Item 21: before, a retried activate (its first answer lost) got 409 SLOT_TAKEN. The same installation
+    gets the same activation again, with a new token; the token of the lost answer no longer works."""
+    m = client.signup()
+    till = m.device("Till 1")
+    first = m.activate(till["id"], "tablet-1")
+    again = m.activate(till["id"], "tablet-1")  # asserts 200
+    assert set(again) == set(first)
+    assert again["device_token"] != first["device_token"]
+    assert again["next_receipt_seq"] == first["next_receipt_seq"] == 1
+    assert again["pos_device"]["installation_id"] == "tablet-1"
+    assert again["pos_device"]["activated_at"] == first["pos_device"]["activated_at"]
+    status, body = client.post("/v1/pos/sync", {"receipts": [receipt(till["number"], 1)]},
+                               token=again["device_token"])
+    assert status == 200 and body["accepted"] == 1, body
+    assert client.get("/v1/pos/me", token=first["device_token"])[0] == 401
+    events = client.get(f"/v1/events?pos_device_id={till['id']}", token=m.token)[1]["events"]
+    assert [e["type"] for e in events].count("pos_device.activated") == 1
+    # Another installation still finds the slot taken.
+    status, login = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
+    status, body = client.post("/v1/pos/activate", {"login_token": login["login_token"], "pos_device_id": till["id"],
+                                                    "installation_id": "tablet-2"})
+    assert status == 409 and body["errors"][0]["code"] == "SLOT_TAKEN", body

@@ -302,6 +302,7 @@ def test_receipts_keep_the_pos_name_of_their_sync_also_after_rename_and_deactiva
 # ---------------------------------------------------------------- the back-office lists
 
 
+@pytest.mark.engine("moto")  # reads or counts what the DynamoDB adapter sends
 def test_pages_hand_out_every_receipt_once_newest_first(client):
     m = client.signup()
     device, token = m.active_device()
@@ -479,6 +480,7 @@ def test_shifts_open_then_close_and_a_stale_open_copy_never_reopens_them(client,
     assert body["pos_device"]["shift_open"] is False
 
 
+@pytest.mark.engine("moto")  # reads or counts what the DynamoDB adapter sends
 def test_shift_lists_filter_by_device_and_store(client):
     m = client.signup()
     store_a, store_b = m.store("A"), m.store("B")
@@ -553,6 +555,7 @@ def test_the_state_report_lands_on_the_slot(client, fixed_clock):
 # ---------------------------------------------------------------- the request budget (counted, not timed)
 
 
+@pytest.mark.engine("moto")  # reads or counts what the DynamoDB adapter sends
 def test_a_fresh_batch_of_250_costs_at_most_005_requests_per_receipt_and_a_replay_writes_no_receipt(client):
     m = client.signup()
     device, token = m.active_device()

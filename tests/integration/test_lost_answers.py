@@ -1,38 +1,80 @@
-"""A transaction whose answer is lost is retried by botocore with the same ClientRequestToken; DynamoDB
-(and DynamoDB Local) apply it once and answer the retry as the first. So a lost answer never creates a
-second device or turns an applied activation into a 409.
+"""A transaction whose answer is lost is retried by botocore with the same ClientRequestToken; DynamoDB applies
+a token once and answers the retry as the first. So a lost answer never creates a second device, never turns an
+applied activation into a 409, and never counts a failed login twice.
 
-The fault: the first TransactWriteItems of the request is sent to DynamoDB for real, then its answer is
-dropped (a closed connection), so botocore sends it again.
+The fault: the first TransactWriteItems of the request is applied, then its answer is dropped (a closed
+connection), so botocore sends it again. A `before-send` hook on the client the adapter uses records the
+ClientRequestToken of every attempt. moto ignores the token (it would apply the retry as a second transaction):
+`DynamoDBTokens` gives it DynamoDB's documented idempotency, so a retry with another token would still be
+applied twice and fail these tests."""
+import contextlib
+import json
 
-Runs on DynamoDB Local only: moto ignores ClientRequestToken, so there the retry is a second
-transaction (its condition fails: a 409 for an activation that was applied, or a second device number)."""
 import botocore.exceptions
 import pytest
-from botocore.httpsession import URLLib3Session
 
 from chalicelib.adapters import models
+from chalicelib.adapters.models import GuardModel
 
-pytestmark = pytest.mark.engine("dynamodb_local")
+
+def _body(request) -> dict:
+    return json.loads(request.body.decode() if isinstance(request.body, bytes) else request.body or "{}")
+
+
+class DynamoDBTokens:
+    """DynamoDB's idempotency, which moto lacks: a TransactWriteItems whose ClientRequestToken was applied is
+    answered as the first time, and not applied again."""
+
+    def __init__(self):
+        self.answers: dict[str, tuple] = {}
+
+    @contextlib.contextmanager
+    def installed(self):
+        from moto.core.botocore_stubber import BotocoreStubber
+
+        original = BotocoreStubber.process_request
+        answers = self.answers
+
+        def process_request(stubber, request):
+            target = request.headers.get("X-Amz-Target", b"")
+            if (target.decode() if isinstance(target, bytes) else target) != "DynamoDB_20120810.TransactWriteItems":
+                return original(stubber, request)
+            token = _body(request).get("ClientRequestToken")
+            if token not in answers:
+                answers[token] = original(stubber, request)
+            return answers[token]
+
+        BotocoreStubber.process_request = process_request
+        try:
+            yield self
+        finally:
+            BotocoreStubber.process_request = original
 
 
 class DropFirstAnswer:
-    """Sends the first matching request itself (it is applied), then pretends the connection closed."""
+    """Has moto apply the first TransactWriteItems once armed, then pretends the connection closed; records the
+    ClientRequestToken of every attempt."""
 
-    def __init__(self, operation: str = "TransactWriteItems"):
-        self.operation, self.armed, self.dropped, self.sent = operation, False, 0, []
-        self._http = URLLib3Session()
+    def __init__(self):
+        self.armed, self.dropped, self.tokens = False, 0, []
 
     def __call__(self, request, **_kwargs):
-        self.sent.append(request.headers.get("X-Amz-Target", b"").decode() if isinstance(
-            request.headers.get("X-Amz-Target"), bytes) else request.headers.get("X-Amz-Target"))
+        from moto.core.models import botocore_stubber
+
+        self.tokens.append(_body(request).get("ClientRequestToken"))
         if not self.armed:
             return None
         self.armed = False
-        response = self._http.send(request)
-        assert response.status_code == 200, response.content  # applied by DynamoDB
+        response = botocore_stubber("before-send.dynamodb.TransactWriteItems", request)
+        assert response.status_code == 200, response.content  # applied
         self.dropped += 1
         raise botocore.exceptions.ConnectionClosedError(endpoint_url=request.url)
+
+    def arm(self):
+        self.armed, self.tokens = True, []
+
+    def retried_with_one_token(self) -> bool:
+        return len(self.tokens) == 2 and self.tokens[0] is not None and self.tokens[0] == self.tokens[1]
 
 
 @pytest.fixture
@@ -40,7 +82,8 @@ def drop_first_answer(aws):
     events = models.connection().client.meta.events
     dropper = DropFirstAnswer()
     events.register_first("before-send.dynamodb.TransactWriteItems", dropper, unique_id="test-drop-answer")
-    yield dropper
+    with DynamoDBTokens().installed():
+        yield dropper
     events.unregister("before-send.dynamodb.TransactWriteItems", unique_id="test-drop-answer")
 
 
@@ -54,9 +97,9 @@ def test_a_lost_answer_to_create_activate_and_deactivate_is_harmless(client, dro
     m = client.signup()
     store = m.store()
 
-    drop_first_answer.armed = True
+    drop_first_answer.arm()
     status, device = client.post("/v1/pos_devices", {"name": "Till 1", "store_id": store["id"]}, token=m.token)
-    assert drop_first_answer.dropped == 1
+    assert drop_first_answer.dropped == 1 and drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
     assert status == 201, device
     status, listed = client.get("/v1/pos_devices", token=m.token)
     assert [(d["id"], d["number"]) for d in listed["pos_devices"]] == [(device["id"], 1)]
@@ -66,19 +109,19 @@ def test_a_lost_answer_to_create_activate_and_deactivate_is_harmless(client, dro
 
     status, login = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
     assert status == 200, login
-    drop_first_answer.armed = True
+    drop_first_answer.arm()
     status, activation = client.post("/v1/pos/activate", {
         "login_token": login["login_token"], "pos_device_id": device["id"], "installation_id": "install-1"})
-    assert drop_first_answer.dropped == 2
+    assert drop_first_answer.dropped == 2 and drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
     assert status == 200, activation
     assert activation["pos_device"]["status"] == "ACTIVATED"
     status, me = client.get("/v1/pos/me", token=activation["device_token"])
     assert status == 200 and me["status"] == "ACTIVATED", me
     assert len(_events(client, m.token, device["id"], "pos_device.activated")) == 1
 
-    drop_first_answer.armed = True
+    drop_first_answer.arm()
     status, deactivated = client.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)
-    assert drop_first_answer.dropped == 3
+    assert drop_first_answer.dropped == 3 and drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
     assert status == 200, deactivated
     assert deactivated["status"] == "INACTIVE"
     assert len(_events(client, m.token, device["id"], "pos_device.deactivated")) == 1
@@ -86,3 +129,14 @@ def test_a_lost_answer_to_create_activate_and_deactivate_is_harmless(client, dro
     assert status == 401 and revoked["errors"][0]["code"] == "DEVICE_DEACTIVATED", revoked
     status, device_now = client.get(f"/v1/pos_devices/{device['id']}", token=m.token)
     assert device_now["status"] == "INACTIVE" and device_now["number"] == 1
+
+
+def test_a_lost_answer_to_a_counted_login_failure_counts_it_once(client, drop_first_answer):
+    """A wrong password is counted in one transaction before it is checked: its answer lost and the request
+    sent again, the window holds one failure, not two."""
+    m = client.signup()
+    drop_first_answer.arm()
+    status, body = client.post("/v1/pos/login", {"email": m.email, "password": "wrong password"})
+    assert status == 401, body
+    assert drop_first_answer.dropped == 1 and drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
+    assert GuardModel.get(f"login#{m.email.lower()}", consistent_read=True).count == 1

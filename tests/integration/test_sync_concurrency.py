@@ -15,6 +15,7 @@ test harness (not of the product) are not thread-safe, and the fixtures below ma
   lets moto handle one DynamoDB request at a time, so each request is atomic as on DynamoDB. The
   requests of different threads still interleave freely, which is what these tests are about.
 """
+import pytest
 import random
 import uuid
 
@@ -49,6 +50,7 @@ def device_counters(client, m, device_id):
     return {k: device[k] for k in ("synced_receipts", "last_receipt_number", "unsynced_receipts")}
 
 
+@pytest.mark.engine("moto")  # reads or counts what the DynamoDB adapter sends
 def test_eight_threads_sending_overlapping_batches_store_every_receipt_exactly_once(client, threaded_app):
     m = client.signup()
     device, token = m.active_device()

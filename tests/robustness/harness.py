@@ -267,10 +267,23 @@ def assert_conforms(method: str, template: str, status: int, body) -> None:
 
 
 
+# The port method that makes each DynamoDB request the races below are placed after (the SQLite adapter has no
+# requests to hook: there the race is placed right after the same port write or read returned).
+PORT_OF_REQUEST = {("TransactWriteItems", "receipts"): ("receipts", "store_batch"),
+                   ("GetItem", "pos_devices"): ("devices", "get")}
+
+
 @contextlib.contextmanager
 def right_after(operation: str, table_suffix: str, action, times: int = 1):
     """Run `action()` on another thread (and wait for it) right after moto answered the first `times` DynamoDB
-    `operation` requests that touch a table ending with `table_suffix`: a race made to happen at one exact point."""
+    `operation` requests that touch a table ending with `table_suffix` (on SQLite: right after the port method
+    that makes that request returned): a race made to happen at one exact point."""
+    from chalicelib.config import settings
+
+    if settings().storage == "sqlite":
+        with _right_after_port(*PORT_OF_REQUEST[(operation, table_suffix)], action, times) as fired:
+            yield fired
+        return
     from moto.core.botocore_stubber import BotocoreStubber
 
     original = BotocoreStubber.__call__
@@ -295,6 +308,33 @@ def right_after(operation: str, table_suffix: str, action, times: int = 1):
         yield fired
     finally:
         BotocoreStubber.__call__ = original
+
+
+@contextlib.contextmanager
+def _right_after_port(port: str, method: str, action, times: int):
+    from chalicelib import wiring
+
+    adapter = getattr(wiring.adapters(), port)
+    original = getattr(adapter, method)
+    fired = []
+
+    def call(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if len(fired) < times:
+            fired.append(True)
+            errors = []
+            thread = threading.Thread(target=lambda: _capture(action, errors), daemon=True)
+            thread.start()
+            thread.join(timeout=60)
+            if errors:
+                raise errors[0]
+        return result
+
+    setattr(adapter, method, call)
+    try:
+        yield fired
+    finally:
+        delattr(adapter, method)
 
 
 def _capture(action, errors):

@@ -1,7 +1,7 @@
 """Issue 12.10: ids and numbers that become DynamoDB key values are bounded, so that no request can make
 DynamoDB refuse a key (over 1,024 bytes: a ValidationException, which answered 500 INTERNAL).
 
-moto takes key values of any length, DynamoDB (and DynamoDB Local) does not: `dynamodb_key_limit` makes
+moto takes key values of any length, real DynamoDB does not: `dynamodb_key_limit` makes
 moto refuse them as DynamoDB does, so that these tests fail where the application would fail on AWS."""
 import base64
 import contextlib

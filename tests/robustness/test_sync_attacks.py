@@ -3,7 +3,7 @@
 3. another slot's shift id, or a re-sent closed shift, must not move or rewrite the shift;
 4. a sync refused with 401 writes nothing;
 5. a receipt id reused under another number is rejected per receipt;
-6. a reported last receipt number far beyond what a receipt can hold, or what the slot has recorded, is refused.
+6. a reported last receipt number far beyond what a receipt can hold, or more than MAX_SEQ_AHEAD beyond what the slot holds, is refused (never ratcheted by reports).
 """
 import uuid
 from collections import Counter
@@ -141,13 +141,17 @@ def test_a_sync_refused_for_its_state_report_writes_nothing(client):
     assert _shifts(client, m) == {} and _receipts(client, m) == []
 
 
-def test_a_deactivation_in_the_middle_of_a_batch_reports_what_landed(client, threaded_app):
-    """A batch of 60 receipts is two transactions (49 + 11). The slot is deactivated between them: what landed
-    stays (200, accepted 49) and the rest is rejected per receipt with DEVICE_DEACTIVATED; a 401 would tell the
-    device that nothing was stored, which is no longer true at that point."""
+def test_a_deactivation_in_the_middle_of_a_batch_reports_what_landed(client, threaded_app, monkeypatch):
+    """A batch of 60 receipts is two transactions (49 + 11, as on DynamoDB; SQLite takes a whole batch in one
+    unless told otherwise). The slot is deactivated between them: what landed stays (200, accepted 49) and the rest
+    is rejected per receipt with DEVICE_DEACTIVATED; a 401 would tell the device that nothing was stored, which is
+    no longer true at that point."""
     from chalice.test import Client
 
+    from chalicelib import wiring
     from tests.conftest import Api
+
+    monkeypatch.setattr(wiring.adapters().receipts, "per_transaction", 49)
 
     m = client.signup()
     device, token = m.active_device()
@@ -235,7 +239,10 @@ def test_a_device_cannot_brick_its_slot_with_a_huge_last_receipt_number(client):
     # Within reach it is accepted (a till that was offline a long time) ...
     answer = _sync(client, token, {"state": state | {"last_receipt_number": 100_001}})
     assert answer["pos_device"]["unsynced_receipts"] == 100_000, answer
-    # ... and the reach moves with what is recorded, never past 9 digits.
+    # ... but the reach moves with what is stored, not with what was reported (issue 22: no ratchet) ...
+    _sync(client, token, {"state": state | {"last_receipt_number": 200_001}}, expect=400)
+    # ... and a receipt stored near the report moves it.
+    assert _sync(client, token, {"receipts": [receipt(number, 100_001)]})["accepted"] == 1
     answer = _sync(client, token, {"state": state | {"last_receipt_number": 200_001}})
     assert answer["pos_device"]["last_receipt_number"] == 200_001
     # After a re-activation the slot still works: its next receipt is accepted.
@@ -244,4 +251,36 @@ def test_a_device_cannot_brick_its_slot_with_a_huge_last_receipt_number(client):
     seq = activation["next_receipt_seq"]
     assert seq == 200_002
     answer = _sync(client, activation["device_token"], {"receipts": [receipt(number, seq)]})
+    assert answer["accepted"] == 1, answer
+
+
+def test_state_only_reports_cannot_ratchet_the_slot_past_a_receipt_number(client):
+    """Issue 22 item 3: each report may run MAX_SEQ_AHEAD ahead, but of what the server holds, not of the previous
+    report. 10,000 reports of +100,000 each used to push next_receipt_seq past 9 digits (every receipt then
+    INVALID_RECEIPT_NUMBER, 999,999,000 "unsynced"); now the second one is refused and the slot stays usable."""
+    m = client.signup()
+    device, token = m.active_device()
+    number = device["number"]
+    state = {"open_tickets": 0, "shift_open": False}
+    reported, refused = 0, 0
+    for _ in range(12):
+        reported += 100_000
+        status, answer = client.post("/v1/pos/sync", {"state": state | {"last_receipt_number": reported}},
+                                     token=token)
+        if status == 400:
+            assert answer["errors"][0]["code"] == "LAST_RECEIPT_NUMBER_OUT_OF_RANGE", answer
+            refused += 1
+            reported -= 100_000  # an honest retry would not climb further
+        else:
+            assert status == 200, answer
+    assert refused == 11
+    status, shown = client.get(f"/v1/pos_devices/{device['id']}", token=m.token)
+    assert shown["last_receipt_number"] == 100_000 and shown["unsynced_receipts"] == 100_000, shown
+    # The slot still takes its receipts, and a new activation gets a number that fits.
+    answer = _sync(client, token, {"receipts": [receipt(number, 1)]})
+    assert answer["accepted"] == 1, answer
+    assert client.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)[0] == 200
+    activation = m.activate(device["id"])
+    assert activation["next_receipt_seq"] == 100_001
+    answer = _sync(client, activation["device_token"], {"receipts": [receipt(number, 100_001)]})
     assert answer["accepted"] == 1, answer

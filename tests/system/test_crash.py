@@ -1,4 +1,4 @@
-"""`make run` killed with `kill -9` (the whole process group, DynamoDB Local included) in the middle of a
+"""`make run` killed with `kill -9` (the whole process group) in the middle of a
 sync burst loses nothing it acknowledged: every receipt and sign-up answered 2xx is there after a restart,
 and each device's counters equal what is stored. Several rounds on the same data, the POS apps replaying
 what was never acknowledged, as a real app does."""

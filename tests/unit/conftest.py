@@ -1,6 +1,7 @@
-"""The service rules on the in-memory fakes: no AWS, no app, milliseconds per test.
+"""The service rules on SQLite in memory (the real adapter) with fakes of the AWS services: no app, milliseconds
+per test.
 
-`fake` runs the use cases on fresh fakes (chalicelib.wiring.use) with the clock frozen at FROZEN_AT; `shop` is a
+`fake` runs the use cases on a fresh database and fresh AWS fakes (chalicelib.wiring.use) with the clock frozen at FROZEN_AT; `shop` is a
 merchant with its owner's principal and one store, made through the services themselves."""
 import dataclasses
 import uuid
@@ -12,7 +13,7 @@ from chalicelib import clock, wiring
 from chalicelib.services import accounts, devices
 from chalicelib.services.common import Principal
 from tests.conftest import FROZEN_AT
-from tests.unit.fakes import fake_adapters
+from tests.unit.aws_fakes import sqlite_adapters
 
 PASSWORD = "correct horse 1"
 
@@ -21,7 +22,7 @@ PASSWORD = "correct horse 1"
 def fake():
     clock.set_now(FROZEN_AT)
     try:
-        with wiring.use(fake_adapters()) as adapters:
+        with wiring.use(sqlite_adapters()) as adapters:
             yield adapters
     finally:
         clock.set_now(None)

@@ -8,7 +8,7 @@ import pytest
 from chalicelib import config, wiring
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.services.security import hash_pin
-from tests.unit.fakes import fake_adapters
+from tests.unit.aws_fakes import sqlite_adapters
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pin-key-AbCdEf"
 
@@ -18,7 +18,7 @@ def adapters(monkeypatch):
     monkeypatch.setenv("PIN_HASH_SECRET_ARN", ARN)
     monkeypatch.setenv("PIN_HASH_SECRET", "an-environment-key-that-must-not-be-used")
     config.reload()
-    with wiring.use(fake_adapters()) as fakes:
+    with wiring.use(sqlite_adapters()) as fakes:
         yield fakes
     monkeypatch.undo()
     config.reload()

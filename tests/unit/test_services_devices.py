@@ -38,8 +38,9 @@ def test_create_takes_the_next_number_when_another_create_won(shop, monkeypatch)
     def racing(device, counter_was, event):
         if not raced:  # another request numbered a slot between our read and our write
             raced.append(True)
-            merchant = shop.adapters.devices.db.merchants[shop.merchant_id]
-            merchant["pos_number_counter"] += 1
+            with shop.adapters.devices.db.write() as conn:
+                conn.execute("UPDATE merchants SET doc = json_set(doc, '$.pos_number_counter',"
+                             " json_extract(doc, '$.pos_number_counter') + 1) WHERE id = ?", (shop.merchant_id,))
         return real_create(device, counter_was, event)
 
     monkeypatch.setattr(shop.adapters.devices, "create", racing)

@@ -82,9 +82,10 @@ def test_slot_revoked_mid_sync_keeps_what_landed(shop, monkeypatch):
         devices.deactivate_device(shop.owner, slot.id)  # lands between the first and second transaction
 
     monkeypatch.setattr(shop.adapters.receipts, "store_batch", then_revoked)
-    batch = [sale(1, seq) for seq in range(1, sync.RECEIPTS_PER_TRANSACTION + 11)]
+    monkeypatch.setattr(shop.adapters.receipts, "per_transaction", 49)  # as on DynamoDB: the batch takes two
+    batch = [sale(1, seq) for seq in range(1, 49 + 11)]
     result = sync.sync_batch(principal, device, batch, [], [], state(len(batch)))
-    assert result.accepted == sync.RECEIPTS_PER_TRANSACTION
+    assert result.accepted == 49
     assert codes(result) == ["DEVICE_DEACTIVATED"] * 10
     assert result.device.status == Status.INACTIVE
 

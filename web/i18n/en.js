@@ -30,6 +30,8 @@ export default {
 
   'error.network': 'Cannot reach the server. Check your internet connection and try again.',
   'error.http': 'The server answered with an error ({status}). Try again in a moment.',
+  'error.not_found_title': 'Not found',
+  'error.not_found_back': 'Back to the list',
   'error.unexpected': 'Something went wrong in the page. Reload it and try again.',
 
   'validation.required': 'This field is required.',
@@ -127,6 +129,11 @@ export default {
   'pos.lost_receipts_result': 'Receipts lost: {n}.',
   'pos.delete': 'Delete POS',
   'pos.delete_title': 'Delete POS?',
+  'pos.delete_blockers_title': 'This POS is not ready to be deleted yet:',
+  'pos.delete_blocker_tickets': 'it has {n} open {n:plural:ticket|tickets}: close {n:plural:it|them} in the POS app;',
+  'pos.delete_blocker_shift': 'its shift is open: close the shift in the POS app;',
+  'pos.delete_blocker_unsynced': '{n} {n:plural:receipt is|receipts are} not synced: connect the device to the Internet so that it uploads {n:plural:it|them}.',
+  'pos.delete_blockers_then': 'Do this before you click "{button}". The deletion checks it first and waits a few minutes for a late sync; if the shift or tickets are still open, the deletion fails.',
   'pos.delete_question': 'Do you want to delete the POS "{name}"?',
   'pos.delete_important': 'Important!',
   'pos.delete_requirements': 'First close all open tickets and the shift on the POS on the mobile device, and make sure all its receipts are synced. The deletion checks this and waits a while for a late sync.',
@@ -187,6 +194,7 @@ export default {
   'final_sync.end_loss': 'Receipts still expected will be counted as lost: {n}.',
   'final_sync.ended': 'The final sync was ended. Receipts lost: {n}.',
   'events.types.pos_device.final_sync_closed': 'Final sync ended',
+  'events.types.pos_device.moved': 'POS moved to another store',
   'events.types.pos_device.pairing_code_created': 'Pairing code generated',
   'events.types.pos_device.pairing_code_revoked': 'Pairing code revoked',
   'events.detail.method': 'Method',
@@ -252,6 +260,9 @@ export default {
   'receipts.receipt_title': 'Receipt {number}',
   // Receipts: search, filters, export, detail panel (issue 17)
   'receipts.search': 'Receipt number',
+  'receipts.search_invalid': 'A receipt number is digits and a dash, e.g. 2-17. Correct it to search.',
+  'receipts.filters': 'Filters',
+  'receipts.filters_active': 'Filters ({n})',
   'receipts.date_from': 'From',
   'receipts.date_to': 'To',
   'receipts.all_employees': 'All employees',

@@ -71,7 +71,12 @@ export function t(key, params) {
   }
   if (params) {
     text = text.replace(/\{(\w+):plural:([^}]*)\}/g, (m, name, forms) => (params[name] === undefined ? m : pluralForm(params[name], forms.split('|'))));
-    text = text.replace(/\{(\w+)\}/g, (m, name) => (params[name] === undefined ? m : String(params[name])));
+    // A value that ends a sentence itself ("Kowalski Sp. z o.o.") takes the template's full stop: no "o.o..".
+    text = text.replace(/\{(\w+)\}(\.?)/g, (m, name, stop) => {
+      if (params[name] === undefined) return m;
+      const value = String(params[name]);
+      return stop && /[.!?…]$/.test(value) ? value : value + stop;
+    });
   }
   return text;
 }

@@ -1,7 +1,7 @@
 // "Audit findings": what the audit found (missing receipts, silent devices, long shifts).
 import { api } from '../api.js';
 import { clear, h, replace } from '../dom.js';
-import { number, timeEl, translated } from '../format.js';
+import { localText, number, timeEl, translated } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import { errorAlert, toast } from '../ui.js';
@@ -87,7 +87,7 @@ export async function auditView({ main, query, signal, setQuery }) {
           return device && !device.deleted_at ? h('a', { href: `#/pos/${encodeURIComponent(device.id)}` }, device.name) : deviceLabel(device);
         },
       },
-      { label: t('audit.details'), cell: (f) => f.details || '—' },
+      { label: t('audit.details'), cell: (f) => (f.details ? localText(f.details) : '—') },
       { label: t('audit.missing'), cell: missingNumbers },
       { label: t('audit.first_seen'), cell: (f) => timeEl(f.first_seen_at) },
       { label: t('audit.last_seen'), cell: (f) => timeEl(f.last_seen_at) },

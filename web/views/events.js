@@ -1,7 +1,7 @@
 // "Activity log": who did what to which POS, newest first.
 import { api } from '../api.js';
 import { h } from '../dom.js';
-import { money, timeEl, translated } from '../format.js';
+import { localText, money, timeEl, translated } from '../format.js';
 import { has, t } from '../i18n/index.js';
 import { byId, deviceFilter, deviceLabel, loadDevices, loadStores } from './common.js';
 import { listPage } from './list.js';
@@ -64,7 +64,7 @@ export async function eventsView({ main, query, signal, setQuery }) {
         // The API writes the sentence (with names, in the UI's language); the key/value list is for
         // event types it has no sentence for.
         { label: t('events.actor_label'), cell: (e) => e.actor_name || actorLabel(e.actor, lookups) },
-        { label: t('events.details'), cell: (e) => (e.text ? h('span', { testid: 'event-text' }, e.text) : detailsList(e.details, lookups)) },
+        { label: t('events.details'), cell: (e) => (e.text ? h('span', { testid: 'event-text' }, localText(e.text)) : detailsList(e.details, lookups)) },
       ],
     },
   });

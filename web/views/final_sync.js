@@ -1,6 +1,6 @@
 // Deactivation with a final sync: the dialog's option, and the card's panel while the window is open.
 import { api, seg } from '../api.js';
-import { h } from '../dom.js';
+import { h, uid } from '../dom.js';
 import { number, timeEl } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
@@ -18,7 +18,20 @@ export function finalSyncOption() {
   });
   const enabled = h('input', { type: 'checkbox', name: 'final_sync', checked: true, testid: 'final-sync-enable' });
   const error = h('p', { class: 'field__error', testid: 'error-final_sync_hours', hidden: true }, t('final_sync.hours_invalid', { max: MAX_FINAL_SYNC_HOURS }));
-  enabled.addEventListener('change', () => { hoursInput.disabled = !enabled.checked; });
+  const errorId = uid('final-sync-hours-error');
+  error.id = errorId;
+  hoursInput.setAttribute('aria-describedby', errorId);
+  const check = () => {
+    const value = Number(hoursInput.value);
+    const ok = !enabled.checked || (hoursInput.value.trim() !== '' && Number.isInteger(value) && value >= 1 && value <= MAX_FINAL_SYNC_HOURS);
+    error.hidden = ok;
+    if (ok) hoursInput.removeAttribute('aria-invalid');
+    else hoursInput.setAttribute('aria-invalid', 'true');
+    return ok;
+  };
+  enabled.addEventListener('change', () => { hoursInput.disabled = !enabled.checked; if (!error.hidden) check(); });
+  // Once shown, the message goes away as soon as the number is fixed.
+  hoursInput.addEventListener('input', () => { if (!error.hidden) check(); });
   const node = h('div', { class: 'final-sync-option', testid: 'final-sync-option' },
     h('label', { class: 'checkbox' }, enabled, ' ', t('final_sync.option_before'), ' ', hoursInput, ' ', t('final_sync.option_after')),
     error,
@@ -29,10 +42,11 @@ export function finalSyncOption() {
     /** The hours to send, or null when the number is not valid (the error is shown). */
     hours() {
       if (!enabled.checked) return 0;
-      const value = Number(hoursInput.value);
-      const ok = Number.isInteger(value) && value >= 1 && value <= MAX_FINAL_SYNC_HOURS;
-      error.hidden = ok;
-      return ok ? value : null;
+      if (!check()) {
+        hoursInput.focus();
+        return null;
+      }
+      return Number(hoursInput.value);
     },
   };
 }

@@ -74,6 +74,11 @@ export function listPage({
     results,
     pager,
     load,
+    /** Forget a load in flight (its answer is no longer wanted, e.g. the filter became invalid). */
+    cancel() {
+      latest += 1;
+      results.removeAttribute('aria-busy');
+    },
     /** Back to the first page and load (after a filter changed, or a row was added or removed). */
     reload() {
       pager.reset();

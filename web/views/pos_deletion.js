@@ -3,7 +3,7 @@
 import { api, seg } from '../api.js';
 import { adviceKey, deletionSteps, stepLabel, statusWords, titleKey } from '../deletion_progress.js';
 import { h } from '../dom.js';
-import { timeEl } from '../format.js';
+import { localText, timeEl } from '../format.js';
 import { has, t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import { isOwner } from '../session.js';
@@ -37,8 +37,20 @@ export async function confirmDeletion(device, { signal }) {
       }),
       ' ', t('pos.force_label')),
     forceWarning) : null;
+  // What the card already knows would stop (or hold up) the deletion: said before it starts, with what to do.
+  const activated = device.status === 'ACTIVATED';
+  const blockers = [
+    activated && device.open_tickets ? h('li', { testid: 'delete-blocker-tickets' }, t('pos.delete_blocker_tickets', { n: device.open_tickets })) : null,
+    activated && device.shift_open ? h('li', { testid: 'delete-blocker-shift' }, t('pos.delete_blocker_shift')) : null,
+    device.unsynced_receipts ? h('li', { testid: 'delete-blocker-unsynced' }, t('pos.delete_blocker_unsynced', { n: device.unsynced_receipts })) : null,
+  ].filter(Boolean);
   const message = [
     h('p', {}, t('pos.delete_question', { name: device.name })),
+    blockers.length ? h('div', { class: 'alert alert--warning', testid: 'delete-blockers' }, icon('warning'),
+      h('div', { class: 'alert__body' },
+        h('p', {}, h('strong', {}, t('pos.delete_blockers_title'))),
+        h('ul', { class: 'plain-list' }, blockers),
+        h('p', {}, t('pos.delete_blockers_then', { button: t('pos.delete') })))) : null,
     h('p', { class: 'notice' }, h('strong', {}, t('pos.delete_important')), ' ', t('pos.delete_requirements')),
     h('p', {}, t('pos.delete_keeps_receipts')),
   ];
@@ -46,7 +58,7 @@ export async function confirmDeletion(device, { signal }) {
     title: t('pos.delete_title'),
     message,
     extra: forceBox,
-    confirmLabel: t('common.ok'),
+    confirmLabel: t('pos.delete'),
     confirmTestId: 'confirm-delete',
     testid: 'delete-dialog',
     danger: true,
@@ -80,13 +92,13 @@ export function deletionPanel(deletion, { onRetry }) {
     }, icon(STEP_ICONS[s.state] || 'dot'),
     h('span', { class: 'step__text' },
       h('span', { class: 'step__label' }, stepLabel(s.step, tr)),
-      s.details && s.state === 'running' ? h('span', { class: 'step__details', testid: 'deletion-step-details' }, s.details) : null),
+      s.details && s.state === 'running' ? h('span', { class: 'step__details', testid: 'deletion-step-details' }, localText(s.details)) : null),
     h('span', { class: 'step__state' }, t(`deletion.state.${s.state}`)))))
     : h('p', { class: 'muted' }, t('deletion.starting')),
   deletion.status === 'FAILED' ? h('div', { class: 'alert alert--error', role: 'alert', testid: 'deletion-error' },
     icon('warning'),
     h('div', { class: 'alert__body' },
-      h('p', { testid: 'deletion-error-details' }, error?.details || t('deletion.error_unknown')),
+      h('p', { testid: 'deletion-error-details' }, error?.details ? localText(error.details) : t('deletion.error_unknown')),
       h('p', { testid: 'deletion-advice' }, h('strong', {}, t('deletion.what_to_do')), ' ',
         t(adviceKey(error, tr))),
       isOwner() && error?.code !== 'INTERNAL' ? h('p', { class: 'muted' }, t('deletion.advice_force')) : null,

@@ -31,7 +31,7 @@ function detailsCard(d, employeeNames) {
     [t('pos.synced_receipts'), number(d.synced_receipts)],
     [t('pos.unsynced_receipts'), h('span', { class: d.unsynced_receipts ? 'warn-text' : '', testid: 'unsynced-receipts' }, number(d.unsynced_receipts))],
     [t('pos.lost_receipts'), h('span', { testid: 'lost-receipts-total' }, number(d.lost_receipts))],
-    [t('pos.shift_open'), yesNo(d.shift_open)],
+    [t('pos.shift_open'), h('span', { testid: 'shift-open' }, yesNo(d.shift_open))],
     [t('pos.open_tickets'), number(d.open_tickets)],
     [t('pos.created_at'), timeEl(d.created_at)],
   ];
@@ -181,7 +181,7 @@ export async function posEditView({ main, params, signal, navigate }) {
       danger: true,
       onConfirm: () => {
         const hours = option.hours();
-        if (hours === null) throw new Error(t('final_sync.hours_invalid', { max: 168 }));
+        if (hours === null) throw Object.assign(new Error(t('final_sync.hours_invalid', { max: 168 })), { shown: true });
         return api.post(`/v1/pos_devices/${seg(d.id)}/deactivate`, hours ? { final_sync_hours: hours } : undefined, { signal });
       },
     });
@@ -207,6 +207,7 @@ export async function posEditView({ main, params, signal, navigate }) {
     state.device = { ...state.device, deletion };
     render();
     deletionSlot.querySelector('[data-testid="deletion-progress"]')?.focus();
+    refreshDetails(); // what the card showed may be older than the checks the deletion is about to run
     poll();
   }
 
@@ -222,6 +223,16 @@ export async function posEditView({ main, params, signal, navigate }) {
     if (liveStatus.textContent !== words) liveStatus.textContent = words;
   }
 
+  async function refreshDetails() {
+    try {
+      const fresh = await api.get(`/v1/pos_devices/${seg(deviceId)}`, { signal });
+      state.device = { ...fresh, deletion: state.device.deletion };
+      replace(detailsSlot, detailsCard(state.device, employeeNames));
+    } catch (error) {
+      if (error.name !== 'AbortError') console.warn(error);
+    }
+  }
+
   async function poll() {
     if (state.polling) return;
     state.polling = true;
@@ -229,8 +240,12 @@ export async function posEditView({ main, params, signal, navigate }) {
       const deletion = await followDeletion(deviceId, {
         signal,
         onProgress: (running) => {
+          const moved = running.step !== state.device.deletion?.step;
           state.device = { ...state.device, deletion: running };
           renderDeletion();
+          // The deletion went past a check: re-read the POS, so the card (open shift, unsynced receipts)
+          // never contradicts a step marked done.
+          if (moved) refreshDetails();
         },
         onError: (error) => replace(deactivationSlot, errorAlert(error, { retry: () => { clear(deactivationSlot); poll(); } })),
       });

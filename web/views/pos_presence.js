@@ -2,7 +2,7 @@
 // the signed-in employee and whether the app is online, a failed deletion's reason, "show deleted".
 import { fetchAll } from '../api.js';
 import { h, uid } from '../dom.js';
-import { dateTime } from '../format.js';
+import { dateTime, localText } from '../format.js';
 import { t } from '../i18n/index.js';
 
 // A POS app syncs every few minutes while it runs; silent for longer, it is shown offline.
@@ -38,7 +38,7 @@ export function presenceCell(device, employeeNames) {
 
 /** The failed deletion, shown until the owner's next action on the POS; its reason on hover and on click. */
 export function deletionFailedNote(deletion) {
-  const reason = deletion.error?.details || t('deletion.error_unknown');
+  const reason = deletion.error?.details ? localText(deletion.error.details) : t('deletion.error_unknown');
   return h('details', { class: 'deletion-note', testid: 'deletion-failed' },
     h('summary', { class: 'pill pill--finding', title: reason }, t('deletion.failed')),
     h('p', { class: 'deletion-note__reason small', testid: 'deletion-failed-reason' }, reason));

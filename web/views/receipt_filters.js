@@ -32,21 +32,37 @@ export function apiQuery(f) {
   };
 }
 
-function labelled(label, control) {
+function labelled(label, control, after = null) {
   const id = uid('filter');
   control.id = id;
-  return h('div', { class: 'filter' }, h('label', { for: id }, label), control);
+  return h('div', { class: 'filter' }, h('label', { for: id }, label), control, after);
 }
 
-export function extraFilters(f, employees, changed) {
+export const RECEIPT_NUMBER = /^[0-9][0-9-]{0,20}$/;
+
+/** `invalid(message)`: a search that cannot match says why (instead of leaving the previous result shown). */
+export function extraFilters(f, employees, changed, invalid = () => {}) {
   let timer = null;
+  const errorId = uid('receipt-search-error');
+  const searchError = h('p', { id: errorId, class: 'field__error', testid: 'receipt-search-error', hidden: true });
   const search = h('input', {
     type: 'search', value: f.receipt_number, testid: 'receipt-search', inputmode: 'numeric', placeholder: '2-17',
+    'aria-describedby': errorId,
     oninput: (event) => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         const value = event.target.value.trim();
-        if (value && !/^[0-9][0-9-]{0,20}$/.test(value)) return;
+        if (value && !RECEIPT_NUMBER.test(value)) {
+          const message = t('receipts.search_invalid');
+          searchError.textContent = message;
+          searchError.hidden = false;
+          search.setAttribute('aria-invalid', 'true');
+          invalid(message);
+          return;
+        }
+        searchError.hidden = true;
+        searchError.textContent = '';
+        search.removeAttribute('aria-invalid');
         f.receipt_number = value;
         changed();
       }, 300);
@@ -56,7 +72,7 @@ export function extraFilters(f, employees, changed) {
     type: 'date', value: f[key], testid, onchange: (event) => { f[key] = event.target.value; changed(); },
   });
   return [
-    labelled(t('receipts.search'), search),
+    labelled(t('receipts.search'), search, searchError),
     labelled(t('receipts.date_from'), date('date_from', 'date-from')),
     labelled(t('receipts.date_to'), date('date_to', 'date-to')),
     filterSelect({

@@ -1,8 +1,9 @@
 // "Receipts": synced receipts, newest first, filterable by POS and store, paged by cursor.
 import { api } from '../api.js';
-import { h } from '../dom.js';
+import { h, replace } from '../dom.js';
 import { money, number, timeEl, translated } from '../format.js';
 import { t } from '../i18n/index.js';
+import { icon } from '../icons.js';
 import { openDialog, table } from '../ui.js';
 import { byId, deviceFilter, loadDevices, loadStores, storeFilter } from './common.js';
 import { listPage } from './list.js';
@@ -47,10 +48,34 @@ export async function receiptsView({ main, query, signal, setQuery }) {
   storesById = byId(stores);
   employees = byId(employeeList);
 
+  // On a phone the seven filters take the whole screen: one "Filters" button shows them (wider: always shown).
+  const bar = list.filterBar;
+  bar.id = bar.id || 'receipt-filters';
+  bar.classList.add('filters--collapsible');
+  const activeCount = () => Object.values(filters).filter(Boolean).length;
+  const toggleLabel = () => (activeCount() ? t('receipts.filters_active', { n: activeCount() }) : t('receipts.filters'));
+  const toggle = h('button', {
+    type: 'button', class: 'button button--secondary filters-toggle', testid: 'receipt-filters-toggle',
+    'aria-expanded': 'false', 'aria-controls': bar.id,
+    onclick: () => {
+      const open = !bar.classList.contains('filters--open');
+      bar.classList.toggle('filters--open', open);
+      toggle.setAttribute('aria-expanded', String(open));
+      if (open) bar.querySelector('select, input')?.focus();
+    },
+  }, icon('filter'), h('span', {}, toggleLabel()));
+  bar.before(toggle);
+  bar.addEventListener('change', () => { toggle.lastChild.textContent = toggleLabel(); });
+  bar.addEventListener('input', () => { toggle.lastChild.textContent = toggleLabel(); });
+
   list.filterBar.append(
     deviceFilter(devices, filters.pos_device_id, list.setter('pos_device_id')),
     storeFilter(stores, filters.store_id, list.setter('store_id')),
-    ...extraFilters(filters, employeeList, () => list.reload()),
+    ...extraFilters(filters, employeeList, () => list.reload(), (message) => {
+      list.cancel();
+      replace(list.results, h('div', { class: 'alert alert--warning', role: 'alert', testid: 'receipt-search-invalid' },
+        h('div', { class: 'alert__body' }, h('p', {}, message))));
+    }),
   );
 
   async function employeeName(id) {

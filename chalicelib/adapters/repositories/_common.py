@@ -5,7 +5,8 @@ from collections.abc import Iterable
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.adapters.dynamo import decode_cursor, is_condition_failure, page
+from chalicelib.adapters.dynamo import decode_cursor, is_condition_failure, listing_scope, page
+from chalicelib.errors import InvalidCursor
 from chalicelib.adapters.models import EventModel
 
 
@@ -55,13 +56,16 @@ def list_page(model, merchant_id: str, limit: int, cursor: str | None, key: set[
     merchant's data."""
     attribute, value = partition or ("merchant_id", merchant_id)
     start = decode_cursor(cursor, (attribute, value), key | {attribute}, merchant_id)
+    scope = listing_scope(model, index)
+    if start is not None and start.scope != scope:
+        raise InvalidCursor(field="cursor")  # another listing's cursor: its position means nothing here
     if attribute != "merchant_id":
         mine = model.merchant_id == merchant_id
         filters = mine if filters is None else mine & filters
     result = (index or model).query(value, range_key_condition=range_condition, filter_condition=filters,
                                     scan_index_forward=False if newest_first else None, limit=limit,
                                     last_evaluated_key=start)
-    return page(result, limit)
+    return page(result, limit, scope)
 
 
 def narrowest(model, merchant_id: str, pos_device_id: str | None, store_id: str | None, *, by_device, by_store,

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.adapters.dynamo import transaction, translate_all
+from chalicelib.adapters.dynamo import key_value, transaction, translate_all
 from chalicelib.adapters.models import EmployeeModel, GuardModel, MerchantModel
 from chalicelib.adapters.repositories._common import attrs, event_item, fill_defaults, list_page, update_if
 from chalicelib.errors import Conflict
@@ -40,14 +40,14 @@ class AccountRepository:
 
     @staticmethod
     def find_employee_by_email(email: str) -> dict | None:
-        for item in EmployeeModel.email_index.query(email.lower(), limit=1):
+        for item in EmployeeModel.email_index.query(key_value(email.lower()), limit=1):
             return fill_defaults(EmployeeModel, attrs(item))
         return None
 
     @staticmethod
     def find_employee_by_pin(merchant_id: str, pin_hash: str) -> dict | None:
         try:
-            guard = GuardModel.get(f"pin#{merchant_id}#{pin_hash}")
+            guard = GuardModel.get(key_value(f"pin#{merchant_id}#{pin_hash}"))
         except DoesNotExist:
             return None
         return AccountRepository.get_employee(merchant_id, guard.owner_id)
@@ -87,7 +87,7 @@ class AccountRepository:
         """Count one attempt in `key`'s window. None when it was counted; the window's start (epoch) when the window
         already holds `limit` attempts. Each write is a one-item transaction: botocore keeps its ClientRequestToken
         across retries, so a write whose answer was lost and is sent again is not counted twice."""
-        guard = GuardModel(pk=f"login#{key.lower()}")
+        guard = GuardModel(pk=_attempts_key(key))
         expired = GuardModel.window_start_epoch <= now_epoch - window_seconds
         for _ in range(8):
             try:
@@ -97,8 +97,8 @@ class AccountRepository:
             opens = current is None or current.window_start_epoch is None or \
                 current.window_start_epoch <= now_epoch - window_seconds
             if not opens and (current.count or 0) >= limit:
-                # Locked out. Decided before the transaction: leaving `with transaction()` sends it, and DynamoDB
-                # refuses an empty TransactWriteItems (a 500 instead of the 429).
+                # Locked out: answered without a write (a transaction with no items sends nothing: DynamoDB
+                # refuses an empty TransactWriteItems, which once made this a 500 instead of the 429).
                 return current.window_start_epoch
             try:
                 with transaction() as tx:
@@ -121,20 +121,25 @@ class AccountRepository:
 
     @staticmethod
     def clear_attempts(key: str) -> None:
-        GuardModel(pk=f"login#{key.lower()}").delete()
+        GuardModel(pk=_attempts_key(key)).delete()
 
     @staticmethod
     def release_attempt(key: str) -> None:
         """Give back one attempt counted by reserve_attempt (it turned out not to be a failure)."""
-        update_if(GuardModel(pk=f"login#{key.lower()}"), [GuardModel.count.add(-1)], GuardModel.count > 0)
+        update_if(GuardModel(pk=_attempts_key(key)), [GuardModel.count.add(-1)], GuardModel.count > 0)
+
+
+def _attempts_key(key: str) -> str:
+    """The guard item counting one attempt window (an e-mail's logins, a POS's or an employee's PINs)."""
+    return key_value(f"login#{key.lower()}")
 
 
 def _guard_keys(employee: dict) -> list[str]:
     keys = []
     if employee.get("email"):
-        keys.append(f"email#{employee['email'].lower()}")
+        keys.append(key_value(f"email#{employee['email'].lower()}"))
     if employee.get("pin_hash"):
-        keys.append(f"pin#{employee['merchant_id']}#{employee['pin_hash']}")
+        keys.append(key_value(f"pin#{employee['merchant_id']}#{employee['pin_hash']}"))
     return keys
 
 

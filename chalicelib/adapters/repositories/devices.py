@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import random
 import time
 from collections.abc import Iterable
@@ -9,7 +10,7 @@ from collections.abc import Iterable
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.adapters.dynamo import transaction, translate_all
+from chalicelib.adapters.dynamo import MAX_KEY_BYTES, key_value, transaction, translate_all
 from chalicelib.adapters.models import GuardModel, MerchantModel, PosDeviceModel, StoreModel, TokenModel
 from chalicelib.adapters.repositories._common import attrs, event_item, list_page, update_if
 from chalicelib.config import settings
@@ -50,10 +51,18 @@ def _audit_key_actions(device: Device) -> list:
 
 
 def _name_guard(device: Device) -> str | None:
-    """The guard item that keeps POS names unique within a store (a deleted POS frees its name)."""
+    """The guard item that keeps POS names unique within a store (a deleted POS frees its name).
+
+    A name has at most 100 characters, but its key can be far longer than DynamoDB's 1,024 bytes: NFKC expands
+    some characters (U+FDFA is 18 characters, 33 bytes). Such a key holds the SHA-256 of the name's key instead,
+    under another prefix, so that it never equals the key of a short name."""
     if device.deleted_at:
         return None
-    return f"posname#{device.merchant_id}#{device.store_id}#{name_key(device.name)}"
+    key = f"posname#{device.merchant_id}#{device.store_id}#{name_key(device.name)}"
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        digest = hashlib.sha256(name_key(device.name).encode("utf-8", "surrogatepass")).hexdigest()
+        key = f"posname-sha256#{device.merchant_id}#{device.store_id}#{digest}"
+    return key_value(key)
 
 
 def _name_taken(device: Device) -> Conflict:

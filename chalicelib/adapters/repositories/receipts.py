@@ -5,21 +5,40 @@ from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.adapters.dynamo import transaction, translate_all
+from chalicelib.adapters.dynamo import key_value, transaction, translate_all
 from chalicelib.adapters.models import GuardModel, PosDeviceModel, ReceiptModel
 from chalicelib.adapters.repositories._common import attrs, list_page, narrowest
-from chalicelib.adapters.repositories.devices import final_sync_open, same_activation
-from chalicelib.domain.devices import Device
+from chalicelib.adapters.repositories.devices import (
+    DeviceRepository,
+    final_sync_open,
+    same_activation,
+)
+from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number
+from chalicelib.errors import ServiceUnavailable
 from chalicelib.ports import AlreadyStored, SlotRevoked
+
+HIGH_WATER_ATTEMPTS = 8
 
 
 def _receipt_id_key(merchant_id: str, receipt_id: str) -> str:
-    return f"receipt#{merchant_id}#{receipt_id}"
+    return key_value(f"receipt#{merchant_id}#{receipt_id}")
+
+
+def _holds(current: Device, device: Device, final_sync: tuple[str, str] | None) -> bool:
+    """The condition of a device's writes, on the slot as read: still this activation's, or (final_sync =
+    (activation id, now)) that old installation's window still open."""
+    if final_sync is None:
+        return current.activation_id == device.activation_id and current.status == Status.ACTIVATED
+    activation_id, now = final_sync
+    return current.final_sync_activation_id == activation_id and (current.final_sync_until or "") > now
 
 
 @translate_all
 class ReceiptRepository:
+    # x 2 items (receipt, id guard) + the slot's counter = 99 of a TransactWriteItems' 100
+    per_transaction = 49
+
     @staticmethod
     def get_many(merchant_id: str, receipt_numbers: Iterable[str]) -> dict[str, dict]:
         keys = [(merchant_id, n) for n in set(receipt_numbers)]
@@ -44,26 +63,50 @@ class ReceiptRepository:
 
     @staticmethod
     def store_batch(device: Device, receipts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
-        """Up to 49 receipts, the guards that keep their ids unique, and the slot's counter in one transaction:
+        """Up to 49 receipts, the guards that keep their ids unique, and the slot's counters in one transaction:
         all land or none. With `final_sync` = (activation id, now): the old installation's upload, while its
         final-sync window is still open.
 
+        The same transaction raises the slot's high-water mark of stored seqs to the batch's highest seq, never
+        lowering it: `stored_seq_high` for the slot's own activation, `final_sync_last_seq` for an old
+        installation's upload. An activation or the end of a window, which read the slot with a version check,
+        therefore always sees every number stored before it (the numbering invariant). DynamoDB has no max(): the
+        update is conditioned on the mark being below the batch's top (and sets it) or at or above it (and
+        leaves it); when that guess was wrong the slot is read again and the transaction retried.
+
         Raises SlotRevoked when the slot is no longer this activation's (or the window closed), else AlreadyStored
         when a number or id was taken meanwhile; the caller sorts the receipts again."""
-        item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
-        counters = [PosDeviceModel.synced_receipts.add(len(receipts)), PosDeviceModel.version.add(1)]
-        if final_sync is not None:
-            counters += [PosDeviceModel.final_sync_held.add(len(receipts)),
-                         PosDeviceModel.final_sync_received.add(len(receipts))]
-        with transaction() as tx:
-            tx.update(item, actions=counters, condition=same_activation(device) if final_sync is None
-                      else final_sync_open(*final_sync), refused=SlotRevoked())
-            for receipt in receipts:
-                tx.save(ReceiptModel(**receipt), condition=ReceiptModel.receipt_number.does_not_exist(),
-                        refused=AlreadyStored())
-                tx.save(GuardModel(pk=_receipt_id_key(device.merchant_id, receipt["id"]),
-                                   owner_id=receipt["receipt_number"]), condition=GuardModel.pk.does_not_exist(),
-                        refused=AlreadyStored())
+        top = max((int(r["receipt_number"].rsplit("-", 1)[1]) for r in receipts), default=0)
+        mark = PosDeviceModel.stored_seq_high if final_sync is None else PosDeviceModel.final_sync_last_seq
+        known = device.stored_seq_high if final_sync is None else device.final_sync_last_seq
+        slot_holds = same_activation(device) if final_sync is None else final_sync_open(*final_sync)
+        for _attempt in range(HIGH_WATER_ATTEMPTS):
+            raises = top > known
+            item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
+            counters = [PosDeviceModel.synced_receipts.add(len(receipts)), PosDeviceModel.version.add(1)]
+            if final_sync is not None:
+                counters += [PosDeviceModel.final_sync_held.add(len(receipts)),
+                             PosDeviceModel.final_sync_received.add(len(receipts))]
+            if raises:
+                counters.append(mark.set(top))
+            condition = slot_holds & ((mark.does_not_exist() | (mark < top)) if raises else (mark >= top))
+            try:
+                with transaction() as tx:
+                    tx.update(item, actions=counters, condition=condition, refused=SlotRevoked())
+                    for receipt in receipts:
+                        tx.save(ReceiptModel(**receipt), condition=ReceiptModel.receipt_number.does_not_exist(),
+                                refused=AlreadyStored())
+                        tx.save(GuardModel(pk=_receipt_id_key(device.merchant_id, receipt["id"]),
+                                           owner_id=receipt["receipt_number"]), condition=GuardModel.pk.does_not_exist(),
+                                refused=AlreadyStored())
+                return
+            except SlotRevoked:
+                # Revoked, or the mark was not where this guess put it: read the slot to tell which.
+                current = DeviceRepository.get(device.merchant_id, device.id)
+                if current is None or not _holds(current, device, final_sync):
+                    raise
+                known = current.stored_seq_high if final_sync is None else current.final_sync_last_seq
+        raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.receipts")
 
     @staticmethod
     def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,

@@ -23,22 +23,31 @@ class ShiftRepository:
         """Shift events of one slot, all or none, while the slot is still this activation's (a condition check), or,
         with `final_sync` = (activation id, now), while that old installation's final-sync window is open.
 
-        A shift is written only if it is new, or this slot's and still open: a closed shift is final and another
-        slot's shift is never taken over. Raises SlotRevoked, else AlreadyStored (sort the shifts again)."""
+        Each shift is stored with the writing activation's id (`activation_id`: the slot's, or the old one of
+        `final_sync`). A shift is written only if it is new, or this slot's, still open and this activation's (or
+        stored without an activation, before issue 22): a closed shift is final, and neither another slot's shift
+        nor another installation's shift of the same slot is ever taken over. Raises SlotRevoked, else
+        AlreadyStored (sort the shifts again)."""
         guard = same_activation(device) if final_sync is None else final_sync_open(*final_sync)
+        writer = device.activation_id if final_sync is None else final_sync[0]
         with transaction() as tx:
             tx.condition_check(PosDeviceModel, device.merchant_id, device.id, condition=guard, refused=SlotRevoked())
             for shift in shifts:
-                tx.save(ShiftModel(**shift), condition=ShiftModel.id.does_not_exist() | (
-                    (ShiftModel.pos_device_id == device.id) & ShiftModel.closed_at.does_not_exist()),
+                tx.save(ShiftModel(**(shift | {"activation_id": writer})), condition=ShiftModel.id.does_not_exist() | (
+                    (ShiftModel.pos_device_id == device.id) & ShiftModel.closed_at.does_not_exist()
+                    & (ShiftModel.activation_id.does_not_exist() | (ShiftModel.activation_id == writer))),
                     refused=AlreadyStored())
 
     @staticmethod
-    def flag_open_of_device(merchant_id: str, pos_device_id: str, at: str) -> list[dict]:
-        """Mark the device's still-open shifts as orphaned (its slot was deactivated); returns them."""
-        result = ShiftModel.device_opened_index.query(
-            pos_device_id, filter_condition=(ShiftModel.merchant_id == merchant_id)
-            & ShiftModel.closed_at.does_not_exist() & ShiftModel.orphaned_at.does_not_exist())
+    def flag_open_of_device(merchant_id: str, pos_device_id: str, at: str,
+                            activation_id: str | None = None) -> list[dict]:
+        """Mark the device's still-open shifts as orphaned (its slot was deactivated); returns them. With
+        `activation_id`: only the shifts that activation stored (an old installation's window closed)."""
+        condition = (ShiftModel.merchant_id == merchant_id) & ShiftModel.closed_at.does_not_exist() \
+            & ShiftModel.orphaned_at.does_not_exist()
+        if activation_id is not None:
+            condition = condition & (ShiftModel.activation_id == activation_id)
+        result = ShiftModel.device_opened_index.query(pos_device_id, filter_condition=condition)
         flagged = []
         for item in result:  # one closed meanwhile by a late sync is not flagged
             if update_if(item, [ShiftModel.orphaned_at.set(at)], ShiftModel.closed_at.does_not_exist()):

@@ -1,5 +1,5 @@
-"""Every port's methods, with the same parameters, on the fakes (tests/unit/fakes.py) and on the AWS adapters
-that wiring builds: a method added to a port or an adapter cannot be forgotten on the other side."""
+"""Every port's methods, with the same parameters, on the SQLite adapters, the AWS adapters that wiring builds and
+the unit tests' fakes of the AWS services: a method added to a port or an adapter cannot be forgotten elsewhere."""
 import dataclasses
 import inspect
 import typing
@@ -7,7 +7,8 @@ import typing
 import pytest
 
 from chalicelib import wiring
-from tests.unit.fakes import fake_adapters
+from chalicelib.adapters import sqlite
+from tests.unit.aws_fakes import sqlite_adapters
 
 PORTS = {field.name: typing.get_type_hints(wiring.Adapters)[field.name] for field in dataclasses.fields(wiring.Adapters)}
 
@@ -28,10 +29,11 @@ def test_every_port_is_wired():
     assert sum(len(_methods(protocol)) for protocol in PORTS.values()) >= 50
 
 
-@pytest.mark.parametrize("implementation", ["fake", "aws"])
+@pytest.mark.parametrize("implementation", ["unit tests", "sqlite", "aws"])
 @pytest.mark.parametrize("port", sorted(PORTS))
 def test_implementation_has_the_ports_methods(port, implementation):
-    adapters = fake_adapters() if implementation == "fake" else wiring._aws()
+    adapters = {"unit tests": sqlite_adapters, "sqlite": lambda: wiring._sqlite(sqlite.MEMORY),
+                "aws": wiring._aws}[implementation]()
     adapter = getattr(adapters, port)
     for name, signature in _methods(PORTS[port]).items():
         method = getattr(adapter, name, None)
