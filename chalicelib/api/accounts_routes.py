@@ -1,7 +1,7 @@
 """Sign-up, login, stores and employees."""
 from chalice import Blueprint
 
-from chalicelib.api.http import ListOf, endpoint
+from chalicelib.api.http import ListOf, bearer_token, endpoint
 from chalicelib.services import accounts
 
 bp = Blueprint(__name__)
@@ -18,6 +18,12 @@ def signup(ctx):
           body="LoginIn", response="LoginOut", errors=(400, 401, 429))
 def login(ctx):
     return accounts.login(ctx.body.email, ctx.body.password)
+
+
+@endpoint(bp, "/v1/auth/logout", "POST", summary="Log out: the caller's session (its token) ends at once",
+          auth="user", tag="accounts", status=204, errors=(401, 403))
+def logout(ctx):
+    accounts.logout(bearer_token(bp.current_request))
 
 
 # ---------------------------------------------------------------- stores

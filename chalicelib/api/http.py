@@ -143,7 +143,7 @@ def error_response(error: DomainError) -> Response:
     items = error.items() if isinstance(error, ValidationFailed) else [error.to_dict()]
     headers = JSON_HEADERS | _language_headers()
     if error.status == 429:
-        headers["Retry-After"] = "900"
+        headers["Retry-After"] = str(getattr(error, "retry_after", 900))
     return Response(body=json.dumps({"errors": items}, ensure_ascii=False), status_code=error.status, headers=headers)
 
 

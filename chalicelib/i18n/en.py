@@ -94,6 +94,11 @@ MESSAGES = {
     "SERVICE_UNAVAILABLE.no_workflow": "Deletion is not configured (STATE_MACHINE_ARN is not set).",
     "SERVICE_UNAVAILABLE.deletion_not_started": "The deletion could not be started; try again.",
     "INTERNAL": "Something went wrong on our side; it has been logged.",
+    "INVALID_RANGE": "The lower bound is after the upper bound.",
+    "INVALID_RANGE.created_at": "created_at_min ({min}) is after created_at_max ({max}); swap them.",
+    "OWNER_NEEDS_LOGIN": "The owner must keep an e-mail and a password: without them nobody could log in to this account.",
+    "BACK_OFFICE_FORBIDDEN": "Cashiers use the POS app only; the back office is for owners and managers.",
+    "UNAUTHENTICATED.session_ended": "This session has ended (signed out, or the account's password, e-mail, role or stores changed); sign in again.",
     # Answered by Chalice itself before any route runs (reshaped in api/http.py).
     "METHOD_NOT_ALLOWED": "This method is not allowed on this path.",
     "UNSUPPORTED_MEDIA_TYPE": "Send the body as application/json.",

@@ -100,6 +100,11 @@ MESSAGES = {
     "SERVICE_UNAVAILABLE.no_workflow": "Usuwanie nie jest skonfigurowane (brak STATE_MACHINE_ARN).",
     "SERVICE_UNAVAILABLE.deletion_not_started": "Nie udało się rozpocząć usuwania; spróbuj ponownie.",
     "INTERNAL": "Coś poszło nie tak po naszej stronie; błąd został zapisany.",
+    "INVALID_RANGE": "Dolna granica jest większa od górnej.",
+    "INVALID_RANGE.created_at": "created_at_min ({min}) jest późniejsze niż created_at_max ({max}); zamień je miejscami.",
+    "OWNER_NEEDS_LOGIN": "Właściciel musi mieć e-mail i hasło: bez nich nikt nie zalogowałby się na to konto.",
+    "BACK_OFFICE_FORBIDDEN": "Kasjerzy korzystają tylko z aplikacji POS; zaplecze jest dla właścicieli i kierowników.",
+    "UNAUTHENTICATED.session_ended": "Ta sesja została zakończona (wylogowanie albo zmiana hasła, e-maila, roli lub sklepów konta); zaloguj się ponownie.",
     "METHOD_NOT_ALLOWED": "Ta metoda nie jest dozwolona dla tej ścieżki.",
     "UNSUPPORTED_MEDIA_TYPE": "Wyślij treść jako application/json.",
 

@@ -5,13 +5,17 @@ from chalicelib import clock
 from chalicelib.domain.devices import Device
 from chalicelib.domain.final_sync import open_ranges
 from chalicelib.domain.receipts import count_missing, format_receipt_number, missing_seqs, parse_receipt_number
-from chalicelib.errors import NotFound
+from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.services.common import Principal
 from chalicelib.wiring import adapters
 
 
 def list_receipts(principal: Principal, limit, cursor, pos_device_id=None, store_id=None, created_min=None,
                   created_max=None, receipt_number=None, employee_id=None, payment_type=None):
+    if created_min and created_max and created_min > created_max:
+        # DynamoDB refuses a BETWEEN whose bounds are reversed (a ValidationException, once a 500).
+        raise InvalidInput(field="created_at_min", code="INVALID_RANGE", key="INVALID_RANGE.created_at",
+                           params={"min": clock.iso(created_min), "max": clock.iso(created_max)})
     return adapters().receipts.list(
         principal.merchant_id, limit, cursor, pos_device_id=pos_device_id, store_id=store_id,
         created_min=clock.sort_key(created_min) if created_min else None,

@@ -41,7 +41,8 @@ def _without(record: dict, *names: str) -> dict:
 
 # What the adapters' reads fill in for attributes an item lacks (their models' defaults).
 EMPLOYEE_DEFAULTS = {"merchant_id": None, "id": None, "name": None, "email": None, "role": None, "store_ids": [],
-                     "pin_hash": None, "password_hash": None, "created_at": None, "updated_at": None}
+                     "pin_hash": None, "password_hash": None, "session_epoch": None, "created_at": None,
+                     "updated_at": None}
 STORE_DEFAULTS = {"merchant_id": None, "id": None, "name": None, "address": None, "device_count": 0,
                   "created_at": None, "updated_at": None}
 # Model defaults written on every put (an item saved without them has them).
@@ -257,6 +258,9 @@ class FakeTokens:
 
     def get(self, token_hash: str) -> dict | None:
         return _copy(self.db.tokens.get(token_hash))
+
+    def delete(self, token_hash: str) -> None:
+        self.db.tokens.pop(token_hash, None)
 
 
 class FakeStores:

@@ -1,0 +1,204 @@
+"""Issue 22, access, sessions and bad input: reversed date ranges, CSV injection, lockout minutes, an owner who
+could lock everyone out, cashiers in the back office, sessions that outlived a password change, logout."""
+import csv
+import io
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib import clock
+from tests.conftest import receipt
+
+T0 = datetime(2026, 11, 24, 10, 0, 0, tzinfo=timezone.utc)
+
+
+def _error(body) -> dict:
+    assert set(body) == {"errors"}, body
+    (error,) = body["errors"]
+    assert set(error) == {"code", "details", "field"}, error
+    return error
+
+
+def _employee(client, m, role, **extra):
+    email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    status, body = client.post("/v1/employees", {"name": f"{role.title()} One", "role": role, "email": email,
+                                                 "password": "employee pass 1", **extra}, token=m.token)
+    assert status == 201, body
+    return body, email
+
+
+def _login(client, email, password="employee pass 1"):
+    status, body = client.post("/v1/auth/login", {"email": email, "password": password})
+    assert status == 200, body
+    return body["token"]
+
+
+# ---------------------------------------------------------------- 17: created_at_min after created_at_max
+
+
+@pytest.mark.parametrize("path", ["/v1/receipts", "/v1/receipts/export"])
+def test_a_reversed_date_range_is_a_400_not_a_500(client, path):
+    m = client.signup()
+    query = "?created_at_min=2026-11-20T00:00:00Z&created_at_max=2026-11-10T00:00:00Z"
+    status, body = client.get(path + query, token=m.token, headers={"Accept-Language": "pl"})
+    assert status == 400, body
+    error = _error(body)
+    assert error["code"] == "INVALID_RANGE" and error["field"] == "created_at_min", error
+    assert "2026-11-20T00:00:00Z" in error["details"] and "zamień" in error["details"], error
+    # equal bounds are a valid (one-instant) range
+    same = "?created_at_min=2026-11-20T00:00:00Z&created_at_max=2026-11-20T00:00:00Z"
+    assert client.get(path + same, token=m.token)[0] == 200
+
+
+# ---------------------------------------------------------------- 13: CSV injection
+
+
+def test_csv_export_neutralises_formulas_in_names_and_keeps_numbers(client):
+    m = client.signup()
+    store = m.store("=HYPERLINK(\"http://evil\",\"x\")")
+    device = m.device("@SUM(1+1)", store_id=store["id"])
+    token = m.activate(device["id"])["device_token"]
+    status, ala = client.post("/v1/employees", {"name": "+1 cmd|' /C calc'!A0", "role": "CASHIER"}, token=m.token)
+    assert status == 201, ala
+    status, bob = client.post("/v1/employees", {"name": "-2+3", "role": "CASHIER"}, token=m.token)
+    n = device["number"]
+    receipts = [receipt(n, 1, total=1250, employee_id=ala["id"]), receipt(n, 2, total=99, employee_id=bob["id"])]
+    status, body = client.post("/v1/pos/sync", {"state": {"last_receipt_number": 2, "open_tickets": 0,
+                                                          "shift_open": False}, "receipts": receipts}, token=token)
+    assert status == 200 and body["accepted"] == 2, body
+    response = client.http.http.get("/v1/receipts/export", headers={"Authorization": f"Bearer {m.token}"})
+    assert response.status_code == 200, response.body
+    rows = list(csv.reader(io.StringIO(response.body.decode("utf-8").lstrip("\ufeff"))))
+    by_number = {r[0]: r for r in rows[1:]}
+    one, two = by_number[f"{n}-1"], by_number[f"{n}-2"]
+    assert one[3] == "'@SUM(1+1)" and one[4] == "'=HYPERLINK(\"http://evil\",\"x\")", one
+    assert one[5] == "'+1 cmd|' /C calc'!A0" and two[5] == "'-2+3", (one, two)
+    assert one[7] == "12.50" and two[7] == "0.99" and one[8] == "0.00", one  # amounts stay numbers
+    for row in rows[1:]:
+        assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in row[3:7]), row
+
+
+# ---------------------------------------------------------------- 22: lockout minutes
+
+
+@pytest.mark.parametrize("language, word", [("en", "15 minutes"), ("pl", "15 minut")])
+def test_a_15_minute_lockout_says_15_minutes(client, language, word):
+    clock.set_now(T0)
+    try:
+        m = client.signup()
+        for _ in range(5):
+            assert client.post("/v1/auth/login", {"email": m.email, "password": "wrong password"})[0] == 401
+        response = client.http.http.post("/v1/auth/login", headers={"Content-Type": "application/json",
+                                                                    "Accept-Language": language},
+                                         body=f'{{"email": "{m.email}", "password": "wrong password"}}')
+        assert response.status_code == 429
+        details = _error(response.json_body)["details"]
+        assert word in details and "16" not in details, details
+        assert response.headers["Retry-After"] == "900"
+        clock.set_now(T0 + timedelta(minutes=14, seconds=30))  # 30 s left: "1 minute", Retry-After 30
+        response = client.http.http.post("/v1/auth/login", headers={"Content-Type": "application/json"},
+                                         body=f'{{"email": "{m.email}", "password": "wrong password"}}')
+        assert response.status_code == 429 and response.headers["Retry-After"] == "30"
+        if language == "en":
+            assert "1 minute." in _error(response.json_body)["details"]
+    finally:
+        clock.set_now(None)
+
+
+# ---------------------------------------------------------------- 10: the owner keeps a way to log in
+
+
+@pytest.mark.parametrize("field", ["email", "password"])
+def test_the_owner_cannot_remove_their_own_email_or_password(client, field):
+    m = client.signup()
+    status, body = client.patch(f"/v1/employees/{m.owner['id']}", {field: None}, token=m.token)
+    assert status == 400, body
+    error = _error(body)
+    assert error["code"] == "OWNER_NEEDS_LOGIN" and error["field"] == field, error
+    # nothing changed: the owner still logs in with the same e-mail and password
+    assert client.post("/v1/auth/login", {"email": m.email, "password": m.password})[0] == 200
+    # other employees may still be left without a password (POS-only staff)
+    cas, _ = _employee(client, m, "MANAGER")
+    assert client.patch(f"/v1/employees/{cas['id']}", {field: None}, token=m.token)[0] == 200
+
+
+# ---------------------------------------------------------------- policy: no back office for a CASHIER
+
+
+def test_a_cashier_gets_no_back_office_session(client):
+    m = client.signup()
+    cashier, email = _employee(client, m, "CASHIER")
+    status, body = client.post("/v1/auth/login", {"email": email, "password": "employee pass 1"})
+    assert status == 403 and _error(body)["code"] == "FORBIDDEN" and "token" not in body, body
+    # the POS app is unchanged: a cashier still signs in on a POS by PIN or by e-mail and password
+    device, token = m.active_device()
+    status, body = client.post("/v1/pos/switch_user", {"email": email, "password": "employee pass 1"}, token=token)
+    assert status == 200, body
+
+
+def test_a_manager_demoted_to_cashier_loses_the_back_office_at_once(client):
+    m = client.signup()
+    manager, email = _employee(client, m, "MANAGER")
+    token = _login(client, email)
+    assert client.get("/v1/receipts", token=token)[0] == 200
+    assert client.patch(f"/v1/employees/{manager['id']}", {"role": "CASHIER"}, token=m.token)[0] == 200
+    for path in ("/v1/receipts", "/v1/receipts/export", "/v1/employees", "/v1/stores", "/v1/events"):
+        status, body = client.get(path, token=token)
+        assert status == 401, (path, body)
+    status, body = client.post("/v1/auth/login", {"email": email, "password": "employee pass 1"})
+    assert status == 403, body
+
+
+# ---------------------------------------------------------------- 9: sessions end at once
+
+
+@pytest.mark.parametrize("change", [{"password": "changed pass 2"}, {"role": "CASHIER"},
+                                    {"email": "moved@example.com"}, {"store_ids": []}, "delete"])
+def test_sessions_and_pos_login_tokens_end_when_the_employee_changes(client, change):
+    m = client.signup()
+    store = m.store()
+    manager, email = _employee(client, m, "MANAGER", store_ids=[store["id"]])
+    user_token = _login(client, email)
+    status, login = client.post("/v1/pos/login", {"email": email, "password": "employee pass 1"})
+    assert status == 200, login
+    device = m.device(store_id=store["id"])
+    # an unrelated change (the name) ends nothing
+    assert client.patch(f"/v1/employees/{manager['id']}", {"name": "Renamed"}, token=m.token)[0] == 200
+    assert client.get("/v1/stores", token=user_token)[0] == 200
+
+    if change == "delete":
+        assert client.delete(f"/v1/employees/{manager['id']}", token=m.token)[0] == 204
+    else:
+        status, body = client.patch(f"/v1/employees/{manager['id']}", change, token=m.token)
+        assert status == 200, body
+    status, body = client.get("/v1/stores", token=user_token)
+    assert status == 401 and _error(body)["code"] == "UNAUTHENTICATED", body
+    status, body = client.post("/v1/pos/activate", {"login_token": login["login_token"],
+                                                    "pos_device_id": device["id"], "installation_id": "inst-1"})
+    assert status == 401, body
+    assert client.get(f"/v1/pos_devices/{device['id']}", token=m.token)[1]["status"] == "NOT_ACTIVATED"
+    # the owner's own session is untouched
+    assert client.get("/v1/stores", token=m.token)[0] == 200
+
+
+def test_a_password_reset_of_the_owner_ends_the_owners_older_sessions(client):
+    m = client.signup()
+    other_session = _login(client, m.email, m.password)
+    assert client.patch(f"/v1/employees/{m.owner['id']}", {"password": "new owner pass 9"}, token=m.token)[0] == 200
+    assert client.get("/v1/stores", token=other_session)[0] == 401
+    assert client.get("/v1/stores", token=m.token)[0] == 401
+    fresh = _login(client, m.email, "new owner pass 9")
+    assert client.get("/v1/stores", token=fresh)[0] == 200
+
+
+def test_logout_ends_the_callers_session_only(client):
+    m = client.signup()
+    second = _login(client, m.email, m.password)
+    response = client.http.http.post("/v1/auth/logout", headers={"Authorization": f"Bearer {m.token}"}, body=b"")
+    assert response.status_code == 204 and not response.body
+    status, body = client.get("/v1/stores", token=m.token)
+    assert status == 401 and _error(body)["code"] == "UNAUTHENTICATED", body
+    assert client.post("/v1/auth/logout", token=m.token)[0] == 401  # already over
+    assert client.post("/v1/auth/logout")[0] == 401
+    assert client.get("/v1/stores", token=second)[0] == 200  # the other session goes on
