@@ -99,6 +99,9 @@ MESSAGES = {
     "OWNER_NEEDS_LOGIN": "The owner must keep an e-mail and a password: without them nobody could log in to this account.",
     "BACK_OFFICE_FORBIDDEN": "Cashiers use the POS app only; the back office is for owners and managers.",
     "UNAUTHENTICATED.session_ended": "This session has ended (signed out, or the account's password, e-mail, role or stores changed); sign in again.",
+    "UNKNOWN_EMPLOYEE": "Employee {id} is not an employee of this account (unknown or deleted); not stored.",
+    "TIMESTAMP_OUT_OF_RANGE": "{field} {value} is outside the accepted time ({earliest} to {latest}); check the POS's clock.",
+    "SHIFT_CLOSED_BEFORE_OPENED": "The shift closed ({closed_at}) before it opened ({opened_at}).",
     # Answered by Chalice itself before any route runs (reshaped in api/http.py).
     "METHOD_NOT_ALLOWED": "This method is not allowed on this path.",
     "UNSUPPORTED_MEDIA_TYPE": "Send the body as application/json.",

@@ -105,6 +105,9 @@ MESSAGES = {
     "OWNER_NEEDS_LOGIN": "Właściciel musi mieć e-mail i hasło: bez nich nikt nie zalogowałby się na to konto.",
     "BACK_OFFICE_FORBIDDEN": "Kasjerzy korzystają tylko z aplikacji POS; zaplecze jest dla właścicieli i kierowników.",
     "UNAUTHENTICATED.session_ended": "Ta sesja została zakończona (wylogowanie albo zmiana hasła, e-maila, roli lub sklepów konta); zaloguj się ponownie.",
+    "UNKNOWN_EMPLOYEE": "Pracownik {id} nie jest pracownikiem tego konta (nieznany lub usunięty); nie zapisano.",
+    "TIMESTAMP_OUT_OF_RANGE": "{field} {value} jest poza przyjmowanym czasem (od {earliest} do {latest}); sprawdź zegar POS.",
+    "SHIFT_CLOSED_BEFORE_OPENED": "Zmiana została zamknięta ({closed_at}) przed otwarciem ({opened_at}).",
     "METHOD_NOT_ALLOWED": "Ta metoda nie jest dozwolona dla tej ścieżki.",
     "UNSUPPORTED_MEDIA_TYPE": "Wyślij treść jako application/json.",
 

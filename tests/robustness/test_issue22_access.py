@@ -202,3 +202,64 @@ def test_logout_ends_the_callers_session_only(client):
     assert client.post("/v1/auth/logout", token=m.token)[0] == 401  # already over
     assert client.post("/v1/auth/logout")[0] == 401
     assert client.get("/v1/stores", token=second)[0] == 200  # the other session goes on
+
+
+# ---------------------------------------------------------------- 9: sync accepts only this merchant's employees
+
+
+def _sync(client, token, receipts=(), shifts=(), last=None):
+    body = {"receipts": list(receipts), "shifts": list(shifts)}
+    if last is not None:
+        body["state"] = {"last_receipt_number": last, "open_tickets": 0, "shift_open": False}
+    status, answer = client.post("/v1/pos/sync", body, token=token)
+    assert status == 200, answer
+    return answer
+
+
+def test_sync_refuses_employee_ids_of_another_merchant_deleted_or_made_up(client):
+    m, other = client.signup(), client.signup()
+    device, token = m.active_device()
+    n = device["number"]
+    status, ala = client.post("/v1/employees", {"name": "Ala", "role": "CASHIER"}, token=m.token)
+    status, gone = client.post("/v1/employees", {"name": "Gone", "role": "CASHIER"}, token=m.token)
+    assert client.delete(f"/v1/employees/{gone['id']}", token=m.token)[0] == 204
+    receipts = [receipt(n, 1, employee_id=ala["id"]), receipt(n, 2, employee_id=other.owner["id"]),
+                receipt(n, 3, employee_id=gone["id"]), receipt(n, 4, employee_id="made-up-id"), receipt(n, 5)]
+    answer = _sync(client, token, receipts, last=5)
+    assert answer["accepted"] == 2, answer
+    refused = {r["id"]: r for r in answer["rejected"]}
+    assert {r["code"] for r in refused.values()} == {"UNKNOWN_EMPLOYEE"} and len(refused) == 3, answer
+    assert refused[receipts[1]["id"]]["details"].startswith(f"Employee {other.owner['id']} is not"), refused
+    stored = client.get("/v1/receipts", token=m.token)[1]["receipts"]
+    assert sorted(r["receipt_number"] for r in stored) == [f"{n}-1", f"{n}-5"]
+
+
+# ---------------------------------------------------------------- 14: device timestamps in a sane window
+
+
+def test_device_timestamps_far_from_the_server_clock_are_refused_per_item(client):
+    clock.set_now(T0)
+    try:
+        m = client.signup()
+        device, token = m.active_device()
+        n = device["number"]
+        receipts = [receipt(n, 1, created_at="2999-01-01T00:00:00Z"), receipt(n, 2, created_at="1999-12-31T23:59:59Z"),
+                    receipt(n, 3, created_at="2026-11-25T09:59:00Z"),  # 23 h 59 min ahead: a clock off, kept
+                    receipt(n, 4, created_at="2026-11-25T10:01:00Z"), receipt(n, 5, created_at="2026-11-24T09:00:00Z")]
+        shifts = [{"id": "s-future", "opened_at": "2999-01-01T00:00:00Z"},
+                  {"id": "s-backwards", "opened_at": "2026-11-24T09:00:00Z", "closed_at": "2026-11-24T08:00:00Z"},
+                  {"id": "s-late-close", "opened_at": "2026-11-24T08:00:00Z", "closed_at": "2999-01-01T00:00:00Z"},
+                  {"id": "s-ok", "opened_at": "2026-11-24T08:00:00Z", "closed_at": "2026-11-24T09:30:00Z"}]
+        answer = _sync(client, token, receipts, shifts, last=5)
+        assert answer["accepted"] == 2, answer
+        codes = {r["id"]: r["code"] for r in answer["rejected"]}
+        assert codes == {receipts[i]["id"]: "TIMESTAMP_OUT_OF_RANGE" for i in (0, 1, 3)}, answer
+        assert "2999-01-01T00:00:00Z" in next(r["details"] for r in answer["rejected"] if r["id"] == receipts[0]["id"])
+        assert {(s["id"], s["code"]) for s in answer["rejected_shifts"]} == {
+            ("s-future", "TIMESTAMP_OUT_OF_RANGE"), ("s-backwards", "SHIFT_CLOSED_BEFORE_OPENED"),
+            ("s-late-close", "TIMESTAMP_OUT_OF_RANGE")}, answer
+        assert [s["id"] for s in client.get("/v1/shifts", token=m.token)[1]["shifts"]] == ["s-ok"]
+        newest = client.get("/v1/receipts", token=m.token)[1]["receipts"][0]
+        assert newest["receipt_number"] == f"{n}-3", newest  # nothing from 2999 sorts first
+    finally:
+        clock.set_now(None)
