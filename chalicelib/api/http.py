@@ -78,6 +78,8 @@ class RequestContext:
     body: Any = None  # the route's body model, validated (None for routes without one)
     query: Any = None  # the route's query model, validated (None when the route has none and got none)
     raw_query: dict[str, str] = field(default_factory=dict)  # the query string as sent (for links)
+    # The caller's address as API Gateway saw it (requestContext.identity.sourceIp; never a client's header).
+    source_ip: str | None = None
 
 
 class Reply:
@@ -271,7 +273,8 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                 else:
                     _reject_body(request)
                 ctx = RequestContext(principal=principal, body=parsed_body, query=_parse_query(request, query),
-                                     raw_query=dict(request.query_params or {}))
+                                     raw_query=dict(request.query_params or {}),
+                                     source_ip=((request.context or {}).get("identity") or {}).get("sourceIp"))
                 result = handler(ctx, **path_params)
                 if result is not None and not isinstance(result, Response):
                     result = serialise(response, result)  # in the request's language, as the sentences must be

@@ -29,7 +29,7 @@ def activate(ctx):
           auth=None, tag="pos", body="PairIn", response="ActivateOut", errors=(400, 401, 429))
 def pair(ctx):
     body = ctx.body
-    return pairing.pair(body.code, body.installation_id)
+    return pairing.pair(body.code, body.installation_id, ctx.source_ip)
 
 
 @endpoint(bp, "/v1/pos/switch_user", "POST", summary="Switch the POS's signed-in employee (e-mail+password or id+PIN)",

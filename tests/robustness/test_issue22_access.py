@@ -263,3 +263,56 @@ def test_device_timestamps_far_from_the_server_clock_are_refused_per_item(client
         assert newest["receipt_number"] == f"{n}-3", newest  # nothing from 2999 sorts first
     finally:
         clock.set_now(None)
+
+
+# ---------------------------------------------------------------- 12: a code outlives no demotion of its creator
+
+
+@pytest.mark.parametrize("change", ["demote", "delete"])
+def test_a_pairing_code_of_a_manager_since_demoted_or_deleted_no_longer_activates(client, change):
+    m = client.signup()
+    manager, email = _employee(client, m, "MANAGER")
+    token = _login(client, email)
+    device = m.device()
+    status, code = client.post(f"/v1/pos_devices/{device['id']}/pairing_code", {}, token=token)
+    assert status == 201, code
+    if change == "demote":
+        assert client.patch(f"/v1/employees/{manager['id']}", {"role": "CASHIER"}, token=m.token)[0] == 200
+    else:
+        assert client.delete(f"/v1/employees/{manager['id']}", token=m.token)[0] == 204
+    status, body = client.post("/v1/pos/pair", {"code": code["code"], "installation_id": "inst-1"})
+    assert status == 401 and _error(body)["code"] == "PAIRING_CODE_INVALID", body
+    assert client.get(f"/v1/pos_devices/{device['id']}", token=m.token)[1]["status"] == "NOT_ACTIVATED"
+
+
+# ---------------------------------------------------------------- 11: pairing limits per source, honest Retry-After
+
+
+def _pair_from(client, monkeypatch, address, code, installation_id):
+    from chalice.local import LambdaEventConverter
+
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", address)
+    return client.http.http.post("/v1/pos/pair", headers={"Content-Type": "application/json"},
+                                 body=f'{{"code": "{code}", "installation_id": "{installation_id}"}}')
+
+
+def test_one_source_guessing_pairing_codes_does_not_block_pairing_for_others(client, monkeypatch):
+    clock.set_now(T0)
+    try:
+        m = client.signup()
+        device = m.device()
+        code = client.post(f"/v1/pos_devices/{device['id']}/pairing_code", {}, token=m.token)[1]["code"]
+        # A fresh installation id per guess: the attacker's address is what stops them (PAIR_SOURCE_LIMIT, 20).
+        answers = [_pair_from(client, monkeypatch, "203.0.113.9", "ZZZZ-ZZZZ", f"g{i}").status_code for i in range(20)]
+        assert answers == [401] * 20, answers
+        refused = _pair_from(client, monkeypatch, "203.0.113.9", code, "g-last")
+        assert refused.status_code == 429 and refused.json_body["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+        assert refused.headers["Retry-After"] == "600", refused.headers  # the 10-minute window, not 900
+        assert "10 minutes" in refused.json_body["errors"][0]["details"]
+        # even far more guesses than the old service-wide limit (200) leave every other address alone
+        for i in range(200):
+            assert _pair_from(client, monkeypatch, "203.0.113.9", "ZZZZ-ZZZZ", f"h{i}").status_code == 429
+        honest = _pair_from(client, monkeypatch, "198.51.100.7", code, "honest-till")
+        assert honest.status_code == 200, honest.json_body
+    finally:
+        clock.set_now(None)
