@@ -316,3 +316,20 @@ def test_one_source_guessing_pairing_codes_does_not_block_pairing_for_others(cli
         assert honest.status_code == 200, honest.json_body
     finally:
         clock.set_now(None)
+
+
+# ---------------------------------------------------------------- 15: invisible characters do not make a new name
+
+
+@pytest.mark.parametrize("name", ["Till\u200b 1", "\u202eTill 1", "Till\u200d 1\u200c", "\ufeffTill 1",
+                                  "T\u00adill 1", "Till\u2066 1\u2069", "Till 1\ufe0f", "Ｔｉｌｌ　１",
+                                  "Till\u00a01", "\u200eTILL 1"])
+def test_invisible_and_compatibility_characters_do_not_make_a_new_pos_name(client, name):
+    m = client.signup()
+    store = m.store()
+    m.device("Till 1", store["id"])
+    status, body = client.post("/v1/pos_devices", {"name": name, "store_id": store["id"]}, token=m.token)
+    assert status == 409 and _error(body)["code"] == "NAME_TAKEN", (name, body)
+    other = m.device("Till 2", store["id"])
+    status, body = client.patch(f"/v1/pos_devices/{other['id']}", {"name": name}, token=m.token)
+    assert status == 409 and _error(body)["code"] == "NAME_TAKEN", (name, body)
