@@ -15,7 +15,7 @@ def signup(ctx):
 
 
 @endpoint(bp, "/v1/auth/login", "POST", summary="Log in to the back office", auth=None, tag="accounts",
-          body="LoginIn", response="LoginOut", errors=(400, 401, 429))
+          body="LoginIn", response="LoginOut", errors=(400, 401, 403, 429))
 def login(ctx):
     return accounts.login(ctx.body.email, ctx.body.password)
 

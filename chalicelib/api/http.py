@@ -179,8 +179,17 @@ def _pydantic_message(err: dict) -> tuple[str | None, dict]:
         key = "pydantic.value_error.email"
     if not i18n.has(key):
         return None, {}
-    return key, {name: value if isinstance(value, (int, float)) else str(value)
-                 for name, value in (err.get("ctx") or {}).items()}
+    params = {name: value if isinstance(value, (int, float)) else str(value)
+              for name, value in (err.get("ctx") or {}).items()}
+    if err["type"] in ("literal_error", "enum") and "expected" in params:
+        params["expected"] = _choice_list(params["expected"])
+    return key, params
+
+
+def _choice_list(expected: str):
+    """pydantic's English "'A', 'B' or 'C'" as a message of the catalog ("… lub …" in Polish)."""
+    head, sep, last = expected.rpartition(" or ")
+    return i18n.ref("list.or", items=head, last=last) if sep else expected
 
 
 def bearer_token(request) -> str | None:

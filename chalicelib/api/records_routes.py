@@ -7,6 +7,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api import presenters as present
 from chalicelib.api.http import ListOf, Reply, endpoint
+from chalicelib import i18n
 from chalicelib.i18n import render
 from chalicelib.services import audit, records
 
@@ -49,7 +50,8 @@ def export_receipts(ctx):
             break
         writer.writerows(present.receipt_csv_row(r, names, currency) for r in items)
     headers = {"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
-               "Content-Disposition": 'attachment; filename="receipts.csv"'}
+               "Content-Disposition": 'attachment; filename="receipts.csv"',
+               "Content-Language": i18n.current(), "Vary": "Accept-Language"}  # the header row is translated
     if cursor:
         headers["X-Next-Cursor"] = cursor
         headers["Link"] = f'<?{urlencode({**ctx.raw_query, "cursor": cursor})}>; rel="next"'

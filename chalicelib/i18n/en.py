@@ -102,6 +102,8 @@ MESSAGES = {
     "UNKNOWN_EMPLOYEE": "Employee {id} is not an employee of this account (unknown or deleted); not stored.",
     "TIMESTAMP_OUT_OF_RANGE": "{field} {value} is outside the accepted time ({earliest} to {latest}); check the POS's clock.",
     "SHIFT_CLOSED_BEFORE_OPENED": "The shift closed ({closed_at}) before it opened ({opened_at}).",
+    "list.or": "{items} or {last}",
+    "NOT_FOUND.path": "No such path in this API; see /v1/openapi.json.",
     # Answered by Chalice itself before any route runs (reshaped in api/http.py).
     "METHOD_NOT_ALLOWED": "This method is not allowed on this path.",
     "UNSUPPORTED_MEDIA_TYPE": "Send the body as application/json.",

@@ -108,6 +108,8 @@ MESSAGES = {
     "UNKNOWN_EMPLOYEE": "Pracownik {id} nie jest pracownikiem tego konta (nieznany lub usunięty); nie zapisano.",
     "TIMESTAMP_OUT_OF_RANGE": "{field} {value} jest poza przyjmowanym czasem (od {earliest} do {latest}); sprawdź zegar POS.",
     "SHIFT_CLOSED_BEFORE_OPENED": "Zmiana została zamknięta ({closed_at}) przed otwarciem ({opened_at}).",
+    "list.or": "{items} lub {last}",
+    "NOT_FOUND.path": "Nie ma takiej ścieżki w tym API; zobacz /v1/openapi.json.",
     "METHOD_NOT_ALLOWED": "Ta metoda nie jest dozwolona dla tej ścieżki.",
     "UNSUPPORTED_MEDIA_TYPE": "Wyślij treść jako application/json.",
 

@@ -333,3 +333,88 @@ def test_invisible_and_compatibility_characters_do_not_make_a_new_pos_name(clien
     other = m.device("Till 2", store["id"])
     status, body = client.patch(f"/v1/pos_devices/{other['id']}", {"name": name}, token=m.token)
     assert status == 409 and _error(body)["code"] == "NAME_TAKEN", (name, body)
+
+
+# ---------------------------------------------------------------- 20: every answer in the caller's language
+
+
+PL = {"Accept-Language": "pl"}
+
+
+def test_validation_sentences_and_choice_lists_are_polish(client):
+    m = client.signup()
+    status, body = client.get("/v1/receipts?created_at_min=2026-13-01T00:00:00Z", token=m.token, headers=PL)
+    assert status == 400 and _error(body)["field"] == "created_at_min", body
+    assert _error(body)["details"] == "Musi być datą i godziną ISO 8601, np. 2026-11-24T10:00:00Z.", body
+    status, body = client.post("/v1/employees", {"name": "X", "role": "BOSS"}, token=m.token, headers=PL)
+    assert status == 400 and _error(body)["details"] == "Dozwolone wartości: 'OWNER', 'MANAGER' lub 'CASHIER'.", body
+    status, body = client.post("/v1/employees", {"name": "X", "role": "BOSS"}, token=m.token)
+    assert _error(body)["details"].endswith("'OWNER', 'MANAGER' or 'CASHIER'."), body
+
+
+def test_the_csv_answer_names_its_language(client):
+    m = client.signup()
+    for language in ("pl", "en"):
+        response = client.http.http.get("/v1/receipts/export", headers={"Authorization": f"Bearer {m.token}",
+                                                                         "Accept-Language": language})
+        assert response.status_code == 200
+        assert response.headers["Content-Language"] == language and response.headers["Vary"] == "Accept-Language"
+
+
+@pytest.fixture
+def local_http(threaded_app):
+    """The local server's HTTP handler (local/server.py, what `make run` serves) in process, on moto."""
+    import threading
+
+    from chalice.config import Config
+    from chalice.local import LocalDevServer
+
+    from local import server as local_server
+
+    local_server._ROUTES.update({path: entry.keys() for path, entry in threaded_app.routes.items()})
+    dev = LocalDevServer(threaded_app, Config(chalice_stage="dev"), "127.0.0.1", 0, handler_cls=local_server.Handler)
+    thread = threading.Thread(target=dev.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{dev.server.server_address[1]}"
+    finally:
+        dev.server.shutdown()
+        dev.server.server_close()
+
+
+def _http(url, method="GET", headers=None, body=None):
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, method=method, headers=headers or {}, data=body)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_an_unknown_path_is_a_404_in_the_error_shape_and_never_echoes_the_token(local_http):
+    import json
+
+    status, _, body = _http(local_http + "/v1/signup", "POST", {"Content-Type": "application/json"}, json.dumps(
+        {"business_name": "Cafe", "email": "echo@example.com", "password": "correct horse 1"}).encode())
+    assert status == 201, body
+    token = json.loads(body)["token"]
+    for method, path in (("GET", "/v1/no/such/thing"), ("POST", "/v1/stores/x/y/z"), ("DELETE", "/v1/"),
+                         ("GET", "/v1/receipts/1-1/more")):
+        status, headers, body = _http(local_http + path, method, {"Authorization": f"Bearer {token}", **PL})
+        assert status == 404, (method, path, status, body)
+        answer = json.loads(body)
+        assert _error(answer) == {"code": "NOT_FOUND", "field": None,
+                                  "details": "Nie ma takiej ścieżki w tym API; zobacz /v1/openapi.json."}, answer
+        assert token not in body.decode() and "Authorization" not in body.decode(), body
+        assert headers["Content-Language"] == "pl"
+    # a known path still works with the same token, and an unknown method there answers 405 in Polish
+    assert _http(local_http + "/v1/stores", "GET", {"Authorization": f"Bearer {token}"})[0] == 200
+    status, headers, body = _http(local_http + "/v1/stores", "TRACE", PL)
+    assert status == 405 and headers["Allow"] == "GET, OPTIONS, POST", headers
+    assert _error(json.loads(body))["details"] == "Ta metoda nie jest dozwolona dla tej ścieżki.", body
+    status, _, body = _http(local_http + "/not-the-api", "POST", {"Authorization": f"Bearer {token}"})
+    assert status == 405 and token not in body.decode(), body
