@@ -418,3 +418,49 @@ def test_an_unknown_path_is_a_404_in_the_error_shape_and_never_echoes_the_token(
     assert _error(json.loads(body))["details"] == "Ta metoda nie jest dozwolona dla tej ścieżki.", body
     status, _, body = _http(local_http + "/not-the-api", "POST", {"Authorization": f"Bearer {token}"})
     assert status == 405 and token not in body.decode(), body
+
+
+# ---------------------------------------------------------------- 19: storage briefly unavailable on the API path
+
+
+def test_reading_a_stalled_deletion_while_storage_is_unavailable_answers_503(client, monkeypatch):
+    """GET .../deletion finds a deletion whose execution died and records it FAILED (Stopped); when that write
+    meets unavailable storage, the answer is 503 SERVICE_UNAVAILABLE (retry), not the workflow's TransientError
+    as a 500 INTERNAL."""
+    import time
+
+    import boto3
+
+    from chalicelib.config import reload, settings
+    from tests.robustness.harness import FaultInjector, injected_faults
+
+    monkeypatch.setenv("POS_SYNC_WAIT_SECONDS", "30")  # the execution waits for a missing receipt ...
+    reload()
+    try:
+        m = client.signup()
+        device, token = m.active_device()
+        _sync(client, token, [receipt(device["number"], 1)], last=2)
+        assert client.delete(f"/v1/pos_devices/{device['id']}", token=m.token)[0] == 202
+        record = client.get(f"/v1/pos_devices/{device['id']}/deletion", token=m.token)[1]
+        arn = settings().state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":" + record["id"]
+        functions = boto3.client("stepfunctions", region_name=settings().region)
+        deadline = time.monotonic() + 30
+        while functions.describe_execution(executionArn=arn)["status"] == "RUNNING":
+            try:
+                functions.stop_execution(executionArn=arn)  # ... and dies there, its end never recorded
+            except functions.exceptions.ExecutionDoesNotExist:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        clock.set_now(clock.now() + timedelta(minutes=5))  # long enough to be checked as stalled
+        with injected_faults(FaultInjector(share=1.0, operations=frozenset({"TransactWriteItems", "UpdateItem",
+                                                                            "PutItem"}))):
+            status, body = client.get(f"/v1/pos_devices/{device['id']}/deletion", token=m.token)
+        assert status == 503 and _error(body)["code"] == "SERVICE_UNAVAILABLE", body
+        # storage back: the same read records the stop
+        status, body = client.get(f"/v1/pos_devices/{device['id']}/deletion", token=m.token)
+        assert status == 200 and (body["status"], body["step"]) == ("FAILED", "Stopped"), body
+    finally:
+        clock.set_now(None)
+        monkeypatch.delenv("POS_SYNC_WAIT_SECONDS")
+        reload()
