@@ -2,6 +2,7 @@
 could lock everyone out, cashiers in the back office, sessions that outlived a password change, logout."""
 import csv
 import io
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -464,3 +465,62 @@ def test_reading_a_stalled_deletion_while_storage_is_unavailable_answers_503(cli
         clock.set_now(None)
         monkeypatch.delenv("POS_SYNC_WAIT_SECONDS")
         reload()
+
+
+# ---------------------------------------------------------------- 16: responses bounded by size, not only count
+
+
+def _big_receipt(n, seq):
+    items = [{"item_name": f"Item {i:03d} " + "x" * 60, "quantity": 1, "price": 1, "total_money": 1} for i in range(500)]
+    return receipt(n, seq, total=500, line_items=items, created_at=f"2026-11-24T10:{seq:02d}:00Z")
+
+
+def test_a_page_of_big_receipts_ends_early_with_a_cursor_and_loses_nothing(client, monkeypatch):
+    from chalicelib.services import records
+
+    m = client.signup()
+    device, token = m.active_device()
+    n = device["number"]
+    for first in (1, 5):
+        answer = _sync(client, token, [_big_receipt(n, s) for s in range(first, first + 4)], last=first + 3)
+        assert answer["accepted"] == 4, answer
+    one = len(json.dumps(client.get(f"/v1/receipts/{n}-1", token=m.token)[1]))
+    assert one > 40_000  # each receipt weighs ~50 KB: 8 of them would be ~400 KB
+    monkeypatch.setattr(records, "RESPONSE_BUDGET_BYTES", 3 * one, raising=False)  # 2 MB, scaled to the test
+    seen, cursor, pages = [], None, 0
+    while True:
+        response = client.http.http.get("/v1/receipts?limit=250" + (f"&cursor={cursor}" if cursor else ""),
+                                        headers={"Authorization": f"Bearer {m.token}"})
+        assert response.status_code == 200
+        body = json.loads(response.body)
+        assert 1 <= len(body["receipts"]) <= 3 and len(response.body) <= 3.2 * one, (len(body["receipts"]),
+                                                                                      len(response.body))
+        seen += [r["receipt_number"] for r in body["receipts"]]
+        pages += 1
+        cursor = body["cursor"]
+        if not cursor:
+            break
+    assert seen == [f"{n}-{s}" for s in range(8, 0, -1)] and pages >= 3, (seen, pages)
+
+
+def test_a_csv_part_ends_early_with_a_cursor_and_loses_nothing(client, monkeypatch):
+    from chalicelib.services import records
+
+    m = client.signup()
+    device, token = m.active_device()
+    n = device["number"]
+    _sync(client, token, [receipt(n, s, created_at=f"2026-11-24T10:{s:02d}:00Z") for s in range(1, 13)], last=12)
+    monkeypatch.setattr(records, "EXPORT_PAGE", 3)
+    monkeypatch.setattr(records, "CSV_BUDGET_BYTES", 500, raising=False)  # 3 MB, scaled to the test: a few chunks per part
+    rows, cursor, parts = [], None, 0
+    while True:
+        response = client.http.http.get("/v1/receipts/export?limit=10000" + (f"&cursor={cursor}" if cursor else ""),
+                                        headers={"Authorization": f"Bearer {m.token}"})
+        assert response.status_code == 200
+        part = list(csv.reader(io.StringIO(response.body.decode("utf-8").lstrip("\ufeff"))))
+        rows += part[1:] if cursor is None else part
+        parts += 1
+        cursor = response.headers.get("X-Next-Cursor")
+        if not cursor:
+            break
+    assert [r[0] for r in rows] == [f"{n}-{s}" for s in range(12, 0, -1)] and parts >= 2, (rows, parts)
