@@ -42,6 +42,7 @@ ACCOUNT = "123456789012"
 MOTO_LACKS = {
     "AWS::CloudWatch::Alarm", "AWS::Logs::MetricFilter", "AWS::ApiGateway::Stage", "AWS::S3::BucketPolicy",
     "AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl", "AWS::SecretsManager::Secret",
+    "AWS::ApiGateway::GatewayResponse",  # the unknown-path 404 (tests/infra/test_template.py checks it)
 }
 # What the API function's PIN_HASH_SECRET resolves to in the moto stack (the secret itself is not created there).
 DEPLOY_TEST_PIN_KEY = "deploy-test-pin-key-not-a-secret"
