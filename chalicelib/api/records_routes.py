@@ -5,9 +5,9 @@ from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
+from chalicelib import i18n
 from chalicelib.api import presenters as present
 from chalicelib.api.http import ListOf, Reply, endpoint
-from chalicelib import i18n
 from chalicelib.i18n import render
 from chalicelib.services import audit, records
 

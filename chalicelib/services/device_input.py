@@ -7,13 +7,13 @@ the sync refuses the others; the rest of the batch goes on:
 - device timestamps must lie between EARLIEST and the server's clock + MAX_AHEAD (a till's clock may be off,
   not by years): TIMESTAMP_OUT_OF_RANGE; a shift closed before it opened is SHIFT_CLOSED_BEFORE_OPENED.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from chalicelib import clock
 from chalicelib.services.common import Principal
 from chalicelib.wiring import adapters
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_AHEAD = timedelta(hours=24)
 
 
