@@ -259,6 +259,9 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
     `body`, `query` and `response` name models of chalicelib.api.schemas (see `schema`).
     `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes."""
 
+    if auth == "user":  # any back-office route answers 403 to a CASHIER's token (no back-office session)
+        errors = tuple(sorted({*errors, 403}))
+
     def decorate(handler):
         OPERATIONS.append(Operation(method, path, summary, tag, auth, body, query, {status: response}, errors))
 

@@ -136,6 +136,12 @@ def test_a_cashier_gets_no_back_office_session(client):
     _, token = m.active_device()
     status, body = client.post("/v1/pos/switch_user", {"email": email, "password": "employee pass 1"}, token=token)
     assert status == 200, body
+    # the document says so: every back-office route may answer 403
+    document = client.get("/v1/openapi.json")[1]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if {"userToken": []} in (operation.get("security") or []):
+                assert "403" in operation["responses"], (method, path)
 
 
 def test_a_manager_demoted_to_cashier_loses_the_back_office_at_once(client):
