@@ -449,11 +449,16 @@ def test_reading_a_stalled_deletion_while_storage_is_unavailable_answers_503(cli
         arn = settings().state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":" + record["id"]
         functions = boto3.client("stepfunctions", region_name=settings().region)
         deadline = time.monotonic() + 30
+
+        def waiting() -> bool:
+            events = functions.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+            return any(e["type"] == "WaitStateEntered" for e in events)
+
+        while not waiting():  # in its Wait state (moto cannot stop an execution still starting) ...
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        functions.stop_execution(executionArn=arn)  # ... and dies there, its end never recorded
         while functions.describe_execution(executionArn=arn)["status"] == "RUNNING":
-            try:
-                functions.stop_execution(executionArn=arn)  # ... and dies there, its end never recorded
-            except functions.exceptions.ExecutionDoesNotExist:
-                pass
             assert time.monotonic() < deadline
             time.sleep(0.05)
         clock.set_now(clock.now() + timedelta(minutes=5))  # long enough to be checked as stalled
