@@ -134,6 +134,16 @@ class TooManyRequests(DomainError):
     status = 429
     code = "TOO_MANY_ATTEMPTS"
     default_details = "Too many failed attempts; try again later."
+    retry_after = 900  # seconds, the Retry-After header; set per error to what is left of its window
+
+
+def too_many_attempts(key: str, retry_in: int) -> TooManyRequests:
+    """429 for a window that ends in `retry_in` seconds: the sentence says the whole minutes to wait, rounded up
+    (a 15-minute window says 15, not 16), and Retry-After the seconds."""
+    retry_in = max(1, int(retry_in))
+    error = TooManyRequests(key=key, params={"minutes": -(-retry_in // 60)})
+    error.retry_after = retry_in
+    return error
 
 
 class ServiceUnavailable(DomainError):

@@ -94,9 +94,14 @@ class Handler(ChaliceRequestHandler):
             if self.command in ("GET", "HEAD") and not path.startswith("/v1/"):
                 self._discard_body()
                 return self._static(path)
-            if self.command not in KNOWN_METHODS:
+            if self.command not in KNOWN_METHODS or not path.startswith("/v1/"):
                 self._discard_body()
-                return self._method_not_allowed(path)
+                return self._method_not_allowed(path)  # outside /v1/ only the SPA's files (GET, HEAD) are served
+            if _allowed_methods(path) is None:
+                # Chalice would answer API Gateway's 403 {"message": ...}, and echo the Authorization header
+                # (the bearer token) in it: the API's 404 instead, in its error shape, never a credential.
+                self._discard_body()
+                return self._not_found()
             if not WORKFLOW_READY.is_set() and _needs_workflow(self.command, path):
                 WORKFLOW_READY.wait(WORKFLOW_WAIT_SECONDS)
             if not self._body_is_readable():
@@ -151,12 +156,21 @@ class Handler(ChaliceRequestHandler):
         """What the API answers for a method Chalice does not know (as its own 405 for PUT on a GET route)."""
         allowed = _allowed_methods(path)
         if allowed is None:
-            body = {"errors": [{"code": "NOT_FOUND", "details": "No such resource.", "field": None}]}
-            return self._send_http_response(404, {"Content-Type": "application/json"}, json.dumps(body))
-        body = {"errors": [{"code": "METHOD_NOT_ALLOWED", "details": f"Unsupported method: {self.command}.",
-                            "field": None}]}
-        self._send_http_response(405, {"Content-Type": "application/json", "Allow": ", ".join(allowed)},
-                                 json.dumps(body))
+            return self._not_found()
+        self._send_error(405, "METHOD_NOT_ALLOWED", "METHOD_NOT_ALLOWED", {"Allow": ", ".join(allowed)})
+
+    def _not_found(self) -> None:
+        self._send_error(404, "NOT_FOUND", "NOT_FOUND.path")
+
+    def _send_error(self, status: int, code: str, key: str, headers: dict | None = None) -> None:
+        """An error the API's way: its shape, its sentence in the caller's language (Accept-Language)."""
+        from chalicelib import i18n
+
+        language = i18n.parse_accept_language(self.headers.get("Accept-Language"))
+        body = {"errors": [{"code": code, "details": i18n.render(key, {}, language), "field": None}]}
+        self._send_http_response(status, {"Content-Type": "application/json", "Content-Language": language,
+                                          "Vary": "Accept-Language", "Cache-Control": "no-store", **(headers or {})},
+                                 json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
     def _static(self, path: str) -> None:
         target = (WEB / path.lstrip("/")).resolve()

@@ -86,6 +86,16 @@ export async function request(method, path, { query, body, signal, auth = true }
   return data;
 }
 
+/** Log out on the server too (POST /v1/auth/logout ends the token at once); best effort, and its answer never
+ * touches the session that may already have replaced this one. */
+export function endSession() {
+  const session = getSession();
+  if (!session) return;
+  fetch(buildUrl('/v1/auth/logout'), {
+    method: 'POST', headers: { Authorization: `Bearer ${session.token}` }, cache: 'no-store', keepalive: true,
+  }).catch(() => {});
+}
+
 /** A non-JSON answer (a CSV part): the Response itself; errors are thrown as for JSON calls. */
 async function requestRaw(method, path, { query, signal } = {}) {
   const headers = { 'Accept-Language': getLanguage() };

@@ -1,5 +1,5 @@
 // Entry point: header, hash router, session handling and language switching.
-import { onUnauthorized } from './api.js';
+import { endSession, onUnauthorized } from './api.js';
 import { installCharCounters } from './counter.js';
 import { rememberPlace, restoreDrafts } from './return_to.js';
 import { clear, h, replace } from './dom.js';
@@ -102,6 +102,7 @@ function renderHeader(current) {
 }
 
 function logout() {
+  endSession(); // the server ends the token too, even if it was copied
   clearSession();
   toast(t('auth.logged_out'));
   navigate('/login');

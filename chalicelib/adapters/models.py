@@ -90,6 +90,8 @@ class EmployeeModel(Model):
     # HMAC-SHA256 of the PIN under PIN_HASH_SECRET (services/security.py); the PIN itself is never stored.
     pin_hash = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute(null=True)
+    # Raised when the password, e-mail, role or stores change: tokens issued under an older value are void.
+    session_epoch = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     email_index = _gsi("email-index", "email")
@@ -167,6 +169,7 @@ class TokenModel(Model):
     pos_device_id = UnicodeAttribute(null=True)
     activation_id = UnicodeAttribute(null=True)
     expires_at_epoch = NumberAttribute(null=True)
+    session_epoch = NumberAttribute(null=True)  # user and login tokens: the employee's session_epoch at issue
 
 
 class GuardModel(Model):

@@ -1,7 +1,7 @@
 """Sign-up, login, stores and employees."""
 from chalice import Blueprint
 
-from chalicelib.api.http import ListOf, endpoint
+from chalicelib.api.http import ListOf, bearer_token, endpoint
 from chalicelib.services import accounts
 
 bp = Blueprint(__name__)
@@ -18,11 +18,17 @@ def signup(ctx):
 
 
 @endpoint(bp, "/v1/auth/login", "POST", summary="Log in to the back office", auth=None, tag="accounts",
-          body="LoginIn", response="LoginOut", errors=(400, 401, 429))
+          body="LoginIn", response="LoginOut", errors=(400, 401, 403, 429))
 def login(ctx):
     """A back-office token and who it belongs to. Failed attempts are limited: then 429 TOO_MANY_ATTEMPTS with
     Retry-After."""
     return accounts.login(ctx.body.email, ctx.body.password)
+
+
+@endpoint(bp, "/v1/auth/logout", "POST", summary="Log out: the caller's session (its token) ends at once",
+          auth="user", tag="accounts", status=204, errors=(401, 403))
+def logout(ctx):
+    accounts.logout(bearer_token(bp.current_request))
 
 
 # ---------------------------------------------------------------- stores

@@ -79,6 +79,8 @@ class RequestContext:
     body: Any = None  # the route's body model, validated (None for routes without one)
     query: Any = None  # the route's query model, validated (None when the route has none and got none)
     raw_query: dict[str, str] = field(default_factory=dict)  # the query string as sent (for links)
+    # The caller's address as API Gateway saw it (requestContext.identity.sourceIp; never a client's header).
+    source_ip: str | None = None
 
 
 class Reply:
@@ -146,7 +148,7 @@ def error_response(error: DomainError) -> Response:
     items = error.items() if isinstance(error, ValidationFailed) else [error.to_dict()]
     headers = JSON_HEADERS | _language_headers()
     if error.status == 429:
-        headers["Retry-After"] = "900"
+        headers["Retry-After"] = str(getattr(error, "retry_after", 900))
     return Response(body=json.dumps({"errors": items}, ensure_ascii=False), status_code=error.status, headers=headers)
 
 
@@ -180,8 +182,17 @@ def _pydantic_message(err: dict) -> tuple[str | None, dict]:
         key = "pydantic.value_error.email"
     if not i18n.has(key):
         return None, {}
-    return key, {name: value if isinstance(value, (int, float)) else str(value)
-                 for name, value in (err.get("ctx") or {}).items()}
+    params = {name: value if isinstance(value, (int, float)) else str(value)
+              for name, value in (err.get("ctx") or {}).items()}
+    if err["type"] in ("literal_error", "enum") and "expected" in params:
+        params["expected"] = _choice_list(params["expected"])
+    return key, params
+
+
+def _choice_list(expected: str):
+    """pydantic's English "'A', 'B' or 'C'" as a message of the catalog ("… lub …" in Polish)."""
+    head, sep, last = expected.rpartition(" or ")
+    return i18n.ref("list.or", items=head, last=last) if sep else expected
 
 
 def bearer_token(request) -> str | None:
@@ -251,6 +262,9 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
     `body`, `query` and `response` name models of chalicelib.api.schemas (see `schema`).
     `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes."""
 
+    if auth == "user":  # any back-office route answers 403 to a CASHIER's token (no back-office session)
+        errors = tuple(sorted({*errors, 403}))
+
     def decorate(handler):
         OPERATIONS.append(Operation(method, path, summary, tag, auth, body, query, {status: response}, errors,
                                     handler, operation_id or _camel(handler.__name__)))
@@ -275,7 +289,8 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                 else:
                     _reject_body(request)
                 ctx = RequestContext(principal=principal, body=parsed_body, query=_parse_query(request, query),
-                                     raw_query=dict(request.query_params or {}))
+                                     raw_query=dict(request.query_params or {}),
+                                     source_ip=((request.context or {}).get("identity") or {}).get("sourceIp"))
                 result = handler(ctx, **path_params)
                 if result is not None and not isinstance(result, Response):
                     result = serialise(response, result)  # in the request's language, as the sentences must be

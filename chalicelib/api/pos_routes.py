@@ -5,7 +5,7 @@ from chalice import Blueprint
 
 from chalicelib.api import presenters as present
 from chalicelib.api.http import Reply, endpoint, schema, validation_failed
-from chalicelib.services import devices, final_sync, pairing, sync
+from chalicelib.services import device_input, devices, final_sync, pairing, sync
 
 bp = Blueprint(__name__)
 
@@ -38,7 +38,7 @@ def pair(ctx):
     """Same answer as activate. A wrong, used or expired code: 401 PAIRING_CODE_INVALID; repeated failures: 429 with
     Retry-After."""
     body = ctx.body
-    return pairing.pair(body.code, body.installation_id)
+    return pairing.pair(body.code, body.installation_id, ctx.source_ip)
 
 
 @endpoint(bp, "/v1/pos/switch_user", "POST", summary="Switch the POS's signed-in employee (e-mail+password or id+PIN)",
@@ -71,9 +71,13 @@ def sync_batch(ctx):
     principal, body = ctx.principal, ctx.body
     sync.check_batch_size(len(body.receipts))
     receipts, rejected = _parse_receipts(body.receipts)
+    # Unknown employees and impossible device times are refused per item before the sync sorts the rest.
+    receipts, refused, shifts, refused_shifts = device_input.screen(
+        principal, receipts, [shift.model_dump() for shift in body.shifts])
     run = final_sync.final_sync_batch if principal.final_sync else sync.sync_batch
-    result = run(principal, principal.device, receipts, rejected, [shift.model_dump() for shift in body.shifts],
+    result = run(principal, principal.device, receipts, rejected + refused, shifts,
                  body.state.model_dump() if body.state else None)
+    result.rejected_shifts = refused_shifts + result.rejected_shifts
     shown = result.device
     if principal.final_sync:
         open_still = result.device.final_sync_activation_id == principal.activation_id

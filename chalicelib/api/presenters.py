@@ -29,8 +29,21 @@ def _major(minor) -> str:
     return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}"
 
 
+# OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value) -> str:
+    """A text cell of the export (a name someone typed): neutralised with a leading single quote when a
+    spreadsheet would read it as a formula. Amounts are written by `_major`, so they stay numbers."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def receipt_csv_row(r: dict, names: dict, currency: str) -> list:
-    return [r.get("receipt_number"), r.get("created_at"), r.get("receipt_type"), r.get("pos_device_name"),
-            names["stores"].get(r.get("store_id"), ""), names["employees"].get(r.get("employee_id"), ""),
-            " ".join(sorted({p.get("type", "") for p in r.get("payments") or []})), _major(r.get("total_money")),
+    return [r.get("receipt_number"), r.get("created_at"), r.get("receipt_type"), csv_text(r.get("pos_device_name")),
+            csv_text(names["stores"].get(r.get("store_id"), "")),
+            csv_text(names["employees"].get(r.get("employee_id"), "")),
+            csv_text(" ".join(sorted({p.get("type", "") for p in r.get("payments") or []}))),
+            _major(r.get("total_money")),
             _major(r.get("total_tax")), currency, r.get("synced_at")]

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
+from chalicelib import i18n
 from chalicelib.api import presenters as present
 from chalicelib.api.http import ListOf, Reply, endpoint
 from chalicelib.i18n import render
@@ -43,15 +44,18 @@ def export_receipts(ctx):
         writer.writerow(render(f"csv.{column}") for column in present.RECEIPT_CSV_HEADER)
     chunks = records.export_receipts(ctx.principal, q.limit, q.cursor, **_receipt_filters(q))
     currency = records.merchant_currency(ctx.principal)
+    written = None  # characters written so far, told to the service, which ends the part past its budget
     while True:
         try:
-            items, names = next(chunks)
+            items, names = chunks.send(written)
         except StopIteration as done:
             cursor = done.value
             break
         writer.writerows(present.receipt_csv_row(r, names, currency) for r in items)
+        written = out.tell()
     headers = {"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
-               "Content-Disposition": 'attachment; filename="receipts.csv"'}
+               "Content-Disposition": 'attachment; filename="receipts.csv"',
+               "Content-Language": i18n.current(), "Vary": "Accept-Language"}  # the header row is translated
     if cursor:
         headers["X-Next-Cursor"] = cursor
         headers["Link"] = f'<?{urlencode({**ctx.raw_query, "cursor": cursor})}>; rel="next"'

@@ -75,7 +75,11 @@ def _iso_text(value):
         return value  # a JSON number: refused by the (strict) datetime validator
     if not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}", value):
         raise PydanticCustomError("timestamp_format", "must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z")
-    return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:  # "2026-13-01T00:00:00Z": pydantic's own "Value error, month must be in 1..12" is English
+        raise PydanticCustomError("timestamp_format", "must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z") \
+            from None
 
 
 Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc),

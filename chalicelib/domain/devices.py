@@ -68,8 +68,17 @@ MAX_NAME_LENGTH = 100
 
 
 def name_key(name: str) -> str:
-    """What makes two POS names the same within a store: case, width and spacing do not count."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """What makes two POS names the same within a store: case, width, spacing and invisible characters do not
+    count. NFKC folds compatibility look-alikes (full-width "Ｔｉｌｌ", ligatures, "①", no-break spaces); Unicode
+    format characters (zero-width spaces and joiners, bidirectional marks and overrides, the BOM, soft hyphens)
+    and variation selectors are dropped, so "Till\u200b 1" or "\u202eTill 1" is taken beside "Till 1"."""
+    folded = unicodedata.normalize("NFKC", name)
+    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf" and not _is_variation_selector(ch))
+    return " ".join(unicodedata.normalize("NFKC", visible).casefold().split())
+
+
+def _is_variation_selector(ch: str) -> bool:
+    return "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef"
 
 
 def transition(status: Status, action: Action, deleting: bool = False) -> Status:

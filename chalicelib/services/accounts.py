@@ -2,7 +2,8 @@
 from chalicelib import clock, i18n
 from chalicelib.config import settings
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
-from chalicelib.errors import Conflict, InvalidCredentials, InvalidInput, TooManyRequests, Unauthenticated
+from chalicelib.errors import (Conflict, Forbidden, InvalidCredentials, InvalidInput, Unauthenticated,
+                               too_many_attempts)
 from chalicelib.ports import VersionConflict
 from chalicelib.services.common import Principal, new_event, new_id, not_found
 from chalicelib.services.security import hash_password, hash_pin, hash_token, new_token, verify_password
@@ -55,8 +56,7 @@ def reserve_attempt(key: str, what: str) -> None:
     now_epoch = clock.epoch()
     window_start = adapters().accounts.reserve_attempt(key, now_epoch, LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_SECONDS)
     if window_start is not None:
-        retry_in = max(0, window_start + LOGIN_WINDOW_SECONDS - now_epoch)
-        raise TooManyRequests(key=what, params={"minutes": retry_in // 60 + 1})
+        raise too_many_attempts(what, window_start + LOGIN_WINDOW_SECONDS - now_epoch)
 
 
 def clear_attempts(key: str) -> None:
@@ -64,7 +64,8 @@ def clear_attempts(key: str) -> None:
 
 
 def login(email: str, password: str) -> dict:
-    employee = check_credentials(email, password, set(Role))
+    # A CASHIER works on the POS app only and has no back-office session (DESIGN.md 3.2).
+    employee = check_credentials(email, password, BACK_OFFICE_ROLES)
     token, expires_at = _issue_user_token(employee)
     return {"token": token, "expires_at": expires_at, "employee": employee,
             "merchant": adapters().accounts.get_merchant(employee["merchant_id"])}
@@ -74,8 +75,26 @@ def _issue_user_token(employee: dict) -> tuple[str, str]:
     token, token_hash = new_token()
     expires = clock.epoch() + settings().user_token_ttl_seconds
     adapters().tokens.put(token_hash, kind="user", merchant_id=employee["merchant_id"], employee_id=employee["id"],
-                          expires_at_epoch=expires)
+                          expires_at_epoch=expires, session_epoch=session_epoch(employee))
     return token, clock.iso_from_epoch(expires)
+
+
+def session_epoch(employee: dict) -> int:
+    """The employee's session generation: raised when their password, e-mail, role or stores change. A user or
+    POS login token records the value it was issued under and works only while it is still the employee's."""
+    return int(employee.get("session_epoch") or 0)
+
+
+def check_session(record: dict, employee: dict) -> None:
+    """401 when the token was issued before the employee's password, e-mail, role or stores last changed."""
+    if int(record.get("session_epoch") or 0) != session_epoch(employee):
+        raise Unauthenticated(key="UNAUTHENTICATED.session_ended")
+
+
+def logout(token: str | None) -> None:
+    """The caller's session ends: its token record is deleted (the route has checked the token)."""
+    if token:
+        adapters().tokens.delete(hash_token(token))
 
 
 def token_record(token: str | None, kind: str) -> dict:
@@ -96,6 +115,9 @@ def authenticate_user(token: str | None) -> Principal:
     employee = adapters().accounts.get_employee(record["merchant_id"], record["employee_id"])
     if not employee:
         raise Unauthenticated(key="UNAUTHENTICATED.account_gone")
+    check_session(record, employee)
+    if Role(employee["role"]) not in BACK_OFFICE_ROLES:  # a token from before a CASHIER lost the back office
+        raise Forbidden(code="BACK_OFFICE_FORBIDDEN")
     return Principal(merchant_id=employee["merchant_id"], employee_id=employee["id"], role=employee["role"])
 
 
@@ -189,6 +211,10 @@ def update_employee(principal: Principal, employee_id: str, changes: dict) -> di
         raise Conflict(field="role", code="OWNER_ROLE_FIXED")
     if changes.get("role") == Role.OWNER.value and old["role"] != Role.OWNER.value:
         raise InvalidInput(field="role", code="ONE_OWNER")
+    if old["role"] == Role.OWNER.value:
+        for name in ("email", "password"):  # without them nobody could log in to the merchant again
+            if name in changes and not changes[name]:
+                raise InvalidInput(field=name, code="OWNER_NEEDS_LOGIN")
     updated = dict(old)
     for key, value in changes.items():
         if key == "password":
@@ -199,9 +225,17 @@ def update_employee(principal: Principal, employee_id: str, changes: dict) -> di
             updated["email"] = value.lower() if value else None
         else:
             updated[key] = value
+    if _ends_sessions(old, updated, changes):
+        updated["session_epoch"] = session_epoch(old) + 1
     updated["updated_at"] = clock.iso()
     _save_employee(principal, updated, old, "employee.updated")
     return updated
+
+
+def _ends_sessions(old: dict, new: dict, changes: dict) -> bool:
+    """A new password (even the same one, as on a reset), e-mail, role or stores end the employee's sessions."""
+    return ("password" in changes or (old.get("email") or None) != (new.get("email") or None)
+            or old["role"] != new["role"] or sorted(old.get("store_ids") or []) != sorted(new.get("store_ids") or []))
 
 
 def delete_employee(principal: Principal, employee_id: str) -> None:

@@ -251,9 +251,11 @@ def _finish(merchant_id: str, device_id: str, deletion_id: str, status: Deletion
         return dataclasses.replace(device, deletion=record.to_dict(), updated_at=now), {
             "deletion_id": deletion_id, "error": error}
 
+    # Not _guarded: the API's paths (a deletion that did not start, a stalled one read) must answer 503 when
+    # storage is briefly unavailable, and the workflow's step_record_failure runs inside run_step, whose
+    # _guarded turns the same ServiceUnavailable into the TransientError the state machine retries.
     try:
-        _guarded(lambda: change_device(None, merchant_id, device_id, change, "pos_device.deletion_failed",
-                                       actor=SYSTEM_SAFE_DELETION))
+        change_device(None, merchant_id, device_id, change, "pos_device.deletion_failed", actor=SYSTEM_SAFE_DELETION)
     except _Stale:
         log.warning("deletion %s is no longer current on %s; nothing recorded", deletion_id, device_id)
 

@@ -220,7 +220,8 @@ def pos_login(email: str, password: str) -> dict:
     employee = accounts.check_credentials(email, password, POS_LOGIN_ROLES)
     token, token_hash = new_token()
     adapters().tokens.put(token_hash, kind="login", merchant_id=employee["merchant_id"], employee_id=employee["id"],
-                          expires_at_epoch=clock.epoch() + settings().login_token_ttl_seconds)
+                          expires_at_epoch=clock.epoch() + settings().login_token_ttl_seconds,
+                          session_epoch=accounts.session_epoch(employee))
     devices = _activatable_devices(employee["merchant_id"])
     stores = adapters().stores.get_many(employee["merchant_id"], [d.store_id for d in devices])
     return {"login_token": token, "employee": employee, "pos_devices": devices, "stores": stores}
@@ -241,6 +242,8 @@ def activate_device(login_token: str, device_id: str, installation_id: str) -> d
     employee = adapters().accounts.get_employee(merchant_id, record["employee_id"])
     if not employee:
         raise InvalidCredentials(key="INVALID_CREDENTIALS.login_gone")
+    accounts.check_session(record, employee)  # password, e-mail, role or stores changed since the login
+    require_role(employee["role"], POS_LOGIN_ROLES, "log in here")
     return activate_slot(merchant_id, employee, device_id, installation_id, "LOGIN")
 
 

@@ -8,12 +8,14 @@ the activation's transaction with a must-exist condition, so a code works once.
 
 Guessing: 31**8 ≈ 8.5e11 codes (≈ 40 bits). There is no account to lock, so failures are counted twice:
 per installation_id (PAIR_INSTALLATION_LIMIT per window: an honest device mistyping a code is stopped
-briefly) and for the whole service (PAIR_GLOBAL_LIMIT per window: an attacker who invents a new
-installation_id for every guess still gets at most that many guesses). With 200 guesses per 10
-minutes, 28,800 a day, and even 100,000 codes live at once, the chance of hitting any code is about
-28,800 * 1e5 / 8.5e11 ≈ 0.3 % per day, and a code lives 10 minutes by default. The price of the global
-limit is that an attack can make pairing answer 429 for everyone for a while; activation by e-mail and
-password keeps working meanwhile.
+briefly) and per source address (PAIR_SOURCE_LIMIT per window: an attacker who invents a new
+installation_id for every guess still gets at most that many guesses from one address). With 20 guesses
+per 10 minutes, 2,880 a day per address, and even 100,000 codes live at once, the chance of hitting any
+code is about 2,880 * 1e5 / 8.5e11 ≈ 0.03 % per address and day, and a code lives 10 minutes by default.
+There is no service-wide limit any more: one attacker could keep it full and deny pairing to every
+merchant (issue 22, item 11); an attacker now blocks only their own address. The source is API Gateway's
+`identity.sourceIp`, never a header a client could forge; behind the stack's CloudFront that is the edge's
+address, so callers of one edge share a window (the POS app may call the API's own endpoint instead).
 """
 import hashlib
 import secrets
@@ -22,8 +24,8 @@ from datetime import timedelta
 
 from chalicelib import clock
 from chalicelib.domain.devices import Action, Device
-from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
-from chalicelib.errors import Conflict, PairingCodeInvalid, TooManyRequests
+from chalicelib.domain.roles import BACK_OFFICE_ROLES, POS_LOGIN_ROLES, Role, require_role
+from chalicelib.errors import Conflict, PairingCodeInvalid, TooManyRequests, too_many_attempts
 from chalicelib.services import devices
 from chalicelib.services.common import Principal
 from chalicelib.wiring import adapters
@@ -34,8 +36,7 @@ DEFAULT_EXPIRES_IN = 600
 MIN_EXPIRES_IN, MAX_EXPIRES_IN = 60, 86400
 PAIR_WINDOW_SECONDS = 10 * 60
 PAIR_INSTALLATION_LIMIT = 5
-PAIR_GLOBAL_LIMIT = 200
-GLOBAL_KEY = "pair#all"
+PAIR_SOURCE_LIMIT = 20
 
 
 def new_code() -> str:
@@ -101,21 +102,22 @@ def revoke_code(principal: Principal, device_id: str) -> None:
                           token_deletes=drop)
 
 
-def pair(code_text: str, installation_id: str) -> dict:
+def pair(code_text: str, installation_id: str, source: str | None = None) -> dict:
     """The POS app's side: a wrong, expired or used code are one answer (401); repeated failures 429.
 
     Each attempt is counted BEFORE the code is checked (one conditional write per key, as for logins), so racing
     guesses cannot all pass the check before any failure is counted; a success gives its attempts back."""
     installation_key = f"pair#installation#{installation_id}"
+    source_key = f"pair#source#{source or 'unknown'}"
     _reserve(installation_key, PAIR_INSTALLATION_LIMIT)
     try:
-        _reserve(GLOBAL_KEY, PAIR_GLOBAL_LIMIT)
+        _reserve(source_key, PAIR_SOURCE_LIMIT)
     except TooManyRequests:
         adapters().accounts.release_attempt(installation_key)
         raise
     result = _pair(code_text, installation_id)  # PairingCodeInvalid keeps both attempts counted
     adapters().accounts.clear_attempts(installation_key)
-    adapters().accounts.release_attempt(GLOBAL_KEY)
+    adapters().accounts.release_attempt(source_key)
     return result
 
 
@@ -132,6 +134,8 @@ def _pair(code_text: str, installation_id: str) -> dict:
     device = adapters().devices.get(merchant_id, record["pos_device_id"])
     if not employee or not device or device.pairing_code_hash != hashed:
         raise PairingCodeInvalid()
+    if Role(employee["role"]) not in POS_LOGIN_ROLES:  # its creator was demoted since: the code died with it
+        raise PairingCodeInvalid()
     try:
         return devices.activate_slot(merchant_id, employee, device.id, installation_id, "PAIRING_CODE",
                                      pairing_code_hash=hashed)
@@ -142,6 +146,5 @@ def _pair(code_text: str, installation_id: str) -> dict:
 def _reserve(key: str, limit: int) -> None:
     now = clock.epoch()
     window_start = adapters().accounts.reserve_attempt(key, now, limit, PAIR_WINDOW_SECONDS)
-    if window_start is not None:
-        retry_in = max(0, window_start + PAIR_WINDOW_SECONDS - now)
-        raise TooManyRequests(key="TOO_MANY_ATTEMPTS.pairing", params={"minutes": retry_in // 60 + 1})
+    if window_start is not None:  # Retry-After: what is left of this 10-minute window, not a fixed 900
+        raise too_many_attempts("TOO_MANY_ATTEMPTS.pairing", window_start + PAIR_WINDOW_SECONDS - now)

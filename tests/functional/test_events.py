@@ -151,18 +151,18 @@ def test_events_query_is_validated_and_needs_a_user(client, tick):
     assert client.get("/v1/events", token="nonsense")[0] == 401
 
 
-def test_cashier_reads_the_activity_log(client, tick):
+def test_a_manager_reads_the_activity_log(client, tick):
     m = client.signup()
     tick()
     store = m.store()
     tick()
     m.device("Till 1", store_id=store["id"])
     tick()
-    email = f"cashier-{uuid.uuid4().hex[:8]}@example.com"
-    status, body = client.post("/v1/employees", {"name": "Cash", "role": "CASHIER", "email": email,
-                                                 "password": "cashier pass 1"}, token=m.token)
+    email = f"manager-{uuid.uuid4().hex[:8]}@example.com"
+    status, body = client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": email,
+                                                 "password": "manager pass 1"}, token=m.token)
     assert status == 201, body
-    status, login = client.post("/v1/auth/login", {"email": email, "password": "cashier pass 1"})
+    status, login = client.post("/v1/auth/login", {"email": email, "password": "manager pass 1"})
     assert status == 200, login
     events, _ = all_events(client, login["token"])
     assert [e["type"] for e in events] == ["employee.created", "pos_device.created", "store.created",

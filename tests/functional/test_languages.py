@@ -89,12 +89,18 @@ def test_forbidden_role_in_polish(client):
     m = client.signup()
     assert client.post("/v1/employees", {"name": "Kasia", "role": "CASHIER", "email": "kasia@example.com",
                                          "password": "long enough 1"}, token=m.token)[0] == 201
-    status, login = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"})
-    status, body = client.post("/v1/stores", {"name": "X"}, token=login["token"], headers=PL)
+    status, body = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"},
+                               headers=PL)
     assert status == 403
-    assert body["errors"][0]["details"] == "Tylko właściciel lub kierownik może zarządzać sklepami."
-    status, body = client.post("/v1/stores", {"name": "X"}, token=login["token"])
-    assert body["errors"][0]["details"] == "Only managers or owners may manage stores."
+    assert body["errors"][0]["details"] == "Tylko właściciel lub kierownik może logować się tutaj."
+    status, body = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"})
+    assert body["errors"][0]["details"] == "Only managers or owners may log in here."
+    # A manager may not manage employees (owner only).
+    assert client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": "mia@example.com",
+                                         "password": "long enough 1"}, token=m.token)[0] == 201
+    manager = client.post("/v1/auth/login", {"email": "mia@example.com", "password": "long enough 1"})[1]["token"]
+    status, body = client.post("/v1/employees", {"name": "X", "role": "CASHIER"}, token=manager, headers=PL)
+    assert status == 403 and body["errors"][0]["details"] == "Tylko właściciel może zarządzać pracownikami."
 
 
 def test_method_not_allowed_in_polish(client):
@@ -237,18 +243,12 @@ def test_pairing_errors_in_polish(client):
                                             f"{n} minut." for n in (10, 11)), body
     status, body = client.post("/v1/pos/pair", {"code": "ZZZZ-ZZZZ", "installation_id": "t1"})
     assert body["errors"][0]["details"] in (f"Too many wrong pairing codes; try again in {n} minutes." for n in (10, 11))
-    # A cashier may not create pairing codes nor end a final sync.
+    # A cashier has no back-office session, so neither pairing codes nor the end of a final sync.
     assert client.post("/v1/employees", {"name": "Kasia", "role": "CASHIER", "email": "kasia@example.com",
                                          "password": "long enough 1"}, token=m.token)[0] == 201
-    cashier = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"})[1]["token"]
-    status, body = client.post(f"/v1/pos_devices/{device['id']}/pairing_code", token=cashier, headers=PL)
-    assert status == 403 and body["errors"][0]["details"] == "Tylko właściciel lub kierownik może tworzyć kody parowania."
-    status, body = client.delete(f"/v1/pos_devices/{device['id']}/pairing_code", token=cashier, headers=PL)
-    assert status == 403 and body["errors"][0]["details"] == \
-        "Tylko właściciel lub kierownik może unieważniać kody parowania."
-    status, body = client.post(f"/v1/pos_devices/{device['id']}/end_final_sync", token=cashier, headers=PL)
-    assert status == 403 and body["errors"][0]["details"] == \
-        "Tylko właściciel lub kierownik może kończyć synchronizację końcową."
+    status, body = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"},
+                               headers=PL)
+    assert status == 403 and body["errors"][0]["details"] == "Tylko właściciel lub kierownik może logować się tutaj."
     status, body = client.post(f"/v1/pos_devices/{device['id']}/end_final_sync", token=m.token, headers=PL)
     assert status == 409 and body["errors"][0] == {"code": "NO_FINAL_SYNC", "field": None,
                                                    "details": "Ten POS nie ma otwartej synchronizacji końcowej."}

@@ -45,6 +45,7 @@ MOTO_LACKS = {
     "AWS::ApiGateway::Account", "AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation",
     "AWS::Backup::BackupVault", "AWS::Backup::BackupPlan", "AWS::Backup::BackupSelection",
     "AWS::Lambda::EventInvokeConfig", "AWS::CloudFront::ResponseHeadersPolicy",
+    "AWS::ApiGateway::GatewayResponse",  # the unknown-path 404 (tests/infra/test_template.py checks it)
 }
 # The PINs' key in the secret the test makes in moto's Secrets Manager (the stack's own is not created there).
 DEPLOY_TEST_PIN_KEY = "deploy-test-pin-key-not-a-secret"

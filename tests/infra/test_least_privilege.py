@@ -53,6 +53,8 @@ def _story(api, recorder: DynamoCalls, bridge) -> None:
         for op in sorted(OPERATIONS, key=lambda o: o.method == "DELETE"):
             path, body = _request(op, world, spare["id"])
             token = world.owner.token if op.auth == "user" else world.device_token if op.auth == "device" else None
+            if op.path == "/v1/auth/logout":
+                token = world.manager_token  # it ends the caller's session: not the owner's, used below
             if op.auth is None:
                 body = _public_body(op, world)
             status, answer = api.call(op.method, path, body=body, token=token)

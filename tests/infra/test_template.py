@@ -723,3 +723,18 @@ def test_asl_validator_catches_a_dangling_transition(tmp_path, asl):
     path.write_text(json.dumps(broken))
     result = subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
+
+
+def test_unknown_paths_answer_404_in_the_error_shape_without_quoting_the_authorization_header(merge_template):
+    """Issue 22, item 20: API Gateway's own answer to an unknown path quotes the Authorization header."""
+    responses = {r["Properties"]["ResponseType"]: r["Properties"] for r in merge_template["Resources"].values()
+                 if r.get("Type") == "AWS::ApiGateway::GatewayResponse"}
+    assert set(responses) >= {"MISSING_AUTHENTICATION_TOKEN", "INVALID_SIGNATURE"}
+    from chalicelib.i18n.en import MESSAGES
+
+    for kind in ("MISSING_AUTHENTICATION_TOKEN", "INVALID_SIGNATURE"):
+        props = responses[kind]
+        assert props["StatusCode"] == "404" and props["RestApiId"] == {"Ref": "RestAPI"}
+        body = json.loads(props["ResponseTemplates"]["application/json"])
+        assert body == {"errors": [{"code": "NOT_FOUND", "details": MESSAGES["NOT_FOUND.path"], "field": None}]}
+        assert "$" not in props["ResponseTemplates"]["application/json"]  # no $context / header echoed

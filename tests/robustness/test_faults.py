@@ -99,6 +99,8 @@ def _request_for(op, world):
     }
     body = bodies.get(op.path) if op.method == "POST" else ({"name": "Renamed"} if op.method == "PATCH" else None)
     token = {"user": world.owner.token, "device": world.device_token, None: None}[op.auth]
+    if op.path == "/v1/auth/logout":
+        token = world.manager_token  # it ends the caller's session: not the owner's, which the test goes on with
     if op.method == "DELETE" and op.path == "/v1/pos_devices/{device_id}":
         path = f"/v1/pos_devices/{world.idle_device['id']}"
     if op.method == "DELETE" and op.path == "/v1/stores/{store_id}":

@@ -105,7 +105,7 @@ def test_invalid_text_is_refused(world):
 
 def test_timestamps_at_the_edge_of_the_calendar(world):
     """Zone offsets that push a date past year 9999 or before year 1 in UTC cannot be stored or compared:
-    a 400 for that field (a bad receipt alone is rejected), never a 500; year < 1000 round-trips."""
+    a 400 for that field (a bad receipt alone is rejected), never a 500; year < 2000 is refused per item."""
     api, token = world.api, world.device_token
     number = world.device["number"]
     status, body = api.post("/v1/pos/sync", {"receipts": [
@@ -114,9 +114,10 @@ def test_timestamps_at_the_edge_of_the_calendar(world):
         receipt(number, 8, created_at="0976-04-01T14:02:48Z"),
     ]}, token=token)
     assert status == 200, body
-    assert body["accepted"] == 1 and [r["code"] for r in body["rejected"]] == ["INVALID_RECEIPT"] * 2
-    status, stored = api.get(f"/v1/receipts/{number}-8", token=world.owner.token)
-    assert status == 200 and stored["created_at"] == "0976-04-01T14:02:48Z", stored
+    # year 976 is a valid date but no till's clock (issue 22 item 14): refused on its own, with its own code
+    assert body["accepted"] == 0 and [r["code"] for r in body["rejected"]] == ["INVALID_RECEIPT"] * 2 + [
+        "TIMESTAMP_OUT_OF_RANGE"], body
+    assert api.get(f"/v1/receipts/{number}-8", token=world.owner.token)[0] == 404
     assert_error_shape(raw(api, "POST", "/v1/pos/sync", json.dumps(
         {"shifts": [{"id": "s-far", "opened_at": "0001-01-01T00:30:00+01:00"}]}), token), (400, 400),
         field="shifts.0.opened_at")
@@ -126,12 +127,12 @@ def test_timestamps_at_the_edge_of_the_calendar(world):
     for value in ("0.0", "1700000000", "-1", "1e10"):
         assert_error_shape(raw(api, "GET", f"/v1/receipts?created_at_max={value}", b"", world.owner.token),
                            (400, 400), field="created_at_max")
-    # A shift opened in year 976 is stored, and the audit can still read it back.
-    status, body = api.post("/v1/pos/sync", {"state": {"last_receipt_number": 8, "open_tickets": 0,
+    # A shift opened in year 976 is refused on its own; the audit still runs.
+    status, body = api.post("/v1/pos/sync", {"state": {"last_receipt_number": 5, "open_tickets": 0,
                                                        "shift_open": True},
                                              "shifts": [{"id": "s-old", "opened_at": "0976-04-01T14:02:48Z"}]},
                             token=token)
-    assert status == 200, body
+    assert status == 200 and [s["code"] for s in body["rejected_shifts"]] == ["TIMESTAMP_OUT_OF_RANGE"], body
     status, run = api.post("/v1/audit/runs", token=world.owner.token)
     assert status in (200, 201) and run["failed_devices"] == 0, run
 

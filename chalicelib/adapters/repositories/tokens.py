@@ -15,6 +15,10 @@ class TokenRepository:
         TokenModel(token_hash=token_hash, **fields).save()
 
     @staticmethod
+    def delete(token_hash: str) -> None:
+        TokenModel(token_hash=token_hash).delete()
+
+    @staticmethod
     def get(token_hash: str) -> dict | None:
         try:
             return attrs(TokenModel.get(token_hash))

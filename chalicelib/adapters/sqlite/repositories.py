@@ -24,7 +24,8 @@ from chalicelib.errors import Conflict
 
 # What the reads fill in for attributes a record lacks (the DynamoDB models' defaults).
 EMPLOYEE_DEFAULTS = {"merchant_id": None, "id": None, "name": None, "email": None, "role": None, "store_ids": [],
-                     "pin_hash": None, "password_hash": None, "created_at": None, "updated_at": None}
+                     "pin_hash": None, "password_hash": None, "session_epoch": None, "created_at": None,
+                     "updated_at": None}
 STORE_DEFAULTS = {"merchant_id": None, "id": None, "name": None, "address": None, "device_count": 0,
                   "created_at": None, "updated_at": None}
 # Model defaults written on every put (a record saved without them has them).
@@ -286,6 +287,10 @@ class SqliteTokens(_Tables):
         with self.db.read() as conn:
             row = conn.execute("SELECT doc FROM tokens WHERE token_hash = ?", (token_hash,)).fetchone()
         return _load(row[0]) if row else None
+
+    def delete(self, token_hash: str) -> None:
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM tokens WHERE token_hash = ?", (token_hash,))
 
 
 class SqliteStores(_Tables):
