@@ -170,6 +170,19 @@ def test_tokens(repos):
     assert repos.tokens.get("hash-1") == {"token_hash": "hash-1", "kind": "device", "merchant_id": "m",
                                           "pos_device_id": "d", "activation_id": "a"}  # replaced whole
     assert repos.tokens.get("hash-2") is None
+    repos.tokens.delete("hash-1")
+    repos.tokens.delete("hash-2")  # a token gone already (a second logout) is no error
+    assert repos.tokens.get("hash-1") is None
+
+
+def test_an_employees_session_epoch_is_kept_and_read_back(repos):
+    world = World(repos)
+    ann = employee(world.merchant_id, email=f"ann-{new_id()[:8]}@example.com") | {"session_epoch": 3}
+    repos.accounts.save_employee(ann, None, event(world.merchant_id, "employee.created"))
+    assert repos.accounts.get_employee(world.merchant_id, ann["id"])["session_epoch"] == 3
+    plain = employee(world.merchant_id, name="Bob")
+    repos.accounts.save_employee(plain, None, event(world.merchant_id, "employee.created"))
+    assert repos.accounts.get_employee(world.merchant_id, plain["id"])["session_epoch"] is None
 
 
 # ---------------------------------------------------------------- stores
