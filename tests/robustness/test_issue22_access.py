@@ -427,6 +427,7 @@ def test_an_unknown_path_is_a_404_in_the_error_shape_and_never_echoes_the_token(
 # ---------------------------------------------------------------- 19: storage briefly unavailable on the API path
 
 
+@pytest.mark.engine("moto")  # makes the DynamoDB requests fail
 def test_reading_a_stalled_deletion_while_storage_is_unavailable_answers_503(client, monkeypatch):
     """GET .../deletion finds a deletion whose execution died and records it FAILED (Stopped); when that write
     meets unavailable storage, the answer is 503 SERVICE_UNAVAILABLE (retry), not the workflow's TransientError
