@@ -218,6 +218,20 @@ class Device:
         self.check(A.DELETE)
         return replace(self, deleted_at=now, updated_at=now)
 
+    def reported(self, state: dict, now: str) -> tuple["Device", dict]:
+        """The slot after the device's own state report, and the fields the report changed (beside last_sync_at,
+        updated_at and version): last_receipt_number never goes down, and with nothing owed the slot is complete
+        up to it."""
+        changes = {name: state[name] for name in ("open_tickets", "shift_open", "open_shift_id", "shift_opened_at")
+                   if name in state}
+        if state.get("last_receipt_number") is not None:
+            changes["last_receipt_number"] = max(self.last_receipt_number, state["last_receipt_number"])
+        after = replace(self, last_sync_at=now, updated_at=now, version=self.version + 1, **changes)
+        if after.unsynced_receipts == 0 and after.complete_upto < after.last_receipt_number:
+            changes["complete_upto"] = after.last_receipt_number
+            after = replace(after, complete_upto=after.last_receipt_number)
+        return after, changes
+
     @property
     def next_receipt_seq(self) -> int:
         return self.numbering_top + 1

@@ -295,12 +295,7 @@ def right_after(operation: str, table_suffix: str, action, times: int = 1):
         if (len(parts) >= 3 and parts[1] == "dynamodb" and parts[2] == operation and len(fired) < times
                 and table_suffix in (request.body.decode() if isinstance(request.body, bytes) else str(request.body))):
             fired.append(True)
-            errors = []
-            thread = threading.Thread(target=lambda: _capture(action, errors), daemon=True)
-            thread.start()
-            thread.join(timeout=60)
-            if errors:
-                raise errors[0]
+            _on_another_thread(action)
         return response
 
     BotocoreStubber.__call__ = call
@@ -322,12 +317,7 @@ def _right_after_port(port: str, method: str, action, times: int):
         result = original(*args, **kwargs)
         if len(fired) < times:
             fired.append(True)
-            errors = []
-            thread = threading.Thread(target=lambda: _capture(action, errors), daemon=True)
-            thread.start()
-            thread.join(timeout=60)
-            if errors:
-                raise errors[0]
+            _on_another_thread(action)
         return result
 
     setattr(adapter, method, call)
@@ -335,6 +325,16 @@ def _right_after_port(port: str, method: str, action, times: int):
         yield fired
     finally:
         delattr(adapter, method)
+
+
+def _on_another_thread(action) -> None:
+    """Run `action()` on its own thread (a request of its own) and wait for it; its exception is raised here."""
+    errors = []
+    thread = threading.Thread(target=lambda: _capture(action, errors), daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    if errors:
+        raise errors[0]
 
 
 def _capture(action, errors):

@@ -198,15 +198,7 @@ class DeviceRepository:
             if (current is None or current.activation_id != device.activation_id
                     or current.status != Status.ACTIVATED):
                 return current
-            changes = {name: state[name] for name in ("open_tickets", "shift_open", "open_shift_id", "shift_opened_at")
-                       if name in state}
-            if state.get("last_receipt_number") is not None:
-                changes["last_receipt_number"] = max(current.last_receipt_number, state["last_receipt_number"])
-            after = dataclasses.replace(current, last_sync_at=now, updated_at=now, version=current.version + 1,
-                                        **changes)
-            if after.unsynced_receipts == 0 and after.complete_upto < after.last_receipt_number:
-                changes["complete_upto"] = after.last_receipt_number
-                after = dataclasses.replace(after, complete_upto=after.last_receipt_number)
+            after, changes = current.reported(state, now)
             actions = [PosDeviceModel.last_sync_at.set(now), PosDeviceModel.updated_at.set(now),
                        PosDeviceModel.version.add(1)]
             for name, value in changes.items():

@@ -453,14 +453,7 @@ class SqliteDevices(_Tables):
             current = self.device(conn, device.merchant_id, device.id)
             if current is None or current.activation_id != device.activation_id or current.status != Status.ACTIVATED:
                 return current
-            changes = {name: state[name] for name in ("open_tickets", "shift_open", "open_shift_id", "shift_opened_at")
-                       if name in state}
-            if state.get("last_receipt_number") is not None:
-                changes["last_receipt_number"] = max(current.last_receipt_number, state["last_receipt_number"])
-            after = dataclasses.replace(current, last_sync_at=now, updated_at=now, version=current.version + 1,
-                                        **changes)
-            if after.unsynced_receipts == 0 and after.complete_upto < after.last_receipt_number:
-                after = dataclasses.replace(after, complete_upto=after.last_receipt_number)
+            after, _changes = current.reported(state, now)
             self.put_device(conn, after)
             return after
 
