@@ -210,6 +210,9 @@ def test_every_operation_has_one_example_that_its_schema_accepts(doc):
     for name, (method, path, op) in _operations(doc).items():
         if name == "getOpenApiDocument":
             continue
+        # An operation with no body either way and no parameters of its own (logout) has nothing to show.
+        shows = "requestBody" in op or any("$ref" not in p for p in op["parameters"]) or any(
+            response.get("content") for status, response in op["responses"].items() if status.startswith("2"))
         found = []
         for media_type, media in op.get("requestBody", {}).get("content", {}).items():
             if "example" in media:
@@ -225,4 +228,4 @@ def test_every_operation_has_one_example_that_its_schema_accepts(doc):
             if "example" in parameter:
                 found.append(name)
                 check(parameter["example"], "paths", path, method, "parameters", index, "schema")
-        assert len(found) == 1, (name, found)
+        assert len(found) == (1 if shows else 0), (name, found)
