@@ -70,6 +70,7 @@ def test_error_codes_come_from_the_code_that_raises_them(doc):
         return set(ops[name][2]["responses"][str(status)]["x-error-codes"])
 
     assert {"NAME_TAKEN", "STILL_ACTIVATED"} <= codes("updatePosDevice", 409)  # storage refusal, domain rule
+    assert "EMAIL_TAKEN" in codes("signup", 409) and {"EMAIL_TAKEN", "PIN_TAKEN"} <= codes("createEmployee", 409)
     assert {"UNKNOWN_STORE", "REQUIRED"} <= codes("updatePosDevice", 400)
     assert "UNKNOWN_STORE" in ops["updatePosDevice"][2]["responses"]["400"]["x-state-codes"]
     assert {"NO_DELETION", "NOT_FOUND"} <= codes("getPosDeviceDeletion", 404)

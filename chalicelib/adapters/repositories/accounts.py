@@ -143,6 +143,10 @@ def _guard_keys(employee: dict) -> list[str]:
     return keys
 
 
+# The 409 a taken e-mail or PIN answers (a table, not an f-string: the OpenAPI document reads the codes from here).
+TAKEN_CODES = {"email": "EMAIL_TAKEN", "pin": "PIN_TAKEN"}
+
+
 def _employee_writes(tx, employee: dict, old: dict | None) -> None:
     """The employee item (a stale one is a VersionConflict, and wins: added first) and the guards that keep its
     e-mail and PIN unique (a taken one is a 409 naming the field)."""
@@ -153,7 +157,7 @@ def _employee_writes(tx, employee: dict, old: dict | None) -> None:
         if pk not in old_keys:
             field = pk.split("#", 1)[0]
             tx.save(GuardModel(pk=pk, owner_id=employee["id"]), condition=GuardModel.pk.does_not_exist(),
-                    refused=Conflict(field=field, code=f"{field.upper()}_TAKEN"))
+                    refused=Conflict(field=field, code=TAKEN_CODES[field]))
     for pk in old_keys:
         if pk not in new_keys:
             tx.delete(GuardModel(pk=pk))
