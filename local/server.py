@@ -432,13 +432,14 @@ def _start(host: str, port: int, moto_endpoint: str, storage: dict, started_at: 
     config.reload()
     bridge = LambdaBridge(chalice_module.app).register()
     _ROUTES.update({path: entry.keys() for path, entry in chalice_module.app.routes.items()})
+    wipe = "make reset wipes it" if storage["kind"] == "sqlite" else "in those tables; make reset leaves them"
     if not fresh:
-        data_note = "kept from the last run (make reset wipes it)"
+        data_note = f"kept from the last run ({wipe})"
         login = ({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
                  if adapters().accounts.find_employee_by_email(DEMO_EMAIL) else None)
     elif os.environ.get("POS_SEED_DEMO", "1") != "0":
         login = seed_demo(chalice_module.app)
-        data_note = "demo data created (make reset wipes it)"
+        data_note = f"demo data created ({wipe})"
     else:
         login = None
         data_note = "empty (POS_SEED_DEMO=0); sign up with POST /v1/signup"
