@@ -2,7 +2,7 @@
 from chalice import Blueprint
 
 from chalicelib.api.http import ListOf, bearer_token, endpoint
-from chalicelib.services import accounts
+from chalicelib.services import accounts, devices
 
 bp = Blueprint(__name__)
 
@@ -105,5 +105,6 @@ def update_employee(ctx, employee_id):
 @endpoint(bp, "/v1/employees/{employee_id}", "DELETE", summary="Remove an employee (OWNER only)", auth="user",
           tag="employees", status=204, errors=(401, 403, 404, 409))
 def delete_employee(ctx, employee_id):
-    """The OWNER cannot be removed (409 OWNER_CANNOT_BE_DELETED)."""
-    accounts.delete_employee(ctx.principal, employee_id)
+    """The OWNER cannot be removed (409 OWNER_CANNOT_BE_DELETED). The employee's sessions end, on the POS devices
+    where they are signed in too."""
+    devices.remove_employee(ctx.principal, employee_id)

@@ -330,6 +330,29 @@ def authenticate_device_final_sync(token: str | None) -> DevicePrincipal:
     return authenticate_device(token, allow_final_sync=True)
 
 
+def remove_employee(principal: Principal, employee_id: str) -> None:
+    """Delete an employee, and end their session on every POS where they are the signed-in user: the POS then
+    has no current user until somebody switches in, and a receipt it sends without `employee_id` names nobody
+    (it named the deleted employee before). One listing of the merchant's POS devices: an owner's action."""
+    accounts.delete_employee(principal, employee_id)
+    cursor = None
+    while True:
+        page, cursor = adapters().devices.list(principal.merchant_id, 250, cursor, show_deleted=False)
+        for device in page:
+            if device.current_employee_id == employee_id:
+                change_device(principal, principal.merchant_id, device.id, _signed_out(employee_id), None)
+        if not cursor:
+            return
+
+
+def _signed_out(employee_id: str):
+    def change(device: Device):
+        if device.current_employee_id != employee_id:  # somebody switched in meanwhile
+            return device, None
+        return dataclasses.replace(device, current_employee_id=None, updated_at=clock.iso()), None
+    return change
+
+
 def switch_user(principal: Principal, device: Device, credentials: dict) -> dict:
     if "pin" in credentials:
         employee = _employee_by_pin(device, credentials["employee_id"], credentials["pin"])

@@ -160,6 +160,24 @@ def test_a_manager_demoted_to_cashier_loses_the_back_office_at_once(client):
 # ---------------------------------------------------------------- 9: sessions end at once
 
 
+def test_a_deleted_employee_is_signed_out_of_the_pos_and_names_no_new_receipt(client):
+    """Before: the deleted employee stayed the POS's current user, and receipts sent without `employee_id` carried
+    their id. Now their session on the POS ends with the deletion: no current user, receipts name nobody."""
+    m = client.signup()
+    cashier, email = _employee(client, m, "CASHIER")
+    device, token = m.active_device()
+    other, other_token = m.active_device("Till 2")  # signed in as the owner: left alone
+    status, body = client.post("/v1/pos/switch_user", {"email": email, "password": "employee pass 1"}, token=token)
+    assert status == 200, body
+    assert client.get("/v1/pos/me", token=token)[1]["current_employee_id"] == cashier["id"]
+    assert client.delete(f"/v1/employees/{cashier['id']}", token=m.token)[0] == 204
+    assert client.get("/v1/pos/me", token=token)[1]["current_employee_id"] is None
+    assert client.get("/v1/pos/me", token=other_token)[1]["current_employee_id"] == m.owner["id"]
+    status, body = client.post("/v1/pos/sync", {"receipts": [receipt(device["number"], 1)]}, token=token)
+    assert (status, body["accepted"]) == (200, 1), body
+    assert client.get(f"/v1/receipts/{device['number']}-1", token=m.token)[1]["employee_id"] is None
+
+
 @pytest.mark.parametrize("change", [{"password": "changed pass 2"}, {"role": "CASHIER"},
                                     {"email": "moved@example.com"}, {"store_ids": []}, "delete"])
 def test_sessions_and_pos_login_tokens_end_when_the_employee_changes(client, change):
