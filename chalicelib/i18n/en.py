@@ -15,6 +15,7 @@ MESSAGES = {
     "TOKEN_EXPIRED": "The token has expired; sign in again.",
     "INVALID_CREDENTIALS": "The e-mail or password is wrong.",
     "INVALID_CREDENTIALS.login_gone": "The account that logged in no longer exists.",
+    "INVALID_CREDENTIALS.login_used": "This login has activated a POS already; log in again to activate another.",
     "INVALID_PIN": "The PIN is wrong.",
     "DEVICE_DEACTIVATED": "This POS was deactivated in the back office; log in and activate a POS again.",
     "DEVICE_DELETED": "This POS was deleted in the back office.",

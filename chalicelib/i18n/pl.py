@@ -16,6 +16,7 @@ MESSAGES = {
     "TOKEN_EXPIRED": "Sesja wygasła. Zaloguj się ponownie.",
     "INVALID_CREDENTIALS": "Nieprawidłowy e-mail lub hasło.",
     "INVALID_CREDENTIALS.login_gone": "Konto, które się zalogowało, już nie istnieje.",
+    "INVALID_CREDENTIALS.login_used": "To logowanie aktywowało już POS; zaloguj się ponownie, aby aktywować kolejny.",
     "INVALID_PIN": "Nieprawidłowy PIN.",
     "DEVICE_DEACTIVATED": "Ten POS został dezaktywowany w Panelu Administracyjnym; zaloguj się i aktywuj POS ponownie.",
     "DEVICE_DELETED": "Ten POS został usunięty w Panelu Administracyjnym.",

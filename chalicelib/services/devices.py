@@ -8,12 +8,12 @@ from chalicelib.domain.devices import Action, Device, Status
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, POS_LOGIN_ROLES, require_role
 from chalicelib.errors import (
     Conflict, DeviceDeactivated, DeviceDeleted, Forbidden, InvalidCredentials, InvalidInput, PairingCodeInvalid,
-    ServiceUnavailable,
+    ServiceUnavailable, Unauthenticated,
 )
 from chalicelib.ports import UnknownStore, VersionConflict, WriteRefused
 from chalicelib.services import accounts, audit
 from chalicelib.services.common import DevicePrincipal, Principal, new_event, new_id, not_found
-from chalicelib.services.security import hash_pin, new_token
+from chalicelib.services.security import hash_pin, hash_token, new_token
 from chalicelib.wiring import adapters
 
 MAX_CONFLICT_RETRIES = 8
@@ -237,22 +237,38 @@ def _activatable_devices(merchant_id: str) -> list[Device]:
 
 
 def activate_device(login_token: str, device_id: str, installation_id: str) -> dict:
-    record = accounts.token_record(login_token, "login")
+    """A login token activates one slot: it is used up in the activation's transaction. What stays is a record
+    that lets the same installation retry the same slot with it (an answer lost on the way: issue 22.21)."""
+    login_hash = hash_token(login_token or "")
+    try:
+        record = accounts.token_record(login_token, "login")
+        retry_only = False
+    except Unauthenticated:
+        record = adapters().tokens.get(_login_retry_hash(login_hash, device_id))
+        if not record or record.get("kind") != "login_retry" or record.get("expires_at_epoch", 0) <= clock.epoch():
+            raise
+        retry_only = True
     merchant_id = record["merchant_id"]
     employee = adapters().accounts.get_employee(merchant_id, record["employee_id"])
     if not employee:
         raise InvalidCredentials(key="INVALID_CREDENTIALS.login_gone")
     accounts.check_session(record, employee)  # password, e-mail, role or stores changed since the login
     require_role(employee["role"], POS_LOGIN_ROLES, "log in here")
-    return activate_slot(merchant_id, employee, device_id, installation_id, "LOGIN")
+    login = {"hash": login_hash, "retry_only": retry_only, "expires_at_epoch": record.get("expires_at_epoch"),
+             "session_epoch": record.get("session_epoch")}
+    return activate_slot(merchant_id, employee, device_id, installation_id, "LOGIN", login=login)
+
+
+def _login_retry_hash(login_hash: str, device_id: str) -> str:
+    return hash_token(f"{login_hash}:{device_id}")
 
 
 def activate_slot(merchant_id: str, employee: dict, device_id: str, installation_id: str, method: str,
-                  pairing_code_hash: str | None = None) -> dict:
+                  pairing_code_hash: str | None = None, login: dict | None = None) -> dict:
     """Bind a slot to an installation; by e-mail+password (LOGIN) or by a pairing code (PAIRING_CODE).
 
-    Both lead to the same state and the same `pos_device.activated` event; a pairing code is used up in
-    the same transaction (its record must still exist), so it works once."""
+    Both lead to the same state and the same `pos_device.activated` event; a pairing code, or the login token,
+    is used up in the same transaction (its record must still exist), so it works once."""
     token, token_hash = new_token()
     new_activation_id = new_id()
     principal = Principal(merchant_id=merchant_id, employee_id=employee["id"], role=employee["role"])
@@ -265,7 +281,17 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
                 or (device.pairing_code_expires_at or "") <= now or device.deleted_at):
             raise PairingCodeInvalid()
         chosen.update(activation_id=new_activation_id, closed_window=None, retry=False)
-        if _same_installation_again(device, installation_id):
+        again = _same_installation_again(device, installation_id)
+        if login is not None and not again:
+            device.check(Action.ACTIVATE)  # a slot taken meanwhile answers SLOT_TAKEN, whatever the login did
+            if login["retry_only"] or not adapters().tokens.get(login["hash"]):
+                # The login token activated a slot (now, or in a request that raced this one): if it was this
+                # one, SLOT_TAKEN says so (the slot as read above may predate that activation).
+                now_there = adapters().devices.get(device.merchant_id, device.id)
+                if now_there is not None:
+                    now_there.check(Action.ACTIVATE)
+                raise InvalidCredentials(key="INVALID_CREDENTIALS.login_used")
+        if again:
             # A retry whose first answer was lost: the activation stands; this answer carries a new token for
             # it (the previous token, which the device never received, is revoked in the same write).
             chosen.update(activation_id=device.activation_id, retry=True, old_token_hash=device.device_token_hash)
@@ -281,15 +307,21 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
                        "next_receipt_seq": after.next_receipt_seq, "method": method}, extra
 
     def issue_token(_before: Device, after: Device):
-        return [{"token_hash": token_hash, "kind": "device", "merchant_id": merchant_id,
-                 "employee_id": employee["id"], "pos_device_id": after.id, "activation_id": chosen["activation_id"]}]
+        written = [{"token_hash": token_hash, "kind": "device", "merchant_id": merchant_id,
+                    "employee_id": employee["id"], "pos_device_id": after.id, "activation_id": chosen["activation_id"]}]
+        if login is not None and not chosen["retry"]:
+            written.append({"token_hash": _login_retry_hash(login["hash"], after.id), "kind": "login_retry",
+                            "merchant_id": merchant_id, "employee_id": employee["id"], "pos_device_id": after.id,
+                            "expires_at_epoch": login["expires_at_epoch"], "session_epoch": login["session_epoch"]})
+        return written
 
     def use_code(before: Device, _after: Device):
         if chosen["retry"]:
             return [(chosen["old_token_hash"], False)] if chosen.get("old_token_hash") else []
+        used = [(login["hash"], True)] if login is not None else []  # a login token activates one slot
         if not before.pairing_code_hash:
-            return []
-        return [(before.pairing_code_hash, pairing_code_hash is not None)]
+            return used
+        return [*used, (before.pairing_code_hash, pairing_code_hash is not None)]
 
     device, _ = change_device(principal, merchant_id, device_id, change, "pos_device.activated",
                               token_writes=issue_token, token_deletes=use_code)

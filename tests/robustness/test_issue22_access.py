@@ -160,6 +160,49 @@ def test_a_manager_demoted_to_cashier_loses_the_back_office_at_once(client):
 # ---------------------------------------------------------------- 9: sessions end at once
 
 
+def test_one_login_activates_one_pos_and_may_retry_only_that_one(client):
+    """Before: one login token activated two slots. Now the activation uses it up; the same installation may still
+    retry the same slot with it (its answer lost), nothing else."""
+    m = client.signup()
+    first, second = m.device("Till 1"), m.device("Till 2", store_id=None)
+    status, login = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
+    assert status == 200, login
+
+    def activate(device, installation):
+        return client.post("/v1/pos/activate", {"login_token": login["login_token"], "pos_device_id": device["id"],
+                                                "installation_id": installation})
+
+    status, body = activate(first, "install-a")
+    assert status == 200, body
+    for installation in ("install-a", "install-b"):  # the token is used up: as any token that is not one
+        status, body = activate(second, installation)
+        assert status == 401 and _error(body)["code"] == "UNAUTHENTICATED", body
+    assert client.get(f"/v1/pos_devices/{second['id']}", token=m.token)[1]["status"] == "NOT_ACTIVATED"
+    status, again = activate(first, "install-a")  # the first answer was lost: the same installation retries
+    assert status == 200 and again["pos_device"]["id"] == first["id"], again
+    status, body = activate(first, "install-c")  # another installation cannot take it over with that login
+    assert status in (401, 409), body
+
+
+def test_two_slots_raced_with_one_login_token_activate_one(client, threaded_app):
+    from chalice.test import Client
+
+    from tests.conftest import Api, at_once
+
+    m = client.signup()
+    devices = [m.device(f"Till {i}") for i in range(1, 5)]
+    status, login = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
+
+    def activate(device, installation):
+        return lambda api: api.post("/v1/pos/activate", {"login_token": login["login_token"],
+                                                         "pos_device_id": device["id"], "installation_id": installation})
+
+    results = at_once(threaded_app, [activate(device, f"install-{i}") for i, device in enumerate(devices)])
+    assert sorted(status for status, _ in results) == [200, 401, 401, 401], results
+    listed = client.get("/v1/pos_devices", token=m.token)[1]["pos_devices"]
+    assert sorted(d["status"] for d in listed) == ["ACTIVATED", "NOT_ACTIVATED", "NOT_ACTIVATED", "NOT_ACTIVATED"]
+
+
 def test_a_deleted_employee_is_signed_out_of_the_pos_and_names_no_new_receipt(client):
     """Before: the deleted employee stayed the POS's current user, and receipts sent without `employee_id` carried
     their id. Now their session on the POS ends with the deletion: no current user, receipts name nobody."""
