@@ -210,8 +210,10 @@ def test_deletion_under_faults_keeps_device_and_deletion_in_agreement(client):
     settle_deletions(client, m.token)
     status, answer = client.delete(f"/v1/stores/{store['id']}", token=m.token)
     assert status == 204, answer
-    # (fewer DynamoDB calls since Deactivate and Delete are one write: about 20 faults land, never exactly)
-    assert injector.total_injected >= 10, injector.injected
+    # The faults really happened, of both kinds. (Fewer DynamoDB calls since Deactivate and Delete are one write;
+    # how many land depends on how moto's workflow threads interleave: 9 to 20 were seen, so the floor is 5.)
+    assert injector.total_injected >= 5 and all(injector.injected.get(code) for code in injector.codes), \
+        injector.injected
     FIGURES.update({"deletion requests": sum(answers.values()), "deletion faults injected": injector.total_injected,
                     "deletion lost writes": injector.lost_writes})
 
