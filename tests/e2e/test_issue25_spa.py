@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.a11y import axe_violations
-from tests.e2e.conftest import ARTIFACTS, PASSWORD, Api, receipt
+from tests.e2e.conftest import ARTIFACTS, PASSWORD, Api, login_ui, receipt
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -43,14 +43,6 @@ def signup_pl(api: Api, business: str = "Kawiarnia Zosia") -> dict:
                                                    "currency": "PLN"})
     assert status == 201, body
     return {"email": email, "token": body["token"]}
-
-
-def login(page: Page, email: str) -> None:
-    page.goto("/#/login")
-    page.get_by_test_id("login-email").fill(email)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("pos-list-page")).to_be_visible()
 
 
 def shop(api: Api, owner: dict) -> dict:
@@ -100,7 +92,7 @@ def test_polish_wording(browser, server, api: Api):
     token = owner["token"]
     api.ok("PATCH", f"/v1/pos_devices/{ids['tablet']['id']}", {"store_id": ids["old_town"]["id"]}, token=token)
     with polish(browser, server, name="wording") as page:
-        login(page, owner["email"])
+        login_ui(page, owner["email"])
         # A name ending in a full stop takes the sentence's own: "Witaj, Kowalski Sp. z o.o." (not "o.o..").
         expect(page.get_by_test_id("toast").first).to_have_text("Witaj, Kowalski Sp. z o.o.")
         expect(page.locator(".brand")).to_have_text("Panel administracyjny")
@@ -152,7 +144,7 @@ def test_local_time_and_one_amount_format(browser, server, api: Api):
     owner = signup_pl(api)
     ids = shop(api, owner)
     with polish(browser, server, name="local-time") as page:
-        login(page, owner["email"])
+        login_ui(page, owner["email"])
         page.get_by_test_id("nav-receipts").click()
         rows = page.get_by_test_id("receipt-row")
         expect(rows).to_have_count(4)
@@ -192,7 +184,7 @@ def test_deletion_warns_before_it_starts_and_the_card_agrees(browser, server, ap
     owner = signup_pl(api)
     ids = shop(api, owner)
     with polish(browser, server, name="deletion-warns") as page:
-        login(page, owner["email"])
+        login_ui(page, owner["email"])
         page.goto(f"/#/pos/{ids['main']['id']}")
         page.get_by_test_id("delete-button").click()
         dialog = page.get_by_test_id("delete-dialog")
@@ -230,7 +222,7 @@ def test_phone_filters_header_labels_and_dialogs(browser, server, api: Api):
     owner = signup_pl(api)
     ids = shop(api, owner)
     with polish(browser, server, viewport=PHONE, name="phone") as page:
-        login(page, owner["email"])
+        login_ui(page, owner["email"])
         # The title and the menu fit at 390 px: nothing sticks out sideways.
         for selector in (".brand", ".app-header__tools", '[data-testid="logout"]', ".app-nav"):
             box = page.locator(selector).bounding_box()
@@ -287,7 +279,7 @@ def test_phone_filters_header_labels_and_dialogs(browser, server, api: Api):
 def test_tab_starts_at_the_skip_link_and_menu_focus_ring_is_whole(browser, server, api: Api):
     owner = signup_pl(api)
     with polish(browser, server, name="keyboard") as page:
-        login(page, owner["email"])
+        login_ui(page, owner["email"])
         page.reload()
         expect(page.get_by_test_id("pos-list-page")).to_be_visible()
         page.keyboard.press("Tab")
@@ -323,7 +315,7 @@ def test_search_404_form_errors_and_employee_dialog(browser, server, api: Api):
     owner = signup_pl(api)
     shop(api, owner)
     with polish(browser, server, name="small-things") as page:
-        login(page, owner["email"])
+        login_ui(page, owner["email"])
         # An invalid receipt number says why, instead of leaving the previous result on screen.
         page.get_by_test_id("nav-receipts").click()
         expect(page.get_by_test_id("receipt-row")).to_have_count(4)
@@ -367,7 +359,7 @@ def test_session_expiry_says_so_and_keeps_the_open_dialogs_edits(browser, server
     owner = signup_pl(api)
     shop(api, owner)
     with polish(browser, server, name="session") as page:
-        login(page, owner["email"])
+        login_ui(page, owner["email"])
         page.get_by_test_id("nav-stores").click()
         page.get_by_test_id("store-row").filter(has_text="Przystań").get_by_test_id("edit-store").click()
         dialog = page.get_by_test_id("store-dialog")
@@ -406,7 +398,7 @@ def test_axe_finds_nothing_on_any_screen(browser, server, api: Api, size):
         page.goto("/#/signup")
         expect(page.get_by_test_id("signup-currency")).to_be_visible()
         found += axe_violations(page, "signup")
-        login(page, owner["email"])
+        login_ui(page, owner["email"])
         screens = [("/pos", "pos-list-page"), ("/pos/new", "pos-create-page"), (f"/pos/{ids['main']['id']}", "pos-edit-page"),
                    (f"/pos/{ids['tablet']['id']}", "pos-edit-page"), ("/receipts", "receipts-page"),
                    ("/shifts", "shifts-page"), ("/audit", "audit-page"), ("/events", "events-page"),
