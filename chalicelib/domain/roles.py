@@ -7,13 +7,16 @@ from chalicelib.i18n import ref
 
 class Role(str, Enum):
     OWNER = "OWNER"
+    ADMINISTRATOR = "ADMINISTRATOR"
     MANAGER = "MANAGER"
     CASHIER = "CASHIER"
 
 
-BACK_OFFICE_ROLES = {Role.OWNER, Role.MANAGER}
+BACK_OFFICE_ROLES = {Role.OWNER, Role.ADMINISTRATOR, Role.MANAGER}
+# Who manages the whole merchant: stores, employees, API tokens, webhooks (DESIGN.md 3.2, 3.3).
+ADMIN_ROLES = {Role.OWNER, Role.ADMINISTRATOR}
 # Who may log a POS app in to activate a slot (docs/CONTRACT.md section 1: the owner or a manager).
-POS_LOGIN_ROLES = {Role.OWNER, Role.MANAGER}
+POS_LOGIN_ROLES = {Role.OWNER, Role.ADMINISTRATOR, Role.MANAGER}
 
 
 def require_role(role: str, allowed: set[Role], what: str) -> None:

@@ -18,6 +18,15 @@ class Principal:
     activation_id: str | None = None
     # A deactivated installation uploading during its final-sync window (only sync and me accept it).
     final_sync: bool = False
+    # The stores the caller may see and change: None for every store of the merchant (OWNER, ADMINISTRATOR), the
+    # employee's store_ids for a MANAGER, the token's for a store-limited API token (DESIGN.md 3.2, 3.3).
+    store_ids: frozenset[str] | None = None
+    read_only: bool = False  # an API token with access READ: GET only
+    api_token_id: str | None = None  # set when the caller is an API token (then employee_id is None)
+    name: str | None = None  # the employee's or the API token's name, for the events' actor
+
+    def sees_store(self, store_id: str | None) -> bool:
+        return self.store_ids is None or store_id in self.store_ids
 
     @property
     def actor(self) -> dict:
