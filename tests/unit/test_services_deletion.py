@@ -234,6 +234,23 @@ def test_storage_briefly_unavailable_is_retried_by_the_workflow(shop, monkeypatc
     assert shop.slot(till.id).deletion["status"] == "SUCCEEDED"
 
 
+def test_a_step_still_failing_after_the_asls_retries_fails_the_deletion(shop, monkeypatch):
+    till = shop.device()
+    record = request(shop, till.id)
+    tries = []
+
+    def always_transient(event):
+        tries.append(event["deletion_id"])
+        raise deletion.TransientError("storage still unavailable")
+
+    monkeypatch.setattr(deletion, "step_delete", always_transient)
+    assert shop.adapters.workflow.drive(record["id"]) == ["Delete", "RecordFailure"]
+    assert len(tries) == 4  # the first try and the ASL's Retry MaxAttempts (3), read from the state machine
+    slot = shop.slot(till.id)
+    assert (slot.deletion["status"], slot.deletion["error"]["code"], slot.deleted_at) == ("FAILED", "INTERNAL", None)
+    assert shop.adapters.workflow.status(record["id"]) == "FAILED"
+
+
 def test_storage_unavailable_while_naming_the_missing_receipts_is_retried_not_a_failure(shop, monkeypatch):
     # Seen under injected faults (tests/robustness/test_faults.py): the refusal's read of the missing numbers
     # failed once, and the deletion ended INTERNAL instead of RECEIPTS_NOT_SYNCED.
