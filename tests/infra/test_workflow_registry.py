@@ -25,7 +25,8 @@ def task_states() -> dict[str, str]:
     for name, state in ASL["States"].items():
         if state["Type"] == "Task":
             resource = state["Resource"]
-            assert resource.startswith("${") and resource.endswith("}"), (name, resource)
+            assert resource.startswith("${"), (name, resource)
+            assert resource.endswith("}"), (name, resource)
             found[name] = resource[2:-1]
     return found
 
@@ -58,7 +59,8 @@ def test_the_generator_check_fails_on_a_hand_edited_retry(tmp_path):
 
 def test_the_registrys_refusals_are_the_services_business_errors():
     assert set(steps.REFUSALS) == set(deletion.ERROR_CODES)
-    assert "TransientError" in steps.TRANSIENT_ERRORS and deletion.TransientError.__name__ == "TransientError"
+    assert "TransientError" in steps.TRANSIENT_ERRORS
+    assert deletion.TransientError.__name__ == "TransientError"
 
 
 def test_the_registry_has_no_duplicates():
@@ -72,7 +74,7 @@ def test_app_registers_one_lambda_per_task_reachable_by_its_packaged_handler():
     assert set(functions) == {task.function for task in steps.TASKS} | {"audit_shard"}
     for task in steps.TASKS:
         module, attribute = functions[task.function].handler_string.split(".")
-        assert module == "app" and attribute == task.function
+        assert (module, attribute) == ("app", task.function)
         # The Lambda runtime imports app and calls app.<function>(event, context).
         assert app.app.handler_map[task.function] is getattr(app, attribute)
 
