@@ -103,8 +103,8 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
             first = error.errors[0] if getattr(error, "errors", None) else error.to_dict()
             reason = {"key": first.get("key") or error.key, "params": first.get("params") or error.params,
                       "details": first.get("details")}
-            rejected.append({"id": receipt_id, "code": "INVALID_RECEIPT", "details": None, "key": "INVALID_RECEIPT",
-                             "params": {"field": first.get("field") or "receipts", "reason": reason}})
+            rejected.append(sync.rejection(receipt_id, "INVALID_RECEIPT",
+                                           params={"field": first.get("field") or "receipts", "reason": reason}))
     return valid, rejected
 
 

@@ -10,10 +10,9 @@ Cost follows the devices with something to report, not the fleet (docs/SCALE.md)
   (and checks that the device is still in the activation audited), so runs at once never raise it twice.
 """
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
 
-from chalicelib import clock
+from chalicelib import backoff, clock
 from chalicelib.config import settings
 from chalicelib.domain import audit as rules
 from chalicelib.domain import final_sync as final_sync_rules
@@ -56,7 +55,7 @@ def run_all() -> dict:
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("audit shard %s failed (attempt %d): %s", shard, attempt + 1, error)
                 if attempt + 1 < cfg.audit_shard_attempts:
-                    time.sleep(min(5.0, cfg.audit_retry_base_seconds * 2 ** attempt))
+                    backoff.pause(attempt, cfg.audit_retry_base_seconds, cap=5.0, jitter=False)
         return shard, None, error, cfg.audit_shard_attempts - 1
 
     with ThreadPoolExecutor(max_workers=max(1, min(cfg.audit_fanout_workers, len(shards)))) as pool:

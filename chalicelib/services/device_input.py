@@ -10,6 +10,7 @@ the sync refuses the others; the rest of the batch goes on:
 from datetime import UTC, datetime, timedelta
 
 from chalicelib import clock
+from chalicelib.services import sync
 from chalicelib.services.common import Principal
 from chalicelib.wiring import adapters
 
@@ -18,7 +19,7 @@ MAX_AHEAD = timedelta(hours=24)
 
 
 def _refusal(item_id, code: str, params: dict, key: str | None = None) -> dict:
-    return {"id": item_id, "code": code, "details": None, "key": key or code, "params": params}
+    return sync.rejection(item_id, code, key=key, params=params)
 
 
 def screen(principal: Principal, receipts: list[dict], shifts: list[dict]) -> tuple[list, list, list, list]:

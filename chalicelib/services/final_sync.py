@@ -6,15 +6,11 @@ everything it reported (a sync carrying its state, after which nothing it report
 `POST /v1/pos_devices/{id}/end_final_sync`. Closing writes the slot and `pos_device.final_sync_closed`
 together; what is still missing is added to `lost_receipts`. Numbering: domain/final_sync.py.
 """
-import random
-import time
-
 from chalicelib import clock
 from chalicelib.domain import final_sync as rules
 from chalicelib.domain.devices import Device
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
-from chalicelib.errors import Conflict, DeviceDeactivated, ServiceUnavailable
-from chalicelib.ports import AlreadyStored, SlotRevoked
+from chalicelib.errors import Conflict
 from chalicelib.services import audit, sync
 from chalicelib.services.common import Principal
 from chalicelib.services.devices import change_device, get_device
@@ -89,15 +85,10 @@ def final_sync_batch(principal: Principal, device: Device, receipts: list[dict],
     activation_id = principal.activation_id
     old = rules.old_installation(device, activation_id)  # its store, cashier and activation, not the slot's now
     candidates = _checks(device, receipts, result)
-    new = sync._classify_existing(old, candidates, result)
     # Stored as its history (the slot's own shift state belongs to the new installation), with the same
     # ownership rules as any sync: another slot's or installation's shift is refused, a closed shift is final.
-    owned, to_write = sync._classify_shifts(old, sync._last_copy_of_each(shifts), result)
-    applied = sync._store_shifts(old, to_write, result, final_sync=(activation_id, now))
-    shifts = owned
-    for receipt in new:
-        receipt["shift_id"] = receipt.get("shift_id") or sync._shift_of(receipt, shifts)
-    _store(old, activation_id, new, now, result, wrote_before=bool(applied))
+    # Once the window closes meanwhile, nothing more lands (401 if nothing had, else the rest is rejected).
+    sync.store_uploads(old, candidates, shifts, now, result, final_sync=(activation_id, now))
     highest = max((seq for seq, _ in candidates.values()), default=0)
     reported = min(device.final_sync_upto, max(highest, (state or {}).get("last_receipt_number", 0)))
     adapters().devices.record_final_sync_state(device, activation_id, reported, now)
@@ -123,32 +114,3 @@ def _checks(device: Device, receipts: list[dict], result: sync.SyncResult) -> di
         return False
 
     return sync.check_receipts(receipts, result, fits)
-
-
-def _store(device: Device, activation_id: str, receipts: list[dict], now: str, result: sync.SyncResult,
-           wrote_before: bool) -> None:
-    per_transaction = adapters().receipts.per_transaction
-    for start in range(0, len(receipts), per_transaction):
-        chunk = receipts[start:start + per_transaction]
-        for attempt in range(sync.MAX_ATTEMPTS):
-            if not chunk:
-                break
-            try:
-                adapters().receipts.store_batch(device, [sync._receipt_item(device, r, now) for r in chunk],
-                                                final_sync=(activation_id, now))
-                result.accepted += len(chunk)
-                break
-            except SlotRevoked:
-                # The window closed meanwhile: this chunk was not written. With nothing written yet the request
-                # is refused (401, nothing stored); otherwise it answers 200 with what landed and rejects the rest.
-                if not (wrote_before or result.accepted):
-                    raise DeviceDeactivated() from None
-                for receipt in chunk + receipts[start + per_transaction:]:
-                    result.reject(receipt["id"], "DEVICE_DEACTIVATED", key="DEVICE_DEACTIVATED.during_sync")
-                return
-            except AlreadyStored:
-                chunk = sync._classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
-                time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
-        else:
-            raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.receipts")
-

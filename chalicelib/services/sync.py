@@ -11,12 +11,10 @@ a multi-transaction batch is being stored, what already landed is reported (200)
 receipt with DEVICE_DEACTIVATED.
 """
 import dataclasses
-import random
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib import clock
+from chalicelib import backoff, clock
 from chalicelib.domain.devices import Action, Device
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
 from chalicelib.errors import DeviceDeactivated, DomainError, InvalidInput, PayloadTooLarge, ServiceUnavailable
@@ -26,6 +24,9 @@ from chalicelib.wiring import adapters
 
 MAX_RECEIPTS_PER_BATCH = 250
 MAX_ATTEMPTS = 6
+# The backoff between tries when a write found a guard taken by another request (chalicelib/backoff.py).
+RETRY_BASE_SECONDS = 0.02
+RETRY_CAP_SECONDS = 0.5
 # How far above what the server has recorded for the slot a device may report or number a receipt. A till that
 # sells 1,000 receipts a day stays within it for 100 days offline; a report of 10**9 (which would leave the slot
 # owing ~10**9 receipts forever) is refused. Receipt seqs have at most 9 digits (domain/receipts.py).
@@ -53,8 +54,16 @@ class SyncResult:
                key: str | None = None) -> None:
         """`{id, code, details}` in the answer; the sentence is the catalog's `key` (the code by default) with
         `params`, rendered in the caller's language by the route (an English `details` is kept as it is)."""
-        self.rejected.append({"id": receipt_id, "code": code, "details": details,
-                              "key": None if details else (key or code), "params": params or {}})
+        self.rejected.append(rejection(receipt_id, code, details=details, params=params, key=key))
+
+
+def rejection(item_id, code: str, details: str | None = None, params: dict | None = None,
+              key: str | None = None) -> dict:
+    """One refused receipt or shift as the sync answer lists it (`rejected`, `rejected_shifts`): `{id, code,
+    details, key, params}`. The sentence is the catalog's `key` (the code by default) with `params`, rendered in
+    the caller's language by the route; an English `details` is kept as it is (and then has no key)."""
+    return {"id": item_id, "code": code, "details": details, "key": None if details else (key or code),
+            "params": params or {}}
 
 
 def check_batch_size(count: int) -> None:
@@ -95,13 +104,7 @@ def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejec
     now = clock.iso()
     candidates = _domain_checks(device, receipts, result)
     highest_seq = max((seq for seq, _ in candidates.values()), default=0)
-    new = _classify_existing(device, candidates, result, by_number=False)
-    owned, to_write = _classify_shifts(device, _last_copy_of_each(shifts), result)
-    applied = _store_shifts(device, to_write, result)
-    for receipt in new:
-        receipt.setdefault("shift_id", None)
-        receipt["shift_id"] = receipt["shift_id"] or _shift_of(receipt, owned) or device.open_shift_id
-    _store(device, new, now, result, wrote_before=bool(applied))
+    applied = store_uploads(device, candidates, shifts, now, result)
     # A stale open copy of a closed shift is not stored, so it must not reopen the slot's shift either.
     expected = dataclasses.replace(device, version=device.version + result.slot_writes,
                                    synced_receipts=device.synced_receipts + result.accepted,
@@ -110,6 +113,27 @@ def sync_batch(principal: Principal, device: Device, receipts: list[dict], rejec
     result.device = slots.record_sync_state(device, _state_update(device, state, applied, highest_seq), now,
                                             expected) or slots.get(device.merchant_id, device.id)
     return result
+
+
+def store_uploads(device: Device, candidates: dict[str, tuple[int, dict]], shifts: list[dict], now: str,
+                  result: SyncResult, final_sync: tuple[str, str] | None = None) -> list[dict]:
+    """Store what a batch carries that the server does not hold yet: its shifts (one transaction), then its
+    receipts (`candidates`, from `check_receipts`), chunked and retried; duplicates and refusals go to `result`.
+    Returns the shifts written.
+
+    `device` is the writer: the slot (a sync), or the old installation as its final-sync window knows it, with
+    `final_sync` = (its activation id, now): then every write is conditioned on that window being still open
+    rather than on the slot being this activation's, the numbers already held are read before the first write
+    too, and a receipt sent without its shift is not put in the slot's open shift (the new installation's)."""
+    new = _classify_existing(device, candidates, result, by_number=final_sync is not None)
+    # A shift belongs to the slot and installation that first sent it; a closed shift is final.
+    owned, to_write = _classify_shifts(device, _last_copy_of_each(shifts), result)
+    applied = _store_shifts(device, to_write, result, final_sync)
+    open_shift_id = None if final_sync else device.open_shift_id
+    for receipt in new:
+        receipt["shift_id"] = receipt.get("shift_id") or _shift_of(receipt, owned) or open_shift_id
+    _store(device, new, now, result, wrote_before=bool(applied), final_sync=final_sync)
+    return applied
 
 
 def _last_copy_of_each(shifts: list[dict]) -> list[dict]:
@@ -132,9 +156,9 @@ def _classify_shifts(device: Device, shifts: list[dict], result: SyncResult) -> 
         current = stored.get(shift["id"])
         other_slot = bool(current) and current["pos_device_id"] != device.id
         if other_slot or (current and current.get("activation_id", device.activation_id) != device.activation_id):
-            result.rejected_shifts.append({"id": shift["id"], "code": "SHIFT_NOT_OWNED", "details": None,
-                                           "key": "SHIFT_NOT_OWNED" if other_slot else "SHIFT_NOT_OWNED.installation",
-                                           "params": {"id": shift["id"]}})
+            result.rejected_shifts.append(rejection(
+                shift["id"], "SHIFT_NOT_OWNED", key="SHIFT_NOT_OWNED" if other_slot else "SHIFT_NOT_OWNED.installation",
+                params={"id": shift["id"]}))
             continue
         owned.append(shift)
         if not (current and current.get("closed_at")):
@@ -157,7 +181,7 @@ def _store_shifts(device: Device, shifts: list[dict], result: SyncResult,
         except AlreadyStored:
             # Another request closed or claimed one of these meanwhile: sort them again.
             _owned, shifts = _classify_shifts(device, shifts, result)
-            time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
+            backoff.pause(attempt, RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS)
     raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.shifts")
 
 
@@ -237,7 +261,10 @@ def _classify_existing(device: Device, candidates: dict[str, tuple[int, dict]], 
     return new
 
 
-def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, wrote_before: bool) -> None:
+def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, wrote_before: bool,
+           final_sync: tuple[str, str] | None = None) -> None:
+    """The receipts in chunks of `receipts.per_transaction`, each chunk in one transaction (with `final_sync`,
+    conditioned on the window being open: see store_uploads)."""
     per_transaction = adapters().receipts.per_transaction
     for start in range(0, len(receipts), per_transaction):
         chunk = receipts[start:start + per_transaction]
@@ -245,7 +272,7 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
             if not chunk:
                 break
             try:
-                adapters().receipts.store_batch(device, [_receipt_item(device, r, now) for r in chunk])
+                adapters().receipts.store_batch(device, [_receipt_item(device, r, now) for r in chunk], final_sync)
                 result.accepted += len(chunk)
                 result.slot_writes += 1
                 result.stored_top = max([result.stored_top] + [_seq(r) for r in chunk])
@@ -261,7 +288,7 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
             except AlreadyStored:
                 # Another request stored some of these meanwhile: sort them again and store the rest.
                 chunk = _classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
-                time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
+                backoff.pause(attempt, RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS)
         else:
             raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.receipts")
 

@@ -3,7 +3,9 @@
 Per task: its name in `tasks.run`, the service function it runs (in chalicelib/services/deletion.py), the
 Chalice `@app.lambda_function` name (app.py registers one per row), the ASL placeholder of its ARN
 (`${...Arn}`, filled by DefinitionSubstitutions: infra/build_template.py on AWS, local/stack.py locally),
-the ASL Task states that call it, and the deletion step it records (chalicelib/domain/deletion.py).
+the ASL Task states that call it, and the deletion step it records (chalicelib/domain/deletion.py). Also the
+one retry policy and the refusals every Task state shares: chalicelib/workflows/asl.py writes the ASL's
+Retry/Catch blocks from them.
 
 Pure data (no imports beyond the domain): infra/build_template.py reads it without the app's dependencies.
 tests/infra/test_workflow_registry.py checks the ASL, app.py, infra/functions.yml and the plans against it.
@@ -43,6 +45,18 @@ TASKS: tuple[Task, ...] = (
     Task("record_failure", "step_record_failure", "deletion_record_failure", "RecordFailureArn",
          ("RecordFailure", "RecordRefusal"), Step.FAILED),
 )
+
+# What every Task state retries with backoff: services.deletion.TransientError (storage briefly unavailable)
+# and the Lambda service's own faults. Business refusals and States.ALL are never retried.
+TRANSIENT_ERRORS: tuple[str, ...] = (
+    "TransientError", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException", "Lambda.ClientExecutionTimeoutException")
+RETRY_INTERVAL_SECONDS = 1
+RETRY_MAX_ATTEMPTS = 3      # retries after the first try: 4 tries in all
+RETRY_BACKOFF_RATE = 2
+# The business refusals (the names of services.deletion.DeletionBlocked's subclasses): a check state catches
+# them into RecordRefusal, which ends in the Succeed state DeletionRefused.
+REFUSALS: tuple[str, ...] = ("OpenTickets", "ShiftOpen", "ReceiptsNotSynced")
 
 BY_NAME = {task.name: task for task in TASKS}
 BY_FUNCTION = {task.function: task for task in TASKS}

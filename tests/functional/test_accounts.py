@@ -36,27 +36,30 @@ def test_signup_gives_an_owner_and_a_working_token(client):
                                               "password": "correct horse 1"})
     assert status == 201, body
     assert body["merchant"]["business_name"] == "Cafe Mila"
-    assert body["employee"]["role"] == "OWNER" and body["employee"]["email"] == "mila@example.com"
-    assert "password" not in str(body["employee"]) and "hash" not in str(body["employee"])
+    assert (body["employee"]["role"], body["employee"]["email"]) == ("OWNER", "mila@example.com")
+    assert "password" not in str(body["employee"])
+    assert "hash" not in str(body["employee"])
     status, stores = client.get("/v1/stores", token=body["token"])
-    assert status == 200 and stores == {"stores": [], "cursor": None}
+    assert (status, stores) == (200, {"stores": [], "cursor": None})
     status, employees = client.get("/v1/employees", token=body["token"])
     assert [e["id"] for e in employees["employees"]] == [body["employee"]["id"]]
 
     status, again = client.post("/v1/signup", {"business_name": "Copycat", "email": "mila@example.COM",
                                                "password": "another pass 1"})
-    assert status == 409 and _code(again) == "EMAIL_TAKEN" and again["errors"][0]["field"] == "email"
+    assert (status, _code(again), again["errors"][0]["field"]) == (409, "EMAIL_TAKEN", "email")
 
 
 def test_login(client):
     m = client.signup()
     status, body = client.post("/v1/auth/login", {"email": m.email.upper(), "password": m.password})
     assert status == 200, body
-    assert body["employee"]["id"] == m.owner["id"] and body["token"] and body["expires_at"]
+    assert body["employee"]["id"] == m.owner["id"]
+    assert body["token"]
+    assert body["expires_at"]
     assert client.get("/v1/stores", token=body["token"])[0] == 200
     for email, password in ((m.email, "wrong password"), ("nobody@example.com", m.password)):
         status, body = client.post("/v1/auth/login", {"email": email, "password": password})
-        assert status == 401 and _code(body) == "INVALID_CREDENTIALS", body
+        assert (status, _code(body)) == (401, "INVALID_CREDENTIALS"), body
 
 
 def test_five_failed_logins_within_15_minutes_lock_the_email_until_the_window_passes(client, at):
@@ -65,7 +68,7 @@ def test_five_failed_logins_within_15_minutes_lock_the_email_until_the_window_pa
     for minute in range(5):
         at(minute * 60)
         status, body = client.post("/v1/auth/login", {"email": m.email, "password": "wrong password"})
-        assert status == 401 and _code(body) == "INVALID_CREDENTIALS"
+        assert (status, _code(body)) == (401, "INVALID_CREDENTIALS")
     at(5 * 60)
     # now even the right password is refused, on the back office and on the POS login alike
     response = client.http.http.post("/v1/auth/login", headers={"Content-Type": "application/json"},
@@ -74,7 +77,7 @@ def test_five_failed_logins_within_15_minutes_lock_the_email_until_the_window_pa
     assert _code(response.json_body) == "TOO_MANY_ATTEMPTS"
     assert int(response.headers["Retry-After"]) > 0
     status, body = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
-    assert status == 429 and _code(body) == "TOO_MANY_ATTEMPTS"
+    assert (status, _code(body)) == (429, "TOO_MANY_ATTEMPTS")
     # another e-mail is not affected
     assert client.post("/v1/auth/login", {"email": other.email, "password": other.password})[0] == 200
     # still locked just before the window (started at the first failure) ends
@@ -106,10 +109,10 @@ def test_a_user_token_expires(client, at):
     assert client.get("/v1/stores", token=login["token"])[0] == 200
     at((expires - T0).total_seconds() + 1)
     status, body = client.get("/v1/stores", token=login["token"])
-    assert status == 401 and _code(body) == "TOKEN_EXPIRED", body
+    assert (status, _code(body)) == (401, "TOKEN_EXPIRED"), body
     # a fresh login works again
     status, fresh = client.post("/v1/auth/login", {"email": m.email, "password": m.password})
-    assert status == 200 and client.get("/v1/stores", token=fresh["token"])[0] == 200
+    assert (status, client.get("/v1/stores", token=fresh["token"])[0]) == (200, 200)
 
 
 def test_a_pos_login_token_is_short_lived_and_only_for_activation(client, at):
@@ -122,7 +125,7 @@ def test_a_pos_login_token_is_short_lived_and_only_for_activation(client, at):
     at(11 * 60)
     status, body = client.post("/v1/pos/activate", {"login_token": login["login_token"],
                                                     "pos_device_id": device["id"], "installation_id": "x"})
-    assert status == 401 and _code(body) == "TOKEN_EXPIRED", body
+    assert (status, _code(body)) == (401, "TOKEN_EXPIRED"), body
     assert client.get(f"/v1/pos_devices/{device['id']}", token=m.token)[1]["status"] == "NOT_ACTIVATED"
 
 
@@ -132,10 +135,10 @@ def test_only_owner_or_manager_may_log_a_pos_in(client):
                                               "password": "cashier pass 1"}, token=m.token)
     assert status == 201
     status, body = client.post("/v1/pos/login", {"email": "cas@example.com", "password": "cashier pass 1"})
-    assert status == 403 and _code(body) == "FORBIDDEN", body
+    assert (status, _code(body)) == (403, "FORBIDDEN"), body
     # nor the back office: a cashier has no back-office session (DESIGN.md 3.2)
     status, body = client.post("/v1/auth/login", {"email": "cas@example.com", "password": "cashier pass 1"})
-    assert status == 403 and _code(body) == "FORBIDDEN", body
+    assert (status, _code(body)) == (403, "FORBIDDEN"), body
 
 
 # ---------------------------------------------------------------- stores
@@ -146,27 +149,31 @@ def test_store_crud(client):
     status, store = client.post("/v1/stores", {"name": " Main ", "address": "1 High St"}, token=m.token)
     assert status == 201, store
     assert set(store) == {"id", "name", "address", "created_at"}
-    assert store["name"] == "Main" and store["address"] == "1 High St"
+    assert (store["name"], store["address"]) == ("Main", "1 High St")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", store["created_at"])
 
     assert client.get(f"/v1/stores/{store['id']}", token=m.token) == (200, store)
     status, listed = client.get("/v1/stores", token=m.token)
-    assert status == 200 and listed == {"stores": [store], "cursor": None}
+    assert (status, listed) == (200, {"stores": [store], "cursor": None})
 
     status, patched = client.patch(f"/v1/stores/{store['id']}", {"name": "Main street"}, token=m.token)
-    assert status == 200 and patched["name"] == "Main street" and patched["address"] == "1 High St"
+    assert (status, patched["name"], patched["address"]) == (200, "Main street", "1 High St")
     status, patched = client.patch(f"/v1/stores/{store['id']}", {"address": None}, token=m.token)
-    assert status == 200 and patched["address"] is None and patched["name"] == "Main street"
+    assert status == 200
+    assert patched["address"] is None
+    assert patched["name"] == "Main street"
     assert client.get(f"/v1/stores/{store['id']}", token=m.token)[1] == patched
 
     status, body = client.delete(f"/v1/stores/{store['id']}", token=m.token)
-    assert status == 204 and body is None
+    assert status == 204
+    assert body is None
     status, body = client.get(f"/v1/stores/{store['id']}", token=m.token)
-    assert status == 404 and _code(body) == "NOT_FOUND"
+    assert (status, _code(body)) == (404, "NOT_FOUND")
     assert client.delete(f"/v1/stores/{store['id']}", token=m.token)[0] == 404
     assert client.patch(f"/v1/stores/{store['id']}", {"name": "x"}, token=m.token)[0] == 404
     types = [e["type"] for e in client.get("/v1/events", token=m.token)[1]["events"]]
-    assert types[:3] == ["store.deleted", "store.updated", "store.updated"] and "store.created" in types
+    assert types[:3] == ["store.deleted", "store.updated", "store.updated"]
+    assert "store.created" in types
 
 
 def test_a_store_with_pos_devices_cannot_be_deleted(client):
@@ -174,7 +181,7 @@ def test_a_store_with_pos_devices_cannot_be_deleted(client):
     store = m.store()
     device = m.device(store_id=store["id"])
     status, body = client.delete(f"/v1/stores/{store['id']}", token=m.token)
-    assert status == 409 and _code(body) == "STORE_HAS_POS_DEVICES", body
+    assert (status, _code(body)) == (409, "STORE_HAS_POS_DEVICES"), body
     assert client.get(f"/v1/stores/{store['id']}", token=m.token)[0] == 200
     # once its POS is deleted, the store may go
     assert client.delete(f"/v1/pos_devices/{device['id']}", token=m.token)[0] == 202
@@ -188,7 +195,8 @@ def test_store_list_pages(client):
     seen, cursor = [], None
     for _ in range(10):
         status, page = client.get("/v1/stores?limit=2" + (f"&cursor={cursor}" if cursor else ""), token=m.token)
-        assert status == 200 and len(page["stores"]) <= 2
+        assert status == 200
+        assert len(page["stores"]) <= 2
         seen += [s["id"] for s in page["stores"]]
         cursor = page["cursor"]
         if not cursor:
@@ -212,7 +220,8 @@ def test_employee_crud_and_secrets_never_leave(client):
 
     status, listed = client.get("/v1/employees", token=m.token)
     assert sorted(e["id"] for e in listed["employees"]) == sorted([m.owner["id"], mia["id"]])
-    assert "1234" not in str(listed) and "manager pass" not in str(listed)
+    assert "1234" not in str(listed)
+    assert "manager pass" not in str(listed)
 
     status, patched = client.patch(f"/v1/employees/{mia['id']}", {"name": "Mia K", "role": "CASHIER"},
                                    token=m.token)
@@ -234,21 +243,21 @@ def test_employee_crud_and_secrets_never_leave(client):
 def test_owner_rules(client):
     m = client.signup()
     status, body = client.delete(f"/v1/employees/{m.owner['id']}", token=m.token)
-    assert status == 409 and _code(body) == "OWNER_CANNOT_BE_DELETED"
+    assert (status, _code(body)) == (409, "OWNER_CANNOT_BE_DELETED")
     status, body = client.patch(f"/v1/employees/{m.owner['id']}", {"role": "MANAGER"}, token=m.token)
-    assert status == 409 and _code(body) == "OWNER_ROLE_FIXED"
+    assert (status, _code(body)) == (409, "OWNER_ROLE_FIXED")
     status, cas = client.post("/v1/employees", {"name": "Cas", "role": "CASHIER"}, token=m.token)
     status, body = client.patch(f"/v1/employees/{cas['id']}", {"role": "OWNER"}, token=m.token)
-    assert status == 400 and _code(body) == "ONE_OWNER"
+    assert (status, _code(body)) == (400, "ONE_OWNER")
     status, body = client.post("/v1/employees", {"name": "Boss 2", "role": "OWNER"}, token=m.token)
-    assert status == 400 and _code(body) == "ONE_OWNER", body
+    assert (status, _code(body)) == (400, "ONE_OWNER"), body
     # a manager may not manage employees
     client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": "mia@example.com",
                                   "password": "manager pass 1"}, token=m.token)
     status, login = client.post("/v1/auth/login", {"email": "mia@example.com", "password": "manager pass 1"})
     manager_token = login["token"]
     status, body = client.post("/v1/employees", {"name": "X", "role": "CASHIER"}, token=manager_token)
-    assert status == 403 and _code(body) == "FORBIDDEN"
+    assert (status, _code(body)) == (403, "FORBIDDEN")
     assert client.delete(f"/v1/employees/{cas['id']}", token=manager_token)[0] == 403
     assert len(client.get("/v1/employees", token=m.token)[1]["employees"]) == 3  # owner, Cas, Mia
 
@@ -259,7 +268,7 @@ def test_pin_is_unique_within_a_merchant(client):
     status, ann = client.post("/v1/employees", {"name": "Ann", "role": "CASHIER", "pin": "1234"}, token=m.token)
     assert status == 201
     status, body = client.post("/v1/employees", {"name": "Bob", "role": "CASHIER", "pin": "1234"}, token=m.token)
-    assert status == 409 and _code(body) == "PIN_TAKEN" and body["errors"][0]["field"] == "pin", body
+    assert (status, _code(body), body["errors"][0]["field"]) == (409, "PIN_TAKEN", "pin"), body
     assert len(client.get("/v1/employees", token=m.token)[1]["employees"]) == 2  # Bob was not added
     # another merchant may use the same PIN
     assert client.post("/v1/employees", {"name": "Ola", "role": "CASHIER", "pin": "1234"}, token=other.token)[0] == 201
@@ -268,7 +277,7 @@ def test_pin_is_unique_within_a_merchant(client):
     assert status == 201
     # changing a PIN to a taken one
     status, body = client.patch(f"/v1/employees/{bob['id']}", {"pin": "1234"}, token=m.token)
-    assert status == 409 and _code(body) == "PIN_TAKEN", body
+    assert (status, _code(body)) == (409, "PIN_TAKEN"), body
     # a PIN freed by a change or a deletion can be taken again
     assert client.patch(f"/v1/employees/{ann['id']}", {"pin": "9999"}, token=m.token)[0] == 200
     assert client.patch(f"/v1/employees/{bob['id']}", {"pin": "1234"}, token=m.token)[0] == 200
@@ -281,17 +290,17 @@ def test_email_is_unique_across_all_merchants(client):
     other = client.signup()
     status, body = client.post("/v1/employees", {"name": "Dup", "role": "MANAGER", "email": other.email.upper(),
                                                  "password": "some password 1"}, token=m.token)
-    assert status == 409 and _code(body) == "EMAIL_TAKEN" and body["errors"][0]["field"] == "email", body
+    assert (status, _code(body), body["errors"][0]["field"]) == (409, "EMAIL_TAKEN", "email"), body
     status, mia = client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": "mia@example.com",
                                                 "password": "manager pass 1"}, token=m.token)
     assert status == 201
     status, body = client.patch(f"/v1/employees/{mia['id']}", {"email": other.email}, token=m.token)
-    assert status == 409 and _code(body) == "EMAIL_TAKEN", body
+    assert (status, _code(body)) == (409, "EMAIL_TAKEN"), body
     # the failed change kept her e-mail and login
     assert client.post("/v1/auth/login", {"email": "mia@example.com", "password": "manager pass 1"})[0] == 200
     status, body = client.post("/v1/signup", {"business_name": "X", "email": "MIA@example.com",
                                               "password": "some password 1"})
-    assert status == 409 and _code(body) == "EMAIL_TAKEN"
+    assert (status, _code(body)) == (409, "EMAIL_TAKEN")
     # after a change the old e-mail is free again
     assert client.patch(f"/v1/employees/{mia['id']}", {"email": "mia2@example.com"}, token=m.token)[0] == 200
     assert client.post("/v1/signup", {"business_name": "X", "email": "mia@example.com",
@@ -302,7 +311,7 @@ def test_employee_store_ids_must_be_own_stores(client):
     m = client.signup()
     status, body = client.post("/v1/employees", {"name": "Ann", "role": "CASHIER", "store_ids": ["nope"]},
                                token=m.token)
-    assert status == 400 and _code(body) == "UNKNOWN_STORE"
+    assert (status, _code(body)) == (400, "UNKNOWN_STORE")
 
 
 # ---------------------------------------------------------------- OpenAPI

@@ -96,7 +96,8 @@ def test_gap_is_reported_with_its_exact_numbers_and_resolved_once_synced(client,
     at(minutes=15)
     summary = run(client, m.token)
     assert counts(summary) == {"devices_checked": 1, "raised": 1, "refreshed": 0, "resolved": 0, "failed_devices": 0}
-    assert summary["started_at"] == iso(T0 + timedelta(minutes=15)) and summary["finished_at"]
+    assert summary["started_at"] == iso(T0 + timedelta(minutes=15))
+    assert summary["finished_at"]
 
     [finding] = findings(client, m.token, status="open")
     assert finding["type"] == "UNSYNCED_RECEIPTS"
@@ -134,7 +135,8 @@ def test_missing_numbers_are_capped_with_the_full_count(client, at):
     [finding] = findings(client, m.token, status="open")
     assert finding["missing_count"] == 150
     assert finding["missing_receipt_numbers"] == [f"1-{seq}" for seq in range(2, 102)]
-    assert "150 receipts" in finding["details"] and "50 more" in finding["details"]
+    assert "150 receipts" in finding["details"]
+    assert "50 more" in finding["details"]
 
 
 def test_a_finding_is_refreshed_never_duplicated(client, at):
@@ -162,7 +164,7 @@ def test_a_finding_is_refreshed_never_duplicated(client, at):
     assert third["id"] == first["id"]
     assert third["first_seen_at"] == iso(T0 + timedelta(minutes=15))
     assert third["last_seen_at"] == iso(T0 + timedelta(minutes=45))
-    assert third["missing_receipt_numbers"] == ["1-5", "1-6"] and third["missing_count"] == 2
+    assert (third["missing_receipt_numbers"], third["missing_count"]) == (["1-5", "1-6"], 2)
     assert third["resolved_at"] is None
     assert len(findings(client, m.token, pos_device_id=device["id"])) == 1
 
@@ -198,7 +200,7 @@ def test_receipts_lost_at_deactivation_are_not_reported_forever(client, at):
     at(minutes=45)
     assert run(client, m.token)["raised"] == 1
     [finding] = findings(client, m.token, status="open")
-    assert finding["missing_receipt_numbers"] == ["1-9"] and finding["missing_count"] == 1
+    assert (finding["missing_receipt_numbers"], finding["missing_count"]) == (["1-9"], 1)
 
 
 # ---------------------------------------------------------------- silent devices and long shifts
@@ -228,7 +230,7 @@ def test_silent_device_and_long_shift(client, at):
     assert "25 hours" in open_now["DEVICE_SILENT"]["details"]
     assert "25 hours" in open_now["SHIFT_OPEN_TOO_LONG"]["details"]
     silent_now = open_now["DEVICE_SILENT"]
-    assert silent_now["missing_receipt_numbers"] == [] and silent_now["missing_count"] == 0
+    assert (silent_now["missing_receipt_numbers"], silent_now["missing_count"]) == ([], 0)
     assert findings(client, m.token, pos_device_id=idle["id"]) == []
 
     # The till syncs again with the shift still open: no longer silent, but the shift is still too long.
@@ -237,10 +239,10 @@ def test_silent_device_and_long_shift(client, at):
     summary = run(client, m.token)
     assert (summary["resolved"], summary["refreshed"], summary["raised"]) == (1, 1, 0)
     [still_open] = findings(client, m.token, status="open")
-    assert still_open["type"] == "SHIFT_OPEN_TOO_LONG" and still_open["id"] == open_now["SHIFT_OPEN_TOO_LONG"]["id"]
+    assert (still_open["type"], still_open["id"]) == ("SHIFT_OPEN_TOO_LONG", open_now["SHIFT_OPEN_TOO_LONG"]["id"])
     assert "26 hours" in still_open["details"]
     [silent] = findings(client, m.token, status="resolved")
-    assert silent["type"] == "DEVICE_SILENT" and silent["resolved_at"] == iso(T0 + timedelta(hours=26))
+    assert (silent["type"], silent["resolved_at"]) == ("DEVICE_SILENT", iso(T0 + timedelta(hours=26)))
 
     # The shift is closed: everything resolved; a silent idle till (no shift) is never flagged.
     at(hours=27)
@@ -267,7 +269,7 @@ def test_tenant_isolation_of_runs_and_findings(client, at):
     assert counts(summary) == {"devices_checked": 1, "raised": 1, "refreshed": 0, "resolved": 0, "failed_devices": 0}
     assert findings(client, a.token) == []  # B's run did not audit A's device
     [b_finding] = findings(client, b.token)
-    assert b_finding["pos_device_id"] == b_device["id"] and b_finding["missing_receipt_numbers"] == ["1-2"]
+    assert (b_finding["pos_device_id"], b_finding["missing_receipt_numbers"]) == (b_device["id"], ["1-2"])
 
     assert run(client, a.token)["raised"] == 1
     [a_finding] = findings(client, a.token)
@@ -282,7 +284,8 @@ def test_tenant_isolation_of_runs_and_findings(client, at):
     sync(client, a2_token, last=1)
     assert run(client, a.token)["raised"] == 1
     status, body = client.get("/v1/audit/findings?limit=1", token=a.token)
-    assert status == 200 and body["cursor"], body
+    assert status == 200, body
+    assert body["cursor"], body
     status, body = client.get(f"/v1/audit/findings?limit=1&cursor={body['cursor']}", token=b.token)
     assert status == 400, body
     assert body["errors"][0]["field"] == "cursor"
@@ -299,7 +302,7 @@ def test_findings_pages_through_every_item(client, at):
         device_ids.add(device["id"])
     assert run(client, m.token)["raised"] == 3
     one_by_one = findings(client, m.token, limit=1)
-    assert len(one_by_one) == 3 and {f["pos_device_id"] for f in one_by_one} == device_ids
+    assert (len(one_by_one), {f["pos_device_id"] for f in one_by_one}) == (3, device_ids)
     assert len({f["id"] for f in one_by_one}) == 3
     assert len(findings(client, m.token, limit=2, status="open")) == 3
     status, body = client.get("/v1/audit/findings?status=closed", token=m.token)
@@ -334,8 +337,10 @@ def test_scheduled_entry_point_audits_every_merchant_page_by_page(client, at, mo
     summary = scheduled(client)
     assert counts(summary) == {"devices_checked": 6, "raised": 6, "refreshed": 0, "resolved": 0,
                                "failed_devices": 0}
-    assert summary["shards"] >= 16 and summary["failed_shards"] == []
-    assert summary["started_at"] == iso(T0 + timedelta(minutes=15)) and summary["finished_at"]
+    assert summary["shards"] >= 16
+    assert summary["failed_shards"] == []
+    assert summary["started_at"] == iso(T0 + timedelta(minutes=15))
+    assert summary["finished_at"]
     seen = {}
     for m in merchants:
         for finding in findings(client, m.token, status="open"):
@@ -463,7 +468,8 @@ def test_a_device_deactivated_during_the_run_keeps_no_open_finding(client, at, h
         summary = run(client, m.token)
     finally:
         events.unregister("after-call.dynamodb.Query", unique_id="test-audit-race")
-    assert deactivated and summary["failed_devices"] == 0
+    assert deactivated
+    assert summary["failed_devices"] == 0
     assert client.get(f"/v1/pos_devices/{device['id']}", token=m.token)[1]["status"] == "INACTIVE"
     assert findings(client, m.token, status="open") == []
     # A finding is raised only while the device is still in the activation audited (checked in the same
@@ -523,6 +529,7 @@ def test_a_manager_reads_findings_and_a_cashier_has_no_back_office(client, at):
     assert status == 201, body
     status, body = client.post("/v1/auth/login", {"email": email, "password": "cashier pass 1"})
     assert status == 403, body
-    assert body["errors"][0]["code"] and body["errors"][0]["details"]
+    assert body["errors"][0]["code"]
+    assert body["errors"][0]["details"]
     assert client.post("/v1/audit/runs")[0] == 401
     assert client.get("/v1/audit/findings")[0] == 401

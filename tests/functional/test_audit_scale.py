@@ -79,7 +79,7 @@ def test_only_devices_that_need_a_look_are_indexed_each_under_its_shard(client):
     sync(client, token, last=6, seqs=(5,))
     assert indexed(device["id"], merchant_id) == shard
     status, body = client.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)
-    assert status == 200 and body["lost_receipts"] == 1, body
+    assert (status, body["lost_receipts"]) == (200, 1), body
     assert indexed(device["id"], merchant_id) is None  # written off: nothing left to look at
 
     # Many devices: spread over shards, none of them a constant key.
@@ -89,7 +89,8 @@ def test_only_devices_that_need_a_look_are_indexed_each_under_its_shard(client):
         d = m.device(f"Till {i}", store_id=store["id"])
         sync(client, m.activate(d["id"])["device_token"], last=1, number=d["number"])
         keys.add(indexed(d["id"], merchant_id))
-    assert len(keys) >= 6 and all(k in rules.all_shards() for k in keys)
+    assert len(keys) >= 6
+    assert all(k in rules.all_shards() for k in keys)
 
 
 # ---------------------------------------------------------------- 3. reads follow the problems
@@ -173,7 +174,7 @@ def test_a_failing_shard_is_retried_and_one_that_keeps_failing_is_reported(clien
     finally:
         remove()
     assert hits == [broken]
-    assert summary["raised"] == 6 and summary["retried_shards"] == 1 and summary["failed_shards"] == []
+    assert (summary["raised"], summary["retried_shards"], summary["failed_shards"]) == (6, 1, [])
 
     # The shard fails every time: the others finish, the invocation fails naming the shard.
     late = m.device("Till 9", store_id=store["id"])

@@ -55,12 +55,15 @@ def assert_error(status, body, expected_status=None, code=None, field=None):
     assert 400 <= status < 500, (status, body)
     if expected_status is not None:
         assert status == expected_status, (status, body)
-    assert isinstance(body, dict) and set(body) == {"errors"}, body
+    assert isinstance(body, dict), body
+    assert set(body) == {"errors"}, body
     assert body["errors"], body
     for error in body["errors"]:
         assert set(error) == {"code", "details", "field"}, error
-        assert isinstance(error["code"], str) and re.fullmatch(r"[A-Z][A-Z_]*", error["code"]), error
-        assert isinstance(error["details"], str) and error["details"], error
+        assert isinstance(error["code"], str), error
+        assert re.fullmatch(r"[A-Z][A-Z_]*", error["code"]), error
+        assert isinstance(error["details"], str), error
+        assert error["details"], error
         assert error["field"] is None or isinstance(error["field"], str), error
     if code is not None:
         assert code in [e["code"] for e in body["errors"]], body
@@ -148,7 +151,9 @@ def test_the_route_table_is_complete():
     for expected in [("POST", "/v1/signup"), ("GET", "/v1/pos_devices/{}/deletion"), ("POST", "/v1/pos/sync"),
                      ("GET", "/v1/receipts/{}"), ("POST", "/v1/pos_devices/{}/deactivate")]:
         assert expected in routes
-    assert len(WITH_AUTH) >= 24 and len(WITH_BODY) >= 12 and len(LISTS) >= 7
+    assert len(WITH_AUTH) >= 24
+    assert len(WITH_BODY) >= 12
+    assert len(LISTS) >= 7
 
 
 # ---------------------------------------------------------------- authentication
@@ -474,9 +479,11 @@ def test_zz_the_world_is_unchanged(world):
     assert sorted((e["name"], e["role"]) for e in employees) == [("Bad Input Cafe", "OWNER"), ("Cas", "CASHIER")]
     devices = {d["id"]: d for d in api.get("/v1/pos_devices?show_deleted=true", token=m.token)[1]["pos_devices"]}
     assert set(devices) == {ids["device"], ids["idle_device"]}
-    assert devices[ids["device"]]["status"] == "ACTIVATED" and devices[ids["device"]]["name"] == "Active"
-    assert devices[ids["device"]]["last_sync_at"] is None and devices[ids["device"]]["deletion"] is None
-    assert devices[ids["idle_device"]]["status"] == "NOT_ACTIVATED" and devices[ids["idle_device"]]["deletion"] is None
+    assert (devices[ids["device"]]["status"], devices[ids["device"]]["name"]) == ("ACTIVATED", "Active")
+    assert devices[ids["device"]]["last_sync_at"] is None
+    assert devices[ids["device"]]["deletion"] is None
+    assert devices[ids["idle_device"]]["status"] == "NOT_ACTIVATED"
+    assert devices[ids["idle_device"]]["deletion"] is None
     me = api.get("/v1/pos/me", token=world.tokens["device"])[1]
     assert me["current_employee_id"] == m.owner["id"]
     types = [e["type"] for e in api.get("/v1/events?limit=250", token=m.token)[1]["events"]]

@@ -13,7 +13,7 @@ def test_receipt_without_shift_id_belongs_to_the_shift_opened_in_the_same_batch(
     sale = receipt(device["number"], 1, created_at="2026-11-24T09:00:00Z")
     before = receipt(device["number"], 2, created_at="2026-11-24T07:00:00Z")
     status, body = client.post("/v1/pos/sync", {"shifts": [shift], "receipts": [sale, before]}, token=token)
-    assert status == 200 and body["accepted"] == 2, body
+    assert (status, body["accepted"]) == (200, 2), body
     assert client.get(f"/v1/receipts/{device['number']}-1", token=m.token)[1]["shift_id"] == shift["id"]
     assert client.get(f"/v1/receipts/{device['number']}-2", token=m.token)[1]["shift_id"] is None
 

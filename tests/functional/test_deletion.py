@@ -162,7 +162,8 @@ def events_of(client, m, device_id):
 def assert_intact(client, m, device, token):
     """The slot is exactly as usable as before: ACTIVATED, not deleted, listed, its token still works."""
     now = device_of(client, m, device["id"])
-    assert now["status"] == "ACTIVATED" and now["activated"] is True, now
+    assert now["status"] == "ACTIVATED", now
+    assert now["activated"] is True, now
     assert now["deleted_at"] is None, now
     assert now["installation_id"] == device["installation_id"], now
     assert device["id"] in listed_ids(client, m)
@@ -193,16 +194,18 @@ def test_not_activated_slot_is_deleted_without_checks(client, aws):
     device = m.device("Till 2", store["id"])
 
     accepted = delete(client, m, device["id"])["deletion"]
-    assert accepted["status"] == "RUNNING" and accepted["force"] is False, accepted
+    assert accepted["status"] == "RUNNING", accepted
+    assert accepted["force"] is False, accepted
     deletion = client.wait_for_deletion(m.token, device["id"])
 
     assert deletion["status"] == "SUCCEEDED", deletion
-    assert deletion["error"] is None and deletion["finished_at"], deletion
+    assert deletion["error"] is None, deletion
+    assert deletion["finished_at"], deletion
     assert deletion["id"] == accepted["id"]
     assert called(aws) == ["deletion_delete"]
     after = device_of(client, m, device["id"])
     assert after["deleted_at"], after
-    assert after["name"] == "Till 2" and after["number"] == device["number"]
+    assert (after["name"], after["number"]) == ("Till 2", device["number"])
     assert after["deletion"]["status"] == "SUCCEEDED"
     assert listed_ids(client, m) == {keep["id"]}
     assert listed_ids(client, m, "?show_deleted=true") == {keep["id"], device["id"]}
@@ -228,7 +231,7 @@ def test_the_deletion_shows_its_route_and_plan_and_runs_exactly_that_plan(client
     assert (accepted["route"], accepted["plan"]) == (route, PLANS[route]), accepted
     deletion = client.wait_for_deletion(m.token, device["id"])
 
-    assert deletion["status"] == "SUCCEEDED" and deletion["step"] == "Deleted", deletion
+    assert (deletion["status"], deletion["step"]) == ("SUCCEEDED", "Deleted"), deletion
     assert (deletion["route"], deletion["plan"]) == (route, PLANS[route]), deletion
     assert device_of(client, m, device["id"])["deletion"]["plan"] == PLANS[route]
     assert [s["step"] for s in deletion["steps"]] == ["Started"] + PLANS[route], deletion["steps"]
@@ -251,7 +254,8 @@ def test_open_tickets_fail_the_deletion_and_leave_the_device_intact(client, aws)
 
     assert deletion["status"] == "FAILED", deletion
     assert deletion["error"]["code"] == "OPEN_TICKETS", deletion
-    assert "Till 1" in deletion["error"]["details"] and "2 open ticket" in deletion["error"]["details"], deletion
+    assert "Till 1" in deletion["error"]["details"], deletion
+    assert "2 open ticket" in deletion["error"]["details"], deletion
     assert deletion["finished_at"]
     assert called(aws) == ["deletion_check_open_tickets", "deletion_record_failure"]
     assert_intact(client, m, device, token)
@@ -294,7 +298,7 @@ def test_receipts_synced_during_the_wait_let_the_deletion_succeed(client, aws, l
         delete(client, m, device["id"])
         assert reached.wait(20), "the workflow never checked the receipts a second time"
         status, mid = client.get(f"/v1/pos_devices/{device['id']}/deletion", token=m.token)
-        assert status == 200 and mid["status"] == "RUNNING", mid
+        assert (status, mid["status"]) == (200, "RUNNING"), mid
         assert mid["steps"][-1]["details"].startswith("Waiting for 2 receipts to sync (wait 1 of "), mid
         sync(client, token, last=3, receipts=[receipt(n, 2), receipt(n, 3)])
     finally:
@@ -305,7 +309,8 @@ def test_receipts_synced_during_the_wait_let_the_deletion_succeed(client, aws, l
     assert called(aws).count("deletion_verify_receipts_synced") == 2
     assert called(aws)[-2:] == ["deletion_deactivate", "deletion_delete"]
     after = device_of(client, m, device["id"])
-    assert after["deleted_at"] and after["synced_receipts"] == 3 and after["lost_receipts"] == 0, after
+    assert after["deleted_at"], after
+    assert (after["synced_receipts"], after["lost_receipts"]) == (3, 0), after
     _execution, history = finished_execution(device["id"])
     assert sum(1 for e in history if e["type"] == "WaitStateEntered") == 1
 
@@ -348,7 +353,8 @@ def test_owner_can_force_a_deletion_past_every_check(client, aws):
     assert called(aws) == ["deletion_deactivate", "deletion_delete"]
     assert not CHECK_FUNCTIONS & set(called(aws))
     after = device_of(client, m, device["id"])
-    assert after["deleted_at"] and after["status"] == "INACTIVE", after
+    assert after["deleted_at"], after
+    assert after["status"] == "INACTIVE", after
     assert after["lost_receipts"] == 4, after  # written off by the forced deactivation
     events = {e["type"]: e for e in events_of(client, m, device["id"])}
     assert events["pos_device.deletion_requested"]["details"]["force"] is True
@@ -367,7 +373,7 @@ def test_a_manager_cannot_force_but_may_delete(client, aws):
     assert refused["errors"][0]["code"] == "FORCE_OWNER_ONLY", refused
     assert device_of(client, m, device["id"])["deletion"] is None
     status, body = client.get(f"/v1/pos_devices/{device['id']}/deletion", token=m.token)
-    assert status == 404 and body["errors"][0]["code"] == "NO_DELETION", body
+    assert (status, body["errors"][0]["code"]) == (404, "NO_DELETION"), body
     assert executions() == []
 
     delete(client, m, device["id"], token=manager)
@@ -395,7 +401,7 @@ def test_a_task_that_fails_twice_is_retried_and_the_deletion_succeeds(client, aw
     assert scheduled(history, "deletion_deactivate") == 3
     assert sum(1 for e in history if e["type"] == "LambdaFunctionFailed") == 2
     status, body = client.get("/v1/pos/me", token=token)
-    assert status == 401 and body["errors"][0]["code"] == "DEVICE_DELETED", body
+    assert (status, body["errors"][0]["code"]) == (401, "DEVICE_DELETED"), body
 
 
 def throttle_dynamodb(monkeypatch, refuse) -> list[str]:
@@ -467,7 +473,7 @@ def test_an_unretryable_lambda_error_is_caught_at_once(client, aws, lambda_servi
     delete(client, m, device["id"])
     deletion = client.wait_for_deletion(m.token, device["id"])
 
-    assert deletion["status"] == "FAILED" and deletion["error"]["code"] == "INTERNAL", deletion
+    assert (deletion["status"], deletion["error"]["code"]) == ("FAILED", "INTERNAL"), deletion
     assert lambda_service.invocations["deletion_check_shift_closed"] == 1
     assert_intact(client, m, device, token)
 
@@ -504,7 +510,7 @@ def test_a_failure_after_deactivation_leaves_the_slot_exactly_as_it_was(client, 
     delete(client, m, device["id"])
     deletion = client.wait_for_deletion(m.token, device["id"])
 
-    assert deletion["status"] == "FAILED" and deletion["error"]["code"] == "INTERNAL", deletion
+    assert (deletion["status"], deletion["error"]["code"]) == ("FAILED", "INTERNAL"), deletion
     assert lambda_service.invocations["deletion_delete"] == 1
     assert called(aws)[-2:] == ["deletion_deactivate", "deletion_record_failure"]
     assert_intact(client, m, device, token)
@@ -516,9 +522,10 @@ def test_a_failure_after_deactivation_leaves_the_slot_exactly_as_it_was(client, 
     assert client.wait_for_deletion(m.token, device["id"])["status"] == "SUCCEEDED"
     assert called(aws)[-1] == "deletion_delete"
     after = device_of(client, m, device["id"])
-    assert after["deleted_at"] and after["status"] == "INACTIVE", after
+    assert after["deleted_at"], after
+    assert after["status"] == "INACTIVE", after
     status, body = client.get("/v1/pos/me", token=token)
-    assert status == 401 and body["errors"][0]["code"] == "DEVICE_DELETED", body
+    assert (status, body["errors"][0]["code"]) == (401, "DEVICE_DELETED"), body
 
 
 def test_deleting_twice_answers_409(client, aws, lambda_service):
@@ -542,7 +549,7 @@ def test_deleting_twice_answers_409(client, aws, lambda_service):
     finally:
         go.set()
     deletion = client.wait_for_deletion(m.token, device["id"])
-    assert deletion["status"] == "SUCCEEDED" and deletion["id"] == first["id"], deletion
+    assert (deletion["status"], deletion["id"]) == ("SUCCEEDED", first["id"]), deletion
 
     after = delete(client, m, device["id"], expect=409)
     assert after["errors"][0]["code"] == "DEVICE_DELETED", after
@@ -568,14 +575,14 @@ def test_a_slot_being_deleted_cannot_be_activated(client, aws, lambda_service):
         assert device["id"] not in {d["id"] for d in login["pos_devices"]}
         status, body = client.post("/v1/pos/activate", {"login_token": login["login_token"],
                                                         "pos_device_id": device["id"], "installation_id": "x-1"})
-        assert status == 409 and body["errors"][0]["code"] == "DELETION_IN_PROGRESS", body
+        assert (status, body["errors"][0]["code"]) == (409, "DELETION_IN_PROGRESS"), body
     finally:
         go.set()
     assert client.wait_for_deletion(m.token, device["id"])["status"] == "SUCCEEDED"
     status, login = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
     status, body = client.post("/v1/pos/activate", {"login_token": login["login_token"],
                                                     "pos_device_id": device["id"], "installation_id": "x-2"})
-    assert status == 409 and body["errors"][0]["code"] == "DEVICE_DELETED", body
+    assert (status, body["errors"][0]["code"]) == (409, "DEVICE_DELETED"), body
 
 
 def test_after_deletion_token_is_refused_and_records_stay(client, aws):
@@ -592,16 +599,16 @@ def test_after_deletion_token_is_refused_and_records_stay(client, aws):
 
     for method, path in (("get", "/v1/pos/me"), ("post", "/v1/pos/sync")):
         status, body = getattr(client, method)(path, token=token, **({"body": {}} if method == "post" else {}))
-        assert status == 401 and body["errors"][0]["code"] == "DEVICE_DELETED", (path, body)
+        assert (status, body["errors"][0]["code"]) == (401, "DEVICE_DELETED"), (path, body)
 
     status, body = client.get(f"/v1/receipts?pos_device_id={device['id']}", token=m.token)
     assert status == 200, body
     assert sorted(r["receipt_number"] for r in body["receipts"]) == [f"{n}-1", f"{n}-2"]
     assert {r["pos_device_name"] for r in body["receipts"]} == {"Till 1"}
     status, one = client.get(f"/v1/receipts/{n}-2", token=m.token)
-    assert status == 200 and one["pos_device_name"] == "Till 1", one
+    assert (status, one["pos_device_name"]) == (200, "Till 1"), one
     status, body = client.get(f"/v1/shifts?pos_device_id={device['id']}", token=m.token)
-    assert status == 200 and [s["id"] for s in body["shifts"]] == [shift_id], body
+    assert (status, [s["id"] for s in body["shifts"]]) == (200, [shift_id]), body
     types = [e["type"] for e in events_of(client, m, device["id"])]
     for expected in ("pos_device.created", "pos_device.activated", "pos_device.deletion_requested",
                      "pos_device.deactivated", "pos_device.deleted"):
@@ -611,9 +618,9 @@ def test_after_deletion_token_is_refused_and_records_stay(client, aws):
     assert device_of(client, m, device["id"])["name"] == "Till 1"
     # A deleted slot cannot be changed any more.
     status, body = client.patch(f"/v1/pos_devices/{device['id']}", {"name": "Till 9"}, token=m.token)
-    assert status == 409 and body["errors"][0]["code"] == "DEVICE_DELETED", body
+    assert (status, body["errors"][0]["code"]) == (409, "DEVICE_DELETED"), body
     status, body = client.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)
-    assert status == 409 and body["errors"][0]["code"] == "DEVICE_DELETED", body
+    assert (status, body["errors"][0]["code"]) == (409, "DEVICE_DELETED"), body
 
 
 def test_number_of_a_deleted_pos_is_never_reused(client, aws):
@@ -638,7 +645,7 @@ def test_an_inactive_slot_is_deleted_without_checks(client, aws):
     n = device["number"]
     sync(client, token, last=4, open_tickets=3, shift_open=True, receipts=[receipt(n, 1)])
     status, body = client.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)
-    assert status == 200 and body["status"] == "INACTIVE" and body["lost_receipts"] == 3, body
+    assert (status, body["status"], body["lost_receipts"]) == (200, "INACTIVE", 3), body
 
     delete(client, m, device["id"])
     deletion = client.wait_for_deletion(m.token, device["id"])
@@ -646,9 +653,10 @@ def test_an_inactive_slot_is_deleted_without_checks(client, aws):
     assert deletion["status"] == "SUCCEEDED", deletion
     assert called(aws) == ["deletion_delete"]
     after = device_of(client, m, device["id"])
-    assert after["deleted_at"] and after["status"] == "INACTIVE", after
+    assert after["deleted_at"], after
+    assert after["status"] == "INACTIVE", after
     status, body = client.get("/v1/pos/me", token=token)
-    assert status == 401 and body["errors"][0]["code"] == "DEVICE_DELETED", body
+    assert (status, body["errors"][0]["code"]) == (401, "DEVICE_DELETED"), body
 
 
 def test_store_can_be_deleted_once_its_only_pos_is_deleted(client, aws):

@@ -53,7 +53,8 @@ def test_dead_workflow_is_reported_failed_after_a_while(client, aws):
     assert deletion["status"] == "FAILED"
     assert deletion["error"]["code"] == "INTERNAL"
     status, after = client.get(f"/v1/pos_devices/{device['id']}", token=m.token)
-    assert after["status"] == "ACTIVATED" and after["deleted_at"] is None
+    assert after["status"] == "ACTIVATED"
+    assert after["deleted_at"] is None
     # And it can be deleted again.
     status, body = client.delete(f"/v1/pos_devices/{device['id']}", token=m.token)
     assert status == 202, body

@@ -13,7 +13,7 @@ def test_demo_data_in_both_languages(client, aws, language, business, pos_names,
 
     seed_demo(app, language)
     status, login = client.post("/v1/auth/login", {"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
-    assert status == 200 and login["merchant"]["business_name"] == business
+    assert (status, login["merchant"]["business_name"]) == (200, business)
     assert login["merchant"]["currency"] == currency
     status, devices = client.get("/v1/pos_devices", token=login["token"])
     assert {d["name"] for d in devices["pos_devices"]} == pos_names

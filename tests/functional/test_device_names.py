@@ -28,7 +28,7 @@ def test_rename_onto_a_taken_name_is_refused_and_frees_the_old_name(client):
     store = m.store()
     first, second = m.device("Till 1", store["id"]), m.device("Till 2", store["id"])
     status, body = client.patch(f"/v1/pos_devices/{second['id']}", {"name": "TILL 1"}, token=m.token)
-    assert status == 409 and body["errors"][0]["code"] == "NAME_TAKEN"
+    assert (status, body["errors"][0]["code"]) == (409, "NAME_TAKEN")
     assert client.get(f"/v1/pos_devices/{second['id']}", token=m.token)[1]["name"] == "Till 2"
     assert client.patch(f"/v1/pos_devices/{first['id']}", {"name": "Front till"}, token=m.token)[0] == 200
     assert client.patch(f"/v1/pos_devices/{second['id']}", {"name": "Till 1"}, token=m.token)[0] == 200
@@ -71,7 +71,7 @@ def test_move_a_pos_to_another_store(client):
     first, second = m.store("First"), m.store("Second")
     device = m.device("Till 1", first["id"])
     status, body = client.patch(f"/v1/pos_devices/{device['id']}", {"store_id": second["id"]}, token=m.token)
-    assert status == 200 and body["store_id"] == second["id"], body
+    assert (status, body["store_id"]) == (200, second["id"]), body
     # The first store has no POS left, so it can be deleted; the second cannot.
     assert client.delete(f"/v1/stores/{first['id']}", token=m.token)[0] == 204
     assert client.delete(f"/v1/stores/{second['id']}", token=m.token)[0] == 409
@@ -86,13 +86,13 @@ def test_moving_onto_a_taken_name_or_an_unknown_store_is_refused(client):
     device = m.device("Till 1", first["id"])
     m.device("Till 1", second["id"])
     status, body = client.patch(f"/v1/pos_devices/{device['id']}", {"store_id": second["id"]}, token=m.token)
-    assert status == 409 and body["errors"][0]["code"] == "NAME_TAKEN"
+    assert (status, body["errors"][0]["code"]) == (409, "NAME_TAKEN")
     status, body = client.patch(f"/v1/pos_devices/{device['id']}", {"store_id": "nope"}, token=m.token)
-    assert status == 400 and body["errors"][0]["code"] == "UNKNOWN_STORE"
+    assert (status, body["errors"][0]["code"]) == (400, "UNKNOWN_STORE")
     # Moving with a new name at once works.
     status, body = client.patch(f"/v1/pos_devices/{device['id']}", {"store_id": second["id"], "name": "Till 2"},
                                 token=m.token)
-    assert status == 200 and (body["name"], body["store_id"]) == ("Till 2", second["id"])
+    assert (status, (body["name"], body["store_id"])) == (200, ("Till 2", second["id"]))
 
 
 def test_an_activated_pos_cannot_move(client):
@@ -100,8 +100,8 @@ def test_an_activated_pos_cannot_move(client):
     device, _token = m.active_device()
     status, body = client.patch(f"/v1/pos_devices/{device['id']}", {"store_id": m.store("Other")["id"]},
                                 token=m.token, headers={"Accept-Language": "pl"})
-    assert status == 409 and body["errors"][0] == {
-        "code": "STILL_ACTIVATED", "field": None, "details": "Przed przeniesieniem do innego sklepu dezaktywuj POS."}
+    assert (status, body["errors"][0]) == (409, {
+        "code": "STILL_ACTIVATED", "field": None, "details": "Przed przeniesieniem do innego sklepu dezaktywuj POS."})
     assert client.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)[0] == 200
     assert client.patch(f"/v1/pos_devices/{device['id']}", {"store_id": m.store("Third")["id"]},
                         token=m.token)[0] == 200
@@ -138,7 +138,8 @@ def test_a_shift_open_at_deactivation_is_flagged_and_reported(client):
     assert status == 200, body
     assert client.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)[0] == 200
     [stored] = client.get("/v1/shifts", token=m.token)[1]["shifts"]
-    assert stored["closed_at"] is None and stored["orphaned_at"], stored
+    assert stored["closed_at"] is None, stored
+    assert stored["orphaned_at"], stored
     status, findings = client.get("/v1/audit/findings?status=open", token=m.token,
                                   headers={"Accept-Language": "pl"})
     [finding] = findings["findings"]

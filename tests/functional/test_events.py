@@ -84,7 +84,7 @@ def test_events_are_newest_first_paginated_and_filtered_by_pos(client, tick):
     owner_id = m.owner["id"]
     assert all(e["actor"] == {"type": "employee", "id": owner_id} for e in events)
     deactivated = events[0]
-    assert deactivated["type"] == "pos_device.deactivated" and deactivated["details"]["lost_receipts"] == 3
+    assert (deactivated["type"], deactivated["details"]["lost_receipts"]) == ("pos_device.deactivated", 3)
     renamed = next(e for e in events if e["type"] == "pos_device.renamed")
     assert renamed["details"] == {"from": "Till 1", "to": "Front till"}
 
@@ -105,9 +105,10 @@ def test_events_are_newest_first_paginated_and_filtered_by_pos(client, tick):
 
     # A cursor belongs to the listing it came from.
     status, body = client.get(f"/v1/events?limit=1&pos_device_id={first}", token=m.token)
-    assert status == 200 and body["cursor"], body
+    assert status == 200, body
+    assert body["cursor"], body
     status, bad = client.get(f"/v1/events?limit=1&pos_device_id={second}&cursor={body['cursor']}", token=m.token)
-    assert status == 400 and bad["errors"][0]["field"] == "cursor", bad
+    assert (status, bad["errors"][0]["field"]) == (400, "cursor"), bad
     status, bad = client.get(f"/v1/events?limit=1&cursor={body['cursor']}", token=m.token)
     assert status == 400, bad
 
@@ -131,12 +132,14 @@ def test_events_are_isolated_between_merchants(client, tick):
     # A's cursor, handed to B, does not reach into A's log: refused outright for the merchant's log; for one
     # POS's log (keyed by the POS id) it may be accepted, but B still reads nothing of A's.
     status, body = client.get("/v1/events?limit=1", token=a.token)
-    assert status == 200 and body["cursor"], body
+    assert status == 200, body
+    assert body["cursor"], body
     status, stolen = client.get(f"/v1/events?limit=1&cursor={body['cursor']}", token=b.token)
     assert status == 400, stolen
     assert stolen["errors"][0]["field"] == "cursor"
     status, body = client.get(f"/v1/events?limit=1&pos_device_id={first}", token=a.token)
-    assert status == 200 and body["cursor"], body
+    assert status == 200, body
+    assert body["cursor"], body
     status, stolen = client.get(f"/v1/events?limit=1&pos_device_id={first}&cursor={body['cursor']}", token=b.token)
     assert status == 400 or (status == 200 and stolen == {"events": [], "cursor": None}), stolen
 

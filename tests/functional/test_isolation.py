@@ -175,9 +175,9 @@ def test_filtering_by_another_merchants_id_lists_nothing(world, template, key):
 def test_receipt_numbers_are_per_merchant(world, a_unchanged):
     api = world.api
     mine = _ok(api.get("/v1/receipts/1-1", token=world.b.token))
-    assert mine["total_money"] == 999 and mine["pos_device_name"] == "Beta till"
+    assert (mine["total_money"], mine["pos_device_name"]) == (999, "Beta till")
     theirs = _ok(api.get("/v1/receipts/1-1", token=world.a.token))
-    assert theirs["total_money"] == 700 and theirs["pos_device_name"] == "Alpha till"
+    assert (theirs["total_money"], theirs["pos_device_name"]) == (700, "Alpha till")
 
 
 @pytest.mark.parametrize("name", [
@@ -189,7 +189,7 @@ def test_another_merchants_cursor_is_rejected(world, name):
     sep = "&" if "?" in path else "?"
     status, error = world.api.get(f"{path}{sep}limit=1&cursor={cursor}", token=world.b.token)
     assert status == 400, error
-    assert error["errors"][0]["code"] == "INVALID_CURSOR" and error["errors"][0]["field"] == "cursor"
+    assert (error["errors"][0]["code"], error["errors"][0]["field"]) == ("INVALID_CURSOR", "cursor")
     # while A may continue with it
     status, page = world.api.get(f"{path}{sep}limit=1&cursor={cursor}", token=world.a.token)
     assert status == 200, page
@@ -198,13 +198,13 @@ def test_another_merchants_cursor_is_rejected(world, name):
 def test_another_merchants_store_cannot_be_used(world, a_unchanged):
     api, b, ids = world.api, world.b, world.ids
     status, error = api.post("/v1/pos_devices", {"name": "Sneaky", "store_id": ids["store"]}, token=b.token)
-    assert status == 400 and error["errors"][0]["code"] == "UNKNOWN_STORE", error
+    assert (status, error["errors"][0]["code"]) == (400, "UNKNOWN_STORE"), error
     status, error = api.post("/v1/employees", {"name": "Sneaky", "role": "CASHIER", "store_ids": [ids["store"]]},
                              token=b.token)
-    assert status == 400 and error["errors"][0]["code"] == "UNKNOWN_STORE", error
+    assert (status, error["errors"][0]["code"]) == (400, "UNKNOWN_STORE"), error
     own = _view(world, b)["employees"][0]["id"]
     status, error = api.patch(f"/v1/employees/{own}", {"store_ids": [ids["store"]]}, token=b.token)
-    assert status == 400 and error["errors"][0]["code"] == "UNKNOWN_STORE", error
+    assert (status, error["errors"][0]["code"]) == (400, "UNKNOWN_STORE"), error
 
 
 def test_a_pos_cannot_take_another_merchants_slot_or_people(world, a_unchanged):
@@ -217,11 +217,11 @@ def test_a_pos_cannot_take_another_merchants_slot_or_people(world, a_unchanged):
     # B's POS cannot switch to A's employees, by PIN or by password
     status, error = api.post("/v1/pos/switch_user", {"employee_id": ids["cashier"], "pin": "2468"},
                              token=world.b_device_token)
-    assert status == 401 and error["errors"][0]["code"] == "INVALID_PIN", error
+    assert (status, error["errors"][0]["code"]) == (401, "INVALID_PIN"), error
     status, error = api.post("/v1/pos/switch_user", {"email": ids["manager_email"],
                                                      "password": ids["manager_password"]},
                              token=world.b_device_token)
-    assert status == 401 and error["errors"][0]["code"] == "INVALID_CREDENTIALS", error
+    assert (status, error["errors"][0]["code"]) == (401, "INVALID_CREDENTIALS"), error
     # B's POS reporting a shift with A's shift id does not touch A's shift
     status, synced = api.post("/v1/pos/sync", {"shifts": [{"id": ids["shift"], "opened_at": clock.iso(),
                                                            "closed_at": clock.iso()}]},

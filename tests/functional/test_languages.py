@@ -21,8 +21,8 @@ def test_wrong_password_in_both_languages(client):
     m = client.signup()
     wrong = {"email": m.email, "password": "wrong password 1"}
     status, body = client.post("/v1/auth/login", wrong, headers=PL)
-    assert status == 401 and body["errors"][0] == {
-        "code": "INVALID_CREDENTIALS", "details": "Nieprawidłowy e-mail lub hasło.", "field": None}
+    assert (status, body["errors"][0]) == (401, {
+        "code": "INVALID_CREDENTIALS", "details": "Nieprawidłowy e-mail lub hasło.", "field": None})
     status, body = client.post("/v1/auth/login", wrong)
     assert body["errors"][0]["details"] == "The e-mail or password is wrong."
 
@@ -35,7 +35,7 @@ def test_language_headers_and_q_values(client):
     assert "Accept-Language" in response.headers["Vary"]
     response = client.http.http.get("/v1/stores/nope", headers={"Authorization": f"Bearer {m.token}",
                                                                 "Accept-Language": "de, fr;q=0.9"})
-    assert response.status_code == 404 and response.headers["Content-Language"] == "en"
+    assert (response.status_code, response.headers["Content-Language"]) == (404, "en")
     assert response.json_body["errors"][0]["details"] == "No store with that id."
 
 
@@ -56,7 +56,7 @@ def test_language_headers_and_q_values(client):
 def test_errors_in_polish(client, call, code, polish):
     m = client.signup()
     status, body = call(client, m)
-    assert body["errors"][0]["code"] == code and body["errors"][0]["details"] == polish, body
+    assert (body["errors"][0]["code"], body["errors"][0]["details"]) == (code, polish), body
 
 
 def test_store_with_devices_and_duplicate_pin_in_polish(client):
@@ -64,13 +64,13 @@ def test_store_with_devices_and_duplicate_pin_in_polish(client):
     store = m.store()
     m.device("Till 1", store["id"])
     status, body = client.delete(f"/v1/stores/{store['id']}", token=m.token, headers=PL)
-    assert status == 409 and body["errors"][0]["code"] == "STORE_HAS_POS_DEVICES"
+    assert (status, body["errors"][0]["code"]) == (409, "STORE_HAS_POS_DEVICES")
     assert body["errors"][0]["details"].startswith("Najpierw usuń urządzenia POS")
     employee = {"name": "Ala", "role": "CASHIER", "pin": "1234"}
     assert client.post("/v1/employees", employee, token=m.token)[0] == 201
     status, body = client.post("/v1/employees", employee | {"name": "Ola"}, token=m.token, headers=PL)
-    assert status == 409 and body["errors"][0] == {"code": "PIN_TAKEN", "details": "Ten PIN ma już inny pracownik.",
-                                                   "field": "pin"}
+    assert (status, body["errors"][0]) == (409, {"code": "PIN_TAKEN", "details": "Ten PIN ma już inny pracownik.",
+                                                 "field": "pin"})
 
 
 def test_validation_errors_in_polish(client):
@@ -100,12 +100,12 @@ def test_forbidden_role_in_polish(client):
                                          "password": "long enough 1"}, token=m.token)[0] == 201
     manager = client.post("/v1/auth/login", {"email": "mia@example.com", "password": "long enough 1"})[1]["token"]
     status, body = client.post("/v1/employees", {"name": "X", "role": "CASHIER"}, token=manager, headers=PL)
-    assert status == 403 and body["errors"][0]["details"] == "Tylko właściciel może zarządzać pracownikami."
+    assert (status, body["errors"][0]["details"]) == (403, "Tylko właściciel może zarządzać pracownikami.")
 
 
 def test_method_not_allowed_in_polish(client):
     status, body = client.call("PUT", "/v1/stores", headers=PL)
-    assert status == 405 and body["errors"][0]["details"] == "Ta metoda nie jest dozwolona dla tej ścieżki."
+    assert (status, body["errors"][0]["details"]) == (405, "Ta metoda nie jest dozwolona dla tej ścieżki.")
 
 
 def test_deletion_refusal_is_stored_as_a_key_and_reads_in_both_languages(client, aws):
@@ -131,7 +131,8 @@ def test_deletion_refusal_is_stored_as_a_key_and_reads_in_both_languages(client,
         "Waiting for 3 receipts to sync (wait 2 of 2)."
     # The record holds the key and its parameters, not a sentence.
     stored = PosDeviceModel.get(m.merchant["id"], device["id"]).deletion
-    assert stored["error"]["key"] == "deletion.error.RECEIPTS_NOT_SYNCED" and "details" not in stored["error"]
+    assert stored["error"]["key"] == "deletion.error.RECEIPTS_NOT_SYNCED"
+    assert "details" not in stored["error"]
     assert stored["error"]["params"]["count"] == 3
 
 
@@ -146,7 +147,8 @@ def test_deletion_checks_in_polish(client, aws, tickets, shift, code, polish):
     assert client.delete(f"/v1/pos_devices/{device['id']}", token=m.token)[0] == 202
     client.wait_for_deletion(m.token, device["id"])
     status, pl = client.get(f"/v1/pos_devices/{device['id']}", token=m.token, headers=PL)
-    assert pl["deletion"]["error"]["code"] == code and pl["deletion"]["error"]["details"].startswith(polish), pl
+    assert pl["deletion"]["error"]["code"] == code, pl
+    assert pl["deletion"]["error"]["details"].startswith(polish), pl
 
 
 def test_old_records_with_english_sentences_are_shown_as_they_are(client):
@@ -174,7 +176,8 @@ def test_findings_are_stored_as_keys_and_read_in_both_languages(client):
     status, en = client.get("/v1/audit/findings?status=open", token=m.token)
     assert en["findings"][0]["details"] == f"2 receipts issued on POS 'Kasa 1' are not on the server: {n}-2, {n}-3."
     stored = next(iter(FindingModel.query(m.merchant["id"])))
-    assert stored.details is None and stored.details_key == "finding.UNSYNCED_RECEIPTS"
+    assert stored.details is None
+    assert stored.details_key == "finding.UNSYNCED_RECEIPTS"
 
 
 @pytest.mark.parametrize("headers, body_extra, currency", [
@@ -184,7 +187,7 @@ def test_the_merchant_currency_is_set_at_signup(client, headers, body_extra, cur
     email = f"c-{currency.lower()}-{len(body_extra)}-{len(headers)}@example.com"
     status, body = client.post("/v1/signup", {"business_name": "Sklep", "email": email, "password": "long enough 1",
                                               **body_extra}, headers=headers)
-    assert status == 201 and body["merchant"]["currency"] == currency, body
+    assert (status, body["merchant"]["currency"]) == (201, currency), body
     status, login = client.post("/v1/auth/login", {"email": email, "password": "long enough 1"})
     assert login["merchant"]["currency"] == currency
 
@@ -192,7 +195,7 @@ def test_the_merchant_currency_is_set_at_signup(client, headers, body_extra, cur
 def test_an_unknown_currency_is_refused(client):
     status, body = client.post("/v1/signup", {"business_name": "Sklep", "email": "x@example.com",
                                               "password": "long enough 1", "currency": "XYZ"}, headers=PL)
-    assert status == 400 and body["errors"][0]["field"] == "currency"
+    assert (status, body["errors"][0]["field"]) == (400, "currency")
     assert body["errors"][0]["details"].startswith("Dozwolone wartości: 'PLN'")
 
 
@@ -231,14 +234,14 @@ def test_pairing_errors_in_polish(client):
     m = client.signup()
     device = m.device("Kasa 1")
     status, body = client.post("/v1/pos/pair", {"code": "ZZZZ-ZZZZ", "installation_id": "t1"}, headers=PL)
-    assert status == 401 and body["errors"][0] == {
+    assert (status, body["errors"][0]) == (401, {
         "code": "PAIRING_CODE_INVALID", "field": None,
         "details": "Ten kod parowania jest nieprawidłowy, wygasł lub został już użyty; wygeneruj nowy kod w Panelu "
-                   "Administracyjnym."}
+                   "Administracyjnym."})
     for _ in range(4):
         assert client.post("/v1/pos/pair", {"code": "ZZZZ-ZZZZ", "installation_id": "t1"})[0] == 401
     status, body = client.post("/v1/pos/pair", {"code": "ZZZZ-ZZZZ", "installation_id": "t1"}, headers=PL)
-    assert status == 429 and body["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+    assert (status, body["errors"][0]["code"]) == (429, "TOO_MANY_ATTEMPTS")
     assert body["errors"][0]["details"] in ("Zbyt wiele błędnych kodów parowania; spróbuj ponownie za "
                                             f"{n} minut." for n in (10, 11)), body
     status, body = client.post("/v1/pos/pair", {"code": "ZZZZ-ZZZZ", "installation_id": "t1"})
@@ -248,10 +251,10 @@ def test_pairing_errors_in_polish(client):
                                          "password": "long enough 1"}, token=m.token)[0] == 201
     status, body = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"},
                                headers=PL)
-    assert status == 403 and body["errors"][0]["details"] == "Tylko właściciel lub kierownik może logować się tutaj."
+    assert (status, body["errors"][0]["details"]) == (403, "Tylko właściciel lub kierownik może logować się tutaj.")
     status, body = client.post(f"/v1/pos_devices/{device['id']}/end_final_sync", token=m.token, headers=PL)
-    assert status == 409 and body["errors"][0] == {"code": "NO_FINAL_SYNC", "field": None,
-                                                   "details": "Ten POS nie ma otwartej synchronizacji końcowej."}
+    assert (status, body["errors"][0]) == (409, {"code": "NO_FINAL_SYNC", "field": None,
+                                                 "details": "Ten POS nie ma otwartej synchronizacji końcowej."})
 
 
 def test_final_sync_rejections_in_polish(client):
@@ -283,18 +286,18 @@ def test_sync_guards_in_polish(client):
     n = device["number"]
     status, body = client.post("/v1/pos/sync", {"state": {"last_receipt_number": 100_001, "open_tickets": 0,
                                                           "shift_open": False}}, token=token, headers=PL)
-    assert status == 400 and body["errors"][0] == {
+    assert (status, body["errors"][0]) == (400, {
         "code": "LAST_RECEIPT_NUMBER_OUT_OF_RANGE", "field": "state.last_receipt_number",
         "details": "last_receipt_number 100001 za bardzo wyprzedza paragony zapisane na serwerze dla tego POS (do 0); "
                    "serwer przyjmuje najwyżej 100000 (o 100\u00a0000 więcej). Podaj numer ostatniego paragonu, "
-                   "który ten POS naprawdę wystawił."}
+                   "który ten POS naprawdę wystawił."})
     first, second = receipt(n, 1), receipt(n, 2)
     sync(client, token, last=1, receipts=[first])
     reused_in_batch = receipt(n, 3, id=second["id"])
     reused_stored = receipt(n, 4, id=first["id"])
     status, body = client.post("/v1/pos/sync", {"shifts": [], "receipts": [
         second, reused_in_batch, reused_stored, receipt(n, 999_999)]}, token=token, headers=PL)
-    assert status == 200 and body["accepted"] == 1, body
+    assert (status, body["accepted"]) == (200, 1), body
     assert sorted((r["code"], r["details"]) for r in body["rejected"]) == sorted([
         ("RECEIPT_ID_REUSED", f"Identyfikator paragonu {first['id']} ma już paragon {n}-1; każdy paragon musi "
                               "mieć własny identyfikator."),
@@ -311,6 +314,6 @@ def test_a_shift_of_another_pos_is_refused_in_polish(client):
     shift = {"id": "shift-1", "opened_at": "2026-11-24T08:00:00Z"}
     assert client.post("/v1/pos/sync", {"shifts": [shift]}, token=first_token)[0] == 200
     status, body = client.post("/v1/pos/sync", {"shifts": [shift]}, token=second_token, headers=PL)
-    assert status == 200 and body["rejected_shifts"] == [{
+    assert (status, body["rejected_shifts"]) == (200, [{
         "id": "shift-1", "code": "SHIFT_NOT_OWNED",
-        "details": "Ta Zmiana należy do innego POS; POS wysyła tylko Zmiany, które sam otworzył."}]
+        "details": "Ta Zmiana należy do innego POS; POS wysyła tylko Zmiany, które sam otworzył."}])

@@ -29,173 +29,222 @@ def ticking(aws):
 
 
 def test_the_whole_story(client, ticking):
-    m = client.signup()
-    owner_id = m.owner["id"]
-    store = m.store("Downtown")
+    """One POS slot's life, phase by phase (a failure names its phase); each phase starts where the last ended."""
+    story = Story(client, ticking)
+    story.create_the_slot()
+    story.hire_a_manager_and_a_cashier()
+    story.activate_with_the_owners_credentials()
+    story.sync_two_of_three_receipts()
+    story.switch_user_by_email_and_password()
+    story.switch_user_by_employee_id_and_pin()
+    story.deactivate_the_lost_device()
+    story.reactivate_on_a_new_installation()
+    story.read_the_activity_log()
+    story.page_the_activity_log()
 
-    # ---- create
-    at_created = ticking()
-    status, device = client.post("/v1/pos_devices", {"name": "Till 1", "store_id": store["id"]}, token=m.token)
-    assert status == 201, device
-    assert device["status"] == "NOT_ACTIVATED" and device["activated"] is False
-    assert device["number"] == 1 and device["name"] == "Till 1" and device["store_id"] == store["id"]
-    assert device["installation_id"] is None and device["deletion"] is None and device["deleted_at"] is None
-    assert device["created_at"] == at_created
-    device_id = device["id"]
 
-    # ---- a manager and a cashier to switch to
-    status, manager = client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": "mia@example.com",
-                                                    "password": "manager pass 1"}, token=m.token)
-    assert status == 201, manager
-    status, cashier = client.post("/v1/employees", {"name": "Carl", "role": "CASHIER", "pin": "4321",
-                                                    "store_ids": [store["id"]]}, token=m.token)
-    assert status == 201, cashier
+class Story:
+    """create -> activate -> sync -> switch user -> deactivate -> old token refused -> re-activate -> activity log.
+    The phases share the merchant, the slot, the tokens and the moments the clock showed."""
 
-    # ---- activate: log in with the owner's credentials, pick the slot
-    status, login = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
-    assert status == 200, login
-    assert [(d["id"], d["status"], d["store_name"]) for d in login["pos_devices"]] == [
-        (device_id, "NOT_ACTIVATED", "Downtown")]
-    at_activated = ticking()
-    status, activation = client.post("/v1/pos/activate", {"login_token": login["login_token"],
-                                                          "pos_device_id": device_id, "installation_id": "phone-A"})
-    assert status == 200, activation
-    assert activation["next_receipt_seq"] == 1
-    assert activation["employee"]["id"] == owner_id
-    assert activation["pos_device"]["status"] == "ACTIVATED" and activation["pos_device"]["activated"] is True
-    assert activation["pos_device"]["installation_id"] == "phone-A"
-    assert activation["pos_device"]["activated_at"] == at_activated
-    old_token = activation["device_token"]
+    def __init__(self, client, ticking):
+        self.client, self.ticking = client, ticking
+        self.m = client.signup()
+        self.owner_id = self.m.owner["id"]
+        self.store = self.m.store("Downtown")
 
-    # the slot is no longer offered to other devices
-    status, login2 = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
-    assert status == 200 and login2["pos_devices"] == []
+    def create_the_slot(self):
+        client, m, store = self.client, self.m, self.store
+        self.at_created = self.ticking()
+        status, device = client.post("/v1/pos_devices", {"name": "Till 1", "store_id": store["id"]}, token=m.token)
+        assert status == 201, device
+        assert device["status"] == "NOT_ACTIVATED"
+        assert device["activated"] is False
+        assert (device["number"], device["name"], device["store_id"]) == (1, "Till 1", store["id"])
+        assert device["installation_id"] is None
+        assert device["deletion"] is None
+        assert device["deleted_at"] is None
+        assert device["created_at"] == self.at_created
+        self.device_id = device["id"]
 
-    status, me = client.get("/v1/pos/me", token=old_token)
-    assert status == 200, me
-    assert me["id"] == device_id and me["current_employee_id"] == owner_id and me["next_receipt_seq"] == 1
+    def hire_a_manager_and_a_cashier(self):
+        """Employees to switch to."""
+        client, m, store = self.client, self.m, self.store
+        status, self.manager = client.post("/v1/employees", {"name": "Mia", "role": "MANAGER",
+                                                             "email": "mia@example.com", "password": "manager pass 1"},
+                                           token=m.token)
+        assert status == 201, self.manager
+        status, self.cashier = client.post("/v1/employees", {"name": "Carl", "role": "CASHIER", "pin": "4321",
+                                                             "store_ids": [store["id"]]}, token=m.token)
+        assert status == 201, self.cashier
 
-    # the device issues 3 receipts and syncs 2 of them
-    ticking()
-    status, synced = client.post("/v1/pos/sync", {
-        "state": {"last_receipt_number": 3, "open_tickets": 0, "shift_open": False},
-        "receipts": [receipt(1, 1), receipt(1, 2)]}, token=old_token)
-    assert status == 200, synced
-    assert (synced["accepted"], synced["duplicates"], synced["rejected"]) == (2, 0, [])
-    assert synced["pos_device"]["unsynced_receipts"] == 1
+    def activate_with_the_owners_credentials(self):
+        """Log in with the owner's credentials, pick the slot."""
+        client, m, device_id, owner_id = self.client, self.m, self.device_id, self.owner_id
+        status, login = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
+        assert status == 200, login
+        assert [(d["id"], d["status"], d["store_name"]) for d in login["pos_devices"]] == [
+            (device_id, "NOT_ACTIVATED", "Downtown")]
+        self.at_activated = self.ticking()
+        status, activation = client.post("/v1/pos/activate", {"login_token": login["login_token"],
+                                                              "pos_device_id": device_id,
+                                                              "installation_id": "phone-A"})
+        assert status == 200, activation
+        assert activation["next_receipt_seq"] == 1
+        assert activation["employee"]["id"] == owner_id
+        assert activation["pos_device"]["status"] == "ACTIVATED"
+        assert activation["pos_device"]["activated"] is True
+        assert activation["pos_device"]["installation_id"] == "phone-A"
+        assert activation["pos_device"]["activated_at"] == self.at_activated
+        self.old_token = activation["device_token"]
 
-    # ---- switch user: by e-mail and password
-    at_switch_1 = ticking()
-    status, body = client.post("/v1/pos/switch_user", {"email": "MIA@example.com", "password": "manager pass 1"},
-                               token=old_token)
-    assert status == 200, body
-    assert body["employee"]["id"] == manager["id"]
-    assert client.get("/v1/pos/me", token=old_token)[1]["current_employee_id"] == manager["id"]
+        # the slot is no longer offered to other devices
+        status, login2 = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
+        assert (status, login2["pos_devices"]) == (200, [])
 
-    status, body = client.post("/v1/pos/switch_user", {"email": "mia@example.com", "password": "wrong password"},
-                               token=old_token)
-    assert status == 401 and body["errors"][0]["code"] == "INVALID_CREDENTIALS", body
+        status, me = client.get("/v1/pos/me", token=self.old_token)
+        assert status == 200, me
+        assert (me["id"], me["current_employee_id"], me["next_receipt_seq"]) == (device_id, owner_id, 1)
 
-    # ---- by employee id and PIN
-    at_switch_2 = ticking()
-    status, body = client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "4321"}, token=old_token)
-    assert status == 200, body
-    assert body["employee"]["id"] == cashier["id"]
-    assert "pin" not in body["employee"] and body["employee"]["has_pin"] is True
-    assert client.get("/v1/pos/me", token=old_token)[1]["current_employee_id"] == cashier["id"]
+    def sync_two_of_three_receipts(self):
+        """The device issues 3 receipts and syncs 2 of them."""
+        self.ticking()
+        status, synced = self.client.post("/v1/pos/sync", {
+            "state": {"last_receipt_number": 3, "open_tickets": 0, "shift_open": False},
+            "receipts": [receipt(1, 1), receipt(1, 2)]}, token=self.old_token)
+        assert status == 200, synced
+        assert (synced["accepted"], synced["duplicates"], synced["rejected"]) == (2, 0, [])
+        assert synced["pos_device"]["unsynced_receipts"] == 1
 
-    status, body = client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "0000"}, token=old_token)
-    assert status == 401, body
-    assert body["errors"][0]["code"] == "INVALID_PIN"
-    # the right PIN of the wrong employee is wrong too
-    status, body = client.post("/v1/pos/switch_user", {"employee_id": owner_id, "pin": "4321"}, token=old_token)
-    assert status == 401 and body["errors"][0]["code"] == "INVALID_PIN", body
-    for _ in range(3):  # five wrong PINs in all
-        assert client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "1111"},
-                           token=old_token)[0] == 401
-    status, body = client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "4321"}, token=old_token)
-    assert status == 429, body
-    assert body["errors"][0]["code"] == "TOO_MANY_ATTEMPTS" and body["errors"][0]["details"]
-    assert client.get("/v1/pos/me", token=old_token)[1]["current_employee_id"] == cashier["id"]
+    def switch_user_by_email_and_password(self):
+        client, old_token, manager = self.client, self.old_token, self.manager
+        self.at_switch_1 = self.ticking()
+        status, body = client.post("/v1/pos/switch_user", {"email": "MIA@example.com", "password": "manager pass 1"},
+                                   token=old_token)
+        assert status == 200, body
+        assert body["employee"]["id"] == manager["id"]
+        assert client.get("/v1/pos/me", token=old_token)[1]["current_employee_id"] == manager["id"]
 
-    # ---- deactivate (lost device): token revoked at once, the unsynced receipt is written off
-    at_deactivated = ticking()
-    status, deactivated = client.post(f"/v1/pos_devices/{device_id}/deactivate", token=m.token)
-    assert status == 200, deactivated
-    assert deactivated["status"] == "INACTIVE" and deactivated["activated"] is False
-    assert deactivated["installation_id"] is None and deactivated["current_employee_id"] is None
-    assert deactivated["deactivated_at"] == at_deactivated
-    assert deactivated["lost_receipts"] == 1 and deactivated["unsynced_receipts"] == 0
-    assert deactivated["synced_receipts"] == 2 and deactivated["last_receipt_number"] == 3
+        status, body = client.post("/v1/pos/switch_user", {"email": "mia@example.com", "password": "wrong password"},
+                                   token=old_token)
+        assert (status, body["errors"][0]["code"]) == (401, "INVALID_CREDENTIALS"), body
 
-    for method, path, body in (("GET", "/v1/pos/me", None),
-                               ("POST", "/v1/pos/sync", {"receipts": [receipt(1, 3)]}),
-                               ("POST", "/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "4321"})):
-        status, error = client.call(method, path, body=body, token=old_token)
-        assert status == 401, (path, error)
-        assert error["errors"][0]["code"] == "DEVICE_DEACTIVATED", (path, error)
-    # nothing the old device sent after its deactivation was stored
-    assert client.get("/v1/receipts/1-3", token=m.token)[0] == 404
+    def switch_user_by_employee_id_and_pin(self):
+        client, old_token, cashier, owner_id = self.client, self.old_token, self.cashier, self.owner_id
+        self.at_switch_2 = self.ticking()
+        status, body = client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "4321"},
+                                   token=old_token)
+        assert status == 200, body
+        assert body["employee"]["id"] == cashier["id"]
+        assert "pin" not in body["employee"]
+        assert body["employee"]["has_pin"] is True
+        assert client.get("/v1/pos/me", token=old_token)[1]["current_employee_id"] == cashier["id"]
 
-    status, again = client.post(f"/v1/pos_devices/{device_id}/deactivate", token=m.token)
-    assert status == 409 and again["errors"][0]["code"] == "ALREADY_INACTIVE", again
+        status, body = client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "0000"},
+                                   token=old_token)
+        assert status == 401, body
+        assert body["errors"][0]["code"] == "INVALID_PIN"
+        # the right PIN of the wrong employee is wrong too
+        status, body = client.post("/v1/pos/switch_user", {"employee_id": owner_id, "pin": "4321"}, token=old_token)
+        assert (status, body["errors"][0]["code"]) == (401, "INVALID_PIN"), body
+        for _ in range(3):  # five wrong PINs in all
+            assert client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "1111"},
+                               token=old_token)[0] == 401
+        status, body = client.post("/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "4321"},
+                                   token=old_token)
+        assert status == 429, body
+        assert body["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+        assert body["errors"][0]["details"]
+        assert client.get("/v1/pos/me", token=old_token)[1]["current_employee_id"] == cashier["id"]
 
-    # ---- re-activate on a new installation: numbering continues
-    status, login3 = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
-    assert [(d["id"], d["status"]) for d in login3["pos_devices"]] == [(device_id, "INACTIVE")]
-    at_reactivated = ticking()
-    status, second = client.post("/v1/pos/activate", {"login_token": login3["login_token"],
-                                                      "pos_device_id": device_id, "installation_id": "tablet-B"})
-    assert status == 200, second
-    assert second["next_receipt_seq"] == 4
-    assert second["pos_device"]["installation_id"] == "tablet-B"
-    assert second["pos_device"]["number"] == 1
-    new_token = second["device_token"]
-    assert new_token != old_token
-    status, me = client.get("/v1/pos/me", token=new_token)
-    assert status == 200 and me["next_receipt_seq"] == 4 and me["installation_id"] == "tablet-B"
-    # the old device stays locked out even though its slot is active again
-    status, error = client.get("/v1/pos/me", token=old_token)
-    assert status == 401 and error["errors"][0]["code"] == "DEVICE_DEACTIVATED"
+    def deactivate_the_lost_device(self):
+        """Token revoked at once, the unsynced receipt is written off."""
+        client, m, device_id, old_token, cashier = self.client, self.m, self.device_id, self.old_token, self.cashier
+        self.at_deactivated = self.ticking()
+        status, deactivated = client.post(f"/v1/pos_devices/{device_id}/deactivate", token=m.token)
+        assert status == 200, deactivated
+        assert deactivated["status"] == "INACTIVE"
+        assert deactivated["activated"] is False
+        assert deactivated["installation_id"] is None
+        assert deactivated["current_employee_id"] is None
+        assert deactivated["deactivated_at"] == self.at_deactivated
+        assert (deactivated["lost_receipts"], deactivated["unsynced_receipts"]) == (1, 0)
+        assert (deactivated["synced_receipts"], deactivated["last_receipt_number"]) == (2, 3)
 
-    status, synced = client.post("/v1/pos/sync", {"receipts": [receipt(1, 3), receipt(1, 4)]}, token=new_token)
-    assert status == 200, synced
-    assert synced["accepted"] == 1
-    assert [r["code"] for r in synced["rejected"]] == ["RECEIPT_WRITTEN_OFF"]
+        for method, path, body in (("GET", "/v1/pos/me", None),
+                                   ("POST", "/v1/pos/sync", {"receipts": [receipt(1, 3)]}),
+                                   ("POST", "/v1/pos/switch_user", {"employee_id": cashier["id"], "pin": "4321"})):
+            status, error = client.call(method, path, body=body, token=old_token)
+            assert status == 401, (path, error)
+            assert error["errors"][0]["code"] == "DEVICE_DEACTIVATED", (path, error)
+        # nothing the old device sent after its deactivation was stored
+        assert client.get("/v1/receipts/1-3", token=m.token)[0] == 404
 
-    # ---- the activity log, newest first, with actor and time
-    status, log = client.get(f"/v1/events?pos_device_id={device_id}", token=m.token)
-    assert status == 200, log
-    assert log["cursor"] is None
-    events = log["events"]
-    assert [e["type"] for e in events] == [
-        "pos_device.activated", "pos_device.deactivated", "pos_device.user_switched", "pos_device.user_switched",
-        "pos_device.activated", "pos_device.created"]
-    assert [e["at"] for e in events] == [at_reactivated, at_deactivated, at_switch_2, at_switch_1, at_activated,
-                                         at_created]
-    assert all(e["pos_device_id"] == device_id for e in events)
-    owner_actor = {"type": "employee", "id": owner_id}
-    assert events[0]["actor"] == owner_actor and events[0]["details"]["installation_id"] == "tablet-B"
-    assert events[1]["actor"] == owner_actor
-    assert events[1]["details"]["lost_receipts"] == 1 and events[1]["details"]["installation_id"] == "phone-A"
-    assert events[2]["actor"] == {"type": "pos_device", "id": device_id, "employee_id": manager["id"]}
-    assert events[2]["details"] == {"from": manager["id"], "to": cashier["id"]}
-    assert events[3]["actor"] == {"type": "pos_device", "id": device_id, "employee_id": owner_id}
-    assert events[3]["details"] == {"from": owner_id, "to": manager["id"]}
-    assert events[4]["actor"] == owner_actor and events[4]["details"]["installation_id"] == "phone-A"
-    assert events[5]["actor"] == owner_actor and events[5]["details"]["number"] == 1
+        status, again = client.post(f"/v1/pos_devices/{device_id}/deactivate", token=m.token)
+        assert (status, again["errors"][0]["code"]) == (409, "ALREADY_INACTIVE"), again
 
-    # paging the log one by one gives the same, in the same order
-    seen, cursor = [], None
-    while True:
-        path = f"/v1/events?pos_device_id={device_id}&limit=1" + (f"&cursor={cursor}" if cursor else "")
-        status, page = client.get(path, token=m.token)
-        assert status == 200, page
-        seen += [e["id"] for e in page["events"]]
-        cursor = page["cursor"]
-        if not cursor:
-            break
-    assert seen == [e["id"] for e in events]
+    def reactivate_on_a_new_installation(self):
+        """Numbering continues; the old device stays locked out."""
+        client, m, device_id, old_token = self.client, self.m, self.device_id, self.old_token
+        status, login3 = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
+        assert [(d["id"], d["status"]) for d in login3["pos_devices"]] == [(device_id, "INACTIVE")]
+        self.at_reactivated = self.ticking()
+        status, second = client.post("/v1/pos/activate", {"login_token": login3["login_token"],
+                                                          "pos_device_id": device_id, "installation_id": "tablet-B"})
+        assert status == 200, second
+        assert second["next_receipt_seq"] == 4
+        assert second["pos_device"]["installation_id"] == "tablet-B"
+        assert second["pos_device"]["number"] == 1
+        new_token = second["device_token"]
+        assert new_token != old_token
+        status, me = client.get("/v1/pos/me", token=new_token)
+        assert (status, me["next_receipt_seq"], me["installation_id"]) == (200, 4, "tablet-B")
+        # the old device stays locked out even though its slot is active again
+        status, error = client.get("/v1/pos/me", token=old_token)
+        assert (status, error["errors"][0]["code"]) == (401, "DEVICE_DEACTIVATED")
+
+        status, synced = client.post("/v1/pos/sync", {"receipts": [receipt(1, 3), receipt(1, 4)]}, token=new_token)
+        assert status == 200, synced
+        assert synced["accepted"] == 1
+        assert [r["code"] for r in synced["rejected"]] == ["RECEIPT_WRITTEN_OFF"]
+
+    def read_the_activity_log(self):
+        """Newest first, with actor and time."""
+        client, m, device_id, owner_id = self.client, self.m, self.device_id, self.owner_id
+        manager, cashier = self.manager, self.cashier
+        status, log = client.get(f"/v1/events?pos_device_id={device_id}", token=m.token)
+        assert status == 200, log
+        assert log["cursor"] is None
+        events = self.events = log["events"]
+        assert [e["type"] for e in events] == [
+            "pos_device.activated", "pos_device.deactivated", "pos_device.user_switched", "pos_device.user_switched",
+            "pos_device.activated", "pos_device.created"]
+        assert [e["at"] for e in events] == [self.at_reactivated, self.at_deactivated, self.at_switch_2,
+                                             self.at_switch_1, self.at_activated, self.at_created]
+        assert all(e["pos_device_id"] == device_id for e in events)
+        owner_actor = {"type": "employee", "id": owner_id}
+        assert (events[0]["actor"], events[0]["details"]["installation_id"]) == (owner_actor, "tablet-B")
+        assert events[1]["actor"] == owner_actor
+        assert (events[1]["details"]["lost_receipts"], events[1]["details"]["installation_id"]) == (1, "phone-A")
+        assert events[2]["actor"] == {"type": "pos_device", "id": device_id, "employee_id": manager["id"]}
+        assert events[2]["details"] == {"from": manager["id"], "to": cashier["id"]}
+        assert events[3]["actor"] == {"type": "pos_device", "id": device_id, "employee_id": owner_id}
+        assert events[3]["details"] == {"from": owner_id, "to": manager["id"]}
+        assert (events[4]["actor"], events[4]["details"]["installation_id"]) == (owner_actor, "phone-A")
+        assert (events[5]["actor"], events[5]["details"]["number"]) == (owner_actor, 1)
+
+    def page_the_activity_log(self):
+        """Paging the log one by one gives the same, in the same order."""
+        seen, cursor = [], None
+        while True:
+            path = f"/v1/events?pos_device_id={self.device_id}&limit=1" + (f"&cursor={cursor}" if cursor else "")
+            status, page = self.client.get(path, token=self.m.token)
+            assert status == 200, page
+            seen += [e["id"] for e in page["events"]]
+            cursor = page["cursor"]
+            if not cursor:
+                break
+        assert seen == [e["id"] for e in self.events]
 
 
 def test_a_token_from_one_activation_dies_with_that_activation_only(client):
@@ -205,7 +254,7 @@ def test_a_token_from_one_activation_dies_with_that_activation_only(client):
     assert client.post(f"/v1/pos_devices/{first['id']}/deactivate", token=m.token)[0] == 200
     assert client.get("/v1/pos/me", token=first_token)[0] == 401
     status, me = client.get("/v1/pos/me", token=second_token)
-    assert status == 200 and me["id"] == second["id"]
+    assert (status, me["id"]) == (200, second["id"])
 
 
 # ---------------------------------------------------------------- the device list
@@ -235,11 +284,13 @@ def test_list_pagination_filters_and_show_deleted(client):
     assert sorted(d["number"] for d in created) == list(range(1, 8))
 
     ids, pages = _all_pages(client, m.token, "", 3)
-    assert len(ids) == 7 and set(ids) == set(by_id)  # no repeats, no gaps
+    assert (len(ids), set(ids)) == (7, set(by_id))  # no repeats, no gaps
     assert pages == 3
 
     status, everything = client.get("/v1/pos_devices", token=m.token)
-    assert status == 200 and everything["cursor"] is None and len(everything["pos_devices"]) == 7
+    assert status == 200
+    assert everything["cursor"] is None
+    assert len(everything["pos_devices"]) == 7
 
     # store filter, also across pages
     ids, _ = _all_pages(client, m.token, f"store_id={north['id']}", 2)
@@ -251,7 +302,7 @@ def test_list_pagination_filters_and_show_deleted(client):
     m.activate(created[3]["id"])
     assert client.post(f"/v1/pos_devices/{created[3]['id']}/deactivate", token=m.token)[0] == 200
     status, page = client.get("/v1/pos_devices?status=ACTIVATED", token=m.token)
-    assert status == 200 and [d["id"] for d in page["pos_devices"]] == [activated["id"]]
+    assert (status, [d["id"] for d in page["pos_devices"]]) == (200, [activated["id"]])
     status, page = client.get("/v1/pos_devices?status=INACTIVE", token=m.token)
     assert [d["id"] for d in page["pos_devices"]] == [created[3]["id"]]
     ids, _ = _all_pages(client, m.token, "status=NOT_ACTIVATED", 2)
@@ -265,16 +316,20 @@ def test_list_pagination_filters_and_show_deleted(client):
     assert status == 202, body
     assert client.wait_for_deletion(m.token, gone)["status"] == "SUCCEEDED"
     ids, _ = _all_pages(client, m.token, "", 3)
-    assert len(ids) == 6 and gone not in ids
+    assert len(ids) == 6
+    assert gone not in ids
     ids, _ = _all_pages(client, m.token, "show_deleted=true", 3)
-    assert len(ids) == 7 and gone in ids
+    assert len(ids) == 7
+    assert gone in ids
     status, page = client.get("/v1/pos_devices?show_deleted=false", token=m.token)
     assert gone not in [d["id"] for d in page["pos_devices"]]
     status, device = client.get(f"/v1/pos_devices/{gone}", token=m.token)
-    assert status == 200 and device["deleted_at"] and device["deletion"]["status"] == "SUCCEEDED"
+    assert status == 200
+    assert device["deleted_at"]
+    assert device["deletion"]["status"] == "SUCCEEDED"
     # a deleted POS cannot be renamed or deactivated
     status, body = client.patch(f"/v1/pos_devices/{gone}", {"name": "Back"}, token=m.token)
-    assert status == 409 and body["errors"][0]["code"] == "DEVICE_DELETED", body
+    assert (status, body["errors"][0]["code"]) == (409, "DEVICE_DELETED"), body
 
 
 def test_rename_is_logged_and_shown(client):
@@ -300,7 +355,7 @@ def test_patch_with_a_new_name_and_a_deleted_store_changes_nothing(client):
     assert client.delete(f"/v1/stores/{gone['id']}", token=m.token)[0] == 204
     status, body = client.patch(f"/v1/pos_devices/{till['id']}", {"name": "Till 9", "store_id": gone["id"]},
                                 token=m.token)
-    assert status == 400 and body["errors"][0]["code"] == "UNKNOWN_STORE", body
+    assert (status, body["errors"][0]["code"]) == (400, "UNKNOWN_STORE"), body
     status, shown = client.get(f"/v1/pos_devices/{till['id']}", token=m.token)
     assert (shown["name"], shown["store_id"], shown["updated_at"]) == ("Till 1", till["store_id"], till["updated_at"])
     types = [e["type"] for e in client.get(f"/v1/events?pos_device_id={till['id']}", token=m.token)[1]["events"]]
@@ -316,7 +371,7 @@ def test_patch_with_a_new_name_and_a_deleted_store_changes_nothing(client):
     assert client.post(f"/v1/pos_devices/{till['id']}/deactivate", token=m.token)[0] == 200
     status, body = client.patch(f"/v1/pos_devices/{till['id']}", {"name": "Till 9", "store_id": other["id"]},
                                 token=m.token)
-    assert status == 200 and (body["name"], body["store_id"]) == ("Till 9", other["id"]), body
+    assert (status, (body["name"], body["store_id"])) == (200, ("Till 9", other["id"])), body
     types = [e["type"] for e in client.get(f"/v1/events?pos_device_id={till['id']}", token=m.token)[1]["events"]]
     assert sorted(types[:2]) == ["pos_device.moved", "pos_device.renamed"], types
     assert activation["pos_device"]["id"] == till["id"]
@@ -336,7 +391,7 @@ def test_an_activation_retried_by_the_same_installation_succeeds(client):
     assert again["pos_device"]["activated_at"] == first["pos_device"]["activated_at"]
     status, body = client.post("/v1/pos/sync", {"receipts": [receipt(till["number"], 1)]},
                                token=again["device_token"])
-    assert status == 200 and body["accepted"] == 1, body
+    assert (status, body["accepted"]) == (200, 1), body
     assert client.get("/v1/pos/me", token=first["device_token"])[0] == 401
     events = client.get(f"/v1/events?pos_device_id={till['id']}", token=m.token)[1]["events"]
     assert [e["type"] for e in events].count("pos_device.activated") == 1
@@ -344,4 +399,4 @@ def test_an_activation_retried_by_the_same_installation_succeeds(client):
     status, login = client.post("/v1/pos/login", {"email": m.email, "password": m.password})
     status, body = client.post("/v1/pos/activate", {"login_token": login["login_token"], "pos_device_id": till["id"],
                                                     "installation_id": "tablet-2"})
-    assert status == 409 and body["errors"][0]["code"] == "SLOT_TAKEN", body
+    assert (status, body["errors"][0]["code"]) == (409, "SLOT_TAKEN"), body

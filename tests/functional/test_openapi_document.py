@@ -30,7 +30,8 @@ def _component(doc, ref: str) -> dict:
 def test_the_served_document_is_valid_openapi_3_1(doc):
     validate(doc)  # openapi-spec-validator: raises on any error
     assert doc["openapi"].startswith("3.1")
-    assert doc["servers"] and doc["info"]["license"]["name"]
+    assert doc["servers"]
+    assert doc["info"]["license"]["name"]
     assert all(tag.get("description") for tag in doc["tags"])
     assert {op["tags"][0] for _, _, op in _operations(doc).values()} <= {tag["name"] for tag in doc["tags"]}
 
@@ -50,7 +51,8 @@ def test_operation_ids_are_unique_readable_camel_case(doc):
 
 def test_every_operation_has_a_description_security_and_its_error_codes(doc):
     for name, (method, path, op) in _operations(doc).items():
-        assert op["summary"] and op["description"], name
+        assert op["summary"], name
+        assert op["description"], name
         assert "security" in op, name  # [] on the public ones: no token
         for status, response in op["responses"].items():
             if status.startswith(("4", "5")) and "$ref" not in response:
@@ -70,19 +72,22 @@ def test_error_codes_come_from_the_code_that_raises_them(doc):
         return set(ops[name][2]["responses"][str(status)]["x-error-codes"])
 
     assert {"NAME_TAKEN", "STILL_ACTIVATED"} <= codes("updatePosDevice", 409)  # storage refusal, domain rule
-    assert "EMAIL_TAKEN" in codes("signup", 409) and {"EMAIL_TAKEN", "PIN_TAKEN"} <= codes("createEmployee", 409)
+    assert "EMAIL_TAKEN" in codes("signup", 409)
+    assert {"EMAIL_TAKEN", "PIN_TAKEN"} <= codes("createEmployee", 409)
     assert {"UNKNOWN_STORE", "REQUIRED"} <= codes("updatePosDevice", 400)
     assert "UNKNOWN_STORE" in ops["updatePosDevice"][2]["responses"]["400"]["x-state-codes"]
     assert {"NO_DELETION", "NOT_FOUND"} <= codes("getPosDeviceDeletion", 404)
     assert "NO_DELETION" not in codes("getPosDevice", 404)
     assert "LAST_RECEIPT_NUMBER_OUT_OF_RANGE" in codes("syncPosDevice", 400)
     assert "BATCH_TOO_LARGE" in codes("syncPosDevice", 413)
-    assert "ONE_OWNER" in codes("createEmployee", 400) and "OWNER_ROLE_FIXED" in codes("updateEmployee", 409)
+    assert "ONE_OWNER" in codes("createEmployee", 400)
+    assert "OWNER_ROLE_FIXED" in codes("updateEmployee", 409)
     assert {"DEVICE_DEACTIVATED", "DEVICE_DELETED"} <= codes("syncPosDevice", 401)
     assert "TOO_MANY_ATTEMPTS" in codes("login", 429)
     assert "Retry-After" in ops["login"][2]["responses"]["429"]["headers"]
     # a foreign cursor: on the listings, which take one, and nowhere else
-    assert "INVALID_CURSOR" in codes("listReceipts", 400) and "INVALID_CURSOR" not in codes("posLogin", 400)
+    assert "INVALID_CURSOR" in codes("listReceipts", 400)
+    assert "INVALID_CURSOR" not in codes("posLogin", 400)
 
 
 def test_a_create_links_to_what_takes_its_id(doc):
@@ -93,7 +98,8 @@ def test_a_create_links_to_what_takes_its_id(doc):
 
 def test_pagination_is_described_once_and_referenced(doc):
     cursor = doc["components"]["parameters"]["Cursor"]
-    assert "opaque" in cursor["description"] and "INVALID_CURSOR" in cursor["description"]
+    assert "opaque" in cursor["description"]
+    assert "INVALID_CURSOR" in cursor["description"]
     assert "null on the last page" in cursor["description"]
     for name in ("listStores", "listEmployees", "listPosDevices", "listReceipts", "listShifts", "listFindings",
                  "listEvents", "exportReceipts"):
@@ -106,7 +112,7 @@ def test_what_a_client_needs_is_typed(doc):
     schemas = doc["components"]["schemas"]
     # the sync body publishes the receipt format
     receipts = schemas["SyncIn"]["properties"]["receipts"]
-    assert receipts["items"] == {"$ref": "#/components/schemas/ReceiptIn"} and receipts["maxItems"] == 250
+    assert (receipts["items"], receipts["maxItems"]) == ({"$ref": "#/components/schemas/ReceiptIn"}, 250)
     assert {"line_items", "payments"} <= set(schemas["ReceiptIn"]["required"])
     assert schemas["ShiftIn"]["properties"]["opened_at"]["format"] == "date-time"
     # the export is CSV
@@ -128,17 +134,18 @@ def test_what_a_client_needs_is_typed(doc):
 def test_empty_device_patch_and_switch_user_are_refused_as_documented(client, doc):
     ops = _operations(doc)
     patch = ops["updatePosDevice"][2]["requestBody"]
-    assert patch["required"] and _component(doc, patch["content"]["application/json"]["schema"]["$ref"])[
-        "minProperties"] == 1
+    assert patch["required"]
+    assert _component(doc, patch["content"]["application/json"]["schema"]["$ref"])["minProperties"] == 1
     switch = ops["switchPosUser"][2]["requestBody"]
-    assert switch["required"] and len(switch["content"]["application/json"]["schema"]["oneOf"]) == 2
+    assert switch["required"]
+    assert len(switch["content"]["application/json"]["schema"]["oneOf"]) == 2
 
     m = client.signup()
     device, token = m.active_device()
     status, body = client.patch(f"/v1/pos_devices/{device['id']}", {}, token=m.token)
     assert (status, body["errors"][0]["code"]) == (400, "REQUIRED")
     status, body = client.post("/v1/pos/switch_user", {}, token=token)
-    assert status == 400 and body["errors"][0]["code"] == "REQUIRED"
+    assert (status, body["errors"][0]["code"]) == (400, "REQUIRED")
 
 
 @pytest.mark.parametrize("email, status", [("anna@shop.test", 201), ("Anna@Example.COM", 201),

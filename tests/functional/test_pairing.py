@@ -47,12 +47,12 @@ def test_pair_activates_like_login_and_logs_the_method(client, at):
     assert status == 200, paired
     logged_in = merchant.activate(by_login["id"])
     assert set(paired) == set(logged_in) == {"device_token", "pos_device", "next_receipt_seq", "employee"}
-    assert paired["pos_device"]["status"] == "ACTIVATED" and paired["pos_device"]["installation_id"] == "tablet-1"
+    assert (paired["pos_device"]["status"], paired["pos_device"]["installation_id"]) == ("ACTIVATED", "tablet-1")
     assert paired["pos_device"]["pairing_code_expires_at"] is None
-    assert paired["next_receipt_seq"] == 1 and paired["employee"]["id"] == merchant.owner["id"]
+    assert (paired["next_receipt_seq"], paired["employee"]["id"]) == (1, merchant.owner["id"])
     # The device token works like any other.
     status, me = client.get("/v1/pos/me", token=paired["device_token"])
-    assert status == 200 and me["id"] == by_code["id"]
+    assert (status, me["id"]) == (200, by_code["id"])
     methods = {}
     for device in (by_code, by_login):
         status, events = client.get(f"/v1/events?pos_device_id={device['id']}", token=merchant.token)
@@ -76,10 +76,11 @@ def test_code_works_once_and_every_failure_is_the_same_401(client, at):
     at(seconds=61)
     failures.append(pair(client, expired, "e"))
     for status, body in failures:
-        assert status == 401 and body["errors"][0]["code"] == "PAIRING_CODE_INVALID", body
+        assert (status, body["errors"][0]["code"]) == (401, "PAIRING_CODE_INVALID"), body
     assert len({body["errors"][0]["details"] for _, body in failures}) == 1
     status, shown = client.get(f"/v1/pos_devices/{expired_device['id']}", token=merchant.token)
-    assert shown["pairing_code_expires_at"] is None and shown["status"] == "NOT_ACTIVATED"
+    assert shown["pairing_code_expires_at"] is None
+    assert shown["status"] == "NOT_ACTIVATED"
 
 
 def test_new_code_replaces_the_old_and_revoke_stops_it_at_once(client, at):
@@ -92,7 +93,8 @@ def test_new_code_replaces_the_old_and_revoke_stops_it_at_once(client, at):
     assert status == 204
     assert pair(client, second, "b")[0] == 401
     status, shown = client.get(f"/v1/pos_devices/{device['id']}", token=merchant.token)
-    assert shown["pairing_code_expires_at"] is None and shown["status"] == "NOT_ACTIVATED"
+    assert shown["pairing_code_expires_at"] is None
+    assert shown["status"] == "NOT_ACTIVATED"
     assert client.delete(f"/v1/pos_devices/{device['id']}/pairing_code", token=merchant.token)[0] == 204
 
 
@@ -105,7 +107,8 @@ def test_only_the_hash_is_stored(client, at):
     records = [t.attribute_values for t in TokenModel.scan() if t.kind == "pairing"]
     assert len(records) == 1
     assert records[0]["token_hash"] == pairing.code_hash(plain)
-    assert plain not in str(records) and code not in str(records)
+    assert plain not in str(records)
+    assert code not in str(records)
     from chalicelib.adapters.models import PosDeviceModel
     assert plain not in str([d.attribute_values for d in PosDeviceModel.scan()])
     assert pair(client, code)[0] == 200
@@ -125,10 +128,10 @@ def test_roles_and_slot_states(client, at):
     status, login = client.post("/v1/auth/login", {"email": "man@example.com", "password": "manager pass 1"})
     code = new_code(client, type("M", (), {"token": login["token"]}), device["id"])["code"]
     status, paired = pair(client, code)
-    assert status == 200 and paired["employee"]["id"] == manager["id"]
+    assert (status, paired["employee"]["id"]) == (200, manager["id"])
     # ACTIVATED: 409 SLOT_TAKEN; INACTIVE again: allowed.
     status, body = client.post(f"/v1/pos_devices/{device['id']}/pairing_code", token=merchant.token)
-    assert status == 409 and body["errors"][0]["code"] == "SLOT_TAKEN", body
+    assert (status, body["errors"][0]["code"]) == (409, "SLOT_TAKEN"), body
     assert client.post(f"/v1/pos_devices/{device['id']}/deactivate", token=merchant.token)[0] == 200
     new_code(client, merchant, device["id"])
     other = client.signup()
@@ -141,7 +144,7 @@ def test_a_code_dies_when_the_slot_is_activated_by_login(client, at):
     code = new_code(client, merchant, device["id"])["code"]
     merchant.activate(device["id"])
     status, body = pair(client, code)
-    assert status == 401 and body["errors"][0]["code"] == "PAIRING_CODE_INVALID"
+    assert (status, body["errors"][0]["code"]) == (401, "PAIRING_CODE_INVALID")
 
 
 def test_guessing_is_answered_429_per_installation_and_per_source(client, at, monkeypatch):
@@ -151,12 +154,12 @@ def test_guessing_is_answered_429_per_installation_and_per_source(client, at, mo
     for _ in range(pairing.PAIR_INSTALLATION_LIMIT):
         assert pair(client, "ZZZZ-ZZZZ", "guesser")[0] == 401
     status, body = pair(client, code, "guesser")  # even the right code: this installation is locked out
-    assert status == 429 and body["errors"][0]["code"] == "TOO_MANY_ATTEMPTS", body
+    assert (status, body["errors"][0]["code"]) == (429, "TOO_MANY_ATTEMPTS"), body
     # A fresh installation id per guess does not help: the source address's window stops it (all requests of the
     # test client come from 127.0.0.1; tests/robustness/test_issue22_access.py shows other addresses go on).
     monkeypatch.setattr(pairing, "PAIR_SOURCE_LIMIT", 8)
     answers = [pair(client, "ZZZZ-ZZZZ", f"g{i}")[0] for i in range(6)]
-    assert answers[:3] == [401, 401, 401] and answers[3:] == [429, 429, 429], answers
+    assert (answers[:3], answers[3:]) == ([401, 401, 401], [429, 429, 429]), answers
     status, _ = pair(client, code, "honest")
     assert status == 429
     at(minutes=11)  # the window passes

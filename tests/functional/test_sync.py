@@ -62,7 +62,8 @@ def counters(device):
 
 def assert_error(status, body, expected_status, code=None):
     assert status == expected_status, body
-    assert set(body) == {"errors"} and body["errors"], body
+    assert set(body) == {"errors"}, body
+    assert body["errors"], body
     for error in body["errors"]:
         assert set(error) == {"code", "details", "field"}, error
         assert error["details"]
@@ -183,7 +184,8 @@ def test_a_batch_of_251_receipts_answers_413_and_writes_nothing(client):
     assert_error(status, body, 413, "BATCH_TOO_LARGE")
     after = device_of(client, m, device["id"])
     assert counters(after)["synced_receipts"] == 0
-    assert after["last_receipt_number"] == 0 and after["last_sync_at"] is None
+    assert after["last_receipt_number"] == 0
+    assert after["last_sync_at"] is None
     assert all_receipts(client, m.token)[0] == []
 
 
@@ -262,7 +264,7 @@ def test_deactivation_reports_lost_receipts_and_reactivation_continues_the_numbe
     status, events = client.get(f"/v1/events?pos_device_id={device['id']}", token=m.token)
     assert status == 200
     logged = [e for e in events["events"] if e["type"] == "pos_device.deactivated"]
-    assert len(logged) == 1 and logged[0]["details"]["lost_receipts"] == 2
+    assert (len(logged), logged[0]["details"]["lost_receipts"]) == (1, 2)
 
     activation = m.activate(device["id"])
     assert activation["next_receipt_seq"] == 6
@@ -296,7 +298,7 @@ def test_receipts_keep_the_pos_name_of_their_sync_also_after_rename_and_deactiva
         assert {r["receipt_number"]: r["pos_device_name"] for r in listed} == expected
     for number, name in expected.items():
         status, one = client.get(f"/v1/receipts/{number}", token=m.token)
-        assert status == 200 and one["pos_device_name"] == name
+        assert (status, one["pos_device_name"]) == (200, name)
 
 
 # ---------------------------------------------------------------- the back-office lists
@@ -392,7 +394,8 @@ def test_bad_receipt_list_queries_answer_400_and_a_cursor_only_continues_its_own
     other = client.signup()
     synced(client, token, [receipt(device["number"], seq) for seq in range(1, 4)])
     status, first = client.get(f"/v1/receipts?limit=1&pos_device_id={device['id']}", token=m.token)
-    assert status == 200 and first["cursor"]
+    assert status == 200
+    assert first["cursor"]
     cursor = first["cursor"]
     assert_error(*client.get(f"/v1/receipts?limit=1&cursor={cursor}", token=m.token), 400, "INVALID_CURSOR")
     assert_error(*client.get(f"/v1/receipts?limit=1&store_id={device['store_id']}&cursor={cursor}", token=m.token),
@@ -438,7 +441,7 @@ def test_receipt_by_number_is_404_when_unknown_or_another_merchants(client):
     synced(client, their_token, [receipt(1, 1), receipt(1, 2)])
 
     status, got = client.get("/v1/receipts/1-1", token=ours.token)
-    assert status == 200 and got["id"] == mine["id"]
+    assert (status, got["id"]) == (200, mine["id"])
     for number in ("1-2", "1-3", "abc", "0-1", "1-1-1", "%20"):
         assert_error(*client.get(f"/v1/receipts/{number}", token=ours.token), 404, "NOT_FOUND")
     assert_error(*client.get("/v1/receipts/1-1", token=None), 401)
@@ -523,7 +526,7 @@ def test_shift_lists_filter_by_device_and_store(client):
         cursor = body["cursor"]
         if not cursor:
             break
-    assert sorted(seen) == sorted(shift_ids["a1"] + shift_ids["a2"]) and len(seen) == 4
+    assert (sorted(seen), len(seen)) == (sorted(shift_ids["a1"] + shift_ids["a2"]), 4)
     other = client.signup()
     assert client.get(f"/v1/shifts?pos_device_id={made['a1'][0]['id']}", token=other.token)[1]["shifts"] == []
     assert_error(*client.get("/v1/shifts?limit=251", token=m.token), 400)
@@ -540,7 +543,7 @@ def test_the_state_report_lands_on_the_slot(client, fixed_clock):
     assert {k: body["pos_device"][k] for k in expected} == expected
     assert {k: device_of(client, m, device["id"])[k] for k in expected} == expected
     status, me = client.get("/v1/pos/me", token=token)
-    assert status == 200 and {k: me[k] for k in expected} == expected and me["next_receipt_seq"] == 8
+    assert (status, {k: me[k] for k in expected}, me["next_receipt_seq"]) == (200, expected, 8)
 
     # An older report never lowers the number; the batch itself can raise it past the report.
     clock.set_now(T0 + timedelta(minutes=1))
@@ -573,6 +576,6 @@ def test_a_fresh_batch_of_250_costs_at_most_005_requests_per_receipt_and_a_repla
         body = synced(client, token, batch, state=state)
     assert (body["accepted"], body["duplicates"]) == (0, 250)
     assert replay.writes_to("receipts") == [], replay.summary()
-    assert replay.count("TransactWriteItems") == 0 and replay.count("PutItem", "receipts") == 0
+    assert (replay.count("TransactWriteItems"), replay.count("PutItem", "receipts")) == (0, 0)
     assert replay.requests / 250 <= 0.05, replay.summary()
     assert body["pos_device"]["synced_receipts"] == 250

@@ -13,6 +13,7 @@ import pytest
 from chalicelib import telemetry
 from chalicelib.telemetry import JsonFormatter
 from tests.conftest import receipt
+from tests.helpers import raising
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,9 +58,10 @@ def test_one_json_line_per_request_with_the_callers_correlation_id(client, json_
     assert response.status_code == 200
     assert _headers(response)["x-correlation-id"] == "till-7.sync:42"
     (line,) = json_logs.entries(event="request", correlation_id="till-7.sync:42")
-    assert line["method"] == "GET" and line["status"] == 200 and line["route"] == "/v1/stores"
-    assert line["merchant_id"] == owner.merchant["id"] and line["employee_id"] == owner.owner["id"]
-    assert isinstance(line["duration_ms"], (int, float)) and line["level"] == "INFO"
+    assert (line["method"], line["status"], line["route"]) == ("GET", 200, "/v1/stores")
+    assert (line["merchant_id"], line["employee_id"]) == (owner.merchant["id"], owner.owner["id"])
+    assert isinstance(line["duration_ms"], (int, float))
+    assert line["level"] == "INFO"
     assert line["timestamp"].endswith("Z")
 
 
@@ -67,7 +69,8 @@ def test_a_correlation_id_is_made_when_none_or_a_bad_one_is_sent(client, json_lo
     first = client.http.http.get("/v1/pos_devices")
     second = client.http.http.get("/v1/pos_devices", headers={"X-Correlation-Id": "bad id\nwith a newline"})
     ids = [_headers(r)["x-correlation-id"] for r in (first, second)]
-    assert ids[0] != ids[1] and all(uuid.UUID(i) for i in ids)
+    assert ids[0] != ids[1]
+    assert all(uuid.UUID(i) for i in ids)
     assert [e["status"] for e in json_logs.entries(event="request")] == [401, 401]
     assert {e["correlation_id"] for e in json_logs.entries(event="request")} == set(ids)
 
@@ -82,16 +85,15 @@ def test_a_bug_answers_500_in_the_contract_shape_and_is_logged_for_the_alarm(cli
     owner = client.signup()
     from chalicelib.api import accounts_routes
 
-    def broken(*_args, **_kwargs):
-        raise KeyError("a bug")
-
-    monkeypatch.setattr(accounts_routes.accounts, "list_stores", broken)
+    monkeypatch.setattr(accounts_routes.accounts, "list_stores", raising(KeyError("a bug")))
     status, body = client.get("/v1/stores", token=owner.token)
-    assert status == 500 and body["errors"][0]["code"] == "INTERNAL"
+    assert (status, body["errors"][0]["code"]) == (500, "INTERNAL")
     (bug,) = json_logs.entries(event="unhandled_error")
     # infra/template.yml's metric filter { $.event = "unhandled_error" } counts exactly these lines.
-    assert bug["level"] == "ERROR" and bug["exception_type"] == "KeyError" and "a bug" in bug["exception"]
-    assert bug["merchant_id"] == owner.merchant["id"] and bug["correlation_id"]
+    assert (bug["level"], bug["exception_type"]) == ("ERROR", "KeyError")
+    assert "a bug" in bug["exception"]
+    assert bug["merchant_id"] == owner.merchant["id"]
+    assert bug["correlation_id"]
     (request,) = json_logs.entries(event="request", status=500)
     assert request["correlation_id"] == bug["correlation_id"]
 
@@ -108,15 +110,15 @@ def test_each_deletion_step_is_one_line_with_the_deletion_id(client, json_logs):
     deletion = body["deletion"]
     assert client.wait_for_deletion(owner.token, device["id"])["error"]["code"] == "SHIFT_OPEN"
     (started,) = json_logs.entries(event="deletion_started")
-    assert started["deletion_id"] == deletion["id"] and started["merchant_id"] == owner.merchant["id"]
+    assert (started["deletion_id"], started["merchant_id"]) == (deletion["id"], owner.merchant["id"])
     steps = json_logs.entries(event="deletion_step", deletion_id=deletion["id"])
     outcomes = {(s["step"], s["outcome"]) for s in steps}
     assert ("check_open_tickets", "ok") in outcomes
     assert ("check_shift_closed", "refused") in outcomes
     for step in steps:
-        assert step["correlation_id"] == deletion["id"] and step["pos_device_id"] == device["id"]
+        assert (step["correlation_id"], step["pos_device_id"]) == (deletion["id"], device["id"])
     refused = [s for s in steps if s["outcome"] == "refused"]
-    assert refused[0]["error_code"] == "SHIFT_OPEN" and refused[0]["level"] == "INFO"
+    assert (refused[0]["error_code"], refused[0]["level"]) == ("SHIFT_OPEN", "INFO")
 
 
 def test_an_audit_failure_for_one_device_is_logged_for_the_alarm(client, json_logs, monkeypatch):
@@ -140,9 +142,10 @@ def test_an_audit_failure_for_one_device_is_logged_for_the_alarm(client, json_lo
 
     monkeypatch.setattr(audit, "audit_device", flaky)
     summary = audit.run_all()
-    assert summary["failed_devices"] == 1 and summary["devices_checked"] >= 1
+    assert summary["failed_devices"] == 1
+    assert summary["devices_checked"] >= 1
     (failure,) = json_logs.entries(event="audit_device_failed")
-    assert failure["level"] == "ERROR" and failure["pos_device_id"] == calls[0]
+    assert (failure["level"], failure["pos_device_id"]) == ("ERROR", calls[0])
     (run,) = json_logs.entries(event="audit_run")
     assert run["failed_devices"] == 1
 

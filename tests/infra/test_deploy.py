@@ -216,23 +216,26 @@ def test_moto_lacks_only_the_named_types_and_they_are_in_the_template(deployed):
     assert len(by_type["AWS::Logs::MetricFilter"]) == 3 + 3
     # The scheduled run: no retry, its failures to the alarmed queue (moto creates the queue, not the config).
     (invoke_config,) = by_type["AWS::Lambda::EventInvokeConfig"]
-    assert invoke_config["FunctionName"] == {"Ref": "RunAudit"} and invoke_config["MaximumRetryAttempts"] == 0
+    assert (invoke_config["FunctionName"], invoke_config["MaximumRetryAttempts"]) == ({"Ref": "RunAudit"}, 0)
     assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == {
         "Fn::GetAtt": ["AuditRunFailuresQueue", "Arn"]}
     (selection,) = by_type["AWS::Backup::BackupSelection"]
     assert len(selection["BackupSelection"]["Resources"]) == 3
     (stage,) = by_type["AWS::ApiGateway::Stage"]
-    assert stage["StageName"] == "api" and stage["TracingEnabled"] is True
+    assert stage["StageName"] == "api"
+    assert stage["TracingEnabled"] is True
     (distribution,) = by_type["AWS::CloudFront::Distribution"]
     assert [b["PathPattern"] for b in distribution["DistributionConfig"]["CacheBehaviors"]] == ["/v1/*"]
-    assert by_type["AWS::S3::BucketPolicy"] and by_type["AWS::CloudFront::OriginAccessControl"]
+    assert by_type["AWS::S3::BucketPolicy"]
+    assert by_type["AWS::CloudFront::OriginAccessControl"]
     # The PINs' key: generated into Secrets Manager at the first deploy, kept; the API function gets its ARN only.
     (secret,) = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
     assert secret["DeletionPolicy"] == secret["UpdateReplacePolicy"] == "Retain"
     assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
     assert "SecretString" not in secret["Properties"], "the key is generated, never written into the template"
     variables = transformed["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
-    assert variables["PIN_HASH_SECRET_ARN"] == {"Ref": "PinHashSecret"} and "PIN_HASH_SECRET" not in variables
+    assert variables["PIN_HASH_SECRET_ARN"] == {"Ref": "PinHashSecret"}
+    assert "PIN_HASH_SECRET" not in variables
     assert len(by_type["AWS::ApiGateway::Deployment"]) == 1
     (rest_api,) = by_type["AWS::ApiGateway::RestApi"]
     assert rest_api["Name"] == {"Ref": "AWS::StackName"}  # the ApiName of ApiServerErrorsAlarm's metric
@@ -260,7 +263,8 @@ def test_the_stack_creates_the_tables_functions_and_state_machine(deployed):
     definition = json.loads(boto3.client("stepfunctions", region_name=REGION).describe_state_machine(
         stateMachineArn=deployed["outputs"]["SafeDeletePosDeviceArn"])["definition"])
     arns = {s["Resource"] for s in definition["States"].values() if s["Type"] == "Task"}
-    assert arns and all(f":function:{STACK}-deletion_" in arn for arn in arns), arns
+    assert arns, arns
+    assert all(f":function:{STACK}-deletion_" in arn for arn in arns), arns
     assert {deployed["bridge"].resolve(arn) for arn in arns} <= set(deployed["bridge"].functions)
 
 
@@ -280,7 +284,7 @@ def test_a_story_runs_on_the_deployed_stack(deployed):
         status, body = api.post("/v1/pos/sync", {
             "state": {"last_receipt_number": 2, "open_tickets": 0, "shift_open": False},
             "receipts": [receipt(device["number"], seq) for seq in (1, 2)]}, token=device_token)
-        assert status == 200 and body["accepted"] == 2, body
+        assert (status, body["accepted"]) == (200, 2), body
         # A PIN set and used: its HMAC key is read from the stack's secret (PIN_HASH_SECRET_ARN), once.
         status, cashier = api.post("/v1/employees", {"name": "Cashier", "role": "CASHIER", "pin": "4321"},
                                    token=owner.token)
@@ -295,18 +299,20 @@ def test_a_story_runs_on_the_deployed_stack(deployed):
         deletion = api.wait_for_deletion(owner.token, device["id"])
         assert deletion["status"] == "SUCCEEDED", deletion
         status, gone = api.get(f"/v1/pos_devices/{device['id']}", token=owner.token)
-        assert status == 200 and gone["deleted_at"], gone
+        assert status == 200, gone
+        assert gone["deleted_at"], gone
         status, receipts = api.get(f"/v1/receipts?pos_device_id={device['id']}", token=owner.token)
-        assert status == 200 and len(receipts["receipts"]) == 2
+        assert (status, len(receipts["receipts"])) == (200, 2)
         deletion_calls = [name for name, _ in deployed["bridge"].calls]
         # The scheduled audit fans out to the stack's AuditShard, once per shard, and finds a POS's gap.
         gap, gap_token = owner.active_device("Till 2")
         status, body = api.post("/v1/pos/sync", {"state": {"last_receipt_number": 2, "open_tickets": 0,
                                                            "shift_open": False},
                                                  "receipts": [receipt(gap["number"], 2)]}, token=gap_token)
-        assert status == 200 and body["accepted"] == 1, body
+        assert (status, body["accepted"]) == (200, 1), body
         summary = app_module.run_audit(SCHEDULED_EVENT, None)
-        assert summary["raised"] == 1 and not summary["failed_shards"], summary
+        assert summary["raised"] == 1, summary
+        assert not summary["failed_shards"], summary
         shards = [event["shard"] for name, event in deployed["bridge"].calls[len(deletion_calls):]
                   if name == "audit_shard"]
         assert len(shards) == len(set(shards)) == summary["shards"] == len(deployed["bridge"].calls) - len(deletion_calls)

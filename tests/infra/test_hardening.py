@@ -66,7 +66,8 @@ def _check_web_acl(acl: dict, scope: str, parameters: dict) -> None:
     assert rules["RateLimitAuthPerIp"]["Priority"] < rules["RateLimitPerIp"]["Priority"] < min(
         rules[name]["Priority"] for name in managed)
     for name in ("WafRateLimitPerIp", "WafAuthRateLimitPerIp"):
-        assert parameters[name]["Type"] == "Number" and parameters[name]["Description"], name
+        assert parameters[name]["Type"] == "Number", name
+        assert parameters[name]["Description"], name
 
 
 def test_the_api_stage_and_cloudfront_have_web_acls_with_managed_rules_and_per_ip_limits(packaged):
@@ -107,7 +108,8 @@ def test_routes_that_check_a_password_or_a_code_have_tighter_throttles(packaged)
     parameters = template["Parameters"]
     assert parameters["AuthThrottleRateLimit"]["Default"] < parameters["ApiThrottleRateLimit"]["Default"]
     for name in ("ApiThrottleRateLimit", "ApiThrottleBurstLimit", "AuthThrottleRateLimit", "AuthThrottleBurstLimit"):
-        assert parameters[name]["Type"] == "Number" and parameters[name]["Description"], name
+        assert parameters[name]["Type"] == "Number", name
+        assert parameters[name]["Description"], name
     readme = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
     for name in (*parameters,):
         assert f"`{name}`" in readme, f"infra/README.md documents the parameter {name}"
@@ -200,18 +202,22 @@ def test_the_api_pages_on_rates_and_m_of_n_periods_not_on_one_error(packaged):
                   "APIHandlerErrorsAlarm", "APIHandlerDurationAlarm", "APIHandlerThrottlesAlarm"]
     for name in api_alarms:
         props = alarms[name]
-        assert props["EvaluationPeriods"] >= 3 and 2 <= props["DatapointsToAlarm"] <= props["EvaluationPeriods"], name
+        assert props["EvaluationPeriods"] >= 3, name
+        assert 2 <= props["DatapointsToAlarm"] <= props["EvaluationPeriods"], name
         assert props["TreatMissingData"] == "notBreaching", name
     for name, metric in (("ApiServerErrorsAlarm", "errors"), ("ApiThrottledRequestsAlarm", "throttled")):
         (expression,) = [m["Expression"] for m in alarms[name]["Metrics"] if "Expression" in m]
-        assert f"100 * FILL({metric}, 0) / requests" in expression and "FILL(requests, 0) >= 20" in expression, name
+        assert f"100 * FILL({metric}, 0) / requests" in expression, name
+        assert "FILL(requests, 0) >= 20" in expression, name
     throttled = template["Resources"]["ApiThrottledRequestsMetric"]["Properties"]
-    assert throttled["FilterPattern"] == "{ $.status = 429 }" and throttled["LogGroupName"] == {"Ref": "ApiAccessLogGroup"}
+    assert (throttled["FilterPattern"], throttled["LogGroupName"]) == (
+        "{ $.status = 429 }", {"Ref": "ApiAccessLogGroup"})
     latency = alarms["ApiLatencyAlarm"]
     assert (latency["Namespace"], latency["MetricName"], latency["ExtendedStatistic"]) == ("AWS/ApiGateway", "Latency", "p99")
     parameter = template["Parameters"]["ApiLatencyP99Milliseconds"]
     assert latency["Threshold"] == {"Ref": "ApiLatencyP99Milliseconds"}
-    assert parameter["MaxValue"] <= 29000 and parameter["Default"] <= 29000 // 2
+    assert parameter["MaxValue"] <= 29000
+    assert parameter["Default"] <= 29000 // 2
 
 
 def test_every_function_has_duration_and_throttle_alarms_against_its_own_limits(packaged):
@@ -235,7 +241,7 @@ def test_cloudfront_5xx_rate_is_alarmed_in_us_east_1_where_its_metrics_are():
     assert alarm["Condition"] == "HasDistribution"
     props = alarm["Properties"]
     metrics = {m["Id"]: m["MetricStat"]["Metric"] for m in props["Metrics"] if "MetricStat" in m}
-    assert metrics["rate"]["Namespace"] == "AWS/CloudFront" and metrics["rate"]["MetricName"] == "5xxErrorRate"
+    assert (metrics["rate"]["Namespace"], metrics["rate"]["MetricName"]) == ("AWS/CloudFront", "5xxErrorRate")
     assert {"Name": "Region", "Value": "Global"} in metrics["rate"]["Dimensions"]
     assert (props["EvaluationPeriods"], props["DatapointsToAlarm"]) == (5, 3)
     assert props["Threshold"] == {"Ref": "Edge5xxRatePercent"}
@@ -257,7 +263,7 @@ def test_deletions_running_longer_than_their_plan_and_failed_audit_runs_page(pac
     queue_alarm = alarms["AuditRunFailuresAlarm"]
     assert queue_alarm["Dimensions"] == [{"Name": "QueueName",
                                           "Value": {"Fn::GetAtt": ["AuditRunFailuresQueue", "QueueName"]}}]
-    assert queue_alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and queue_alarm["Threshold"] == 1
+    assert (queue_alarm["MetricName"], queue_alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 1)
 
 
 def test_infra_readme_says_what_each_alarm_means(packaged):
@@ -320,7 +326,8 @@ def test_the_scheduled_run_never_overlaps_is_not_retried_and_its_failures_are_ke
     run = template["Resources"]["RunAudit"]["Properties"]
     assert run["ReservedConcurrentExecutions"] == 1
     invoke = run["EventInvokeConfig"]
-    assert invoke["MaximumRetryAttempts"] == 0 and invoke["MaximumEventAgeInSeconds"] <= 900
+    assert invoke["MaximumRetryAttempts"] == 0
+    assert invoke["MaximumEventAgeInSeconds"] <= 900
     assert invoke["DestinationConfig"]["OnFailure"] == {
         "Type": "SQS", "Destination": {"Fn::GetAtt": ["AuditRunFailuresQueue", "Arn"]}}
     senders = {(role, json.dumps(r)) for role, st in iam_statements(template) for a in as_list(st["Action"])
@@ -380,9 +387,9 @@ def test_cloudfront_sends_a_strict_csp_for_the_spa_and_security_headers_on_the_a
         security_headers.SPA_CONTENT_SECURITY_POLICY, "CloudFront and the local server send one CSP"
     assert spa["ContentSecurityPolicy"]["Override"] is True
     csp = dict(part.strip().split(" ", 1) for part in security_headers.SPA_CONTENT_SECURITY_POLICY.split(";"))
-    assert csp["default-src"] == "'none'" and csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
+    assert (csp["default-src"], csp["frame-ancestors"], csp["object-src"]) == ("'none'", "'none'", "'none'")
     assert all("unsafe" not in value and "*" not in value and "data:" not in value for value in csp.values()), csp
-    assert spa["FrameOptions"]["FrameOption"] == "DENY" and spa["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
+    assert (spa["FrameOptions"]["FrameOption"], spa["ReferrerPolicy"]["ReferrerPolicy"]) == ("DENY", "no-referrer")
     assert spa["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     api_policy = resources["ApiResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     assert api_policy["ContentSecurityPolicy"]["ContentSecurityPolicy"] == security_headers.API_CONTENT_SECURITY_POLICY
@@ -395,7 +402,8 @@ def test_the_spa_needs_nothing_inline():
 
     index = (ROOT / "web" / "index.html").read_text(encoding="utf-8")
     assert re.findall(r"<script\b[^>]*>", index) == ['<script type="module" src="app.js">']
-    assert "<style" not in index and not re.search(r"\sstyle=|\son[a-z]+=", index)
+    assert "<style" not in index
+    assert not re.search(r"\sstyle=|\son[a-z]+=", index)
     for source in (ROOT / "web").rglob("*.js"):
         text = source.read_text(encoding="utf-8")
         for pattern in (r"\.innerHTML\s*=", r"insertAdjacentHTML", r"setAttribute\(\s*['\"](style|on\w+)['\"]",
@@ -471,7 +479,8 @@ def _indexes(calls, *prefix):
 def test_a_deploy_shows_each_change_set_and_executes_it_only_when_confirmed(tmp_path):
     result, calls = _run_deploy(tmp_path, "prod", answers="n\n")
     assert result.returncode != 0
-    assert "the change set to execute" in result.stdout and "| Add | RestAPI |" in result.stdout
+    assert "the change set to execute" in result.stdout
+    assert "| Add | RestAPI |" in result.stdout
     assert not _indexes(calls, "cloudformation", "execute-change-set")
     assert _indexes(calls, "cloudformation", "delete-change-set")
     (deploy,) = [c for c in calls if c[:2] == ["cloudformation", "deploy"]]
@@ -508,7 +517,8 @@ def test_dev_executes_with_confirm_yes_and_has_no_termination_protection(tmp_pat
     assert len(_indexes(calls, "cloudformation", "execute-change-set")) == 3
     assert not _indexes(calls, "cloudformation", "update-termination-protection")
     deploy = [c for c in calls if c[:2] == ["cloudformation", "deploy"]][1]
-    assert "stage=dev" in deploy and "LogRetentionInDays=30" in deploy
+    assert "stage=dev" in deploy
+    assert "LogRetentionInDays=30" in deploy
 
 
 # ------------------------------------------------------------------ 9. cost: arm64
@@ -555,21 +565,24 @@ def test_the_functions_run_on_arm64_with_argon2_built_for_it(arm64_package):
 
     template, package = arm64_package
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 9 and all(f["Properties"]["Architectures"] == ["arm64"] for f in functions)
+    assert len(functions) == 9
+    assert all(f["Properties"]["Architectures"] == ["arm64"] for f in functions)
     with zipfile.ZipFile(package) as archive:
         names = archive.namelist()
         compiled = [n for n in names if re.search(r"\.so(\.|$)", n.rsplit("/", 1)[-1])]
         machines = {n: ELF_MACHINES.get(struct.unpack("<H", archive.read(n)[18:20])[0]) for n in compiled}
         assert set(machines.values()) == {"aarch64"}, machines
         modules = {n.split("/")[0] for n in compiled}
-        assert {"_argon2_cffi_bindings", "pydantic_core"} <= modules and any("_cffi_backend" in n for n in compiled)
+        assert {"_argon2_cffi_bindings", "pydantic_core"} <= modules
+        assert any("_cffi_backend" in n for n in compiled)
         for distribution in ("argon2_cffi_bindings", "cffi", "pydantic_core"):
             (wheel,) = [n for n in names if re.fullmatch(rf"{distribution}-[^/]+\.dist-info/WHEEL", n)]
             assert wheel.split("-")[1].split(".dist")[0] == version(distribution.replace("_", "-")), wheel
             tags = re.findall(r"^Tag: (.+)$", archive.read(wheel).decode(), re.M)
             glibcs = [tuple(map(int, m.groups())) for tag in tags
                       for m in [re.search(r"manylinux_(\d+)_(\d+)_aarch64", tag.replace("manylinux2014", "manylinux_2_17"))] if m]
-            assert glibcs and min(glibcs) <= LAMBDA_PY311_GLIBC, (wheel, tags)
+            assert glibcs, (wheel, tags)
+            assert min(glibcs) <= LAMBDA_PY311_GLIBC, (wheel, tags)
 
 
 # ------------------------------------------------------------------ lint: the findings kept on purpose
@@ -593,7 +606,8 @@ def test_every_kept_lint_finding_names_a_resource_of_the_stack_and_says_why(pack
         for resource in entry["resources"]:
             assert resource in template["Resources"], f"{entry['rule']}: no resource {resource} in the stack"
     kept = _lint_baseline_module().load_baseline()
-    assert ("WS1004", "APIHandler") in kept and len(kept) == sum(len(e["resources"]) for e in data["findings"])
+    assert ("WS1004", "APIHandler") in kept
+    assert len(kept) == sum(len(e["resources"]) for e in data["findings"])
     requirements = (ROOT / "requirements-lint.txt").read_text(encoding="utf-8")
     pins = [line for line in requirements.splitlines() if line and not line.startswith("#")]
     assert pins == ["cfn-lint-serverless==0.3.6"], "checkov does not install next to the pinned boto3 (see the file)"

@@ -142,7 +142,7 @@ def _gap_then_fill(api, recorder, device, token, run_audit) -> None:
             status, body = api.post("/v1/pos/sync", {
                 "state": {"last_receipt_number": 3, "open_tickets": 0, "shift_open": False},
                 "receipts": [receipt(device["number"], seq)]}, token=token)
-            assert status == 200 and body["accepted"] == 1, body
+            assert (status, body["accepted"]) == (200, 1), body
         summary = run_audit()
         outcomes.append({name: summary[name] for name in ("devices_checked", "raised", "refreshed", "resolved")})
     assert [(o["raised"] >= 1, o["refreshed"] >= 1, o["resolved"] >= 1) for o in outcomes] == [
@@ -167,7 +167,7 @@ def _pairing_store_move_and_final_sync(api, world) -> None:
     moved = owner.device("Till 12", store_id=store["id"])
     other = owner.store("Second store")
     status, body = api.patch(f"/v1/pos_devices/{moved['id']}", {"store_id": other["id"]}, token=owner.token)
-    assert status == 200 and body["store_id"] == other["id"], body
+    assert (status, body["store_id"]) == (200, other["id"]), body
 
     old, old_token = owner.active_device("Till 13")  # deactivated with a shift open: it is flagged
     status, body = api.post("/v1/pos/sync", {"state": {"last_receipt_number": 5, "open_tickets": 0, "shift_open": True},
@@ -175,21 +175,23 @@ def _pairing_store_move_and_final_sync(api, world) -> None:
                                                          "starting_cash": 0}],
                                              "receipts": [receipt(old["number"], seq) for seq in (1, 2)]},
                             token=old_token)
-    assert status == 200 and body["accepted"] == 2, body
+    assert (status, body["accepted"]) == (200, 2), body
     status, body = api.post(f"/v1/pos_devices/{old['id']}/deactivate", {"final_sync_hours": 72}, token=owner.token)
-    assert status == 200 and body["final_sync_until"], body
+    assert status == 200, body
+    assert body["final_sync_until"], body
     new = owner.activate(old["id"], "lp-new-tablet")
     status, body = api.post("/v1/pos/sync", {
         "state": {"last_receipt_number": new["next_receipt_seq"], "open_tickets": 0, "shift_open": False},
         "receipts": [receipt(old["number"], new["next_receipt_seq"])]}, token=new["device_token"])
-    assert status == 200 and body["accepted"] == 1, body
+    assert (status, body["accepted"]) == (200, 1), body
     for seqs in ((3,), (3, 4)):  # 3 again: a duplicate in the window, by its number
         status, body = api.post("/v1/pos/sync", {
             "state": {"last_receipt_number": 5, "open_tickets": 0, "shift_open": False},
             "receipts": [receipt(old["number"], seq) for seq in seqs]}, token=old_token)
         assert status == 200, body
     status, body = api.post(f"/v1/pos_devices/{old['id']}/end_final_sync", None, token=owner.token)
-    assert status == 200 and body["final_sync_until"] is None, body
+    assert status == 200, body
+    assert body["final_sync_until"] is None, body
 
     status, csv = api.call("GET", f"/v1/receipts/export?pos_device_id={old['id']}", token=owner.token)
     assert status == 200, csv
@@ -200,7 +202,7 @@ def _pairing_store_move_and_final_sync(api, world) -> None:
                                                          "starting_cash": 0}], "receipts": []}, token=left_token)
     assert status == 200, body
     status, body = api.post(f"/v1/pos_devices/{left['id']}/deactivate", None, token=owner.token)
-    assert status == 200 and body["status"] == "INACTIVE", body
+    assert (status, body["status"]) == (200, "INACTIVE"), body
     status, findings = api.get(f"/v1/audit/findings?pos_device_id={left['id']}", token=owner.token)
     assert [f["type"] for f in findings["findings"]] == ["SHIFT_LEFT_OPEN"], findings
 

@@ -267,7 +267,8 @@ def test_tasks_retry_transient_errors_only_and_catch_everything(asl):
         *refusals, catcher = state["Catch"]
         assert catcher["ErrorEquals"] == ["States.ALL"], name
         if name in ("RecordFailure", "RecordRefusal"):
-            assert catcher["Next"] == "DeletionFailed" and not refusals, name
+            assert catcher["Next"] == "DeletionFailed", name
+            assert not refusals, name
         else:
             assert (catcher["Next"], catcher["ResultPath"]) == ("RecordFailure", "$.error"), name
         # A refusal is an outcome (docs/CONTRACT.md section 5): recorded, then the Succeed state DeletionRefused.
@@ -327,7 +328,8 @@ def test_tables_match_the_pynamodb_models(merge_template):
         props = resources[logical_table_id(model.Meta.logical_name)]["Properties"]
         logical = model.Meta.logical_name
         assert key_names(props["KeySchema"]) == key_names(schema["key_schema"]), logical
-        assert not schema["local_secondary_indexes"] and "LocalSecondaryIndexes" not in props, logical
+        assert not schema["local_secondary_indexes"], logical
+        assert "LocalSecondaryIndexes" not in props, logical
         in_template = {g["IndexName"]: _index_spec(g) for g in props.get("GlobalSecondaryIndexes", [])}
         in_model = {g["index_name"]: _index_spec(g) for g in schema["global_secondary_indexes"]}
         assert in_template == in_model, logical
@@ -364,7 +366,8 @@ def test_the_audit_run_outlasts_its_shards_in_every_stage(packaged):
     out is retried within the run), in the packaged stack and in every stage of .chalice/config.json."""
     template, _ = packaged
     timeouts = {f: template["Resources"][f]["Properties"]["Timeout"] for f in ("RunAudit", "AuditShard")}
-    assert timeouts["RunAudit"] == 900 and 2 * timeouts["AuditShard"] < timeouts["RunAudit"], timeouts
+    assert timeouts["RunAudit"] == 900, timeouts
+    assert 2 * timeouts["AuditShard"] < timeouts["RunAudit"], timeouts
     stages = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))["stages"]
     declared = build_template.yaml.safe_load((ROOT / "infra" / "functions.yml").read_text())
     for stage, settings in stages.items():
@@ -408,7 +411,8 @@ def test_iam_touches_only_the_projects_own_resources(packaged):
         for resource in as_list(statement["Resource"]):
             assert isinstance(resource, dict), f"{role}: literal resource {resource!r} for {service}"
             names = ref_names(resource)
-            assert names and names <= own[service], f"{role}: {service} on {resource}"
+            assert names, f"{role}: {service} on {resource}"
+            assert names <= own[service], f"{role}: {service} on {resource}"
             if "Fn::Sub" in resource:
                 text = resource["Fn::Sub"]
                 assert re.fullmatch(r"\$\{\w+\.Arn\}/index/\*", text) or (
@@ -600,7 +604,8 @@ def test_the_spa_calls_the_api_on_its_own_origin_unless_configured():
         text = source.read_text(encoding="utf-8")
         assert not re.search(r"https?://(localhost|127\.0\.0\.1|[\w.-]+\.amazonaws\.com)", text), source
     deploy = (ROOT / "infra" / "deploy.sh").read_text(encoding="utf-8")
-    assert "SPA_API_BASE" in deploy and 'name=\\"pos-api-base\\"' in deploy
+    assert "SPA_API_BASE" in deploy
+    assert 'name=\\"pos-api-base\\"' in deploy
 
 
 def test_package_dependencies_are_the_tested_pins():
@@ -637,7 +642,8 @@ def test_the_package_ships_python311_bytecode_for_every_module(packaged):
     with zipfile.ZipFile(out / "deployment.zip") as package:
         names = set(package.namelist())
         ours = sorted(n for n in names if n.endswith(".py") and (n == "app.py" or n.startswith("chalicelib/")))
-        assert "app.py" in ours and len(ours) > 30, ours
+        assert "app.py" in ours, ours
+        assert len(ours) > 30, ours
         for source in ours:
             assert _cached_name(source) in names, source
             data, code = package.read(_cached_name(source)), package.read(source)
@@ -665,7 +671,8 @@ def test_the_packaged_app_imports_from_its_bytecode(packaged, tmp_path):
     ours = {str(p) for p in tmp_path.rglob("*.pyc")}
     from_package = {path for path in loaded if path.startswith(str(tmp_path))}
     assert str(tmp_path / "__pycache__" / "app.cpython-311.pyc") in from_package
-    assert len(from_package) > 20 and from_package <= ours, sorted(from_package - ours)[:5]
+    assert len(from_package) > 20, sorted(from_package - ours)[:5]
+    assert from_package <= ours, sorted(from_package - ours)[:5]
     assert not any(p.suffix == ".pyc" and str(p) not in ours for p in tmp_path.rglob("*"))  # nothing compiled now
 
 
@@ -734,7 +741,7 @@ def test_unknown_paths_answer_404_in_the_error_shape_without_quoting_the_authori
 
     for kind in ("MISSING_AUTHENTICATION_TOKEN", "INVALID_SIGNATURE"):
         props = responses[kind]
-        assert props["StatusCode"] == "404" and props["RestApiId"] == {"Ref": "RestAPI"}
+        assert (props["StatusCode"], props["RestApiId"]) == ("404", {"Ref": "RestAPI"})
         body = json.loads(props["ResponseTemplates"]["application/json"])
         assert body == {"errors": [{"code": "NOT_FOUND", "details": MESSAGES["NOT_FOUND.path"], "field": None}]}
         assert "$" not in props["ResponseTemplates"]["application/json"]  # no $context / header echoed

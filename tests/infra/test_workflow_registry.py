@@ -12,7 +12,7 @@ import pytest
 import app
 from chalicelib.domain.deletion import PLAN, Route, Step
 from chalicelib.services import deletion
-from chalicelib.workflows import steps, tasks
+from chalicelib.workflows import asl, steps, tasks
 from local import stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +25,8 @@ def task_states() -> dict[str, str]:
     for name, state in ASL["States"].items():
         if state["Type"] == "Task":
             resource = state["Resource"]
-            assert resource.startswith("${") and resource.endswith("}"), (name, resource)
+            assert resource.startswith("${"), (name, resource)
+            assert resource.endswith("}"), (name, resource)
             found[name] = resource[2:-1]
     return found
 
@@ -34,6 +35,32 @@ def test_every_task_state_calls_a_registered_task_and_every_task_is_called():
     states = task_states()
     assert states == {state: task.placeholder for task in steps.TASKS for state in task.states}
     assert set(states.values()) == set(steps.PLACEHOLDER_FUNCTIONS)
+
+
+def test_the_asl_files_retry_and_catch_blocks_are_the_ones_the_registry_writes():
+    text = asl.ASL_PATH.read_text(encoding="utf-8")
+    assert text == asl.dumps(asl.generated(ASL)), "run: python -m chalicelib.workflows.asl"
+    # Written from the registry, not echoed: without any Retry/Catch the generator gives back the same file.
+    bare = {**ASL, "States": {name: {k: v for k, v in state.items() if k not in ("Retry", "Catch")}
+                              for name, state in ASL["States"].items()}}
+    assert asl.dumps(asl.generated(bare)) == text
+    assert asl.main(["--check"]) == 0
+
+
+def test_the_generator_check_fails_on_a_hand_edited_retry(tmp_path):
+    edited = json.loads(json.dumps(ASL))
+    edited["States"]["Delete"]["Retry"][0]["MaxAttempts"] = 5
+    path = tmp_path / "edited.asl.json"
+    path.write_text(asl.dumps(edited), encoding="utf-8")
+    assert asl.main(["--check", "--path", str(path)]) == 1
+    assert asl.main(["--path", str(path)]) == 0
+    assert json.loads(path.read_text(encoding="utf-8")) == ASL
+
+
+def test_the_registrys_refusals_are_the_services_business_errors():
+    assert set(steps.REFUSALS) == set(deletion.ERROR_CODES)
+    assert "TransientError" in steps.TRANSIENT_ERRORS
+    assert deletion.TransientError.__name__ == "TransientError"
 
 
 def test_the_registry_has_no_duplicates():
@@ -47,7 +74,7 @@ def test_app_registers_one_lambda_per_task_reachable_by_its_packaged_handler():
     assert set(functions) == {task.function for task in steps.TASKS} | {"audit_shard"}
     for task in steps.TASKS:
         module, attribute = functions[task.function].handler_string.split(".")
-        assert module == "app" and attribute == task.function
+        assert (module, attribute) == ("app", task.function)
         # The Lambda runtime imports app and calls app.<function>(event, context).
         assert app.app.handler_map[task.function] is getattr(app, attribute)
 

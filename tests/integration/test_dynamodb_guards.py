@@ -78,7 +78,7 @@ def test_a_pos_name_whose_key_would_pass_1024_bytes_is_stored_and_kept_unique(cl
         status, device = client.post("/v1/pos_devices", {"name": long_name, "store_id": store["id"]}, token=m.token)
         assert status == 201, device
         status, again = client.post("/v1/pos_devices", {"name": long_name, "store_id": store["id"]}, token=m.token)
-        assert status == 409 and again["errors"][0]["code"] == "NAME_TAKEN", again
+        assert (status, again["errors"][0]["code"]) == (409, "NAME_TAKEN"), again
         status, other = client.post("/v1/pos_devices", {"name": "\ufdfa" * 99, "store_id": store["id"]},
                                     token=m.token)
         assert status == 201, other
@@ -102,7 +102,7 @@ def test_a_transaction_item_with_a_key_over_1024_bytes_is_refused_before_sending
         with transaction() as tx:  # exactly 1,024 bytes is what DynamoDB takes
             tx.save(GuardModel(pk="k" * MAX_KEY_BYTES, owner_id="a"))
     assert [r.operation for r in requests] == ["TransactWriteItems"]
-    assert _guard_count("ok") == 0 and _guard_count("k" * MAX_KEY_BYTES) == 1
+    assert (_guard_count("ok"), _guard_count("k" * MAX_KEY_BYTES)) == (0, 1)
 
 
 def test_user_strings_that_become_guard_keys_are_refused_before_sending(aws, caplog):
@@ -158,7 +158,7 @@ def test_a_transaction_of_more_than_100_items_is_refused_before_sending(aws):
             for n in range(MAX_TRANSACTION_ITEMS):
                 tx.save(GuardModel(pk=f"h{n}", owner_id="a"))
     assert [len(r.transact_items) for r in _transactions(requests)] == [100]
-    assert _guard_count("g0") == 0 and _guard_count("h99") == 1
+    assert (_guard_count("g0"), _guard_count("h99")) == (0, 1)
 
 
 def test_store_batch_takes_49_receipts_in_99_items_and_refuses_50(aws):
@@ -180,9 +180,10 @@ def test_a_sync_of_250_receipts_sends_transactions_of_at_most_100_items(client):
     receipts = [receipt(device["number"], seq) for seq in range(1, 251)]
     with sent() as requests:
         status, body = client.post("/v1/pos/sync", {"receipts": receipts}, token=token)
-    assert status == 200 and body["accepted"] == 250, body
+    assert (status, body["accepted"]) == (200, 250), body
     sizes = [len(r.transact_items) for r in _transactions(requests)]
-    assert sum(sizes) == 250 * 2 + len(sizes) and max(sizes) <= MAX_TRANSACTION_ITEMS, sizes
+    assert sum(sizes) == 250 * 2 + len(sizes), sizes
+    assert max(sizes) <= MAX_TRANSACTION_ITEMS, sizes
 
 
 # ---------------------------------------------------------------- 4. items under 400 KB, transactions under 4 MB
@@ -209,7 +210,7 @@ def test_an_item_over_400_kb_is_refused_before_sending(aws):
             tx.save(GuardModel(pk="small", owner_id="x" * just_under))
     [written] = _transactions(requests)
     assert item_size(written.transact_items[0]["Item"]) == MAX_ITEM_BYTES
-    assert _guard_count("big") == 0 and _guard_count("small") == 1
+    assert (_guard_count("big"), _guard_count("small")) == (0, 1)
 
 
 def test_a_transaction_over_4_mb_is_refused_before_sending(aws):
@@ -232,7 +233,7 @@ def test_the_largest_receipt_the_api_takes_stays_under_400_kb(client):
     big = receipt(device["number"], 1, total=10**12, line_items=lines)
     with sent() as requests:
         status, body = client.post("/v1/pos/sync", {"receipts": [big]}, token=token)
-    assert status == 200 and body["accepted"] == 1, body
+    assert (status, body["accepted"]) == (200, 1), body
     [stored] = [one["Item"] for r in _transactions(requests) for one in r.transact_items if "line_items" in
                 one.get("Item", {})]
     assert 200 * 1024 < item_size(stored) < MAX_ITEM_BYTES
@@ -285,7 +286,8 @@ def test_a_retried_transaction_carries_the_same_client_request_token(client, fai
     status, device = client.post("/v1/pos_devices", {"name": "Till 1", "store_id": store["id"]}, token=m.token)
     assert status == 201, device
     first, retry = fail_first_attempt.tokens
-    assert first and first == retry, fail_first_attempt.tokens
+    assert first, fail_first_attempt.tokens
+    assert first == retry, fail_first_attempt.tokens
     status, listed = client.get("/v1/pos_devices", token=m.token)
     assert [(d["id"], d["number"]) for d in listed["pos_devices"]] == [(device["id"], 1)]
 
@@ -297,7 +299,8 @@ def test_a_retried_attempt_count_carries_the_same_token_and_counts_once(aws, fai
     fail_first_attempt.armed = True
     assert AccountRepository.reserve_attempt("b@example.com", 1000, 5, 900) is None
     first, retry = fail_first_attempt.tokens
-    assert first and first == retry
+    assert first
+    assert first == retry
     assert GuardModel.get("login#b@example.com", consistent_read=True).count == 1
     assert AccountRepository.reserve_attempt("b@example.com", 1001, 5, 900) is None
     assert len(set(fail_first_attempt.tokens)) == 2  # another transaction, another token

@@ -99,7 +99,8 @@ def test_a_lost_answer_to_create_activate_and_deactivate_is_harmless(client, dro
 
     drop_first_answer.arm()
     status, device = client.post("/v1/pos_devices", {"name": "Till 1", "store_id": store["id"]}, token=m.token)
-    assert drop_first_answer.dropped == 1 and drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
+    assert drop_first_answer.dropped == 1, drop_first_answer.tokens
+    assert drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
     assert status == 201, device
     status, listed = client.get("/v1/pos_devices", token=m.token)
     assert [(d["id"], d["number"]) for d in listed["pos_devices"]] == [(device["id"], 1)]
@@ -112,23 +113,25 @@ def test_a_lost_answer_to_create_activate_and_deactivate_is_harmless(client, dro
     drop_first_answer.arm()
     status, activation = client.post("/v1/pos/activate", {
         "login_token": login["login_token"], "pos_device_id": device["id"], "installation_id": "install-1"})
-    assert drop_first_answer.dropped == 2 and drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
+    assert drop_first_answer.dropped == 2, drop_first_answer.tokens
+    assert drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
     assert status == 200, activation
     assert activation["pos_device"]["status"] == "ACTIVATED"
     status, me = client.get("/v1/pos/me", token=activation["device_token"])
-    assert status == 200 and me["status"] == "ACTIVATED", me
+    assert (status, me["status"]) == (200, "ACTIVATED"), me
     assert len(_events(client, m.token, device["id"], "pos_device.activated")) == 1
 
     drop_first_answer.arm()
     status, deactivated = client.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)
-    assert drop_first_answer.dropped == 3 and drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
+    assert drop_first_answer.dropped == 3, drop_first_answer.tokens
+    assert drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
     assert status == 200, deactivated
     assert deactivated["status"] == "INACTIVE"
     assert len(_events(client, m.token, device["id"], "pos_device.deactivated")) == 1
     status, revoked = client.get("/v1/pos/me", token=activation["device_token"])
-    assert status == 401 and revoked["errors"][0]["code"] == "DEVICE_DEACTIVATED", revoked
+    assert (status, revoked["errors"][0]["code"]) == (401, "DEVICE_DEACTIVATED"), revoked
     status, device_now = client.get(f"/v1/pos_devices/{device['id']}", token=m.token)
-    assert device_now["status"] == "INACTIVE" and device_now["number"] == 1
+    assert (device_now["status"], device_now["number"]) == ("INACTIVE", 1)
 
 
 def test_a_lost_answer_to_a_counted_login_failure_counts_it_once(client, drop_first_answer):
@@ -138,5 +141,6 @@ def test_a_lost_answer_to_a_counted_login_failure_counts_it_once(client, drop_fi
     drop_first_answer.arm()
     status, body = client.post("/v1/pos/login", {"email": m.email, "password": "wrong password"})
     assert status == 401, body
-    assert drop_first_answer.dropped == 1 and drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
+    assert drop_first_answer.dropped == 1, drop_first_answer.tokens
+    assert drop_first_answer.retried_with_one_token(), drop_first_answer.tokens
     assert GuardModel.get(f"login#{m.email.lower()}", consistent_read=True).count == 1

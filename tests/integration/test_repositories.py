@@ -112,7 +112,7 @@ def test_save_transition_refuses_a_stale_version(shop):
     with pytest.raises(VersionConflict):
         DeviceRepository.save_transition(before, stale, new_event(shop.merchant_id, "test.stale", {}, device.id))
     stored = DeviceRepository.get(shop.merchant_id, device.id)
-    assert stored.name == "Renamed once" and stored.version == before.version + 1
+    assert (stored.name, stored.version) == ("Renamed once", before.version + 1)
     assert "test.stale" not in _event_types(shop.merchant_id, device.id)
     assert "test.first" in _event_types(shop.merchant_id, device.id)
 
@@ -143,9 +143,9 @@ def test_change_device_retries_a_lost_race_on_a_fresh_read(shop):
         events.unregister("after-call.dynamodb.GetItem", unique_id="test-race")
     assert raced
     stored = DeviceRepository.get(shop.merchant_id, device.id)
-    assert stored.name == "Till A" and renamed.name == "Till A"
+    assert (stored.name, renamed.name) == ("Till A", "Till A")
     assert stored.open_tickets == 3  # the other writer's change survived
-    assert stored.version == 2 and renamed.version == 2
+    assert (stored.version, renamed.version) == (2, 2)
     assert _event_types(shop.merchant_id, device.id).count("pos_device.renamed") == 1
 
 
@@ -290,11 +290,11 @@ def test_email_and_pin_guards(aws):
     shop = _shop(aws, "first@example.com")
     with pytest.raises(Conflict) as caught:
         accounts.signup("Other", "FIRST@example.com", PASSWORD)
-    assert caught.value.code == "EMAIL_TAKEN" and caught.value.field == "email"
+    assert (caught.value.code, caught.value.field) == ("EMAIL_TAKEN", "email")
     accounts.create_employee(shop.principal, {"name": "Ann", "role": "CASHIER", "pin": "1234"})
     with pytest.raises(Conflict) as caught:
         accounts.create_employee(shop.principal, {"name": "Bob", "role": "CASHIER", "pin": "1234"})
-    assert caught.value.code == "PIN_TAKEN" and caught.value.field == "pin"
+    assert (caught.value.code, caught.value.field) == ("PIN_TAKEN", "pin")
     employees, _ = AccountRepository.list_employees(shop.merchant_id, 50, None)
     assert sorted(e["name"] for e in employees) == ["Ann", "Cafe"]  # Bob did not land
     # Another merchant may use the same PIN.
@@ -416,7 +416,8 @@ def test_a_failing_token_write_rolls_back_deactivation_at_the_service_level(shop
     assert DeviceRepository.get(shop.merchant_id, device.id) == before
     assert "pos_device.deactivated" not in _event_types(shop.merchant_id, device.id)
     token = TokenRepository.get(hash_token(activation["device_token"]))
-    assert token["kind"] == "device" and token.get("expires_at_epoch") is None  # not revoked
+    assert token["kind"] == "device"
+    assert token.get("expires_at_epoch") is None  # not revoked
     devices.authenticate_device(activation["device_token"])
 
 
@@ -431,7 +432,7 @@ def test_a_failing_device_write_leaves_no_token_and_no_log_entry(shop, fail_tran
         devices.activate_device(login, device.id, "inst")
 
     stored = DeviceRepository.get(shop.merchant_id, device.id)
-    assert stored.status == Status.NOT_ACTIVATED and stored.version == 0
+    assert (stored.status, stored.version) == (Status.NOT_ACTIVATED, 0)
     assert "pos_device.activated" not in _event_types(shop.merchant_id, device.id)
     scanned = [t for t in models.TokenModel.scan() if t.kind == "device"]
     assert scanned == []

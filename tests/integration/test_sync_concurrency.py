@@ -68,7 +68,7 @@ def test_eight_threads_sending_overlapping_batches_store_every_receipt_exactly_o
 
     for status, body in results:
         assert status == 200, body
-        assert body["rejected"] == [] and body["accepted"] + body["duplicates"] == 8, body
+        assert (body["rejected"], body["accepted"] + body["duplicates"]) == ([], 8), body
     assert sum(body["accepted"] for _, body in results) == 29
     # Exactly 29 receipt writes succeeded, over all threads: none was written twice.
     assert counter.items_written("receipts") == 29, counter.summary()
@@ -111,9 +111,9 @@ def test_eight_threads_racing_for_one_receipt_number_leave_exactly_one_receipt(c
     assert len(winners) == 1, results
     for i, (_, body) in enumerate(results):
         if i != winners[0]:
-            assert body["accepted"] == 1 and body["duplicates"] == 0, body
+            assert (body["accepted"], body["duplicates"]) == (1, 0), body
             assert [(r["id"], r["code"]) for r in body["rejected"]] == [(contenders[i]["id"], "RECEIPT_NUMBER_TAKEN")]
     status, kept = client.get(f"/v1/receipts/{n}-1", token=m.token)
-    assert status == 200 and kept["id"] == contenders[winners[0]]["id"]
+    assert (status, kept["id"]) == (200, contenders[winners[0]]["id"])
     assert len(stored_receipts(client, m.token)) == 1 + THREADS
     assert device_counters(client, m, device["id"])["synced_receipts"] == 1 + THREADS

@@ -71,7 +71,7 @@ def build_world(api, name="Cafe") -> World:
         "state": {"last_receipt_number": 3, "open_tickets": 0, "shift_open": True},
         "shifts": [{"id": shift_id, "opened_at": "2026-11-24T08:00:00Z", "starting_cash": 10000}],
         "receipts": receipts}, token=token)
-    assert status == 200 and body["accepted"] == 3, body
+    assert (status, body["accepted"]) == (200, 3), body
     world = World(api=api, owner=owner, store=store, empty_store=empty_store, device=body["pos_device"],
                   device_token=token, idle_device=idle, manager=manager, manager_token=manager_token,
                   cashier=cashier, cashier_token=cashier_token,

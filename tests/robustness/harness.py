@@ -213,11 +213,14 @@ def assert_error_shape(response, status_range=(400, 499), code: str | None = Non
     content_type = {k.lower(): v for k, v in response.headers.items()}.get("content-type", "")
     assert content_type.startswith("application/json"), response.headers
     body = json.loads(response.body)
-    assert set(body) == {"errors"} and body["errors"], body
+    assert set(body) == {"errors"}, body
+    assert body["errors"], body
     for item in body["errors"]:
         assert set(item) == {"code", "details", "field"}, item
-        assert isinstance(item["code"], str) and item["code"].isupper(), item
-        assert isinstance(item["details"], str) and item["details"], item
+        assert isinstance(item["code"], str), item
+        assert item["code"].isupper(), item
+        assert isinstance(item["details"], str), item
+        assert item["details"], item
         assert item["field"] is None or isinstance(item["field"], str), item
     if code is not None:
         assert code in [item["code"] for item in body["errors"]], body

@@ -88,7 +88,7 @@ def test_every_protected_route_refuses_missing_malformed_and_wrong_kind_tokens(w
             assert answer["errors"][0]["code"] == "UNAUTHENTICATED", answer
         wrong_kind = world.device_token if op.auth == "user" else world.owner.token
         status, answer = api.call(op.method, path, body=body, token=wrong_kind)
-        assert status == 401 and answer["errors"][0]["code"] == "UNAUTHENTICATED", (op.method, op.path, answer)
+        assert (status, answer["errors"][0]["code"]) == (401, "UNAUTHENTICATED"), (op.method, op.path, answer)
         # A POS login token is no key either.
         status, answer = api.call(op.method, path, body=body, token=world.login_token())
         assert status == 401, (op.method, op.path, answer)
@@ -102,7 +102,7 @@ def test_expired_user_tokens_answer_401_on_every_back_office_route(world, spare)
             continue
         path, body = _request(op, world, spare)
         status, answer = api.call(op.method, path, body=body, token=world.owner.token)
-        assert status == 401 and answer["errors"][0]["code"] == "TOKEN_EXPIRED", (op.method, op.path, answer)
+        assert (status, answer["errors"][0]["code"]) == (401, "TOKEN_EXPIRED"), (op.method, op.path, answer)
     # An expired POS login token cannot activate a slot.
     clock.set_now(None)
     login = world.login_token()
@@ -134,21 +134,22 @@ def test_another_merchant_sees_404_and_none_of_this_merchants_data(world, other_
         token = theirs if op.auth == "user" else other_world.device_token
         status, answer = api.call(op.method, path, body=body, token=token)
         if "{" in op.path and op.path != "/v1/receipts/{receipt_number}":
-            assert status == 404 and answer["errors"][0]["code"] == "NOT_FOUND", (op.method, op.path, answer)
+            assert (status, answer["errors"][0]["code"]) == (404, "NOT_FOUND"), (op.method, op.path, answer)
         assert not _leaks(answer, mine), (op.method, op.path, answer)
     # Receipt numbers are per merchant: the same number shows the other merchant's own receipt, not ours.
     status, answer = api.get(f"/v1/receipts/{world.receipt_numbers[0]}", token=theirs)
-    assert status == 200 and answer["pos_device_id"] == other_world.device["id"], answer
+    assert (status, answer["pos_device_id"]) == (200, other_world.device["id"]), answer
     # Filters by this merchant's ids show nothing; bodies that name this merchant's ids are refused.
     for path in (f"/v1/receipts?pos_device_id={world.device['id']}", f"/v1/receipts?store_id={world.store['id']}",
                  f"/v1/shifts?pos_device_id={world.device['id']}", f"/v1/events?pos_device_id={world.device['id']}",
                  f"/v1/pos_devices?store_id={world.store['id']}",
                  f"/v1/audit/findings?pos_device_id={world.device['id']}"):
         status, answer = api.get(path, token=theirs)
-        assert status == 200 and not _leaks(answer, mine), (path, answer)
+        assert status == 200, (path, answer)
+        assert not _leaks(answer, mine), (path, answer)
         assert all(not v for k, v in answer.items() if k != "cursor"), (path, answer)
     status, answer = api.post("/v1/pos_devices", {"name": "Steal", "store_id": world.store["id"]}, token=theirs)
-    assert status == 400 and answer["errors"][0]["code"] == "UNKNOWN_STORE", answer
+    assert (status, answer["errors"][0]["code"]) == (400, "UNKNOWN_STORE"), answer
     status, answer = api.post("/v1/employees", {"name": "X", "role": "CASHIER", "store_ids": [world.store["id"]]},
                               token=theirs)
     assert status == 400, answer
@@ -164,7 +165,8 @@ def test_another_merchant_sees_404_and_none_of_this_merchants_data(world, other_
     assert status == 401, answer
     # Nothing of ours changed.
     status, device = api.get(f"/v1/pos_devices/{world.idle_device['id']}", token=world.owner.token)
-    assert device["status"] == "NOT_ACTIVATED" and device["deletion"] is None, device
+    assert device["status"] == "NOT_ACTIVATED", device
+    assert device["deletion"] is None, device
 
 
 def test_cashier_is_refused_the_whole_back_office_and_manager_owner_actions(world, spare):
@@ -176,14 +178,14 @@ def test_cashier_is_refused_the_whole_back_office_and_manager_owner_actions(worl
             continue
         path, body = _request(op, world, spare)
         status, answer = api.call(op.method, path, body=body, token=world.cashier_token)
-        assert status == 403 and answer["errors"][0]["code"] == "BACK_OFFICE_FORBIDDEN", (op.method, op.path, answer)
+        assert (status, answer["errors"][0]["code"]) == (403, "BACK_OFFICE_FORBIDDEN"), (op.method, op.path, answer)
         if op.path == "/v1/auth/logout":
             continue  # the manager's session must go on for the rest of the test
         status, answer = api.call(op.method, path, body=body, token=world.manager_token)
         if (op.method, op.path) in OWNER_ONLY:
             assert status == 403, (op.method, op.path, answer)
     status, answer = api.delete(f"/v1/pos_devices/{world.idle_device['id']}?force=true", token=world.manager_token)
-    assert status == 403 and answer["errors"][0]["code"] == "FORCE_OWNER_ONLY", answer
+    assert (status, answer["errors"][0]["code"]) == (403, "FORCE_OWNER_ONLY"), answer
     status, answer = api.post("/v1/pos/login", {"email": world.cashier["email"], "password": "correct horse 1"})
     assert status == 403, answer
     # The refused actions changed nothing (the manager's allowed ones did: a rename, the idle slot's deletion).

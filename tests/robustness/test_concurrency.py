@@ -67,7 +67,7 @@ def test_activate_races_deactivate(client, threaded_app):
             assert final["installation_id"] == a_body["pos_device"]["installation_id"]
             assert client.get("/v1/pos/me", token=a_body["device_token"])[0] == 200
         else:
-            assert a_status == 409 and a_body["errors"][0]["code"] == "SLOT_TAKEN", a_body
+            assert (a_status, a_body["errors"][0]["code"]) == (409, "SLOT_TAKEN"), a_body
             assert final["status"] == _allowed("ACTIVATED", Action.DEACTIVATE)
 
 
@@ -81,7 +81,7 @@ def test_two_activations_of_one_slot(client, threaded_app):
         assert len(winners) == 1, results
         assert sorted(status for status, _ in results) == [200, 409, 409], results
         final = _device(client, m, device["id"])
-        assert final["status"] == "ACTIVATED" and final["installation_id"] == winners[0]["pos_device"]["installation_id"]
+        assert (final["status"], final["installation_id"]) == ("ACTIVATED", winners[0]["pos_device"]["installation_id"])
         assert client.get("/v1/pos/me", token=winners[0]["device_token"])[0] == 200
 
 
@@ -109,7 +109,7 @@ def test_deactivate_races_sync(client, threaded_app):
                 assert body["accepted"] == 5, body
                 assert numbers <= stored  # nothing that got a 200 is missing
             else:
-                assert status == 401 and body["errors"][0]["code"] == "DEVICE_DEACTIVATED", body
+                assert (status, body["errors"][0]["code"]) == (401, "DEVICE_DEACTIVATED"), body
                 assert not numbers & stored  # a refused batch left nothing behind
         assert {r["receipt_number"] for r in first} <= stored
 
@@ -132,18 +132,18 @@ def test_deactivation_between_storing_receipts_and_recording_the_state(client, t
     def deactivate():
         status, body = other.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)
         assert status == 200, body
-        assert body["lost_receipts"] == 0 and body["synced_receipts"] == 4  # 2-4 were stored just now
+        assert (body["lost_receipts"], body["synced_receipts"]) == (0, 4)  # 2-4 were stored just now
     batch = [receipt(number, seq) for seq in (2, 3, 4)]
     with right_after("TransactWriteItems", "receipts", deactivate) as fired:
         status, body = client.post("/v1/pos/sync", {
             "state": {"last_receipt_number": 4, "open_tickets": 0, "shift_open": False}, "receipts": batch},
             token=token)
     assert fired, "the deactivation did not run inside the sync"
-    assert status == 200 and body["accepted"] == 3, body
-    assert body["pos_device"]["status"] == "INACTIVE" and body["pos_device"]["synced_receipts"] == 4, body
+    assert (status, body["accepted"]) == (200, 3), body
+    assert (body["pos_device"]["status"], body["pos_device"]["synced_receipts"]) == ("INACTIVE", 4), body
     assert client.get("/v1/pos/me", token=token)[1]["errors"][0]["code"] == "DEVICE_DEACTIVATED"
     final = _device(client, m, device["id"])
-    assert final["status"] == "INACTIVE" and final["synced_receipts"] == 4 and final["lost_receipts"] == 0, final
+    assert (final["status"], final["synced_receipts"], final["lost_receipts"]) == ("INACTIVE", 4, 0), final
     assert _assert_counts(client, m, final) == {f"{number}-{seq}" for seq in (1, 2, 3, 4)}
 
 
@@ -193,7 +193,8 @@ def test_two_deletes_at_once(client, threaded_app):
         assert refused["errors"][0]["code"] in ("DELETION_IN_PROGRESS", "DEVICE_DELETED"), refused
         settle_deletions(client, m.token)
         final = _device(client, m, device["id"])
-        assert final["deleted_at"] and final["deletion"]["status"] == "SUCCEEDED", final
+        assert final["deleted_at"], final
+        assert final["deletion"]["status"] == "SUCCEEDED", final
         events = all_pages(client, f"/v1/events?pos_device_id={device['id']}", "events", m.token)
         assert sum(e["type"] == "pos_device.deleted" for e in events) == 1
         # The store counted the device once: it is empty now, so it can be deleted.

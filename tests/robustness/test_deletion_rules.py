@@ -46,16 +46,17 @@ def test_a_delete_that_fails_for_good_leaves_the_slot_activated_with_its_token(c
     delete(client, m, device["id"], query="?force=true" if force else "")
     deletion = client.wait_for_deletion(m.token, device["id"])
 
-    assert deletion["status"] == "FAILED" and deletion["error"]["code"] == "INTERNAL", deletion
+    assert (deletion["status"], deletion["error"]["code"]) == ("FAILED", "INTERNAL"), deletion
     assert lambda_service.invocations["deletion_delete"] == 4, lambda_service.invocations  # 1 + 3 retries
     assert throttle_deletes, "the Delete task wrote nothing at all"
     assert_intact(client, m, device, token)  # ACTIVATED, same installation, listed, token works, no events
     now = device_of(client, m, device["id"])
     assert (now["synced_receipts"], now["lost_receipts"], now["unsynced_receipts"]) == (2, 0, 0), now
     status, body = client.post("/v1/pos/sync", {"receipts": [receipt(device["number"], 3)]}, token=token)
-    assert status == 200 and body["accepted"] == 1, body  # the device keeps selling and syncing
+    assert (status, body["accepted"]) == (200, 1), body  # the device keeps selling and syncing
     execution, history = finished_execution(device["id"])
-    assert execution["status"] == "FAILED" and "DeletionFailed" in _entered(history)
+    assert execution["status"] == "FAILED"
+    assert "DeletionFailed" in _entered(history)
     FIGURES["deletions failing in Delete"] += 1
 
 
@@ -66,11 +67,13 @@ def test_a_deletion_that_succeeds_writes_deactivation_and_deletion_together(clie
     delete(client, m, device["id"])
     assert client.wait_for_deletion(m.token, device["id"])["status"] == "SUCCEEDED"
     after = device_of(client, m, device["id"])
-    assert after["deleted_at"] and after["status"] == "INACTIVE" and after["installation_id"] is None, after
+    assert after["deleted_at"], after
+    assert after["status"] == "INACTIVE", after
+    assert after["installation_id"] is None, after
     types = [e["type"] for e in events_of(client, m, device["id"])]
-    assert types.count("pos_device.deactivated") == 1 and types.count("pos_device.deleted") == 1, types
+    assert (types.count("pos_device.deactivated"), types.count("pos_device.deleted")) == (1, 1), types
     status, body = client.get("/v1/pos/me", token=token)
-    assert status == 401 and body["errors"][0]["code"] == "DEVICE_DELETED", body
+    assert (status, body["errors"][0]["code"]) == (401, "DEVICE_DELETED"), body
 
 
 def _refusal_cases(client, m):
@@ -100,16 +103,16 @@ def test_refusals_end_in_a_succeed_state_and_only_faults_count_as_failed_executi
     statuses = Counter()
     for device_id, (code, device, token) in cases.items():
         deletion = client.wait_for_deletion(m.token, device_id)
-        assert deletion["status"] == "FAILED" and deletion["error"]["code"] == code, deletion
+        assert (deletion["status"], deletion["error"]["code"]) == ("FAILED", code), deletion
         assert_intact(client, m, device, token)
         execution, history = finished_execution(device_id)
         statuses[execution["status"]] += 1
         assert execution["status"] == "SUCCEEDED", (code, execution["status"])
         assert _entered(history)[-2:] == ["RecordRefusal", "DeletionRefused"], _entered(history)
     deletion = client.wait_for_deletion(m.token, faulty["id"])
-    assert deletion["status"] == "FAILED" and deletion["error"]["code"] == "INTERNAL", deletion
+    assert (deletion["status"], deletion["error"]["code"]) == ("FAILED", "INTERNAL"), deletion
     execution, history = finished_execution(faulty["id"])
     statuses[execution["status"]] += 1
-    assert execution["status"] == "FAILED" and _entered(history)[-2:] == ["RecordFailure", "DeletionFailed"]
+    assert (execution["status"], _entered(history)[-2:]) == ("FAILED", ["RecordFailure", "DeletionFailed"])
     assert statuses == {"SUCCEEDED": 3, "FAILED": 1}  # ExecutionsFailed would count the fault only
     FIGURES["executions"] += 4

@@ -63,7 +63,7 @@ def test_sync_under_faults_is_all_or_nothing_and_replays_lose_nothing(client):
                     assert answer["rejected"] == [], answer
                     assert answer["accepted"] + answer["duplicates"] == len(batch), answer
                     break
-                assert status == 503 and answer["errors"][0]["code"] == "SERVICE_UNAVAILABLE", answer
+                assert (status, answer["errors"][0]["code"]) == (503, "SERVICE_UNAVAILABLE"), answer
             else:
                 raise AssertionError("a batch never got through")
     final = _check_counts(client, m, device["id"])
@@ -73,9 +73,10 @@ def test_sync_under_faults_is_all_or_nothing_and_replays_lose_nothing(client):
         kept = stored[r["receipt_number"]]
         assert (kept["id"], kept["total_money"], kept["line_items"], kept["payments"]) == (
             r["id"], r["total_money"], r["line_items"], r["payments"])
-    assert final["synced_receipts"] == 72 and final["unsynced_receipts"] == 0 and final["last_receipt_number"] == 72
+    assert (final["synced_receipts"], final["unsynced_receipts"], final["last_receipt_number"]) == (72, 0, 72)
     # The faults really happened, on every kind: refused requests, 503s, and writes whose answer was lost.
-    assert statuses[503] >= 5 and injector.lost_writes >= 5, (statuses, injector.injected, injector.lost_writes)
+    assert statuses[503] >= 5, (statuses, injector.injected, injector.lost_writes)
+    assert injector.lost_writes >= 5, (statuses, injector.injected, injector.lost_writes)
     FIGURES.update({"sync requests": sum(statuses.values()), "sync 503": statuses[503],
                     "sync faults injected": injector.total_injected, "sync lost writes": injector.lost_writes,
                     "receipts compared": len(sent)})
@@ -200,7 +201,7 @@ def test_deletion_under_faults_keeps_device_and_deletion_in_agreement(client):
         if outcome == "SUCCEEDED":
             assert device["status"] != "ACTIVATED"
         else:
-            assert device["status"] == "ACTIVATED" and deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED"
+            assert (device["status"], deletion["error"]["code"]) == ("ACTIVATED", "RECEIPTS_NOT_SYNCED")
         events = all_pages(client, f"/v1/events?pos_device_id={device_id}&limit=250", "events", m.token)
         assert sum(e["type"] == "pos_device.deleted" for e in events) == (outcome == "SUCCEEDED")
     # The store's live-device count agrees too: it has exactly one live device left, so it cannot be deleted
@@ -214,8 +215,8 @@ def test_deletion_under_faults_keeps_device_and_deletion_in_agreement(client):
     assert status == 204, answer
     # The faults really happened, of both kinds. (Fewer DynamoDB calls since Deactivate and Delete are one write;
     # how many land depends on how moto's workflow threads interleave: 9 to 20 were seen, so the floor is 5.)
-    assert injector.total_injected >= 5 and all(injector.injected.get(code) for code in injector.codes), \
-        injector.injected
+    assert injector.total_injected >= 5, injector.injected
+    assert all(injector.injected.get(code) for code in injector.codes), injector.injected
     FIGURES.update({"deletion requests": sum(answers.values()), "deletion faults injected": injector.total_injected,
                     "deletion lost writes": injector.lost_writes})
 

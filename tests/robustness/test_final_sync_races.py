@@ -21,7 +21,7 @@ def test_one_code_two_apps_at_once_only_one_wins(client, threaded_app):
         assert statuses == [200, 401], answers
         winner = next(body for status, body in answers if status == 200)
         status, shown = client.get(f"/v1/pos_devices/{device['id']}", token=m.token)
-        assert shown["status"] == "ACTIVATED" and shown["installation_id"] == winner["pos_device"]["installation_id"]
+        assert (shown["status"], shown["installation_id"]) == ("ACTIVATED", winner["pos_device"]["installation_id"])
         status, events = client.get(f"/v1/events?pos_device_id={device['id']}", token=m.token)
         assert len([e for e in events["events"] if e["type"] == "pos_device.activated"]) == 1
 
@@ -37,7 +37,7 @@ def test_upload_racing_end_final_sync_loses_nothing_silently(client, threaded_ap
             "receipts": [receipt(n, 1)]}, token=token)
         assert status == 200, body
         status, body = client.post(f"/v1/pos_devices/{slot['id']}/deactivate", {"final_sync_hours": 24}, token=m.token)
-        assert status == 200 and body["final_sync_owed_receipts"] == 19, body
+        assert (status, body["final_sync_owed_receipts"]) == (200, 19), body
         upload = {"state": {"last_receipt_number": 20, "open_tickets": 0, "shift_open": False},
                   "receipts": [receipt(n, seq) for seq in range(2, 21)]}
         (s_status, s_body), (e_status, e_body) = at_once(threaded_app, [
@@ -51,6 +51,6 @@ def test_upload_racing_end_final_sync_loses_nothing_silently(client, threaded_ap
         stored = len(listing["receipts"])
         assert shown["final_sync_until"] is None
         assert shown["synced_receipts"] == stored
-        assert stored + shown["lost_receipts"] == 20 and shown["unsynced_receipts"] == 0, (shown, stored)
+        assert (stored + shown["lost_receipts"], shown["unsynced_receipts"]) == (20, 0), (shown, stored)
         if s_status == 200:
             assert stored == 1 + s_body["accepted"]

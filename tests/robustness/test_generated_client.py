@@ -60,7 +60,8 @@ def test_the_main_story_with_a_generated_client(api, aws):
     email = f"anna-{uuid.uuid4().hex[:6]}@shop.test"
     signed_up = op("accounts", "signup").sync(client=public, body=models.SignupIn(
         business_name="Café Anna", email=email, password=PASSWORD, currency=models.Currency.PLN))
-    assert isinstance(signed_up, models.SignupOut) and signed_up.employee.role is models.Role.OWNER
+    assert isinstance(signed_up, models.SignupOut)
+    assert signed_up.employee.role is models.Role.OWNER
     assert isinstance(signed_up.merchant.created_at, datetime.datetime)  # format: date-time
     owner = client.AuthenticatedClient(base_url="http://app", token=signed_up.token, httpx_args=wsgi,
                                        raise_on_unexpected_status=True)
@@ -69,13 +70,16 @@ def test_the_main_story_with_a_generated_client(api, aws):
     assert isinstance(store, models.StoreOut)
     device = op("pos_devices", "create_pos_device").sync(client=owner, body=models.DeviceIn(
         name="Till 1", store_id=store.id))
-    assert isinstance(device, models.DeviceOut) and device.status is models.DeviceStatus.NOT_ACTIVATED
+    assert isinstance(device, models.DeviceOut)
+    assert device.status is models.DeviceStatus.NOT_ACTIVATED
 
     login = op("pos", "pos_login").sync(client=public, body=models.LoginIn(email=email, password=PASSWORD))
-    assert isinstance(login, models.PosLoginOut) and [d.id for d in login.pos_devices] == [device.id]
+    assert isinstance(login, models.PosLoginOut)
+    assert [d.id for d in login.pos_devices] == [device.id]
     activated = op("pos", "activate_pos_device").sync(client=public, body=models.PosActivateIn(
         login_token=login.login_token, pos_device_id=device.id, installation_id="ipad-1"))
-    assert isinstance(activated, models.ActivateOut) and activated.next_receipt_seq == 1
+    assert isinstance(activated, models.ActivateOut)
+    assert activated.next_receipt_seq == 1
     pos = client.AuthenticatedClient(base_url="http://app", token=activated.device_token, httpx_args=wsgi,
                                      raise_on_unexpected_status=True)
 
@@ -91,16 +95,21 @@ def test_the_main_story_with_a_generated_client(api, aws):
     assert (synced.accepted, synced.rejected, synced.pos_device.synced_receipts) == (2, [], 2)
 
     listed = op("receipts", "list_receipts").sync(client=owner, pos_device_id=device.id, limit=1)
-    assert isinstance(listed, models.ReceiptList) and len(listed.receipts) == 1 and listed.cursor
+    assert isinstance(listed, models.ReceiptList)
+    assert len(listed.receipts) == 1
+    assert listed.cursor
     assert isinstance(listed.receipts[0].line_items[0], models.LineItemOut)
     rest = op("receipts", "list_receipts").sync(client=owner, pos_device_id=device.id, limit=1, cursor=listed.cursor)
-    assert len(rest.receipts) == 1 and rest.cursor is None  # null on the last page
+    assert len(rest.receipts) == 1
+    assert rest.cursor is None  # null on the last page
     csv_text = op("receipts", "export_receipts").sync(client=owner, store_id=store.id)
-    assert isinstance(csv_text, str) and f"{device.number}-2" in csv_text
+    assert isinstance(csv_text, str)
+    assert f"{device.number}-2" in csv_text
 
     deactivated = op("pos_devices", "deactivate_pos_device").sync(
         uuid.UUID(device.id), client=owner, body=models.DeactivateIn(final_sync_hours=0))
-    assert isinstance(deactivated, models.DeviceOut) and deactivated.status is models.DeviceStatus.INACTIVE
+    assert isinstance(deactivated, models.DeviceOut)
+    assert deactivated.status is models.DeviceStatus.INACTIVE
     accepted = op("pos_devices", "delete_pos_device").sync(uuid.UUID(device.id), client=owner)
     assert isinstance(accepted, models.DeletionAccepted)
     deadline = time.monotonic() + 60
@@ -110,7 +119,8 @@ def test_the_main_story_with_a_generated_client(api, aws):
         if deletion.status is not models.DeletionStatus.RUNNING or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    assert deletion.status is models.DeletionStatus.SUCCEEDED and deletion.step is models.DeletionStepName.DELETED
+    assert deletion.status is models.DeletionStatus.SUCCEEDED
+    assert deletion.step is models.DeletionStepName.DELETED
 
     events = op("events", "list_events").sync(client=owner, pos_device_id=device.id)
     assert isinstance(events, models.EventList)
@@ -119,4 +129,5 @@ def test_the_main_story_with_a_generated_client(api, aws):
     # an error answer is parsed too: the documented shape, with its code
     refused = op("pos_devices", "update_pos_device").sync(uuid.UUID(device.id), client=owner,
                                                           body=models.DevicePatch(name="Again"))
-    assert isinstance(refused, models.ErrorOut) and refused.errors[0].code == "DEVICE_DELETED"
+    assert isinstance(refused, models.ErrorOut)
+    assert refused.errors[0].code == "DEVICE_DELETED"

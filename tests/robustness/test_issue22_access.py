@@ -45,8 +45,9 @@ def test_a_reversed_date_range_is_a_400_not_a_500(client, path):
     status, body = client.get(path + query, token=m.token, headers={"Accept-Language": "pl"})
     assert status == 400, body
     error = _error(body)
-    assert error["code"] == "INVALID_RANGE" and error["field"] == "created_at_min", error
-    assert "2026-11-20T00:00:00Z" in error["details"] and "zamień" in error["details"], error
+    assert (error["code"], error["field"]) == ("INVALID_RANGE", "created_at_min"), error
+    assert "2026-11-20T00:00:00Z" in error["details"], error
+    assert "zamień" in error["details"], error
     # equal bounds are a valid (one-instant) range
     same = "?created_at_min=2026-11-20T00:00:00Z&created_at_max=2026-11-20T00:00:00Z"
     assert client.get(path + same, token=m.token)[0] == 200
@@ -67,15 +68,15 @@ def test_csv_export_neutralises_formulas_in_names_and_keeps_numbers(client):
     receipts = [receipt(n, 1, total=1250, employee_id=ala["id"]), receipt(n, 2, total=99, employee_id=bob["id"])]
     status, body = client.post("/v1/pos/sync", {"state": {"last_receipt_number": 2, "open_tickets": 0,
                                                           "shift_open": False}, "receipts": receipts}, token=token)
-    assert status == 200 and body["accepted"] == 2, body
+    assert (status, body["accepted"]) == (200, 2), body
     response = client.http.http.get("/v1/receipts/export", headers={"Authorization": f"Bearer {m.token}"})
     assert response.status_code == 200, response.body
     rows = list(csv.reader(io.StringIO(response.body.decode("utf-8").lstrip("\ufeff"))))
     by_number = {r[0]: r for r in rows[1:]}
     one, two = by_number[f"{n}-1"], by_number[f"{n}-2"]
-    assert one[3] == "'@SUM(1+1)" and one[4] == "'=HYPERLINK(\"http://evil\",\"x\")", one
-    assert one[5] == "'+1 cmd|' /C calc'!A0" and two[5] == "'-2+3", (one, two)
-    assert one[7] == "12.50" and two[7] == "0.99" and one[8] == "0.00", one  # amounts stay numbers
+    assert (one[3], one[4]) == ("'@SUM(1+1)", "'=HYPERLINK(\"http://evil\",\"x\")"), one
+    assert (one[5], two[5]) == ("'+1 cmd|' /C calc'!A0", "'-2+3"), (one, two)
+    assert (one[7], two[7], one[8]) == ("12.50", "0.99", "0.00"), one  # amounts stay numbers
     for row in rows[1:]:
         assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in row[3:7]), row
 
@@ -95,12 +96,13 @@ def test_a_15_minute_lockout_says_15_minutes(client, language, word):
                                          body=f'{{"email": "{m.email}", "password": "wrong password"}}')
         assert response.status_code == 429
         details = _error(response.json_body)["details"]
-        assert word in details and "16" not in details, details
+        assert word in details, details
+        assert "16" not in details, details
         assert response.headers["Retry-After"] == "900"
         clock.set_now(T0 + timedelta(minutes=14, seconds=30))  # 30 s left: "1 minute", Retry-After 30
         response = client.http.http.post("/v1/auth/login", headers={"Content-Type": "application/json"},
                                          body=f'{{"email": "{m.email}", "password": "wrong password"}}')
-        assert response.status_code == 429 and response.headers["Retry-After"] == "30"
+        assert (response.status_code, response.headers["Retry-After"]) == (429, "30")
         if language == "en":
             assert "1 minute." in _error(response.json_body)["details"]
     finally:
@@ -116,7 +118,7 @@ def test_the_owner_cannot_remove_their_own_email_or_password(client, field):
     status, body = client.patch(f"/v1/employees/{m.owner['id']}", {field: None}, token=m.token)
     assert status == 400, body
     error = _error(body)
-    assert error["code"] == "OWNER_NEEDS_LOGIN" and error["field"] == field, error
+    assert (error["code"], error["field"]) == ("OWNER_NEEDS_LOGIN", field), error
     # nothing changed: the owner still logs in with the same e-mail and password
     assert client.post("/v1/auth/login", {"email": m.email, "password": m.password})[0] == 200
     # other employees may still be left without a password (POS-only staff)
@@ -131,7 +133,8 @@ def test_a_cashier_gets_no_back_office_session(client):
     m = client.signup()
     _, email = _employee(client, m, "CASHIER")
     status, body = client.post("/v1/auth/login", {"email": email, "password": "employee pass 1"})
-    assert status == 403 and _error(body)["code"] == "FORBIDDEN" and "token" not in body, body
+    assert (status, _error(body)["code"]) == (403, "FORBIDDEN"), body
+    assert "token" not in body, body
     # the POS app is unchanged: a cashier still signs in on a POS by PIN or by e-mail and password
     _, token = m.active_device()
     status, body = client.post("/v1/pos/switch_user", {"email": email, "password": "employee pass 1"}, token=token)
@@ -176,10 +179,10 @@ def test_one_login_activates_one_pos_and_may_retry_only_that_one(client):
     assert status == 200, body
     for installation in ("install-a", "install-b"):  # the token is used up: as any token that is not one
         status, body = activate(second, installation)
-        assert status == 401 and _error(body)["code"] == "UNAUTHENTICATED", body
+        assert (status, _error(body)["code"]) == (401, "UNAUTHENTICATED"), body
     assert client.get(f"/v1/pos_devices/{second['id']}", token=m.token)[1]["status"] == "NOT_ACTIVATED"
     status, again = activate(first, "install-a")  # the first answer was lost: the same installation retries
-    assert status == 200 and again["pos_device"]["id"] == first["id"], again
+    assert (status, again["pos_device"]["id"]) == (200, first["id"]), again
     status, body = activate(first, "install-c")  # another installation cannot take it over with that login
     assert status in (401, 409), body
 
@@ -241,7 +244,7 @@ def test_sessions_and_pos_login_tokens_end_when_the_employee_changes(client, cha
         status, body = client.patch(f"/v1/employees/{manager['id']}", change, token=m.token)
         assert status == 200, body
     status, body = client.get("/v1/stores", token=user_token)
-    assert status == 401 and _error(body)["code"] == "UNAUTHENTICATED", body
+    assert (status, _error(body)["code"]) == (401, "UNAUTHENTICATED"), body
     status, body = client.post("/v1/pos/activate", {"login_token": login["login_token"],
                                                     "pos_device_id": device["id"], "installation_id": "inst-1"})
     assert status == 401, body
@@ -264,9 +267,10 @@ def test_logout_ends_the_callers_session_only(client):
     m = client.signup()
     second = _login(client, m.email, m.password)
     response = client.http.http.post("/v1/auth/logout", headers={"Authorization": f"Bearer {m.token}"}, body=b"")
-    assert response.status_code == 204 and not response.body
+    assert response.status_code == 204
+    assert not response.body
     status, body = client.get("/v1/stores", token=m.token)
-    assert status == 401 and _error(body)["code"] == "UNAUTHENTICATED", body
+    assert (status, _error(body)["code"]) == (401, "UNAUTHENTICATED"), body
     assert client.post("/v1/auth/logout", token=m.token)[0] == 401  # already over
     assert client.post("/v1/auth/logout")[0] == 401
     assert client.get("/v1/stores", token=second)[0] == 200  # the other session goes on
@@ -296,7 +300,7 @@ def test_sync_refuses_employee_ids_of_another_merchant_deleted_or_made_up(client
     answer = _sync(client, token, receipts, last=5)
     assert answer["accepted"] == 2, answer
     refused = {r["id"]: r for r in answer["rejected"]}
-    assert {r["code"] for r in refused.values()} == {"UNKNOWN_EMPLOYEE"} and len(refused) == 3, answer
+    assert ({r["code"] for r in refused.values()}, len(refused)) == ({"UNKNOWN_EMPLOYEE"}, 3), answer
     assert refused[receipts[1]["id"]]["details"].startswith(f"Employee {other.owner['id']} is not"), refused
     stored = client.get("/v1/receipts", token=m.token)[1]["receipts"]
     assert sorted(r["receipt_number"] for r in stored) == [f"{n}-1", f"{n}-5"]
@@ -349,7 +353,7 @@ def test_a_pairing_code_of_a_manager_since_demoted_or_deleted_no_longer_activate
     else:
         assert client.delete(f"/v1/employees/{manager['id']}", token=m.token)[0] == 204
     status, body = client.post("/v1/pos/pair", {"code": code["code"], "installation_id": "inst-1"})
-    assert status == 401 and _error(body)["code"] == "PAIRING_CODE_INVALID", body
+    assert (status, _error(body)["code"]) == (401, "PAIRING_CODE_INVALID"), body
     assert client.get(f"/v1/pos_devices/{device['id']}", token=m.token)[1]["status"] == "NOT_ACTIVATED"
 
 
@@ -374,7 +378,7 @@ def test_one_source_guessing_pairing_codes_does_not_block_pairing_for_others(cli
         answers = [_pair_from(client, monkeypatch, "203.0.113.9", "ZZZZ-ZZZZ", f"g{i}").status_code for i in range(20)]
         assert answers == [401] * 20, answers
         refused = _pair_from(client, monkeypatch, "203.0.113.9", code, "g-last")
-        assert refused.status_code == 429 and refused.json_body["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+        assert (refused.status_code, refused.json_body["errors"][0]["code"]) == (429, "TOO_MANY_ATTEMPTS")
         assert refused.headers["Retry-After"] == "600", refused.headers  # the 10-minute window, not 900
         assert "10 minutes" in refused.json_body["errors"][0]["details"]
         # even far more guesses than the old service-wide limit (200) leave every other address alone
@@ -397,10 +401,10 @@ def test_invisible_and_compatibility_characters_do_not_make_a_new_pos_name(clien
     store = m.store()
     m.device("Till 1", store["id"])
     status, body = client.post("/v1/pos_devices", {"name": name, "store_id": store["id"]}, token=m.token)
-    assert status == 409 and _error(body)["code"] == "NAME_TAKEN", (name, body)
+    assert (status, _error(body)["code"]) == (409, "NAME_TAKEN"), (name, body)
     other = m.device("Till 2", store["id"])
     status, body = client.patch(f"/v1/pos_devices/{other['id']}", {"name": name}, token=m.token)
-    assert status == 409 and _error(body)["code"] == "NAME_TAKEN", (name, body)
+    assert (status, _error(body)["code"]) == (409, "NAME_TAKEN"), (name, body)
 
 
 # ---------------------------------------------------------------- 20: every answer in the caller's language
@@ -412,10 +416,10 @@ PL = {"Accept-Language": "pl"}
 def test_validation_sentences_and_choice_lists_are_polish(client):
     m = client.signup()
     status, body = client.get("/v1/receipts?created_at_min=2026-13-01T00:00:00Z", token=m.token, headers=PL)
-    assert status == 400 and _error(body)["field"] == "created_at_min", body
+    assert (status, _error(body)["field"]) == (400, "created_at_min"), body
     assert _error(body)["details"] == "Musi być datą i godziną ISO 8601, np. 2026-11-24T10:00:00Z.", body
     status, body = client.post("/v1/employees", {"name": "X", "role": "BOSS"}, token=m.token, headers=PL)
-    assert status == 400 and _error(body)["details"] == "Dozwolone wartości: 'OWNER', 'MANAGER' lub 'CASHIER'.", body
+    assert (status, _error(body)["details"]) == (400, "Dozwolone wartości: 'OWNER', 'MANAGER' lub 'CASHIER'."), body
     status, body = client.post("/v1/employees", {"name": "X", "role": "BOSS"}, token=m.token)
     assert _error(body)["details"].endswith("'OWNER', 'MANAGER' or 'CASHIER'."), body
 
@@ -426,7 +430,7 @@ def test_the_csv_answer_names_its_language(client):
         response = client.http.http.get("/v1/receipts/export", headers={"Authorization": f"Bearer {m.token}",
                                                                          "Accept-Language": language})
         assert response.status_code == 200
-        assert response.headers["Content-Language"] == language and response.headers["Vary"] == "Accept-Language"
+        assert (response.headers["Content-Language"], response.headers["Vary"]) == (language, "Accept-Language")
 
 
 @pytest.fixture
@@ -474,15 +478,17 @@ def test_an_unknown_path_is_a_404_in_the_error_shape_and_never_echoes_the_token(
         answer = json.loads(body)
         assert _error(answer) == {"code": "NOT_FOUND", "field": None,
                                   "details": "Nie ma takiej ścieżki w tym API; zobacz /v1/openapi.json."}, answer
-        assert token not in body.decode() and "Authorization" not in body.decode(), body
+        assert token not in body.decode(), body
+        assert "Authorization" not in body.decode(), body
         assert headers["Content-Language"] == "pl"
     # a known path still works with the same token, and an unknown method there answers 405 in Polish
     assert _http(local_http + "/v1/stores", "GET", {"Authorization": f"Bearer {token}"})[0] == 200
     status, headers, body = _http(local_http + "/v1/stores", "TRACE", PL)
-    assert status == 405 and headers["Allow"] == "GET, OPTIONS, POST", headers
+    assert (status, headers["Allow"]) == (405, "GET, OPTIONS, POST"), headers
     assert _error(json.loads(body))["details"] == "Ta metoda nie jest dozwolona dla tej ścieżki.", body
     status, _, body = _http(local_http + "/not-the-api", "POST", {"Authorization": f"Bearer {token}"})
-    assert status == 405 and token not in body.decode(), body
+    assert status == 405, body
+    assert token not in body.decode(), body
 
 
 # ---------------------------------------------------------------- 19: storage briefly unavailable on the API path
@@ -527,10 +533,10 @@ def test_reading_a_stalled_deletion_while_storage_is_unavailable_answers_503(cli
         with injected_faults(FaultInjector(share=1.0, operations=frozenset({"TransactWriteItems", "UpdateItem",
                                                                             "PutItem"}))):
             status, body = client.get(f"/v1/pos_devices/{device['id']}/deletion", token=m.token)
-        assert status == 503 and _error(body)["code"] == "SERVICE_UNAVAILABLE", body
+        assert (status, _error(body)["code"]) == (503, "SERVICE_UNAVAILABLE"), body
         # storage back: the same read records the stop
         status, body = client.get(f"/v1/pos_devices/{device['id']}/deletion", token=m.token)
-        assert status == 200 and (body["status"], body["step"]) == ("FAILED", "Stopped"), body
+        assert (status, (body["status"], body["step"])) == (200, ("FAILED", "Stopped")), body
     finally:
         clock.set_now(None)
         monkeypatch.delenv("POS_SYNC_WAIT_SECONDS")
@@ -563,14 +569,15 @@ def test_a_page_of_big_receipts_ends_early_with_a_cursor_and_loses_nothing(clien
                                         headers={"Authorization": f"Bearer {m.token}"})
         assert response.status_code == 200
         body = json.loads(response.body)
-        assert 1 <= len(body["receipts"]) <= 3 and len(response.body) <= 3.2 * one, (len(body["receipts"]),
-                                                                                      len(response.body))
+        assert 1 <= len(body["receipts"]) <= 3, (len(body["receipts"]), len(response.body))
+        assert len(response.body) <= 3.2 * one, (len(body["receipts"]), len(response.body))
         seen += [r["receipt_number"] for r in body["receipts"]]
         pages += 1
         cursor = body["cursor"]
         if not cursor:
             break
-    assert seen == [f"{n}-{s}" for s in range(8, 0, -1)] and pages >= 3, (seen, pages)
+    assert seen == [f"{n}-{s}" for s in range(8, 0, -1)], (seen, pages)
+    assert pages >= 3, (seen, pages)
 
 
 def test_a_csv_part_ends_early_with_a_cursor_and_loses_nothing(client, monkeypatch):
@@ -593,4 +600,5 @@ def test_a_csv_part_ends_early_with_a_cursor_and_loses_nothing(client, monkeypat
         cursor = response.headers.get("X-Next-Cursor")
         if not cursor:
             break
-    assert [r[0] for r in rows] == [f"{n}-{s}" for s in range(12, 0, -1)] and parts >= 2, (rows, parts)
+    assert [r[0] for r in rows] == [f"{n}-{s}" for s in range(12, 0, -1)], (rows, parts)
+    assert parts >= 2, (rows, parts)

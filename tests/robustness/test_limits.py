@@ -51,7 +51,7 @@ def test_nesting_inside_a_receipt_rejects_only_that_receipt(world):
     nested = '{"receipts": [' + json.dumps(good) + ", " + '{"id": ' * 150 + "1" + "}" * 150 + "]}"
     status, body = world.api.post("/v1/pos/sync", raw=nested, token=world.device_token)
     assert status == 200, body
-    assert body["accepted"] == 1 and len(body["rejected"]) == 1
+    assert (body["accepted"], len(body["rejected"])) == (1, 1)
     assert body["rejected"][0]["code"] == "INVALID_RECEIPT"
 
 
@@ -68,7 +68,7 @@ def test_huge_strings_and_numbers_are_refused(world):
     assert_error_shape(raw(api, "POST", "/v1/pos/sync", state, world.device_token), (400, 400))
     status, body = world.api.post("/v1/pos/sync", {"receipts": [receipt(world.device["number"], 5) | {
         "total_money": 1e300}]}, token=world.device_token)
-    assert status == 200 and body["rejected"][0]["code"] == "INVALID_RECEIPT", body
+    assert (status, body["rejected"][0]["code"]) == (200, "INVALID_RECEIPT"), body
 
 
 def test_unknown_fields_are_named(world):
@@ -115,8 +115,8 @@ def test_timestamps_at_the_edge_of_the_calendar(world):
     ]}, token=token)
     assert status == 200, body
     # year 976 is a valid date but no till's clock (issue 22 item 14): refused on its own, with its own code
-    assert body["accepted"] == 0 and [r["code"] for r in body["rejected"]] == ["INVALID_RECEIPT"] * 2 + [
-        "TIMESTAMP_OUT_OF_RANGE"], body
+    assert (body["accepted"], [r["code"] for r in body["rejected"]]) == (
+        0, ["INVALID_RECEIPT"] * 2 + ["TIMESTAMP_OUT_OF_RANGE"]), body
     assert api.get(f"/v1/receipts/{number}-8", token=world.owner.token)[0] == 404
     assert_error_shape(raw(api, "POST", "/v1/pos/sync", json.dumps(
         {"shifts": [{"id": "s-far", "opened_at": "0001-01-01T00:30:00+01:00"}]}), token), (400, 400),
@@ -132,9 +132,10 @@ def test_timestamps_at_the_edge_of_the_calendar(world):
                                                        "shift_open": True},
                                              "shifts": [{"id": "s-old", "opened_at": "0976-04-01T14:02:48Z"}]},
                             token=token)
-    assert status == 200 and [s["code"] for s in body["rejected_shifts"]] == ["TIMESTAMP_OUT_OF_RANGE"], body
+    assert (status, [s["code"] for s in body["rejected_shifts"]]) == (200, ["TIMESTAMP_OUT_OF_RANGE"]), body
     status, run = api.post("/v1/audit/runs", token=world.owner.token)
-    assert status in (200, 201) and run["failed_devices"] == 0, run
+    assert status in (200, 201), run
+    assert run["failed_devices"] == 0, run
 
 
 def _b64(value: bytes) -> str:
@@ -164,7 +165,8 @@ def test_garbage_cursors_answer_400(world):
 
 def _first_cursor(api, path, token):
     status, body = api.get(path, token=token)
-    assert status == 200 and body["cursor"], (path, body)
+    assert status == 200, (path, body)
+    assert body["cursor"], (path, body)
     return body["cursor"]
 
 
@@ -202,4 +204,4 @@ def test_cursors_do_not_cross_merchants_or_lists(world, other_world):
                            field="cursor")
     # The cursors themselves work where they belong.
     status, body = api.get(f"/v1/stores?limit=1&cursor={cursors['stores']}", token=mine)
-    assert status == 200 and len(body["stores"]) == 1
+    assert (status, len(body["stores"])) == (200, 1)

@@ -58,5 +58,6 @@ def test_a_body_of_unknown_length_closes_the_connection(base):
         while chunk := sock.recv(65536):  # ends when the server closes the connection
             received += chunk
     head = received.split(b"\r\n\r\n", 1)[0].decode()
-    assert head.startswith("HTTP/1.1 405") and "Connection: close" in head, head
+    assert head.startswith("HTTP/1.1 405"), head
+    assert "Connection: close" in head, head
     assert received.count(b"HTTP/1.1") == 1  # the chunks were not answered as a request of their own

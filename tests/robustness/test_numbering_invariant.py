@@ -65,21 +65,22 @@ def test_a_receipt_stored_just_before_a_deactivation_is_never_handed_out_again(c
     n = slot["number"]
     status, body = client.post("/v1/pos/sync", {"state": STATE | {"last_receipt_number": 24},
                                                 "receipts": [receipt(n, seq) for seq in range(1, 25)]}, token=token)
-    assert status == 200 and body["accepted"] == 24, body
+    assert (status, body["accepted"]) == (200, 24), body
     fired = _once_after(monkeypatch, "devices", "before:record_sync_state",
                         lambda: device_service.deactivate_device(_owner(m), slot["id"]))
     status, body = client.post("/v1/pos/sync", {"receipts": [receipt(n, 25)]}, token=token)
-    assert fired and status == 200 and body["accepted"] == 1, body
+    assert fired, body
+    assert (status, body["accepted"]) == (200, 1), body
     monkeypatch.undo()
 
     status, shown = client.get(f"/v1/pos_devices/{slot['id']}", token=m.token)
-    assert shown["status"] == "INACTIVE" and shown["synced_receipts"] == 25, shown
+    assert (shown["status"], shown["synced_receipts"]) == ("INACTIVE", 25), shown
     assert shown["synced_receipts"] + shown["lost_receipts"] + shown["unsynced_receipts"] == \
         shown["last_receipt_number"] == 25, shown
     new = m.activate(slot["id"])
     assert new["next_receipt_seq"] == 26, new
     status, body = client.post("/v1/pos/sync", {"receipts": [receipt(n, 26)]}, token=new["device_token"])
-    assert status == 200 and body["accepted"] == 1 and body["rejected"] == [], body
+    assert (status, body["accepted"], body["rejected"]) == (200, 1, []), body
 
 
 def test_a_final_sync_upload_cut_short_by_end_final_sync(client, monkeypatch):
@@ -93,7 +94,7 @@ def test_a_final_sync_upload_cut_short_by_end_final_sync(client, monkeypatch):
     n = slot["number"]
     status, body = client.post("/v1/pos/sync", {"state": STATE | {"last_receipt_number": 5},
                                                 "receipts": [receipt(n, seq) for seq in range(1, 6)]}, token=token)
-    assert status == 200 and body["accepted"] == 5, body
+    assert (status, body["accepted"]) == (200, 5), body
     status, body = client.post(f"/v1/pos_devices/{slot['id']}/deactivate", {"final_sync_hours": 24}, token=m.token)
     assert status == 200, body
     fired = _once_after(monkeypatch, "receipts", "store_batch",
@@ -101,8 +102,9 @@ def test_a_final_sync_upload_cut_short_by_end_final_sync(client, monkeypatch):
                         when=lambda device, receipts, final_sync=None: final_sync is not None)
     status, body = client.post("/v1/pos/sync", {"state": STATE | {"last_receipt_number": 205},
                                                 "receipts": [receipt(n, seq) for seq in range(6, 206)]}, token=token)
-    assert fired and status == 200, body
-    assert body["accepted"] == 49 and len(body["rejected"]) == 151, body
+    assert fired, body
+    assert status == 200, body
+    assert (body["accepted"], len(body["rejected"])) == (49, 151), body
     assert {r["code"] for r in body["rejected"]} == {"DEVICE_DEACTIVATED"}
     assert body["pos_device"]["final_sync_until"] is None
     monkeypatch.undo()
@@ -110,14 +112,15 @@ def test_a_final_sync_upload_cut_short_by_end_final_sync(client, monkeypatch):
     stored = _stored_seqs(client, m, slot["id"])
     assert sorted(stored) == list(range(1, 55))
     status, shown = client.get(f"/v1/pos_devices/{slot['id']}", token=m.token)
-    assert shown["final_sync_until"] is None and shown["synced_receipts"] == 54, shown
+    assert shown["final_sync_until"] is None, shown
+    assert shown["synced_receipts"] == 54, shown
     assert shown["synced_receipts"] + shown["lost_receipts"] + shown["unsynced_receipts"] == \
         shown["last_receipt_number"] == 54, shown
     assert client.post("/v1/pos/sync", {"receipts": [receipt(n, 55)]}, token=token)[0] == 401  # window over
     new = m.activate(slot["id"])
     assert new["next_receipt_seq"] == 55, new
     status, body = client.post("/v1/pos/sync", {"receipts": [receipt(n, 55)]}, token=new["device_token"])
-    assert status == 200 and body["accepted"] == 1 and body["rejected"] == [], body
+    assert (status, body["accepted"], body["rejected"]) == (200, 1, []), body
 
 
 def test_a_refused_final_sync_upload_writes_nothing(client, monkeypatch):
@@ -135,7 +138,7 @@ def test_a_refused_final_sync_upload_writes_nothing(client, monkeypatch):
              "starting_cash": 0}
     status, body = client.post("/v1/pos/sync", {"state": STATE | {"last_receipt_number": 3}, "shifts": [shift],
                                                 "receipts": [receipt(n, 2), receipt(n, 3)]}, token=token)
-    assert status == 401 and body["errors"][0]["code"] == "DEVICE_DEACTIVATED", body
+    assert (status, body["errors"][0]["code"]) == (401, "DEVICE_DEACTIVATED"), body
     monkeypatch.undo()
     assert sorted(_stored_seqs(client, m, slot["id"])) == [1]
     status, shifts = client.get(f"/v1/shifts?pos_device_id={slot['id']}", token=m.token)
@@ -225,6 +228,6 @@ def test_the_numbering_invariant_under_every_interleaving(client, threaded_app):
         token, next_seq = activation["device_token"], new_first
         status, body = client.post("/v1/pos/sync", {"receipts": [receipt(n, next_seq)],
                                                     "state": STATE | {"last_receipt_number": next_seq}}, token=token)
-        assert status == 200 and body["accepted"] == 1 and body["rejected"] == [], (round_, body)
+        assert (status, body["accepted"], body["rejected"]) == (200, 1, []), (round_, body)
         assert body["pos_device"]["synced_receipts"] == len(stored) + 1, (round_, body)
         next_seq += 1

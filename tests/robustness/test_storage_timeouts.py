@@ -95,8 +95,8 @@ def test_connection_faults_answer_503_in_the_error_shape(client, fault):
             FIGURES[f"{fault}: requests"] += 1
     # Nothing was half-written: the device is as it was once storage answers again.
     status, after = client.get(f"/v1/pos_devices/{device['id']}", token=m.token)
-    assert status == 200 and after["synced_receipts"] == 0 and after["current_employee_id"] == device[
-        "current_employee_id"], after
+    assert (status, after["synced_receipts"], after["current_employee_id"]) == (
+        200, 0, device["current_employee_id"]), after
 
 
 def test_default_limits_keep_a_storage_fault_inside_api_gateways_29_seconds():
@@ -183,6 +183,6 @@ def test_a_real_unanswering_database_answers_503_within_the_configured_bound(cli
         config.reload()
         assert not worker.is_alive(), "no answer within 15 s"
     status, answer = result["answer"]
-    assert status == 503 and answer["errors"][0]["code"] == "SERVICE_UNAVAILABLE", (status, answer)
+    assert (status, answer["errors"][0]["code"]) == (503, "SERVICE_UNAVAILABLE"), (status, answer)
     assert took < 3 * 0.6 + 3 + 1, took
     FIGURES[f"{mode} database: seconds to 503"] = round(took, 2)

@@ -57,7 +57,7 @@ def test_another_slots_shift_id_is_rejected_and_the_shift_stays_where_it_is(clie
     stolen = opened | {"closed_at": "2026-11-24T18:00:00Z", "actual_cash": 1, "expected_cash": 1}
     answer = _sync(client, token_b, {"shifts": [stolen], "receipts": [receipt(b["number"], 1)]})
     assert [(r["id"], r["code"]) for r in (answer.get("rejected_shifts") or [])] == [(shift_id, "SHIFT_NOT_OWNED")], answer
-    assert answer["accepted"] == 1 and answer["rejected"] == [], answer  # the receipt itself is fine
+    assert (answer["accepted"], answer["rejected"]) == (1, []), answer  # the receipt itself is fine
 
     shift = _shifts(client, m)[shift_id]
     assert (shift["pos_device_id"], shift["closed_at"], shift["actual_cash"]) == (a["id"], None, None), shift
@@ -119,7 +119,7 @@ def test_a_sync_refused_because_the_slot_was_just_deactivated_writes_nothing(cli
         status, answer = client.post("/v1/pos/sync", body, token=token)
     FIGURES["requests"] += 1
     assert fired
-    assert status == 401 and answer["errors"][0]["code"] == "DEVICE_DEACTIVATED", answer
+    assert (status, answer["errors"][0]["code"]) == (401, "DEVICE_DEACTIVATED"), answer
     assert _shifts(client, m) == {}, "the refused sync stored its shift"
     assert _receipts(client, m) == []
     status, after = client.get(f"/v1/pos_devices/{device['id']}", token=m.token)
@@ -127,7 +127,7 @@ def test_a_sync_refused_because_the_slot_was_just_deactivated_writes_nothing(cli
             after["last_sync_at"]) == ("INACTIVE", 0, 0, 0, None), after
     # And a revoked token's sync is refused before anything, too.
     status, answer = client.post("/v1/pos/sync", body, token=token)
-    assert status == 401 and _shifts(client, m) == {} and _receipts(client, m) == []
+    assert (status, _shifts(client, m), _receipts(client, m)) == (401, {}, [])
 
 
 def test_a_sync_refused_for_its_state_report_writes_nothing(client):
@@ -138,7 +138,7 @@ def test_a_sync_refused_for_its_state_report_writes_nothing(client):
             "receipts": [receipt(device["number"], 1)]}
     answer = _sync(client, token, body, expect=400)
     assert answer["errors"][0]["code"] == "LAST_RECEIPT_NUMBER_OUT_OF_RANGE", answer
-    assert _shifts(client, m) == {} and _receipts(client, m) == []
+    assert (_shifts(client, m), _receipts(client, m)) == ({}, [])
 
 
 def test_a_deactivation_in_the_middle_of_a_batch_reports_what_landed(client, threaded_app, monkeypatch):
@@ -164,9 +164,9 @@ def test_a_deactivation_in_the_middle_of_a_batch_reports_what_landed(client, thr
     with right_after("TransactWriteItems", "receipts", deactivate) as fired:
         answer = _sync(client, token, {"receipts": batch})
     assert fired
-    assert answer["accepted"] == 49 and [r["code"] for r in answer["rejected"]] == ["DEVICE_DEACTIVATED"] * 11
+    assert (answer["accepted"], [r["code"] for r in answer["rejected"]]) == (49, ["DEVICE_DEACTIVATED"] * 11)
     assert {r["id"] for r in answer["rejected"]} == {r["id"] for r in batch[49:]}
-    assert answer["pos_device"]["status"] == "INACTIVE" and answer["pos_device"]["synced_receipts"] == 49
+    assert (answer["pos_device"]["status"], answer["pos_device"]["synced_receipts"]) == ("INACTIVE", 49)
     assert len(_receipts(client, m)) == 49
 
 
@@ -188,7 +188,7 @@ def test_a_receipt_id_reused_under_another_number_is_rejected(client):
     twin = str(uuid.uuid4())
     answer = _sync(client, token_a, {"receipts": [receipt(a["number"], 3, id=twin),
                                                   receipt(a["number"], 4, id=twin)]})
-    assert answer["accepted"] == 1 and [r["code"] for r in answer["rejected"]] == ["RECEIPT_ID_REUSED"], answer
+    assert (answer["accepted"], [r["code"] for r in answer["rejected"]]) == (1, ["RECEIPT_ID_REUSED"]), answer
     answer = _sync(client, token_b, {"receipts": [receipt(b["number"], 1, id=first["id"])]})
     assert [r["code"] for r in answer["rejected"]] == ["RECEIPT_ID_REUSED"], answer
     # A true repeat is still a duplicate.
@@ -196,7 +196,7 @@ def test_a_receipt_id_reused_under_another_number_is_rejected(client):
     assert (answer["accepted"], answer["duplicates"], answer["rejected"]) == (0, 1, []), answer
 
     ids = Counter(r["id"] for r in _receipts(client, m))
-    assert ids[first["id"]] == 1 and ids[twin] == 1 and max(ids.values()) == 1, ids
+    assert (ids[first["id"]], ids[twin], max(ids.values())) == (1, 1, 1), ids
 
 
 def test_racing_syncs_cannot_store_one_id_under_two_numbers(client, threaded_app):
@@ -234,8 +234,8 @@ def test_a_device_cannot_brick_its_slot_with_a_huge_last_receipt_number(client):
         assert "100,000" in answer["errors"][0]["details"]
     # A receipt numbered far ahead is rejected on its own and does not raise the slot's number either.
     answer = _sync(client, token, {"receipts": [receipt(number, 999_999_999), receipt(number, 1)]})
-    assert answer["accepted"] == 1 and [r["code"] for r in answer["rejected"]] == ["RECEIPT_NUMBER_OUT_OF_RANGE"]
-    assert answer["pos_device"]["last_receipt_number"] == 1 and answer["pos_device"]["unsynced_receipts"] == 0
+    assert (answer["accepted"], [r["code"] for r in answer["rejected"]]) == (1, ["RECEIPT_NUMBER_OUT_OF_RANGE"])
+    assert (answer["pos_device"]["last_receipt_number"], answer["pos_device"]["unsynced_receipts"]) == (1, 0)
     # Within reach it is accepted (a till that was offline a long time) ...
     answer = _sync(client, token, {"state": state | {"last_receipt_number": 100_001}})
     assert answer["pos_device"]["unsynced_receipts"] == 100_000, answer
@@ -275,7 +275,7 @@ def test_state_only_reports_cannot_ratchet_the_slot_past_a_receipt_number(client
             assert status == 200, answer
     assert refused == 11
     status, shown = client.get(f"/v1/pos_devices/{device['id']}", token=m.token)
-    assert shown["last_receipt_number"] == 100_000 and shown["unsynced_receipts"] == 100_000, shown
+    assert (shown["last_receipt_number"], shown["unsynced_receipts"]) == (100_000, 100_000), shown
     # The slot still takes its receipts, and a new activation gets a number that fits.
     answer = _sync(client, token, {"receipts": [receipt(number, 1)]})
     assert answer["accepted"] == 1, answer

@@ -38,7 +38,7 @@ class Pos:
         except (OSError, http.client.HTTPException):
             return False  # the server died under us: not acknowledged
         assert status == 200, body
-        assert body["rejected"] == [] and body["accepted"] + body["duplicates"] == len(batch), body
+        assert (body["rejected"], body["accepted"] + body["duplicates"]) == ([], len(batch)), body
         for item in batch:
             self.acknowledged[item["receipt_number"]] = item["id"]
         del self.queue[:len(batch)]
@@ -121,7 +121,8 @@ def test_kill_9_during_a_sync_burst_loses_nothing_acknowledged(tmp_path, servers
         for email in signups:
             status, body = call(base, "POST", "/v1/auth/login", {"email": email, "password": PASSWORD})
             assert status == 200, (round_number, email, body)
-        assert sum(len(pos.acknowledged) for pos in poses) > 0 and signups
+        assert sum(len(pos.acknowledged) for pos in poses) > 0
+        assert signups
 
     for pos in poses:
         stored = _stored(server.base_url, pos.owner)

@@ -21,13 +21,16 @@ def test_pairing_and_final_sync_story(tmp_path, capsys, servers):  # noqa: F811 
     _, out, _ = old("state")
     assert "2 missing" in out
     device = ok(http(url, "POST", f"/v1/pos_devices/{device_id}/deactivate", {"final_sync_hours": 72}, token))
-    assert device["status"] == "INACTIVE" and device["final_sync_until"] and device["final_sync_owed_receipts"] == 2
+    assert device["status"] == "INACTIVE"
+    assert device["final_sync_until"]
+    assert device["final_sync_owed_receipts"] == 2
 
     # The new tablet pairs with a code (no password on it) and sells at once, above the old one's range.
     code = ok(http(url, "POST", f"/v1/pos_devices/{device_id}/pairing_code", {"expires_in_seconds": 300}, token),
               201)["code"]
     _, out, _ = new("pair", "--code", code.lower())
-    assert "Paired with a code: activated POS #1 'Till 1'" in out and "Next receipt: 1-1006." in out, out
+    assert "Paired with a code: activated POS #1 'Till 1'" in out, out
+    assert "Next receipt: 1-1006." in out, out
     code_again, _, err = new("pair", "--code", code, "--state", str(tmp_path / "third.json"), expect=1)
     assert "wrong, expired or already used" in err
     new("open-shift")
@@ -42,7 +45,8 @@ def test_pairing_and_final_sync_story(tmp_path, capsys, servers):  # noqa: F811 
     assert "Batch 1: sent 3 receipt(s) and 1 shift event(s): 3 accepted" in out, out
     assert "uploaded its queue instead of dropping it: 3 receipt(s) accepted" in err, err
     assert "The final sync is over: the server has every receipt this device reported." in err, err
-    assert old.state["device_token"] is None and old.state["revoked"]["uploaded_receipts"] == 3
+    assert old.state["device_token"] is None
+    assert old.state["revoked"]["uploaded_receipts"] == 3
     _, out, _ = old("status")
     assert "with a final sync (FINAL_SYNC); 0 unsynced receipt(s) dropped, 3 uploaded in the final sync" in out, out
 
@@ -56,7 +60,7 @@ def test_pairing_and_final_sync_story(tmp_path, capsys, servers):  # noqa: F811 
     assert ok(http(url, "GET", "/v1/audit/findings?status=open", token=token))["findings"] == []
     events = ok(http(url, "GET", f"/v1/events?pos_device_id={device_id}&limit=250", token=token))["events"]
     [closed] = [e for e in events if e["type"] == "pos_device.final_sync_closed"]
-    assert closed["details"]["reason"] == "SYNCED" and closed["details"]["received_receipts"] == 3
+    assert (closed["details"]["reason"], closed["details"]["received_receipts"]) == ("SYNCED", 3)
     assert sorted(e["details"]["method"] for e in events if e["type"] == "pos_device.activated") == [
         "LOGIN", "PAIRING_CODE"]
 
@@ -65,4 +69,5 @@ def test_pairing_and_final_sync_story(tmp_path, capsys, servers):  # noqa: F811 
     device = ok(http(url, "POST", f"/v1/pos_devices/{device_id}/deactivate", {"final_sync_hours": 0}, token))
     assert device["final_sync_until"] is None
     _, _, err = new("sync", expect=3)
-    assert "was deactivated in the back office (DEVICE_DEACTIVATED)" in err and "Dropped" in err, err
+    assert "was deactivated in the back office (DEVICE_DEACTIVATED)" in err, err
+    assert "Dropped" in err, err

@@ -187,10 +187,12 @@ def test_the_whole_story_over_http_survives_a_restart(tmp_path, capsys, servers)
 
     # The POS app logs in with the owner's account, sees the free POS and takes it.
     _, out, _ = sim("login", "--email", m["email"], "--password", PASSWORD)
-    assert "Till 1" in out and "NOT_ACTIVATED" in out
+    assert "Till 1" in out
+    assert "NOT_ACTIVATED" in out
     _, out, _ = sim("activate", "--pos", "till 1")
     assert "Activated POS #1 'Till 1'" in out
-    assert sim.state["device_token"] and sim.state["next_seq"] == 1
+    assert sim.state["device_token"]
+    assert sim.state["next_seq"] == 1
 
     # Offline: a shift and three sales, queued on the "phone" only.
     sim("open-shift", "--cash", "10000")
@@ -203,17 +205,18 @@ def test_the_whole_story_over_http_survives_a_restart(tmp_path, capsys, servers)
     _, out, _ = sim("state")
     assert "3 missing; shift open" in out
     deletion = delete_and_wait(url, token, device_id)
-    assert deletion["status"] == "FAILED" and deletion["error"]["code"] == "SHIFT_OPEN", deletion
+    assert (deletion["status"], deletion["error"]["code"]) == ("FAILED", "SHIFT_OPEN"), deletion
     assert "Close the shift on POS 'Till 1'" in deletion["error"]["details"]
 
     # The shift is closed offline and reported; the receipts are still on the phone only.
     sim("close-shift", "--cash", "10900")
     sim("state")
     deletion = delete_and_wait(url, token, device_id)
-    assert deletion["status"] == "FAILED" and deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED", deletion
+    assert (deletion["status"], deletion["error"]["code"]) == ("FAILED", "RECEIPTS_NOT_SYNCED"), deletion
     assert "1-1, 1-2, 1-3" in deletion["error"]["details"]
     device = ok(http(url, "GET", f"/v1/pos_devices/{device_id}", token=token))
-    assert device["status"] == "ACTIVATED" and device["deleted_at"] is None
+    assert device["status"] == "ACTIVATED"
+    assert device["deleted_at"] is None
 
     # Sync: the queue empties, the server holds every receipt and the closed shift.
     _, out, _ = sim("sync")
@@ -225,21 +228,25 @@ def test_the_whole_story_over_http_survives_a_restart(tmp_path, capsys, servers)
 
     # Syncing again sends nothing twice.
     _, out, _ = sim("sync")
-    assert "0 accepted" in out and "Queue: 0 receipt(s), 0 shift event(s)" in out
+    assert "0 accepted" in out
+    assert "Queue: 0 receipt(s), 0 shift event(s)" in out
 
     # The app opens a new shift and sells once more, offline; the server cannot know. Delete succeeds.
     sim("open-shift")
     sim("sell")
     deletion = delete_and_wait(url, token, device_id)
-    assert deletion["status"] == "SUCCEEDED" and deletion["error"] is None, deletion
+    assert deletion["status"] == "SUCCEEDED", deletion
+    assert deletion["error"] is None, deletion
 
     # The deleted POS's app hears DEVICE_DELETED, says so, and drops its token and unsynced queue.
     code, out, err = sim("sync", expect=pos_sim.EXIT_REVOKED)
     assert "was deleted in the back office (DEVICE_DELETED)" in err
     assert "1 receipt(s) (1-4)" in err
-    assert sim.state["device_token"] is None and sim.state["queue"] == {"receipts": [], "shifts": []}
+    assert sim.state["device_token"] is None
+    assert sim.state["queue"] == {"receipts": [], "shifts": []}
     _, out, _ = sim("status")
-    assert "none activated" in out and "DEVICE_DELETED" in out
+    assert "none activated" in out
+    assert "DEVICE_DELETED" in out
 
     # The back office keeps the receipts, with the POS's name; the POS is deleted and hidden from the list.
     receipts = ok(http(url, "GET", f"/v1/receipts?pos_device_id={device_id}", token=token))["receipts"]
@@ -256,7 +263,8 @@ def test_the_whole_story_over_http_survives_a_restart(tmp_path, capsys, servers)
     assert code == 0, server.output
     assert took < 5, f"took {took:.1f}s to stop"
     assert "[local] stopped; every acknowledged write is in the database." in server.output
-    assert (state_dir / "pos.sqlite3").is_file() and not (state_dir / "tables.json").exists()
+    assert (state_dir / "pos.sqlite3").is_file()
+    assert not (state_dir / "tables.json").exists()
 
     # Started again on the same data: everything is there, the old tokens still work.
     again = _start(servers, state_dir, port=server.port)
@@ -304,7 +312,8 @@ def test_a_deletion_cut_off_by_a_restart_is_run_again_on_start(tmp_path, capsys,
     assert sim.state["queue"]["receipts"] == []
     assert [(r["receipt_number"], r["code"]) for r in sim.state["rejected"]] == [("1-2", "PAYMENTS_MISMATCH")]
     _, out, _ = sim("status")
-    assert "1-2: PAYMENTS_MISMATCH" in out and "1 synced, 1 missing" in out
+    assert "1-2: PAYMENTS_MISMATCH" in out
+    assert "1 synced, 1 missing" in out
 
     # The deletion waits for the missing receipt when the server is stopped.
     started = ok(http(url, "DELETE", f"/v1/pos_devices/{device_id}", token=token), 202)["deletion"]
@@ -319,11 +328,13 @@ def test_a_deletion_cut_off_by_a_restart_is_run_again_on_start(tmp_path, capsys,
     url = again.base_url
     deletion = wait_deletion(url, token, device_id, lambda d: d["status"] != "RUNNING")
     assert f"resumed the deletion {started['id']} of POS {device_id}" in again.output
-    assert deletion["id"] == started["id"] and deletion["status"] == "FAILED", deletion
-    assert deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED" and "1-2" in deletion["error"]["details"], deletion
+    assert (deletion["id"], deletion["status"]) == (started["id"], "FAILED"), deletion
+    assert deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED", deletion
+    assert "1-2" in deletion["error"]["details"], deletion
     assert "[workflow] deletion_verify_receipts_synced" in again.output
     device = ok(http(url, "GET", f"/v1/pos_devices/{device_id}", token=token))
-    assert device["status"] == "ACTIVATED" and device["deleted_at"] is None
+    assert device["status"] == "ACTIVATED"
+    assert device["deleted_at"] is None
     # The device token survived the restart, and the slot may be deleted again (it is not stuck RUNNING).
     _, out, _ = sim("status")
     assert "deletion FAILED" in out
@@ -331,7 +342,7 @@ def test_a_deletion_cut_off_by_a_restart_is_run_again_on_start(tmp_path, capsys,
     # Refused again (1-2 is still missing). Waited for: a deactivation while it runs would write 1-2 off, and
     # the deletion would then rightly succeed.
     deletion = wait_deletion(url, token, device_id, lambda d: d["id"] == second["id"] and d["status"] != "RUNNING")
-    assert deletion["status"] == "FAILED" and deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED", deletion
+    assert (deletion["status"], deletion["error"]["code"]) == ("FAILED", "RECEIPTS_NOT_SYNCED"), deletion
 
     # Then the owner deactivates the POS; the app, with a sale still on the phone, hears it on its next sync.
     sim("open-shift")
@@ -340,7 +351,8 @@ def test_a_deletion_cut_off_by_a_restart_is_run_again_on_start(tmp_path, capsys,
     _, _, err = sim("sync", expect=pos_sim.EXIT_REVOKED)
     assert "was deactivated in the back office (DEVICE_DEACTIVATED)" in err
     assert "1 receipt(s) (1-3) and 1 shift event(s)" in err
-    assert sim.state["device_token"] is None and sim.state["queue"] == {"receipts": [], "shifts": []}
+    assert sim.state["device_token"] is None
+    assert sim.state["queue"] == {"receipts": [], "shifts": []}
     code, _ = again.interrupt()
     assert code == 0, again.output
 
@@ -351,7 +363,8 @@ def test_one_server_per_state_dir_make_reset_refuses_and_unknown_methods_answer_
     env = server.env | {"PORT": str(_free_port())}
     second = subprocess.run([sys.executable, "-m", "local.server"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=START_TIMEOUT)
-    assert second.returncode != 0 and f"is using {state_dir}" in second.stderr, second
+    assert second.returncode != 0, second
+    assert f"is using {state_dir}" in second.stderr, second
     assert "Traceback" not in second.stderr
 
     reset = subprocess.run(["make", "-s", "reset"], cwd=ROOT, env=server.env, capture_output=True, text=True,
@@ -384,7 +397,8 @@ def test_one_server_per_state_dir_make_reset_refuses_and_unknown_methods_answer_
     assert code == 0, server.output
     reset = subprocess.run(["make", "-s", "reset"], cwd=ROOT, env=server.env, capture_output=True, text=True,
                            timeout=60)
-    assert reset.returncode == 0 and "wiped" in reset.stdout, reset
+    assert reset.returncode == 0, reset
+    assert "wiped" in reset.stdout, reset
     assert not state_dir.exists()
 
 
@@ -415,7 +429,8 @@ def test_a_port_in_use_says_so(tmp_path):
                                 capture_output=True, text=True, timeout=60)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
-    assert f"Port {port} on 127.0.0.1 is already in use" in output and f"PORT={port + 1} make run" in output
+    assert f"Port {port} on 127.0.0.1 is already in use" in output
+    assert f"PORT={port + 1} make run" in output
     assert "Traceback" not in output, output
 
 

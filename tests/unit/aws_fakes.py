@@ -13,6 +13,7 @@ from collections.abc import Callable
 from chalicelib import ports, wiring
 from chalicelib.adapters import sqlite
 from chalicelib.errors import ServiceUnavailable
+from chalicelib.workflows import asl, steps
 
 
 def _copy(record):
@@ -42,49 +43,88 @@ class FakeWorkflow:
         return self.statuses.get(name, "ABORTED")
 
     def drive(self, name: str, on_wait: Callable[[dict], None] | None = None) -> list[str]:
-        """Run the execution's states until it ends; returns the states it went through. `on_wait(state)` is
-        called at each WaitForLateSync (a test's late sync goes there)."""
+        """Run the execution through the ASL's own states (chalicelib/workflows/safe_delete_pos_device.asl.json:
+        Choice, Task with its Retry and Catch, Wait, Succeed, Fail) until it ends; returns the Task and Wait states
+        it went through. A Task calls the services' step function the registry names for it, as its Lambda does.
+        `on_wait(state)` is called at each Wait state (a test's late sync goes there)."""
         from chalicelib.services import deletion
 
-        state = _copy(self.executions[name])
-        states: list[str] = []
+        definition = asl.load()
+        data = _copy(self.executions[name])
+        visited: list[str] = []
+        current = definition["StartAt"]
+        while True:
+            state = definition["States"][current]
+            kind = state["Type"]
+            if kind == "Succeed":
+                self.statuses[name] = "SUCCEEDED"
+                return visited
+            if kind == "Fail":
+                self.statuses[name] = "FAILED"
+                return visited
+            if kind == "Choice":
+                current = next((choice["Next"] for choice in state["Choices"] if _chosen(choice, data)),
+                               state["Default"])
+                continue
+            visited.append(current)
+            if kind == "Wait":
+                if on_wait:
+                    on_wait(data)
+                current = state["Next"]
+                continue
+            assert kind == "Task", (current, kind)
+            step = getattr(deletion, steps.BY_STATE[current].service)
+            try:
+                result = _with_retries(state.get("Retry", []), deletion.run_step, step, data)
+            except Exception as exc:  # noqa: BLE001 - what the state's Catch does
+                error = type(exc).__name__
+                catcher = next(c for c in state.get("Catch", []) if _matches(c["ErrorEquals"], error))
+                _put(data, catcher["ResultPath"], {
+                    "Error": error, "Cause": json.dumps({"errorMessage": str(exc), "errorType": error})})
+                current = catcher["Next"]
+                continue
+            _put(data, state["ResultPath"], result)
+            current = state["Next"]
 
-        def task(label: str, step, result_path: str | None = "last_step_result"):
-            states.append(label)
-            for attempt in range(4):  # the state machine's Retry: TransientError, 3 more attempts
-                try:
-                    result = deletion.run_step(step, state)
-                    break
-                except deletion.TransientError:
-                    if attempt == 3:
-                        raise
-            if result_path:
-                state[result_path] = result
 
+def _matches(error_equals: list[str], error: str) -> bool:
+    return error in error_equals or "States.ALL" in error_equals
+
+
+def _with_retries(retriers: list[dict], call: Callable, *args):
+    """A Task's Retry: an error a retrier names is tried again, MaxAttempts times at most (no waiting here)."""
+    attempts: dict[int, int] = {}
+    while True:
         try:
-            if state["route"] == "CHECKS":
-                task("CheckOpenTickets", deletion.step_check_open_tickets)
-                task("CheckShiftClosed", deletion.step_check_shift_closed)
-                while True:
-                    task("VerifyReceiptsSynced", deletion.step_verify_receipts_synced, "sync")
-                    if state["sync"]["synced"]:
-                        break
-                    states.append("WaitForLateSync")
-                    if on_wait:
-                        on_wait(state)
-            if state["route"] in ("CHECKS", "DEACTIVATE"):
-                task("Deactivate", deletion.step_deactivate)
-            task("Delete", deletion.step_delete)
-            self.statuses[name] = "SUCCEEDED"
-        except Exception as exc:  # noqa: BLE001 - what the state machine's Catch does
-            error_name = type(exc).__name__
-            refused = error_name in deletion.ERROR_CODES
-            state["error"] = {"Error": error_name,
-                              "Cause": json.dumps({"errorMessage": str(exc), "errorType": error_name})}
-            task("RecordRefusal" if refused else "RecordFailure", deletion.step_record_failure,
-                 "recorded" if refused else "last_step_result")
-            self.statuses[name] = "SUCCEEDED" if refused else "FAILED"
-        return states
+            return call(*args)
+        except Exception as exc:
+            index = next((i for i, r in enumerate(retriers) if _matches(r["ErrorEquals"], type(exc).__name__)), None)
+            if index is None or attempts.get(index, 0) >= retriers[index].get("MaxAttempts", 3):
+                raise
+            attempts[index] = attempts.get(index, 0) + 1
+
+
+def _path(path: str) -> list[str]:
+    assert path.startswith("$."), path
+    return path[2:].split(".")
+
+
+def _chosen(choice: dict, data: dict) -> bool:
+    value = data
+    for part in _path(choice["Variable"]):
+        value = value[part]
+    if "StringEquals" in choice:
+        return value == choice["StringEquals"]
+    if "BooleanEquals" in choice:
+        return value is choice["BooleanEquals"]
+    raise AssertionError(f"FakeWorkflow does not know this Choice rule: {choice}")
+
+
+def _put(data: dict, path: str, value) -> None:
+    *parents, last = _path(path)
+    for part in parents:
+        data = data.setdefault(part, {})
+    data[last] = value
 
 
 class FakeFanout:

@@ -63,13 +63,13 @@ def search(held, last, state=None, first=1):
 
 def test_small_gap_found_in_one_lookup_and_rechecked_by_its_numbers_only():
     state, server = search({1, 2, 4}, 6)
-    assert state.listed == (3, 5, 6) and state.checked_upto == 6
+    assert (state.listed, state.checked_upto) == ((3, 5, 6), 6)
     assert server.lookups == [[1, 2, 3, 4, 5, 6]]
     # Next run, 5000 receipts later and 3 synced meanwhile: the listed numbers, then the new range.
     held = {1, 2, 3, 4} | set(range(7, 5007))
     state, server = search(held, 5006, state)
     assert server.lookups[0] == [3, 5, 6]
-    assert state.listed == (5, 6) and state.checked_upto == 5006  # count says all missing are known
+    assert (state.listed, state.checked_upto) == ((5, 6), 5006)  # count says all missing are known
     assert len(server.lookups) == 1
 
 
@@ -77,7 +77,7 @@ def test_a_thousand_receipts_are_never_all_read():
     held = set(range(1, 2001)) - {1500}
     state, server = search(held, 2000, rules.GapState(1, 1000))
     assert sum(map(len, server.lookups)) <= 2 * rules.LOOKUP_BATCH
-    assert state.listed == () and state.checked_upto == 1200  # still looking: progress is kept
+    assert (state.listed, state.checked_upto) == ((), 1200)  # still looking: progress is kept
     state, server = search(held, 2000, state)
     state, server = search(held, 2000, state)
     assert state.listed == (1500,)
@@ -85,20 +85,20 @@ def test_a_thousand_receipts_are_never_all_read():
 
 def test_listing_is_capped_and_stays_the_lowest():
     state, server = search({1, 152}, 152)
-    assert state.listed == tuple(range(2, 102)) and state.checked_upto == 101
+    assert (state.listed, state.checked_upto) == (tuple(range(2, 102)), 101)
     state, _ = search({1, 152} | set(range(2, 12)), 152, state)
     assert state.listed == tuple(range(12, 112))
 
 
 def test_a_huge_reported_number_costs_no_lookups_beyond_the_budget():
     state, server = search({1, 3}, 10**9)
-    assert state.listed[:2] == (2, 4) and len(state.listed) == rules.MAX_LISTED_NUMBERS
+    assert (state.listed[:2], len(state.listed)) == ((2, 4), rules.MAX_LISTED_NUMBERS)
     assert len(server.lookups) <= rules.RECEIPT_READS_PER_DEVICE
 
 
 def test_nothing_missing_reads_nothing():
     new, reads = rules.find_missing(rules.GapState.start(1), 50, 0, lambda seqs: pytest.fail("read"))
-    assert reads == 0 and new.listed == ()
+    assert (reads, new.listed) == (0, ())
 
 
 def test_due_time_of_an_open_shift_and_of_missing_receipts():
@@ -130,11 +130,11 @@ def _gap_search(held, last, gap, state=None, max_lookups=rules.RECEIPT_READS_PER
 def test_the_gap_between_a_final_sync_range_and_the_new_range_is_never_missing():
     # Old installation: 1..5 reported, 4 and 5 not uploaded; reserved up to 1005; the new one numbers from 1006.
     state, server = _gap_search({1, 2, 3, 1006, 1008}, 1008, (6, 1005))
-    assert state.listed == (4, 5, 1007) and state.checked_upto == 1008
+    assert (state.listed, state.checked_upto) == ((4, 5, 1007), 1008)
     assert server.lookups == [[1, 2, 3, 4, 5], [1006, 1007, 1008]]
     # Everything above the old range missing: listed without a lookup, the gap skipped.
     state, server = _gap_search({1, 2, 3}, 1008, (6, 1005))
-    assert state.listed == (4, 5, 1006, 1007, 1008) and server.lookups == [[1, 2, 3, 4, 5]]
+    assert (state.listed, server.lookups) == ((4, 5, 1006, 1007, 1008), [[1, 2, 3, 4, 5]])
 
 
 @pytest.mark.parametrize("seed", range(40))

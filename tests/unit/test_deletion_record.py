@@ -39,7 +39,8 @@ def test_a_started_deletion_runs_at_its_first_step():
     record = started()
     assert (record.status, record.step, record.error, record.finished_at) == \
         (DeletionStatus.RUNNING, Step.STARTED, None, None)
-    assert record.running and record.plan == plan_of(Route.CHECKS)
+    assert record.running
+    assert record.plan == plan_of(Route.CHECKS)
     assert record.steps == (StepRecord(Step.STARTED, T0, ROUTE_TEXT),)
 
 
@@ -47,9 +48,10 @@ def test_with_step_appends_and_moves_the_current_step_without_touching_the_origi
     record = started()
     waiting = {"key": "deletion.step.waiting", "params": {"count": 2, "wait": 1, "waits": 3}}
     after = record.with_step(Step.CHECK_OPEN_TICKETS, T1).with_step(Step.VERIFY_RECEIPTS_SYNCED, T2, waiting)
-    assert after.step == Step.VERIFY_RECEIPTS_SYNCED and after.running
+    assert after.step == Step.VERIFY_RECEIPTS_SYNCED
+    assert after.running
     assert [s.step for s in after.steps] == [Step.STARTED, Step.CHECK_OPEN_TICKETS, Step.VERIFY_RECEIPTS_SYNCED]
-    assert after.steps[-1].message == waiting and after.steps[1].message == {}
+    assert (after.steps[-1].message, after.steps[1].message) == (waiting, {})
     assert record.steps == (StepRecord(Step.STARTED, T0, ROUTE_TEXT),)  # frozen: nothing changed in place
 
 
@@ -87,7 +89,7 @@ def test_an_old_record_with_english_sentences_still_loads_and_stores_back_unchan
                         {"step": "Failed", "at": T1, "details": "Close the shift (old record)."}],
               "error": {"code": "SHIFT_OPEN", "details": "Close the shift (old record)."}}
     record = Deletion.from_dict(stored)
-    assert record.status == DeletionStatus.FAILED and record.step == Step.FAILED and record.route == Route.CHECKS
+    assert (record.status, record.step, record.route) == (DeletionStatus.FAILED, Step.FAILED, Route.CHECKS)
     assert record.steps[0].message == {"details": "Old sentence."}
     assert record.to_dict() == stored
 

@@ -64,7 +64,8 @@ def test_transition(status, action):
         error = caught.value
         assert error.code == expected
         assert error.status == 409
-        assert error.details and error.field is None
+        assert error.details
+        assert error.field is None
         assert error.to_dict() == {"code": expected, "details": error.details, "field": None}
 
 
@@ -97,7 +98,8 @@ def test_a_deleted_slot_allows_nothing(action, deleting):
 def test_illegal_details_name_the_status_and_action():
     with pytest.raises(IllegalTransition) as caught:
         transition(S.INACTIVE, A.SWITCH_USER)
-    assert "INACTIVE" in caught.value.details and "switch user" in caught.value.details
+    assert "INACTIVE" in caught.value.details
+    assert "switch user" in caught.value.details
 
 
 # ---------------------------------------------------------------- the Device object built on the table
@@ -115,7 +117,7 @@ def test_activate_binds_the_installation_and_clears_what_the_old_device_had_open
     after = device.activated("inst-1", "act-1", "hash", "emp", "2026-02-01T00:00:00Z")
     assert after.status == S.ACTIVATED
     assert (after.installation_id, after.activation_id, after.device_token_hash) == ("inst-1", "act-1", "hash")
-    assert after.current_employee_id == "emp" and after.activated_at == "2026-02-01T00:00:00Z"
+    assert (after.current_employee_id, after.activated_at) == ("emp", "2026-02-01T00:00:00Z")
     assert (after.open_tickets, after.shift_open, after.open_shift_id, after.shift_opened_at) == (0, False, None, None)
     assert after.next_receipt_seq == 10  # numbering continues across activations
     assert device.status == S.INACTIVE  # the original is not mutated
@@ -138,7 +140,7 @@ def test_deactivate_revokes_and_writes_off_unsynced_receipts():
     assert after.status == S.INACTIVE
     assert (after.installation_id, after.activation_id, after.device_token_hash, after.current_employee_id) == (
         None, None, None, None)
-    assert after.lost_receipts == 4 and after.written_off_upto == 10 and after.unsynced_receipts == 0
+    assert (after.lost_receipts, after.written_off_upto, after.unsynced_receipts) == (4, 10, 0)
     assert after.deactivated_at == "2026-02-01T00:00:00Z"
     assert (after.open_tickets, after.shift_open, after.open_shift_id) == (0, False, None)
 

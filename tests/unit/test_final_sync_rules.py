@@ -103,5 +103,5 @@ def test_the_reservation_is_released_when_nobody_took_numbers():
     story.deactivate(24)
     assert story.device.next_receipt_seq == 5 + fs.FINAL_SYNC_RESERVE + 1
     story.close()
-    assert story.device.next_receipt_seq == 6 and story.device.lost_receipts == 2
+    assert (story.device.next_receipt_seq, story.device.lost_receipts) == (6, 2)
     assert story.device.skipped_receipts == 0

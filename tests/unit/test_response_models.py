@@ -52,8 +52,10 @@ def test_missing_optional_fields_are_null_and_an_old_account_pays_in_euro():
 def test_a_device_shows_derived_fields_and_hides_its_hashes():
     device = _device(pairing_code_expires_at="2026-11-24T10:05:00Z", deletion={})
     out = serialise("DeviceOut", device)
-    assert out["status"] == "ACTIVATED" and out["activated"] is True
-    assert out["pairing_code_expires_at"] == "2026-11-24T10:05:00Z" and out["deletion"] is None
+    assert out["status"] == "ACTIVATED"
+    assert out["activated"] is True
+    assert out["pairing_code_expires_at"] == "2026-11-24T10:05:00Z"
+    assert out["deletion"] is None
     assert not {"device_token_hash", "pairing_code_hash", "activation_id", "merchant_id", "version"} & set(out)
     expired = serialise("DeviceOut", _device(pairing_code_expires_at="2026-11-24T09:59:59Z"))
     assert expired["pairing_code_expires_at"] is None  # a code that no longer works is not shown
@@ -81,7 +83,8 @@ def test_lists_and_sentences_in_the_request_language():
         i18n.reset(token)
     english = serialise(ListOf("pos_devices", "DeviceOut"), listing)
     shown = english["pos_devices"][0]["deletion"]
-    assert shown["force"] is False and shown["finished_at"] is None
+    assert shown["force"] is False
+    assert shown["finished_at"] is None
     assert shown["error"] == {"code": "OPEN_TICKETS", "details": i18n.render("deletion.error.failed", {}, "en")}
     assert shown["steps"] == [{"step": "CheckOpenTickets", "at": "t", "details": shown["error"]["details"]}]
     assert polish["pos_devices"][0]["deletion"]["error"]["details"] == i18n.render("deletion.error.failed", {}, "pl")

@@ -22,7 +22,7 @@ def test_five_failures_lock_the_email_out_for_fifteen_minutes(shop):
             accounts.login(shop.email, "wrong password")
     with pytest.raises(TooManyRequests) as caught:
         accounts.login(shop.email, PASSWORD)  # even the right password, while locked
-    assert caught.value.params == {"minutes": 15} and caught.value.retry_after == 900
+    assert (caught.value.params, caught.value.retry_after) == ({"minutes": 15}, 900)
     later(minutes=15)
     assert accounts.login(shop.email, PASSWORD)["employee"]["email"] == shop.email
 

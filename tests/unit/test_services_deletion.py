@@ -31,8 +31,8 @@ def test_a_slot_no_app_is_bound_to_is_deleted_at_once(shop):
                                                                                              "Deleted")
     assert shop.adapters.stores.get(shop.merchant_id, shop.store_id)["device_count"] == 0
     types = shop.event_types(till.id)
-    assert types[0] == "pos_device.deleted" and sorted(types[1:]) == ["pos_device.created",
-                                                                      "pos_device.deletion_requested"]
+    assert (types[0], sorted(types[1:])) == (
+        "pos_device.deleted", ["pos_device.created", "pos_device.deletion_requested"])
     assert shop.device("Till 1").number == 2  # its name is free; numbers are never reused
 
 
@@ -51,7 +51,8 @@ def test_an_activated_slot_goes_through_the_checks(shop):
     gone = shop.slot(device.id)
     assert [s["step"] for s in gone.deletion["steps"]] == [
         "Started", "CheckOpenTickets", "CheckShiftClosed", "VerifyReceiptsSynced", "Deactivate", "Deleted"]
-    assert gone.status == Status.INACTIVE and gone.deleted_at
+    assert gone.status == Status.INACTIVE
+    assert gone.deleted_at
     with pytest.raises(DeviceDeleted):
         devices.authenticate_device(token)
     assert shop.adapters.workflow.status(record["id"]) == "SUCCEEDED"
@@ -91,7 +92,8 @@ def test_receipts_not_synced_after_the_waits(shop):
     slot = shop.slot(device.id)
     assert slot.deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED"
     assert slot.deletion["error"]["params"]["numbers"] == "1-2, 1-3"
-    assert slot.deleted_at is None and slot.status == Status.ACTIVATED
+    assert slot.deleted_at is None
+    assert slot.status == Status.ACTIVATED
 
 
 def test_a_late_sync_during_the_wait_lets_it_finish(shop):
@@ -234,6 +236,23 @@ def test_storage_briefly_unavailable_is_retried_by_the_workflow(shop, monkeypatc
     assert shop.slot(till.id).deletion["status"] == "SUCCEEDED"
 
 
+def test_a_step_still_failing_after_the_asls_retries_fails_the_deletion(shop, monkeypatch):
+    till = shop.device()
+    record = request(shop, till.id)
+    tries = []
+
+    def always_transient(event):
+        tries.append(event["deletion_id"])
+        raise deletion.TransientError("storage still unavailable")
+
+    monkeypatch.setattr(deletion, "step_delete", always_transient)
+    assert shop.adapters.workflow.drive(record["id"]) == ["Delete", "RecordFailure"]
+    assert len(tries) == 4  # the first try and the ASL's Retry MaxAttempts (3), read from the state machine
+    slot = shop.slot(till.id)
+    assert (slot.deletion["status"], slot.deletion["error"]["code"], slot.deleted_at) == ("FAILED", "INTERNAL", None)
+    assert shop.adapters.workflow.status(record["id"]) == "FAILED"
+
+
 def test_storage_unavailable_while_naming_the_missing_receipts_is_retried_not_a_failure(shop, monkeypatch):
     # Seen under injected faults (tests/robustness/test_faults.py): the refusal's read of the missing numbers
     # failed once, and the deletion ended INTERNAL instead of RECEIPTS_NOT_SYNCED.
@@ -250,4 +269,5 @@ def test_storage_unavailable_while_naming_the_missing_receipts_is_retried_not_a_
 
     monkeypatch.setattr(shop.adapters.receipts, "seqs_of_device", flaky)
     assert shop.adapters.workflow.drive(record["id"])[-1] == "RecordRefusal"
-    assert faults and shop.slot(device.id).deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED"
+    assert faults
+    assert shop.slot(device.id).deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED"

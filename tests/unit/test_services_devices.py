@@ -9,6 +9,7 @@ from chalicelib.errors import (
 )
 from chalicelib.services import accounts, devices, pairing, sync
 from chalicelib.services.common import Principal
+from tests.helpers import raising
 from tests.unit.conftest import later, sale, state
 
 
@@ -48,7 +49,7 @@ def test_create_takes_the_next_number_when_another_create_won(shop, monkeypatch)
 
 
 def test_store_deleted_between_check_and_write_is_unknown_store(shop, monkeypatch):
-    monkeypatch.setattr(shop.adapters.devices, "create", lambda *a: (_ for _ in ()).throw(ports.UnknownStore()))
+    monkeypatch.setattr(shop.adapters.devices, "create", raising(ports.UnknownStore()))
     with pytest.raises(InvalidInput) as caught:
         shop.device("Till")
     assert caught.value.code == "UNKNOWN_STORE"
@@ -92,10 +93,7 @@ def test_move_only_while_no_app_is_bound(shop):
 def test_a_slot_changed_on_every_attempt_answers_edit_conflict(shop, monkeypatch):
     till = shop.device()
 
-    def always_raced(*args, **kwargs):
-        raise ports.VersionConflict()
-
-    monkeypatch.setattr(shop.adapters.devices, "save_transition", always_raced)
+    monkeypatch.setattr(shop.adapters.devices, "save_transition", raising(ports.VersionConflict))
     with pytest.raises(Conflict) as caught:
         devices.rename_device(shop.owner, till.id, "New")
     assert caught.value.code == "EDIT_CONFLICT"

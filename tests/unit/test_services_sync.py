@@ -95,7 +95,8 @@ def test_shifts_belong_to_the_slot_that_sent_them_first(shop):
     other_principal, other_device, _t = shop.active_device("Till 2")
     opened = shift_in()
     result = sync.sync_batch(principal, device, [sale(1, 1)], [], [opened], state(1, shift_open=True))
-    assert result.device.shift_open and result.device.open_shift_id == opened["id"]
+    assert result.device.shift_open
+    assert result.device.open_shift_id == opened["id"]
     assert shop.adapters.receipts.get(shop.merchant_id, "1-1")["shift_id"] == opened["id"]
     stolen = sync.sync_batch(other_principal, other_device, [], [], [opened], None)
     assert [r["code"] for r in stolen.rejected_shifts] == ["SHIFT_NOT_OWNED"]

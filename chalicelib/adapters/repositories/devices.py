@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import random
-import time
 from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
+from chalicelib import backoff
 from chalicelib.adapters.dynamo import MAX_KEY_BYTES, key_value, transaction, translate_all
 from chalicelib.adapters.models import GuardModel, MerchantModel, PosDeviceModel, StoreModel, TokenModel
 from chalicelib.adapters.repositories._common import attrs, event_item, list_page, update_if
@@ -208,7 +207,7 @@ class DeviceRepository:
             item = PosDeviceModel(merchant_id=device.merchant_id, id=device.id)
             if update_if(item, actions, PosDeviceModel.version == current.version):
                 return _device(item)
-            time.sleep(random.random() * 0.01 * 2 ** attempt)
+            backoff.pause(attempt, 0.01)
         return DeviceRepository._record_sync_state_unversioned(device, state, now)
 
     @staticmethod
