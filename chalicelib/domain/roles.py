@@ -23,5 +23,6 @@ def require_role(role: str, allowed: set[Role], what: str) -> None:
     """403 unless `role` is allowed; `what` ("manage stores") has a catalog entry `action.<what>`."""
     if Role(role) not in allowed:
         key = "FORBIDDEN.owner_only" if allowed == {Role.OWNER} else "FORBIDDEN.role"
-        raise Forbidden(key=key, params={"roles": " or ".join(sorted(r.value.lower() + "s" for r in allowed)),
-                                         "action": ref(f"action.{what}")})
+        names = [role.value.lower() + "s" for role in Role if role in allowed]  # in rank order
+        roles = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+        raise Forbidden(key=key, params={"roles": roles, "action": ref(f"action.{what}")})

@@ -24,7 +24,7 @@ MESSAGES = {
                             "w Panelu Administracyjnym.",
     "NO_FINAL_SYNC": "Ten POS nie ma otwartej synchronizacji końcowej.",
     "FORBIDDEN": "Twoja rola na to nie pozwala.",
-    "FORBIDDEN.role": "Tylko właściciel lub kierownik może {action}.",
+    "FORBIDDEN.role": "Tylko właściciel, administrator lub kierownik może {action}.",
     "FORBIDDEN.owner_only": "Tylko właściciel może {action}.",
     "FORCE_OWNER_ONLY": "Tylko właściciel może wymusić usunięcie.",
     "WRONG_STORE": "Ten pracownik nie pracuje w sklepie tego POS.",

@@ -92,9 +92,9 @@ def test_forbidden_role_in_polish(client):
     status, body = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"},
                                headers=PL)
     assert status == 403
-    assert body["errors"][0]["details"] == "Tylko właściciel lub kierownik może logować się tutaj."
+    assert body["errors"][0]["details"] == "Tylko właściciel, administrator lub kierownik może logować się tutaj."
     status, body = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"})
-    assert body["errors"][0]["details"] == "Only managers or owners may log in here."
+    assert body["errors"][0]["details"] == "Only owners, administrators or managers may log in here."
     # A manager may not manage employees (owner only).
     assert client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": "mia@example.com",
                                          "password": "long enough 1"}, token=m.token)[0] == 201
@@ -251,7 +251,7 @@ def test_pairing_errors_in_polish(client):
                                          "password": "long enough 1"}, token=m.token)[0] == 201
     status, body = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"},
                                headers=PL)
-    assert (status, body["errors"][0]["details"]) == (403, "Tylko właściciel lub kierownik może logować się tutaj.")
+    assert (status, body["errors"][0]["details"]) == (403, "Tylko właściciel, administrator lub kierownik może logować się tutaj.")
     status, body = client.post(f"/v1/pos_devices/{device['id']}/end_final_sync", token=m.token, headers=PL)
     assert (status, body["errors"][0]) == (409, {"code": "NO_FINAL_SYNC", "field": None,
                                                  "details": "Ten POS nie ma otwartej synchronizacji końcowej."})
