@@ -34,6 +34,8 @@ class Settings:
     dynamodb_read_timeout_seconds: float
     dynamodb_max_attempts: int
     audit_shard_function: str
+    audit_merchant_function: str
+    audit_run_seconds: int
     audit_fanout_workers: int
     audit_shard_attempts: int
     audit_retry_base_seconds: float
@@ -71,6 +73,10 @@ def settings() -> Settings:
         dynamodb_max_attempts=_int("DYNAMODB_MAX_ATTEMPTS", 3),
         # The scheduled audit invokes this Lambda once per shard (infra sets the deployed name).
         audit_shard_function=os.environ.get("AUDIT_SHARD_FUNCTION") or "pos-backoffice-dev-audit_shard",
+        # POST /v1/audit/runs invokes this Lambda asynchronously (infra sets the deployed name); a run still
+        # RUNNING after audit_run_seconds (the function's timeout and more) counts as FAILED.
+        audit_merchant_function=os.environ.get("AUDIT_MERCHANT_FUNCTION") or "pos-backoffice-dev-audit_merchant",
+        audit_run_seconds=_int("AUDIT_RUN_SECONDS", 900),
         audit_fanout_workers=_int("AUDIT_FANOUT_WORKERS", 32),
         audit_shard_attempts=max(1, _int("AUDIT_SHARD_ATTEMPTS", 3)),
         audit_retry_base_seconds=float(os.environ.get("AUDIT_RETRY_BASE_SECONDS") or 1.0),

@@ -244,7 +244,8 @@ def _parse_query(request, ref: SchemaRef | None):
 _PATH_PARAMS = {"receipt_number": re.compile(r"[0-9-]{1,21}")}
 _PATH_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _PATH_NOT_FOUND_KEYS = {"device_id": "NOT_FOUND.pos_device", "store_id": "NOT_FOUND.store",
-                        "employee_id": "NOT_FOUND.employee", "receipt_number": "NOT_FOUND.receipt"}
+                        "employee_id": "NOT_FOUND.employee", "receipt_number": "NOT_FOUND.receipt",
+                        "run_id": "NOT_FOUND.audit_run"}
 
 
 def _check_path(path_params: dict) -> None:
