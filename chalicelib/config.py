@@ -33,6 +33,7 @@ class Settings:
     dynamodb_connect_timeout_seconds: float
     dynamodb_read_timeout_seconds: float
     dynamodb_max_attempts: int
+    request_budget_seconds: float
     audit_shard_function: str
     audit_merchant_function: str
     audit_run_seconds: int
@@ -71,6 +72,10 @@ def settings() -> Settings:
         dynamodb_connect_timeout_seconds=_float("DYNAMODB_CONNECT_TIMEOUT_SECONDS", 1.0),
         dynamodb_read_timeout_seconds=_float("DYNAMODB_READ_TIMEOUT_SECONDS", 3.0),
         dynamodb_max_attempts=_int("DYNAMODB_MAX_ATTEMPTS", 3),
+        # The whole API request's budget (chalicelib/deadline.py): storage sends no attempt after it, the request
+        # answers 503. Under the API function's 20 s timeout with one attempt's 4 s (connect + read) to spare,
+        # and so under API Gateway's 29 s.
+        request_budget_seconds=_float("REQUEST_BUDGET_SECONDS", 14.0),
         # The scheduled audit invokes this Lambda once per shard (infra sets the deployed name).
         audit_shard_function=os.environ.get("AUDIT_SHARD_FUNCTION") or "pos-backoffice-dev-audit_shard",
         # POST /v1/audit/runs invokes this Lambda asynchronously (infra sets the deployed name); a run still

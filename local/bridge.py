@@ -7,6 +7,7 @@ An asynchronous invocation (InvocationType Event: POST /v1/audit/runs) is answer
 as Lambda does; the function runs in a thread when `background` is set (`make run`), else before the
 answer (the tests: deterministic, and moto's in-process DynamoDB is not thread-safe).
 """
+import contextvars
 import io
 import json
 import logging
@@ -77,8 +78,8 @@ class LambdaBridge:
                 thread = threading.Thread(target=self.invoke, args=(name, event), name=f"lambda-{name}", daemon=True)
                 self.threads.append(thread)
                 thread.start()
-            else:
-                self.invoke(name, event)  # its outcome is not the caller's (Lambda's async invocations)
+            else:  # its outcome is not the caller's, nor its request's context (budget, language): a fresh one
+                contextvars.Context().run(self.invoke, name, event)
             response = {"StatusCode": 202, "Payload": io.BytesIO(b"")}
             return AWSResponse(url=path, status_code=202, headers={}, raw=None), response
         payload, error = self.invoke(name, event)

@@ -1,6 +1,8 @@
 """PynamoDB models. Table names, region and host are bound from settings on first use (`bind`)."""
 import threading
 
+import pynamodb.connection.base as _pynamodb_connection
+from botocore.session import get_session as _botocore_session
 from pynamodb.attributes import (
     BooleanAttribute, JSONAttribute, ListAttribute, MapAttribute, NumberAttribute,
     UnicodeAttribute,
@@ -9,7 +11,20 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib import deadline
 from chalicelib.config import settings
+
+
+def _session_with_deadline():
+    """PynamoDB's botocore session, with the request's budget checked before every attempt a client of it sends
+    (its retries included): chalicelib/deadline.py. First, so that nothing is sent once the budget is spent."""
+    session = _botocore_session()
+    session.get_component("event_emitter").register_first("before-send.dynamodb", deadline.before_send,
+                                                           unique_id="pos-request-deadline")
+    return session
+
+
+_pynamodb_connection.get_session = _session_with_deadline  # every Connection's session (models' and ours)
 
 
 class _Meta:

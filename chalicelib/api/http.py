@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
-from chalicelib import i18n, telemetry
+from chalicelib import deadline, i18n, telemetry
 from chalicelib.api import security_headers
 from chalicelib.config import settings
 from chalicelib.errors import DomainError, InternalError, MalformedJson, NotFound, PayloadTooLarge, ValidationFailed
@@ -275,6 +275,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
         def route(**path_params):
             request = bp.current_request
             language = i18n.use(i18n.parse_accept_language((request.headers or {}).get("accept-language")))
+            budget = deadline.start(settings().request_budget_seconds)  # the whole request's, under 29 s
             try:
                 principal = None
                 if auth:
@@ -306,6 +307,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                           extra={"event": "unhandled_error", "route": path})
                 return error_response(InternalError())
             finally:
+                deadline.end(budget)
                 i18n.reset(language)
             if isinstance(result, Response):
                 return result

@@ -7,9 +7,8 @@ everything it reported (a sync carrying its state, after which nothing it report
 together; what is still missing is added to `lost_receipts`. Numbering: domain/final_sync.py.
 """
 import random
-import time
 
-from chalicelib import clock
+from chalicelib import clock, deadline
 from chalicelib.domain import final_sync as rules
 from chalicelib.domain.devices import Device
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
@@ -148,7 +147,7 @@ def _store(device: Device, activation_id: str, receipts: list[dict], now: str, r
                 return
             except AlreadyStored:
                 chunk = sync._classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
-                time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
+                deadline.pause(min(0.5, 0.02 * 2 ** attempt) * random.random())
         else:
             raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.receipts")
 

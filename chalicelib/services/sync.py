@@ -12,11 +12,10 @@ receipt with DEVICE_DEACTIVATED.
 """
 import dataclasses
 import random
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib import clock
+from chalicelib import clock, deadline
 from chalicelib.domain.devices import Action, Device
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
 from chalicelib.errors import DeviceDeactivated, DomainError, InvalidInput, PayloadTooLarge, ServiceUnavailable
@@ -157,7 +156,7 @@ def _store_shifts(device: Device, shifts: list[dict], result: SyncResult,
         except AlreadyStored:
             # Another request closed or claimed one of these meanwhile: sort them again.
             _owned, shifts = _classify_shifts(device, shifts, result)
-            time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
+            deadline.pause(min(0.5, 0.02 * 2 ** attempt) * random.random())
     raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.shifts")
 
 
@@ -261,7 +260,7 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
             except AlreadyStored:
                 # Another request stored some of these meanwhile: sort them again and store the rest.
                 chunk = _classify_existing(device, {r["receipt_number"]: (0, r) for r in chunk}, result)
-                time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.random())
+                deadline.pause(min(0.5, 0.02 * 2 ** attempt) * random.random())
         else:
             raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.receipts")
 
