@@ -38,3 +38,8 @@ def run_audit(event):
 @app.lambda_function(name="audit_shard")
 def audit_shard(event, context):
     return tasks.audit_shard(event)
+
+
+@app.lambda_function(name="audit_merchant")
+def audit_merchant(event, context):
+    return tasks.audit_merchant(event)

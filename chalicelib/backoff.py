@@ -1,10 +1,12 @@
 """Exponential backoff for the hand-written retry loops: a receipt or shift guard found taken (services/sync.py),
 a slot version race (adapters' record_sync_state), a failed audit shard (services/audit.py).
 
-Standard library only, so the use cases and the adapters can both use it.
+The use cases and the adapters both use it. A pause inside an API request never outlasts the request's budget
+(chalicelib/deadline.py): it answers 503 instead of sleeping past it.
 """
 import random
-import time
+
+from chalicelib import deadline
 
 
 def delay(attempt: int, base: float, cap: float | None = None, jitter: bool = True) -> float:
@@ -17,5 +19,5 @@ def delay(attempt: int, base: float, cap: float | None = None, jitter: bool = Tr
 
 
 def pause(attempt: int, base: float, cap: float | None = None, jitter: bool = True) -> None:
-    """Sleep `delay(attempt, base, cap, jitter)`."""
-    time.sleep(delay(attempt, base, cap, jitter))
+    """Sleep `delay(attempt, base, cap, jitter)`, within the request's budget (deadline.pause)."""
+    deadline.pause(delay(attempt, base, cap, jitter))

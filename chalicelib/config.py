@@ -33,7 +33,10 @@ class Settings:
     dynamodb_connect_timeout_seconds: float
     dynamodb_read_timeout_seconds: float
     dynamodb_max_attempts: int
+    request_budget_seconds: float
     audit_shard_function: str
+    audit_merchant_function: str
+    audit_run_seconds: int
     audit_fanout_workers: int
     audit_shard_attempts: int
     audit_retry_base_seconds: float
@@ -69,8 +72,16 @@ def settings() -> Settings:
         dynamodb_connect_timeout_seconds=_float("DYNAMODB_CONNECT_TIMEOUT_SECONDS", 1.0),
         dynamodb_read_timeout_seconds=_float("DYNAMODB_READ_TIMEOUT_SECONDS", 3.0),
         dynamodb_max_attempts=_int("DYNAMODB_MAX_ATTEMPTS", 3),
+        # The whole API request's budget (chalicelib/deadline.py): storage sends no attempt after it, the request
+        # answers 503. Under the API function's 20 s timeout with one attempt's 4 s (connect + read) to spare,
+        # and so under API Gateway's 29 s.
+        request_budget_seconds=_float("REQUEST_BUDGET_SECONDS", 14.0),
         # The scheduled audit invokes this Lambda once per shard (infra sets the deployed name).
         audit_shard_function=os.environ.get("AUDIT_SHARD_FUNCTION") or "pos-backoffice-dev-audit_shard",
+        # POST /v1/audit/runs invokes this Lambda asynchronously (infra sets the deployed name); a run still
+        # RUNNING after audit_run_seconds (the function's timeout and more) counts as FAILED.
+        audit_merchant_function=os.environ.get("AUDIT_MERCHANT_FUNCTION") or "pos-backoffice-dev-audit_merchant",
+        audit_run_seconds=_int("AUDIT_RUN_SECONDS", 900),
         audit_fanout_workers=_int("AUDIT_FANOUT_WORKERS", 32),
         audit_shard_attempts=max(1, _int("AUDIT_SHARD_ATTEMPTS", 3)),
         audit_retry_base_seconds=float(os.environ.get("AUDIT_RETRY_BASE_SECONDS") or 1.0),

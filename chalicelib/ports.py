@@ -78,6 +78,16 @@ class Tokens(Protocol):
     def delete(self, token_hash: str) -> None: ...
 
 
+class AuditRuns(Protocol):
+    """The back office's audit runs (POST /v1/audit/runs), one running at a time per merchant. A run is a dict
+    with `merchant_id`, `id`, `status` (RUNNING, SUCCEEDED, FAILED), `started_at`, `running_until_epoch` (when
+    a run still RUNNING counts as dead: its function timed out) and, once finished, `finished_at` and counts."""
+
+    def start(self, run: dict, now_epoch: int) -> dict: ...  # `run`, stored; or the merchant's run still running
+    def get(self, merchant_id: str, run_id: str) -> dict | None: ...
+    def finish(self, run: dict) -> None: ...  # stores the finished run; the merchant may start the next
+
+
 class Stores(Protocol):
     def get(self, merchant_id: str, store_id: str) -> dict | None: ...
     def get_many(self, merchant_id: str, store_ids: Iterable[str]) -> dict[str, dict]: ...
@@ -155,9 +165,13 @@ class Workflow(Protocol):
 
 
 class AuditFanout(Protocol):
-    """Runs one audit shard elsewhere (the `audit_shard` Lambda function); raises ShardFailed when it failed."""
+    """Runs one audit shard elsewhere (the `audit_shard` Lambda function); raises ShardFailed when it failed.
+    `start_run` starts a merchant's audit run in the background (the `audit_merchant` function, invoked
+    asynchronously: its outcome goes to the run's record, not to the caller); ServiceUnavailable when it could
+    not be started."""
 
     def invoke(self, shard: str) -> dict: ...
+    def start_run(self, event: dict) -> None: ...
 
 
 class ShardFailed(Exception):

@@ -14,6 +14,7 @@ from chalicelib.config import settings
 class Adapters:
     accounts: ports.Accounts
     tokens: ports.Tokens
+    audit_runs: ports.AuditRuns
     stores: ports.Stores
     devices: ports.Devices
     events: ports.Events
@@ -81,6 +82,7 @@ def _aws() -> Adapters:
 
     return Adapters(
         accounts=repositories.AccountRepository(), tokens=repositories.TokenRepository(),
+        audit_runs=repositories.AuditRunRepository(),
         stores=repositories.StoreRepository(), devices=repositories.DeviceRepository(),
         events=repositories.EventRepository(), receipts=repositories.ReceiptRepository(),
         shifts=repositories.ShiftRepository(), findings=repositories.FindingRepository(),

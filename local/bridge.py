@@ -3,10 +3,15 @@
 A `before-call.lambda.Invoke` handler on the default boto3 session (moto's interpreter creates its
 clients there) calls the Chalice @app.lambda_function by name and returns its payload, or a
 FunctionError whose errorType is the exception's class name, so that the ASL's Retry and Catch match.
+An asynchronous invocation (InvocationType Event: POST /v1/audit/runs) is answered 202 with no payload,
+as Lambda does; the function runs in a thread when `background` is set (`make run`), else before the
+answer (the tests: deterministic, and moto's in-process DynamoDB is not thread-safe).
 """
+import contextvars
 import io
 import json
 import logging
+import threading
 import traceback
 from urllib.parse import unquote
 
@@ -32,6 +37,11 @@ class LambdaBridge:
         self.functions = {f.name: f.func for f in chalice_app.pure_lambda_functions}
         self.calls: list[tuple[str, dict]] = []
         self._session = None
+        self.background = False  # run asynchronous invocations in a thread (local/server.py)
+        self.threads: list[threading.Thread] = []
+        # A list: asynchronous invocations wait in it, (name, event), until a test runs them (`invoke`): Lambda's
+        # queue, between the 202 and the run.
+        self.held: list[tuple[str, dict]] | None = None
 
     def invoke(self, name: str, event: dict) -> tuple[dict | None, dict | None]:
         """(payload, None) on success, (None, error payload) when the function raised."""
@@ -61,6 +71,17 @@ class LambdaBridge:
         name = self.resolve(path.split("/functions/", 1)[1].rsplit("/invocations", 1)[0])
         raw = params.get("body") or b"{}"
         event = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+        if (params.get("headers") or {}).get("X-Amz-Invocation-Type") == "Event":
+            if self.held is not None:
+                self.held.append((name, event))
+            elif self.background:
+                thread = threading.Thread(target=self.invoke, args=(name, event), name=f"lambda-{name}", daemon=True)
+                self.threads.append(thread)
+                thread.start()
+            else:  # its outcome is not the caller's, nor its request's context (budget, language): a fresh one
+                contextvars.Context().run(self.invoke, name, event)
+            response = {"StatusCode": 202, "Payload": io.BytesIO(b"")}
+            return AWSResponse(url=path, status_code=202, headers={}, raw=None), response
         payload, error = self.invoke(name, event)
         body = json.dumps(error if error else payload).encode()
         response = {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": io.BytesIO(body)}

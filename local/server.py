@@ -431,6 +431,7 @@ def _start(host: str, port: int, moto_endpoint: str, storage: dict, started_at: 
     os.environ["STATE_MACHINE_ARN"] = STATE_MACHINE_ARN.format(region=os.environ["AWS_DEFAULT_REGION"])
     config.reload()
     bridge = LambdaBridge(chalice_module.app).register()
+    bridge.background = True  # POST /v1/audit/runs answers at once; the run goes on in a thread, as on Lambda
     _ROUTES.update({path: entry.keys() for path, entry in chalice_module.app.routes.items()})
     wipe = "make reset wipes it" if storage["kind"] == "sqlite" else "in those tables; make reset leaves them"
     if not fresh:

@@ -22,6 +22,9 @@ os.environ.update({
 # moto's in-process DynamoDB is not thread-safe: the scheduled audit runs its shards one after another in
 # tests (threaded tests that make moto atomic may raise it), with short backoffs between a shard's attempts.
 os.environ.update({"AUDIT_FANOUT_WORKERS": "1", "AUDIT_RETRY_BASE_SECONDS": "0.01"})
+# An API request's budget (chalicelib/deadline.py, 14 s on AWS): in-process moto on a shared test machine takes seconds
+# for what DynamoDB does in milliseconds (a 250-receipt sync). tests/robustness/test_request_budget.py sets its own.
+os.environ.update({"REQUEST_BUDGET_SECONDS": "120"})
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_STEPFUNCTIONS", "DYNAMODB_HOST",
               "TABLE_NAME_PREFIX", "STATE_MACHINE_ARN", "AWS_PROFILE", "POS_STORAGE", "POS_SQLITE_PATH"):
     os.environ.pop(_name, None)
@@ -185,7 +188,9 @@ BOTH_ENGINES = ("tests/integration/test_sync_concurrency.py", "tests/functional/
                 "tests/functional/test_device_names.py", "tests/robustness/test_concurrency.py",
                 "tests/robustness/test_final_sync_races.py", "tests/robustness/test_audit_races.py",
                 "tests/robustness/test_lockouts.py", "tests/robustness/test_sync_attacks.py",
-                "tests/robustness/test_numbering_invariant.py", "tests/robustness/test_issue22_access.py")
+                "tests/robustness/test_numbering_invariant.py", "tests/robustness/test_issue22_access.py",
+                "tests/robustness/test_pairing_retry.py", "tests/robustness/test_request_budget.py",
+                "tests/functional/test_audit_runs.py")
 ENGINES = ("moto", "sqlite") + (("dynamodb",) if DYNAMODB_ENDPOINT else ())
 
 

@@ -11,22 +11,29 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.config import settings
+from chalicelib.errors import ServiceUnavailable
 from chalicelib.ports import ShardFailed
 
-_shared = type("ProcessWide", (), {"client": None, "key": None})()
+_shared = type("ProcessWide", (), {"clients": {}, "key": None})()
 _lock = threading.Lock()
+_CONFIGS = {
+    # A shard may run up to Lambda's 15 minutes; retries are the dispatcher's (it knows the shard).
+    "shard": {"read_timeout": 900, "connect_timeout": 10, "retries": {"max_attempts": 0}, "max_pool_connections": 64},
+    # An asynchronous invocation is answered at once: the API request that makes it stays well under 29 s.
+    "event": {"read_timeout": 5, "connect_timeout": 2, "retries": {"max_attempts": 2}},
+}
 
 
-def _client():
+def _client(purpose: str = "shard"):
     cfg = settings()
     key = (id(boto3.DEFAULT_SESSION), cfg.region)
     with _lock:
-        if _shared.client is None or _shared.key != key:
-            # A shard may run up to Lambda's 15 minutes; retries are the dispatcher's (it knows the shard).
-            _shared.client = boto3.client("lambda", region_name=cfg.region, config=Config(
-                read_timeout=900, connect_timeout=10, retries={"max_attempts": 0}, max_pool_connections=64))
-            _shared.key = key
-        return _shared.client
+        if _shared.key != key:
+            _shared.clients, _shared.key = {}, key
+        if purpose not in _shared.clients:
+            _shared.clients[purpose] = boto3.client("lambda", region_name=cfg.region,
+                                                    config=Config(**_CONFIGS[purpose]))
+        return _shared.clients[purpose]
 
 
 class ShardInvoker:
@@ -47,3 +54,13 @@ class ShardInvoker:
         if not isinstance(payload, dict):
             raise ShardFailed(f"unexpected answer: {raw[:200]!r}")
         return payload
+
+    @staticmethod
+    def start_run(event: dict) -> None:
+        """Queues the merchant's run with Lambda (InvocationType Event: answered 202 at once; the function has no
+        retries, its outcome goes to the run's record)."""
+        try:
+            _client("event").invoke(FunctionName=settings().audit_merchant_function, InvocationType="Event",
+                             Payload=json.dumps(event).encode())
+        except (ClientError, BotoCoreError) as exc:
+            raise ServiceUnavailable() from exc

@@ -1,6 +1,8 @@
 """PynamoDB models. Table names, region and host are bound from settings on first use (`bind`)."""
 import threading
 
+import pynamodb.connection.base as _pynamodb_connection
+from botocore.session import get_session as _botocore_session
 from pynamodb.attributes import (
     BooleanAttribute, JSONAttribute, ListAttribute, MapAttribute, NumberAttribute,
     UnicodeAttribute,
@@ -9,7 +11,20 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib import deadline
 from chalicelib.config import settings
+
+
+def _session_with_deadline():
+    """PynamoDB's botocore session, with the request's budget checked before every attempt a client of it sends
+    (its retries included): chalicelib/deadline.py. First, so that nothing is sent once the budget is spent."""
+    session = _botocore_session()
+    session.get_component("event_emitter").register_first("before-send.dynamodb", deadline.before_send,
+                                                           unique_id="pos-request-deadline")
+    return session
+
+
+_pynamodb_connection.get_session = _session_with_deadline  # every Connection's session (models' and ours)
 
 
 class _Meta:
@@ -172,6 +187,21 @@ class TokenModel(Model):
     session_epoch = NumberAttribute(null=True)  # user and login tokens: the employee's session_epoch at issue
 
 
+class AuditRunModel(Model):
+    """The back office's audit runs, in the tokens table beside the tokens (short-lived too: TTL): the run itself
+    (`audit_run#{merchant}#{id}`, its record in `run`) and the merchant's lock on running one
+    (`audit_run_lock#{merchant}`, naming the run that holds it until `running_until_epoch`)."""
+
+    Meta = _meta("tokens")
+    token_hash = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # audit_run | audit_run_lock
+    merchant_id = UnicodeAttribute()
+    run_id = UnicodeAttribute()
+    run = JSONAttribute(null=True)
+    running_until_epoch = NumberAttribute(null=True)
+    expires_at_epoch = NumberAttribute(null=True)
+
+
 class GuardModel(Model):
     """Uniqueness claims (e-mails, PINs) and login-failure windows."""
 
@@ -283,6 +313,8 @@ ALL_MODELS = [
     MerchantModel, EmployeeModel, StoreModel, PosDeviceModel, TokenModel, GuardModel,
     EventModel, ReceiptModel, ShiftModel, FindingModel,
 ]
+# Models of other kinds of items in a table of ALL_MODELS (bound with it, never created on their own).
+SHARED_TABLE_MODELS = [AuditRunModel]
 
 _bound: tuple | None = None
 _lock = threading.Lock()
@@ -306,7 +338,7 @@ def bind() -> None:
     if _bound == key:
         return
     with _lock:
-        for model in ALL_MODELS:
+        for model in ALL_MODELS + SHARED_TABLE_MODELS:
             model.Meta.table_name = cfg.table_name_prefix + model.Meta.logical_name
             model.Meta.region = cfg.region
             model.Meta.host = cfg.dynamodb_host

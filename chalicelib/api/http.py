@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
-from chalicelib import i18n, telemetry
+from chalicelib import deadline, i18n, telemetry
 from chalicelib.api import security_headers
 from chalicelib.config import settings
 from chalicelib.errors import DomainError, InternalError, MalformedJson, NotFound, PayloadTooLarge, ValidationFailed
@@ -244,7 +244,8 @@ def _parse_query(request, ref: SchemaRef | None):
 _PATH_PARAMS = {"receipt_number": re.compile(r"[0-9-]{1,21}")}
 _PATH_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _PATH_NOT_FOUND_KEYS = {"device_id": "NOT_FOUND.pos_device", "store_id": "NOT_FOUND.store",
-                        "employee_id": "NOT_FOUND.employee", "receipt_number": "NOT_FOUND.receipt"}
+                        "employee_id": "NOT_FOUND.employee", "receipt_number": "NOT_FOUND.receipt",
+                        "run_id": "NOT_FOUND.audit_run"}
 
 
 def _check_path(path_params: dict) -> None:
@@ -274,6 +275,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
         def route(**path_params):
             request = bp.current_request
             language = i18n.use(i18n.parse_accept_language((request.headers or {}).get("accept-language")))
+            budget = deadline.start(settings().request_budget_seconds)  # the whole request's, under 29 s
             try:
                 principal = None
                 if auth:
@@ -305,6 +307,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                           extra={"event": "unhandled_error", "route": path})
                 return error_response(InternalError())
             finally:
+                deadline.end(budget)
                 i18n.reset(language)
             if isinstance(result, Response):
                 return result

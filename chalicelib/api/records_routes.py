@@ -90,10 +90,19 @@ def list_findings(ctx):
 
 
 @endpoint(bp, "/v1/audit/runs", "POST", summary="Run the audit of this merchant's devices now", auth="user",
-          tag="audit", response="AuditRunOut", errors=(401, 403))
+          tag="audit", response="AuditRunOut", status=202, errors=(401, 403, 503))
 def run_audit(ctx):
-    """OWNER or MANAGER. Checks every POS of the merchant now and answers the counts."""
-    return audit.run_for_merchant(ctx.principal)
+    """OWNER or MANAGER. Starts checking every POS of the merchant in the background and answers the run (202):
+    poll GET /v1/audit/runs/{run_id} until its status is SUCCEEDED (with the counts) or FAILED. While a run of
+    the merchant is RUNNING, that run is answered: there is never a second one."""
+    return audit.start_run(ctx.principal)
+
+
+@endpoint(bp, "/v1/audit/runs/{run_id}", "GET", summary="One audit run: its status and counts", auth="user",
+          tag="audit", response="AuditRunOut", errors=(401, 404))
+def get_audit_run(ctx, run_id):
+    """RUNNING, then SUCCEEDED (the counts) or FAILED (`error`); a run is kept a week."""
+    return audit.get_run(ctx.principal, run_id)
 
 
 @endpoint(bp, "/v1/events", "GET", summary="Activity log, newest first", auth="user", tag="events",

@@ -730,13 +730,17 @@ class DeletionAccepted(Out):
 
 
 class AuditRunOut(Out):
-    devices_checked: int
-    raised: int
-    refreshed: int
-    resolved: int
-    failed_devices: int
+    id: str
+    status: Literal["RUNNING", "SUCCEEDED", "FAILED"]
     started_at: Instant
-    finished_at: Instant
+    finished_at: Instant | None = None
+    # The counts, once SUCCEEDED (null before, and after a failure).
+    devices_checked: int | None = None
+    raised: int | None = None
+    refreshed: int | None = None
+    resolved: int | None = None
+    failed_devices: int | None = None
+    error: str | None = Field(None, description="FAILED: NOT_STARTED, TIMED_OUT or the failure's type")
 
 
 def list_schema(key: str, item: type[BaseModel]) -> type[BaseModel]:

@@ -67,14 +67,38 @@ _ILLEGAL_KEYS = {(S.ACTIVATED, A.MOVE_STORE): "STILL_ACTIVATED.move"}
 MAX_NAME_LENGTH = 100
 
 
+# Cyrillic and Greek letters drawn like a Latin one, as that Latin letter (before case folding: "В" is drawn like
+# "B", "в" like nothing Latin). After Unicode's confusables (UTS #39) for the two scripts that share Latin's
+# shapes, kept to the letters that are the same glyph in common fonts. Tested by tests/unit/test_name_key.py.
+_LATIN_LOOK_ALIKES = str.maketrans({
+    # Cyrillic capitals
+    "А": "A", "В": "B", "Е": "E", "Ѕ": "S", "І": "I", "Ј": "J", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "У": "Y", "Х": "X", "Ү": "Y", "Һ": "H", "Ӏ": "I", "Ԛ": "Q", "Ԝ": "W", "Ԁ": "D",
+    # Cyrillic small letters
+    "а": "a", "е": "e", "ѕ": "s", "і": "i", "ј": "j", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
+    "һ": "h", "ӏ": "l", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ү": "y",
+    # Greek capitals
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P",
+    "Τ": "T", "Υ": "Y", "Χ": "X", "Ϲ": "C", "Ϳ": "J",
+    # Greek small letters
+    "α": "a", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "υ": "u", "χ": "x", "ϲ": "c", "ϳ": "j",
+})
+
+
 def name_key(name: str) -> str:
-    """What makes two POS names the same within a store: case, width, spacing and invisible characters do not
-    count. NFKC folds compatibility look-alikes (full-width "Ｔｉｌｌ", ligatures, "①", no-break spaces); Unicode
-    format characters (zero-width spaces and joiners, bidirectional marks and overrides, the BOM, soft hyphens)
-    and variation selectors are dropped, so "Till\u200b 1" or "\u202eTill 1" is taken beside "Till 1"."""
+    """What makes two POS names the same within a store: case, width, spacing, invisible characters and letters of
+    another script drawn alike do not count. NFKC folds compatibility look-alikes (full-width "Ｔｉｌｌ", ligatures,
+    "①", no-break spaces); Unicode format characters (zero-width spaces and joiners, bidirectional marks and
+    overrides, the BOM, soft hyphens) and variation selectors are dropped, so "Till\u200b 1" or "\u202eTill 1" is
+    taken beside "Till 1"; Cyrillic and Greek letters drawn like Latin ones are read as those (_LATIN_LOOK_ALIKES),
+    so "Тill 1" with a Cyrillic "Т" is taken too (issue 22.15).
+
+    Changing this changes the keys of the name guards: a POS stored before keeps its guard under the key of its
+    time until it is renamed, moved or deleted (its old guard is then left behind, unused)."""
     folded = unicodedata.normalize("NFKC", name)
     visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf" and not _is_variation_selector(ch))
-    return " ".join(unicodedata.normalize("NFKC", visible).casefold().split())
+    latin = unicodedata.normalize("NFKC", visible).translate(_LATIN_LOOK_ALIKES)
+    return " ".join(latin.casefold().split())
 
 
 def _is_variation_selector(ch: str) -> bool:

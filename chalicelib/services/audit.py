@@ -19,6 +19,7 @@ from chalicelib.domain import final_sync as final_sync_rules
 from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
+from chalicelib.errors import NotFound
 from chalicelib.services.common import Principal, new_id
 from chalicelib.wiring import adapters
 
@@ -92,18 +93,74 @@ def run_shard(shard: str) -> dict:
 # ---------------------------------------------------------------- one merchant, from the back office
 
 
-def run_for_merchant(principal: Principal) -> dict:
+def start_run(principal: Principal) -> dict:
+    """POST /v1/audit/runs: the merchant's run, started in the background (the `audit_merchant` function, invoked
+    asynchronously; in process locally). While one runs for the merchant, that one is answered (no second run)."""
     require_role(principal.role, BACK_OFFICE_ROLES, "run the audit")
+    moment = clock.now()
+    run = {"merchant_id": principal.merchant_id, "id": new_id(), "status": "RUNNING", "started_at": clock.iso(moment),
+           "finished_at": None, "running_until_epoch": clock.epoch(moment) + settings().audit_run_seconds,
+           "requested_by": principal.employee_id or principal.api_token_id, "error": None}
+    started = adapters().audit_runs.start(run, clock.epoch(moment))
+    if started["id"] != run["id"]:
+        return _shown(started)
+    try:
+        adapters().fanout.start_run({"merchant_id": run["merchant_id"], "run_id": run["id"]})
+    except Exception:
+        adapters().audit_runs.finish(run | {"status": "FAILED", "finished_at": clock.iso(), "error": "NOT_STARTED"})
+        raise
+    # Read again: where the run is answered in process (tests), it has finished by now.
+    return _shown(adapters().audit_runs.get(run["merchant_id"], run["id"]) or run)
+
+
+def get_run(principal: Principal, run_id: str) -> dict:
+    require_role(principal.role, BACK_OFFICE_ROLES, "read the audit's runs")
+    run = adapters().audit_runs.get(principal.merchant_id, run_id)
+    if run is None:
+        raise NotFound(key="NOT_FOUND.audit_run")
+    return _shown(run)
+
+
+def _shown(run: dict) -> dict:
+    """A run still RUNNING past its deadline died with its function (a timeout): it reads as FAILED."""
+    if run["status"] == "RUNNING" and clock.epoch() > run["running_until_epoch"]:
+        return run | {"status": "FAILED", "error": "TIMED_OUT"}
+    return run
+
+
+def run_merchant_job(event: dict) -> dict:
+    """The `audit_merchant` function: the run that POST /v1/audit/runs started. Its outcome goes to the run's record
+    (SUCCEEDED with the counts, or FAILED); it never raises, so Lambda has nothing to retry."""
+    run = adapters().audit_runs.get(event["merchant_id"], event["run_id"])
+    if run is None or run["status"] != "RUNNING":
+        return {"skipped": True}
+    try:
+        summary = run_for_merchant(event["merchant_id"])
+    except Exception as exc:  # recorded in the run; the caller polls its status
+        log.exception("audit run %s of merchant %s failed", run["id"], run["merchant_id"],
+                  extra={"event": "audit_merchant_run_failed", "merchant_id": run["merchant_id"]})
+        finished = run | {"status": "FAILED", "finished_at": clock.iso(), "error": type(exc).__name__}
+    else:
+        finished = run | {name: summary[name] for name in COUNTS} | {
+            "status": "SUCCEEDED", "finished_at": summary["finished_at"]}
+    adapters().audit_runs.finish(finished)
+    log.info("audit run of merchant %s: %s", run["merchant_id"], finished["status"],
+             extra={"event": "audit_merchant_run", "merchant_id": run["merchant_id"], "status": finished["status"]})
+    return finished
+
+
+def run_for_merchant(merchant_id: str) -> dict:
+    """Every POS of the merchant, now (the body of a run started from the back office)."""
     summary, cursor = _summary(), None
     known: dict[tuple[str, str], Device] = {}
     while True:
-        devices, cursor = adapters().devices.list(principal.merchant_id, PAGE_SIZE, cursor,
+        devices, cursor = adapters().devices.list(merchant_id, PAGE_SIZE, cursor,
                                                   status=Status.ACTIVATED.value)
         known.update({(d.merchant_id, d.id): d for d in devices})
         if not cursor:
             break
     open_by_device: dict[tuple[str, str], list[dict]] = {}
-    for finding in adapters().findings.open_for_merchant(principal.merchant_id):
+    for finding in adapters().findings.open_for_merchant(merchant_id):
         open_by_device.setdefault((finding["merchant_id"], finding["pos_device_id"]), []).append(finding)
     _audit_all(set(known) | set(open_by_device), known, open_by_device, summary)
     summary["finished_at"] = clock.iso()

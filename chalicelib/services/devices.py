@@ -263,12 +263,22 @@ def _login_retry_hash(login_hash: str, device_id: str) -> str:
     return hash_token(f"{login_hash}:{device_id}")
 
 
+def pairing_retry_hash(code_hash: str) -> str:
+    """The key of the record a used pairing code leaves (only who knows the code can name it)."""
+    return hash_token(f"{code_hash}:pairing_retry")
+
+
 def activate_slot(merchant_id: str, employee: dict, device_id: str, installation_id: str, method: str,
-                  pairing_code_hash: str | None = None, login: dict | None = None) -> dict:
+                  pairing_code_hash: str | None = None, login: dict | None = None,
+                  pairing_retry: dict | None = None) -> dict:
     """Bind a slot to an installation; by e-mail+password (LOGIN) or by a pairing code (PAIRING_CODE).
 
     Both lead to the same state and the same `pos_device.activated` event; a pairing code, or the login token,
-    is used up in the same transaction (its record must still exist), so it works once."""
+    is used up in the same transaction (its record must still exist), so it works once. As a login token leaves a
+    `login_retry` record, a pairing code leaves a `pairing_retry` one (`pairing_retry` = {"hash", "expires_at_epoch"}
+    when the code is used): with it the same installation may pair the same slot again with the same code while
+    the code would have lived (its answer was lost: issue 22.21). `pairing_retry` = {"activation_id"} is such a
+    retry: it succeeds only while the slot is still that installation's, in that activation."""
     token, token_hash = new_token()
     new_activation_id = new_id()
     principal = Principal(merchant_id=merchant_id, employee_id=employee["id"], role=employee["role"])
@@ -282,6 +292,9 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
             raise PairingCodeInvalid()
         chosen.update(activation_id=new_activation_id, closed_window=None, retry=False)
         again = _same_installation_again(device, installation_id)
+        if pairing_retry is not None and "activation_id" in pairing_retry and not (
+                again and device.activation_id == pairing_retry["activation_id"]):
+            raise PairingCodeInvalid()  # the code was used, and the slot is no longer that pairing's
         if login is not None and not again:
             device.check(Action.ACTIVATE)  # a slot taken meanwhile answers SLOT_TAKEN, whatever the login did
             if login["retry_only"] or not adapters().tokens.get(login["hash"]):
@@ -313,6 +326,11 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
             written.append({"token_hash": _login_retry_hash(login["hash"], after.id), "kind": "login_retry",
                             "merchant_id": merchant_id, "employee_id": employee["id"], "pos_device_id": after.id,
                             "expires_at_epoch": login["expires_at_epoch"], "session_epoch": login["session_epoch"]})
+        if pairing_retry is not None and "hash" in pairing_retry and not chosen["retry"]:
+            written.append({"token_hash": pairing_retry_hash(pairing_retry["hash"]), "kind": "pairing_retry",
+                            "merchant_id": merchant_id, "employee_id": employee["id"], "pos_device_id": after.id,
+                            "activation_id": chosen["activation_id"],
+                            "expires_at_epoch": pairing_retry["expires_at_epoch"]})
         return written
 
     def use_code(before: Device, _after: Device):

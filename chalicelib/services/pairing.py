@@ -127,7 +127,9 @@ def _pair(code_text: str, installation_id: str) -> dict:
         raise PairingCodeInvalid()
     hashed = code_hash(code)
     record = adapters().tokens.get(hashed)
-    if not record or record.get("kind") != "pairing" or (record.get("expires_at_epoch") or 0) <= clock.epoch():
+    if not record:  # used already: by this installation, whose answer was lost? (issue 22.21)
+        return _pair_again(hashed, installation_id)
+    if record.get("kind") != "pairing" or (record.get("expires_at_epoch") or 0) <= clock.epoch():
         raise PairingCodeInvalid()
     merchant_id = record["merchant_id"]
     employee = adapters().accounts.get_employee(merchant_id, record.get("employee_id") or "")
@@ -138,8 +140,27 @@ def _pair(code_text: str, installation_id: str) -> dict:
         raise PairingCodeInvalid()
     try:
         return devices.activate_slot(merchant_id, employee, device.id, installation_id, "PAIRING_CODE",
-                                     pairing_code_hash=hashed)
+                                     pairing_code_hash=hashed,
+                                     pairing_retry={"hash": hashed, "expires_at_epoch": record["expires_at_epoch"]})
     except Conflict:  # the slot was taken or is being deleted meanwhile: the code no longer works
+        raise PairingCodeInvalid() from None
+
+
+def _pair_again(hashed: str, installation_id: str) -> dict:
+    """A used code sent again: a success (a new device token for the same activation, the one the lost answer
+    carried revoked) only from the installation it paired, while that slot is still its own and the code would
+    still have lived; anything else is the same 401 as a wrong code."""
+    retry = adapters().tokens.get(devices.pairing_retry_hash(hashed))
+    if not retry or retry.get("kind") != "pairing_retry" or (retry.get("expires_at_epoch") or 0) <= clock.epoch():
+        raise PairingCodeInvalid()
+    merchant_id = retry["merchant_id"]
+    employee = adapters().accounts.get_employee(merchant_id, retry.get("employee_id") or "")
+    if not employee or Role(employee["role"]) not in POS_LOGIN_ROLES:
+        raise PairingCodeInvalid()
+    try:
+        return devices.activate_slot(merchant_id, employee, retry["pos_device_id"], installation_id, "PAIRING_CODE",
+                                     pairing_retry={"activation_id": retry["activation_id"]})
+    except Conflict:
         raise PairingCodeInvalid() from None
 
 

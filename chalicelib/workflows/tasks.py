@@ -47,3 +47,9 @@ def scheduled_audit(_event) -> dict:
 
 def audit_shard(event: dict) -> dict:
     return audit.run_shard(event["shard"])
+
+
+def audit_merchant(event: dict) -> dict:
+    """A merchant's audit run started by POST /v1/audit/runs (invoked asynchronously)."""
+    with telemetry.bound(correlation_id=event.get("run_id"), merchant_id=event.get("merchant_id")):
+        return audit.run_merchant_job(event)

@@ -108,6 +108,18 @@ class Api:
         assert code in expected, f"{method} {path} -> {code} {data}"
         return data
 
+    def run_audit(self, token: str, timeout: float = 60) -> dict:
+        """POST /v1/audit/runs (202: the server runs it in a thread, as Lambda would in the background), then its
+        status polled until it has finished."""
+        run = self.ok("POST", "/v1/audit/runs", token=token, status=202)
+        deadline = time.monotonic() + timeout
+        while run["status"] == "RUNNING":
+            assert time.monotonic() < deadline, run
+            time.sleep(0.2)
+            run = self.ok("GET", f"/v1/audit/runs/{run['id']}", token=token, status=200)
+        assert run["status"] == "SUCCEEDED", run
+        return run
+
     # ------------------------------------------------------------ set-up helpers
 
     def signup(self, business_name: str = "Test shop") -> dict:

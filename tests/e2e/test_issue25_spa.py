@@ -73,7 +73,7 @@ def shop(api: Api, owner: dict) -> dict:
                     "opened_by_employee": ala["id"], "starting_cash": 5000}],
         "receipts": [receipt(window["device"]["number"], 1, 990, ala["id"], None, "Herbata", "2026-11-24T07:30:00Z")]})
     api.ok("POST", f"/v1/pos_devices/{window['device']['id']}/deactivate", token=token)
-    api.ok("POST", "/v1/audit/runs", token=token)
+    api.run_audit(token)
     return {"main": main, "tablet": tablet, "window": window["device"], "activation": activation,
             "old_town": old_town, "harbour": harbour}
 

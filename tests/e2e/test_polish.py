@@ -88,7 +88,7 @@ def seed_shop(api: Api, owner: dict) -> dict:
                     "opened_by_employee": ala["id"], "starting_cash": 5000}],
         "receipts": [receipt(window["device"]["number"], 1, 990, ala["id"], None, "Herbata")]})
     api.ok("POST", f"/v1/pos_devices/{window['device']['id']}/deactivate", token=token)
-    api.ok("POST", "/v1/audit/runs", token=token)
+    api.run_audit(token)
     return {"activation": activation, "ala": ala, "number": number, "old_town": old_town}
 
 
@@ -312,7 +312,7 @@ def test_main_screens_in_english_for_review(page: Page, api: Api):
     activation = api.activate(owner["email"], PASSWORD, "Till 1")
     api.sync(activation["device_token"], {"state": {"last_receipt_number": 2, "open_tickets": 0, "shift_open": False},
                                            "receipts": [receipt(activation["device"]["number"], 1, 700)]})
-    api.ok("POST", "/v1/audit/runs", token=owner["token"])
+    api.run_audit(owner["token"])
     page.goto("/#/login")
     page.get_by_test_id("login-email").fill(owner["email"])
     page.get_by_test_id("login-password").fill(PASSWORD)

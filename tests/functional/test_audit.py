@@ -45,8 +45,11 @@ def sync(client, token, last, seqs=(), number=1, shift_open=False, shifts=()):
 
 
 def run(client, token):
+    """The back office's run: 202 with the run, which the Lambda bridge of the tests has run before answering
+    (on AWS it runs in the background: RUNNING, then readable at GET /v1/audit/runs/{id})."""
     status, body = client.post("/v1/audit/runs", token=token)
-    assert status == 200, body
+    assert status == 202 and body["status"] == "SUCCEEDED", body
+    assert client.get(f"/v1/audit/runs/{body['id']}", token=token) == (200, body)
     return body
 
 

@@ -28,7 +28,7 @@ def test_findings_of_the_whole_merchant_are_listed_newest_first(client):
         status, body = client.post("/v1/pos/sync", {"state": {"last_receipt_number": 2, "open_tickets": 0,
                                                               "shift_open": False}}, token=token)
         assert status == 200, body
-        assert client.post("/v1/audit/runs", token=m.token)[0] == 200
+        assert client.post("/v1/audit/runs", token=m.token)[0] == 202
         raised_order.append(device["id"])
     status, body = client.get("/v1/audit/findings?status=open", token=m.token)
     assert status == 200

@@ -147,5 +147,5 @@ def test_a_shift_open_at_deactivation_is_flagged_and_reported(client):
     assert finding["details"] == ("Zmiana otwarta 2026-11-24 08:00 UTC w POS „Kasa 1” była nadal otwarta, gdy POS "
                                   "został dezaktywowany; nie zostanie już zamknięta, a gotówka nie została przeliczona.")
     # The audit does not resolve it (the shift stays open), nor does deleting the POS.
-    assert client.post("/v1/audit/runs", token=m.token)[0] == 200
+    assert client.post("/v1/audit/runs", token=m.token)[0] == 202
     assert len(client.get("/v1/audit/findings?status=open", token=m.token)[1]["findings"]) == 1

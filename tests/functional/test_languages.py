@@ -169,7 +169,7 @@ def test_findings_are_stored_as_keys_and_read_in_both_languages(client):
     m = client.signup()
     device, token = m.active_device("Kasa 1")
     sync(client, token, last=3, receipts=[receipt(device["number"], 1)])
-    assert client.post("/v1/audit/runs", token=m.token)[0] == 200
+    assert client.post("/v1/audit/runs", token=m.token)[0] == 202
     n = device["number"]
     status, pl = client.get("/v1/audit/findings?status=open", token=m.token, headers=PL)
     assert pl["findings"][0]["details"] == f"2 paragony wystawione w POS „Kasa 1” nie są na serwerze: {n}-2, {n}-3."

@@ -215,8 +215,11 @@ def test_moto_lacks_only_the_named_types_and_they_are_in_the_template(deployed):
     assert all(a["AlarmActions"] == [{"Ref": "AlarmTopicArn"}] for a in alarms)
     assert len(by_type["AWS::Logs::MetricFilter"]) == 3 + 3
     # The scheduled run: no retry, its failures to the alarmed queue (moto creates the queue, not the config).
-    (invoke_config,) = by_type["AWS::Lambda::EventInvokeConfig"]
-    assert (invoke_config["FunctionName"], invoke_config["MaximumRetryAttempts"]) == ({"Ref": "RunAudit"}, 0)
+    configs = {c["FunctionName"]["Ref"]: c for c in by_type["AWS::Lambda::EventInvokeConfig"]}
+    assert set(configs) == {"RunAudit", "AuditMerchant"}  # a back-office run records its own failure in the run
+    assert configs["AuditMerchant"]["MaximumRetryAttempts"] == 0
+    invoke_config = configs["RunAudit"]
+    assert invoke_config["MaximumRetryAttempts"] == 0
     assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == {
         "Fn::GetAtt": ["AuditRunFailuresQueue", "Arn"]}
     (selection,) = by_type["AWS::Backup::BackupSelection"]

@@ -312,7 +312,7 @@ def test_log_groups_outlive_a_prod_stack_only():
     prod, dev = build_template.build(stage="prod"), build_template.build(stage="dev")
     for template, policy in ((prod, "Retain"), (dev, None)):
         groups = {n: r for n, r in template["Resources"].items() if r.get("Type") == "AWS::Logs::LogGroup"}
-        assert len(groups) == 9 + 2  # every function's, the state machine's, the API's access log
+        assert len(groups) == 10 + 2  # every function's, the state machine's, the API's access log
         for name, group in groups.items():
             assert group.get("DeletionPolicy") == policy == group.get("UpdateReplacePolicy"), name
     with pytest.raises(build_template.TemplateError, match="stage"):
@@ -565,7 +565,7 @@ def test_the_functions_run_on_arm64_with_argon2_built_for_it(arm64_package):
 
     template, package = arm64_package
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 9
+    assert len(functions) == 10
     assert all(f["Properties"]["Architectures"] == ["arm64"] for f in functions)
     with zipfile.ZipFile(package) as archive:
         names = archive.namelist()

@@ -398,7 +398,7 @@ def test_iam_touches_only_the_projects_own_resources(packaged):
     template, _ = packaged
     resources = template["Resources"]
     tables = {n for n, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
-    own = {"dynamodb": tables, "states": {STATE_MACHINE}, "lambda": set(TASK_FUNCTIONS.values()) | {"AuditShard"}}
+    own = {"dynamodb": tables, "states": {STATE_MACHINE}, "lambda": set(TASK_FUNCTIONS.values()) | {"AuditShard", "AuditMerchant"}}
     for role, statement in iam_statements(template):
         services = services_of(statement) & set(own)
         if not services:
@@ -430,23 +430,25 @@ def test_roles_are_split_by_need(packaged):
         return {s for r, st in iam_statements(template) if r == role for s in services_of(st)}
 
     assert role_of("APIHandler") == {"Fn::GetAtt": ["DefaultRole", "Arn"]}
-    every = ["APIHandler", "RunAudit", "AuditShard", *TASK_FUNCTIONS.values()]
+    every = ["APIHandler", "RunAudit", "AuditShard", "AuditMerchant", *TASK_FUNCTIONS.values()]
     assert set(every) == set(functions_of(template))
     roles = {role_of(f)["Fn::GetAtt"][0] for f in every}
-    assert len(roles) == 9, "one role per function"
-    for worker in ["RunAudit", "AuditShard", *TASK_FUNCTIONS.values()]:
+    assert len(roles) == 10, "one role per function"
+    for worker in ["RunAudit", "AuditShard", "AuditMerchant", *TASK_FUNCTIONS.values()]:
         assert role_of(worker) == {"Fn::GetAtt": [f"{worker}Role", "Arn"]}, worker
-    for worker in ["AuditShard", *TASK_FUNCTIONS.values()]:
+    for worker in ["AuditShard", "AuditMerchant", *TASK_FUNCTIONS.values()]:
         assert services(f"{worker}Role") == {"logs", "xray", "dynamodb"}, worker
-    assert services("DefaultRole") == {"logs", "xray", "dynamodb", "states", "secretsmanager"}  # the PIN key
+    # the PIN key; lambda: POST /v1/audit/runs starts AuditMerchant
+    assert services("DefaultRole") == {"logs", "xray", "dynamodb", "states", "secretsmanager", "lambda"}
     # The scheduled audit only fans out: it invokes the shard function (by the name in its environment), and
-    # reads or writes nothing itself; nobody else invokes a function.
+    # reads or writes nothing itself; the API starts a merchant's run; nobody else invokes a function.
     assert services("RunAuditRole") == {"logs", "xray", "lambda", "sqs"}  # sqs: its on-failure destination
     invokes = {(role, resource["Fn::GetAtt"][0], action) for role, st in iam_statements(template)
                if "lambda" in services_of(st) for resource in as_list(st["Resource"]) for action in as_list(st["Action"])}
     assert {(role, function, action) for role, function, action in invokes if role != machine_role_of(template)} == {
-        ("RunAuditRole", "AuditShard", "lambda:InvokeFunction")}
+        ("RunAuditRole", "AuditShard", "lambda:InvokeFunction"), ("DefaultRole", "AuditMerchant", "lambda:InvokeFunction")}
     assert effective_variables(template, "RunAudit")["AUDIT_SHARD_FUNCTION"] == {"Ref": "AuditShard"}
+    assert effective_variables(template, "APIHandler")["AUDIT_MERCHANT_FUNCTION"] == {"Ref": "AuditMerchant"}
     machine_role = resources[STATE_MACHINE]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     assert services(machine_role) == {"lambda", "logs", "xray"}
     invoked = {resource["Fn::GetAtt"][0] for role, st in iam_statements(template) if role == machine_role

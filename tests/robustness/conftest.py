@@ -26,6 +26,7 @@ class World:
     cashier_token: str
     receipt_numbers: list[str] = field(default_factory=list)
     shift_id: str = ""
+    audit_run_id: str = ""  # the owner's audit run (GET /v1/audit/runs/{run_id})
     secrets: set[str] = field(default_factory=set)
 
     def login_token(self) -> str:
@@ -72,10 +73,13 @@ def build_world(api, name="Cafe") -> World:
         "shifts": [{"id": shift_id, "opened_at": "2026-11-24T08:00:00Z", "starting_cash": 10000}],
         "receipts": receipts}, token=token)
     assert (status, body["accepted"]) == (200, 3), body
-    world = World(api=api, owner=owner, store=store, empty_store=empty_store, device=body["pos_device"],
+    device = body["pos_device"]
+    status, run = api.post("/v1/audit/runs", token=owner.token)
+    assert status == 202, run
+    world = World(api=api, owner=owner, store=store, empty_store=empty_store, device=device,
                   device_token=token, idle_device=idle, manager=manager, manager_token=manager_token,
                   cashier=cashier, cashier_token=cashier_token,
-                  receipt_numbers=[r["receipt_number"] for r in receipts], shift_id=shift_id)
+                  receipt_numbers=[r["receipt_number"] for r in receipts], shift_id=shift_id, audit_run_id=run["id"])
     world.secrets |= {owner.token, token, manager_token, cashier_token, PASSWORD}
     return world
 

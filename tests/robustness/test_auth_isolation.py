@@ -25,7 +25,7 @@ TOKEN_ISSUING = {("POST", "/v1/signup"), ("POST", "/v1/auth/login"), ("POST", "/
 def _request(op, world, spare_employee_id):
     """A request that this merchant's owner may make (ids of `world`)."""
     ids = {"store_id": world.store["id"], "device_id": world.device["id"], "employee_id": spare_employee_id,
-           "receipt_number": world.receipt_numbers[0]}
+           "receipt_number": world.receipt_numbers[0], "run_id": world.audit_run_id}
     path = op.path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in op.path})
     if (op.method, op.path) == ("DELETE", "/v1/stores/{store_id}"):
         path = f"/v1/stores/{world.empty_store['id']}"
@@ -55,7 +55,8 @@ def _authorized(op, status, answer) -> bool:
 
 def _ids_of(world) -> set[str]:
     return {world.owner.merchant["id"], world.owner.owner["id"], world.store["id"], world.empty_store["id"],
-            world.device["id"], world.idle_device["id"], world.manager["id"], world.cashier["id"], world.shift_id}
+            world.device["id"], world.idle_device["id"], world.manager["id"], world.cashier["id"], world.shift_id,
+            world.audit_run_id}
 
 
 def _leaks(body, ids) -> set[str]:

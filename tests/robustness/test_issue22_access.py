@@ -395,7 +395,9 @@ def test_one_source_guessing_pairing_codes_does_not_block_pairing_for_others(cli
 
 @pytest.mark.parametrize("name", ["Till\u200b 1", "\u202eTill 1", "Till\u200d 1\u200c", "\ufeffTill 1",
                                   "T\u00adill 1", "Till\u2066 1\u2069", "Till 1\ufe0f", "Ｔｉｌｌ　１",
-                                  "Till\u00a01", "\u200eTILL 1"])
+                                  "Till\u00a01", "\u200eTILL 1",
+                                  # cross-script look-alikes (Cyrillic Te, Ukrainian i, Greek Tau and iota)
+                                  "\u0422ill 1", "T\u0456ll 1", "\u03a4\u03b9ll 1"])
 def test_invisible_and_compatibility_characters_do_not_make_a_new_pos_name(client, name):
     m = client.signup()
     store = m.store()

@@ -133,6 +133,7 @@ class FakeFanout:
     def __init__(self):
         self.failing: set[str] = set()
         self.invoked: list[str] = []
+        self.started_runs: list[dict] = []
 
     def invoke(self, shard: str) -> dict:
         from chalicelib.services import audit
@@ -144,6 +145,14 @@ class FakeFanout:
             return audit.run_shard(shard)
         except Exception as exc:
             raise ports.ShardFailed(f"{type(exc).__name__}: {exc}") from exc
+
+
+    def start_run(self, event: dict) -> None:
+        """Runs the merchant's audit run in process, before answering (what `audit_merchant` does, later)."""
+        from chalicelib.services import audit
+
+        self.started_runs.append(event)
+        audit.run_merchant_job(event)
 
 
 class FakeSecrets:

@@ -1,7 +1,8 @@
 """chalicelib/backoff.py: the one backoff of the hand-written retry loops (sync, audit, record_sync_state)."""
 import pytest
 
-from chalicelib import backoff
+from chalicelib import backoff, deadline
+from chalicelib.errors import ServiceUnavailable
 
 
 def test_without_jitter_the_delay_doubles_up_to_the_cap():
@@ -21,6 +22,15 @@ def test_with_jitter_the_delay_is_a_random_part_of_it(monkeypatch):
 
 def test_pause_sleeps_the_delay(monkeypatch):
     slept = []
-    monkeypatch.setattr(backoff.time, "sleep", slept.append)
+    monkeypatch.setattr(deadline.time, "sleep", slept.append)
     backoff.pause(2, 1.0, cap=3.0, jitter=False)
     assert slept == [3.0]
+
+
+def test_a_pause_never_outlasts_the_request_budget(monkeypatch):
+    slept = []
+    monkeypatch.setattr(deadline.time, "sleep", slept.append)
+    with deadline.budget(0.5), pytest.raises(ServiceUnavailable):
+        backoff.pause(2, 1.0, cap=3.0, jitter=False)  # 3 s wanted, under 0.5 s left: 503 after what is left
+    assert len(slept) == 1
+    assert slept[0] <= 0.5

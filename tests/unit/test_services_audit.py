@@ -14,18 +14,18 @@ def open_findings(shop) -> dict[str, dict]:
 def test_missing_receipts_are_found_listed_and_resolved(shop):
     principal, device, _token = shop.active_device()
     sync.sync_batch(principal, device, [sale(1, 1), sale(1, 3)], [], [], state(5))
-    summary = audit.run_for_merchant(shop.owner)
+    summary = audit.run_for_merchant(shop.owner.merchant_id)
     assert (summary["raised"], summary["devices_checked"]) == (1, 1)
     finding = open_findings(shop)[rules.UNSYNCED_RECEIPTS]
     assert (finding["missing_receipt_numbers"], finding["missing_count"]) == (["1-2", "1-4", "1-5"], 3)
-    again = audit.run_for_merchant(shop.owner)
+    again = audit.run_for_merchant(shop.owner.merchant_id)
     assert (again["raised"], again["refreshed"]) == (0, 1)
     sync.sync_batch(principal, shop.slot(device.id), [sale(1, 2)], [], [], state(5))
     assert open_findings(shop)[rules.UNSYNCED_RECEIPTS]["missing_count"] == 3  # until the audit looks again
-    audit.run_for_merchant(shop.owner)
+    audit.run_for_merchant(shop.owner.merchant_id)
     assert open_findings(shop)[rules.UNSYNCED_RECEIPTS]["missing_receipt_numbers"] == ["1-4", "1-5"]
     sync.sync_batch(principal, shop.slot(device.id), [sale(1, 4), sale(1, 5)], [], [], state(5))
-    assert audit.run_for_merchant(shop.owner)["resolved"] == 1
+    assert audit.run_for_merchant(shop.owner.merchant_id)["resolved"] == 1
     assert open_findings(shop) == {}
 
 
@@ -62,14 +62,14 @@ def test_a_silent_device_with_an_open_shift(shop):
     audit.run_all()
     assert set(open_findings(shop)) == {rules.DEVICE_SILENT, rules.SHIFT_OPEN_TOO_LONG}
     sync.sync_batch(principal, shop.slot(device.id), [], [], [], state(0, shift_open=False))
-    audit.run_for_merchant(shop.owner)
+    audit.run_for_merchant(shop.owner.merchant_id)
     assert open_findings(shop) == {}
 
 
 def test_deactivation_resolves_the_findings_and_flags_the_shift(shop):
     principal, device, _token = shop.active_device()
     sync.sync_batch(principal, device, [], [], [shift_in()], state(3, shift_open=True))
-    audit.run_for_merchant(shop.owner)
+    audit.run_for_merchant(shop.owner.merchant_id)
     assert set(open_findings(shop)) == {rules.UNSYNCED_RECEIPTS}
     devices.deactivate_device(shop.owner, device.id)
     assert set(open_findings(shop)) == {rules.SHIFT_LEFT_OPEN}

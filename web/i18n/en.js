@@ -294,6 +294,8 @@ export default {
   'audit.intro': 'The audit compares what each POS reported with what the back office holds: missing receipts, devices silent too long and shifts open too long. Findings resolve themselves when the cause clears.',
   'audit.run': 'Run audit now',
   'audit.done': 'The audit has finished.',
+  'audit.running': 'The audit is running…',
+  'audit.failed': 'The audit did not finish. Try again in a moment.',
   'audit.summary.devices_checked': 'POS checked',
   'audit.summary.raised': 'new findings',
   'audit.summary.refreshed': 'still open',

@@ -295,6 +295,8 @@ export default {
   'audit.intro': 'Audyt porównuje to, co zgłosił każdy POS, z danymi w panelu administracyjnym: brakujące paragony, zbyt długo milczące urządzenia i zbyt długo otwarte zmiany. Wyniki zamykają się same, gdy przyczyna zniknie.',
   'audit.run': 'Uruchom audyt teraz',
   'audit.done': 'Audyt zakończony.',
+  'audit.running': 'Audyt trwa…',
+  'audit.failed': 'Audyt nie został ukończony. Spróbuj ponownie za chwilę.',
   'audit.summary.devices_checked': 'sprawdzone POS',
   'audit.summary.raised': 'nowe wyniki',
   'audit.summary.refreshed': 'nadal otwarte',

@@ -7,8 +7,10 @@ import { icon } from '../icons.js';
 import { errorAlert, toast } from '../ui.js';
 import { byId, deviceLabel, loadDevices } from './common.js';
 import { listPage } from './list.js';
+import { sleep } from './pos_deletion.js';
 
 const SHOWN_NUMBERS = 30;
+const POLL_MS = 1000;
 
 export async function auditView({ main, query, signal, setQuery }) {
   const filters = { status: query.status === 'resolved' ? 'resolved' : 'open' };
@@ -44,7 +46,20 @@ export async function auditView({ main, query, signal, setQuery }) {
     runButton.disabled = true;
     clear(runResult);
     try {
-      const result = await api.post('/v1/audit/runs', undefined, { signal });
+      // 202: the run goes on in the background; its status is polled until it has finished.
+      let result = await api.post('/v1/audit/runs', undefined, { signal });
+      if (result.status === 'RUNNING') {
+        replace(runResult, h('p', { class: 'muted', testid: 'audit-running' }, t('audit.running')));
+      }
+      while (result.status === 'RUNNING') {
+        await sleep(POLL_MS, signal);
+        result = await api.get(`/v1/audit/runs/${encodeURIComponent(result.id)}`, { signal });
+      }
+      if (result.status === 'FAILED') {
+        replace(runResult, h('div', { class: 'alert alert--error', role: 'alert', testid: 'audit-failed' }, icon('warning'),
+          h('div', { class: 'alert__body' }, h('p', {}, t('audit.failed')))));
+        return;
+      }
       const summary = auditSummary(result);
       replace(runResult, h('div', { class: 'alert alert--success', testid: 'audit-result' }, icon('check'),
         h('div', { class: 'alert__body' }, h('p', {}, t('audit.done')), summary ? h('p', { class: 'muted' }, summary) : null)));

@@ -2,6 +2,7 @@
 objects and raise the ports' refusals (chalicelib/ports.py); chalicelib/wiring.py makes the instances the
 services use."""
 from chalicelib.adapters.repositories.accounts import AccountRepository
+from chalicelib.adapters.repositories.audit_runs import AuditRunRepository
 from chalicelib.adapters.repositories.devices import DeviceRepository, _device_item
 from chalicelib.adapters.repositories.events import EventRepository
 from chalicelib.adapters.repositories.findings import FindingRepository
@@ -11,7 +12,7 @@ from chalicelib.adapters.repositories.stores import StoreRepository
 from chalicelib.adapters.repositories.tokens import TokenRepository
 
 __all__ = [
-    "AccountRepository", "DeviceRepository", "EventRepository", "FindingRepository", "ReceiptRepository",
+    "AccountRepository", "AuditRunRepository", "DeviceRepository", "EventRepository", "FindingRepository", "ReceiptRepository",
     "ShiftRepository", "StoreRepository", "TokenRepository",
     "_device_item",  # bench/audit_bench.py writes devices straight to the table
 ]

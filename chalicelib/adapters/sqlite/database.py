@@ -17,6 +17,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from chalicelib import deadline
 from chalicelib.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ class Database:
     def read(self):
         """A connection for reads (each statement sees committed data; a write block's own writes inside it)."""
         with _translated(), self._connection() as conn:
+            self._within_budget(conn)
             yield conn
 
     @contextlib.contextmanager
@@ -160,6 +162,7 @@ class Database:
             if conn.in_transaction:
                 yield conn
                 return
+            self._within_budget(conn)
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -167,6 +170,16 @@ class Database:
                 conn.rollback()
                 raise
             conn.execute("COMMIT")
+
+    def _within_budget(self, conn) -> None:
+        """Inside an API request (chalicelib/deadline.py): nothing once its budget is spent, and a lock is waited
+        for at most what is left of it (then SQLite answers busy: 503)."""
+        left = deadline.remaining()
+        if left is not None:
+            deadline.check()
+        # Set each time: a pooled connection may come from a request with a smaller budget.
+        wait_ms = self.busy_timeout_ms if left is None else min(self.busy_timeout_ms, max(1, int(left * 1000)))
+        conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
 
     def close(self) -> None:
         with self._pool_lock:

@@ -293,6 +293,51 @@ class SqliteTokens(_Tables):
             conn.execute("DELETE FROM tokens WHERE token_hash = ?", (token_hash,))
 
 
+class SqliteAuditRuns(_Tables):
+    """The back office's audit runs, in the tokens table as on DynamoDB (repositories/audit_runs.py): the run, and
+    the merchant's lock on running one, checked and claimed in one transaction."""
+
+    def start(self, run: dict, now_epoch: int) -> dict:
+        merchant_id = run["merchant_id"]
+        lock_key = f"audit_run_lock#{merchant_id}"
+        with self.db.write() as conn:
+            row = conn.execute("SELECT doc FROM tokens WHERE token_hash = ?", (lock_key,)).fetchone()
+            if row:
+                lock = _load(row[0])
+                holder = conn.execute("SELECT doc FROM tokens WHERE token_hash = ?",
+                                      (f"audit_run#{merchant_id}#{lock['run_id']}",)).fetchone()
+                holder = _load(holder[0])["run"] if holder else None
+                if (lock["running_until_epoch"] >= now_epoch and holder is not None
+                        and holder.get("status") == "RUNNING"):
+                    return holder
+            self._save(conn, run)
+            conn.execute("INSERT OR REPLACE INTO tokens (token_hash, doc) VALUES (?, ?)", (lock_key, _dump({
+                "token_hash": lock_key, "kind": "audit_run_lock", "merchant_id": merchant_id, "run_id": run["id"],
+                "running_until_epoch": run["running_until_epoch"],
+                "expires_at_epoch": run["running_until_epoch"]})))
+        return run
+
+    def get(self, merchant_id: str, run_id: str) -> dict | None:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT doc FROM tokens WHERE token_hash = ?",
+                               (f"audit_run#{merchant_id}#{run_id}",)).fetchone()
+        return _load(row[0])["run"] if row else None
+
+    def finish(self, run: dict) -> None:
+        merchant_id = run["merchant_id"]
+        with self.db.write() as conn:
+            self._save(conn, run)
+            conn.execute("DELETE FROM tokens WHERE token_hash = ? AND json_extract(doc, '$.run_id') = ?",
+                         (f"audit_run_lock#{merchant_id}", run["id"]))
+
+    @staticmethod
+    def _save(conn, run: dict) -> None:
+        key = f"audit_run#{run['merchant_id']}#{run['id']}"
+        conn.execute("INSERT OR REPLACE INTO tokens (token_hash, doc) VALUES (?, ?)", (key, _dump({
+            "token_hash": key, "kind": "audit_run", "merchant_id": run["merchant_id"], "run_id": run["id"],
+            "run": run, "expires_at_epoch": int(run["running_until_epoch"]) + 7 * 24 * 3600})))
+
+
 class SqliteStores(_Tables):
     def get(self, merchant_id: str, store_id: str) -> dict | None:
         with self.db.read() as conn:
@@ -764,7 +809,8 @@ class SqliteFindings(_Tables):
 
 
 def repositories(db: Database) -> dict:
-    """The eight repositories on one database, by their port names."""
-    return {"accounts": SqliteAccounts(db), "tokens": SqliteTokens(db), "stores": SqliteStores(db),
+    """The nine repositories on one database, by their port names."""
+    return {"accounts": SqliteAccounts(db), "tokens": SqliteTokens(db), "audit_runs": SqliteAuditRuns(db),
+            "stores": SqliteStores(db),
             "devices": SqliteDevices(db), "events": SqliteEvents(db), "receipts": SqliteReceipts(db),
             "shifts": SqliteShifts(db), "findings": SqliteFindings(db)}

@@ -1,0 +1,94 @@
+"""Issue 27.5: POST /v1/audit/runs answers 202 with a run that goes on in the background (on AWS the `audit_merchant`
+function, invoked asynchronously; in tests the Lambda bridge holds the invocation as Lambda's queue would), readable
+at GET /v1/audit/runs/{id}: RUNNING, then SUCCEEDED with the counts, or FAILED. One run at a time per merchant: a
+POST while it runs answers the running one. Before: the audit of the whole fleet ran inside the request (200 with
+the counts), a 504 for a large merchant."""
+import app as app_module
+from tests.functional.test_audit import sync
+
+
+def _held(aws):
+    aws.held = []
+    return aws.held
+
+
+def test_a_run_answers_202_at_once_and_its_status_is_polled_until_it_succeeds(client, aws, at):
+    m = client.signup()
+    device, token = m.active_device()
+    sync(client, token, last=3, seqs=(1,))  # receipts 2 and 3 missing: the run will raise a finding
+    held = _held(aws)
+    status, run = client.post("/v1/audit/runs", token=m.token)
+    assert status == 202, run
+    assert run["status"] == "RUNNING" and run["finished_at"] is None and run["raised"] is None, run
+    assert run["started_at"] == "2026-11-24T12:00:00Z"
+    assert held == [("audit_merchant", {"merchant_id": m.merchant["id"], "run_id": run["id"]})]
+    assert client.get("/v1/audit/findings?status=open", token=m.token)[1]["findings"] == []  # not run yet
+    assert client.get(f"/v1/audit/runs/{run['id']}", token=m.token) == (200, run)
+
+    # A second POST while it runs: the same run, nothing else started.
+    assert client.post("/v1/audit/runs", token=m.token) == (202, run)
+    assert len(held) == 1
+
+    at(minutes=2)
+    name, event = held.pop()
+    aws.invoke(name, event)  # Lambda runs the queued invocation
+    status, done = client.get(f"/v1/audit/runs/{run['id']}", token=m.token)
+    assert status == 200 and done["status"] == "SUCCEEDED", done
+    assert (done["devices_checked"], done["raised"], done["failed_devices"]) == (1, 1, 0)
+    assert done["finished_at"] == "2026-11-24T12:02:00Z" and done["error"] is None
+    [finding] = client.get("/v1/audit/findings?status=open", token=m.token)[1]["findings"]
+    assert finding["pos_device_id"] == device["id"]
+
+    # Finished: the next POST is a new run.
+    status, second = client.post("/v1/audit/runs", token=m.token)
+    assert status == 202 and second["id"] != run["id"] and second["status"] == "RUNNING"
+
+
+def test_a_run_whose_function_died_reads_failed_and_does_not_block_the_next(client, aws, at):
+    m = client.signup()
+    _held(aws)
+    status, run = client.post("/v1/audit/runs", token=m.token)
+    assert status == 202 and run["status"] == "RUNNING"
+    at(minutes=10)
+    assert client.post("/v1/audit/runs", token=m.token) == (202, run)  # still within its time
+    at(minutes=16)  # past AUDIT_RUN_SECONDS (900): the function timed out, never wrote its outcome
+    status, dead = client.get(f"/v1/audit/runs/{run['id']}", token=m.token)
+    assert status == 200 and (dead["status"], dead["error"]) == ("FAILED", "TIMED_OUT"), dead
+    status, fresh = client.post("/v1/audit/runs", token=m.token)
+    assert status == 202 and fresh["id"] != run["id"] and fresh["status"] == "RUNNING", fresh
+    # The old run's invocation, delivered late after all, records its own outcome and leaves the new run the
+    # merchant's: a POST still answers the new one.
+    assert app_module.audit_merchant({"merchant_id": m.merchant["id"], "run_id": run["id"]}, None)[
+        "status"] == "SUCCEEDED"
+    assert client.post("/v1/audit/runs", token=m.token) == (202, fresh)
+
+
+def test_a_run_that_fails_reads_failed_with_the_reason(client, aws, monkeypatch):
+    from chalicelib.services import audit
+
+    m = client.signup()
+    m.active_device()
+
+    def broken(merchant_id):
+        raise RuntimeError("storage fell over")
+
+    monkeypatch.setattr(audit, "run_for_merchant", broken)
+    status, run = client.post("/v1/audit/runs", token=m.token)
+    assert status == 202 and (run["status"], run["error"]) == ("FAILED", "RuntimeError"), run
+    assert run["finished_at"] is not None and run["raised"] is None
+    status, again = client.post("/v1/audit/runs", token=m.token)  # a failed run does not hold the merchant
+    assert status == 202 and again["id"] != run["id"]
+
+
+def test_runs_are_the_merchants_own_and_need_a_back_office_role(client, aws):
+    a, b = client.signup(), client.signup()
+    _held(aws)
+    status, run = client.post("/v1/audit/runs", token=a.token)
+    assert status == 202
+    status, body = client.get(f"/v1/audit/runs/{run['id']}", token=b.token)
+    assert status == 404 and body["errors"][0]["code"] == "NOT_FOUND", body
+    # b's own run is not held by a's.
+    status, other = client.post("/v1/audit/runs", token=b.token)
+    assert status == 202 and other["id"] != run["id"]
+    assert client.get("/v1/audit/runs/not-a-run", token=a.token)[0] == 404
+    assert client.get(f"/v1/audit/runs/{run['id']}")[0] == 401
