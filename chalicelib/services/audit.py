@@ -100,11 +100,18 @@ def run_for_merchant(principal: Principal) -> dict:
     while True:
         devices, cursor = adapters().devices.list(principal.merchant_id, PAGE_SIZE, cursor,
                                                   status=Status.ACTIVATED.value)
-        known.update({(d.merchant_id, d.id): d for d in devices})
+        # a MANAGER audits the POS devices of their stores only
+        known.update({(d.merchant_id, d.id): d for d in devices if principal.sees_store(d.store_id)})
         if not cursor:
             break
     open_by_device: dict[tuple[str, str], list[dict]] = {}
-    for finding in adapters().findings.open_for_merchant(principal.merchant_id):
+    findings = adapters().findings.open_for_merchant(principal.merchant_id)
+    if principal.store_ids is not None:
+        ids = {f["pos_device_id"] for f in findings} - {device_id for _m, device_id in known}
+        others = adapters().devices.get_many(principal.merchant_id, ids) if ids else {}
+        findings = [f for f in findings if (principal.merchant_id, f["pos_device_id"]) in known
+                    or (f["pos_device_id"] in others and principal.sees_store(others[f["pos_device_id"]].store_id))]
+    for finding in findings:
         open_by_device.setdefault((finding["merchant_id"], finding["pos_device_id"]), []).append(finding)
     _audit_all(set(known) | set(open_by_device), known, open_by_device, summary)
     summary["finished_at"] = clock.iso()
