@@ -44,9 +44,7 @@ def test_the_whole_story(client, ticking):
     device_id = device["id"]
 
     # ---- a manager and a cashier to switch to
-    status, manager = client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": "mia@example.com",
-                                                    "password": "manager pass 1"}, token=m.token)
-    assert status == 201, manager
+    manager = m.employee("Mia", "MANAGER", email="mia@example.com", password="manager pass 1")
     status, cashier = client.post("/v1/employees", {"name": "Carl", "role": "CASHIER", "pin": "4321",
                                                     "store_ids": [store["id"]]}, token=m.token)
     assert status == 201, cashier
@@ -174,13 +172,16 @@ def test_the_whole_story(client, ticking):
     assert [e["at"] for e in events] == [at_reactivated, at_deactivated, at_switch_2, at_switch_1, at_activated,
                                          at_created]
     assert all(e["pos_device_id"] == device_id for e in events)
-    owner_actor = {"type": "employee", "id": owner_id}
+    # the actor as DESIGN.md 3.2 shapes it: names as they were then (an employee's with the role)
+    owner_actor = {"type": "EMPLOYEE", "id": owner_id, "name": m.owner["name"], "role": "OWNER"}
     assert events[0]["actor"] == owner_actor and events[0]["details"]["installation_id"] == "tablet-B"
     assert events[1]["actor"] == owner_actor
     assert events[1]["details"]["lost_receipts"] == 1 and events[1]["details"]["installation_id"] == "phone-A"
-    assert events[2]["actor"] == {"type": "pos_device", "id": device_id, "employee_id": manager["id"]}
+    till = {"type": "DEVICE", "id": device_id, "name": events[2]["actor"]["name"]}
+    assert till["name"], events[2]
+    assert events[2]["actor"] == till | {"employee_id": manager["id"]}
     assert events[2]["details"] == {"from": manager["id"], "to": cashier["id"]}
-    assert events[3]["actor"] == {"type": "pos_device", "id": device_id, "employee_id": owner_id}
+    assert events[3]["actor"] == till | {"employee_id": owner_id}
     assert events[3]["details"] == {"from": owner_id, "to": manager["id"]}
     assert events[4]["actor"] == owner_actor and events[4]["details"]["installation_id"] == "phone-A"
     assert events[5]["actor"] == owner_actor and events[5]["details"]["number"] == 1

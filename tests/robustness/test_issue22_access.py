@@ -23,9 +23,8 @@ def _error(body) -> dict:
 
 def _employee(client, m, role, **extra):
     email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@example.com"
-    status, body = client.post("/v1/employees", {"name": f"{role.title()} One", "role": role, "email": email,
-                                                 "password": "employee pass 1", **extra}, token=m.token)
-    assert status == 201, body
+    body = m.employee(f"{role.title()} One", role, email=email, password="employee pass 1", **extra)
+    body.pop("token")
     return body, email
 
 
@@ -221,7 +220,7 @@ def test_a_deleted_employee_is_signed_out_of_the_pos_and_names_no_new_receipt(cl
     assert client.get(f"/v1/receipts/{device['number']}-1", token=m.token)[1]["employee_id"] is None
 
 
-@pytest.mark.parametrize("change", [{"password": "changed pass 2"}, {"role": "CASHIER"},
+@pytest.mark.parametrize("change", ["revoke", {"role": "CASHIER"},
                                     {"email": "moved@example.com"}, {"store_ids": []}, "delete"])
 def test_sessions_and_pos_login_tokens_end_when_the_employee_changes(client, change):
     m = client.signup()
@@ -237,6 +236,8 @@ def test_sessions_and_pos_login_tokens_end_when_the_employee_changes(client, cha
 
     if change == "delete":
         assert client.delete(f"/v1/employees/{manager['id']}", token=m.token)[0] == 204
+    elif change == "revoke":  # DELETE /v1/employees/{id}/access (issue 23): the password goes, sessions end
+        assert client.delete(f"/v1/employees/{manager['id']}/access", token=m.token)[0] == 204
     else:
         status, body = client.patch(f"/v1/employees/{manager['id']}", change, token=m.token)
         assert status == 200, body
@@ -339,9 +340,9 @@ def test_device_timestamps_far_from_the_server_clock_are_refused_per_item(client
 @pytest.mark.parametrize("change", ["demote", "delete"])
 def test_a_pairing_code_of_a_manager_since_demoted_or_deleted_no_longer_activates(client, change):
     m = client.signup()
-    manager, email = _employee(client, m, "MANAGER")
-    token = _login(client, email)
     device = m.device()
+    manager, email = _employee(client, m, "MANAGER", store_ids=[device["store_id"]])
+    token = _login(client, email)
     status, code = client.post(f"/v1/pos_devices/{device['id']}/pairing_code", {}, token=token)
     assert status == 201, code
     if change == "demote":
