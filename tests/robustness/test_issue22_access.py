@@ -416,9 +416,9 @@ def test_validation_sentences_and_choice_lists_are_polish(client):
     assert status == 400 and _error(body)["field"] == "created_at_min", body
     assert _error(body)["details"] == "Musi być datą i godziną ISO 8601, np. 2026-11-24T10:00:00Z.", body
     status, body = client.post("/v1/employees", {"name": "X", "role": "BOSS"}, token=m.token, headers=PL)
-    assert status == 400 and _error(body)["details"] == "Dozwolone wartości: 'OWNER', 'MANAGER' lub 'CASHIER'.", body
+    assert status == 400 and _error(body)["details"] == "Dozwolone wartości: 'OWNER', 'ADMINISTRATOR', 'MANAGER' lub 'CASHIER'.", body
     status, body = client.post("/v1/employees", {"name": "X", "role": "BOSS"}, token=m.token)
-    assert _error(body)["details"].endswith("'OWNER', 'MANAGER' or 'CASHIER'."), body
+    assert _error(body)["details"].endswith("'OWNER', 'ADMINISTRATOR', 'MANAGER' or 'CASHIER'."), body
 
 
 def test_the_csv_answer_names_its_language(client):
