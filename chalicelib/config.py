@@ -42,6 +42,8 @@ class Settings:
     audit_retry_base_seconds: float
     storage: str
     sqlite_path: str
+    # The SPA's address for links the API hands out (invitations): APP_URL, else the request's own origin.
+    app_url: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -89,6 +91,7 @@ def settings() -> Settings:
         # embedded default and the fast tests; ":memory:" for a database of one process).
         storage=_storage(os.environ.get("POS_STORAGE") or "dynamodb"),
         sqlite_path=os.environ.get("POS_SQLITE_PATH") or ".local/pos.sqlite3",
+        app_url=(os.environ.get("APP_URL") or "").rstrip("/") or None,
     )
 
 

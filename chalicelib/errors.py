@@ -96,6 +96,12 @@ class PairingCodeInvalid(DomainError):
     default_details = "This pairing code is wrong, expired or already used; ask for a new code in the back office."
 
 
+class InvitationInvalid(DomainError):
+    status = 401
+    code = "INVITATION_INVALID"
+    default_details = "This invitation link is wrong, expired or already used; ask for a new one."
+
+
 class DeviceDeleted(DomainError):
     status = 401
     code = "DEVICE_DELETED"

@@ -80,6 +80,15 @@ def run(story: Story) -> None:
                                                        "store_ids": [store["id"]]}, token=token)
     story.call("deleteEmployee", "DELETE", f"/v1/employees/{temp['id']}", token=token,
                params={"employee_id": temp["id"]})
+    manager = story.call(None, "POST", "/v1/employees", {"name": "Ewa", "role": "MANAGER",
+                                                          "email": "ewa@example.com", "store_ids": [store["id"]]},
+                         token=token)
+    invitation = story.call("createInvitation", "POST", f"/v1/employees/{manager['id']}/invitation", token=token,
+                            params={"employee_id": manager["id"]})
+    story.call("acceptInvitation", "POST", "/v1/invitations/accept", {"token": invitation["token"],
+                                                                      "password": "ewa's own pass 1"})
+    story.call("revokeAccess", "DELETE", f"/v1/employees/{manager['id']}/access", token=token,
+               params={"employee_id": manager["id"]})
     story.call("listEmployees", "GET", "/v1/employees?limit=1", token=token)
 
     device = story.call("createPosDevice", "POST", "/v1/pos_devices", {"name": "Till 1", "store_id": store["id"]},
@@ -108,7 +117,9 @@ def run(story: Story) -> None:
     story.call("exportReceipts", "GET", f"/v1/receipts/export?store_id={store['id']}", token=token)
     story.call("getReceipt", "GET", f"/v1/receipts/{number}-1", token=token)
     story.call("listShifts", "GET", f"/v1/shifts?pos_device_id={device['id']}", token=token)
-    story.call("runAudit", "POST", "/v1/audit/runs", token=token)
+    audit_run = story.call("runAudit", "POST", "/v1/audit/runs", token=token)
+    story.call("getAuditRun", "GET", f"/v1/audit/runs/{audit_run['id']}", token=token,
+               params={"run_id": audit_run["id"]})
     story.call("listFindings", "GET", "/v1/audit/findings?status=open", token=token)
 
     second = story.call(None, "POST", "/v1/pos_devices", {"name": "Till 2", "store_id": store["id"]}, token=token)
@@ -139,7 +150,7 @@ def run(story: Story) -> None:
 def main() -> None:
     from app import app as chalice_app
 
-    with local_aws(None), Client(chalice_app) as client:
+    with local_aws("moto"), Client(chalice_app) as client:
         story = Story(client.http)
         run(story)
     story.examples.pop(None, None)

@@ -190,7 +190,8 @@ BOTH_ENGINES = ("tests/integration/test_sync_concurrency.py", "tests/functional/
                 "tests/robustness/test_lockouts.py", "tests/robustness/test_sync_attacks.py",
                 "tests/robustness/test_numbering_invariant.py", "tests/robustness/test_issue22_access.py",
                 "tests/robustness/test_pairing_retry.py", "tests/robustness/test_request_budget.py",
-                "tests/functional/test_audit_runs.py")
+                "tests/functional/test_audit_runs.py",
+                "tests/functional/test_team_access.py", "tests/robustness/test_team_attacks.py")
 ENGINES = ("moto", "sqlite") + (("dynamodb",) if DYNAMODB_ENDPOINT else ())
 
 
@@ -378,6 +379,38 @@ class Merchant:
         device = self.device(name)
         activation = self.activate(device["id"])
         return activation["pos_device"], activation["device_token"]
+
+    def invite(self, employee_id, token=None):
+        """POST /v1/employees/{id}/invitation (by the owner, or `token`): the 201 body."""
+        status, body = self.api.post(f"/v1/employees/{employee_id}/invitation", token=token or self.token)
+        assert status == 201, body
+        return body
+
+    def employee(self, name="Mia", role="MANAGER", email=None, password=None, store_ids=(), pin=None, token=None):
+        """An employee added through the API; with `password`, given back-office access the only way there is: an
+        invitation the employee accepts (a CASHIER with a password: invited as MANAGER, then made CASHIER, as a
+        manager who lost the back office). Returns the employee, with `token` (their session) when a password was
+        set."""
+        body = {"name": name, "role": "MANAGER" if password and role == "CASHIER" else role,
+                "store_ids": list(store_ids)}
+        if email or password:
+            body["email"] = email or f"{name.lower().replace(' ', '-')}-{uuid.uuid4().hex[:8]}@example.com"
+        if pin:
+            body["pin"] = pin
+        status, employee = self.api.post("/v1/employees", body, token=token or self.token)
+        assert status == 201, employee
+        if not password:
+            return employee
+        invitation = self.invite(employee["id"], token=token)
+        status, accepted = self.api.post("/v1/invitations/accept", {"token": invitation["token"], "password": password})
+        assert status == 200, accepted
+        employee, session = accepted["employee"], accepted["token"]
+        if role == "CASHIER":
+            status, employee = self.api.patch(f"/v1/employees/{employee['id']}", {"role": "CASHIER"},
+                                              token=token or self.token)
+            assert status == 200, employee
+            session = None
+        return employee | {"token": session}
 
 
 def receipt(number: int, seq: int, total=700, created_at="2026-11-24T10:00:00Z", **extra):

@@ -5,9 +5,9 @@ import { rememberPlace, restoreDrafts } from './return_to.js';
 import { clear, h, replace } from './dom.js';
 import { getLanguage, LANGUAGES, onLanguageChange, setLanguage, t } from './i18n/index.js';
 import { icon } from './icons.js';
-import { clearSession, getSession } from './session.js';
+import { clearSession, getSession, isAdmin } from './session.js';
 import { errorAlert, toast } from './ui.js';
-import { loginView, signupView } from './views/auth.js';
+import { invitationView, loginView, signupView } from './views/auth.js';
 import { auditView } from './views/audit.js';
 import { employeesView } from './views/employees.js';
 import { eventsView } from './views/events.js';
@@ -24,12 +24,13 @@ const NAV = [
   { id: 'audit', href: '#/audit', key: 'nav.audit' },
   { id: 'events', href: '#/events', key: 'nav.events' },
   { id: 'stores', href: '#/stores', key: 'nav.stores' },
-  { id: 'employees', href: '#/employees', key: 'nav.employees' },
+  { id: 'employees', href: '#/employees', key: 'nav.employees', admin: true },
 ];
 
 const ROUTES = [
   { pattern: /^\/login$/, view: loginView, public: true },
   { pattern: /^\/signup$/, view: signupView, public: true },
+  { pattern: /^\/invitation$/, view: invitationView, public: true },
   { pattern: /^\/pos$/, view: posListView, nav: 'pos' },
   { pattern: /^\/pos\/new$/, view: posCreateView, nav: 'pos' },
   { pattern: /^\/pos\/([^/]+)$/, view: posEditView, nav: 'pos' },
@@ -92,7 +93,8 @@ function renderHeader(current) {
         session ? h('button', { type: 'button', class: 'button button--ghost button--small', testid: 'logout', onclick: logout, 'aria-label': t('header.logout') },
           icon('logout'), h('span', { class: 'hide-narrow' }, t('header.logout'))) : null)),
     session ? h('nav', { class: 'app-nav', 'aria-label': t('nav.label') },
-      h('ul', {}, NAV.map((item) => h('li', {},
+      // What the role cannot do is not offered (a MANAGER: no employees screen); the server refuses it anyway.
+      h('ul', {}, NAV.filter((item) => !item.admin || isAdmin()).map((item) => h('li', {},
         h('a', { href: item.href, testid: `nav-${item.id}`, 'aria-current': item.id === current ? 'page' : null }, t(item.key)))))) : null,
   );
   const skip = document.querySelector('.skip-link');

@@ -29,3 +29,8 @@ export function clearSession() {
 export function isOwner() {
   return getSession()?.employee?.role === 'OWNER';
 }
+
+/** OWNER or ADMINISTRATOR: stores and employees management (DESIGN.md 3.2). The server refuses the rest anyway. */
+export function isAdmin() {
+  return ['OWNER', 'ADMINISTRATOR'].includes(getSession()?.employee?.role);
+}

@@ -107,6 +107,9 @@ class EmployeeModel(Model):
     password_hash = UnicodeAttribute(null=True)
     # Raised when the password, e-mail, role or stores change: tokens issued under an older value are void.
     session_epoch = NumberAttribute(null=True)
+    # A live invitation (DESIGN.md 3.2): the SHA-256 of its token (the newest one only) and when it expires.
+    invitation_hash = UnicodeAttribute(null=True)
+    invitation_expires_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     email_index = _gsi("email-index", "email")
@@ -178,7 +181,7 @@ class PosDeviceModel(Model):
 class TokenModel(Model):
     Meta = _meta("tokens")
     token_hash = UnicodeAttribute(hash_key=True)
-    kind = UnicodeAttribute()  # user | login | device | pairing
+    kind = UnicodeAttribute()  # user | login | device | pairing | invitation
     merchant_id = UnicodeAttribute()
     employee_id = UnicodeAttribute(null=True)
     pos_device_id = UnicodeAttribute(null=True)

@@ -10,7 +10,7 @@ bp = Blueprint(__name__)
 
 @endpoint(bp, "/v1/pos_devices", "GET", summary="List POS devices", auth="user", tag="pos_devices",
           query="DeviceQuery", response=ListOf("pos_devices", "DeviceOut"), errors=(400, 401),
-          operation_id="listPosDevices")
+          operation_id="listPosDevices", permission="devices.read")
 def list_devices(ctx):
     """The merchant's POS slots, by store and status; deleted ones only with show_deleted=true."""
     q = ctx.query
@@ -22,7 +22,7 @@ def list_devices(ctx):
 @endpoint(bp, "/v1/pos_devices", "POST",
           summary="Create a POS (status NOT_ACTIVATED); 409 NAME_TAKEN when another POS of the store has the name",
           auth="user", tag="pos_devices", body="DeviceIn", response="DeviceOut", status=201, errors=(400, 401, 403, 409),
-          operation_id="createPosDevice")
+          operation_id="createPosDevice", permission="devices.write")
 def create_device(ctx):
     """A POS slot in a store: NOT_ACTIVATED until a POS app activates it (POST /v1/pos/activate or /v1/pos/pair). Its
     `number` starts its receipts' numbers."""
@@ -30,7 +30,7 @@ def create_device(ctx):
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}", "GET", summary="One POS device (also a deleted one)", auth="user",
-          tag="pos_devices", response="DeviceOut", errors=(401, 404), operation_id="getPosDevice")
+          tag="pos_devices", response="DeviceOut", errors=(401, 404), operation_id="getPosDevice", permission="devices.read")
 def get_device(ctx, device_id):
     """One POS slot with its counters (synced, unsynced, lost receipts), its final-sync window and its deletion, if
     any."""
@@ -40,7 +40,7 @@ def get_device(ctx, device_id):
 @endpoint(bp, "/v1/pos_devices/{device_id}", "PATCH",
           summary="Rename a POS (unique within its store) or move it to another store (only while NOT_ACTIVATED "
                   "or INACTIVE)", auth="user", tag="pos_devices",
-          body="DevicePatch", response="DeviceOut", errors=(400, 401, 403, 404, 409), operation_id="updatePosDevice")
+          body="DevicePatch", response="DeviceOut", errors=(400, 401, 403, 404, 409), operation_id="updatePosDevice", permission="devices.write")
 def rename_device(ctx, device_id):
     """At least one of name and store_id (`{}` is refused: 400 REQUIRED). A store of another merchant or none: 400
     UNKNOWN_STORE."""
@@ -54,7 +54,7 @@ def rename_device(ctx, device_id):
           summary="Deactivate a device: the slot is INACTIVE at once; with final_sync_hours > 0 the old installation "
                   "may still upload its own receipts until final_sync_until (numbering rule: DeactivateIn)",
           auth="user", tag="pos_devices", body="DeactivateIn", response="DeviceOut", errors=(401, 403, 404, 409),
-          operation_id="deactivatePosDevice")
+          operation_id="deactivatePosDevice", permission="devices.write")
 def deactivate_device(ctx, device_id):
     """See DeactivateIn for the final-sync window and the numbering rule. A slot that is not ACTIVATED: 409
     NOT_ACTIVATED or ALREADY_INACTIVE."""
@@ -66,7 +66,7 @@ def deactivate_device(ctx, device_id):
 @endpoint(bp, "/v1/pos_devices/{device_id}/end_final_sync", "POST",
           summary="End the final-sync window now (a stolen device): its token dies, what it still owes is lost",
           auth="user", tag="pos_devices", response="DeviceOut", errors=(401, 403, 404, 409),
-          operation_id="endFinalSync")
+          operation_id="endFinalSync", permission="devices.write")
 def end_final_sync(ctx, device_id):
     """Only while a final-sync window is open (else 409 NO_FINAL_SYNC)."""
     return final_sync.end_final_sync(ctx.principal, device_id)
@@ -75,7 +75,7 @@ def end_final_sync(ctx, device_id):
 @endpoint(bp, "/v1/pos_devices/{device_id}/pairing_code", "POST",
           summary="A pairing code to activate this slot on a POS without a password (replaces the previous code)",
           auth="user", tag="pos_devices", body="PairingCodeIn", response="PairingCodeOut", status=201,
-          errors=(401, 403, 404, 409), operation_id="createPairingCode")
+          errors=(401, 403, 404, 409), operation_id="createPairingCode", permission="devices.write")
 def create_pairing_code(ctx, device_id):
     """The code is shown once; the POS sends it to POST /v1/pos/pair. A slot that is ACTIVATED, deleted or being
     deleted: 409."""
@@ -83,7 +83,7 @@ def create_pairing_code(ctx, device_id):
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/pairing_code", "DELETE", summary="Revoke the pairing code at once",
-          auth="user", tag="pos_devices", status=204, errors=(401, 403, 404), operation_id="revokePairingCode")
+          auth="user", tag="pos_devices", status=204, errors=(401, 403, 404), operation_id="revokePairingCode", permission="devices.write")
 def revoke_pairing_code(ctx, device_id):
     """A slot without a live code answers 204 too."""
     pairing.revoke_code(ctx.principal, device_id)
@@ -92,7 +92,7 @@ def revoke_pairing_code(ctx, device_id):
 @endpoint(bp, "/v1/pos_devices/{device_id}", "DELETE",
           summary="Start the safe-deletion workflow (force=true: OWNER only, skips the checks)", auth="user",
           tag="pos_devices", query="DeleteQuery", response="DeletionAccepted", status=202,
-          errors=(400, 401, 403, 404, 409), operation_id="deletePosDevice")
+          errors=(400, 401, 403, 404, 409), operation_id="deletePosDevice", permission="devices.write")
 def delete_device(ctx, device_id):
     """Answers 202 at once with the deletion; poll GET /v1/pos_devices/{device_id}/deletion. An ACTIVATED slot is
     checked first (no open tickets, shift closed, every receipt synced: else the deletion FAILS with the reason
@@ -102,7 +102,7 @@ def delete_device(ctx, device_id):
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/deletion", "GET", summary="The safe deletion's progress", auth="user",
-          tag="pos_devices", response="DeletionOut", errors=(401, 404), operation_id="getPosDeviceDeletion")
+          tag="pos_devices", response="DeletionOut", errors=(401, 404), operation_id="getPosDeviceDeletion", permission="devices.read")
 def get_deletion(ctx, device_id):
     """The latest deletion of the slot: status, the steps reached with their sentences, the error of a failed one. A
     slot never deleted: 404 NO_DELETION (an unknown slot: 404 NOT_FOUND)."""

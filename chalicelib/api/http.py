@@ -18,6 +18,7 @@ from chalice import Blueprint, Response
 from chalicelib import deadline, i18n, telemetry
 from chalicelib.api import security_headers
 from chalicelib.config import settings
+from chalicelib.domain.roles import PERMISSIONS, require_permission
 from chalicelib.errors import DomainError, InternalError, MalformedJson, NotFound, PayloadTooLarge, ValidationFailed
 from chalicelib.services.accounts import authenticate_user
 from chalicelib.services.devices import authenticate_device, authenticate_device_final_sync
@@ -115,6 +116,7 @@ class Operation:
     errors: tuple[int, ...]
     handler: Any = None  # the route's own function (its docstring describes it; error_codes reads its calls)
     operation_id: str = ""  # camelCase, unique (default: the handler's name)
+    permission: str | None = None  # auth="user": the key of domain.roles.PERMISSIONS the route needs
 
     @property
     def body(self):
@@ -257,18 +259,26 @@ def _check_path(path_params: dict) -> None:
 def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str | None, tag: str,
              body: SchemaRef | None = None, query: SchemaRef | None = None,
              response: SchemaRef | None = None, status: int = 200, errors: tuple[int, ...] = (),
-             allow_final_sync: bool = False, operation_id: str | None = None):
+             allow_final_sync: bool = False, operation_id: str | None = None, permission: str | None = None):
     """Register a route. The handler gets (RequestContext, **path_params) and returns a dict or None.
 
     `body`, `query` and `response` name models of chalicelib.api.schemas (see `schema`).
-    `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes."""
+    `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes.
+    `permission` (a key of domain.roles.PERMISSIONS) is what a back-office route needs: every auth="user" route
+    names one, checked right after authentication and before anything is read or written; the store scope of a
+    MANAGER (or a store-limited API token) is then applied by the use cases from `principal.store_ids`."""
 
+    if auth == "user" and permission not in PERMISSIONS:
+        raise ValueError(f"{method} {path}: a back-office route must declare a permission of domain.roles."
+                         f"PERMISSIONS (got {permission!r})")
+    if auth != "user" and permission is not None:
+        raise ValueError(f"{method} {path}: only back-office routes take a permission")
     if auth == "user":  # any back-office route answers 403 to a CASHIER's token (no back-office session)
         errors = tuple(sorted({*errors, 403}))
 
     def decorate(handler):
         OPERATIONS.append(Operation(method, path, summary, tag, auth, body, query, {status: response}, errors,
-                                    handler, operation_id or _camel(handler.__name__)))
+                                    handler, operation_id or _camel(handler.__name__), permission))
 
         @bp.route(path, methods=[method], content_types=["application/json", "text/plain"])
         @functools.wraps(handler)
@@ -284,6 +294,8 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                                     else AUTHENTICATORS[auth])
                     principal = authenticate(bearer_token(request))
                     _bind_principal(principal)
+                    if permission is not None:  # before any read or write of the route
+                        require_permission(principal.role, permission, principal.read_only)
                 _check_path(path_params)
                 parsed_body = None
                 if body is not None:

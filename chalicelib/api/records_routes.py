@@ -15,7 +15,7 @@ bp = Blueprint(__name__)
 
 
 @endpoint(bp, "/v1/receipts", "GET", summary="Receipts, newest first", auth="user", tag="receipts",
-          query="ReceiptQuery", response=ListOf("receipts", "ReceiptOut"), errors=(400, 401))
+          query="ReceiptQuery", response=ListOf("receipts", "ReceiptOut"), errors=(400, 401), permission="records.read")
 def list_receipts(ctx):
     """Filters combine; created_at_min/max are ISO 8601 with a time zone."""
     q = ctx.query
@@ -32,7 +32,7 @@ def _receipt_filters(q) -> dict:
 @endpoint(bp, "/v1/receipts/export", "GET",
           summary="The receipts of a filter as CSV (same filters as GET /v1/receipts), newest first, in parts of "
                   "`limit` rows: a next part's cursor is in the X-Next-Cursor header (and Link rel=next)",
-          auth="user", tag="receipts", query="ReceiptExportQuery", errors=(400, 401))
+          auth="user", tag="receipts", query="ReceiptExportQuery", errors=(400, 401), permission="records.read")
 def export_receipts(ctx):
     """Columns in the request's language; money in major units of the merchant's currency."""
     q = ctx.query
@@ -63,14 +63,14 @@ def export_receipts(ctx):
 
 
 @endpoint(bp, "/v1/receipts/{receipt_number}", "GET", summary="One receipt by its number", auth="user",
-          tag="receipts", response="ReceiptOut", errors=(401, 404))
+          tag="receipts", response="ReceiptOut", errors=(401, 404), permission="records.read")
 def get_receipt(ctx, receipt_number):
     """A receipt number is `{device number}-{seq}`, e.g. 2-17."""
     return records.get_receipt(ctx.principal, receipt_number)
 
 
 @endpoint(bp, "/v1/shifts", "GET", summary="Shifts, newest first", auth="user", tag="shifts", query="ShiftQuery",
-          response=ListOf("shifts", "ShiftOut"), errors=(400, 401))
+          response=ListOf("shifts", "ShiftOut"), errors=(400, 401), permission="records.read")
 def list_shifts(ctx):
     """Open and closed shifts; an open shift of a deactivated or deleted POS has `orphaned_at`."""
     q = ctx.query
@@ -80,7 +80,7 @@ def list_shifts(ctx):
 
 
 @endpoint(bp, "/v1/audit/findings", "GET", summary="Audit findings (open or resolved)", auth="user", tag="audit",
-          query="FindingQuery", response=ListOf("findings", "FindingOut"), errors=(400, 401))
+          query="FindingQuery", response=ListOf("findings", "FindingOut"), errors=(400, 401), permission="records.read")
 def list_findings(ctx):
     """What the audit (every 15 minutes, or POST /v1/audit/runs) found: open until resolved."""
     q = ctx.query
@@ -90,7 +90,7 @@ def list_findings(ctx):
 
 
 @endpoint(bp, "/v1/audit/runs", "POST", summary="Run the audit of this merchant's devices now", auth="user",
-          tag="audit", response="AuditRunOut", status=202, errors=(401, 403, 503))
+          tag="audit", response="AuditRunOut", status=202, errors=(401, 403, 503), permission="audit.run")
 def run_audit(ctx):
     """OWNER or MANAGER. Starts checking every POS of the merchant in the background and answers the run (202):
     poll GET /v1/audit/runs/{run_id} until its status is SUCCEEDED (with the counts) or FAILED. While a run of
@@ -99,17 +99,18 @@ def run_audit(ctx):
 
 
 @endpoint(bp, "/v1/audit/runs/{run_id}", "GET", summary="One audit run: its status and counts", auth="user",
-          tag="audit", response="AuditRunOut", errors=(401, 404))
+          tag="audit", response="AuditRunOut", errors=(401, 404), permission="audit.run")
 def get_audit_run(ctx, run_id):
     """RUNNING, then SUCCEEDED (the counts) or FAILED (`error`); a run is kept a week."""
     return audit.get_run(ctx.principal, run_id)
 
 
 @endpoint(bp, "/v1/events", "GET", summary="Activity log, newest first", auth="user", tag="events",
-          query="EventQuery", response=ListOf("events", "EventOut"), errors=(400, 401))
+          query="EventQuery", response=ListOf("events", "EventOut"), errors=(400, 401), permission="records.read")
 def list_events(ctx):
     """Who did what and when; `text` says it in the request's language, with names."""
     q = ctx.query
-    items, cursor = records.list_events(ctx.principal, q.limit, q.cursor, pos_device_id=q.pos_device_id)
+    items, cursor = records.list_events(ctx.principal, q.limit, q.cursor, pos_device_id=q.pos_device_id,
+                                        actor_id=q.actor_id)
     names = records.names_for_events(ctx.principal, items)
     return Reply({"events": items, "cursor": cursor}, names=names)  # the sentences name stores, employees, POS

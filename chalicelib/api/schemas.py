@@ -103,9 +103,11 @@ def named_enum(name: str, literal, description: str = ""):
     return Annotated[literal, WithJsonSchema({"x-ref": name})]
 
 
-Role = named_enum("Role", Literal["OWNER", "MANAGER", "CASHIER"],
+Role = named_enum("Role", Literal["OWNER", "ADMINISTRATOR", "MANAGER", "CASHIER"],
                   "OWNER is the merchant's one owner, made at sign-up: an employee cannot be created as or made OWNER "
-                  "(400 ONE_OWNER), nor can the owner's role change (409 OWNER_ROLE_FIXED).")
+                  "(400 ONE_OWNER), nor can the owner's role change (409 OWNER_ROLE_FIXED). ADMINISTRATOR: everything "
+                  "but changing the owner or an administrator (only the owner makes one). MANAGER: the stores in "
+                  "store_ids only, no store or employee management. CASHIER: the POS app only (DESIGN.md 3.2).")
 DeviceStatus = named_enum("DeviceStatus", Literal["NOT_ACTIVATED", "ACTIVATED", "INACTIVE"])
 
 
@@ -150,16 +152,18 @@ class StorePatch(Strict):
 
 
 class EmployeeIn(Strict):
+    """No `password` (400 UNKNOWN_FIELD): nobody sets another person's password; back-office access comes with an
+    invitation (POST /v1/employees/{employee_id}/invitation)."""
     name: Name
     role: Role
     email: Email | None = None
-    password: Password | None = None
     pin: Pin | None = None
     store_ids: list[Id] = Field(default_factory=list, max_length=100)
 
 
 class EmployeePatch(Strict):
-    # Omitted means "unchanged"; an explicit null is refused (400) for fields an employee must have.
+    """Omitted means "unchanged"; an explicit null is refused (400) for fields an employee must have. `password`
+    only on one's own record (else 400 PASSWORD_NOT_YOURS: send an invitation)."""
     name: Name = None
     role: Role = None
     email: Email | None = None
@@ -345,6 +349,8 @@ class FindingQuery(Page):
 
 class EventQuery(Page):
     pos_device_id: Id | None = None
+    actor_id: Id | None = Field(None, description="Only the events of this actor: an employee's, POS device's or API "
+                                                  "token's id (or a system part: safe-deletion, final-sync)")
 
 
 class DeleteQuery(Loose):
@@ -411,8 +417,24 @@ class EmployeeOut(Out):
     store_ids: Annotated[list[str], BeforeValidator(lambda value: list(value or []))] = []
     # PINs and password hashes are write-only: only whether a PIN is set.
     has_pin: Annotated[bool, BeforeValidator(bool)] = Field(False, validation_alias="pin_hash")
+    access: Literal["NONE", "INVITED", "ACTIVE"] = Field(
+        "NONE", description="Back-office access: NONE (no password, no live invitation), INVITED (an invitation "
+                            "is waiting to be accepted until invitation_expires_at), ACTIVE (the employee has set "
+                            "a password).")
+    invitation_expires_at: Instant | None = Field(None, description="When the live invitation expires; null when "
+                                                                     "none is waiting.")
     created_at: Instant
     updated_at: Instant
+
+    @model_validator(mode="before")
+    @classmethod
+    def _access(cls, employee):
+        from chalicelib.services.accounts import access_state
+
+        employee = _attributes(employee)
+        state = access_state(employee)
+        return employee | {"access": state,
+                           "invitation_expires_at": employee.get("invitation_expires_at") if state == "INVITED" else None}
 
 
 class StoreOut(Out):
@@ -605,16 +627,22 @@ class FindingOut(Out):
 
 
 class Actor(Out):
-    """Who did it: an employee in the back office, a POS device (with its signed-in employee) or the system."""
+    """Who did it (DESIGN.md 3.2): `{type: EMPLOYEE, id, name, role}`, `{type: DEVICE, id, name, employee_id}` (a POS
+    app with the employee signed in on it), `{type: API_TOKEN, id, name}` or `{type: SYSTEM, name: AUDIT|WORKFLOW,
+    id}`. Events stored before v1.2 (lowercase types, no names) are read in this shape, names filled in."""
 
-    # As stored: keys other than type and id appear with some types only (employee_id with pos_device), so they
-    # are kept as they are (extra="allow") and described in the schema, never filled in with null.
+    # Keys other than type, id and name appear with some types only (role with EMPLOYEE, employee_id with DEVICE):
+    # kept as they are (extra="allow") and described in the schema, never filled in with null.
     model_config = ConfigDict(extra="allow", json_schema_extra=lambda schema: schema["properties"].update(
-        employee_id={"type": ["string", "null"], "description": "type pos_device: the employee signed in on it"}))
+        employee_id={"type": ["string", "null"], "description": "type DEVICE: the employee signed in on it"},
+        role={"type": ["string", "null"], "description": "type EMPLOYEE: the employee's role (OWNER, ADMINISTRATOR, "
+                                                         "MANAGER, CASHIER)"}))
 
-    type: named_enum("ActorType", Literal["employee", "pos_device", "system"])
-    id: str = Field(description="The employee's or POS device's id; for the system, which part: safe-deletion, "
-                                "final-sync, audit …")
+    type: named_enum("ActorType", Literal["EMPLOYEE", "DEVICE", "API_TOKEN", "SYSTEM"])
+    id: str | None = Field(None, description="The employee's, POS device's or API token's id; for the system, which "
+                                             "part: safe-deletion, final-sync")
+    name: str | None = Field(None, description="The employee's, POS device's or API token's name (as it was then, "
+                                               "else as it is now); for the system AUDIT or WORKFLOW")
 
 
 # An event's details depend on its type (the ids and values the sentence in `text` names): an open object.
@@ -634,7 +662,10 @@ class EventOut(Out):
     at: Instant
     details: "EventDetails"
     text: str | None = Field(None, description="The event as a sentence with names, in the Accept-Language language")
-    actor_name: str | None = Field(None, description="Who did it, in words")
+    actor_name: str | None = Field(None, description="Who did it, in words (an employee with their role: "
+                                                      "\"Anna Nowak (manager)\")")
+    summary: str | None = Field(None, description="Who did what in one line: \"Anna Nowak (kierownik): "
+                                                   "Dezaktywowano POS „Kasa 2”; …\"")
 
     @model_validator(mode="before")
     @classmethod
@@ -642,7 +673,10 @@ class EventOut(Out):
         names = _context(info, "names")  # ids -> names (records.names_for_events); without them, no sentences
         if names is None:
             return event
-        return event | {"text": event_text.text(event, names), "actor_name": event_text.actor_name(event.get("actor"), names)}
+        actor = event_text.full_actor(event.get("actor"), names)
+        event = event | {"actor": actor}
+        text, who = event_text.text(event, names), event_text.actor_name(actor, names)
+        return event | {"text": text, "actor_name": who, "summary": event_text.summary(who, text)}
 
 
 class SignupOut(Out):
@@ -677,6 +711,25 @@ class PosDeviceChoice(Out):
 class PosLoginOut(Out):
     login_token: str
     pos_devices: list[PosDeviceChoice]
+
+
+class InvitationOut(Out):
+    invitation_url: str = Field(description="The SPA's page that sets the password: <origin>/#/invitation?token=…; "
+                                            "shown once, give it to the employee (no e-mail is sent locally).")
+    token: str
+    expires_at: Instant
+    employee: EmployeeOut
+
+
+class InvitationAcceptIn(Strict):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    password: Password
+
+
+class InvitationAcceptOut(Out):
+    token: str
+    expires_at: Instant
+    employee: EmployeeOut
 
 
 class PairingCodeOut(Out):

@@ -1,11 +1,14 @@
 """Sign-up, login with a failure limit, bearer tokens, stores and employees."""
+from datetime import timedelta
+
 from chalicelib import clock, i18n
 from chalicelib.config import settings
-from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
-from chalicelib.errors import (Conflict, Forbidden, InvalidCredentials, InvalidInput, Unauthenticated,
-                               too_many_attempts)
+from chalicelib.domain.roles import ADMIN_ROLES, BACK_OFFICE_ROLES, Role, require_role
+from chalicelib.errors import (Conflict, Forbidden, InvalidCredentials, InvalidInput, InvitationInvalid,
+                               Unauthenticated, too_many_attempts)
 from chalicelib.ports import VersionConflict
 from chalicelib.services.common import Principal, new_event, new_id, not_found
+from chalicelib.services.scope import scoped_page
 from chalicelib.services.security import hash_password, hash_pin, hash_token, new_token, verify_password
 from chalicelib.wiring import adapters
 
@@ -27,7 +30,7 @@ def signup(business_name: str, email: str, password: str, currency: str | None =
         "role": Role.OWNER.value, "store_ids": [], "pin_hash": None, "password_hash": hash_password(password),
         "created_at": now, "updated_at": now,
     }
-    event = new_event(merchant["id"], "merchant.created", {"type": "employee", "id": owner["id"]})
+    event = new_event(merchant["id"], "merchant.created", principal_of(owner).actor)
     _save_with_retry_hint(lambda: adapters().accounts.create_merchant(merchant, owner, event))
     token, expires_at = _issue_user_token(owner)
     return {"merchant": merchant, "employee": owner, "token": token, "expires_at": expires_at}
@@ -118,7 +121,14 @@ def authenticate_user(token: str | None) -> Principal:
     check_session(record, employee)
     if Role(employee["role"]) not in BACK_OFFICE_ROLES:  # a token from before a CASHIER lost the back office
         raise Forbidden(code="BACK_OFFICE_FORBIDDEN")
-    return Principal(merchant_id=employee["merchant_id"], employee_id=employee["id"], role=employee["role"])
+    return principal_of(employee)
+
+
+def principal_of(employee: dict) -> Principal:
+    """The back-office caller an employee is: a MANAGER scoped to their stores, OWNER and ADMINISTRATOR to all."""
+    store_ids = None if Role(employee["role"]) in ADMIN_ROLES else frozenset(employee.get("store_ids") or [])
+    return Principal(merchant_id=employee["merchant_id"], employee_id=employee["id"], role=employee["role"],
+                     store_ids=store_ids, name=employee.get("name"))
 
 
 # ---------------------------------------------------------------- stores
@@ -135,12 +145,14 @@ def create_store(principal: Principal, name: str, address: str | None) -> dict:
 
 
 def list_stores(principal: Principal, limit: int, cursor: str | None):
-    return adapters().stores.list(principal.merchant_id, limit, cursor)
+    return scoped_page(principal, lambda count, after, _store: adapters().stores.list(principal.merchant_id, count, after),
+                       limit, cursor, in_scope=lambda items: [principal.sees_store(s["id"]) for s in items],
+                       by_store=False)
 
 
 def get_store(principal: Principal, store_id: str) -> dict:
     store = adapters().stores.get(principal.merchant_id, store_id)
-    if not store:
+    if not store or not principal.sees_store(store_id):
         raise not_found("store")
     return store
 
@@ -174,9 +186,10 @@ def _check_store_ids(principal: Principal, store_ids: list[str]) -> None:
 
 
 def create_employee(principal: Principal, data: dict) -> dict:
-    require_role(principal.role, {Role.OWNER}, "manage employees")
+    require_role(principal.role, ADMIN_ROLES, "manage employees")
     if data["role"] == Role.OWNER.value:
         raise InvalidInput(field="role", code="ONE_OWNER")
+    _check_grants(principal, data["role"])
     _check_store_ids(principal, data.get("store_ids") or [])
     now = clock.iso()
     employee = {
@@ -184,15 +197,24 @@ def create_employee(principal: Principal, data: dict) -> dict:
         "email": (data.get("email") or None) and data["email"].lower(), "role": data["role"],
         "store_ids": data.get("store_ids") or [],
         "pin_hash": hash_pin(principal.merchant_id, data["pin"]) if data.get("pin") else None,
-        "password_hash": hash_password(data["password"]) if data.get("password") else None,
-        "created_at": now, "updated_at": now,
+        # Nobody sets another person's password: access comes with an invitation (create_invitation).
+        "password_hash": None, "created_at": now, "updated_at": now,
     }
     _save_employee(principal, employee, None, "employee.created")
     return employee
 
 
 def list_employees(principal: Principal, limit: int, cursor: str | None):
-    return adapters().accounts.list_employees(principal.merchant_id, limit, cursor)
+    """Everyone, for OWNER and ADMINISTRATOR; a MANAGER sees themselves, the people of their stores and the owner and
+    administrators (whose names their receipts and POS devices show), never the staff of other stores only."""
+    scope = principal.store_ids
+
+    def in_scope(items):
+        return [e["id"] == principal.employee_id or Role(e["role"]) in ADMIN_ROLES
+                or bool(scope & set(e.get("store_ids") or [])) for e in items]
+
+    return scoped_page(principal, lambda count, after, _store: adapters().accounts.list_employees(
+        principal.merchant_id, count, after), limit, cursor, in_scope=in_scope, by_store=False)
 
 
 def get_employee(principal: Principal, employee_id: str) -> dict:
@@ -203,8 +225,13 @@ def get_employee(principal: Principal, employee_id: str) -> dict:
 
 
 def update_employee(principal: Principal, employee_id: str, changes: dict) -> dict:
-    require_role(principal.role, {Role.OWNER}, "manage employees")
+    require_role(principal.role, ADMIN_ROLES, "manage employees")
     old = get_employee(principal, employee_id)
+    if changes.get("password") is not None and employee_id != principal.employee_id:
+        raise InvalidInput(field="password", code="PASSWORD_NOT_YOURS")  # use an invitation
+    _check_may_change(principal, old, changes)
+    if "role" in changes:
+        _check_grants(principal, changes["role"])
     if "store_ids" in changes:
         _check_store_ids(principal, changes["store_ids"] or [])
     if old["role"] == Role.OWNER.value and changes.get("role", Role.OWNER.value) != Role.OWNER.value:
@@ -239,13 +266,125 @@ def _ends_sessions(old: dict, new: dict, changes: dict) -> bool:
 
 
 def delete_employee(principal: Principal, employee_id: str) -> None:
-    require_role(principal.role, {Role.OWNER}, "manage employees")
+    require_role(principal.role, ADMIN_ROLES, "manage employees")
     employee = get_employee(principal, employee_id)
+    _check_may_change(principal, employee, None)
     if employee["role"] == Role.OWNER.value:
         raise Conflict(code="OWNER_CANNOT_BE_DELETED")
     event = new_event(principal.merchant_id, "employee.deleted", principal.actor,
                       details={"employee_id": employee_id, "name": employee["name"]})
     _save_with_retry_hint(lambda: adapters().accounts.delete_employee(employee, event))
+
+
+# An ADMINISTRATOR may change themselves only in these (their name, their PIN, their own password).
+ADMIN_SELF_FIELDS = {"name", "pin", "password"}
+
+
+def _check_may_change(principal: Principal, target: dict, changes: dict | None) -> None:
+    """403 ADMIN_PROTECTED when an ADMINISTRATOR changes, deletes or revokes the OWNER or an ADMINISTRATOR
+    (`changes` None: a deletion or a revocation); the OWNER may change everybody."""
+    if principal.role == Role.OWNER.value or Role(target["role"]) not in ADMIN_ROLES:
+        return
+    if changes is not None and target["id"] == principal.employee_id and set(changes) <= ADMIN_SELF_FIELDS:
+        return
+    raise Forbidden(code="ADMIN_PROTECTED")
+
+
+def _check_grants(principal: Principal, role: str) -> None:
+    """Only the OWNER makes somebody an ADMINISTRATOR (an administrator cannot create an untouchable peer)."""
+    if role == Role.ADMINISTRATOR.value and principal.role != Role.OWNER.value:
+        raise Forbidden(field="role", code="ADMIN_PROTECTED")
+
+
+def access_state(employee: dict) -> str:
+    """NONE (no back-office password, no live invitation), INVITED (a live invitation), ACTIVE (a password)."""
+    if employee.get("password_hash"):
+        return "ACTIVE"
+    expires = employee.get("invitation_expires_at")
+    return "INVITED" if expires and expires > clock.iso() else "NONE"
+
+
+# ---------------------------------------------------------------- invitations (DESIGN.md 3.2)
+
+INVITATION_TTL_SECONDS = 72 * 3600
+
+
+def create_invitation(principal: Principal, employee_id: str) -> dict:
+    """A one-time link that lets the employee set their own password: 72 h, stored only as a hash (a token record
+    of kind "invitation" and the hash on the employee), single use; a new one voids the previous."""
+    require_role(principal.role, ADMIN_ROLES, "manage employees")
+    old = get_employee(principal, employee_id)
+    _check_may_change(principal, old, None)
+    if not old.get("email"):
+        raise InvalidInput(field="email", code="INVITATION_NEEDS_EMAIL")
+    if Role(old["role"]) not in BACK_OFFICE_ROLES:
+        raise InvalidInput(field="role", code="INVITATION_NOT_FOR_CASHIER")
+    if old.get("password_hash"):
+        raise Conflict(code="ALREADY_HAS_ACCESS")  # revoke it first (DELETE .../access): no silent takeover
+    token, token_hash = new_token()
+    expires = clock.epoch() + INVITATION_TTL_SECONDS
+    updated = old | {"invitation_hash": token_hash, "invitation_expires_at": clock.iso_from_epoch(expires),
+                     "updated_at": _later(old)}
+    adapters().tokens.put(token_hash, kind="invitation", merchant_id=old["merchant_id"], employee_id=old["id"],
+                          expires_at_epoch=expires)
+    event = new_event(principal.merchant_id, "employee.invited", principal.actor,
+                      details={"employee_id": old["id"], "name": old["name"]})
+    _save_with_retry_hint(lambda: adapters().accounts.save_employee(updated, old, event))
+    if old.get("invitation_hash"):
+        adapters().tokens.delete(old["invitation_hash"])  # the previous link stops working (the hash moved on too)
+    return {"token": token, "expires_at": updated["invitation_expires_at"], "employee": updated}
+
+
+def accept_invitation(token: str, password: str, source: str | None = None) -> dict:
+    """The invited employee sets their password and gets a back-office session. A wrong, expired or used token:
+    401 INVITATION_INVALID (one answer for all); failures are limited per source address like logins."""
+    key = f"invitation#source#{source or 'unknown'}"
+    reserve_attempt(key, "TOO_MANY_ATTEMPTS.login")
+    token_hash = hash_token(token)
+    record = adapters().tokens.get(token_hash)
+    if not record or record.get("kind") != "invitation" or (record.get("expires_at_epoch") or 0) <= clock.epoch():
+        raise InvitationInvalid()
+    old = adapters().accounts.get_employee(record["merchant_id"], record["employee_id"])
+    if (not old or old.get("invitation_hash") != token_hash or old.get("password_hash")
+            or Role(old["role"]) not in BACK_OFFICE_ROLES or not old.get("email")):
+        raise InvitationInvalid()
+    updated = old | {"password_hash": hash_password(password), "invitation_hash": None,
+                     "invitation_expires_at": None, "session_epoch": session_epoch(old) + 1,
+                     "updated_at": _later(old)}
+    event = new_event(old["merchant_id"], "employee.invitation_accepted", principal_of(old).actor,
+                      details={"employee_id": old["id"], "name": old["name"]})
+    try:  # conditional on the record as read: of two racing acceptances, one wins
+        adapters().accounts.save_employee(updated, old, event)
+    except VersionConflict:
+        raise InvitationInvalid() from None
+    adapters().accounts.release_attempt(key)
+    adapters().tokens.delete(token_hash)
+    session, expires_at = _issue_user_token(updated)
+    return {"token": session, "expires_at": expires_at, "employee": updated}
+
+
+def revoke_access(principal: Principal, employee_id: str) -> None:
+    """The employee's back-office password and invitation are removed; their sessions and POS login tokens end at
+    once (the session epoch moves on)."""
+    require_role(principal.role, ADMIN_ROLES, "manage employees")
+    old = get_employee(principal, employee_id)
+    if old["role"] == Role.OWNER.value:
+        raise Forbidden(code="ADMIN_PROTECTED") if principal.role != Role.OWNER.value else InvalidInput(
+            code="OWNER_NEEDS_LOGIN")
+    _check_may_change(principal, old, None)
+    updated = old | {"password_hash": None, "invitation_hash": None, "invitation_expires_at": None,
+                     "session_epoch": session_epoch(old) + 1, "updated_at": _later(old)}
+    _save_employee(principal, updated, old, "employee.access_revoked")
+    if old.get("invitation_hash"):
+        adapters().tokens.delete(old["invitation_hash"])
+
+
+def _later(old: dict) -> str:
+    """A new `updated_at` that differs from the record's (the version the conditional writes compare)."""
+    now = clock.iso()
+    if now != old.get("updated_at"):
+        return now
+    return clock.iso(clock.parse(now) + timedelta(milliseconds=1))
 
 
 def _save_employee(principal: Principal, employee: dict, old: dict | None, event_type: str) -> None:

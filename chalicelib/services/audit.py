@@ -100,17 +100,19 @@ def start_run(principal: Principal) -> dict:
     moment = clock.now()
     run = {"merchant_id": principal.merchant_id, "id": new_id(), "status": "RUNNING", "started_at": clock.iso(moment),
            "finished_at": None, "running_until_epoch": clock.epoch(moment) + settings().audit_run_seconds,
-           "requested_by": principal.employee_id or principal.api_token_id, "error": None}
+           "requested_by": principal.employee_id or principal.api_token_id, "error": None,
+           # a MANAGER's run (or a store-limited token's) checks their stores' POS devices only
+           "store_ids": None if principal.store_ids is None else sorted(principal.store_ids)}
     started = adapters().audit_runs.start(run, clock.epoch(moment))
     if started["id"] != run["id"]:
-        return _shown(started)
+        return _shown(started, principal)
     try:
         adapters().fanout.start_run({"merchant_id": run["merchant_id"], "run_id": run["id"]})
     except Exception:
         adapters().audit_runs.finish(run | {"status": "FAILED", "finished_at": clock.iso(), "error": "NOT_STARTED"})
         raise
     # Read again: where the run is answered in process (tests), it has finished by now.
-    return _shown(adapters().audit_runs.get(run["merchant_id"], run["id"]) or run)
+    return _shown(adapters().audit_runs.get(run["merchant_id"], run["id"]) or run, principal)
 
 
 def get_run(principal: Principal, run_id: str) -> dict:
@@ -118,13 +120,18 @@ def get_run(principal: Principal, run_id: str) -> dict:
     run = adapters().audit_runs.get(principal.merchant_id, run_id)
     if run is None:
         raise NotFound(key="NOT_FOUND.audit_run")
-    return _shown(run)
+    return _shown(run, principal)
 
 
-def _shown(run: dict) -> dict:
-    """A run still RUNNING past its deadline died with its function (a timeout): it reads as FAILED."""
+def _shown(run: dict, principal: Principal) -> dict:
+    """A run still RUNNING past its deadline died with its function (a timeout): it reads as FAILED. The counts of a
+    run that covered stores outside the caller's (an owner's run read by a manager) are not shown: they would tell
+    how many POS devices the other stores have."""
     if run["status"] == "RUNNING" and clock.epoch() > run["running_until_epoch"]:
-        return run | {"status": "FAILED", "error": "TIMED_OUT"}
+        run = run | {"status": "FAILED", "error": "TIMED_OUT"}
+    scope = run.get("store_ids")
+    if principal.store_ids is not None and (scope is None or not set(scope) <= principal.store_ids):
+        run = run | {name: None for name in COUNTS}
     return run
 
 
@@ -135,7 +142,7 @@ def run_merchant_job(event: dict) -> dict:
     if run is None or run["status"] != "RUNNING":
         return {"skipped": True}
     try:
-        summary = run_for_merchant(event["merchant_id"])
+        summary = run_for_merchant(event["merchant_id"], run.get("store_ids"))
     except Exception as exc:  # recorded in the run; the caller polls its status
         log.exception("audit run %s of merchant %s failed", run["id"], run["merchant_id"],
                   extra={"event": "audit_merchant_run_failed", "merchant_id": run["merchant_id"]})
@@ -149,18 +156,28 @@ def run_merchant_job(event: dict) -> dict:
     return finished
 
 
-def run_for_merchant(merchant_id: str) -> dict:
-    """Every POS of the merchant, now (the body of a run started from the back office)."""
+def run_for_merchant(merchant_id: str, store_ids: list[str] | None = None) -> dict:
+    """Every POS of the merchant (of `store_ids` only, for a MANAGER's run), now: the body of a run started from the
+    back office."""
+    principal = Principal(merchant_id=merchant_id, employee_id=None,
+                          store_ids=None if store_ids is None else frozenset(store_ids))
     summary, cursor = _summary(), None
     known: dict[tuple[str, str], Device] = {}
     while True:
         devices, cursor = adapters().devices.list(merchant_id, PAGE_SIZE, cursor,
                                                   status=Status.ACTIVATED.value)
-        known.update({(d.merchant_id, d.id): d for d in devices})
+        # a MANAGER audits the POS devices of their stores only
+        known.update({(d.merchant_id, d.id): d for d in devices if principal.sees_store(d.store_id)})
         if not cursor:
             break
     open_by_device: dict[tuple[str, str], list[dict]] = {}
-    for finding in adapters().findings.open_for_merchant(merchant_id):
+    findings = adapters().findings.open_for_merchant(principal.merchant_id)
+    if principal.store_ids is not None:
+        ids = {f["pos_device_id"] for f in findings} - {device_id for _m, device_id in known}
+        others = adapters().devices.get_many(principal.merchant_id, ids) if ids else {}
+        findings = [f for f in findings if (principal.merchant_id, f["pos_device_id"]) in known
+                    or (f["pos_device_id"] in others and principal.sees_store(others[f["pos_device_id"]].store_id))]
+    for finding in findings:
         open_by_device.setdefault((finding["merchant_id"], finding["pos_device_id"]), []).append(finding)
     _audit_all(set(known) | set(open_by_device), known, open_by_device, summary)
     summary["finished_at"] = clock.iso()

@@ -3,6 +3,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from chalicelib import clock
+from chalicelib.domain import actors
 from chalicelib.domain.devices import Device
 from chalicelib.errors import NotFound
 
@@ -30,9 +31,13 @@ class Principal:
 
     @property
     def actor(self) -> dict:
+        """The `actor` of the events this caller causes (domain/actors.py; DESIGN.md 3.2)."""
         if self.pos_device_id:
-            return {"type": "pos_device", "id": self.pos_device_id, "employee_id": self.employee_id}
-        return {"type": "employee", "id": self.employee_id}
+            device = getattr(self, "device", None)
+            return actors.device(self.pos_device_id, device.name if device else None, self.employee_id)
+        if self.api_token_id:
+            return actors.api_token(self.api_token_id, self.name)
+        return actors.employee(self.employee_id, self.name, self.role)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,7 +48,7 @@ class DevicePrincipal(Principal):
     device: Device = field(compare=False)
 
 
-SYSTEM_SAFE_DELETION = {"type": "system", "id": "safe-deletion"}
+SYSTEM_SAFE_DELETION = actors.SAFE_DELETION
 
 
 def new_id() -> str:

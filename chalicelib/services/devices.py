@@ -13,6 +13,7 @@ from chalicelib.errors import (
 from chalicelib.ports import UnknownStore, VersionConflict, WriteRefused
 from chalicelib.services import accounts, audit
 from chalicelib.services.common import DevicePrincipal, Principal, new_event, new_id, not_found
+from chalicelib.services.scope import scoped_page, sees
 from chalicelib.services.security import hash_pin, hash_token, new_token
 from chalicelib.wiring import adapters
 
@@ -26,7 +27,7 @@ REVOKED_TOKEN_KEEP_SECONDS = 90 * 24 * 3600
 
 def get_device(principal: Principal, device_id: str) -> Device:
     device = adapters().devices.get(principal.merchant_id, device_id)
-    if not device:
+    if not device or not principal.sees_store(device.store_id):  # outside the caller's stores: as a missing one
         raise not_found("POS device")
     return _closing_expired_window(device, clock.iso())
 
@@ -42,7 +43,7 @@ def _closing_expired_window(device: Device, now: str) -> Device:
 
 def create_device(principal: Principal, name: str, store_id: str) -> Device:
     require_role(principal.role, BACK_OFFICE_ROLES, "create POS devices")
-    if not adapters().stores.get(principal.merchant_id, store_id):
+    if not principal.sees_store(store_id) or not adapters().stores.get(principal.merchant_id, store_id):
         raise InvalidInput(field="store_id", code="UNKNOWN_STORE")
     for _ in range(MAX_CONFLICT_RETRIES * 4):
         merchant = adapters().accounts.get_merchant(principal.merchant_id)
@@ -62,8 +63,11 @@ def create_device(principal: Principal, name: str, store_id: str) -> Device:
     raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.creating")
 
 
-def list_devices(principal: Principal, **filters):
-    items, cursor = adapters().devices.list(principal.merchant_id, **filters)
+def list_devices(principal: Principal, limit: int, cursor: str | None, store_id: str | None = None, **filters):
+    items, cursor = scoped_page(
+        principal, lambda count, after, store: adapters().devices.list(principal.merchant_id, count, after,
+                                                                        store_id=store, **filters),
+        limit, cursor, store_id)
     now = clock.iso()
     return [_closing_expired_window(device, now) for device in items], cursor
 
@@ -76,7 +80,7 @@ def change_device(principal: Principal | None, merchant_id: str, device_id: str,
     None write no event."""
     for _ in range(MAX_CONFLICT_RETRIES):
         before = adapters().devices.get(merchant_id, device_id)
-        if not before:
+        if not before or not sees(principal, before.store_id):  # also when it left the caller's stores meanwhile
             raise not_found("POS device")
         outcome = change(before)
         after, details = outcome[0], outcome[1]
@@ -133,7 +137,8 @@ def update_device(principal: Principal, device_id: str, name: str | None = None,
 
 
 def _check_store(principal: Principal, store_id: str) -> None:
-    if not adapters().stores.get(principal.merchant_id, store_id):
+    # A MANAGER moves a POS only between their own stores: another store is unknown to them.
+    if not principal.sees_store(store_id) or not adapters().stores.get(principal.merchant_id, store_id):
         raise InvalidInput(field="store_id", code="UNKNOWN_STORE")
 
 
@@ -281,7 +286,9 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
     retry: it succeeds only while the slot is still that installation's, in that activation."""
     token, token_hash = new_token()
     new_activation_id = new_id()
-    principal = Principal(merchant_id=merchant_id, employee_id=employee["id"], role=employee["role"])
+    # The POS app API is unchanged by the store scope (DESIGN.md 3.2): no store_ids here; the name is the actor's.
+    principal = Principal(merchant_id=merchant_id, employee_id=employee["id"], role=employee["role"],
+                          name=employee.get("name"))
     chosen: dict = {}
 
     def change(device: Device):

@@ -7,6 +7,7 @@ everything it reported (a sync carrying its state, after which nothing it report
 together; what is still missing is added to `lost_receipts`. Numbering: domain/final_sync.py.
 """
 from chalicelib import clock
+from chalicelib.domain import actors
 from chalicelib.domain import final_sync as rules
 from chalicelib.domain.devices import Device
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
@@ -16,7 +17,7 @@ from chalicelib.services.common import Principal
 from chalicelib.services.devices import change_device, get_device
 from chalicelib.wiring import adapters
 
-SYSTEM_FINAL_SYNC = {"type": "system", "id": "final-sync"}
+SYSTEM_FINAL_SYNC = actors.FINAL_SYNC
 
 
 class _NothingToClose(Exception):

@@ -3,11 +3,13 @@ import json
 import re
 
 from chalicelib import clock
+from chalicelib.domain import actors
 from chalicelib.domain.devices import Device
 from chalicelib.domain.final_sync import open_ranges
 from chalicelib.domain.receipts import count_missing, format_receipt_number, missing_seqs, parse_receipt_number
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.services.common import Principal
+from chalicelib.services.scope import scoped_page
 from chalicelib.wiring import adapters
 
 
@@ -29,12 +31,15 @@ def list_receipts(principal: Principal, limit, cursor, pos_device_id=None, store
         raise InvalidInput(field="created_at_min", code="INVALID_RANGE", key="INVALID_RANGE.created_at",
                            params={"min": clock.iso(created_min), "max": clock.iso(created_max)})
 
-    def read(count):
+    def adapter_read(count, after, store):
         return adapters().receipts.list(
-            principal.merchant_id, count, cursor, pos_device_id=pos_device_id, store_id=store_id,
+            principal.merchant_id, count, after, pos_device_id=pos_device_id, store_id=store,
             created_min=clock.sort_key(created_min) if created_min else None,
             created_max=clock.sort_key(created_max) if created_max else None,
             receipt_number=receipt_number, employee_id=employee_id, payment_type=payment_type)
+
+    def read(count):  # only the caller's stores' receipts (scope.py), whatever the cursor and the filters
+        return scoped_page(principal, adapter_read, count, cursor, store_id)
 
     items, next_cursor = read(limit)
     fit = _fitting(items, RESPONSE_BUDGET_BYTES if max_bytes is None else max_bytes)
@@ -88,21 +93,45 @@ def get_receipt(principal: Principal, receipt_number: str) -> dict:
     except Exception:
         raise NotFound(key="NOT_FOUND.receipt") from None
     receipt = adapters().receipts.get(principal.merchant_id, receipt_number)
-    if not receipt:
+    if not receipt or not principal.sees_store(receipt.get("store_id")):
         raise NotFound(key="NOT_FOUND.receipt")
     return receipt
 
 
 def list_shifts(principal: Principal, limit, cursor, pos_device_id=None, store_id=None):
-    return adapters().shifts.list(principal.merchant_id, limit, cursor, pos_device_id=pos_device_id, store_id=store_id)
+    return scoped_page(principal, lambda count, after, store: adapters().shifts.list(
+        principal.merchant_id, count, after, pos_device_id=pos_device_id, store_id=store), limit, cursor, store_id)
 
 
 def list_findings(principal: Principal, limit, cursor, status=None, pos_device_id=None):
-    return adapters().findings.list(principal.merchant_id, limit, cursor, status=status, pos_device_id=pos_device_id)
+    """A finding belongs to its POS's store (the POS's current one)."""
+    if pos_device_id and principal.store_ids is not None and not _devices_in_scope(principal, [pos_device_id])[0]:
+        return [], None
+    return scoped_page(principal, lambda count, after, _store: adapters().findings.list(
+        principal.merchant_id, count, after, status=status, pos_device_id=pos_device_id), limit, cursor,
+        in_scope=lambda items: _devices_in_scope(principal, [f.get("pos_device_id") for f in items]), by_store=False)
 
 
-def list_events(principal: Principal, limit, cursor, pos_device_id=None):
-    return adapters().events.list(principal.merchant_id, limit, cursor, pos_device_id=pos_device_id)
+def list_events(principal: Principal, limit, cursor, pos_device_id=None, actor_id=None):
+    """An event of a POS belongs to the POS's (current) store; an event of a store to that store; the others
+    (employees, the merchant) only to OWNER and ADMINISTRATOR."""
+    def in_scope(items):
+        devices = _devices_in_scope(principal, [e.get("pos_device_id") for e in items])
+        return [seen if e.get("pos_device_id") else principal.sees_store((e.get("details") or {}).get("store_id"))
+                and e["type"].startswith("store.") for e, seen in zip(items, devices)]
+
+    if pos_device_id and principal.store_ids is not None and not _devices_in_scope(principal, [pos_device_id])[0]:
+        return [], None
+    filters = {"pos_device_id": pos_device_id} | ({"actor_id": actor_id} if actor_id else {})
+    return scoped_page(principal, lambda count, after, _store: adapters().events.list(
+        principal.merchant_id, count, after, **filters), limit, cursor, in_scope=in_scope, by_store=False)
+
+
+def _devices_in_scope(principal: Principal, device_ids: list) -> list[bool]:
+    """For each POS id (None allowed): whether it is a POS of the caller's stores (deleted ones too)."""
+    wanted = {i for i in device_ids if i}
+    found = adapters().devices.get_many(principal.merchant_id, wanted) if wanted else {}
+    return [bool(i) and i in found and principal.sees_store(found[i].store_id) for i in device_ids]
 
 
 _ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
@@ -112,12 +141,12 @@ def names_for_events(principal: Principal, events: list[dict]) -> dict:
     """The names the events' sentences mention: employees, POS devices (deleted ones too) and stores."""
     employees, devices, stores = set(), set(), set()
     for event in events:
-        details, actor = event.get("details") or {}, event.get("actor") or {}
+        details, actor = event.get("details") or {}, actors.normalize(event.get("actor"))
         if event.get("pos_device_id"):
             devices.add(event["pos_device_id"])
-        if actor.get("type") == "employee" and actor.get("id"):
+        if actor["type"] == actors.EMPLOYEE and actor.get("id"):
             employees.add(actor["id"])
-        if actor.get("type") == "pos_device":
+        if actor["type"] == actors.DEVICE:
             devices.add(actor.get("id"))
             employees.add(actor.get("employee_id"))
         for key in ("employee_id", "from", "to") if event["type"] != "pos_device.renamed" else ("employee_id",):
@@ -129,8 +158,10 @@ def names_for_events(principal: Principal, events: list[dict]) -> dict:
         return [i for i in ids if isinstance(i, str) and _ID.match(i)]
 
     merchant = principal.merchant_id
+    found = adapters().accounts.get_employees(merchant, valid(employees))
     return {
-        "employees": {k: v["name"] for k, v in adapters().accounts.get_employees(merchant, valid(employees)).items()},
+        "employees": {k: v["name"] for k, v in found.items()},
+        "roles": {k: v["role"] for k, v in found.items()},  # for the actors of events written before v1.2
         "devices": {k: {"name": v.name, "number": v.number}
                     for k, v in adapters().devices.get_many(merchant, valid(devices)).items()},
         "stores": {k: v["name"] for k, v in adapters().stores.get_many(merchant, valid(stores)).items()},

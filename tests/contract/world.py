@@ -28,8 +28,8 @@ def event(merchant_id: str, type_: str = "test.event", pos_device_id: str | None
 def employee(merchant_id: str, email: str | None = None, pin_hash: str | None = None, role: str = "CASHIER",
              name: str = "Ann") -> dict:
     return {"merchant_id": merchant_id, "id": new_id(), "name": name, "email": email, "role": role, "store_ids": [],
-            "pin_hash": pin_hash, "password_hash": "hash", "session_epoch": None,
-            "created_at": stamp(0), "updated_at": stamp(0)}
+            "pin_hash": pin_hash, "password_hash": "hash", "session_epoch": None, "invitation_hash": None,
+            "invitation_expires_at": None, "created_at": stamp(0), "updated_at": stamp(0)}
 
 
 class World:

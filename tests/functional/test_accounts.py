@@ -131,9 +131,7 @@ def test_a_pos_login_token_is_short_lived_and_only_for_activation(client, at):
 
 def test_only_owner_or_manager_may_log_a_pos_in(client):
     m = client.signup()
-    status, _ = client.post("/v1/employees", {"name": "Cas", "role": "CASHIER", "email": "cas@example.com",
-                                              "password": "cashier pass 1"}, token=m.token)
-    assert status == 201
+    m.employee("Cas", "CASHIER", email="cas@example.com", password="cashier pass 1")
     status, body = client.post("/v1/pos/login", {"email": "cas@example.com", "password": "cashier pass 1"})
     assert (status, _code(body)) == (403, "FORBIDDEN"), body
     # nor the back office: a cashier has no back-office session (DESIGN.md 3.2)
@@ -211,12 +209,16 @@ def test_employee_crud_and_secrets_never_leave(client):
     m = client.signup()
     store = m.store()
     status, mia = client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": "Mia@Example.com",
-                                                "password": "manager pass 1", "store_ids": [store["id"]],
-                                                "pin": "1234"}, token=m.token)
+                                                "store_ids": [store["id"]], "pin": "1234"}, token=m.token)
     assert status == 201, mia
-    assert set(mia) == {"id", "name", "email", "role", "store_ids", "has_pin", "created_at", "updated_at"}
-    assert (mia["email"], mia["role"], mia["store_ids"], mia["has_pin"]) == (
-        "mia@example.com", "MANAGER", [store["id"]], True)
+    assert set(mia) == {"id", "name", "email", "role", "store_ids", "has_pin", "access", "invitation_expires_at",
+                        "created_at", "updated_at"}
+    assert (mia["email"], mia["role"], mia["store_ids"], mia["has_pin"], mia["access"]) == (
+        "mia@example.com", "MANAGER", [store["id"]], True, "NONE")
+    invitation = m.invite(mia["id"])
+    status, accepted = client.post("/v1/invitations/accept", {"token": invitation["token"],
+                                                              "password": "manager pass 1"})
+    assert status == 200 and accepted["employee"]["access"] == "ACTIVE", accepted
 
     status, listed = client.get("/v1/employees", token=m.token)
     assert sorted(e["id"] for e in listed["employees"]) == sorted([m.owner["id"], mia["id"]])
@@ -227,9 +229,15 @@ def test_employee_crud_and_secrets_never_leave(client):
                                    token=m.token)
     assert status == 200, patched
     assert (patched["name"], patched["role"], patched["email"]) == ("Mia K", "CASHIER", "mia@example.com")
-    # the new password works, the old one not (a manager again: a cashier has no back-office login)
-    assert client.patch(f"/v1/employees/{mia['id']}", {"password": "new password 2", "role": "MANAGER"},
-                        token=m.token)[0] == 200
+    # nobody sets another person's password: a new one comes with an invitation, after access is revoked
+    status, body = client.patch(f"/v1/employees/{mia['id']}", {"password": "new password 2", "role": "MANAGER"},
+                                token=m.token)
+    assert status == 400 and _code(body) == "PASSWORD_NOT_YOURS", body
+    assert client.patch(f"/v1/employees/{mia['id']}", {"role": "MANAGER"}, token=m.token)[0] == 200
+    assert client.delete(f"/v1/employees/{mia['id']}/access", token=m.token)[0] == 204
+    invitation = m.invite(mia["id"])
+    assert client.post("/v1/invitations/accept", {"token": invitation["token"],
+                                                  "password": "new password 2"})[0] == 200
     assert client.post("/v1/auth/login", {"email": "mia@example.com", "password": "manager pass 1"})[0] == 401
     assert client.post("/v1/auth/login", {"email": "mia@example.com", "password": "new password 2"})[0] == 200
 
@@ -252,10 +260,7 @@ def test_owner_rules(client):
     status, body = client.post("/v1/employees", {"name": "Boss 2", "role": "OWNER"}, token=m.token)
     assert (status, _code(body)) == (400, "ONE_OWNER"), body
     # a manager may not manage employees
-    client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": "mia@example.com",
-                                  "password": "manager pass 1"}, token=m.token)
-    status, login = client.post("/v1/auth/login", {"email": "mia@example.com", "password": "manager pass 1"})
-    manager_token = login["token"]
+    manager_token = m.employee("Mia", "MANAGER", email="mia@example.com", password="manager pass 1")["token"]
     status, body = client.post("/v1/employees", {"name": "X", "role": "CASHIER"}, token=manager_token)
     assert (status, _code(body)) == (403, "FORBIDDEN")
     assert client.delete(f"/v1/employees/{cas['id']}", token=manager_token)[0] == 403
@@ -288,12 +293,10 @@ def test_pin_is_unique_within_a_merchant(client):
 def test_email_is_unique_across_all_merchants(client):
     m = client.signup()
     other = client.signup()
-    status, body = client.post("/v1/employees", {"name": "Dup", "role": "MANAGER", "email": other.email.upper(),
-                                                 "password": "some password 1"}, token=m.token)
+    status, body = client.post("/v1/employees", {"name": "Dup", "role": "MANAGER", "email": other.email.upper()},
+                               token=m.token)
     assert (status, _code(body), body["errors"][0]["field"]) == (409, "EMAIL_TAKEN", "email"), body
-    status, mia = client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": "mia@example.com",
-                                                "password": "manager pass 1"}, token=m.token)
-    assert status == 201
+    mia = m.employee("Mia", "MANAGER", email="mia@example.com", password="manager pass 1")
     status, body = client.patch(f"/v1/employees/{mia['id']}", {"email": other.email}, token=m.token)
     assert (status, _code(body)) == (409, "EMAIL_TAKEN"), body
     # the failed change kept her e-mail and login

@@ -518,18 +518,14 @@ def test_a_manager_reads_findings_and_a_cashier_has_no_back_office(client, at):
     sync(client, token, last=2, seqs=(1,))
     run(client, m.token)
     email = f"manager-{uuid.uuid4().hex[:8]}@example.com"
-    status, body = client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": email,
-                                                 "password": "manager pass 1"}, token=m.token)
-    assert status == 201, body
+    m.employee("Mia", "MANAGER", email=email, password="manager pass 1", store_ids=[device["store_id"]])
     status, body = client.post("/v1/auth/login", {"email": email, "password": "manager pass 1"})
     assert status == 200, body
     [finding] = findings(client, body["token"])
     assert finding["missing_receipt_numbers"] == ["1-2"]
     # A CASHIER works on the POS app only (DESIGN.md 3.2): no back-office session, so no findings nor runs.
     email = f"cashier-{uuid.uuid4().hex[:8]}@example.com"
-    status, body = client.post("/v1/employees", {"name": "Cash", "role": "CASHIER", "email": email,
-                                                 "password": "cashier pass 1"}, token=m.token)
-    assert status == 201, body
+    m.employee("Cash", "CASHIER", email=email, password="cashier pass 1")
     status, body = client.post("/v1/auth/login", {"email": email, "password": "cashier pass 1"})
     assert status == 403, body
     assert body["errors"][0]["code"]

@@ -69,7 +69,7 @@ def test_a_run_that_fails_reads_failed_with_the_reason(client, aws, monkeypatch)
     m = client.signup()
     m.active_device()
 
-    def broken(merchant_id):
+    def broken(merchant_id, store_ids=None):
         raise RuntimeError("storage fell over")
 
     monkeypatch.setattr(audit, "run_for_merchant", broken)
@@ -92,3 +92,23 @@ def test_runs_are_the_merchants_own_and_need_a_back_office_role(client, aws):
     assert status == 202 and other["id"] != run["id"]
     assert client.get("/v1/audit/runs/not-a-run", token=a.token)[0] == 404
     assert client.get(f"/v1/audit/runs/{run['id']}")[0] == 401
+
+
+def test_a_managers_run_checks_their_stores_only_and_an_owners_counts_stay_hidden_from_them(client, aws):
+    """Team access (issue 23) meets background runs: a MANAGER's run audits the POS devices of their stores; a run
+    that covered other stores shows a manager no counts (they would tell how many POS the other stores have)."""
+    m = client.signup()
+    store_a, store_b = m.store("A"), m.store("B")
+    for store in (store_a, store_b):
+        device = m.device(f"Till {store['name']}", store_id=store["id"])
+        token = m.activate(device["id"])["device_token"]
+        sync(client, token, last=3, seqs=(1,), number=device["number"])  # 2 receipts missing on each
+    manager = m.employee("Mia", "MANAGER", password="manager pass 1", store_ids=[store_a["id"]])
+    status, run = client.post("/v1/audit/runs", token=manager["token"])
+    assert (status, run["status"], run["devices_checked"], run["raised"]) == (202, "SUCCEEDED", 1, 1), run
+    findings = client.get("/v1/audit/findings?status=open", token=m.token)[1]["findings"]
+    assert len(findings) == 1, findings  # the other store's POS was not audited by the manager's run
+    status, owners = client.post("/v1/audit/runs", token=m.token)
+    assert (status, owners["devices_checked"], owners["raised"]) == (202, 2, 1), owners
+    status, seen = client.get(f"/v1/audit/runs/{owners['id']}", token=manager["token"])
+    assert (status, seen["status"], seen["devices_checked"], seen["raised"]) == (200, "SUCCEEDED", None, None), seen

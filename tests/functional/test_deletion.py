@@ -176,9 +176,8 @@ def assert_intact(client, m, device, token):
 
 def add_manager(client, m):
     email = f"manager-{m.email}"
-    status, body = client.post("/v1/employees", {"name": "Mia Manager", "role": "MANAGER", "email": email,
-                                                 "password": "manager pass 1"}, token=m.token)
-    assert status == 201, body
+    stores = [s["id"] for s in client.get("/v1/stores", token=m.token)[1]["stores"]]
+    m.employee("Mia Manager", "MANAGER", email=email, password="manager pass 1", store_ids=stores)
     status, body = client.post("/v1/auth/login", {"email": email, "password": "manager pass 1"})
     assert status == 200, body
     return body["token"]
@@ -358,7 +357,9 @@ def test_owner_can_force_a_deletion_past_every_check(client, aws):
     assert after["lost_receipts"] == 4, after  # written off by the forced deactivation
     events = {e["type"]: e for e in events_of(client, m, device["id"])}
     assert events["pos_device.deletion_requested"]["details"]["force"] is True
-    assert events["pos_device.deletion_requested"]["actor"] == {"type": "employee", "id": m.owner["id"]}
+    assert events["pos_device.deletion_requested"]["actor"] == {"type": "EMPLOYEE", "id": m.owner["id"],
+                                                                "name": m.owner["name"], "role": "OWNER"}
+    assert events["pos_device.deleted"]["actor"] == {"type": "SYSTEM", "name": "WORKFLOW", "id": "safe-deletion"}
     assert events["pos_device.deactivated"]["actor"]["forced"] is True
     assert events["pos_device.deactivated"]["details"]["lost_receipts"] == 4
     assert events["pos_device.deleted"]["details"]["forced"] is True

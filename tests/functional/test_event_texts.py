@@ -31,7 +31,8 @@ def test_a_pos_story_in_polish_sentences(client, aws):
     by_type = {t: (text, actor) for t, text, actor in events}
     n = device["number"]
     owner = m.owner["name"]
-    assert by_type["pos_device.created"] == ("Utworzono POS „Kasa 1” w sklepie „Stare Miasto”.", owner)
+    # an employee acting in the back office is named with their role (issue 23)
+    assert by_type["pos_device.created"] == ("Utworzono POS „Kasa 1” w sklepie „Stare Miasto”.", f"{owner} (właściciel)")
     assert by_type["pos_device.renamed"][0] == "Zmieniono nazwę POS z „Kasa 1” na „Kasa główna”."
     assert by_type["pos_device.moved"][0] == \
         "Przeniesiono POS „Kasa główna” ze sklepu „Stare Miasto” do sklepu „Przystań”."
@@ -63,10 +64,10 @@ def test_english_sentences_and_a_removed_employee(client):
     store = m.store("Main")
     assert client.delete(f"/v1/stores/{store['id']}", token=m.token)[0] == 204
     events = texts(client, m)
-    assert ("employee.deleted", "Employee removed: Bob.", m.owner["name"]) in events
-    assert ("employee.created", "Employee added: Bob.", m.owner["name"]) in events
-    assert ("store.deleted", "Store “Main” deleted.", m.owner["name"]) in events
-    assert ("merchant.created", "Account created.", m.owner["name"]) in events
+    assert ("employee.deleted", "Employee removed: Bob.", f"{m.owner['name']} (owner)") in events
+    assert ("employee.created", "Employee added: Bob.", f"{m.owner['name']} (owner)") in events
+    assert ("store.deleted", "Store “Main” deleted.", f"{m.owner['name']} (owner)") in events
+    assert ("merchant.created", "Account created.", f"{m.owner['name']} (owner)") in events
 
 
 

@@ -39,8 +39,8 @@ def _build(api: Api) -> World:
     ids["cashier"] = _ok(api.post("/v1/employees", {"name": "Ann", "role": "CASHIER", "pin": "2468",
                                                     "store_ids": [store["id"]]}, token=a.token), 201)["id"]
     ids["manager_email"], ids["manager_password"] = f"mgr-{uuid.uuid4().hex[:6]}@example.com", "manager pass 1"
-    ids["manager"] = _ok(api.post("/v1/employees", {"name": "Max", "role": "MANAGER", "email": ids["manager_email"],
-                                                    "password": ids["manager_password"]}, token=a.token), 201)["id"]
+    ids["manager"] = a.employee("Max", "MANAGER", email=ids["manager_email"], password=ids["manager_password"],
+                                store_ids=[store["id"]])["id"]
     device = a.device("Alpha till", store_id=store["id"])
     ids["device"] = device["id"]
     token = a.activate(device["id"])["device_token"]

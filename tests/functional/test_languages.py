@@ -87,20 +87,17 @@ def test_validation_errors_in_polish(client):
 
 def test_forbidden_role_in_polish(client):
     m = client.signup()
-    assert client.post("/v1/employees", {"name": "Kasia", "role": "CASHIER", "email": "kasia@example.com",
-                                         "password": "long enough 1"}, token=m.token)[0] == 201
+    m.employee("Kasia", "CASHIER", email="kasia@example.com", password="long enough 1")
     status, body = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"},
                                headers=PL)
     assert status == 403
     assert body["errors"][0]["details"] == "Tylko właściciel, administrator lub kierownik może logować się tutaj."
     status, body = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"})
     assert body["errors"][0]["details"] == "Only owners, administrators or managers may log in here."
-    # A manager may not manage employees (owner only).
-    assert client.post("/v1/employees", {"name": "Mia", "role": "MANAGER", "email": "mia@example.com",
-                                         "password": "long enough 1"}, token=m.token)[0] == 201
-    manager = client.post("/v1/auth/login", {"email": "mia@example.com", "password": "long enough 1"})[1]["token"]
+    # A manager may not manage employees (the owner or an administrator only).
+    manager = m.employee("Mia", "MANAGER", email="mia@example.com", password="long enough 1")["token"]
     status, body = client.post("/v1/employees", {"name": "X", "role": "CASHIER"}, token=manager, headers=PL)
-    assert (status, body["errors"][0]["details"]) == (403, "Tylko właściciel może zarządzać pracownikami.")
+    assert (status, body["errors"][0]["details"]) == (403, "Tylko właściciel lub administrator może zarządzać pracownikami."), body
 
 
 def test_method_not_allowed_in_polish(client):
@@ -247,8 +244,7 @@ def test_pairing_errors_in_polish(client):
     status, body = client.post("/v1/pos/pair", {"code": "ZZZZ-ZZZZ", "installation_id": "t1"})
     assert body["errors"][0]["details"] in (f"Too many wrong pairing codes; try again in {n} minutes." for n in (10, 11))
     # A cashier has no back-office session, so neither pairing codes nor the end of a final sync.
-    assert client.post("/v1/employees", {"name": "Kasia", "role": "CASHIER", "email": "kasia@example.com",
-                                         "password": "long enough 1"}, token=m.token)[0] == 201
+    m.employee("Kasia", "CASHIER", email="kasia@example.com", password="long enough 1")
     status, body = client.post("/v1/auth/login", {"email": "kasia@example.com", "password": "long enough 1"},
                                headers=PL)
     assert (status, body["errors"][0]["details"]) == (403, "Tylko właściciel, administrator lub kierownik może logować się tutaj.")

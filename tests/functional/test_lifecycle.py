@@ -70,10 +70,7 @@ class Story:
     def hire_a_manager_and_a_cashier(self):
         """Employees to switch to."""
         client, m, store = self.client, self.m, self.store
-        status, self.manager = client.post("/v1/employees", {"name": "Mia", "role": "MANAGER",
-                                                             "email": "mia@example.com", "password": "manager pass 1"},
-                                           token=m.token)
-        assert status == 201, self.manager
+        self.manager = m.employee("Mia", "MANAGER", email="mia@example.com", password="manager pass 1")
         status, self.cashier = client.post("/v1/employees", {"name": "Carl", "role": "CASHIER", "pin": "4321",
                                                              "store_ids": [store["id"]]}, token=m.token)
         assert status == 201, self.cashier
@@ -222,13 +219,16 @@ class Story:
         assert [e["at"] for e in events] == [self.at_reactivated, self.at_deactivated, self.at_switch_2,
                                              self.at_switch_1, self.at_activated, self.at_created]
         assert all(e["pos_device_id"] == device_id for e in events)
-        owner_actor = {"type": "employee", "id": owner_id}
+        # the actor as DESIGN.md 3.2 shapes it: names as they were then (an employee's with the role)
+        owner_actor = {"type": "EMPLOYEE", "id": owner_id, "name": m.owner["name"], "role": "OWNER"}
         assert (events[0]["actor"], events[0]["details"]["installation_id"]) == (owner_actor, "tablet-B")
         assert events[1]["actor"] == owner_actor
         assert (events[1]["details"]["lost_receipts"], events[1]["details"]["installation_id"]) == (1, "phone-A")
-        assert events[2]["actor"] == {"type": "pos_device", "id": device_id, "employee_id": manager["id"]}
+        till = {"type": "DEVICE", "id": device_id, "name": events[2]["actor"]["name"]}
+        assert till["name"], events[2]
+        assert events[2]["actor"] == till | {"employee_id": manager["id"]}
         assert events[2]["details"] == {"from": manager["id"], "to": cashier["id"]}
-        assert events[3]["actor"] == {"type": "pos_device", "id": device_id, "employee_id": owner_id}
+        assert events[3]["actor"] == till | {"employee_id": owner_id}
         assert events[3]["details"] == {"from": owner_id, "to": manager["id"]}
         assert (events[4]["actor"], events[4]["details"]["installation_id"]) == (owner_actor, "phone-A")
         assert (events[5]["actor"], events[5]["details"]["number"]) == (owner_actor, 1)

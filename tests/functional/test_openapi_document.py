@@ -60,7 +60,8 @@ def test_every_operation_has_a_description_security_and_its_error_codes(doc):
                 assert "X-Correlation-Id" in response["headers"], (name, status)
         assert op["responses"]["405"] == {"$ref": "#/components/responses/MethodNotAllowed"}
     public = {name for name, (_, _, op) in _operations(doc).items() if op["security"] == []}
-    assert public == {"signup", "login", "posLogin", "activatePosDevice", "pairPosDevice", "getOpenApiDocument"}
+    assert public == {"signup", "login", "posLogin", "activatePosDevice", "pairPosDevice", "getOpenApiDocument",
+                      "acceptInvitation"}
 
 
 def test_error_codes_come_from_the_code_that_raises_them(doc):

@@ -118,13 +118,11 @@ def test_only_the_hash_is_stored(client, at):
 def test_roles_and_slot_states(client, at):
     merchant = client.signup()
     device = merchant.device()
-    status, cashier = client.post("/v1/employees", {"name": "Cas", "role": "CASHIER", "email": "cas@example.com",
-                                                     "password": "cashier pass 1"}, token=merchant.token)
-    assert status == 201, cashier
+    merchant.employee("Cas", "CASHIER", email="cas@example.com", password="cashier pass 1")
     status, login = client.post("/v1/auth/login", {"email": "cas@example.com", "password": "cashier pass 1"})
     assert status == 403, login  # a cashier has no back-office session, so no pairing codes
-    status, manager = client.post("/v1/employees", {"name": "Man", "role": "MANAGER", "email": "man@example.com",
-                                                     "password": "manager pass 1"}, token=merchant.token)
+    manager = merchant.employee("Man", "MANAGER", email="man@example.com", password="manager pass 1",
+                                store_ids=[device["store_id"]])
     status, login = client.post("/v1/auth/login", {"email": "man@example.com", "password": "manager pass 1"})
     code = new_code(client, type("M", (), {"token": login["token"]}), device["id"])["code"]
     status, paired = pair(client, code)

@@ -23,9 +23,8 @@ def _error(body) -> dict:
 
 def _employee(client, m, role, **extra):
     email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@example.com"
-    status, body = client.post("/v1/employees", {"name": f"{role.title()} One", "role": role, "email": email,
-                                                 "password": "employee pass 1", **extra}, token=m.token)
-    assert status == 201, body
+    body = m.employee(f"{role.title()} One", role, email=email, password="employee pass 1", **extra)
+    body.pop("token")
     return body, email
 
 
@@ -224,7 +223,7 @@ def test_a_deleted_employee_is_signed_out_of_the_pos_and_names_no_new_receipt(cl
     assert client.get(f"/v1/receipts/{device['number']}-1", token=m.token)[1]["employee_id"] is None
 
 
-@pytest.mark.parametrize("change", [{"password": "changed pass 2"}, {"role": "CASHIER"},
+@pytest.mark.parametrize("change", ["revoke", {"role": "CASHIER"},
                                     {"email": "moved@example.com"}, {"store_ids": []}, "delete"])
 def test_sessions_and_pos_login_tokens_end_when_the_employee_changes(client, change):
     m = client.signup()
@@ -240,6 +239,8 @@ def test_sessions_and_pos_login_tokens_end_when_the_employee_changes(client, cha
 
     if change == "delete":
         assert client.delete(f"/v1/employees/{manager['id']}", token=m.token)[0] == 204
+    elif change == "revoke":  # DELETE /v1/employees/{id}/access (issue 23): the password goes, sessions end
+        assert client.delete(f"/v1/employees/{manager['id']}/access", token=m.token)[0] == 204
     else:
         status, body = client.patch(f"/v1/employees/{manager['id']}", change, token=m.token)
         assert status == 200, body
@@ -343,9 +344,9 @@ def test_device_timestamps_far_from_the_server_clock_are_refused_per_item(client
 @pytest.mark.parametrize("change", ["demote", "delete"])
 def test_a_pairing_code_of_a_manager_since_demoted_or_deleted_no_longer_activates(client, change):
     m = client.signup()
-    manager, email = _employee(client, m, "MANAGER")
-    token = _login(client, email)
     device = m.device()
+    manager, email = _employee(client, m, "MANAGER", store_ids=[device["store_id"]])
+    token = _login(client, email)
     status, code = client.post(f"/v1/pos_devices/{device['id']}/pairing_code", {}, token=token)
     assert status == 201, code
     if change == "demote":
@@ -421,9 +422,10 @@ def test_validation_sentences_and_choice_lists_are_polish(client):
     assert (status, _error(body)["field"]) == (400, "created_at_min"), body
     assert _error(body)["details"] == "Musi być datą i godziną ISO 8601, np. 2026-11-24T10:00:00Z.", body
     status, body = client.post("/v1/employees", {"name": "X", "role": "BOSS"}, token=m.token, headers=PL)
-    assert (status, _error(body)["details"]) == (400, "Dozwolone wartości: 'OWNER', 'MANAGER' lub 'CASHIER'."), body
+    assert (status, _error(body)["details"]) == (
+        400, "Dozwolone wartości: 'OWNER', 'ADMINISTRATOR', 'MANAGER' lub 'CASHIER'."), body
     status, body = client.post("/v1/employees", {"name": "X", "role": "BOSS"}, token=m.token)
-    assert _error(body)["details"].endswith("'OWNER', 'MANAGER' or 'CASHIER'."), body
+    assert _error(body)["details"].endswith("'OWNER', 'ADMINISTRATOR', 'MANAGER' or 'CASHIER'."), body
 
 
 def test_the_csv_answer_names_its_language(client):

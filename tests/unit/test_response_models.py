@@ -35,7 +35,8 @@ def _device(**changes) -> Device:
 def test_a_record_keeps_exactly_the_models_fields_and_no_secret():
     out = serialise("EmployeeOut", _employee())
     assert out == {"id": "e1", "name": "Ann", "email": "ann@example.com", "role": "OWNER", "store_ids": ["s1"],
-                   "has_pin": True, "created_at": "2026-11-01T00:00:00Z", "updated_at": "2026-11-02T00:00:00Z"}
+                   "has_pin": True, "access": "ACTIVE", "invitation_expires_at": None,
+                   "created_at": "2026-11-01T00:00:00Z", "updated_at": "2026-11-02T00:00:00Z"}
     assert serialise("EmployeeOut", _employee(pin_hash=None, store_ids=None))["has_pin"] is False
     assert serialise("EmployeeOut", {k: v for k, v in _employee().items() if k not in ("email", "pin_hash")}) \
         == {**out, "email": None, "has_pin": False}

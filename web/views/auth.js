@@ -98,3 +98,29 @@ export async function signupView({ main, navigate }) {
     footer: [t('auth.have_account'), ' ', h('a', { href: '#/login', testid: 'to-login' }, t('auth.login_link'))],
   }));
 }
+
+// The invitation link (#/invitation?token=…): the invited employee sets their own password and is signed in.
+export async function invitationView({ main, navigate, query }) {
+  const token = query?.token || '';
+  const form = authForm({
+    testid: 'invitation-form',
+    submitLabel: t('auth.invitation_submit'),
+    submitTestId: 'invitation-submit',
+    fields: [
+      field({ name: 'password', label: t('auth.new_password'), type: 'password', autocomplete: 'new-password', required: true, testid: 'invitation-password', hint: t('auth.password_hint') }),
+    ],
+    validate: (v) => validateWith(v, { password: [rules.required, rules.minLength(8), rules.maxLength(128)] }),
+    submit: async (v) => {
+      const result = await api.post('/v1/invitations/accept', { token, password: v.password }, { auth: false });
+      setSession(result);
+      toast(t('auth.welcome', { name: result.employee?.name || result.employee?.email || '' }), 'success');
+      navigate('/pos');
+    },
+  });
+  main.append(authCard({
+    title: t('auth.invitation_title'),
+    intro: t('auth.invitation_intro'),
+    form,
+    footer: [t('auth.have_account'), ' ', h('a', { href: '#/login', testid: 'to-login' }, t('auth.login_link'))],
+  }));
+}

@@ -1,18 +1,24 @@
-// "Employees": list, add, change, remove (the API allows changes to OWNERs only).
+// "Employees": list, add, change, remove, invite to the back office, revoke access (OWNER and ADMINISTRATOR; an
+// administrator cannot change the owner or another administrator: the buttons are not shown, the API refuses it).
 import { api, seg } from '../api.js';
 import { h } from '../dom.js';
 import { yesNo } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
-import { getSession, isOwner } from '../session.js';
+import { getSession, isAdmin, isOwner } from '../session.js';
 import { checkboxGroup, confirmDialog, field, formDialog, rules, selectField, toast, validateWith } from '../ui.js';
 import { byId, loadStores } from './common.js';
 import { listPage } from './list.js';
 
-const ROLES = ['OWNER', 'MANAGER', 'CASHIER'];
+const ROLES = ['OWNER', 'ADMINISTRATOR', 'MANAGER', 'CASHIER'];
+const PROTECTED = ['OWNER', 'ADMINISTRATOR'];
 
 export async function employeesView({ main, signal }) {
-  const owner = isOwner();
+  const owner = isAdmin(); // may manage employees
+  const realOwner = isOwner();
+  // An administrator may not change the owner or another administrator (nor make one).
+  const mayChange = (e) => realOwner || !PROTECTED.includes(e.role) || (e.id === getSession()?.employee?.id);
+  const grantable = ROLES.filter((r) => realOwner || r !== 'ADMINISTRATOR');
   // Disabled until the stores are loaded: the form lists them (a click before that used to throw).
   const addButton = owner
     ? h('button', { type: 'button', class: 'button button--primary', testid: 'add-employee', disabled: true, onclick: () => edit(null) }, icon('plus'), t('employees.add'))
@@ -47,7 +53,8 @@ export async function employeesView({ main, signal }) {
         field({ name: 'email', label: t('employees.email'), type: 'email', value: employee?.email || '', testid: 'employee-email', autocomplete: 'off', hint: t('employees.email_hint') }),
         selectField({
           name: 'role', label: t('employees.role'), required: true, testid: 'employee-role', value: employee?.role || 'CASHIER',
-          options: ROLES.map((r) => ({ value: r, label: t(`role.${r}`) })),
+          options: (employee && !grantable.includes(employee.role) ? [employee.role, ...grantable] : grantable)
+            .map((r) => ({ value: r, label: t(`role.${r}`) })),
         }),
         checkboxGroup({
           name: 'store_ids', legend: t('employees.stores'), values: employee?.store_ids || [], emptyText: t('employees.no_stores'),
@@ -58,26 +65,19 @@ export async function employeesView({ main, signal }) {
           hint: employee?.has_pin ? t('employees.pin_keep') : t('employees.pin_hint'),
           inputAttrs: { inputmode: 'numeric', maxlength: 4, pattern: '[0-9]{4}' },
         }),
-        field({
-          name: 'password', label: t('employees.password'), type: 'password', testid: 'employee-password', autocomplete: 'new-password',
-          hint: creating ? t('employees.password_hint') : t('employees.password_keep'),
-        }),
       ],
       validate: (v) => {
         const errors = validateWith(v, {
           name: [rules.required, rules.maxLength(100)],
           email: [rules.email],
           pin: [rules.pin],
-          password: [rules.minLength(8)],
         });
-        if (!errors.password && v.password && !v.email.trim()) errors.email = t('employees.email_needed');
         return errors;
       },
       submit: (v) => {
         const body = { name: v.name.trim(), role: v.role, store_ids: v.store_ids || [] };
         if (v.email.trim()) body.email = v.email.trim();
         if (v.pin) body.pin = v.pin;
-        if (v.password) body.password = v.password;
         return creating
           ? api.post('/v1/employees', body, { signal })
           : api.patch(`/v1/employees/${seg(employee.id)}`, body, { signal });
@@ -104,6 +104,55 @@ export async function employeesView({ main, signal }) {
     }
   }
 
+  // Nobody types another person's password: an invitation link lets the employee set their own (72 h, once).
+  async function invite(employee) {
+    let invitation = null;
+    try {
+      invitation = await api.post(`/v1/employees/${seg(employee.id)}/invitation`, undefined, { signal });
+    } catch (error) {
+      toast(error.message || String(error), 'error');
+      return;
+    }
+    const link = h('input', { type: 'text', readonly: true, value: invitation.invitation_url, testid: 'invitation-link', 'aria-label': t('employees.invitation_link'), class: 'input' });
+    await confirmDialog({
+      title: t('employees.invitation_title', { name: employee.name }),
+      testid: 'invitation-dialog',
+      message: h('div', {},
+        h('p', {}, t('employees.invitation_text', { email: employee.email || '' })),
+        h('label', { class: 'field' }, h('span', { class: 'field__label' }, t('employees.invitation_link')), link),
+        h('p', { class: 'muted' }, t('employees.invitation_expires', { at: new Date(invitation.expires_at).toLocaleString() }))),
+      confirmLabel: t('employees.copy_link'),
+      confirmTestId: 'copy-invitation',
+      onConfirm: async () => {
+        try { await navigator.clipboard.writeText(invitation.invitation_url); toast(t('employees.link_copied'), 'success'); } catch { link.select(); }
+        return true;
+      },
+    });
+    await list.load();
+  }
+
+  async function revoke(employee) {
+    const done = await confirmDialog({
+      title: t('employees.revoke_title'),
+      message: h('p', {}, t('employees.revoke_question', { name: employee.name })),
+      confirmLabel: t('employees.revoke'),
+      confirmTestId: 'confirm-revoke-access',
+      danger: true,
+      onConfirm: () => api.del(`/v1/employees/${seg(employee.id)}/access`, { signal }).then(() => true),
+    });
+    if (done) {
+      toast(t('employees.revoked', { name: employee.name }), 'success');
+      await list.load();
+    }
+  }
+
+  function accessCell(e) {
+    const state = e.access || 'NONE';
+    const label = t(`employees.access.${state}`);
+    return h('span', { class: `pill pill--access-${state.toLowerCase()}`, testid: 'employee-access' },
+      state === 'INVITED' && e.invitation_expires_at ? `${label} (${t('employees.until', { at: new Date(e.invitation_expires_at).toLocaleString() })})` : label);
+  }
+
   function employeeColumns() {
     const me = getSession()?.employee?.id;
     const columns = [
@@ -118,16 +167,23 @@ export async function employeesView({ main, signal }) {
         },
       },
       { label: t('employees.pin_set'), cell: (e) => yesNo(e.has_pin) },
+      { label: t('employees.access_label'), cell: accessCell },
     ];
     if (owner) {
       columns.push({
         label: t('common.actions'),
         className: 'cell-actions',
-        cell: (e) => h('div', { class: 'row-actions' },
+        cell: (e) => (!mayChange(e) ? h('span', { class: 'muted' }, '—') : h('div', { class: 'row-actions' },
           h('button', { type: 'button', class: 'button button--secondary button--small', testid: 'edit-employee', onclick: () => edit(e) }, icon('pencil'), t('common.edit')),
+          e.id !== me && e.access !== 'ACTIVE' && e.email && e.role !== 'CASHIER' ? h('button', {
+            type: 'button', class: 'button button--secondary button--small', testid: 'invite-employee', 'aria-label': t('employees.invite_named', { name: e.name }), onclick: () => invite(e),
+          }, t('employees.invite')) : null,
+          e.id !== me && e.role !== 'OWNER' && e.access !== 'NONE' ? h('button', {
+            type: 'button', class: 'button button--danger-outline button--small', testid: 'revoke-access', 'aria-label': t('employees.revoke_named', { name: e.name }), onclick: () => revoke(e),
+          }, t('employees.revoke')) : null,
           e.id !== me ? h('button', {
             type: 'button', class: 'button button--danger-outline button--small', testid: 'delete-employee', 'aria-label': t('employees.delete_named', { name: e.name }), onclick: () => remove(e),
-          }, icon('trash'), h('span', { class: 'hide-narrow' }, t('common.delete'))) : null),
+          }, icon('trash'), h('span', { class: 'hide-narrow' }, t('common.delete'))) : null)),
       });
     }
     return columns;

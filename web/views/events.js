@@ -11,7 +11,9 @@ const MONEY_KEYS = /(_money|_cash|_amount)$/;
 /** "Anna" for an employee, "POS app: Till 1 (Anna)" for a device, "System" for the workflow. */
 function actorLabel(actor, lookups) {
   if (!actor || typeof actor !== 'object') return '—';
-  const kind = actor.type || actor.kind || '';
+  // v1.2 actors (EMPLOYEE, DEVICE, API_TOKEN, SYSTEM) read as the older lowercase ones; the API's actor_name wins.
+  const kind = ({ EMPLOYEE: 'employee', DEVICE: 'pos_device', SYSTEM: 'system', API_TOKEN: 'system' })[actor.type]
+    || actor.type || actor.kind || '';
   const person = (id) => (id ? lookups.employees.get(id)?.name || null : null);
   if (kind === 'employee' || kind === 'user') return person(actor.id) || actor.name || actor.email || translated('events.actor', kind);
   if (kind === 'pos_device') {

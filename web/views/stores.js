@@ -7,11 +7,14 @@ import { icon } from '../icons.js';
 import {
   clearFormErrors, confirmDialog, field, formDialog, formValues, rules, showApiErrors, showFieldErrors, toast, validateWith,
 } from '../ui.js';
+import { isAdmin } from '../session.js';
 import { listPage } from './list.js';
 
 const validateStore = (v) => validateWith(v, { name: [rules.required, rules.maxLength(100)], address: [rules.maxLength(500)] });
 
 export async function storesView({ main, signal }) {
+  // A MANAGER sees their own stores only and manages none (DESIGN.md 3.2): no form, no edit or delete buttons.
+  const admin = isAdmin();
   // Create form, always visible: a store is the first thing a new owner needs.
   const formError = h('div', { class: 'form-error', 'aria-live': 'assertive' });
   const add = h('button', { type: 'submit', class: 'button button--primary', testid: 'save-store' }, icon('plus'), t('stores.add'));
@@ -46,7 +49,7 @@ export async function storesView({ main, signal }) {
     testid: 'stores-page',
     title: t('stores.title'),
     intro: t('stores.intro'),
-    before: [form],
+    before: admin ? [form] : [],
     filterBar: false,
     path: '/v1/stores',
     key: 'stores',
@@ -59,7 +62,7 @@ export async function storesView({ main, signal }) {
         { label: t('stores.address'), cell: (s) => s.address || h('span', { class: 'muted' }, '—') },
         { label: t('stores.created_at'), cell: (s) => timeEl(s.created_at) },
         { label: t('stores.pos'), cell: (s) => h('a', { href: `#/pos?store_id=${encodeURIComponent(s.id)}` }, t('stores.see_pos')) },
-        {
+        admin && {
           label: t('common.actions'),
           className: 'cell-actions',
           cell: (s) => h('div', { class: 'row-actions' },
@@ -68,7 +71,7 @@ export async function storesView({ main, signal }) {
               type: 'button', class: 'button button--danger-outline button--small', testid: 'delete-store', 'aria-label': t('stores.delete_named', { name: s.name }), onclick: () => remove(s),
             }, icon('trash'), h('span', { class: 'hide-narrow' }, t('common.delete')))),
         },
-      ],
+      ].filter(Boolean),
     },
   });
 

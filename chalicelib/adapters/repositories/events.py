@@ -1,17 +1,29 @@
 """The activity log (written by the other repositories, in the transaction of the change it records)."""
 from __future__ import annotations
 
+import json
+
+from pynamodb.attributes import UnicodeAttribute
+
 from chalicelib.adapters.dynamo import translate_all
 from chalicelib.adapters.models import EventModel
 from chalicelib.adapters.repositories._common import attrs, list_page
 
 
+# The `actor` attribute read as the string it is stored as (a JSONAttribute would JSON-encode the operand).
+_ACTOR_TEXT = UnicodeAttribute(attr_name="actor")
+_ACTOR_TEXT.attr_path = ["actor"]
+
+
 @translate_all
 class EventRepository:
     @staticmethod
-    def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None):
-        """Newest first: the merchant's log, or one device's (through its index)."""
+    def list(merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
+             actor_id: str | None = None):
+        """Newest first: the merchant's log, or one device's (through its index); `actor_id` filters the pages read
+        (the actor is stored as JSON text: its `"id": "<id>"` pair is matched, in old and new shapes alike)."""
         index, partition = (EventModel.device_index, ("pos_device_id", pos_device_id)) if pos_device_id else (None, None)
+        filters = _ACTOR_TEXT.contains(json.dumps({"id": actor_id})[1:-1]) if actor_id else None
         items, next_cursor = list_page(EventModel, merchant_id, limit, cursor, {"merchant_id", "sk"}, index=index,
-                                       partition=partition, newest_first=True)
+                                       partition=partition, filters=filters, newest_first=True)
         return [attrs(i, exclude=("sk", "merchant_id")) for i in items], next_cursor

@@ -24,8 +24,8 @@ from chalicelib.errors import Conflict
 
 # What the reads fill in for attributes a record lacks (the DynamoDB models' defaults).
 EMPLOYEE_DEFAULTS = {"merchant_id": None, "id": None, "name": None, "email": None, "role": None, "store_ids": [],
-                     "pin_hash": None, "password_hash": None, "session_epoch": None, "created_at": None,
-                     "updated_at": None}
+                     "pin_hash": None, "password_hash": None, "session_epoch": None, "invitation_hash": None,
+                     "invitation_expires_at": None, "created_at": None, "updated_at": None}
 STORE_DEFAULTS = {"merchant_id": None, "id": None, "name": None, "address": None, "device_count": 0,
                   "created_at": None, "updated_at": None}
 # Model defaults written on every put (a record saved without them has them).
@@ -522,13 +522,16 @@ class SqliteDevices(_Tables):
 
 
 class SqliteEvents(_Tables):
-    def list(self, merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None) -> ports.Page:
+    def list(self, merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
+             actor_id: str | None = None) -> ports.Page:
         if pos_device_id:
             listing = Listing("events/device", pos_device_id, merchant_id, ("sk",), (str,), newest_first=True)
             where, params = "pos_device_id = ? AND merchant_id = ?", [pos_device_id, merchant_id]
         else:
             listing = Listing("events", merchant_id, merchant_id, ("sk",), (str,), newest_first=True)
             where, params = "merchant_id = ?", [merchant_id]
+        if actor_id:
+            where, params = where + " AND json_extract(doc, '$.actor.id') = ?", params + [actor_id]
         with self.db.read() as conn:
             rows, next_cursor = listing.page(conn, "SELECT sk, doc FROM events", where, params, limit, cursor)
         return [_without(json.loads(doc), "merchant_id") for (doc,) in rows], next_cursor
