@@ -4,13 +4,14 @@ import logging
 from chalice import Chalice, Rate
 
 from chalicelib import telemetry
-from chalicelib.api import accounts_routes, device_routes, http, openapi, pos_routes, records_routes
+from chalicelib.api import accounts_routes, device_routes, http, integrations_routes, openapi, pos_routes, records_routes
 from chalicelib.workflows import steps, tasks
 
 telemetry.configure()
 app = Chalice(app_name="pos-backoffice")
 app.log.setLevel(logging.INFO)
-for blueprint in (accounts_routes.bp, device_routes.bp, pos_routes.bp, records_routes.bp, openapi.bp):
+for blueprint in (accounts_routes.bp, device_routes.bp, pos_routes.bp, records_routes.bp, integrations_routes.bp,
+                  openapi.bp):
     app.register_blueprint(blueprint)
 app.register_middleware(http.log_requests, "http")
 app.register_middleware(http.reshape_chalice_errors, "http")

@@ -22,6 +22,8 @@ def actor_name(actor: dict | None, names: dict) -> str:
         device = names["devices"].get(actor.get("id")) or {}
         return render("event.actor.pos_device", {"pos": device.get("name") or "?",
                                                  "name": _employee(names, actor.get("employee_id"))})
+    if actor.get("type") == "API_TOKEN":
+        return render("event.actor.api_token", {"name": actor.get("name") or "?"})
     # Which system acted: the safe deletion (the default) or the final-sync window closing on its own.
     return render("event.actor.system.final-sync" if actor.get("id") == "final-sync" else "event.actor.system")
 
@@ -65,6 +67,8 @@ def text(event: dict, names: dict) -> str | None:
         key += "." + {"DELETE": "no_checks", "DEACTIVATE": "forced"}.get(d.get("route"), "checks")
     elif type_ == "pos_device.deletion_failed":
         params["reason"] = text_of(d.get("error")) or render("deletion.error.failed")
+    elif type_ == "receipts.created":
+        params["count"] = len(d.get("receipt_numbers") or [])
     elif type_ == "pos_device.deleted":
         key += ".forced" if d.get("forced") else ""
     rendered = render(key, params, fallback="")

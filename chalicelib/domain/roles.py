@@ -19,8 +19,18 @@ ADMIN_ROLES = {Role.OWNER, Role.ADMINISTRATOR}
 POS_LOGIN_ROLES = {Role.OWNER, Role.ADMINISTRATOR, Role.MANAGER}
 
 
-def require_role(role: str, allowed: set[Role], what: str) -> None:
-    """403 unless `role` is allowed; `what` ("manage stores") has a catalog entry `action.<what>`."""
+# What an API access token (a Principal without a role) may never do, whatever its access (DESIGN.md 3.3): it
+# acts as the owner within its stores otherwise.
+NOT_FOR_API_TOKENS = {"manage employees", "manage API tokens", "manage webhooks"}
+
+
+def require_role(role: str | None, allowed: set[Role], what: str) -> None:
+    """403 unless `role` is allowed; `what` ("manage stores") has a catalog entry `action.<what>`. `role` None is an
+    API access token: allowed everything but NOT_FOR_API_TOKENS."""
+    if role is None:
+        if what in NOT_FOR_API_TOKENS:
+            raise Forbidden(code="API_TOKEN_FORBIDDEN", params={"action": ref(f"action.{what}")})
+        return
     if Role(role) not in allowed:
         key = "FORBIDDEN.owner_only" if allowed == {Role.OWNER} else "FORBIDDEN.role"
         raise Forbidden(key=key, params={"roles": " or ".join(sorted(r.value.lower() + "s" for r in allowed)),

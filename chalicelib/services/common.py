@@ -30,6 +30,8 @@ class Principal:
 
     @property
     def actor(self) -> dict:
+        if self.api_token_id:
+            return {"type": "API_TOKEN", "id": self.api_token_id, "name": self.name}
         if self.pos_device_id:
             return {"type": "pos_device", "id": self.pos_device_id, "employee_id": self.employee_id}
         return {"type": "employee", "id": self.employee_id}

@@ -5,13 +5,14 @@ from chalicelib.adapters.repositories.accounts import AccountRepository
 from chalicelib.adapters.repositories.devices import DeviceRepository, _device_item
 from chalicelib.adapters.repositories.events import EventRepository
 from chalicelib.adapters.repositories.findings import FindingRepository
+from chalicelib.adapters.repositories.integrations import IntegrationRepository
 from chalicelib.adapters.repositories.receipts import ReceiptRepository
 from chalicelib.adapters.repositories.shifts import ShiftRepository
 from chalicelib.adapters.repositories.stores import StoreRepository
 from chalicelib.adapters.repositories.tokens import TokenRepository
 
 __all__ = [
-    "AccountRepository", "DeviceRepository", "EventRepository", "FindingRepository", "ReceiptRepository",
+    "AccountRepository", "DeviceRepository", "EventRepository", "FindingRepository", "IntegrationRepository", "ReceiptRepository",
     "ShiftRepository", "StoreRepository", "TokenRepository",
     "_device_item",  # bench/audit_bench.py writes devices straight to the table
 ]
