@@ -25,6 +25,8 @@ def actor_name(actor: dict | None, names: dict) -> str:
     if actor.get("type") == "API_TOKEN":
         return render("event.actor.api_token", {"name": actor.get("name") or "?"})
     # Which system acted: the safe deletion (the default) or the final-sync window closing on its own.
+    if actor.get("id") == "audit":
+        return render("event.actor.system.audit")
     return render("event.actor.system.final-sync" if actor.get("id") == "final-sync" else "event.actor.system")
 
 

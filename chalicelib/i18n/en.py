@@ -285,6 +285,7 @@ MESSAGES = {
     "action.manage API tokens": "manage API tokens",
     "action.manage webhooks": "manage webhooks",
     "event.actor.api_token": "API token “{name}”",
+    "event.actor.system.audit": "System (audit)",
     "event.receipts.created": "POS “{pos}” synced {count} receipts.",
     "event.shift.closed": "A shift of POS “{pos}” was closed.",
     "event.audit.finding_raised": "The audit found a problem on POS “{pos}”.",

@@ -297,6 +297,7 @@ MESSAGES = {
     "action.manage API tokens": "zarządzać tokenami API",
     "action.manage webhooks": "zarządzać webhookami",
     "event.actor.api_token": "Token API „{name}”",
+    "event.actor.system.audit": "System (audyt)",
     "event.receipts.created": "POS „{pos}” zsynchronizował paragony: {count}.",
     "event.shift.closed": "Zamknięto zmianę na POS „{pos}”.",
     "event.audit.finding_raised": "Audyt wykrył problem na POS „{pos}”.",

@@ -134,8 +134,9 @@ def _store(device: Device, activation_id: str, receipts: list[dict], now: str, r
             if not chunk:
                 break
             try:
-                adapters().receipts.store_batch(device, [sync._receipt_item(device, r, now) for r in chunk],
-                                                final_sync=(activation_id, now))
+                items = [sync._receipt_item(device, r, now) for r in chunk]
+                adapters().receipts.store_batch(device, items, final_sync=(activation_id, now),
+                                                event=sync.receipts_event(device, items))
                 result.accepted += len(chunk)
                 break
             except SlotRevoked:

@@ -485,7 +485,9 @@ class SqliteEvents(_Tables):
             listing = Listing("events", merchant_id, merchant_id, ("sk",), (str,), newest_first=True)
             where, params = "merchant_id = ?", [merchant_id]
         with self.db.read() as conn:
-            rows, next_cursor = listing.page(conn, "SELECT sk, doc FROM events", where, params, limit, cursor)
+            where += f" AND json_extract(doc, '$.type') NOT IN ({_marks(ports.OUTBOX_ONLY_EVENT_TYPES)})"
+            rows, next_cursor = listing.page(conn, "SELECT sk, doc FROM events", where,
+                                             [*params, *ports.OUTBOX_ONLY_EVENT_TYPES], limit, cursor)
         return [_without(json.loads(doc), "merchant_id") for (doc,) in rows], next_cursor
 
 
@@ -537,7 +539,8 @@ class SqliteReceipts(_Tables):
                     taken[keys[pk]] = owner_id
         return taken
 
-    def store_batch(self, device: Device, receipts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
+    def store_batch(self, device: Device, receipts: list[dict], final_sync: tuple[str, str] | None = None,
+                    event: dict | None = None) -> None:
         with self.db.write() as conn:
             if not self.slot_holds(conn, device, final_sync):
                 raise ports.SlotRevoked()
@@ -565,6 +568,8 @@ class SqliteReceipts(_Tables):
                             "final_sync_last_seq": max(current.final_sync_last_seq, top)}
             # A counter update: the audit index key stays as it was (the state report that follows sets it).
             self.put_device(conn, dataclasses.replace(current, **changes), with_audit_key=False)
+            if event is not None:
+                self.add_event(conn, event)
 
     def list(self, merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
              store_id: str | None = None, created_min: str | None = None, created_max: str | None = None,
@@ -616,7 +621,8 @@ class SqliteShifts(_Tables):
         with self.db.read() as conn:
             return self.docs(conn, "shifts", "id", merchant_id, shift_ids)
 
-    def store(self, device: Device, shifts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
+    def store(self, device: Device, shifts: list[dict], final_sync: tuple[str, str] | None = None,
+              events: Iterable[dict] = ()) -> None:
         with self.db.write() as conn:
             if not self.slot_holds(conn, device, final_sync):
                 raise ports.SlotRevoked()
@@ -631,6 +637,8 @@ class SqliteShifts(_Tables):
                     raise ports.AlreadyStored()
             for shift in shifts:
                 self._put_shift(conn, _put("shift", shift | {"activation_id": writer}))
+            for event in events:
+                self.add_event(conn, event)
 
     @staticmethod
     def _put_shift(conn, shift: dict) -> None:
@@ -695,7 +703,7 @@ class SqliteFindings(_Tables):
             found = [(t, self.guard(conn, _finding_guard(merchant_id, device_id, t))) for t in audit_rules.FINDING_TYPES]
         return [(t, guard["owner_id"]) for t, guard in found if guard]
 
-    def raise_finding(self, finding: dict, activation_id: str | None) -> bool:
+    def raise_finding(self, finding: dict, activation_id: str | None, event: dict | None = None) -> bool:
         merchant_id, device_id = finding["merchant_id"], finding["pos_device_id"]
         guard = _finding_guard(merchant_id, device_id, finding["type"])
         with self.db.write() as conn:
@@ -706,13 +714,17 @@ class SqliteFindings(_Tables):
                 return False
             self.claim(conn, guard, finding["id"])
             self._put_finding(conn, _put("finding", finding | {"open_shard": audit_rules.shard_of(device_id)}))
+            if event is not None:
+                self.add_event(conn, event)
             return True
 
-    def put(self, finding: dict) -> None:
+    def put(self, finding: dict, event: dict | None = None) -> None:
         with self.db.write() as conn:
             if self.doc(conn, "findings", "id", finding["merchant_id"], finding["id"]) is not None:
                 raise ports.VersionConflict()
             self._put_finding(conn, _put("finding", finding))
+            if event is not None:
+                self.add_event(conn, event)
 
     def refresh(self, merchant_id: str, finding_id: str, fields: dict) -> bool:
         with self.db.write() as conn:
@@ -727,7 +739,8 @@ class SqliteFindings(_Tables):
             self._put_finding(conn, current)
             return True
 
-    def resolve(self, merchant_id: str, device_id: str, type_: str, finding_id: str, at: str) -> bool:
+    def resolve(self, merchant_id: str, device_id: str, type_: str, finding_id: str, at: str,
+                event: dict | None = None) -> bool:
         guard_key = _finding_guard(merchant_id, device_id, type_)
         with self.db.write() as conn:
             current = self.doc(conn, "findings", "id", merchant_id, finding_id)
@@ -738,6 +751,8 @@ class SqliteFindings(_Tables):
             current.pop("open_shard", None)
             self._put_finding(conn, current)
             self.free(conn, guard_key)
+            if event is not None:
+                self.add_event(conn, event)
             return True
 
     def list(self, merchant_id: str, limit: int, cursor: str | None, status: str | None = None,
