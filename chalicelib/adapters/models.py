@@ -309,6 +309,7 @@ class WebhookModel(Model):
     enabled = BooleanAttribute()
     secret = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    created_sk = UnicodeAttribute(null=True)  # clock.sort_key of its creation: it gets the events written after it
     updated_at = UnicodeAttribute(null=True)
     failing_since = UnicodeAttribute(null=True)
     disabled_reason = JSONAttribute(null=True)

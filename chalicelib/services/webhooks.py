@@ -85,10 +85,11 @@ def create(principal: Principal, url: str, event_types: list[str], enabled: bool
     require_role(principal.role, ADMIN_ROLES, "manage webhooks")
     types = _check_types(event_types)
     _check_url(url)
-    now = clock.iso()
+    moment = clock.now()
+    now = clock.iso(moment)
     webhook = {"merchant_id": principal.merchant_id, "id": new_id(), "url": url, "event_types": types,
                "enabled": enabled, "secret": SECRET_PREFIX + secrets.token_urlsafe(32), "created_at": now,
-               "updated_at": now}
+               "created_sk": clock.sort_key(moment), "updated_at": now}
     adapters().integrations.put_webhook(webhook)
     return webhook
 
@@ -193,7 +194,9 @@ def fan_out(events: list[dict]) -> int:
         if merchant_id not in subscriptions:
             subscriptions[merchant_id] = [w for w in adapters().integrations.list_webhooks(merchant_id)
                                           if w.get("enabled")]
-        wanted = [w for w in subscriptions[merchant_id] if webhook_type in w.get("event_types", [])]
+        # A subscription gets the events written after it was made (the outbox may be read again later).
+        wanted = [w for w in subscriptions[merchant_id] if webhook_type in w.get("event_types", [])
+                  and event["sk"] >= w.get("created_sk", "")]
         if not wanted:
             continue
         data = _data(event)

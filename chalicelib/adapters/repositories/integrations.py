@@ -11,7 +11,14 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from chalicelib import clock
 from chalicelib.adapters.dynamo import is_condition_failure, transaction, translate_all
-from chalicelib.adapters.models import ApiTokenModel, DeliveryModel, EventModel, GuardModel, TokenModel, WebhookModel
+from chalicelib.adapters.models import (
+    ApiTokenModel,
+    DeliveryModel,
+    EventModel,
+    GuardModel,
+    TokenModel,
+    WebhookModel,
+)
 from chalicelib.adapters.repositories._common import attrs, list_page
 from chalicelib.ports import WriteRefused
 
