@@ -10,7 +10,14 @@ from datetime import timedelta
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from chalicelib import clock
-from chalicelib.adapters.dynamo import is_condition_failure, transaction, translate_all
+from chalicelib.adapters.dynamo import (
+    decode_cursor,
+    is_condition_failure,
+    listing_scope,
+    page,
+    transaction,
+    translate_all,
+)
 from chalicelib.adapters.models import (
     ApiTokenModel,
     DeliveryModel,
@@ -19,7 +26,8 @@ from chalicelib.adapters.models import (
     TokenModel,
     WebhookModel,
 )
-from chalicelib.adapters.repositories._common import attrs, list_page
+from chalicelib.adapters.repositories._common import attrs
+from chalicelib.errors import InvalidCursor
 from chalicelib.ports import WriteRefused
 
 PENDING_SHARD = "P"  # one partition of the sparse pending index (what a single dispatcher reads)
@@ -123,9 +131,16 @@ class IntegrationRepository:
 
     @staticmethod
     def list_deliveries(merchant_id: str, webhook_id: str, limit: int, cursor: str | None):
-        items, next_cursor = list_page(DeliveryModel, merchant_id, limit, cursor, {"webhook_id", "id", "order_key"},
-                                       index=DeliveryModel.order_index, partition=("webhook_id", webhook_id),
-                                       newest_first=True)
+        # The partition is the subscription's (its keys hold no merchant id: the cursor is checked against the
+        # subscription, which the service has read as the caller's merchant's); other merchants' items are filtered.
+        index = DeliveryModel.order_index
+        start = decode_cursor(cursor, ("webhook_id", webhook_id), {"webhook_id", "id", "order_key"})
+        scope = listing_scope(DeliveryModel, index)
+        if start is not None and start.scope != scope:
+            raise InvalidCursor(field="cursor")
+        result = index.query(webhook_id, filter_condition=DeliveryModel.merchant_id == merchant_id,
+                             scan_index_forward=False, limit=limit, last_evaluated_key=start)
+        items, next_cursor = page(result, limit, scope)
         return [attrs(i, exclude=_DELIVERY_HIDDEN) for i in items], next_cursor
 
     @staticmethod
