@@ -209,7 +209,10 @@ def on_stream(records) -> dict:
     """AWS: a batch of the events table's stream (app.py `webhook_outbox`): fan out, then send what is due. An
     exception fails the batch, which the event source mapping retries (then its on-failure destination)."""
     added = fan_out(stream_events(records))
-    return {"deliveries_added": added, **deliver_due()}
+    return {"deliveries_added": added, **deliver_due(limit=STREAM_DELIVERY_BATCH)}
+
+
+STREAM_DELIVERY_BATCH = 20  # sent at once from a stream batch (10 s each at most); the rest by the retries
 
 
 # ---------------------------------------------------------------- delivery
