@@ -469,3 +469,28 @@ def test_resend_and_backoff_and_failure_after_24_hours_and_disable_after_3_days(
     # Enabled again by the owner: the count starts over.
     status, got = client.patch(f"/v1/webhooks/{hook['id']}", {"enabled": True}, token=m.token)
     assert got["enabled"] is True and got["disabled_reason"] is None and got["failing_since"] is None
+
+
+def test_the_delivery_log_pages_and_refuses_bad_limits_and_foreign_cursors(client, receiver):
+    m, other = client.signup(), client.signup()
+    hook, theirs = subscribe(m, receiver.url, ["webhook.test"]), subscribe(other, receiver.url, ["webhook.test"])
+    for _ in range(3):
+        assert client.post(f"/v1/webhooks/{hook['id']}/test", token=m.token)[0] == 202
+    client.post(f"/v1/webhooks/{theirs['id']}/test", token=other.token)
+    path = f"/v1/webhooks/{hook['id']}/deliveries"
+    seen, cursor = [], None
+    while True:
+        status, page = client.get(path + "?limit=2" + (f"&cursor={cursor}" if cursor else ""), token=m.token)
+        assert status == 200 and page["cursor"] == page["next_cursor"], page
+        seen += [d["id"] for d in page["deliveries"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 3
+    for value in ("0", "251", "abc"):
+        status, body = client.get(path + f"?limit={value}", token=m.token)
+        assert (status, body["errors"][0]["field"]) == (400, "limit")
+    _, their_page = client.get(f"/v1/webhooks/{theirs['id']}/deliveries?limit=1", token=other.token)
+    for cursor in ("garbage", "e30", "W10", their_page["next_cursor"] or "eyJ3ZWJob29rX2lkIjp7IlMiOiJ4In19"):
+        status, body = client.get(path + f"?cursor={cursor}", token=m.token)
+        assert (status, body["errors"][0]["field"]) == (400, "cursor"), (cursor, body)
