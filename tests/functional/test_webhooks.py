@@ -209,9 +209,9 @@ def test_webhook_crud_secret_once_and_isolation(client, receiver):
     assert client.get("/v1/webhooks", token=other.token)[1]["webhooks"] == []
     assert client.get(f"/v1/webhooks/{hook['id']}", token=other.token)[0] == 404
     assert client.delete(f"/v1/webhooks/{hook['id']}", token=other.token)[0] == 404
-    status, body = client.post("/v1/webhooks", {"url": receiver.url, "event_types": ["nope"]}, token=m.token)
+    status, _ = client.post("/v1/webhooks", {"url": receiver.url, "event_types": ["nope"]}, token=m.token)
     assert status == 400
-    status, body = client.post("/v1/webhooks", {"url": "ftp://example.com/x", "event_types": ["shift.closed"]},
+    status, _ = client.post("/v1/webhooks", {"url": "ftp://example.com/x", "event_types": ["shift.closed"]},
                                token=m.token)
     assert status == 400
     assert client.delete(f"/v1/webhooks/{hook['id']}", token=m.token)[0] == 204
@@ -361,7 +361,7 @@ def test_deliveries_keep_each_devices_order_and_retry_after_500_and_timeouts(cli
         assert firsts == [f"{device['number']}-{s}" for s in range(1, 6)]
     failed_attempts = [r for r in receiver.requests if r["status"] != 200]
     assert len(failed_attempts) == 3
-    status, log = client.get(f"/v1/webhooks/{m_hooks(client, m)[0]['id']}/deliveries?limit=50", token=m.token)
+    _, log = client.get(f"/v1/webhooks/{m_hooks(client, m)[0]['id']}/deliveries?limit=50", token=m.token)
     assert {d["status"] for d in log["deliveries"]} == {"DELIVERED"}
     assert max(d["attempts"] for d in log["deliveries"]) >= 2
 
@@ -377,12 +377,12 @@ def test_a_receiver_down_then_up_loses_nothing_and_a_restart_still_delivers(clie
     port = down.server.server_address[1]
     down.stop()  # nobody listens: connection refused
     subscribe(m, url, ["receipts.created", "pos_device.created"])
-    device, token = m.active_device()
+    _device, token = m.active_device()
     for seq in range(1, 4):
         pos_sync(client, token, last=seq, seqs=(seq,))
     webhooks.run_once()  # attempts fail
     [hook] = m_hooks(client, m)
-    status, log = client.get(f"/v1/webhooks/{hook['id']}/deliveries", token=m.token)
+    _, log = client.get(f"/v1/webhooks/{hook['id']}/deliveries", token=m.token)
     assert log["deliveries"] and all(d["status"] == "PENDING" for d in log["deliveries"])
     assert any(d["attempts"] >= 1 and d["last_status_code"] is None and d["last_error"] for d in log["deliveries"])
     assert hook["failing_since"] is not None
