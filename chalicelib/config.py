@@ -42,6 +42,10 @@ class Settings:
     audit_retry_base_seconds: float
     storage: str
     sqlite_path: str
+    webhook_retry_base_seconds: float
+    webhook_timeout_seconds: float
+    webhook_strict_urls: bool
+    webhook_poll_seconds: float
     # The SPA's address for links the API hands out (invitations): APP_URL, else the request's own origin.
     app_url: str | None = None
 
@@ -92,6 +96,14 @@ def settings() -> Settings:
         storage=_storage(os.environ.get("POS_STORAGE") or "dynamodb"),
         sqlite_path=os.environ.get("POS_SQLITE_PATH") or ".local/pos.sqlite3",
         app_url=(os.environ.get("APP_URL") or "").rstrip("/") or None,
+        # Webhooks (DESIGN.md 3.3): exponential backoff from this base for 24 h; 10 s per attempt. On AWS (or with
+        # POS_WEBHOOK_STRICT_URLS=1) a URL must be https and resolve to public addresses only; locally (`make run`)
+        # http://127.0.0.1 is allowed, so that a developer can point a webhook at their own machine.
+        webhook_retry_base_seconds=_float("POS_WEBHOOK_RETRY_BASE_SECONDS", 30.0),
+        webhook_timeout_seconds=_float("POS_WEBHOOK_TIMEOUT_SECONDS", 10.0),
+        webhook_strict_urls=bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+        or os.environ.get("POS_WEBHOOK_STRICT_URLS", "") in ("1", "true"),
+        webhook_poll_seconds=_float("POS_WEBHOOK_POLL_SECONDS", 1.0),
     )
 
 

@@ -21,6 +21,7 @@ class Adapters:
     receipts: ports.Receipts
     shifts: ports.Shifts
     findings: ports.Findings
+    integrations: ports.Integrations
     workflow: ports.Workflow
     fanout: ports.AuditFanout
     secrets: ports.Secrets  # read only when a secret's ARN is configured (PIN_HASH_SECRET_ARN on AWS)
@@ -86,4 +87,19 @@ def _aws() -> Adapters:
         stores=repositories.StoreRepository(), devices=repositories.DeviceRepository(),
         events=repositories.EventRepository(), receipts=repositories.ReceiptRepository(),
         shifts=repositories.ShiftRepository(), findings=repositories.FindingRepository(),
+        integrations=repositories.IntegrationRepository(),
         workflow=workflow.WorkflowStarter(), fanout=fanout.ShardInvoker(), secrets=secrets.SecretsManagerReader())
+
+
+def webhook_sender():
+    """The HTTP side of webhook deliveries (chalicelib/adapters/webhook_sender.py: send, check_url, UrlRefused)."""
+    from chalicelib.adapters import webhook_sender as sender
+
+    return sender
+
+
+def stream_events(records) -> list[dict]:
+    """The events of a DynamoDB Stream batch of the events table (the outbox's read side on AWS)."""
+    from chalicelib.adapters.stream import event_of_record
+
+    return [event for event in (event_of_record(record) for record in records) if event is not None]

@@ -208,6 +208,13 @@ def _function_role_policies(logical: str, spec: dict[str, Any]) -> list[dict[str
     if workflow:
         policies.append({"PolicyName": "SafeDeletionWorkflow",
                          "PolicyDocument": {"Version": "2012-10-17", "Statement": workflow}})
+    streams = spec.get("streams") or []
+    if streams:  # a DynamoDB Stream the function's event source mapping reads (issue 24: the events table's)
+        policies.append({"PolicyName": "ReadStreams", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "Read" + "".join(_table_id(t)[:-len("Table")] for t in streams) + "Stream", "Effect": "Allow",
+            "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                       "dynamodb:ListStreams"],
+            "Resource": [{"Fn::GetAtt": [_table_id(t), "StreamArn"]} for t in streams]}]}})
     queues = spec.get("send_to") or []
     if queues:
         policies.append({"PolicyName": "SendToQueues", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{

@@ -239,6 +239,26 @@ def start_audit_timer(chalice_module, interval: int, stop: threading.Event) -> t
     return thread
 
 
+def start_webhook_dispatcher(interval: float, stop: threading.Event) -> threading.Thread:
+    """Webhooks locally (issue 24): polls the outbox (the events the changes wrote, in the same database) and
+    sends due deliveries, with the function the tests call. The outbox and the dispatcher's position are stored:
+    after a crash the next start delivers what was written before it."""
+    from chalicelib.services import webhooks
+
+    def loop():
+        while not stop.wait(interval):
+            try:
+                result = webhooks.run_once()
+                if result["deliveries_added"] or result["delivered"] or result["failed_attempts"]:
+                    print(f"[webhooks] {result}", flush=True)
+            except Exception as exc:  # noqa: BLE001 - the dispatcher keeps going
+                print(f"[webhooks] failed: {exc}", flush=True)
+
+    thread = threading.Thread(target=loop, name="webhook-dispatcher", daemon=True)
+    thread.start()
+    return thread
+
+
 # ---------------------------------------------------------------- one server per state directory
 
 LOCK_FILE = "server.lock"
@@ -488,6 +508,9 @@ def _serve(started: dict, children: dict, state_dir: Path, audit_interval: int, 
     server = started["server"]
     stop = threading.Event()
     start_audit_timer(started["chalice_module"], audit_interval, stop)
+    from chalicelib.config import settings
+
+    start_webhook_dispatcher(settings().webhook_poll_seconds, stop)
     url = f"http://{server.host}:{server.port}"
     print(f"\nPOS back office running on {url}  (started in {time.monotonic() - started_at:.1f}s)", flush=True)
     print(f"  back office (SPA): {url}/", flush=True)
@@ -498,6 +521,8 @@ def _serve(started: dict, children: dict, state_dir: Path, audit_interval: int, 
     print(f"  data:              {started['data_note']}", flush=True)
     print(f"  database:          {started['storage_note']}", flush=True)
     print(f"  POS simulator:     .venv/bin/python -m local.pos_sim --base-url {url} --help", flush=True)
+    print(f"  webhooks:          delivered from the outbox every {settings().webhook_poll_seconds:g}s "
+          f"(http://127.0.0.1 allowed locally)", flush=True)
     print(f"  audit every {audit_interval}s; data in {state_dir}; Ctrl-C stops\n", flush=True)
 
     try:

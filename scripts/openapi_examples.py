@@ -146,6 +146,23 @@ def run(story: Story) -> None:
     story.call("deleteStore", "DELETE", f"/v1/stores/{spare['id']}", token=token, params={"store_id": spare["id"]})
     story.call("listEvents", "GET", "/v1/events?limit=5", token=token)
 
+    api_token = story.call("createApiToken", "POST", "/v1/api_tokens", {
+        "name": "Accounting export", "access": "READ", "store_ids": [store["id"]]}, token=token)
+    story.call("listApiTokens", "GET", "/v1/api_tokens", token=token)
+    story.call("revokeApiToken", "DELETE", f"/v1/api_tokens/{api_token['id']}", token=token,
+               params={"token_id": api_token["id"]})
+    hook = story.call("createWebhook", "POST", "/v1/webhooks", {
+        "url": "http://127.0.0.1:9/pos-events", "event_types": ["pos_device.deactivated", "receipts.created"]},
+        token=token)
+    story.call("listWebhooks", "GET", "/v1/webhooks", token=token)
+    story.call("updateWebhook", "PATCH", f"/v1/webhooks/{hook['id']}", {"enabled": False}, token=token)
+    story.call("getWebhook", "GET", f"/v1/webhooks/{hook['id']}", token=token)
+    test = story.call("testWebhook", "POST", f"/v1/webhooks/{hook['id']}/test", token=token)
+    story.call("listDeliveries", "GET", f"/v1/webhooks/{hook['id']}/deliveries?limit=5", token=token)
+    story.call("resendDelivery", "POST", f"/v1/webhooks/{hook['id']}/deliveries/{test['id']}/resend", token=token)
+    story.call("deleteWebhook", "DELETE", f"/v1/webhooks/{hook['id']}", token=token,
+               params={"webhook_id": hook["id"]})
+
 
 def main() -> None:
     from app import app as chalice_app

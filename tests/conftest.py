@@ -191,7 +191,8 @@ BOTH_ENGINES = ("tests/integration/test_sync_concurrency.py", "tests/functional/
                 "tests/robustness/test_numbering_invariant.py", "tests/robustness/test_issue22_access.py",
                 "tests/robustness/test_pairing_retry.py", "tests/robustness/test_request_budget.py",
                 "tests/functional/test_audit_runs.py",
-                "tests/functional/test_team_access.py", "tests/robustness/test_team_attacks.py")
+                "tests/functional/test_team_access.py", "tests/robustness/test_team_attacks.py",
+                "tests/functional/test_webhooks.py")
 ENGINES = ("moto", "sqlite") + (("dynamodb",) if DYNAMODB_ENDPOINT else ())
 
 

@@ -26,9 +26,11 @@ _CONFIGS = {
 
 def _client(purpose: str = "shard"):
     cfg = settings()
-    key = (id(boto3.DEFAULT_SESSION), cfg.region)
+    # The session itself, not its id(): a new default session (each test's moto mock makes one) may be allocated
+    # where a freed one was, and its id would then hand out a client of the old session, without its hooks.
+    key = (boto3.DEFAULT_SESSION, cfg.region)
     with _lock:
-        if _shared.key != key:
+        if _shared.key is None or _shared.key[0] is not key[0] or _shared.key[1] != key[1]:
             _shared.clients, _shared.key = {}, key
         if purpose not in _shared.clients:
             _shared.clients[purpose] = boto3.client("lambda", region_name=cfg.region,

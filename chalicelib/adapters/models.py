@@ -188,6 +188,12 @@ class TokenModel(Model):
     activation_id = UnicodeAttribute(null=True)
     expires_at_epoch = NumberAttribute(null=True)
     session_epoch = NumberAttribute(null=True)  # user and login tokens: the employee's session_epoch at issue
+    # kind "api" (issue 24): the API access token's id, name, scope and last use (also on ApiTokenModel)
+    api_token_id = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    access = UnicodeAttribute(null=True)
+    store_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    last_used_at = UnicodeAttribute(null=True)
 
 
 class AuditRunModel(Model):
@@ -312,9 +318,90 @@ class FindingModel(Model):
     open_index = _OpenFindingIndex()
 
 
+class ApiTokenModel(Model):
+    """An API access token's description (its bearer record, keyed by the hash, is a TokenModel of kind "api")."""
+
+    Meta = _meta("api_tokens")
+    merchant_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    access = UnicodeAttribute()  # READ | WRITE
+    store_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    token_hash = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = JSONAttribute(null=True)
+    last_used_at = UnicodeAttribute(null=True)
+
+
+class WebhookModel(Model):
+    Meta = _meta("webhooks")
+    merchant_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    url = UnicodeAttribute()
+    event_types = ListAttribute(of=UnicodeAttribute)
+    enabled = BooleanAttribute()
+    secret = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_sk = UnicodeAttribute(null=True)  # clock.sort_key of its creation: it gets the events written after it
+    updated_at = UnicodeAttribute(null=True)
+    failing_since = UnicodeAttribute(null=True)
+    disabled_reason = JSONAttribute(null=True)
+    disabled_at = UnicodeAttribute(null=True)
+
+
+class _PendingIndex(GlobalSecondaryIndex):
+    """Deliveries waiting for an attempt, by when it is due. Sparse: `pending_shard` is set only while PENDING."""
+
+    class Meta:
+        index_name = "pending-index"
+        projection = AllProjection()
+        billing_mode = "PAY_PER_REQUEST"
+
+    pending_shard = UnicodeAttribute(hash_key=True)
+    pending_due = UnicodeAttribute(range_key=True)  # "{next_attempt_at}#{webhook_id}#{id}"
+
+
+class _DevicePendingIndex(GlobalSecondaryIndex):
+    """A subscription's pending deliveries of one POS device in event order (delivery in order per device).
+    Sparse: `device_key` is set only while PENDING."""
+
+    class Meta:
+        index_name = "device-pending-index"
+        projection = KeysOnlyProjection()
+        billing_mode = "PAY_PER_REQUEST"
+
+    device_key = UnicodeAttribute(hash_key=True)  # "{webhook_id}#{pos_device_id or -}"
+    order_key = UnicodeAttribute(range_key=True)
+
+
+class DeliveryModel(Model):
+    Meta = _meta("webhook_deliveries")
+    webhook_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    merchant_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    pos_device_id = UnicodeAttribute(null=True)
+    order_key = UnicodeAttribute()  # the event's "{at}#{id}"
+    body = UnicodeAttribute()  # the JSON text every attempt sends
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    last_status_code = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    next_attempt_at = UnicodeAttribute(null=True)
+    delivered_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    pending_shard = UnicodeAttribute(null=True)
+    pending_due = UnicodeAttribute(null=True)
+    device_key = UnicodeAttribute(null=True)
+    order_index = _gsi("webhook-order-index", "webhook_id", "order_key")
+    pending_index = _PendingIndex()
+    device_pending_index = _DevicePendingIndex()
+
+
 ALL_MODELS = [
     MerchantModel, EmployeeModel, StoreModel, PosDeviceModel, TokenModel, GuardModel,
-    EventModel, ReceiptModel, ShiftModel, FindingModel,
+    EventModel, ReceiptModel, ShiftModel, FindingModel, ApiTokenModel, WebhookModel, DeliveryModel,
 ]
 # Models of other kinds of items in a table of ALL_MODELS (bound with it, never created on their own).
 SHARED_TABLE_MODELS = [AuditRunModel]

@@ -189,7 +189,7 @@ def wrapper_codes(*, auth_function, has_body: bool, paged: bool, has_path: bool)
     found = {(413, errors.PayloadTooLarge.code), (503, errors.ServiceUnavailable.code),
              (500, errors.InternalError.code)}
     if auth_function is not None:
-        found |= raised_by(auth_function)
+        found |= raised_by(auth_function) | raised_by(http._check_access)
     if has_path:
         found.add((404, errors.NotFound.code))
     if has_body:

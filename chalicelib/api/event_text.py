@@ -40,6 +40,8 @@ def actor_name(actor: dict | None, names: dict) -> str:
     if actor["type"] == actors.API_TOKEN:
         return render("event.actor.api_token", {"name": actor.get("name") or "?"})
     # Which system acted: the safe deletion (the default) or the final-sync window closing on its own.
+    if actor.get("id") == "audit":
+        return render("event.actor.system.audit")
     return render("event.actor.system.final-sync" if actor.get("id") == "final-sync" else "event.actor.system")
 
 
@@ -88,6 +90,8 @@ def text(event: dict, names: dict) -> str | None:
         key += "." + {"DELETE": "no_checks", "DEACTIVATE": "forced"}.get(d.get("route"), "checks")
     elif type_ == "pos_device.deletion_failed":
         params["reason"] = text_of(d.get("error")) or render("deletion.error.failed")
+    elif type_ == "receipts.created":
+        params["count"] = len(d.get("receipt_numbers") or [])
     elif type_ == "pos_device.deleted":
         key += ".forced" if d.get("forced") else ""
     rendered = render(key, params, fallback="")

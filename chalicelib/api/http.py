@@ -19,7 +19,8 @@ from chalicelib import deadline, i18n, telemetry
 from chalicelib.api import security_headers
 from chalicelib.config import settings
 from chalicelib.domain.roles import PERMISSIONS, require_permission
-from chalicelib.errors import DomainError, InternalError, MalformedJson, NotFound, PayloadTooLarge, ValidationFailed
+from chalicelib.errors import (DomainError, Forbidden, InternalError, MalformedJson, NotFound, PayloadTooLarge,
+                               ValidationFailed)
 from chalicelib.services.accounts import authenticate_user
 from chalicelib.services.devices import authenticate_device, authenticate_device_final_sync
 
@@ -293,9 +294,12 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
                     authenticate = (authenticate_device_final_sync if allow_final_sync and auth == "device"
                                     else AUTHENTICATORS[auth])
                     principal = authenticate(bearer_token(request))
+                    _check_access(principal, method)
                     _bind_principal(principal)
                     if permission is not None:  # before any read or write of the route
-                        require_permission(principal.role, permission, principal.read_only)
+                        require_permission(principal.role, permission, principal.read_only,
+                                           api_token=bool(principal.api_token_id),
+                                           store_limited=principal.store_ids is not None)
                 _check_path(path_params)
                 parsed_body = None
                 if body is not None:
@@ -341,6 +345,12 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
     return decorate
 
 
+def _check_access(principal: "Principal", method: str) -> None:
+    """An API access token with access READ may only read (DESIGN.md 3.3)."""
+    if getattr(principal, "read_only", False) and method not in ("GET", "HEAD", "OPTIONS"):
+        raise Forbidden(code="API_TOKEN_READ_ONLY")
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
@@ -349,6 +359,8 @@ def _camel(name: str) -> str:
 def _bind_principal(principal: "Principal") -> None:
     telemetry.bind(merchant_id=principal.merchant_id, employee_id=principal.employee_id,
                    pos_device_id=principal.pos_device_id)
+    if getattr(principal, "api_token_id", None):
+        telemetry.bind(api_token_id=principal.api_token_id)
 
 
 # ------------------------------------------------------------------ CORS (split hosting only)

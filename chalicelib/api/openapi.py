@@ -42,6 +42,7 @@ TAGS = [
     {"name": "shifts", "description": "Cash shifts the POS devices opened and closed."},
     {"name": "audit", "description": "What the audit noticed (missing receipts, silent devices, long shifts)."},
     {"name": "events", "description": "The activity log, as data and as sentences."},
+    {"name": "integrations", "description": "API access tokens and signed webhooks (OWNER or ADMINISTRATOR)."},
     {"name": "meta", "description": "This document."},
 ]
 

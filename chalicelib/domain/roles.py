@@ -19,8 +19,18 @@ ADMIN_ROLES = {Role.OWNER, Role.ADMINISTRATOR}
 POS_LOGIN_ROLES = {Role.OWNER, Role.ADMINISTRATOR, Role.MANAGER}
 
 
-def require_role(role: str, allowed: set[Role], what: str) -> None:
-    """403 unless `role` is allowed; `what` ("manage stores") has a catalog entry `action.<what>`."""
+# What an API access token (a Principal without a role) may never do, whatever its access (DESIGN.md 3.3): it
+# acts as the owner within its stores otherwise.
+NOT_FOR_API_TOKENS = {"manage employees", "manage API tokens", "manage webhooks"}
+
+
+def require_role(role: str | None, allowed: set[Role], what: str) -> None:
+    """403 unless `role` is allowed; `what` ("manage stores") has a catalog entry `action.<what>`. `role` None is an
+    API access token: allowed everything but NOT_FOR_API_TOKENS."""
+    if role is None:
+        if what in NOT_FOR_API_TOKENS:
+            raise Forbidden(code="API_TOKEN_FORBIDDEN", params={"action": ref(f"action.{what}")})
+        return
     if Role(role) not in allowed:
         key = "FORBIDDEN.owner_only" if allowed == {Role.OWNER} else "FORBIDDEN.role"
         names = [role.value.lower() + "s" for role in Role if role in allowed]  # in rank order
@@ -41,14 +51,27 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "devices.write": frozenset(BACK_OFFICE_ROLES),
     "records.read": frozenset(BACK_OFFICE_ROLES),     # receipts, export, shifts, findings, events
     "audit.run": frozenset(BACK_OFFICE_ROLES),
+    "integrations.manage": frozenset(ADMIN_ROLES),    # API tokens and webhooks (DESIGN.md 3.3)
 }
+# What an API access token may never do, whatever its access: the permission -> the action its 403 names. A
+# token's own session is its revocation (DELETE /v1/api_tokens/{id}), not a logout.
+_NOT_FOR_API_TOKENS = {"employees.manage": "manage employees", "integrations.manage": "manage webhooks",
+                       "session": "log out"}
 # Permissions that only read: an API token with read-only access (DESIGN.md 3.3) may use these and no other.
 READ_PERMISSIONS = frozenset({"stores.read", "employees.read", "devices.read", "records.read"})
 
 
-def require_permission(role: str | None, permission: str, read_only: bool = False) -> None:
-    """403 FORBIDDEN unless `role` has `permission` (and, for a read-only caller, the permission only reads)."""
+def require_permission(role: str | None, permission: str, read_only: bool = False, api_token: bool = False,
+                       store_limited: bool = False) -> None:
+    """403 FORBIDDEN unless `role` has `permission` (and, for a read-only caller, the permission only reads). An API
+    access token has no role: it acts as an ADMINISTRATOR, or as a MANAGER when limited to stores, except for
+    what _NOT_FOR_API_TOKENS names."""
     allowed = PERMISSIONS[permission]
+    if api_token:
+        if permission in _NOT_FOR_API_TOKENS:
+            action = ref(f"action.{_NOT_FOR_API_TOKENS[permission]}")
+            raise Forbidden(code="API_TOKEN_FORBIDDEN", params={"action": action})
+        role = (Role.MANAGER if store_limited else Role.ADMINISTRATOR).value
     if read_only and permission not in READ_PERMISSIONS and permission != "session":
         raise Forbidden(key="FORBIDDEN.read_only")
     if role is None or Role(role) not in allowed:

@@ -7,6 +7,7 @@ from chalicelib.domain.roles import ADMIN_ROLES, BACK_OFFICE_ROLES, Role, requir
 from chalicelib.errors import (Conflict, Forbidden, InvalidCredentials, InvalidInput, InvitationInvalid,
                                Unauthenticated, too_many_attempts)
 from chalicelib.ports import VersionConflict
+from chalicelib.services import api_tokens
 from chalicelib.services.common import Principal, new_event, new_id, not_found
 from chalicelib.services.scope import scoped_page
 from chalicelib.services.security import hash_password, hash_pin, hash_token, new_token, verify_password
@@ -97,7 +98,9 @@ def check_session(record: dict, employee: dict) -> None:
 def logout(token: str | None) -> None:
     """The caller's session ends: its token record is deleted (the route has checked the token)."""
     if token:
-        adapters().tokens.delete(hash_token(token))
+        record = adapters().tokens.get(hash_token(token))
+        if record and record.get("kind") == "user":  # an API token is revoked through DELETE /v1/api_tokens/{id}
+            adapters().tokens.delete(hash_token(token))
 
 
 def token_record(token: str | None, kind: str) -> dict:
@@ -114,6 +117,12 @@ def token_record(token: str | None, kind: str) -> dict:
 
 
 def authenticate_user(token: str | None) -> Principal:
+    """An employee's session token, or an API access token (DESIGN.md 3.3: the same bearer header)."""
+    if not token:
+        raise Unauthenticated()
+    record = adapters().tokens.get(hash_token(token))
+    if record and record.get("kind") == api_tokens.KIND:
+        return api_tokens.principal_of(record)
     record = token_record(token, "user")
     employee = adapters().accounts.get_employee(record["merchant_id"], record["employee_id"])
     if not employee:

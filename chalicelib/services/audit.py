@@ -20,7 +20,7 @@ from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
 from chalicelib.errors import NotFound
-from chalicelib.services.common import Principal, new_id
+from chalicelib.services.common import Principal, new_event, new_id
 from chalicelib.wiring import adapters
 
 log = logging.getLogger(__name__)
@@ -268,12 +268,14 @@ def audit_device(key: tuple[str, str], device: Device | None, open_findings: lis
             if adapters().findings.refresh(merchant_id, current["id"], record):
                 outcomes.append("refreshed")
         elif adapters().findings.raise_finding(
-                record | {"merchant_id": merchant_id, "id": new_id(), "pos_device_id": device_id, "type": type_,
-                          "first_seen_at": stamp, "resolved_at": None}, device.activation_id):
+                (new := record | {"merchant_id": merchant_id, "id": new_id(), "pos_device_id": device_id,
+                                  "type": type_, "first_seen_at": stamp, "resolved_at": None}),
+                device.activation_id, event=finding_event("audit.finding_raised", new)):
             outcomes.append("raised")
     for type_, current in open_by_type.items():
         if (type_ not in wanted and type_ not in rules.RAISED_ONCE
-                and adapters().findings.resolve(merchant_id, device_id, type_, current["id"], stamp)):
+                and adapters().findings.resolve(merchant_id, device_id, type_, current["id"], stamp,
+                                                event=finding_event("audit.finding_resolved", current))):
             outcomes.append("resolved")
     return outcomes
 
@@ -287,10 +289,11 @@ def raise_left_open_shifts(device: Device, deleted: bool, activation_id: str | N
     flagged = adapters().shifts.flag_open_of_device(device.merchant_id, device.id, stamp, activation_id)
     for shift in flagged:
         finding = rules.left_open_finding(device.name, shift["opened_at"], deleted)
-        adapters().findings.put({"merchant_id": device.merchant_id, "id": new_id(), "pos_device_id": device.id,
-                                 "type": finding.type, "details": None, "details_key": finding.key,
-                                 "details_params": finding.params, "missing_receipt_numbers": [], "missing_count": 0,
-                                 "first_seen_at": stamp, "last_seen_at": stamp, "resolved_at": None})
+        record = {"merchant_id": device.merchant_id, "id": new_id(), "pos_device_id": device.id,
+                  "type": finding.type, "details": None, "details_key": finding.key,
+                  "details_params": finding.params, "missing_receipt_numbers": [], "missing_count": 0,
+                  "first_seen_at": stamp, "last_seen_at": stamp, "resolved_at": None}
+        adapters().findings.put(record, event=finding_event("audit.finding_raised", record))
     return len(flagged)
 
 
@@ -298,4 +301,21 @@ def resolve_device_findings(merchant_id: str, device_id: str) -> None:
     """A deactivated or deleted slot has nothing left to audit: its receipts are written off."""
     stamp = clock.iso()
     for type_, finding_id in adapters().findings.open_ids_for_device(merchant_id, device_id):
-        adapters().findings.resolve(merchant_id, device_id, type_, finding_id, stamp)
+        adapters().findings.resolve(merchant_id, device_id, type_, finding_id, stamp, event=finding_event(
+            "audit.finding_resolved", {"merchant_id": merchant_id, "id": finding_id, "pos_device_id": device_id,
+                                       "type": type_}))
+
+
+SYSTEM_AUDIT = {"type": "SYSTEM", "name": "AUDIT", "id": "audit"}  # domain/actors.py
+MAX_NUMBERS_IN_EVENT = 100  # an event names at most this many missing receipt numbers (and the count)
+
+
+def finding_event(type_: str, finding: dict) -> dict:
+    """audit.finding_raised / audit.finding_resolved, written with the finding's change (the outbox)."""
+    numbers = list(finding.get("missing_receipt_numbers") or [])
+    details = {"finding_id": finding["id"], "finding_type": finding["type"],
+               "missing_count": int(finding.get("missing_count") or len(numbers)),
+               "missing_receipt_numbers": numbers[:MAX_NUMBERS_IN_EVENT]}
+    if finding.get("details_key"):
+        details |= {"details_key": finding["details_key"], "details_params": finding.get("details_params") or {}}
+    return new_event(finding["merchant_id"], type_, SYSTEM_AUDIT, finding["pos_device_id"], details)

@@ -19,7 +19,7 @@ from chalicelib.domain.devices import Action, Device
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
 from chalicelib.errors import DeviceDeactivated, DomainError, InvalidInput, PayloadTooLarge, ServiceUnavailable
 from chalicelib.ports import AlreadyStored, SlotRevoked
-from chalicelib.services.common import Principal
+from chalicelib.services.common import Principal, new_event
 from chalicelib.wiring import adapters
 
 MAX_RECEIPTS_PER_BATCH = 250
@@ -174,7 +174,14 @@ def _store_shifts(device: Device, shifts: list[dict], result: SyncResult,
         if not shifts:
             return []
         try:
-            adapters().shifts.store(device, [_shift_item(device, shift) for shift in shifts], final_sync)
+            items = [_shift_item(device, shift) for shift in shifts]
+            # Each shift that arrives closed carries its shift.closed event (the outbox) in its transaction; a
+            # DynamoDB transaction holds 100 items (the slot's check + 49 shifts + their events), so a batch of more
+            # than 49 shifts (the schema allows 50) is stored in two transactions.
+            for start in range(0, len(items), SHIFTS_PER_TRANSACTION):
+                chunk = items[start:start + SHIFTS_PER_TRANSACTION]
+                adapters().shifts.store(device, chunk, final_sync, events=[shift_closed_event(device, s) for s in chunk
+                                                                           if s.get("closed_at")])
             return shifts
         except SlotRevoked:
             raise DeviceDeactivated() from None  # revoked since the request was authenticated: nothing written
@@ -272,7 +279,8 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
             if not chunk:
                 break
             try:
-                adapters().receipts.store_batch(device, [_receipt_item(device, r, now) for r in chunk], final_sync)
+                items = [_receipt_item(device, r, now) for r in chunk]
+                adapters().receipts.store_batch(device, items, final_sync, event=receipts_event(device, items))
                 result.accepted += len(chunk)
                 result.slot_writes += 1
                 result.stored_top = max([result.stored_top] + [_seq(r) for r in chunk])
@@ -291,6 +299,24 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
                 backoff.pause(attempt, RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS)
         else:
             raise ServiceUnavailable(key="SERVICE_UNAVAILABLE.receipts")
+
+
+SHIFTS_PER_TRANSACTION = 49
+
+
+def device_actor(device: Device) -> dict:
+    return {"type": "pos_device", "id": device.id, "employee_id": device.current_employee_id}
+
+
+def receipts_event(device: Device, items: list[dict]) -> dict:
+    """The receipts.created event of one transaction's receipts (webhooks load the receipts by number)."""
+    return new_event(device.merchant_id, "receipts.created", device_actor(device), device.id,
+                     {"receipt_numbers": [r["receipt_number"] for r in items], "store_id": device.store_id})
+
+
+def shift_closed_event(device: Device, shift: dict) -> dict:
+    return new_event(device.merchant_id, "shift.closed", device_actor(device), device.id,
+                     {"shift_id": shift["id"], "store_id": shift["store_id"], "closed_at": shift["closed_at"]})
 
 
 def _seq(receipt: dict) -> int:

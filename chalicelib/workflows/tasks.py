@@ -53,3 +53,28 @@ def audit_merchant(event: dict) -> dict:
     """A merchant's audit run started by POST /v1/audit/runs (invoked asynchronously)."""
     with telemetry.bound(correlation_id=event.get("run_id"), merchant_id=event.get("merchant_id")):
         return audit.run_merchant_job(event)
+def webhook_outbox(stream_event) -> dict:
+    """AWS: a batch of the events table's stream: new events become deliveries, then due ones are sent (a few: the
+    rest by webhook_retries, every minute). Raising fails the batch: the mapping retries it, then hands it to its
+    on-failure destination (infra/template.yml)."""
+    from chalicelib.services import webhooks
+
+    started = time.perf_counter()
+    with telemetry.bound(function="webhook_outbox"):
+        result = webhooks.on_stream(list(stream_event))
+        log.info("webhook outbox batch", extra={"event": "webhook_outbox", "duration_ms": _ms(started), **result})
+    return result
+
+
+def webhook_retries(_event) -> dict:
+    from chalicelib.services import webhooks
+
+    started = time.perf_counter()
+    with telemetry.bound(function="webhook_retries"):
+        result = webhooks.deliver_due(limit=WEBHOOK_RETRY_BATCH)
+        log.info("webhook retries", extra={"event": "webhook_retries", "duration_ms": _ms(started), **result})
+    return result
+
+
+# At most 10 s an attempt: 40 attempts fit the retries function's timeout (infra/functions.yml) with margin.
+WEBHOOK_RETRY_BATCH = 40

@@ -12,7 +12,8 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("engine", IMPLEMENTATIONS, indirect=True)
 
 
-REPOSITORIES = ("accounts", "tokens", "audit_runs", "stores", "devices", "events", "receipts", "shifts", "findings")
+REPOSITORIES = ("accounts", "tokens", "audit_runs", "stores", "devices", "events", "receipts", "shifts", "findings",
+                "integrations")
 
 
 class Repos:

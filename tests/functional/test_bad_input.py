@@ -94,7 +94,10 @@ WITH_AUTH = [op for op in OPERATIONS if op.auth]
 WITH_BODY = [op for op in OPERATIONS if op.body]
 WITHOUT_BODY = [op for op in OPERATIONS if not op.body and op.method != "GET"]
 # The CSV export's `limit` is the size of a part (1..10000): tests/functional/test_receipt_search.py.
-LISTS = [op for op in OPERATIONS if op.query and "limit" in op.query.model_fields and op.path != "/v1/receipts/export"]
+# A webhook's delivery log needs an existing webhook (else 404 before its cursor is read): the same checks on a
+# real one are in tests/functional/test_webhooks.py.
+LISTS = [op for op in OPERATIONS if op.query and "limit" in op.query.model_fields and op.path not in (
+    "/v1/receipts/export", "/v1/webhooks/{webhook_id}/deliveries")]
 WITH_IDS = [op for op in OPERATIONS if "{" in op.path]
 
 # A valid example body per route: each generic check changes exactly one thing in it.
@@ -118,6 +121,11 @@ VALID_BODIES = {
     ("POST", "/v1/pos_devices/{device_id}/deactivate"): {"final_sync_hours": 0},
     ("POST", "/v1/pos_devices/{device_id}/pairing_code"): {"expires_in_seconds": 600},
     ("POST", "/v1/pos/pair"): {"code": "K7QM-4XRT", "installation_id": "inst-1"},
+    ("POST", "/v1/api_tokens"): {"name": "ERP", "access": "READ", "store_ids": ["{store}"]},
+    ("POST", "/v1/webhooks"): {"url": "http://127.0.0.1:9/hooks", "event_types": ["receipts.created"],
+                               "enabled": True},
+    ("PATCH", "/v1/webhooks/{webhook_id}"): {"url": "http://127.0.0.1:9/other", "event_types": ["shift.closed"],
+                                             "enabled": False},
 }
 
 

@@ -257,11 +257,19 @@ def test_the_stack_creates_the_tables_functions_and_state_machine(deployed):
     tables = set(boto3.client("dynamodb", region_name=REGION).list_tables()["TableNames"])
     assert {t for t in tables if t.startswith(prefix)} == {
         prefix + name for name in ("merchants", "employees", "stores", "pos_devices", "tokens", "guards", "events",
-                                   "receipts", "shifts", "findings")}
+                                   "receipts", "shifts", "findings", "api_tokens", "webhooks", "webhook_deliveries")}
     functions = {f["FunctionName"]: f for f in boto3.client("lambda", region_name=REGION).list_functions()["Functions"]}
-    for name in ("api_handler", "run_audit", "audit_shard", "deletion_check_open_tickets", "deletion_delete"):
+    for name in ("api_handler", "run_audit", "audit_shard", "deletion_check_open_tickets", "deletion_delete",
+                 "webhook_outbox", "webhook_retries"):
         function = functions[f"{STACK}-{name}"]
         assert function["Runtime"] == "python3.11"
+    # The webhooks' outbox: the events table's stream feeds webhook_outbox (issue 24).
+    stream_arn = boto3.client("dynamodb", region_name=REGION).describe_table(
+        TableName=prefix + "events")["Table"].get("LatestStreamArn")
+    assert stream_arn
+    mappings = boto3.client("lambda", region_name=REGION).list_event_source_mappings(
+        FunctionName=f"{STACK}-webhook_outbox")["EventSourceMappings"]
+    assert [m["EventSourceArn"] for m in mappings] == [stream_arn], mappings
     assert resources["SafeDeletePosDevice"]["PhysicalResourceId"] == deployed["outputs"]["SafeDeletePosDeviceArn"]
     definition = json.loads(boto3.client("stepfunctions", region_name=REGION).describe_state_machine(
         stateMachineArn=deployed["outputs"]["SafeDeletePosDeviceArn"])["definition"])

@@ -312,7 +312,7 @@ def test_log_groups_outlive_a_prod_stack_only():
     prod, dev = build_template.build(stage="prod"), build_template.build(stage="dev")
     for template, policy in ((prod, "Retain"), (dev, None)):
         groups = {n: r for n, r in template["Resources"].items() if r.get("Type") == "AWS::Logs::LogGroup"}
-        assert len(groups) == 10 + 2  # every function's, the state machine's, the API's access log
+        assert len(groups) == 12 + 2  # every function's, the state machine's, the API's access log
         for name, group in groups.items():
             assert group.get("DeletionPolicy") == policy == group.get("UpdateReplacePolicy"), name
     with pytest.raises(build_template.TemplateError, match="stage"):
@@ -332,7 +332,8 @@ def test_the_scheduled_run_never_overlaps_is_not_retried_and_its_failures_are_ke
         "Type": "SQS", "Destination": {"Fn::GetAtt": ["AuditRunFailuresQueue", "Arn"]}}
     senders = {(role, json.dumps(r)) for role, st in iam_statements(template) for a in as_list(st["Action"])
                if a.startswith("sqs:") for r in as_list(st["Resource"])}
-    assert senders == {("RunAuditRole", json.dumps({"Fn::GetAtt": ["AuditRunFailuresQueue", "Arn"]}))}
+    assert senders == {("RunAuditRole", json.dumps({"Fn::GetAtt": ["AuditRunFailuresQueue", "Arn"]})),
+                       ("WebhookOutboxRole", json.dumps({"Fn::GetAtt": ["WebhookOutboxFailuresQueue", "Arn"]}))}
     shard, whole = (template["Resources"][f]["Properties"]["Timeout"] for f in ("AuditShard", "RunAudit"))
     assert 2 * shard < whole, "a shard that times out can be retried once inside the run"
     api = template["Resources"]["APIHandler"]["Properties"]
@@ -565,7 +566,7 @@ def test_the_functions_run_on_arm64_with_argon2_built_for_it(arm64_package):
 
     template, package = arm64_package
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 10
+    assert len(functions) == 12
     assert all(f["Properties"]["Architectures"] == ["arm64"] for f in functions)
     with zipfile.ZipFile(package) as archive:
         names = archive.namelist()

@@ -282,7 +282,7 @@ def test_tasks_retry_transient_errors_only_and_catch_everything(asl):
 # ------------------------------------------------------------------ tables
 def test_tables_are_those_of_internals(merge_template):
     expected = internals_tables()
-    assert len(expected) == 10
+    assert len(expected) == 13
     resources = merge_template["Resources"]
     tables = {name: r for name, r in resources.items() if r.get("Type") == "AWS::DynamoDB::Table"}
     assert set(tables) == {logical_table_id(logical) for logical in expected}
@@ -430,14 +430,26 @@ def test_roles_are_split_by_need(packaged):
         return {s for r, st in iam_statements(template) if r == role for s in services_of(st)}
 
     assert role_of("APIHandler") == {"Fn::GetAtt": ["DefaultRole", "Arn"]}
-    every = ["APIHandler", "RunAudit", "AuditShard", "AuditMerchant", *TASK_FUNCTIONS.values()]
+    every = ["APIHandler", "RunAudit", "AuditShard", "AuditMerchant", "WebhookOutbox", "WebhookRetries",
+             *TASK_FUNCTIONS.values()]
     assert set(every) == set(functions_of(template))
     roles = {role_of(f)["Fn::GetAtt"][0] for f in every}
-    assert len(roles) == 10, "one role per function"
-    for worker in ["RunAudit", "AuditShard", "AuditMerchant", *TASK_FUNCTIONS.values()]:
+    assert len(roles) == 12, "one role per function"
+    for worker in ["RunAudit", "AuditShard", "AuditMerchant", "WebhookOutbox", "WebhookRetries",
+                   *TASK_FUNCTIONS.values()]:
         assert role_of(worker) == {"Fn::GetAtt": [f"{worker}Role", "Arn"]}, worker
-    for worker in ["AuditShard", "AuditMerchant", *TASK_FUNCTIONS.values()]:
+    for worker in ["AuditShard", "AuditMerchant", "WebhookRetries", *TASK_FUNCTIONS.values()]:
         assert services(f"{worker}Role") == {"logs", "xray", "dynamodb"}, worker
+    # The outbox's reader: the events stream (and tables), and its on-failure queue; the stream is the only one.
+    assert services("WebhookOutboxRole") == {"logs", "xray", "dynamodb", "sqs"}
+    stream_reads = {(role, resource["Fn::GetAtt"][0], resource["Fn::GetAtt"][1]) for role, st in iam_statements(template)
+                    if "dynamodb:GetRecords" in as_list(st["Action"]) for resource in as_list(st["Resource"])}
+    assert stream_reads == {("WebhookOutboxRole", "EventsTable", "StreamArn")}
+    mapping = resources["WebhookOutbox"]["Properties"]["Events"]["WebhookOutboxDynamodbEventSource"]["Properties"]
+    assert mapping["Stream"] == {"Fn::GetAtt": ["EventsTable", "StreamArn"]}
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["WebhookOutboxFailuresQueue", "Arn"]}
+    assert resources["EventsTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
     # the PIN key; lambda: POST /v1/audit/runs starts AuditMerchant
     assert services("DefaultRole") == {"logs", "xray", "dynamodb", "states", "secretsmanager", "lambda"}
     # The scheduled audit only fans out: it invokes the shard function (by the name in its environment), and
@@ -538,7 +550,7 @@ def test_alarms_cover_the_stack_and_notify_the_topic(packaged):
         assert props["AlarmDescription"], name
     expected = {"ApiServerErrorsAlarm", "ApiUnhandledErrorsAlarm", "DeletionFaultsAlarm", "AuditFailuresAlarm",
                 "RunAuditHeartbeatAlarm", "AuditRunFailuresAlarm", "ApiThrottledRequestsAlarm", "ApiLatencyAlarm",
-                "DeletionOverdueAlarm"}
+                "DeletionOverdueAlarm", "WebhookOutboxFailuresAlarm"}
     expected |= {f"{f}{kind}Alarm" for f in functions_of(template) for kind in ("Errors", "Duration", "Throttles")}
     expected |= {f"{t}ThrottlesAlarm" for t, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
     assert set(alarms) == expected

@@ -28,6 +28,9 @@ class World:
     shift_id: str = ""
     audit_run_id: str = ""  # the owner's audit run (GET /v1/audit/runs/{run_id})
     secrets: set[str] = field(default_factory=set)
+    api_token: dict = field(default_factory=dict)  # issue 24: a WRITE token, a webhook and a test delivery of it
+    webhook: dict = field(default_factory=dict)
+    delivery: dict = field(default_factory=dict)
 
     def login_token(self) -> str:
         status, body = self.api.post("/v1/pos/login", {"email": self.owner.email, "password": self.owner.password})
@@ -78,7 +81,15 @@ def build_world(api, name="Cafe") -> World:
                   device_token=token, idle_device=idle, manager=manager, manager_token=manager_token,
                   cashier=cashier, cashier_token=cashier_token,
                   receipt_numbers=[r["receipt_number"] for r in receipts], shift_id=shift_id, audit_run_id=run["id"])
-    world.secrets |= {owner.token, token, manager_token, cashier_token, PASSWORD}
+    status, world.api_token = api.post("/v1/api_tokens", {"name": "ERP", "access": "WRITE"}, token=owner.token)
+    assert status == 201, world.api_token
+    status, world.webhook = api.post("/v1/webhooks", {"url": "http://127.0.0.1:9/hooks",
+                                                      "event_types": ["receipts.created"]}, token=owner.token)
+    assert status == 201, world.webhook
+    status, world.delivery = api.post(f"/v1/webhooks/{world.webhook['id']}/test", token=owner.token)
+    assert status == 202, world.delivery
+    world.secrets |= {owner.token, token, manager_token, cashier_token, PASSWORD, world.api_token["token"],
+                      world.webhook["secret"]}
     return world
 
 

@@ -26,7 +26,8 @@ TOKEN_ISSUING = {("POST", "/v1/signup"), ("POST", "/v1/auth/login"), ("POST", "/
 def _request(op, world, spare_employee_id):
     """A request that this merchant's owner may make (ids of `world`)."""
     ids = {"store_id": world.store["id"], "device_id": world.device["id"], "employee_id": spare_employee_id,
-           "receipt_number": world.receipt_numbers[0], "run_id": world.audit_run_id}
+           "receipt_number": world.receipt_numbers[0], "run_id": world.audit_run_id, "token_id": world.api_token["id"],
+           "webhook_id": world.webhook["id"], "delivery_id": world.delivery["id"]}
     path = op.path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in op.path})
     if (op.method, op.path) == ("DELETE", "/v1/stores/{store_id}"):
         path = f"/v1/stores/{world.empty_store['id']}"
@@ -42,6 +43,9 @@ def _request(op, world, spare_employee_id):
         ("PATCH", "/v1/pos_devices/{device_id}"): {"name": "Till 1b"},
         ("POST", "/v1/pos/switch_user"): {"employee_id": world.cashier["id"], "pin": "2222"},
         ("POST", "/v1/pos/sync"): {"receipts": []},
+        ("POST", "/v1/api_tokens"): {"name": "BI", "access": "READ"},
+        ("POST", "/v1/webhooks"): {"url": "http://127.0.0.1:9/other", "event_types": ["shift.closed"]},
+        ("PATCH", "/v1/webhooks/{webhook_id}"): {"enabled": False},
     }
     return path, bodies.get((op.method, op.path))
 
@@ -57,7 +61,7 @@ def _authorized(op, status, answer) -> bool:
 def _ids_of(world) -> set[str]:
     return {world.owner.merchant["id"], world.owner.owner["id"], world.store["id"], world.empty_store["id"],
             world.device["id"], world.idle_device["id"], world.manager["id"], world.cashier["id"], world.shift_id,
-            world.audit_run_id}
+            world.audit_run_id, world.api_token["id"], world.webhook["id"], world.delivery["id"]}
 
 
 def _leaks(body, ids) -> set[str]:

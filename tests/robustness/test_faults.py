@@ -85,7 +85,8 @@ def test_sync_under_faults_is_all_or_nothing_and_replays_lose_nothing(client):
 def _request_for(op, world):
     """One valid request per operation (the ids of `world`), for the answer-under-faults check."""
     ids = {"store_id": world.store["id"], "device_id": world.device["id"], "employee_id": world.cashier["id"],
-           "receipt_number": world.receipt_numbers[0], "run_id": world.audit_run_id}
+           "receipt_number": world.receipt_numbers[0], "run_id": world.audit_run_id, "token_id": world.api_token["id"],
+           "webhook_id": world.webhook["id"], "delivery_id": world.delivery["id"]}
     path = op.path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in op.path})
     bodies = {
         "/v1/signup": {"business_name": "B", "email": f"x{time.monotonic_ns()}@example.com",
@@ -97,8 +98,12 @@ def _request_for(op, world):
         "/v1/pos/activate": {"login_token": "x", "pos_device_id": world.idle_device["id"], "installation_id": "i-1"},
         "/v1/pos/switch_user": {"employee_id": world.cashier["id"], "pin": "2222"},
         "/v1/pos/sync": {"receipts": []},
+        "/v1/api_tokens": {"name": "BI", "access": "READ"},
+        "/v1/webhooks": {"url": "http://127.0.0.1:9/x", "event_types": ["shift.closed"]},
     }
     body = bodies.get(op.path) if op.method == "POST" else ({"name": "Renamed"} if op.method == "PATCH" else None)
+    if op.method == "PATCH" and op.path == "/v1/webhooks/{webhook_id}":
+        body = {"enabled": False}
     token = {"user": world.owner.token, "device": world.device_token, None: None}[op.auth]
     if op.path == "/v1/auth/logout":
         token = world.manager_token  # it ends the caller's session: not the owner's, which the test goes on with

@@ -99,7 +99,7 @@ def test_a_final_sync_upload_cut_short_by_end_final_sync(client, monkeypatch):
     assert status == 200, body
     fired = _once_after(monkeypatch, "receipts", "store_batch",
                         lambda: final_sync_service.end_final_sync(_owner(m), slot["id"]),
-                        when=lambda device, receipts, final_sync=None: final_sync is not None)
+                        when=lambda device, receipts, final_sync=None, event=None: final_sync is not None)
     status, body = client.post("/v1/pos/sync", {"state": STATE | {"last_receipt_number": 205},
                                                 "receipts": [receipt(n, seq) for seq in range(6, 206)]}, token=token)
     assert fired, body

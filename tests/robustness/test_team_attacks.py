@@ -51,9 +51,17 @@ def world(client):
     tokens["CASHIER"] = _cashier_token(m, cashier["id"])
     status, run = client.post("/v1/audit/runs", token=m.token)  # the owner's run, for GET /v1/audit/runs/{run_id}
     assert status == 202, run
+    status, api_token = client.post("/v1/api_tokens", {"name": "ERP", "access": "WRITE"}, token=m.token)
+    assert status == 201, api_token
+    status, webhook = client.post("/v1/webhooks", {"url": "http://127.0.0.1:9/hooks",
+                                                   "event_types": ["receipts.created"]}, token=m.token)
+    assert status == 201, webhook
+    status, delivery = client.post(f"/v1/webhooks/{webhook['id']}/test", token=m.token)
+    assert status == 202, delivery
     return type("World", (), {"m": m, "a": a, "b": b, "till_a": till_a, "idle_a": idle_a, "till_b": till_b,
                               "token_a": token_a, "tokens": tokens, "receipt_a": f"{till_a['number']}-1",
-                              "run_id": run["id"]})
+                              "run_id": run["id"], "token_id": api_token["id"], "webhook_id": webhook["id"],
+                              "delivery_id": delivery["id"]})
 
 
 ROLE_OF = {"OWNER": Role.OWNER, "ADMINISTRATOR": Role.ADMINISTRATOR, "MANAGER_A": Role.MANAGER,
@@ -65,12 +73,16 @@ def _request(op, world, spare_id):
         ("DELETE", "/v1/pos_devices/{device_id}"), ("POST", "/v1/pos_devices/{device_id}/deactivate")} \
         else world.till_a["id"]
     ids = {"store_id": world.a["id"], "device_id": device, "employee_id": spare_id, "receipt_number": world.receipt_a,
-           "run_id": world.run_id}
+           "run_id": world.run_id, "token_id": world.token_id, "webhook_id": world.webhook_id,
+           "delivery_id": world.delivery_id}
     path = op.path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in op.path})
     bodies = {("POST", "/v1/stores"): {"name": f"S {uuid.uuid4().hex[:6]}"},
               ("PATCH", "/v1/stores/{store_id}"): {"address": "Rynek 1"},
               ("POST", "/v1/employees"): {"name": "New", "role": "CASHIER"},
               ("PATCH", "/v1/employees/{employee_id}"): {"name": "Renamed"},
+              ("POST", "/v1/api_tokens"): {"name": f"T {uuid.uuid4().hex[:6]}", "access": "READ"},
+              ("POST", "/v1/webhooks"): {"url": "http://127.0.0.1:9/other", "event_types": ["shift.closed"]},
+              ("PATCH", "/v1/webhooks/{webhook_id}"): {"enabled": False},
               ("POST", "/v1/pos_devices"): {"name": f"T {uuid.uuid4().hex[:6]}", "store_id": world.a["id"]},
               ("PATCH", "/v1/pos_devices/{device_id}"): {"name": f"Till A {uuid.uuid4().hex[:4]}"}}
     return path, bodies.get((op.method, op.path))

@@ -118,8 +118,11 @@ def test_forced_deletion_deactivates_and_flags_the_open_shift(shop):
     assert shop.adapters.workflow.drive(record["id"]) == ["Deactivate", "Delete"]
     gone = shop.slot(device.id)
     assert (gone.lost_receipts, gone.status, bool(gone.deleted_at)) == (3, Status.INACTIVE, True)
-    types = shop.event_types(device.id)  # written together, at one moment: in no particular order
+    # written together, at one moment: in no particular order (the open shift's audit.finding_raised, issue 24,
+    # is written with its finding just after)
+    types = [t for t in shop.event_types(device.id) if not t.startswith("audit.")]
     assert sorted(types[:2]) == ["pos_device.deactivated", "pos_device.deleted"]
+    assert "audit.finding_raised" in shop.event_types(device.id)
     open_findings = shop.adapters.findings.open_for_merchant(shop.merchant_id)
     assert [f["type"] for f in open_findings] == [audit_rules.SHIFT_LEFT_OPEN]
 

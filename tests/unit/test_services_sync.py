@@ -53,11 +53,11 @@ def test_a_number_stored_meanwhile_by_another_request_is_sorted_again(shop, monk
     original = shop.adapters.receipts.store_batch
     calls = []
 
-    def raced(slot, items, final=None):
+    def raced(slot, items, final=None, event=None):
         if not calls:  # another request of the same device stored 1-2 (a retry with another id) just before
             calls.append(1)
             original(slot, [dict(items[1], id="other-id")], final)
-        return original(slot, items, final)
+        return original(slot, items, final, event)
 
     monkeypatch.setattr(shop.adapters.receipts, "store_batch", raced)
     result = sync.sync_batch(principal, device, [mine, theirs], [], [], None)
@@ -77,7 +77,7 @@ def test_slot_revoked_mid_sync_keeps_what_landed(shop, monkeypatch):
     principal, device, _token = shop.active_device()
     original = shop.adapters.receipts.store_batch
 
-    def then_revoked(slot, items, final=None):
+    def then_revoked(slot, items, final=None, event=None):
         original(slot, items, final)
         devices.deactivate_device(shop.owner, slot.id)  # lands between the first and second transaction
 

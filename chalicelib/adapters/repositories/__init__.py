@@ -6,13 +6,15 @@ from chalicelib.adapters.repositories.audit_runs import AuditRunRepository
 from chalicelib.adapters.repositories.devices import DeviceRepository, _device_item
 from chalicelib.adapters.repositories.events import EventRepository
 from chalicelib.adapters.repositories.findings import FindingRepository
+from chalicelib.adapters.repositories.integrations import IntegrationRepository
 from chalicelib.adapters.repositories.receipts import ReceiptRepository
 from chalicelib.adapters.repositories.shifts import ShiftRepository
 from chalicelib.adapters.repositories.stores import StoreRepository
 from chalicelib.adapters.repositories.tokens import TokenRepository
 
 __all__ = [
-    "AccountRepository", "AuditRunRepository", "DeviceRepository", "EventRepository", "FindingRepository", "ReceiptRepository",
+    "AccountRepository", "AuditRunRepository", "DeviceRepository", "EventRepository", "FindingRepository",
+    "IntegrationRepository", "ReceiptRepository",
     "ShiftRepository", "StoreRepository", "TokenRepository",
     "_device_item",  # bench/audit_bench.py writes devices straight to the table
 ]

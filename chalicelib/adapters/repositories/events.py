@@ -8,6 +8,7 @@ from pynamodb.attributes import UnicodeAttribute
 from chalicelib.adapters.dynamo import translate_all
 from chalicelib.adapters.models import EventModel
 from chalicelib.adapters.repositories._common import attrs, list_page
+from chalicelib.ports import OUTBOX_ONLY_EVENT_TYPES
 
 
 # The `actor` attribute read as the string it is stored as (a JSONAttribute would JSON-encode the operand).
@@ -23,7 +24,9 @@ class EventRepository:
         """Newest first: the merchant's log, or one device's (through its index); `actor_id` filters the pages read
         (the actor is stored as JSON text: its `"id": "<id>"` pair is matched, in old and new shapes alike)."""
         index, partition = (EventModel.device_index, ("pos_device_id", pos_device_id)) if pos_device_id else (None, None)
-        filters = _ACTOR_TEXT.contains(json.dumps({"id": actor_id})[1:-1]) if actor_id else None
+        filters = ~EventModel.type.is_in(*OUTBOX_ONLY_EVENT_TYPES)  # the webhooks' own events are not the log's
+        if actor_id:
+            filters &= _ACTOR_TEXT.contains(json.dumps({"id": actor_id})[1:-1])
         items, next_cursor = list_page(EventModel, merchant_id, limit, cursor, {"merchant_id", "sk"}, index=index,
                                        partition=partition, filters=filters, newest_first=True)
         return [attrs(i, exclude=("sk", "merchant_id")) for i in items], next_cursor

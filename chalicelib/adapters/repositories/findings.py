@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalicelib.adapters.dynamo import transaction, translate_all
 from chalicelib.adapters.models import FindingModel, GuardModel, PosDeviceModel
-from chalicelib.adapters.repositories._common import attrs, list_page, update_if
+from chalicelib.adapters.repositories._common import attrs, event_item, list_page, update_if
 from chalicelib.domain import audit as audit_rules
 from chalicelib.domain.devices import Status
 from chalicelib.ports import WriteRefused
@@ -35,7 +35,7 @@ class FindingRepository:
         return [(type_, found[key]) for type_, key in zip(audit_rules.FINDING_TYPES, keys) if key in found]
 
     @staticmethod
-    def raise_finding(finding: dict, activation_id: str | None) -> bool:
+    def raise_finding(finding: dict, activation_id: str | None, event: dict | None = None) -> bool:
         """Store a new open finding if the device has none of its type and is still in the activation audited.
         False when another run raised it first, or the device was deactivated meanwhile: nothing written."""
         merchant_id, device_id = finding["merchant_id"], finding["pos_device_id"]
@@ -48,14 +48,19 @@ class FindingRepository:
                         condition=GuardModel.pk.does_not_exist())
                 tx.save(FindingModel(**finding, open_shard=audit_rules.shard_of(device_id)),
                         condition=FindingModel.id.does_not_exist())
+                if event is not None:
+                    tx.save(event_item(event))
         except WriteRefused:
             return False
         return True
 
     @staticmethod
-    def put(finding: dict) -> None:
+    def put(finding: dict, event: dict | None = None) -> None:
         """A finding the audit does not raise or resolve (SHIFT_LEFT_OPEN): no claim, not in the shard index."""
-        FindingModel(**finding).save(condition=FindingModel.id.does_not_exist())
+        with transaction() as tx:
+            tx.save(FindingModel(**finding), condition=FindingModel.id.does_not_exist())
+            if event is not None:
+                tx.save(event_item(event))
 
     @staticmethod
     def refresh(merchant_id: str, finding_id: str, fields: dict) -> bool:
@@ -66,7 +71,8 @@ class FindingRepository:
                          FindingModel.id.exists() & FindingModel.resolved_at.does_not_exist())
 
     @staticmethod
-    def resolve(merchant_id: str, device_id: str, type_: str, finding_id: str, at: str) -> bool:
+    def resolve(merchant_id: str, device_id: str, type_: str, finding_id: str, at: str,
+                event: dict | None = None) -> bool:
         """Resolve an open finding and free its claim together; False when it was already resolved."""
         try:
             with transaction() as tx:
@@ -75,6 +81,8 @@ class FindingRepository:
                           condition=FindingModel.id.exists() & FindingModel.resolved_at.does_not_exist())
                 tx.delete(GuardModel(pk=_finding_guard(merchant_id, device_id, type_)),
                           condition=(GuardModel.owner_id == finding_id) | GuardModel.pk.does_not_exist())
+                if event is not None:
+                    tx.save(event_item(event))
         except WriteRefused:
             return False
         return True

@@ -7,7 +7,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters.dynamo import key_value, transaction, translate_all
 from chalicelib.adapters.models import GuardModel, PosDeviceModel, ReceiptModel
-from chalicelib.adapters.repositories._common import attrs, list_page, narrowest
+from chalicelib.adapters.repositories._common import attrs, event_item, list_page, narrowest
 from chalicelib.adapters.repositories.devices import (
     DeviceRepository,
     final_sync_open,
@@ -36,7 +36,8 @@ def _holds(current: Device, device: Device, final_sync: tuple[str, str] | None) 
 
 @translate_all
 class ReceiptRepository:
-    # x 2 items (receipt, id guard) + the slot's counter = 99 of a TransactWriteItems' 100
+    # x 2 items (receipt, id guard) + the slot's counter + the receipts.created event (the outbox) = 100 of a
+    # TransactWriteItems' 100
     per_transaction = 49
 
     @staticmethod
@@ -62,7 +63,8 @@ class ReceiptRepository:
         return {keys[guard.pk]: guard.owner_id for guard in GuardModel.batch_get(list(keys))}
 
     @staticmethod
-    def store_batch(device: Device, receipts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
+    def store_batch(device: Device, receipts: list[dict], final_sync: tuple[str, str] | None = None,
+                    event: dict | None = None) -> None:
         """Up to 49 receipts, the guards that keep their ids unique, and the slot's counters in one transaction:
         all land or none. With `final_sync` = (activation id, now): the old installation's upload, while its
         final-sync window is still open.
@@ -99,6 +101,8 @@ class ReceiptRepository:
                         tx.save(GuardModel(pk=_receipt_id_key(device.merchant_id, receipt["id"]),
                                            owner_id=receipt["receipt_number"]), condition=GuardModel.pk.does_not_exist(),
                                 refused=AlreadyStored())
+                    if event is not None:
+                        tx.save(event_item(event))
                 return
             except SlotRevoked:
                 # Revoked, or the mark was not where this guess put it: read the slot to tell which.

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from chalicelib.adapters.dynamo import transaction, translate_all
 from chalicelib.adapters.models import PosDeviceModel, ShiftModel
-from chalicelib.adapters.repositories._common import attrs, list_page, narrowest, update_if
+from chalicelib.adapters.repositories._common import attrs, event_item, list_page, narrowest, update_if
 from chalicelib.adapters.repositories.devices import final_sync_open, same_activation
 from chalicelib.domain.devices import Device
 from chalicelib.ports import AlreadyStored, SlotRevoked
@@ -19,7 +19,8 @@ class ShiftRepository:
         return {item.id: attrs(item) for item in ShiftModel.batch_get(keys)} if keys else {}
 
     @staticmethod
-    def store(device: Device, shifts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
+    def store(device: Device, shifts: list[dict], final_sync: tuple[str, str] | None = None,
+              events: Iterable[dict] = ()) -> None:
         """Shift events of one slot, all or none, while the slot is still this activation's (a condition check), or,
         with `final_sync` = (activation id, now), while that old installation's final-sync window is open.
 
@@ -37,6 +38,8 @@ class ShiftRepository:
                     (ShiftModel.pos_device_id == device.id) & ShiftModel.closed_at.does_not_exist()
                     & (ShiftModel.activation_id.does_not_exist() | (ShiftModel.activation_id == writer))),
                     refused=AlreadyStored())
+            for event in events:
+                tx.save(event_item(event))
 
     @staticmethod
     def flag_open_of_device(merchant_id: str, pos_device_id: str, at: str,

@@ -64,11 +64,27 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX findings_by_device ON findings (pos_device_id, first_seen_at, id)",
         "CREATE INDEX findings_open ON findings (open_shard, id) WHERE open_shard IS NOT NULL",
     ],
+    [
+        # Issue 24: API access tokens, webhook subscriptions and deliveries, the outbox readers' positions.
+        "CREATE TABLE api_tokens (merchant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL,"
+        " doc TEXT NOT NULL, PRIMARY KEY (merchant_id, id)) STRICT",
+        "CREATE TABLE webhooks (merchant_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT NOT NULL,"
+        " doc TEXT NOT NULL, PRIMARY KEY (merchant_id, id)) STRICT",
+        # pending_due/device_key: set only while the delivery is PENDING (the sparse indexes of the DynamoDB table).
+        "CREATE TABLE webhook_deliveries (webhook_id TEXT NOT NULL, id TEXT NOT NULL, merchant_id TEXT NOT NULL,"
+        " order_key TEXT NOT NULL, pending_due TEXT, device_key TEXT, doc TEXT NOT NULL,"
+        " PRIMARY KEY (webhook_id, id)) STRICT",
+        "CREATE INDEX deliveries_by_order ON webhook_deliveries (webhook_id, order_key, id)",
+        "CREATE INDEX deliveries_pending ON webhook_deliveries (pending_due) WHERE pending_due IS NOT NULL",
+        "CREATE INDEX deliveries_device_pending ON webhook_deliveries (device_key, order_key)"
+        " WHERE device_key IS NOT NULL",
+        "CREATE TABLE outbox_positions (name TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables this project makes: a file with other tables and no version is somebody else's.
 TABLES = ("merchants", "employees", "stores", "devices", "tokens", "guards", "events", "receipts", "shifts",
-          "findings")
+          "findings", "api_tokens", "webhooks", "webhook_deliveries", "outbox_positions")
 
 
 class SchemaError(RuntimeError):

@@ -533,7 +533,9 @@ class SqliteEvents(_Tables):
         if actor_id:
             where, params = where + " AND json_extract(doc, '$.actor.id') = ?", params + [actor_id]
         with self.db.read() as conn:
-            rows, next_cursor = listing.page(conn, "SELECT sk, doc FROM events", where, params, limit, cursor)
+            where += f" AND json_extract(doc, '$.type') NOT IN ({_marks(ports.OUTBOX_ONLY_EVENT_TYPES)})"
+            rows, next_cursor = listing.page(conn, "SELECT sk, doc FROM events", where,
+                                             [*params, *ports.OUTBOX_ONLY_EVENT_TYPES], limit, cursor)
         return [_without(json.loads(doc), "merchant_id") for (doc,) in rows], next_cursor
 
 
@@ -585,7 +587,8 @@ class SqliteReceipts(_Tables):
                     taken[keys[pk]] = owner_id
         return taken
 
-    def store_batch(self, device: Device, receipts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
+    def store_batch(self, device: Device, receipts: list[dict], final_sync: tuple[str, str] | None = None,
+                    event: dict | None = None) -> None:
         with self.db.write() as conn:
             if not self.slot_holds(conn, device, final_sync):
                 raise ports.SlotRevoked()
@@ -613,6 +616,8 @@ class SqliteReceipts(_Tables):
                             "final_sync_last_seq": max(current.final_sync_last_seq, top)}
             # A counter update: the audit index key stays as it was (the state report that follows sets it).
             self.put_device(conn, dataclasses.replace(current, **changes), with_audit_key=False)
+            if event is not None:
+                self.add_event(conn, event)
 
     def list(self, merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
              store_id: str | None = None, created_min: str | None = None, created_max: str | None = None,
@@ -664,7 +669,8 @@ class SqliteShifts(_Tables):
         with self.db.read() as conn:
             return self.docs(conn, "shifts", "id", merchant_id, shift_ids)
 
-    def store(self, device: Device, shifts: list[dict], final_sync: tuple[str, str] | None = None) -> None:
+    def store(self, device: Device, shifts: list[dict], final_sync: tuple[str, str] | None = None,
+              events: Iterable[dict] = ()) -> None:
         with self.db.write() as conn:
             if not self.slot_holds(conn, device, final_sync):
                 raise ports.SlotRevoked()
@@ -679,6 +685,8 @@ class SqliteShifts(_Tables):
                     raise ports.AlreadyStored()
             for shift in shifts:
                 self._put_shift(conn, _put("shift", shift | {"activation_id": writer}))
+            for event in events:
+                self.add_event(conn, event)
 
     @staticmethod
     def _put_shift(conn, shift: dict) -> None:
@@ -743,7 +751,7 @@ class SqliteFindings(_Tables):
             found = [(t, self.guard(conn, _finding_guard(merchant_id, device_id, t))) for t in audit_rules.FINDING_TYPES]
         return [(t, guard["owner_id"]) for t, guard in found if guard]
 
-    def raise_finding(self, finding: dict, activation_id: str | None) -> bool:
+    def raise_finding(self, finding: dict, activation_id: str | None, event: dict | None = None) -> bool:
         merchant_id, device_id = finding["merchant_id"], finding["pos_device_id"]
         guard = _finding_guard(merchant_id, device_id, finding["type"])
         with self.db.write() as conn:
@@ -754,13 +762,17 @@ class SqliteFindings(_Tables):
                 return False
             self.claim(conn, guard, finding["id"])
             self._put_finding(conn, _put("finding", finding | {"open_shard": audit_rules.shard_of(device_id)}))
+            if event is not None:
+                self.add_event(conn, event)
             return True
 
-    def put(self, finding: dict) -> None:
+    def put(self, finding: dict, event: dict | None = None) -> None:
         with self.db.write() as conn:
             if self.doc(conn, "findings", "id", finding["merchant_id"], finding["id"]) is not None:
                 raise ports.VersionConflict()
             self._put_finding(conn, _put("finding", finding))
+            if event is not None:
+                self.add_event(conn, event)
 
     def refresh(self, merchant_id: str, finding_id: str, fields: dict) -> bool:
         with self.db.write() as conn:
@@ -775,7 +787,8 @@ class SqliteFindings(_Tables):
             self._put_finding(conn, current)
             return True
 
-    def resolve(self, merchant_id: str, device_id: str, type_: str, finding_id: str, at: str) -> bool:
+    def resolve(self, merchant_id: str, device_id: str, type_: str, finding_id: str, at: str,
+                event: dict | None = None) -> bool:
         guard_key = _finding_guard(merchant_id, device_id, type_)
         with self.db.write() as conn:
             current = self.doc(conn, "findings", "id", merchant_id, finding_id)
@@ -786,6 +799,8 @@ class SqliteFindings(_Tables):
             current.pop("open_shard", None)
             self._put_finding(conn, current)
             self.free(conn, guard_key)
+            if event is not None:
+                self.add_event(conn, event)
             return True
 
     def list(self, merchant_id: str, limit: int, cursor: str | None, status: str | None = None,
@@ -811,9 +826,137 @@ class SqliteFindings(_Tables):
                 for f in (json.loads(doc) for (doc,) in rows)], next_cursor
 
 
+# ---------------------------------------------------------------- integrations (issue 24)
+
+
+API_TOKEN_FIELDS = ("api_token_id", "name", "access", "store_ids", "last_used_at")
+
+
+def _delivery_columns(delivery: dict) -> tuple:
+    pending = delivery.get("status") == "PENDING"
+    due = f"{delivery['next_attempt_at']}#{delivery['webhook_id']}#{delivery['id']}" if pending else None
+    device = f"{delivery['webhook_id']}#{delivery.get('pos_device_id') or '-'}" if pending else None
+    return (delivery["webhook_id"], delivery["id"], delivery["merchant_id"], delivery["order_key"], due, device,
+            _dump(delivery))
+
+
+class SqliteIntegrations(_Tables):
+    def create_api_token(self, token: dict) -> None:
+        bearer = {"kind": "api", "merchant_id": token["merchant_id"], "api_token_id": token["id"],
+                  "name": token["name"], "access": token["access"], "store_ids": token.get("store_ids"),
+                  "token_hash": token["token_hash"]}
+        with self.db.write() as conn:
+            conn.execute("INSERT INTO api_tokens (merchant_id, id, created_at, doc) VALUES (?, ?, ?, ?)",
+                         (token["merchant_id"], token["id"], token["created_at"], _dump(token)))
+            conn.execute("INSERT INTO tokens (token_hash, doc) VALUES (?, ?)", (token["token_hash"], _dump(bearer)))
+
+    def list_api_tokens(self, merchant_id: str) -> list[dict]:
+        with self.db.read() as conn:
+            rows = conn.execute("SELECT doc FROM api_tokens WHERE merchant_id = ? ORDER BY created_at, id",
+                                (merchant_id,)).fetchall()
+        return [json.loads(doc) for (doc,) in rows]
+
+    def revoke_api_token(self, merchant_id: str, token_id: str) -> bool:
+        with self.db.write() as conn:
+            token = self.doc(conn, "api_tokens", "id", merchant_id, token_id)
+            if token is None:
+                return False
+            conn.execute("DELETE FROM api_tokens WHERE merchant_id = ? AND id = ?", (merchant_id, token_id))
+            conn.execute("DELETE FROM tokens WHERE token_hash = ?", (token["token_hash"],))
+        return True
+
+    def touch_api_token(self, merchant_id: str, token_id: str, token_hash: str, at: str) -> None:
+        with self.db.write() as conn:
+            token = self.doc(conn, "api_tokens", "id", merchant_id, token_id)
+            row = conn.execute("SELECT doc FROM tokens WHERE token_hash = ?", (token_hash,)).fetchone()
+            if token is None or row is None:
+                return  # revoked meanwhile: nothing to touch
+            conn.execute("UPDATE api_tokens SET doc = ? WHERE merchant_id = ? AND id = ?",
+                         (_dump(token | {"last_used_at": at}), merchant_id, token_id))
+            conn.execute("UPDATE tokens SET doc = ? WHERE token_hash = ?",
+                         (_dump(json.loads(row[0]) | {"last_used_at": at}), token_hash))
+
+    def put_webhook(self, webhook: dict) -> None:
+        with self.db.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO webhooks (merchant_id, id, created_at, doc) VALUES (?, ?, ?, ?)",
+                         (webhook["merchant_id"], webhook["id"], webhook["created_at"], _dump(webhook)))
+
+    def get_webhook(self, merchant_id: str, webhook_id: str) -> dict | None:
+        with self.db.read() as conn:
+            return self.doc(conn, "webhooks", "id", merchant_id, webhook_id)
+
+    def list_webhooks(self, merchant_id: str) -> list[dict]:
+        with self.db.read() as conn:
+            rows = conn.execute("SELECT doc FROM webhooks WHERE merchant_id = ? ORDER BY created_at, id",
+                                (merchant_id,)).fetchall()
+        return [json.loads(doc) for (doc,) in rows]
+
+    def delete_webhook(self, merchant_id: str, webhook_id: str) -> bool:
+        with self.db.write() as conn:
+            return conn.execute("DELETE FROM webhooks WHERE merchant_id = ? AND id = ?",
+                                (merchant_id, webhook_id)).rowcount > 0
+
+    def add_delivery(self, delivery: dict) -> bool:
+        with self.db.write() as conn:
+            return conn.execute("INSERT OR IGNORE INTO webhook_deliveries (webhook_id, id, merchant_id, order_key,"
+                                " pending_due, device_key, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                _delivery_columns(delivery)).rowcount > 0
+
+    def get_delivery(self, webhook_id: str, delivery_id: str) -> dict | None:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT doc FROM webhook_deliveries WHERE webhook_id = ? AND id = ?",
+                               (webhook_id, delivery_id)).fetchone()
+        return _load(row[0]) if row else None
+
+    def put_delivery(self, delivery: dict) -> None:
+        with self.db.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO webhook_deliveries (webhook_id, id, merchant_id, order_key,"
+                         " pending_due, device_key, doc) VALUES (?, ?, ?, ?, ?, ?, ?)", _delivery_columns(delivery))
+
+    def list_deliveries(self, merchant_id: str, webhook_id: str, limit: int, cursor: str | None) -> ports.Page:
+        listing = Listing("webhook_deliveries", webhook_id, merchant_id, ("order_key", "id"), (str, str),
+                          newest_first=True)
+        with self.db.read() as conn:
+            rows, next_cursor = listing.page(conn, "SELECT order_key, id, doc FROM webhook_deliveries",
+                                             "webhook_id = ? AND merchant_id = ?", [webhook_id, merchant_id],
+                                             limit, cursor)
+        return [json.loads(doc) for (doc,) in rows], next_cursor
+
+    def due_deliveries(self, now: str, limit: int) -> list[dict]:
+        with self.db.read() as conn:
+            rows = conn.execute("SELECT doc FROM webhook_deliveries WHERE pending_due IS NOT NULL AND pending_due <= ?"
+                                " ORDER BY pending_due LIMIT ?", (now + "\uffff", limit)).fetchall()
+        return [json.loads(doc) for (doc,) in rows]
+
+    def pending_before(self, delivery: dict) -> bool:
+        key = f"{delivery['webhook_id']}#{delivery.get('pos_device_id') or '-'}"
+        with self.db.read() as conn:
+            return conn.execute("SELECT 1 FROM webhook_deliveries WHERE device_key = ? AND order_key < ? LIMIT 1",
+                                (key, delivery["order_key"])).fetchone() is not None
+
+    def outbox_after(self, position: str | None, limit: int) -> tuple[list[dict], str | None]:
+        """Events in commit order (SQLite's rowid: one writer at a time) after `position`."""
+        after = int(position) if position else 0
+        with self.db.read() as conn:
+            rows = conn.execute("SELECT rowid, sk, doc FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                                (after, limit)).fetchall()
+        events = [json.loads(doc) | {"sk": sk} for _rowid, sk, doc in rows]
+        return events, (str(rows[-1][0]) if rows else position)
+
+    def set_outbox_position(self, position: str) -> None:
+        with self.db.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO outbox_positions (name, position) VALUES ('webhooks', ?)",
+                         (int(position),))
+
+    def outbox_position(self) -> str | None:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT position FROM outbox_positions WHERE name = 'webhooks'").fetchone()
+        return str(row[0]) if row else None
+
+
 def repositories(db: Database) -> dict:
-    """The nine repositories on one database, by their port names."""
+    """The repositories on one database, by their port names."""
     return {"accounts": SqliteAccounts(db), "tokens": SqliteTokens(db), "audit_runs": SqliteAuditRuns(db),
             "stores": SqliteStores(db),
             "devices": SqliteDevices(db), "events": SqliteEvents(db), "receipts": SqliteReceipts(db),
-            "shifts": SqliteShifts(db), "findings": SqliteFindings(db)}
+            "shifts": SqliteShifts(db), "findings": SqliteFindings(db), "integrations": SqliteIntegrations(db)}
