@@ -75,6 +75,7 @@ class MerchantModel(Model):
     id = UnicodeAttribute(hash_key=True)
     business_name = UnicodeAttribute()
     currency = UnicodeAttribute(null=True)  # ISO 4217, set at sign-up; money stays in its minor units
+    time_zone = UnicodeAttribute(null=True)  # IANA name, set at sign-up: what a day of the sales summary is
     pos_number_counter = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
 

@@ -10,11 +10,14 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/v1/signup", "POST", summary="Create a merchant account; its first employee is the OWNER",
           auth=None, tag="accounts", body="SignupIn", response="SignupOut", status=201, errors=(400, 409))
 def signup(ctx):
-    """Makes the merchant, its OWNER (the e-mail and password given) and a back-office token. `currency` is fixed for
-    the account; left out, it is PLN for Accept-Language pl, else EUR. An e-mail already used by any employee:
-    409 EMAIL_TAKEN."""
+    """Makes the merchant, its OWNER (the e-mail and password given; named `owner_name`, else the business name),
+    its first store (named after the business) and a back-office token. `currency` is fixed for the account; left
+    out, it is PLN for Accept-Language pl, else EUR. `time_zone` (IANA) decides what a day of the sales summary
+    is; left out, Europe/Warsaw for Accept-Language pl, else UTC. An e-mail already used by any employee: 409
+    EMAIL_TAKEN."""
     body = ctx.body
-    return accounts.signup(body.business_name, body.email, body.password, body.currency)
+    return accounts.signup(body.business_name, body.email, body.password, body.currency, body.owner_name,
+                           body.time_zone)
 
 
 @endpoint(bp, "/v1/auth/login", "POST", summary="Log in to the back office", auth=None, tag="accounts",

@@ -82,6 +82,26 @@ def _iso_text(value):
             from None
 
 
+def _time_zone(value: str) -> str:
+    """An IANA time zone name the server knows (zoneinfo), e.g. Europe/Warsaw."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        if value in ("localtime", "posixrules", "Factory"):  # files of the zone database that are not zones
+            raise ValueError(value)
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise PydanticCustomError("time_zone", "must be an IANA time zone name, e.g. Europe/Warsaw") from None
+    return value
+
+
+TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+/-]*$"),
+                     AfterValidator(_time_zone),
+                     WithJsonSchema({"type": "string", "maxLength": 64, "examples": ["Europe/Warsaw"],
+                                     "description": "An IANA time zone name (what decides a day of the sales "
+                                                    "summary); an unknown one: 400 VALIDATION_ERROR."})]
+
+
 Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc),
                       WithJsonSchema({"type": "string", "format": "date-time",
                                       "description": "RFC 3339 / ISO 8601 with a time zone, e.g. 2026-11-24T10:00:00Z. "
@@ -132,6 +152,9 @@ class SignupIn(Strict):
     email: Email
     password: Password
     currency: Currency = Field(None, description="Default: PLN for Accept-Language pl, else EUR")
+    owner_name: Name = Field(None, description="The owner's name (the back office greets them); default: the "
+                                               "business name")
+    time_zone: TimeZone = Field(None, description="Default: Europe/Warsaw for Accept-Language pl, else UTC")
 
 
 class LoginIn(Strict):
@@ -400,6 +423,8 @@ class MerchantOut(Out):
     business_name: str
     # Accounts made before currencies were kept: EUR, the old implied default.
     currency: Annotated[str, BeforeValidator(lambda value: value or "EUR")] = "EUR"
+    # Accounts made before time zones were kept: UTC.
+    time_zone: Annotated[str, BeforeValidator(lambda value: value or "UTC")] = "UTC"
     created_at: Instant
 
 
@@ -648,6 +673,7 @@ class EventOut(Out):
 class SignupOut(Out):
     merchant: MerchantOut
     employee: EmployeeOut
+    store: "StoreOut"
     token: str
     expires_at: Instant
 

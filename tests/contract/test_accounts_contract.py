@@ -317,3 +317,22 @@ def test_ids_that_exist_or_are_gone_are_version_conflicts(repos):
         repos.accounts.delete_employee(ann, event(world.merchant_id, "employee.deleted"))
     types = [e["type"] for e in repos.events.list(world.merchant_id, 10, None)[0]]
     assert types.count("employee.deleted") == 1  # the refused delete logged nothing
+
+
+def test_create_merchant_with_its_first_store_in_one_write(repos):
+    merchant_id = new_id()
+    owner = employee(merchant_id, email=f"{new_id()}@example.com")
+    store = {"merchant_id": merchant_id, "id": new_id(), "name": "Cafe", "address": None, "device_count": 0,
+             "created_at": stamp(0), "updated_at": stamp(0)}
+    merchant = {"id": merchant_id, "business_name": "Cafe", "currency": "PLN", "time_zone": "Europe/Warsaw",
+                "pos_number_counter": 0, "created_at": stamp(0)}
+    repos.accounts.create_merchant(merchant, owner, event(merchant_id), store)
+    assert repos.accounts.get_merchant(merchant_id)["time_zone"] == "Europe/Warsaw"
+    assert repos.stores.get(merchant_id, store["id"]) == store
+    # Refused (the e-mail is taken): neither the merchant nor its store is written.
+    other_id = new_id()
+    with pytest.raises(Conflict):
+        repos.accounts.create_merchant(merchant | {"id": other_id}, employee(other_id, email=owner["email"]),
+                                       event(other_id), store | {"merchant_id": other_id})
+    assert repos.accounts.get_merchant(other_id) is None
+    assert repos.stores.list(other_id, 10, None)[0] == []

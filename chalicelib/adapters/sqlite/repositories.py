@@ -196,14 +196,19 @@ class SqliteAccounts(_Tables):
         conn.execute("INSERT OR REPLACE INTO employees (merchant_id, id, email, doc) VALUES (?, ?, ?, ?)",
                      (employee["merchant_id"], employee["id"], record.get("email"), _dump(record)))
 
-    def create_merchant(self, merchant: dict, owner: dict, event: dict) -> None:
+    def create_merchant(self, merchant: dict, owner: dict, event: dict, store: dict | None = None) -> None:
         with self.db.write() as conn:
             if conn.execute("SELECT 1 FROM merchants WHERE id = ?", (merchant["id"],)).fetchone():
                 raise ports.VersionConflict()
             self._check_employee(conn, owner, None)
+            if store is not None and self.doc(conn, "stores", "id", store["merchant_id"], store["id"]) is not None:
+                raise ports.VersionConflict()
             conn.execute("INSERT INTO merchants (id, doc) VALUES (?, ?)", (merchant["id"], _dump(_put("merchant", merchant))))
             self._write_employee(conn, owner, None)
             self.add_event(conn, event)
+            if store is not None:
+                conn.execute("INSERT INTO stores (merchant_id, id, doc) VALUES (?, ?, ?)",
+                             (store["merchant_id"], store["id"], _dump(_put("store", store))))
 
     def get_merchant(self, merchant_id: str) -> dict | None:
         with self.db.read() as conn:
