@@ -222,6 +222,7 @@ class ReceiptModel(Model):
     employee_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     created_sk = UnicodeAttribute()  # "{created_at}#{receipt_number}": a stable newest-first order
+    sales_day = UnicodeAttribute(null=True)  # the merchant's local day it counts on in the sales summary
     synced_at = UnicodeAttribute()
     line_items = ListAttribute(of=LineItem)
     payments = ListAttribute(of=Payment)
@@ -280,9 +281,20 @@ class FindingModel(Model):
     open_index = _OpenFindingIndex()
 
 
+class SalesCounterModel(Model):
+    """The sales summary's counters of one scope and local day (chalicelib/domain/sales.py): besides the key,
+    numbers named by counter ("n", "g", "r", "p#CASH#g", "e#<employee>#n" ...), added to by the transaction
+    that stores the receipts (Receipts.store_batch) and read a range of days per query."""
+
+    Meta = _meta("sales_counters")
+    pk = UnicodeAttribute(hash_key=True)  # "{merchant_id}#{scope}"
+    day = UnicodeAttribute(range_key=True)  # YYYY-MM-DD in the merchant's time zone
+    merchant_id = UnicodeAttribute()
+
+
 ALL_MODELS = [
     MerchantModel, EmployeeModel, StoreModel, PosDeviceModel, TokenModel, GuardModel,
-    EventModel, ReceiptModel, ShiftModel, FindingModel,
+    EventModel, ReceiptModel, ShiftModel, FindingModel, SalesCounterModel,
 ]
 
 _bound: tuple | None = None

@@ -1,6 +1,6 @@
 """Request and response schemas (pydantic). They validate input and generate /v1/openapi.json."""
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -356,6 +356,22 @@ class ReceiptExportQuery(ReceiptQuery):
     limit: Annotated[int, Field(ge=1, le=10_000, description="Rows in this part of the export")] = 5000
 
 
+SalesGroup = named_enum("SalesGroup", Literal["day", "store", "pos_device", "employee", "payment_type"],
+                        "What the sales summary's groups are")
+
+
+class SalesSummaryQuery(Loose):
+    model_config = ConfigDict(extra="forbid", defer_build=True, populate_by_name=True)
+
+    day_from: date | None = Field(None, alias="from", description="First day (YYYY-MM-DD) in the merchant's time "
+                                                                  "zone; default: today there")
+    day_to: date | None = Field(None, alias="to", description="Last day (YYYY-MM-DD), at most 366 days after `from`; "
+                                                              "default: `from`")
+    group_by: SalesGroup = "day"
+    store_id: Id | None = None
+    pos_device_id: Id | None = Field(None, description="One POS (then store_id, if given, must be its store)")
+
+
 class ShiftQuery(Page):
     pos_device_id: Id | None = None
     store_id: Id | None = None
@@ -668,6 +684,37 @@ class EventOut(Out):
         if names is None:
             return event
         return event | {"text": event_text.text(event, names), "actor_name": event_text.actor_name(event.get("actor"), names)}
+
+
+class SalesFigures(Out):
+    receipt_count: int
+    gross_sales: int = Field(description="SALE receipts' totals, in the currency's minor units")
+    refunds: int = Field(description="REFUND receipts' totals")
+    net_sales: int = Field(description="gross_sales - refunds")
+
+
+class SalesGroupOut(SalesFigures):
+    key: str = Field(description="The day (YYYY-MM-DD), store id, POS id, employee id ('-': none) or payment type")
+    name: str | None = None
+
+
+class PaymentTypeFigures(Out):
+    payment_type: str
+    receipt_count: int
+    sales: int
+    refunds: int
+    net: int
+
+
+class SalesSummaryOut(Out):
+    day_from: str = Field(description="First day of the summary (YYYY-MM-DD, the merchant's time zone)")
+    day_to: str = Field(description="Last day of the summary")
+    group_by: str
+    currency: str
+    time_zone: str
+    totals: SalesFigures
+    by_payment_type: list[PaymentTypeFigures]
+    groups: list[SalesGroupOut]
 
 
 class SignupOut(Out):

@@ -127,14 +127,14 @@ def _checks(device: Device, receipts: list[dict], result: sync.SyncResult) -> di
 
 def _store(device: Device, activation_id: str, receipts: list[dict], now: str, result: sync.SyncResult,
            wrote_before: bool) -> None:
-    per_transaction = adapters().receipts.per_transaction
-    for start in range(0, len(receipts), per_transaction):
-        chunk = receipts[start:start + per_transaction]
+    time_zone = sync.time_zone_of(device.merchant_id) if receipts else "UTC"
+    for start, end in sync.chunks_of(receipts, time_zone):
+        chunk = receipts[start:end]
         for attempt in range(sync.MAX_ATTEMPTS):
             if not chunk:
                 break
             try:
-                adapters().receipts.store_batch(device, [sync._receipt_item(device, r, now) for r in chunk],
+                adapters().receipts.store_batch(device, [sync._receipt_item(device, r, now, time_zone) for r in chunk],
                                                 final_sync=(activation_id, now))
                 result.accepted += len(chunk)
                 break
@@ -143,7 +143,7 @@ def _store(device: Device, activation_id: str, receipts: list[dict], now: str, r
                 # is refused (401, nothing stored); otherwise it answers 200 with what landed and rejects the rest.
                 if not (wrote_before or result.accepted):
                     raise DeviceDeactivated() from None
-                for receipt in chunk + receipts[start + per_transaction:]:
+                for receipt in chunk + receipts[end:]:
                     result.reject(receipt["id"], "DEVICE_DEACTIVATED", key="DEVICE_DEACTIVATED.during_sync")
                 return
             except AlreadyStored:

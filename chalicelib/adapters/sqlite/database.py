@@ -63,11 +63,17 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX findings_by_device ON findings (pos_device_id, first_seen_at, id)",
         "CREATE INDEX findings_open ON findings (open_shard, id) WHERE open_shard IS NOT NULL",
     ],
+    [
+        # The sales summary's counters (chalicelib/domain/sales.py): one row per merchant, scope, local day and
+        # counter name, added to by the transaction that stores the receipts.
+        "CREATE TABLE sales_counters (merchant_id TEXT NOT NULL, scope TEXT NOT NULL, day TEXT NOT NULL,"
+        " name TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (merchant_id, scope, day, name)) STRICT",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables this project makes: a file with other tables and no version is somebody else's.
 TABLES = ("merchants", "employees", "stores", "devices", "tokens", "guards", "events", "receipts", "shifts",
-          "findings")
+          "findings", "sales_counters")
 
 
 class SchemaError(RuntimeError):

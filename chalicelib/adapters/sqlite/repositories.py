@@ -18,6 +18,7 @@ from chalicelib.adapters.sqlite.database import Database
 from chalicelib.adapters.sqlite.listing import Listing
 from chalicelib.config import settings
 from chalicelib.domain import audit as audit_rules
+from chalicelib.domain import sales
 from chalicelib.domain.devices import Device, Status, name_key
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.errors import Conflict
@@ -570,6 +571,22 @@ class SqliteReceipts(_Tables):
                             "final_sync_last_seq": max(current.final_sync_last_seq, top)}
             # A counter update: the audit index key stays as it was (the state report that follows sets it).
             self.put_device(conn, dataclasses.replace(current, **changes), with_audit_key=False)
+            # The sales summary's counters, in the same transaction (domain/sales.py).
+            conn.executemany(
+                "INSERT INTO sales_counters (merchant_id, scope, day, name, value) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (merchant_id, scope, day, name) DO UPDATE SET value = value + excluded.value",
+                [(device.merchant_id, scope, day, name, value)
+                 for (scope, day), counters in sorted(sales.counter_deltas(receipts).items())
+                 for name, value in sorted(counters.items())])
+
+    def sales_counters(self, merchant_id: str, scope: str, day_from: str, day_to: str) -> list[tuple[str, dict]]:
+        rows: dict[str, dict[str, int]] = {}
+        with self.db.read() as conn:
+            for day, name, value in conn.execute(
+                    "SELECT day, name, value FROM sales_counters WHERE merchant_id = ? AND scope = ? AND day >= ?"
+                    " AND day <= ? ORDER BY day", (merchant_id, scope, day_from, day_to)):
+                rows.setdefault(day, {})[name] = value
+        return list(rows.items())
 
     def list(self, merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
              store_id: str | None = None, created_min: str | None = None, created_max: str | None = None,
