@@ -107,6 +107,7 @@ def run(story: Story) -> None:
     story.call("listReceipts", "GET", f"/v1/receipts?pos_device_id={device['id']}&limit=20", token=token)
     story.call("exportReceipts", "GET", f"/v1/receipts/export?store_id={store['id']}", token=token)
     story.call("getReceipt", "GET", f"/v1/receipts/{number}-1", token=token)
+    story.call("salesSummary", "GET", "/v1/sales/summary?from=2026-11-24&to=2026-11-24&group_by=store", token=token)
     story.call("listShifts", "GET", f"/v1/shifts?pos_device_id={device['id']}", token=token)
     story.call("runAudit", "POST", "/v1/audit/runs", token=token)
     story.call("listFindings", "GET", "/v1/audit/findings?status=open", token=token)

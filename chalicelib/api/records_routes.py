@@ -34,16 +34,21 @@ def _receipt_filters(q) -> dict:
                   "`limit` rows: a next part's cursor is in the X-Next-Cursor header (and Link rel=next)",
           auth="user", tag="receipts", query="ReceiptExportQuery", errors=(400, 401))
 def export_receipts(ctx):
-    """Columns in the request's language; money in major units of the merchant's currency."""
+    """Columns in the request's language; money in major units of the merchant's currency. Excel-ready for a Polish
+    caller (or `format=excel-pl`): ';' between fields, a decimal comma, times in the merchant's time zone, receipt
+    and payment types translated."""
     q = ctx.query
+    excel = q.format == "excel-pl" or (q.format is None and i18n.current() == "pl")
+    merchant = records.merchant(ctx.principal)
+    currency, zone = merchant.get("currency") or "EUR", merchant.get("time_zone") or "UTC"
     out = io.StringIO()
     if not q.cursor:
         out.write("\ufeff")  # a BOM, so that spreadsheet programs read the UTF-8 names right
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
     if not q.cursor:
-        writer.writerow(render(f"csv.{column}") for column in present.RECEIPT_CSV_HEADER)
+        writer.writerow(render(f"csv.{column}_local" if excel and column in ("created_at", "synced_at")
+                               else f"csv.{column}", {"zone": zone}) for column in present.RECEIPT_CSV_HEADER)
     chunks = records.export_receipts(ctx.principal, q.limit, q.cursor, **_receipt_filters(q))
-    currency = records.merchant_currency(ctx.principal)
     written = None  # characters written so far, told to the service, which ends the part past its budget
     while True:
         try:
@@ -51,7 +56,7 @@ def export_receipts(ctx):
         except StopIteration as done:
             cursor = done.value
             break
-        writer.writerows(present.receipt_csv_row(r, names, currency) for r in items)
+        writer.writerows(present.receipt_csv_row(r, names, currency, zone if excel else None) for r in items)
         written = out.tell()
     headers = {"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
                "Content-Disposition": 'attachment; filename="receipts.csv"',

@@ -354,6 +354,10 @@ class ReceiptQuery(Page):
 
 class ReceiptExportQuery(ReceiptQuery):
     limit: Annotated[int, Field(ge=1, le=10_000, description="Rows in this part of the export")] = 5000
+    format: Literal["csv", "excel-pl"] = Field(
+        None, description="csv: comma-separated, amounts with a dot, times in UTC; excel-pl: what Polish Excel "
+                          "opens right (';', decimal comma, times in the merchant's time zone, types translated). "
+                          "Default: excel-pl for Accept-Language pl, else csv")
 
 
 SalesGroup = named_enum("SalesGroup", Literal["day", "store", "pos_device", "employee", "payment_type"],

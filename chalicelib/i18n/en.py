@@ -258,6 +258,12 @@ MESSAGES = {
     "csv.payment_types": "Payment types",
     "csv.total": "Total",
     "csv.tax": "Tax",
+    "csv.created_at_local": "Date ({zone})",
+    "csv.synced_at_local": "Synced ({zone})",
+    "receipt_type.SALE": "Sale",
+    "receipt_type.REFUND": "Refund",
+    "payment_type.CASH": "Cash",
+    "payment_type.CARD": "Card",
     "csv.currency": "Currency",
     "csv.synced_at": "Synced (UTC)",
 

@@ -268,6 +268,12 @@ MESSAGES = {
     "csv.payment_types": "Rodzaje płatności",
     "csv.total": "Suma",
     "csv.tax": "Podatek",
+    "csv.created_at_local": "Data ({zone})",
+    "csv.synced_at_local": "Zsynchronizowano ({zone})",
+    "receipt_type.SALE": "Sprzedaż",
+    "receipt_type.REFUND": "Zwrot",
+    "payment_type.CASH": "Gotówka",
+    "payment_type.CARD": "Karta",
     "csv.currency": "Waluta",
     "csv.synced_at": "Zsynchronizowano (UTC)",
 

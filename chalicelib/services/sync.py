@@ -248,9 +248,22 @@ def _classify_existing(device: Device, candidates: dict[str, tuple[int, dict]], 
     return new
 
 
+_TIME_ZONES: dict[str, str] = {}  # merchant id -> time zone: fixed at sign-up, so a process may keep it
+_TIME_ZONES_KEPT = 10_000
+
+
 def time_zone_of(merchant_id: str) -> str:
-    """The merchant's time zone: what decides the local day a receipt counts on in the sales summary."""
-    return (adapters().accounts.get_merchant(merchant_id) or {}).get("time_zone") or "UTC"
+    """The merchant's time zone: what decides the local day a receipt counts on in the sales summary. Set at
+    sign-up and never changed, so it is read once per process and merchant (a sync's request budget, DESIGN 6)."""
+    zone = _TIME_ZONES.get(merchant_id)
+    if zone is None:
+        merchant = adapters().accounts.get_merchant(merchant_id)
+        zone = (merchant or {}).get("time_zone") or "UTC"
+        if merchant is not None:
+            if len(_TIME_ZONES) >= _TIME_ZONES_KEPT:
+                _TIME_ZONES.clear()
+            _TIME_ZONES[merchant_id] = zone
+    return zone
 
 
 def chunks_of(receipts: list[dict], time_zone: str) -> list[tuple[int, int]]:
