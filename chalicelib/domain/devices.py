@@ -67,6 +67,23 @@ _ILLEGAL_KEYS = {(S.ACTIVATED, A.MOVE_STORE): "STILL_ACTIVATED.move"}
 MAX_NAME_LENGTH = 100
 
 
+def store_name_guard(merchant_id: str, name: str) -> str:
+    """The uniqueness claim of a store's name within its merchant (the same folding as POS names); a key that
+    would pass DynamoDB's 1,024 bytes holds the SHA-256 of the name's key instead."""
+    import hashlib
+
+    key = f"storename#{merchant_id}#{name_key(name)}"
+    if len(key.encode("utf-8", "surrogatepass")) > 1000:
+        key = f"storename-sha256#{merchant_id}#{hashlib.sha256(name_key(name).encode('utf-8', 'surrogatepass')).hexdigest()}"
+    return key
+
+
+def store_name_taken(name: str):
+    from chalicelib.errors import Conflict
+
+    return Conflict(field="name", code="NAME_TAKEN", key="NAME_TAKEN.store", params={"name": name})
+
+
 def name_key(name: str) -> str:
     """What makes two POS names the same within a store: case, width, spacing and invisible characters do not
     count. NFKC folds compatibility look-alikes (full-width "Ｔｉｌｌ", ligatures, "①", no-break spaces); Unicode

@@ -43,6 +43,7 @@ MESSAGES = {
     "STILL_ACTIVATED": "Deactivate the POS before deleting it.",
     "STILL_ACTIVATED.move": "Deactivate the POS before moving it to another store.",
     "NAME_TAKEN": "Another POS in this store is already called '{name}'; choose another name.",
+    "NAME_TAKEN.store": "Another store is already called '{name}'; choose another name.",
     "EDIT_CONFLICT": "It was changed meanwhile; reload and try again.",
     "EDIT_CONFLICT.retry": "The POS changed several times meanwhile; retry.",
     "EMAIL_TAKEN": "This e-mail is already used by another account.",

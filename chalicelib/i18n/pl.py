@@ -44,6 +44,7 @@ MESSAGES = {
     "STILL_ACTIVATED": "Przed usunięciem dezaktywuj POS.",
     "STILL_ACTIVATED.move": "Przed przeniesieniem do innego sklepu dezaktywuj POS.",
     "NAME_TAKEN": "Inny POS w tym sklepie nazywa się już „{name}”; wybierz inną nazwę.",
+    "NAME_TAKEN.store": "Inny sklep nazywa się już „{name}”; wybierz inną nazwę.",
     "EDIT_CONFLICT": "W międzyczasie ktoś to zmienił; odśwież stronę i spróbuj ponownie.",
     "EDIT_CONFLICT.retry": "POS zmienił się w międzyczasie kilka razy; spróbuj ponownie.",
     "EMAIL_TAKEN": "Ten e-mail jest już używany przez inne konto.",

@@ -158,7 +158,8 @@ def update_store(principal: Principal, store_id: str, changes: dict) -> dict:
     updated = store | changes | {"updated_at": clock.iso()}
     _save_with_retry_hint(lambda: adapters().stores.save(
         updated, new_event(principal.merchant_id, "store.updated", principal.actor,
-                           details={"store_id": store_id, **changes}), expected_updated_at=store["updated_at"]))
+                           details={"store_id": store_id, **changes}), expected_updated_at=store["updated_at"],
+        previous_name=store["name"]))
     return updated
 
 

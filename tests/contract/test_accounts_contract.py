@@ -268,8 +268,8 @@ def test_events_newest_first_per_merchant_and_device(repos):
     till = world.device(store["id"])
     mine = [event(world.merchant_id, "x.one", till.id, {"n": 1}), event(world.merchant_id, "x.two"),
             event(world.merchant_id, "x.three", till.id)]
-    for one in mine:
-        repos.stores.save(world.store_record(), one)
+    for position, one in enumerate(mine):
+        repos.stores.save(world.store_record(f"Store {position}"), one)
     repos.stores.save(other.store_record(), event(other.merchant_id, "x.other", till.id))
     everything, pages = walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor), 2)
     assert [e["type"] for e in everything[:3]] == ["x.three", "x.two", "x.one"]
@@ -336,3 +336,21 @@ def test_create_merchant_with_its_first_store_in_one_write(repos):
                                        event(other_id), store | {"merchant_id": other_id})
     assert repos.accounts.get_merchant(other_id) is None
     assert repos.stores.list(other_id, 10, None)[0] == []
+
+
+def test_store_names_are_claimed_per_merchant(repos):
+    world = World(repos)
+    north = world.store("North")
+    with pytest.raises(Conflict) as caught:
+        repos.stores.save(world.store_record("north"), event(world.merchant_id))
+    assert (caught.value.code, caught.value.field) == ("NAME_TAKEN", "name")
+    south = world.store("South")
+    with pytest.raises(Conflict):  # a rename onto a taken name
+        repos.stores.save(south | {"name": "NORTH", "updated_at": stamp(1)}, event(world.merchant_id),
+                          expected_updated_at=south["updated_at"], previous_name="South")
+    repos.stores.save(north | {"name": "West", "updated_at": stamp(1)}, event(world.merchant_id),
+                      expected_updated_at=north["updated_at"], previous_name="North")
+    world.store("North")  # freed by the rename
+    repos.stores.delete(south, event(world.merchant_id))
+    world.store("South")  # freed by the delete
+    World(repos).store("North")  # another merchant's names are its own

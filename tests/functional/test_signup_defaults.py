@@ -60,3 +60,24 @@ def test_an_unknown_time_zone_is_refused_and_nothing_is_made(client, zone):
 def test_owner_name_is_validated_like_any_name(client):
     status, body = _signup(client, owner_name="   ")
     assert status == 400 and body["errors"][0]["field"] == "owner_name"
+
+
+def test_store_names_are_unique_per_merchant(client):
+    m = client.signup(name="Cafe")
+    status, body = client.post("/v1/stores", {"name": "cafe "}, token=m.token, headers={"Accept-Language": "pl"})
+    assert status == 409 and body["errors"][0]["code"] == "NAME_TAKEN" and body["errors"][0]["field"] == "name"
+    assert "sklep" in body["errors"][0]["details"].lower()
+    north = m.store("North")
+    south = m.store("South")
+    status, body = client.patch(f"/v1/stores/{south['id']}", {"name": "NORTH"}, token=m.token)
+    assert status == 409 and body["errors"][0]["code"] == "NAME_TAKEN"
+    # A rename frees the old name; a deleted store frees its name; other merchants are not affected.
+    assert client.patch(f"/v1/stores/{north['id']}", {"name": "North 2"}, token=m.token)[0] == 200
+    assert client.patch(f"/v1/stores/{south['id']}", {"name": "North"}, token=m.token)[0] == 200
+    assert client.patch(f"/v1/stores/{south['id']}", {"address": "1 Main St"}, token=m.token)[0] == 200
+    assert client.delete(f"/v1/stores/{south['id']}", token=m.token)[0] == 204
+    assert client.post("/v1/stores", {"name": "North"}, token=m.token)[0] == 201
+    other = client.signup(name="Cafe")
+    assert client.post("/v1/stores", {"name": "North"}, token=other.token)[0] == 201
+    names = sorted(s["name"] for s in client.get("/v1/stores", token=m.token)[1]["stores"])
+    assert names == ["Cafe", "North", "North 2"]

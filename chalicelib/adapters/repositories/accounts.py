@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.adapters.dynamo import key_value, transaction, translate_all
 from chalicelib.adapters.models import EmployeeModel, GuardModel, MerchantModel, StoreModel
 from chalicelib.adapters.repositories._common import attrs, event_item, fill_defaults, list_page, update_if
+from chalicelib.domain.devices import store_name_guard
 from chalicelib.errors import Conflict
 from chalicelib.ports import VersionConflict
 
@@ -26,6 +27,7 @@ class AccountRepository:
             tx.save(event_item(event))
             if store is not None:
                 tx.save(StoreModel(**store), condition=StoreModel.id.does_not_exist())
+                tx.save(GuardModel(pk=key_value(store_name_guard(merchant["id"], store["name"])), owner_id=store["id"]))
 
     @staticmethod
     def get_merchant(merchant_id: str) -> dict | None:

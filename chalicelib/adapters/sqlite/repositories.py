@@ -19,7 +19,7 @@ from chalicelib.adapters.sqlite.listing import Listing
 from chalicelib.config import settings
 from chalicelib.domain import audit as audit_rules
 from chalicelib.domain import sales
-from chalicelib.domain.devices import Device, Status, name_key
+from chalicelib.domain.devices import Device, Status, name_key, store_name_guard, store_name_taken
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.errors import Conflict
 
@@ -210,6 +210,7 @@ class SqliteAccounts(_Tables):
             if store is not None:
                 conn.execute("INSERT INTO stores (merchant_id, id, doc) VALUES (?, ?, ?)",
                              (store["merchant_id"], store["id"], _dump(_put("store", store))))
+                self.claim(conn, store_name_guard(merchant["id"], store["name"]), store["id"])
 
     def get_merchant(self, merchant_id: str) -> dict | None:
         with self.db.read() as conn:
@@ -315,14 +316,24 @@ class SqliteStores(_Tables):
                                              limit, cursor)
         return [_filled(json.loads(doc), STORE_DEFAULTS) for (doc,) in rows], next_cursor
 
-    def save(self, store: dict, event: dict, expected_updated_at: str | None = None) -> None:
+    def save(self, store: dict, event: dict, expected_updated_at: str | None = None,
+             previous_name: str | None = None) -> None:
+        new_key = store_name_guard(store["merchant_id"], store["name"])
+        old_key = None if previous_name is None else store_name_guard(store["merchant_id"], previous_name)
+        claims = expected_updated_at is None or (old_key is not None and old_key != new_key)
         with self.db.write() as conn:
             current = self.doc(conn, "stores", "id", store["merchant_id"], store["id"])
             if (current is not None) if expected_updated_at is None else (
                     current is None or current.get("updated_at") != expected_updated_at):
                 raise ports.VersionConflict()
+            if claims and self.guard(conn, new_key) is not None:
+                raise store_name_taken(store["name"])
             conn.execute("INSERT OR REPLACE INTO stores (merchant_id, id, doc) VALUES (?, ?, ?)",
                          (store["merchant_id"], store["id"], _dump(_put("store", store))))
+            if claims:
+                self.claim(conn, new_key, store["id"])
+                if old_key is not None:
+                    self.free(conn, old_key)
             self.add_event(conn, event)
 
     def delete(self, store: dict, event: dict) -> None:
@@ -331,6 +342,7 @@ class SqliteStores(_Tables):
             if current.get("device_count", 0) != 0:
                 raise Conflict(code="STORE_HAS_POS_DEVICES")
             conn.execute("DELETE FROM stores WHERE merchant_id = ? AND id = ?", (store["merchant_id"], store["id"]))
+            self.free(conn, store_name_guard(store["merchant_id"], store["name"]))
             self.add_event(conn, event)
 
 
