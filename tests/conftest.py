@@ -186,7 +186,8 @@ BOTH_ENGINES = ("tests/integration/test_sync_concurrency.py", "tests/functional/
                 "tests/robustness/test_final_sync_races.py", "tests/robustness/test_audit_races.py",
                 "tests/robustness/test_lockouts.py", "tests/robustness/test_sync_attacks.py",
                 "tests/robustness/test_numbering_invariant.py", "tests/robustness/test_issue22_access.py",
-                "tests/functional/test_signup_defaults.py", "tests/functional/test_sales_summary.py")
+                "tests/functional/test_signup_defaults.py", "tests/functional/test_sales_summary.py",
+                "tests/functional/test_finding_acknowledge.py")
 ENGINES = ("moto", "sqlite") + (("dynamodb",) if DYNAMODB_ENDPOINT else ())
 
 

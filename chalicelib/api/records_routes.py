@@ -94,6 +94,15 @@ def list_findings(ctx):
     return {"findings": items, "cursor": cursor}
 
 
+@endpoint(bp, "/v1/audit/findings/{finding_id}/acknowledge", "POST",
+          summary="Acknowledge an open SHIFT_LEFT_OPEN finding: it is resolved", auth="user", tag="audit",
+          response="FindingOut", errors=(401, 403, 404, 409))
+def acknowledge_finding(ctx, finding_id):
+    """OWNER or MANAGER. Only a SHIFT_LEFT_OPEN finding (nobody will close that shift); the others resolve
+    themselves once fixed: 409 FINDING_RESOLVES_ITSELF. Not open (unknown, resolved): 404."""
+    return audit.acknowledge_finding(ctx.principal, finding_id)
+
+
 @endpoint(bp, "/v1/audit/runs", "POST", summary="Run the audit of this merchant's devices now", auth="user",
           tag="audit", response="AuditRunOut", errors=(401, 403))
 def run_audit(ctx):

@@ -32,6 +32,8 @@ MESSAGES = {
     "NOT_FOUND.employee": "No employee with that id.",
     "NOT_FOUND.pos_device": "No POS device with that id.",
     "NOT_FOUND.receipt": "No receipt with that number.",
+    "NOT_FOUND.open_finding": "No open audit finding with that id.",
+    "FINDING_RESOLVES_ITSELF": "This finding resolves itself once what it reports is fixed; only a shift left open can be acknowledged.",
     "NO_DELETION": "This POS has no deletion; DELETE the POS to start one.",
     "CONFLICT": "The request conflicts with the current state.",
     "ILLEGAL_TRANSITION": "A POS that is {status} cannot {action}.",

@@ -33,6 +33,8 @@ MESSAGES = {
     "NOT_FOUND.employee": "Nie ma pracownika o tym identyfikatorze.",
     "NOT_FOUND.pos_device": "Nie ma POS o tym identyfikatorze.",
     "NOT_FOUND.receipt": "Nie ma paragonu o tym numerze.",
+    "NOT_FOUND.open_finding": "Nie znaleziono otwartego wyniku audytu o tym identyfikatorze.",
+    "FINDING_RESOLVES_ITSELF": "Ten wynik audytu zniknie sam, gdy zgłoszony problem zostanie usunięty; potwierdzić można tylko pozostawioną otwartą zmianę.",
     "NO_DELETION": "Ten POS nie jest usuwany; usuń POS, aby zacząć.",
     "CONFLICT": "Żądanie jest sprzeczne z obecnym stanem.",
     "ILLEGAL_TRANSITION": "POS o statusie „{status}” nie może: {action}.",

@@ -20,6 +20,7 @@ from chalicelib.domain import final_sync as final_sync_rules
 from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.services.common import Principal, new_id
 from chalicelib.wiring import adapters
 
@@ -226,3 +227,19 @@ def resolve_device_findings(merchant_id: str, device_id: str) -> None:
     stamp = clock.iso()
     for type_, finding_id in adapters().findings.open_ids_for_device(merchant_id, device_id):
         adapters().findings.resolve(merchant_id, device_id, type_, finding_id, stamp)
+
+
+def acknowledge_finding(principal: Principal, finding_id: str) -> dict:
+    """A person saw a SHIFT_LEFT_OPEN finding (the audit never resolves it: nobody will close that shift): it is
+    resolved now. The other findings resolve themselves once what they report is fixed (409)."""
+    require_role(principal.role, BACK_OFFICE_ROLES, "acknowledge audit findings")
+    found = [f for f in adapters().findings.open_for_merchant(principal.merchant_id) if f["id"] == finding_id]
+    if not found:
+        raise NotFound(key="NOT_FOUND.open_finding")
+    finding = found[0]
+    if finding["type"] not in rules.RAISED_ONCE:
+        raise Conflict(code="FINDING_RESOLVES_ITSELF")
+    at = clock.iso()
+    if not adapters().findings.resolve(principal.merchant_id, finding["pos_device_id"], finding["type"], finding_id, at):
+        raise NotFound(key="NOT_FOUND.open_finding")  # resolved meanwhile
+    return finding | {"resolved_at": at}
