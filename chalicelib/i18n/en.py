@@ -166,6 +166,7 @@ MESSAGES = {
     # require_role(..., what): "action.<what>"
     "action.log in here": "log in here",
     "action.manage stores": "manage stores",
+    "action.acknowledge audit findings": "acknowledge audit findings",
     "action.manage employees": "manage employees",
     "action.create POS devices": "create POS devices",
     "action.rename POS devices": "rename POS devices",

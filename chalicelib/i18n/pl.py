@@ -170,6 +170,7 @@ MESSAGES = {
     "action.MOVE_STORE": "przeniesienie do innego sklepu",
     "action.log in here": "logować się tutaj",
     "action.manage stores": "zarządzać sklepami",
+    "action.acknowledge audit findings": "potwierdzanie wyników audytu",
     "action.manage employees": "zarządzać pracownikami",
     "action.create POS devices": "tworzyć urządzenia POS",
     "action.rename POS devices": "zmieniać nazwy urządzeń POS",

@@ -20,7 +20,7 @@ def left_open(client, m):
 
 def test_a_shift_left_open_is_acknowledged_once(client):
     m = client.signup()
-    device, finding = left_open(client, m)
+    _, finding = left_open(client, m)
     path = f"/v1/audit/findings/{finding['id']}/acknowledge"
     status, body = client.post(path, token=m.token)
     assert status == 200 and body["id"] == finding["id"] and body["resolved_at"], body
