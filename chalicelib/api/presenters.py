@@ -4,9 +4,8 @@ import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from chalicelib.i18n import render
-
 from chalicelib.domain.devices import Device, Status
+from chalicelib.i18n import render
 
 
 def device_for_final_sync(d: Device, final_sync_until: str | None) -> dict:
