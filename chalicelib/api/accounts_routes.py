@@ -46,9 +46,10 @@ def list_stores(ctx):
 
 
 @endpoint(bp, "/v1/stores", "POST", summary="Create a store", auth="user", tag="stores", body="StoreIn",
-          response="StoreOut", status=201, errors=(400, 401, 403))
+          response="StoreOut", status=201, errors=(400, 401, 403, 409))
 def create_store(ctx):
-    """OWNER or MANAGER; a CASHIER gets 403 FORBIDDEN."""
+    """OWNER or MANAGER; a CASHIER gets 403 FORBIDDEN. A name another store of the merchant has (case, spacing and
+    look-alike characters aside): 409 NAME_TAKEN."""
     return accounts.create_store(ctx.principal, ctx.body.name, ctx.body.address)
 
 

@@ -95,9 +95,15 @@ def _time_zone(value: str) -> str:
     return value
 
 
+def _known_time_zones() -> list[str]:
+    from zoneinfo import available_timezones
+
+    return sorted(z for z in available_timezones() if z not in ("localtime", "posixrules", "Factory"))
+
+
 TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+/-]*$"),
                      AfterValidator(_time_zone),
-                     WithJsonSchema({"type": "string", "maxLength": 64, "examples": ["Europe/Warsaw"],
+                     WithJsonSchema({"type": "string", "enum": _known_time_zones(), "examples": ["Europe/Warsaw"],
                                      "description": "An IANA time zone name (what decides a day of the sales "
                                                     "summary); an unknown one: 400 VALIDATION_ERROR."})]
 
