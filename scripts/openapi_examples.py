@@ -116,6 +116,7 @@ def run(story: Story) -> None:
     story.call("listReceipts", "GET", f"/v1/receipts?pos_device_id={device['id']}&limit=20", token=token)
     story.call("exportReceipts", "GET", f"/v1/receipts/export?store_id={store['id']}", token=token)
     story.call("getReceipt", "GET", f"/v1/receipts/{number}-1", token=token)
+    story.call("salesSummary", "GET", "/v1/sales/summary?from=2026-11-24&to=2026-11-24&group_by=store", token=token)
     story.call("listShifts", "GET", f"/v1/shifts?pos_device_id={device['id']}", token=token)
     audit_run = story.call("runAudit", "POST", "/v1/audit/runs", token=token)
     story.call("getAuditRun", "GET", f"/v1/audit/runs/{audit_run['id']}", token=token,
@@ -134,6 +135,12 @@ def run(story: Story) -> None:
                token=token)
     story.call("endFinalSync", "POST", f"/v1/pos_devices/{device['id']}/end_final_sync", token=token)
     story.call("getPosDevice", "GET", f"/v1/pos_devices/{device['id']}", token=token)
+    # The window closed with the shift still open: the audit's SHIFT_LEFT_OPEN finding, which a person acknowledges.
+    story.call(None, "POST", "/v1/audit/runs", token=token)
+    left_open = [f for f in story.call(None, "GET", "/v1/audit/findings?status=open", token=token)["findings"]
+                 if f["type"] == "SHIFT_LEFT_OPEN"]
+    story.call("acknowledgeFinding", "POST", f"/v1/audit/findings/{left_open[0]['id']}/acknowledge", token=token,
+               params={"finding_id": left_open[0]["id"]})
     story.call("deletePosDevice", "DELETE", f"/v1/pos_devices/{device['id']}", token=token)
     deadline = time.time() + 60
     while time.time() < deadline:

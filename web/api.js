@@ -24,6 +24,12 @@ export class ApiError extends Error {
 
 let unauthorizedHandler = () => {};
 
+/** What a conditional GET (`ifNoneMatch`) resolves with when the caller's copy is still current (304). */
+export const NOT_MODIFIED = Symbol('not modified');
+
+/** How often a live view (the POS list and card) asks whether its data changed: a 304 costs next to nothing. */
+export const LIVE_POLL_MS = 5000;
+
 /** Called once per 401 from an authenticated call: the session is over. */
 export function onUnauthorized(handler) {
   unauthorizedHandler = handler;
@@ -43,9 +49,10 @@ function buildUrl(path, query) {
  * Resolves with the parsed JSON (or null for 204); rejects with ApiError carrying `errors[]`
  * in the API's shape, also for network failures (status 0). AbortError passes through.
  */
-export async function request(method, path, { query, body, signal, auth = true } = {}) {
+export async function request(method, path, { query, body, signal, auth = true, ifNoneMatch = null, onEtag = null } = {}) {
   // The API writes its sentences (errors, deletion steps, findings, events) in the UI's language.
   const headers = { Accept: 'application/json', 'Accept-Language': getLanguage() };
+  if (ifNoneMatch) headers['If-None-Match'] = ifNoneMatch;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const session = getSession();
   if (auth && session) headers.Authorization = `Bearer ${session.token}`;
@@ -64,6 +71,8 @@ export async function request(method, path, { query, body, signal, auth = true }
     throw new ApiError(0, [{ code: 'NETWORK_ERROR', details: t('error.network'), field: null }]);
   }
 
+  if (response.status === 304) return NOT_MODIFIED;
+  if (onEtag && response.ok) onEtag(response.headers.get('ETag'));
   const text = await response.text();
   let data = null;
   if (text) {

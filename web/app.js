@@ -14,11 +14,13 @@ import { eventsView } from './views/events.js';
 import { posCreateView, posListView } from './views/pos_list.js';
 import { posEditView } from './views/pos_edit.js';
 import { receiptsView } from './views/receipts.js';
+import { salesView } from './views/sales.js';
 import { shiftsView } from './views/shifts.js';
 import { storesView } from './views/stores.js';
 
 const NAV = [
   { id: 'pos', href: '#/pos', key: 'nav.pos' },
+  { id: 'sales', href: '#/sales', key: 'nav.sales' },
   { id: 'receipts', href: '#/receipts', key: 'nav.receipts' },
   { id: 'shifts', href: '#/shifts', key: 'nav.shifts' },
   { id: 'audit', href: '#/audit', key: 'nav.audit' },
@@ -34,6 +36,7 @@ const ROUTES = [
   { pattern: /^\/pos$/, view: posListView, nav: 'pos' },
   { pattern: /^\/pos\/new$/, view: posCreateView, nav: 'pos' },
   { pattern: /^\/pos\/([^/]+)$/, view: posEditView, nav: 'pos' },
+  { pattern: /^\/sales$/, view: salesView, nav: 'sales' },
   { pattern: /^\/receipts$/, view: receiptsView, nav: 'receipts' },
   { pattern: /^\/shifts$/, view: shiftsView, nav: 'shifts' },
   { pattern: /^\/audit$/, view: auditView, nav: 'audit' },

@@ -90,6 +90,7 @@ class MerchantModel(Model):
     id = UnicodeAttribute(hash_key=True)
     business_name = UnicodeAttribute()
     currency = UnicodeAttribute(null=True)  # ISO 4217, set at sign-up; money stays in its minor units
+    time_zone = UnicodeAttribute(null=True)  # IANA name, set at sign-up: what a day of the sales summary is
     pos_number_counter = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
 
@@ -260,6 +261,7 @@ class ReceiptModel(Model):
     employee_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     created_sk = UnicodeAttribute()  # "{created_at}#{receipt_number}": a stable newest-first order
+    sales_day = UnicodeAttribute(null=True)  # the merchant's local day it counts on in the sales summary
     synced_at = UnicodeAttribute()
     line_items = ListAttribute(of=LineItem)
     payments = ListAttribute(of=Payment)
@@ -399,9 +401,21 @@ class DeliveryModel(Model):
     device_pending_index = _DevicePendingIndex()
 
 
+class SalesCounterModel(Model):
+    """The sales summary's counters of one scope and local day (chalicelib/domain/sales.py): besides the key,
+    numbers named by counter ("n", "g", "r", "p#CASH#g", "e#<employee>#n" ...), added to by the transaction
+    that stores the receipts (Receipts.store_batch) and read a range of days per query."""
+
+    Meta = _meta("sales_counters")
+    pk = UnicodeAttribute(hash_key=True)  # "{merchant_id}#{scope}"
+    day = UnicodeAttribute(range_key=True)  # YYYY-MM-DD in the merchant's time zone
+    merchant_id = UnicodeAttribute()
+
+
 ALL_MODELS = [
     MerchantModel, EmployeeModel, StoreModel, PosDeviceModel, TokenModel, GuardModel,
     EventModel, ReceiptModel, ShiftModel, FindingModel, ApiTokenModel, WebhookModel, DeliveryModel,
+    SalesCounterModel,
 ]
 # Models of other kinds of items in a table of ALL_MODELS (bound with it, never created on their own).
 SHARED_TABLE_MODELS = [AuditRunModel]

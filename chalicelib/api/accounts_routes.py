@@ -15,11 +15,14 @@ log = logging.getLogger(__name__)
 @endpoint(bp, "/v1/signup", "POST", summary="Create a merchant account; its first employee is the OWNER",
           auth=None, tag="accounts", body="SignupIn", response="SignupOut", status=201, errors=(400, 409))
 def signup(ctx):
-    """Makes the merchant, its OWNER (the e-mail and password given) and a back-office token. `currency` is fixed for
-    the account; left out, it is PLN for Accept-Language pl, else EUR. An e-mail already used by any employee:
-    409 EMAIL_TAKEN."""
+    """Makes the merchant, its OWNER (the e-mail and password given; named `owner_name`, else the business name),
+    its first store (named after the business) and a back-office token. `currency` is fixed for the account; left
+    out, it is PLN for Accept-Language pl, else EUR. `time_zone` (IANA) decides what a day of the sales summary
+    is; left out, Europe/Warsaw for Accept-Language pl, else UTC. An e-mail already used by any employee: 409
+    EMAIL_TAKEN."""
     body = ctx.body
-    return accounts.signup(body.business_name, body.email, body.password, body.currency)
+    return accounts.signup(body.business_name, body.email, body.password, body.currency, body.owner_name,
+                           body.time_zone)
 
 
 @endpoint(bp, "/v1/auth/login", "POST", summary="Log in to the back office", auth=None, tag="accounts",
@@ -48,9 +51,10 @@ def list_stores(ctx):
 
 
 @endpoint(bp, "/v1/stores", "POST", summary="Create a store", auth="user", tag="stores", body="StoreIn",
-          response="StoreOut", status=201, errors=(400, 401, 403), permission="stores.manage")
+          response="StoreOut", status=201, errors=(400, 401, 403, 409), permission="stores.manage")
 def create_store(ctx):
-    """OWNER or MANAGER; a CASHIER gets 403 FORBIDDEN."""
+    """OWNER or MANAGER; a CASHIER gets 403 FORBIDDEN. A name another store of the merchant has (case, spacing and
+    look-alike characters aside): 409 NAME_TAKEN."""
     return accounts.create_store(ctx.principal, ctx.body.name, ctx.body.address)
 
 

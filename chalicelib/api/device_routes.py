@@ -10,7 +10,7 @@ bp = Blueprint(__name__)
 
 @endpoint(bp, "/v1/pos_devices", "GET", summary="List POS devices", auth="user", tag="pos_devices",
           query="DeviceQuery", response=ListOf("pos_devices", "DeviceOut"), errors=(400, 401),
-          operation_id="listPosDevices", permission="devices.read")
+          operation_id="listPosDevices", permission="devices.read", etag=True)
 def list_devices(ctx):
     """The merchant's POS slots, by store and status; deleted ones only with show_deleted=true."""
     q = ctx.query
@@ -30,7 +30,8 @@ def create_device(ctx):
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}", "GET", summary="One POS device (also a deleted one)", auth="user",
-          tag="pos_devices", response="DeviceOut", errors=(401, 404), operation_id="getPosDevice", permission="devices.read")
+          tag="pos_devices", response="DeviceOut", errors=(401, 404), operation_id="getPosDevice",
+          permission="devices.read", etag=True)
 def get_device(ctx, device_id):
     """One POS slot with its counters (synced, unsynced, lost receipts), its final-sync window and its deletion, if
     any."""
@@ -102,7 +103,8 @@ def delete_device(ctx, device_id):
 
 
 @endpoint(bp, "/v1/pos_devices/{device_id}/deletion", "GET", summary="The safe deletion's progress", auth="user",
-          tag="pos_devices", response="DeletionOut", errors=(401, 404), operation_id="getPosDeviceDeletion", permission="devices.read")
+          tag="pos_devices", response="DeletionOut", errors=(401, 404), operation_id="getPosDeviceDeletion",
+          permission="devices.read", etag=True)
 def get_deletion(ctx, device_id):
     """The latest deletion of the slot: status, the steps reached with their sentences, the error of a failed one. A
     slot never deleted: 404 NO_DELETION (an unknown slot: 404 NOT_FOUND)."""

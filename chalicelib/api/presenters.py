@@ -1,8 +1,11 @@
 """What the response models (chalicelib/api/schemas.py, which serialise every JSON response) do not cover: the
 slot as a deactivated installation sees it, and the receipts CSV export."""
 import dataclasses
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain.devices import Device, Status
+from chalicelib.i18n import render
 
 
 def device_for_final_sync(d: Device, final_sync_until: str | None) -> dict:
@@ -40,10 +43,27 @@ def csv_text(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def receipt_csv_row(r: dict, names: dict, currency: str) -> list:
-    return [r.get("receipt_number"), r.get("created_at"), r.get("receipt_type"), csv_text(r.get("pos_device_name")),
-            csv_text(names["stores"].get(r.get("store_id"), "")),
+def receipt_csv_row(r: dict, names: dict, currency: str, excel_zone: str | None = None) -> list:
+    """A row of the export; with `excel_zone` (the merchant's time zone) the Excel-ready form: amounts with a
+    decimal comma, times there as dd.mm.yyyy hh:mm:ss, receipt and payment types in the request's language."""
+    if excel_zone is None:
+        return [r.get("receipt_number"), r.get("created_at"), r.get("receipt_type"),
+                csv_text(r.get("pos_device_name")), csv_text(names["stores"].get(r.get("store_id"), "")),
+                csv_text(names["employees"].get(r.get("employee_id"), "")),
+                csv_text(" ".join(sorted({p.get("type", "") for p in r.get("payments") or []}))),
+                _major(r.get("total_money")), _major(r.get("total_tax")), currency, r.get("synced_at")]
+    types = sorted({p.get("type", "") for p in r.get("payments") or []})
+    return [r.get("receipt_number"), _local(r.get("created_at"), excel_zone),
+            render(f"receipt_type.{r.get('receipt_type')}", fallback=r.get("receipt_type")),
+            csv_text(r.get("pos_device_name")), csv_text(names["stores"].get(r.get("store_id"), "")),
             csv_text(names["employees"].get(r.get("employee_id"), "")),
-            csv_text(" ".join(sorted({p.get("type", "") for p in r.get("payments") or []}))),
-            _major(r.get("total_money")),
-            _major(r.get("total_tax")), currency, r.get("synced_at")]
+            csv_text(", ".join(render(f"payment_type.{t}", fallback=t) for t in types)),
+            _major(r.get("total_money")).replace(".", ","), _major(r.get("total_tax")).replace(".", ","), currency,
+            _local(r.get("synced_at"), excel_zone)]
+
+
+def _local(moment: str | None, zone: str) -> str:
+    """An ISO moment as a spreadsheet in that zone reads a date and time: 24.11.2026 11:00:00."""
+    if not moment:
+        return ""
+    return datetime.fromisoformat(moment).astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M:%S")

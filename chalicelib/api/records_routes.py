@@ -9,7 +9,7 @@ from chalicelib import i18n
 from chalicelib.api import presenters as present
 from chalicelib.api.http import ListOf, Reply, endpoint
 from chalicelib.i18n import render
-from chalicelib.services import audit, records
+from chalicelib.services import audit, records, sales
 
 bp = Blueprint(__name__)
 
@@ -34,16 +34,21 @@ def _receipt_filters(q) -> dict:
                   "`limit` rows: a next part's cursor is in the X-Next-Cursor header (and Link rel=next)",
           auth="user", tag="receipts", query="ReceiptExportQuery", errors=(400, 401), permission="records.read")
 def export_receipts(ctx):
-    """Columns in the request's language; money in major units of the merchant's currency."""
+    """Columns in the request's language; money in major units of the merchant's currency. Excel-ready for a Polish
+    caller (or `format=excel-pl`): ';' between fields, a decimal comma, times in the merchant's time zone, receipt
+    and payment types translated."""
     q = ctx.query
+    excel = q.format == "excel-pl" or (q.format is None and i18n.current() == "pl")
+    merchant = records.merchant(ctx.principal)
+    currency, zone = merchant.get("currency") or "EUR", merchant.get("time_zone") or "UTC"
     out = io.StringIO()
     if not q.cursor:
         out.write("\ufeff")  # a BOM, so that spreadsheet programs read the UTF-8 names right
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
     if not q.cursor:
-        writer.writerow(render(f"csv.{column}") for column in present.RECEIPT_CSV_HEADER)
+        writer.writerow(render(f"csv.{column}_local" if excel and column in ("created_at", "synced_at")
+                               else f"csv.{column}", {"zone": zone}) for column in present.RECEIPT_CSV_HEADER)
     chunks = records.export_receipts(ctx.principal, q.limit, q.cursor, **_receipt_filters(q))
-    currency = records.merchant_currency(ctx.principal)
     written = None  # characters written so far, told to the service, which ends the part past its budget
     while True:
         try:
@@ -51,7 +56,7 @@ def export_receipts(ctx):
         except StopIteration as done:
             cursor = done.value
             break
-        writer.writerows(present.receipt_csv_row(r, names, currency) for r in items)
+        writer.writerows(present.receipt_csv_row(r, names, currency, zone if excel else None) for r in items)
         written = out.tell()
     headers = {"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
                "Content-Disposition": 'attachment; filename="receipts.csv"',
@@ -89,6 +94,15 @@ def list_findings(ctx):
     return {"findings": items, "cursor": cursor}
 
 
+@endpoint(bp, "/v1/audit/findings/{finding_id}/acknowledge", "POST",
+          summary="Acknowledge an open SHIFT_LEFT_OPEN finding: it is resolved", auth="user", tag="audit",
+          response="FindingOut", errors=(401, 403, 404, 409), permission="audit.run")
+def acknowledge_finding(ctx, finding_id):
+    """OWNER or MANAGER. Only a SHIFT_LEFT_OPEN finding (nobody will close that shift); the others resolve
+    themselves once fixed: 409 FINDING_RESOLVES_ITSELF. Not open (unknown, resolved): 404."""
+    return audit.acknowledge_finding(ctx.principal, finding_id)
+
+
 @endpoint(bp, "/v1/audit/runs", "POST", summary="Run the audit of this merchant's devices now", auth="user",
           tag="audit", response="AuditRunOut", status=202, errors=(401, 403, 503), permission="audit.run")
 def run_audit(ctx):
@@ -114,3 +128,15 @@ def list_events(ctx):
                                         actor_id=q.actor_id)
     names = records.names_for_events(ctx.principal, items)
     return Reply({"events": items, "cursor": cursor}, names=names)  # the sentences name stores, employees, POS
+
+
+@endpoint(bp, "/v1/sales/summary", "GET", summary="Sales summary: receipts, gross sales, refunds and net sales of "
+                                                  "a range of days, by day, store, POS, employee or payment type",
+          auth="user", tag="receipts", query="SalesSummaryQuery", response="SalesSummaryOut", errors=(400, 401, 404),
+          permission="records.read")
+def sales_summary(ctx):
+    """Days are the merchant's (its `time_zone`); money in the currency's minor units. Read from counters the sync
+    keeps in the transaction that stores each receipt: exact under replays and races, and a month costs a few
+    requests, not one per receipt."""
+    q = ctx.query
+    return sales.summary(ctx.principal, q.day_from, q.day_to, q.group_by, q.store_id, q.pos_device_id)

@@ -1,6 +1,6 @@
 """Request and response schemas (pydantic). They validate input and generate /v1/openapi.json."""
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -82,6 +82,29 @@ def _iso_text(value):
             from None
 
 
+def _time_zone(value: str) -> str:
+    """An IANA time zone name the server knows (zoneinfo), e.g. Europe/Warsaw."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        if value in ("localtime", "posixrules", "Factory"):  # files of the zone database that are not zones
+            raise ValueError(value)
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise PydanticCustomError("time_zone", "must be an IANA time zone name, e.g. Europe/Warsaw") from None
+    return value
+
+
+TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+/-]*$"),
+                     AfterValidator(_time_zone),
+                     # Not an enum of the ~600 zone names: they differ from machine to machine, and generated clients
+                     # cannot name them apart (GMT0, GMT+0, GMT-0).
+                     WithJsonSchema({"type": "string", "maxLength": 64, "pattern": r"^[A-Za-z][A-Za-z0-9_+/-]*$",
+                                     "examples": ["Europe/Warsaw"],
+                                     "description": "An IANA time zone name (what decides a day of the sales "
+                                                    "summary); an unknown one: 400 VALIDATION_ERROR."})]
+
+
 Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc),
                       WithJsonSchema({"type": "string", "format": "date-time",
                                       "description": "RFC 3339 / ISO 8601 with a time zone, e.g. 2026-11-24T10:00:00Z. "
@@ -134,6 +157,9 @@ class SignupIn(Strict):
     email: Email
     password: Password
     currency: Currency = Field(None, description="Default: PLN for Accept-Language pl, else EUR")
+    owner_name: Name = Field(None, description="The owner's name (the back office greets them); default: the "
+                                               "business name")
+    time_zone: TimeZone = Field(None, description="Default: Europe/Warsaw for Accept-Language pl, else UTC")
 
 
 class LoginIn(Strict):
@@ -335,6 +361,26 @@ class ReceiptQuery(Page):
 
 class ReceiptExportQuery(ReceiptQuery):
     limit: Annotated[int, Field(ge=1, le=10_000, description="Rows in this part of the export")] = 5000
+    format: Literal["csv", "excel-pl"] = Field(
+        None, description="csv: comma-separated, amounts with a dot, times in UTC; excel-pl: what Polish Excel "
+                          "opens right (';', decimal comma, times in the merchant's time zone, types translated). "
+                          "Default: excel-pl for Accept-Language pl, else csv")
+
+
+SalesGroup = named_enum("SalesGroup", Literal["day", "store", "pos_device", "employee", "payment_type"],
+                        "What the sales summary's groups are")
+
+
+class SalesSummaryQuery(Loose):
+    model_config = ConfigDict(extra="forbid", defer_build=True, populate_by_name=True)
+
+    day_from: date | None = Field(None, alias="from", description="First day (YYYY-MM-DD) in the merchant's time "
+                                                                  "zone; default: today there")
+    day_to: date | None = Field(None, alias="to", description="Last day (YYYY-MM-DD), at most 366 days after `from`; "
+                                                              "default: `from`")
+    group_by: SalesGroup = "day"
+    store_id: Id | None = None
+    pos_device_id: Id | None = Field(None, description="One POS (then store_id, if given, must be its store)")
 
 
 class ShiftQuery(Page):
@@ -437,6 +483,8 @@ class MerchantOut(Out):
     business_name: str
     # Accounts made before currencies were kept: EUR, the old implied default.
     currency: Annotated[str, BeforeValidator(lambda value: value or "EUR")] = "EUR"
+    # Accounts made before time zones were kept: UTC.
+    time_zone: Annotated[str, BeforeValidator(lambda value: value or "UTC")] = "UTC"
     created_at: Instant
 
 
@@ -710,9 +758,41 @@ class EventOut(Out):
         return event | {"text": text, "actor_name": who, "summary": event_text.summary(who, text)}
 
 
+class SalesFigures(Out):
+    receipt_count: int
+    gross_sales: int = Field(description="SALE receipts' totals, in the currency's minor units")
+    refunds: int = Field(description="REFUND receipts' totals")
+    net_sales: int = Field(description="gross_sales - refunds")
+
+
+class SalesGroupOut(SalesFigures):
+    key: str = Field(description="The day (YYYY-MM-DD), store id, POS id, employee id ('-': none) or payment type")
+    name: str | None = None
+
+
+class PaymentTypeFigures(Out):
+    payment_type: str
+    receipt_count: int
+    sales: int
+    refunds: int
+    net: int
+
+
+class SalesSummaryOut(Out):
+    day_from: str = Field(description="First day of the summary (YYYY-MM-DD, the merchant's time zone)")
+    day_to: str = Field(description="Last day of the summary")
+    group_by: str
+    currency: str
+    time_zone: str
+    totals: SalesFigures
+    by_payment_type: list[PaymentTypeFigures]
+    groups: list[SalesGroupOut]
+
+
 class SignupOut(Out):
     merchant: MerchantOut
     employee: EmployeeOut
+    store: "StoreOut"
     token: str
     expires_at: Instant
 

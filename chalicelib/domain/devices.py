@@ -1,10 +1,11 @@
 """POS device lifecycle: statuses, actions and the one table of legal transitions."""
+import hashlib
 import unicodedata
 from dataclasses import dataclass, replace
 from enum import Enum
 
 from chalicelib.domain.deletion import DeletionStatus
-from chalicelib.errors import IllegalTransition
+from chalicelib.errors import Conflict, IllegalTransition
 from chalicelib.i18n import ref
 
 
@@ -83,6 +84,17 @@ _LATIN_LOOK_ALIKES = str.maketrans({
     # Greek small letters
     "α": "a", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "υ": "u", "χ": "x", "ϲ": "c", "ϳ": "j",
 })
+def store_name_guard(merchant_id: str, name: str) -> str:
+    """The uniqueness claim of a store's name within its merchant (the same folding as POS names); a key that
+    would pass DynamoDB's 1,024 bytes holds the SHA-256 of the name's key instead."""
+    key = f"storename#{merchant_id}#{name_key(name)}"
+    if len(key.encode("utf-8", "surrogatepass")) > 1000:
+        key = f"storename-sha256#{merchant_id}#{hashlib.sha256(name_key(name).encode('utf-8', 'surrogatepass')).hexdigest()}"
+    return key
+
+
+def store_name_taken(name: str) -> Conflict:
+    return Conflict(field="name", code="NAME_TAKEN", key="NAME_TAKEN.store", params={"name": name})
 
 
 def name_key(name: str) -> str:

@@ -17,24 +17,31 @@ LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
 
 
-# Without a choice at sign-up: the currency that goes with the caller's language.
+# Without a choice at sign-up: the currency and the time zone that go with the caller's language.
 DEFAULT_CURRENCY = {"pl": "PLN", "en": "EUR"}
+DEFAULT_TIME_ZONE = {"pl": "Europe/Warsaw"}
 
 
-def signup(business_name: str, email: str, password: str, currency: str | None = None) -> dict:
+def signup(business_name: str, email: str, password: str, currency: str | None = None,
+           owner_name: str | None = None, time_zone: str | None = None) -> dict:
+    """The merchant, its OWNER and its first store (named after the business, so that the back office's first
+    screen is not a dead end), in one write."""
     now = clock.iso()
     currency = currency or DEFAULT_CURRENCY.get(i18n.current(), "EUR")
-    merchant = {"id": new_id(), "business_name": business_name, "currency": currency, "pos_number_counter": 0,
-                "created_at": now}
+    time_zone = time_zone or DEFAULT_TIME_ZONE.get(i18n.current(), "UTC")
+    merchant = {"id": new_id(), "business_name": business_name, "currency": currency, "time_zone": time_zone,
+                "pos_number_counter": 0, "created_at": now}
     owner = {
-        "merchant_id": merchant["id"], "id": new_id(), "name": business_name, "email": email.lower(),
+        "merchant_id": merchant["id"], "id": new_id(), "name": owner_name or business_name, "email": email.lower(),
         "role": Role.OWNER.value, "store_ids": [], "pin_hash": None, "password_hash": hash_password(password),
         "created_at": now, "updated_at": now,
     }
+    store = {"merchant_id": merchant["id"], "id": new_id(), "name": business_name, "address": None,
+             "device_count": 0, "created_at": now, "updated_at": now}
     event = new_event(merchant["id"], "merchant.created", principal_of(owner).actor)
-    _save_with_retry_hint(lambda: adapters().accounts.create_merchant(merchant, owner, event))
+    _save_with_retry_hint(lambda: adapters().accounts.create_merchant(merchant, owner, event, store))
     token, expires_at = _issue_user_token(owner)
-    return {"merchant": merchant, "employee": owner, "token": token, "expires_at": expires_at}
+    return {"merchant": merchant, "employee": owner, "store": store, "token": token, "expires_at": expires_at}
 
 
 def check_credentials(email: str, password: str, allowed_roles: set[Role]) -> dict:
@@ -172,7 +179,8 @@ def update_store(principal: Principal, store_id: str, changes: dict) -> dict:
     updated = store | changes | {"updated_at": clock.iso()}
     _save_with_retry_hint(lambda: adapters().stores.save(
         updated, new_event(principal.merchant_id, "store.updated", principal.actor,
-                           details={"store_id": store_id, **changes}), expected_updated_at=store["updated_at"]))
+                           details={"store_id": store_id, **changes}), expected_updated_at=store["updated_at"],
+        previous_name=store["name"]))
     return updated
 
 

@@ -19,7 +19,7 @@ from chalicelib.domain import final_sync as final_sync_rules
 from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
-from chalicelib.errors import NotFound
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.services.common import Principal, new_event, new_id
 from chalicelib.wiring import adapters
 
@@ -319,3 +319,24 @@ def finding_event(type_: str, finding: dict) -> dict:
     if finding.get("details_key"):
         details |= {"details_key": finding["details_key"], "details_params": finding.get("details_params") or {}}
     return new_event(finding["merchant_id"], type_, SYSTEM_AUDIT, finding["pos_device_id"], details)
+
+
+def acknowledge_finding(principal: Principal, finding_id: str) -> dict:
+    """A person saw a SHIFT_LEFT_OPEN finding (the audit never resolves it: nobody will close that shift): it is
+    resolved now. The other findings resolve themselves once what they report is fixed (409)."""
+    require_role(principal.role, BACK_OFFICE_ROLES, "acknowledge audit findings")
+    found = [f for f in adapters().findings.open_for_merchant(principal.merchant_id) if f["id"] == finding_id]
+    if not found:
+        raise NotFound(key="NOT_FOUND.open_finding")
+    finding = found[0]
+    if principal.store_ids is not None:  # a MANAGER: a finding of another store's POS is not there (DESIGN.md 3.2)
+        device = adapters().devices.get(principal.merchant_id, finding["pos_device_id"])
+        if device is None or not principal.sees_store(device.store_id):
+            raise NotFound(key="NOT_FOUND.open_finding")
+    if finding["type"] not in rules.RAISED_ONCE:
+        raise Conflict(code="FINDING_RESOLVES_ITSELF")
+    at = clock.iso()
+    if not adapters().findings.resolve(principal.merchant_id, finding["pos_device_id"], finding["type"], finding_id, at,
+                                       event=finding_event("audit.finding_resolved", finding)):
+        raise NotFound(key="NOT_FOUND.open_finding")  # resolved meanwhile
+    return finding | {"resolved_at": at}

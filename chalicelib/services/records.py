@@ -59,6 +59,10 @@ def _fitting(items: list[dict], max_bytes: int) -> int:
     return len(items)
 
 
+def merchant(principal: Principal) -> dict:
+    return adapters().accounts.get_merchant(principal.merchant_id) or {}
+
+
 def merchant_currency(principal: Principal) -> str:
     merchant = adapters().accounts.get_merchant(principal.merchant_id) or {}
     return merchant.get("currency") or "EUR"

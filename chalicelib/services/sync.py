@@ -15,9 +15,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from chalicelib import backoff, clock
+from chalicelib.domain import actors, sales
 from chalicelib.domain.devices import Action, Device
-from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number, payments_match_total
-from chalicelib.errors import DeviceDeactivated, DomainError, InvalidInput, PayloadTooLarge, ServiceUnavailable
+from chalicelib.domain.receipts import (
+    format_receipt_number,
+    parse_receipt_number,
+    payments_match_total,
+)
+from chalicelib.errors import (
+    DeviceDeactivated,
+    DomainError,
+    InvalidInput,
+    PayloadTooLarge,
+    ServiceUnavailable,
+)
 from chalicelib.ports import AlreadyStored, SlotRevoked
 from chalicelib.services.common import Principal, new_event
 from chalicelib.wiring import adapters
@@ -268,18 +279,42 @@ def _classify_existing(device: Device, candidates: dict[str, tuple[int, dict]], 
     return new
 
 
+_TIME_ZONES: dict[str, str] = {}  # merchant id -> time zone: fixed at sign-up, so a process may keep it
+_TIME_ZONES_KEPT = 10_000
+
+
+def time_zone_of(merchant_id: str) -> str:
+    """The merchant's time zone: what decides the local day a receipt counts on in the sales summary. Set at
+    sign-up and never changed, so it is read once per process and merchant (a sync's request budget, DESIGN 6)."""
+    zone = _TIME_ZONES.get(merchant_id)
+    if zone is None:
+        merchant = adapters().accounts.get_merchant(merchant_id)
+        zone = (merchant or {}).get("time_zone") or "UTC"
+        if merchant is not None:
+            if len(_TIME_ZONES) >= _TIME_ZONES_KEPT:
+                _TIME_ZONES.clear()
+            _TIME_ZONES[merchant_id] = zone
+    return zone
+
+
+def chunks_of(receipts: list[dict], time_zone: str) -> list[tuple[int, int]]:
+    """(start, end) of the store_batch calls a batch takes: per_transaction receipts and a few local days each."""
+    days = [sales.local_day(r["created_at"], time_zone) for r in receipts]
+    return sales.batch_bounds(days, adapters().receipts.per_transaction)
+
+
 def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, wrote_before: bool,
            final_sync: tuple[str, str] | None = None) -> None:
-    """The receipts in chunks of `receipts.per_transaction`, each chunk in one transaction (with `final_sync`,
-    conditioned on the window being open: see store_uploads)."""
-    per_transaction = adapters().receipts.per_transaction
-    for start in range(0, len(receipts), per_transaction):
-        chunk = receipts[start:start + per_transaction]
+    """The receipts in chunks (`chunks_of`), each chunk in one transaction (with `final_sync`, conditioned on the
+    window being open: see store_uploads)."""
+    time_zone = time_zone_of(device.merchant_id) if receipts else "UTC"
+    for start, end in chunks_of(receipts, time_zone):
+        chunk = receipts[start:end]
         for attempt in range(MAX_ATTEMPTS):
             if not chunk:
                 break
             try:
-                items = [_receipt_item(device, r, now) for r in chunk]
+                items = [_receipt_item(device, r, now, time_zone) for r in chunk]
                 adapters().receipts.store_batch(device, items, final_sync, event=receipts_event(device, items))
                 result.accepted += len(chunk)
                 result.slot_writes += 1
@@ -290,7 +325,7 @@ def _store(device: Device, receipts: list[dict], now: str, result: SyncResult, w
                 # refused; otherwise the answer reports what landed and rejects the rest.
                 if not (wrote_before or result.accepted):
                     raise DeviceDeactivated() from None
-                for receipt in chunk + receipts[start + per_transaction:]:
+                for receipt in chunk + receipts[end:]:
                     result.reject(receipt["id"], "DEVICE_DEACTIVATED", key="DEVICE_DEACTIVATED.during_sync")
                 return
             except AlreadyStored:
@@ -305,7 +340,7 @@ SHIFTS_PER_TRANSACTION = 49
 
 
 def device_actor(device: Device) -> dict:
-    return {"type": "pos_device", "id": device.id, "employee_id": device.current_employee_id}
+    return actors.device(device.id, device.name, device.current_employee_id)
 
 
 def receipts_event(device: Device, items: list[dict]) -> dict:
@@ -332,7 +367,7 @@ def _shift_of(receipt: dict, shifts: list[dict]) -> str | None:
     return None
 
 
-def _receipt_item(device: Device, receipt: dict, now: str) -> dict:
+def _receipt_item(device: Device, receipt: dict, now: str, time_zone: str) -> dict:
     created = receipt["created_at"]
     return {
         "merchant_id": device.merchant_id, "receipt_number": receipt["receipt_number"], "id": receipt["id"],
@@ -340,6 +375,7 @@ def _receipt_item(device: Device, receipt: dict, now: str) -> dict:
         "store_id": device.store_id, "shift_id": receipt["shift_id"],
         "employee_id": receipt.get("employee_id") or device.current_employee_id,
         "created_at": clock.iso(created), "created_sk": f"{clock.sort_key(created)}#{receipt['receipt_number']}",
+        "sales_day": sales.local_day(created, time_zone),  # the merchant's day it counts on in the sales summary
         "synced_at": now, "line_items": receipt["line_items"], "payments": receipt["payments"],
         "total_money": receipt["total_money"], "total_tax": receipt["total_tax"],
     }

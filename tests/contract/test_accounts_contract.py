@@ -268,8 +268,8 @@ def test_events_newest_first_per_merchant_and_device(repos):
     till = world.device(store["id"])
     mine = [event(world.merchant_id, "x.one", till.id, {"n": 1}), event(world.merchant_id, "x.two"),
             event(world.merchant_id, "x.three", till.id)]
-    for one in mine:
-        repos.stores.save(world.store_record(), one)
+    for position, one in enumerate(mine):
+        repos.stores.save(world.store_record(f"Store {position}"), one)
     repos.stores.save(other.store_record(), event(other.merchant_id, "x.other", till.id))
     everything, pages = walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor), 2)
     assert [e["type"] for e in everything[:3]] == ["x.three", "x.two", "x.one"]
@@ -300,7 +300,7 @@ def test_events_of_one_actor_in_old_and_new_shapes(repos):
               ("till.signed_in_anna", {"type": "DEVICE", "id": till.id, "name": "Till", "employee_id": anna}),
               ("system", {"type": "SYSTEM", "name": "WORKFLOW", "id": "safe-deletion"})]
     for type_, actor in shapes:
-        repos.stores.save(world.store_record(), event(world.merchant_id, type_, till.id) | {"actor": actor})
+        repos.stores.save(world.store_record(f"Store {type_}"), event(world.merchant_id, type_, till.id) | {"actor": actor})
     of_anna, _ = walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor, actor_id=anna), 1)
     assert [e["type"] for e in of_anna] == ["a.new", "a.old"]
     assert of_anna[0]["actor"] == shapes[1][1]  # stored as written
@@ -346,3 +346,40 @@ def test_ids_that_exist_or_are_gone_are_version_conflicts(repos):
         repos.accounts.delete_employee(ann, event(world.merchant_id, "employee.deleted"))
     types = [e["type"] for e in repos.events.list(world.merchant_id, 10, None)[0]]
     assert types.count("employee.deleted") == 1  # the refused delete logged nothing
+
+
+def test_create_merchant_with_its_first_store_in_one_write(repos):
+    merchant_id = new_id()
+    owner = employee(merchant_id, email=f"{new_id()}@example.com")
+    store = {"merchant_id": merchant_id, "id": new_id(), "name": "Cafe", "address": None, "device_count": 0,
+             "created_at": stamp(0), "updated_at": stamp(0)}
+    merchant = {"id": merchant_id, "business_name": "Cafe", "currency": "PLN", "time_zone": "Europe/Warsaw",
+                "pos_number_counter": 0, "created_at": stamp(0)}
+    repos.accounts.create_merchant(merchant, owner, event(merchant_id), store)
+    assert repos.accounts.get_merchant(merchant_id)["time_zone"] == "Europe/Warsaw"
+    assert repos.stores.get(merchant_id, store["id"]) == store
+    # Refused (the e-mail is taken): neither the merchant nor its store is written.
+    other_id = new_id()
+    with pytest.raises(Conflict):
+        repos.accounts.create_merchant(merchant | {"id": other_id}, employee(other_id, email=owner["email"]),
+                                       event(other_id), store | {"merchant_id": other_id})
+    assert repos.accounts.get_merchant(other_id) is None
+    assert repos.stores.list(other_id, 10, None)[0] == []
+
+
+def test_store_names_are_claimed_per_merchant(repos):
+    world = World(repos)
+    north = world.store("North")
+    with pytest.raises(Conflict) as caught:
+        repos.stores.save(world.store_record("north"), event(world.merchant_id))
+    assert (caught.value.code, caught.value.field) == ("NAME_TAKEN", "name")
+    south = world.store("South")
+    with pytest.raises(Conflict):  # a rename onto a taken name
+        repos.stores.save(south | {"name": "NORTH", "updated_at": stamp(1)}, event(world.merchant_id),
+                          expected_updated_at=south["updated_at"], previous_name="South")
+    repos.stores.save(north | {"name": "West", "updated_at": stamp(1)}, event(world.merchant_id),
+                      expected_updated_at=north["updated_at"], previous_name="North")
+    world.store("North")  # freed by the rename
+    repos.stores.delete(south, event(world.merchant_id))
+    world.store("South")  # freed by the delete
+    World(repos).store("North")  # another merchant's names are its own

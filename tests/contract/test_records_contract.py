@@ -405,3 +405,50 @@ def test_a_revoked_slot_wins_over_a_closed_shift(repos):
     world.change(till, status=Status.INACTIVE, activation_id=None)
     with pytest.raises(ports.SlotRevoked):
         repos.shifts.store(till, [closed])
+
+
+# ---------------------------------------------------------------- the sales summary's counters
+
+
+def test_store_batch_adds_to_the_sales_counters_in_the_same_write(repos):
+    world = World(repos)
+    till = world.active_device()
+    batch = [receipt(till, 1, employee_id="emp", sales_day="2026-11-24"),
+             receipt(till, 2, payment="CARD", sales_day="2026-11-25"),
+             receipt(till, 3, receipt_type="REFUND", total_money=200,
+                     payments=[{"type": "CASH", "money_amount": 200}], sales_day="2026-11-25")]
+    repos.receipts.store_batch(till, batch)
+    rows = repos.receipts.sales_counters(world.merchant_id, "all", "2026-11-01", "2026-11-30")
+    assert [day for day, _ in rows] == ["2026-11-24", "2026-11-25"]
+    first, second = rows[0][1], rows[1][1]
+    assert (first["n"], first["g"], first.get("r", 0)) == (1, 700, 0)
+    assert (second["n"], second["g"], second["r"]) == (2, 700, 200)
+    assert first["e#emp#g"] == 700 and second["e#-#n"] == 2 and second["p#CARD#g"] == 700
+    assert second["p#CASH#r"] == 200 and second[f"d#{till.id}#n"] == 2 and second[f"s#{till.store_id}#r"] == 200
+    for scope in (f"store#{till.store_id}", f"pos#{till.id}"):
+        assert [(day, c["n"]) for day, c in repos.receipts.sales_counters(
+            world.merchant_id, scope, "2026-11-24", "2026-11-25")] == [("2026-11-24", 1), ("2026-11-25", 2)]
+    # A day range bounds the rows; another merchant or scope sees nothing.
+    assert [d for d, _ in repos.receipts.sales_counters(world.merchant_id, "all", "2026-11-25", "2026-11-25")] == [
+        "2026-11-25"]
+    assert repos.receipts.sales_counters(new_id(), "all", "2026-11-01", "2026-11-30") == []
+    assert repos.receipts.sales_counters(world.merchant_id, f"pos#{new_id()}", "2026-11-01", "2026-11-30") == []
+    # A second batch adds to the same rows.
+    till = repos.devices.get(world.merchant_id, till.id)
+    repos.receipts.store_batch(till, [receipt(till, 4, sales_day="2026-11-24")])
+    assert repos.receipts.sales_counters(world.merchant_id, "all", "2026-11-24", "2026-11-24")[0][1]["g"] == 1400
+
+
+def test_a_refused_batch_counts_nothing(repos):
+    world = World(repos)
+    till = world.active_device()
+    first = receipt(till, 1, sales_day="2026-11-24")
+    repos.receipts.store_batch(till, [first])
+    till = repos.devices.get(world.merchant_id, till.id)
+    with pytest.raises(ports.AlreadyStored):
+        repos.receipts.store_batch(till, [receipt(till, 2, sales_day="2026-11-24"), receipt(till, 1)])
+    revoked = dataclasses.replace(till, activation_id="another")
+    with pytest.raises(ports.SlotRevoked):
+        repos.receipts.store_batch(revoked, [receipt(till, 3, sales_day="2026-11-24")])
+    rows = repos.receipts.sales_counters(world.merchant_id, "all", "2026-11-24", "2026-11-24")
+    assert rows[0][1]["n"] == 1 and rows[0][1]["g"] == 700

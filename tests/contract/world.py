@@ -49,8 +49,10 @@ class World:
         return {"merchant_id": self.merchant_id, "id": new_id(), "name": name, "address": None, "device_count": 0,
                 "created_at": stamp(0), "updated_at": stamp(0)}
 
-    def store(self, name: str = "Main") -> dict:
-        store = self.store_record(name)
+    def store(self, name: str | None = None) -> dict:
+        # Store names are unique per merchant: "Main", then "Main 2" ...
+        self.stores_made = getattr(self, "stores_made", 0) + 1
+        store = self.store_record(name or ("Main" if self.stores_made == 1 else f"Main {self.stores_made}"))
         self.repos.stores.save(store, event(self.merchant_id, "store.created"))
         return store
 

@@ -38,8 +38,8 @@ def test_pos_lifecycle_story(page: Page, api: Api):
     page.get_by_test_id("store-name-input").fill("Main Street")
     page.get_by_test_id("store-address-input").fill("Main Street 1, Kraków")
     page.get_by_test_id("save-store").click()
-    expect(page.get_by_test_id("store-row")).to_have_count(1)
-    expect(page.get_by_test_id("store-name")).to_have_text("Main Street")
+    expect(page.get_by_test_id("store-row")).to_have_count(2)  # with the first store, made at sign-up (named after the business)
+    expect(page.get_by_test_id("store-name").filter(has_text="Main Street")).to_have_count(1)
 
     page.get_by_test_id("nav-pos").click()
     page.get_by_test_id("add-pos").first.click()
@@ -389,7 +389,7 @@ def test_audit_findings_stores_and_employees(page: Page, api: Api):
     page.get_by_test_id("nav-stores").click()
     page.get_by_test_id("store-name-input").fill("Kiosk")
     page.get_by_test_id("save-store").click()
-    expect(page.get_by_test_id("store-row")).to_have_count(2)
+    expect(page.get_by_test_id("store-row")).to_have_count(3)
     kiosk = page.get_by_test_id("store-row").filter(has_text="Kiosk")
     kiosk.get_by_test_id("edit-store").click()
     dialog = page.get_by_test_id("store-dialog")
@@ -399,7 +399,7 @@ def test_audit_findings_stores_and_employees(page: Page, api: Api):
     expect(page.get_by_test_id("store-name").filter(has_text="Kiosk North")).to_have_count(1)
     page.get_by_test_id("store-row").filter(has_text="Kiosk North").get_by_test_id("delete-store").click()
     page.get_by_test_id("confirm-delete-store").click()
-    expect(page.get_by_test_id("store-row")).to_have_count(1)
+    expect(page.get_by_test_id("store-row")).to_have_count(2)
 
     # Employees: add a cashier with a PIN, change the role, remove.
     page.get_by_test_id("nav-employees").click()

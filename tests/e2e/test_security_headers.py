@@ -16,7 +16,7 @@ def test_the_spa_is_served_and_works_under_its_csp(page: Page, api: Api):
     page.get_by_test_id("nav-stores").click()
     page.get_by_test_id("store-name-input").fill("Main Street")
     page.get_by_test_id("save-store").click()
-    expect(page.get_by_test_id("store-row")).to_have_count(1)
+    expect(page.get_by_test_id("store-row")).to_have_count(2)  # with the first store, made at sign-up
     api_answer = page.request.get("/v1/stores", headers={"Authorization": f"Bearer {owner['token']}"})
     for name, value in API_HEADERS.items():
         assert api_answer.headers[name.lower()] == value, name

@@ -482,7 +482,8 @@ def test_zz_the_world_is_unchanged(world):
     """Runs last in this module: every refused request above left the merchant's data as it was."""
     api, m, ids = world.api, world.m, world.ids
     stores = api.get("/v1/stores", token=m.token)[1]["stores"]
-    assert sorted(s["name"] for s in stores) == ["Empty", "Main", "Main store"]  # the last from active_device()
+    assert sorted(s["name"] for s in stores) == ["Bad Input Cafe", "Empty", "Main", "Main store"]  # the first
+    # made at sign-up, the last from active_device()
     assert all(s["address"] is None for s in stores)
     employees = api.get("/v1/employees", token=m.token)[1]["employees"]
     assert sorted((e["name"], e["role"]) for e in employees) == [("Bad Input Cafe", "OWNER"), ("Cas", "CASHIER")]

@@ -81,7 +81,7 @@ def export(client, m, query="", language=None):
 
 def test_csv_export_of_the_current_filter(client, shop):
     m, n, ala = shop
-    response = export(client, m, f"?employee_id={ala['id']}&payment_type=CARD", language="pl")
+    response = export(client, m, f"?employee_id={ala['id']}&payment_type=CARD&format=csv", language="pl")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="receipts.csv"' in response.headers["Content-Disposition"]
     text = response.body.decode("utf-8")

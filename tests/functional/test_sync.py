@@ -568,7 +568,9 @@ def test_a_fresh_batch_of_250_costs_at_most_005_requests_per_receipt_and_a_repla
     with count_dynamodb() as fresh:
         body = synced(client, token, batch, state=state)
     assert (body["accepted"], body["duplicates"], body["rejected"]) == (250, 0, [])
-    assert fresh.requests / 250 <= 0.05, fresh.summary()
+    # Plus one GetItem of the merchant's time zone (the sales summary's local day), read once per process and
+    # merchant (services/sync.time_zone_of): this is the merchant's first sync here.
+    assert (fresh.requests - 1) / 250 <= 0.05 and fresh.count("GetItem", "merchants") <= 1, fresh.summary()
     assert fresh.attempts == fresh.requests, fresh.summary()  # and nothing was retried
     assert fresh.items_written("receipts") == 250, fresh.summary()
 

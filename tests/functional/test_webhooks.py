@@ -128,7 +128,8 @@ def test_api_token_is_shown_once_listed_with_last_use_and_revoked_at_once(client
     assert "token" not in listed["api_tokens"][0] and listed["api_tokens"][0]["last_used_at"] is None
     # It works on the back office: reads and writes, and its events name it.
     status, body = client.get("/v1/stores", token=created["token"])
-    assert status == 200 and [s["id"] for s in body["stores"]] == [store["id"]]
+    assert status == 200
+    assert store["id"] in [s["id"] for s in body["stores"]]  # beside the first store, made at sign-up
     status, device = client.post("/v1/pos_devices", {"name": "Till 9", "store_id": store["id"]},
                                  token=created["token"])
     assert status == 201, device
@@ -179,7 +180,7 @@ def test_read_token_only_reads_and_no_token_manages_tokens_webhooks_or_employees
                                       ("post", "/v1/employees", {"name": "E", "role": "CASHIER", "pin": "1234"})):
             status, body = client.call(method.upper(), path, payload, token=token)
             assert status == 403, (token == read["token"], path, body)
-    assert client.get("/v1/stores", token=m.token)[1]["stores"][0]["name"] == store["name"]
+    assert store["name"] in [s["name"] for s in client.get("/v1/stores", token=m.token)[1]["stores"]]
 
 
 def test_token_store_ids_must_exist_and_other_merchants_ids_are_404(client):

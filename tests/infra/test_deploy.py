@@ -257,7 +257,8 @@ def test_the_stack_creates_the_tables_functions_and_state_machine(deployed):
     tables = set(boto3.client("dynamodb", region_name=REGION).list_tables()["TableNames"])
     assert {t for t in tables if t.startswith(prefix)} == {
         prefix + name for name in ("merchants", "employees", "stores", "pos_devices", "tokens", "guards", "events",
-                                   "receipts", "shifts", "findings", "api_tokens", "webhooks", "webhook_deliveries")}
+                                   "receipts", "shifts", "findings", "api_tokens", "webhooks", "webhook_deliveries",
+                                   "sales_counters")}
     functions = {f["FunctionName"]: f for f in boto3.client("lambda", region_name=REGION).list_functions()["Functions"]}
     for name in ("api_handler", "run_audit", "audit_shard", "deletion_check_open_tickets", "deletion_delete",
                  "webhook_outbox", "webhook_retries"):

@@ -282,7 +282,7 @@ def test_tasks_retry_transient_errors_only_and_catch_everything(asl):
 # ------------------------------------------------------------------ tables
 def test_tables_are_those_of_internals(merge_template):
     expected = internals_tables()
-    assert len(expected) == 13
+    assert len(expected) == 14
     resources = merge_template["Resources"]
     tables = {name: r for name, r in resources.items() if r.get("Type") == "AWS::DynamoDB::Table"}
     assert set(tables) == {logical_table_id(logical) for logical in expected}

@@ -161,17 +161,22 @@ def test_a_transaction_of_more_than_100_items_is_refused_before_sending(aws):
     assert (_guard_count("g0"), _guard_count("h99")) == (0, 1)
 
 
-def test_store_batch_takes_49_receipts_in_99_items_and_refuses_50(aws):
-    """ReceiptRepository.per_transaction = 49: two items a receipt (the receipt, its id guard) and the slot's
-    counter."""
+def test_store_batch_takes_43_receipts_over_4_days_in_99_items_and_refuses_more(aws):
+    """ReceiptRepository.per_transaction = 43: two items a receipt (the receipt, its id guard), the slot's
+    counter and the sales counters (3 rows per local day, at most sales.MAX_DAYS_PER_BATCH = 4 days)."""
     device = _stored_device()
+    per = ReceiptRepository.per_transaction
+
+    def on_days(seqs):
+        return [_receipt_item(device, seq, created_at=sync.datetime.fromisoformat(
+            f"2026-11-{21 + seq % 4:02d}T10:00:00+00:00")) for seq in seqs]
+
     with sent() as requests:
         with pytest.raises(RefusedBeforeSending, match="101 items"):
-            ReceiptRepository.store_batch(device, [_receipt_item(device, seq) for seq in range(1, 51)])
-        ReceiptRepository.store_batch(device, [_receipt_item(device, seq)
-                                               for seq in range(1, ReceiptRepository.per_transaction + 1)])
+            ReceiptRepository.store_batch(device, on_days(range(1, per + 2)))
+        ReceiptRepository.store_batch(device, on_days(range(1, per + 1)))
     assert [len(r.transact_items) for r in _transactions(requests)] == [99]
-    assert DeviceRepository.get(device.merchant_id, device.id).synced_receipts == 49
+    assert DeviceRepository.get(device.merchant_id, device.id).synced_receipts == 43
 
 
 def test_a_sync_of_250_receipts_sends_transactions_of_at_most_100_items(client):
@@ -182,10 +187,26 @@ def test_a_sync_of_250_receipts_sends_transactions_of_at_most_100_items(client):
         status, body = client.post("/v1/pos/sync", {"receipts": receipts}, token=token)
     assert (status, body["accepted"]) == (200, 250), body
     sizes = [len(r.transact_items) for r in _transactions(requests)]
-    # each receipt: its item and its number's guard; each transaction: the slot's check and its receipts.created
-    # event (the webhooks' outbox)
-    assert sum(sizes) == 250 * 2 + 2 * len(sizes), sizes
+    # each receipt: its item and its number's guard; each transaction: the slot's check, its receipts.created
+    # event (the webhooks' outbox) and 3 sales counter rows (one local day)
+    assert sum(sizes) == 250 * 2 + 5 * len(sizes), sizes
     assert max(sizes) <= MAX_TRANSACTION_ITEMS, sizes
+
+
+def test_a_sync_of_receipts_over_many_days_stays_under_100_items_a_transaction(client):
+    """A tablet back from a month offline: every receipt on another day; a transaction takes at most 4 days."""
+    m = client.signup()
+    device, token = m.active_device()
+    receipts = [receipt(device["number"], seq, created_at=f"2026-10-{1 + seq % 30:02d}T10:00:00Z")
+                for seq in range(1, 201)]
+    with sent() as requests:
+        status, body = client.post("/v1/pos/sync", {"receipts": receipts}, token=token)
+    assert (status, body["accepted"]) == (200, 200), body
+    sizes = [len(r.transact_items) for r in _transactions(requests)]
+    assert max(sizes) <= MAX_TRANSACTION_ITEMS, sizes
+    status, summary = client.get("/v1/sales/summary?from=2026-10-01&to=2026-10-31&group_by=day", token=m.token)
+    assert (status, summary["totals"]["receipt_count"]) == (200, 200)
+    assert (len(summary["groups"]), sum(1 for g in summary["groups"] if g["receipt_count"])) == (31, 30)
 
 
 # ---------------------------------------------------------------- 4. items under 400 KB, transactions under 4 MB
@@ -332,6 +353,6 @@ def _receipt_item(device, seq: int, **extra) -> dict:
         "created_at": sync.datetime.fromisoformat("2026-11-24T10:00:00+00:00"), "shift_id": None,
         "line_items": [{"item_name": "Tea", "quantity": 1, "price": 700, "total_money": 700}],
         "payments": [{"type": "CASH", "money_amount": 700}], "total_money": 700, "total_tax": 0,
-    } | extra, "2026-11-24T10:00:00Z")
+    } | extra, "2026-11-24T10:00:00Z", "UTC")
     assert set(item) <= set(ReceiptModel.get_attributes())
     return item

@@ -86,7 +86,8 @@ def _request_for(op, world):
     """One valid request per operation (the ids of `world`), for the answer-under-faults check."""
     ids = {"store_id": world.store["id"], "device_id": world.device["id"], "employee_id": world.cashier["id"],
            "receipt_number": world.receipt_numbers[0], "run_id": world.audit_run_id, "token_id": world.api_token["id"],
-           "webhook_id": world.webhook["id"], "delivery_id": world.delivery["id"]}
+           "webhook_id": world.webhook["id"], "delivery_id": world.delivery["id"],
+           "finding_id": "00000000-0000-4000-8000-000000000025"}
     path = op.path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in op.path})
     bodies = {
         "/v1/signup": {"business_name": "B", "email": f"x{time.monotonic_ns()}@example.com",

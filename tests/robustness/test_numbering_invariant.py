@@ -85,10 +85,10 @@ def test_a_receipt_stored_just_before_a_deactivation_is_never_handed_out_again(c
 
 def test_a_final_sync_upload_cut_short_by_end_final_sync(client, monkeypatch):
     """Items 2 and 4: the old device uploads 6..205 and the owner ends its window after the first transaction
-    landed. Before: the upload answered 401 DEVICE_DEACTIVATED although 6..54 were stored, the window closed with
+    landed. Before: the upload answered 401 DEVICE_DEACTIVATED although 6..48 were stored, the window closed with
     last_receipt_number 5, and the next activation started at 6. Now: 200 with what landed and the rest rejected
     per receipt, and the next activation starts above everything stored."""
-    monkeypatch.setattr(wiring.adapters().receipts, "per_transaction", 49)  # as on DynamoDB: several transactions
+    monkeypatch.setattr(wiring.adapters().receipts, "per_transaction", 43)  # as on DynamoDB: several transactions
     m = client.signup()
     slot, token = m.active_device()
     n = slot["number"]
@@ -104,22 +104,22 @@ def test_a_final_sync_upload_cut_short_by_end_final_sync(client, monkeypatch):
                                                 "receipts": [receipt(n, seq) for seq in range(6, 206)]}, token=token)
     assert fired, body
     assert status == 200, body
-    assert (body["accepted"], len(body["rejected"])) == (49, 151), body
+    assert (body["accepted"], len(body["rejected"])) == (43, 157), body
     assert {r["code"] for r in body["rejected"]} == {"DEVICE_DEACTIVATED"}
     assert body["pos_device"]["final_sync_until"] is None
     monkeypatch.undo()
 
     stored = _stored_seqs(client, m, slot["id"])
-    assert sorted(stored) == list(range(1, 55))
+    assert sorted(stored) == list(range(1, 49))
     status, shown = client.get(f"/v1/pos_devices/{slot['id']}", token=m.token)
     assert shown["final_sync_until"] is None, shown
-    assert shown["synced_receipts"] == 54, shown
+    assert shown["synced_receipts"] == 48, shown
     assert shown["synced_receipts"] + shown["lost_receipts"] + shown["unsynced_receipts"] == \
-        shown["last_receipt_number"] == 54, shown
-    assert client.post("/v1/pos/sync", {"receipts": [receipt(n, 55)]}, token=token)[0] == 401  # window over
+        shown["last_receipt_number"] == 48, shown
+    assert client.post("/v1/pos/sync", {"receipts": [receipt(n, 49)]}, token=token)[0] == 401  # window over
     new = m.activate(slot["id"])
-    assert new["next_receipt_seq"] == 55, new
-    status, body = client.post("/v1/pos/sync", {"receipts": [receipt(n, 55)]}, token=new["device_token"])
+    assert new["next_receipt_seq"] == 49, new
+    status, body = client.post("/v1/pos/sync", {"receipts": [receipt(n, 49)]}, token=new["device_token"])
     assert (status, body["accepted"], body["rejected"]) == (200, 1, []), body
 
 

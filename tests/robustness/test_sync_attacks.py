@@ -142,8 +142,8 @@ def test_a_sync_refused_for_its_state_report_writes_nothing(client):
 
 
 def test_a_deactivation_in_the_middle_of_a_batch_reports_what_landed(client, threaded_app, monkeypatch):
-    """A batch of 60 receipts is two transactions (49 + 11, as on DynamoDB; SQLite takes a whole batch in one
-    unless told otherwise). The slot is deactivated between them: what landed stays (200, accepted 49) and the rest
+    """A batch of 54 receipts is two transactions (43 + 11, as on DynamoDB; SQLite takes a whole batch in one
+    unless told otherwise). The slot is deactivated between them: what landed stays (200, accepted 43) and the rest
     is rejected per receipt with DEVICE_DEACTIVATED; a 401 would tell the device that nothing was stored, which is
     no longer true at that point."""
     from chalice.test import Client
@@ -151,7 +151,7 @@ def test_a_deactivation_in_the_middle_of_a_batch_reports_what_landed(client, thr
     from chalicelib import wiring
     from tests.conftest import Api
 
-    monkeypatch.setattr(wiring.adapters().receipts, "per_transaction", 49)
+    monkeypatch.setattr(wiring.adapters().receipts, "per_transaction", 43)
 
     m = client.signup()
     device, token = m.active_device()
@@ -160,14 +160,14 @@ def test_a_deactivation_in_the_middle_of_a_batch_reports_what_landed(client, thr
     def deactivate():
         assert other.post(f"/v1/pos_devices/{device['id']}/deactivate", token=m.token)[0] == 200
 
-    batch = [receipt(device["number"], seq) for seq in range(1, 61)]
+    batch = [receipt(device["number"], seq) for seq in range(1, 55)]
     with right_after("TransactWriteItems", "receipts", deactivate) as fired:
         answer = _sync(client, token, {"receipts": batch})
     assert fired
-    assert (answer["accepted"], [r["code"] for r in answer["rejected"]]) == (49, ["DEVICE_DEACTIVATED"] * 11)
-    assert {r["id"] for r in answer["rejected"]} == {r["id"] for r in batch[49:]}
-    assert (answer["pos_device"]["status"], answer["pos_device"]["synced_receipts"]) == ("INACTIVE", 49)
-    assert len(_receipts(client, m)) == 49
+    assert (answer["accepted"], [r["code"] for r in answer["rejected"]]) == (43, ["DEVICE_DEACTIVATED"] * 11)
+    assert {r["id"] for r in answer["rejected"]} == {r["id"] for r in batch[43:]}
+    assert (answer["pos_device"]["status"], answer["pos_device"]["synced_receipts"]) == ("INACTIVE", 43)
+    assert len(_receipts(client, m)) == 43
 
 
 # ---------------------------------------------------------------- 5. receipt ids

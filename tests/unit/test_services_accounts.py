@@ -103,10 +103,10 @@ def test_deleted_employee_loses_access(shop):
 def test_store_edited_meanwhile_is_an_edit_conflict(shop, monkeypatch):
     original = shop.adapters.stores.save
 
-    def raced(store, event, expected_updated_at=None):
+    def raced(store, event, expected_updated_at=None, previous_name=None):
         original(shop.adapters.stores.get(store["merchant_id"], store["id"]) | {"updated_at": "later"}, event,
                  expected_updated_at=expected_updated_at)  # another edit landed first
-        return original(store, event, expected_updated_at)
+        return original(store, event, expected_updated_at, previous_name)
 
     monkeypatch.setattr(shop.adapters.stores, "save", raced)
     with pytest.raises(Conflict) as caught:

@@ -1,6 +1,6 @@
 // The skeleton every list screen shares: header and intro, a filter bar, a table over one page of a
 // cursor-paged API list, "Previous/Next page", and the loading, empty and error states.
-import { api } from '../api.js';
+import { api, LIVE_POLL_MS, NOT_MODIFIED } from '../api.js';
 import { h, replace } from '../dom.js';
 import { CursorPager, empty as emptyState, errorAlert, loading, pageHeader, table } from '../ui.js';
 
@@ -19,9 +19,14 @@ import { CursorPager, empty as emptyState, errorAlert, loading, pageHeader, tabl
  */
 export function listPage({
   main, signal, setQuery = null, testid, title, actions = [], intro = null, before = [],
-  filters = null, filterBar = { role: 'search' }, path, key, query = null, table: tableSpec, empty,
+  filters = null, filterBar = { role: 'search' }, path, key, query = null, table: tableSpec, empty, live = false,
 }) {
   const pager = new CursorPager();
+  if (live && signal) {
+    // A live list (the POS list): every few seconds a conditional request; 304 while nothing changed.
+    const timer = setInterval(() => { if (!document.hidden) load({ quiet: true }); }, LIVE_POLL_MS);
+    signal.addEventListener('abort', () => clearInterval(timer));
+  }
   const root = h('section', { class: 'page', testid });
   const bar = filterBar ? h('div', { class: 'filters', ...filterBar }) : null;
   const results = h('div', { class: 'results', 'aria-live': 'polite' }, loading());
@@ -32,20 +37,28 @@ export function listPage({
   main.append(root);
 
   let latest = 0; // a slow answer for an earlier filter never replaces a newer one
+  let etag = null; // of the page shown: a live list asks with it and gets 304 while nothing changed
 
-  async function load() {
+  async function load({ quiet = false } = {}) {
     const mine = ++latest;
-    if (setQuery && filters) setQuery(filters);
-    results.setAttribute('aria-busy', 'true');
-    replace(results, loading());
+    if (!quiet && setQuery && filters) setQuery(filters);
+    if (!quiet) {
+      results.setAttribute('aria-busy', 'true');
+      replace(results, loading());
+      etag = null;
+    }
     try {
       const params = filters ? (query ? query(filters) : { ...filters }) : {};
-      const data = await api.get(path, { signal, query: { ...params, cursor: pager.current } });
-      if (mine !== latest) return;
+      const data = await api.get(path, {
+        signal, query: { ...params, cursor: pager.current }, ifNoneMatch: quiet ? etag : null,
+        onEtag: (tag) => { etag = tag; },
+      });
+      if (mine !== latest || data === NOT_MODIFIED) return;
+      if (quiet && results.contains(document.activeElement)) return; // never pull a row from under the keyboard
       pager.next = data.cursor || null;
       replace(results, render(data[key] || []));
     } catch (error) {
-      if (error.name === 'AbortError' || mine !== latest) return;
+      if (error.name === 'AbortError' || mine !== latest || quiet) return;
       replace(results, errorAlert(error, { retry: load }));
     } finally {
       if (mine === latest) results.removeAttribute('aria-busy');

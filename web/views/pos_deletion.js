@@ -25,6 +25,10 @@ export function sleep(ms, signal) {
   });
 }
 
+// How long the deletion waits for the POS to sync its receipts: the server's POS_SYNC_WAIT_SECONDS (60) x
+// POS_SYNC_WAIT_ATTEMPTS (10) by default; said in the confirm dialog so nobody stares at a spinner wondering.
+export const SYNC_WAIT_MINUTES = 10;
+
 /** Ask, then request the deletion. Resolves with the started deletion, or null when cancelled. */
 export async function confirmDeletion(device, { signal }) {
   const owner = isOwner();
@@ -42,7 +46,8 @@ export async function confirmDeletion(device, { signal }) {
   const blockers = [
     activated && device.open_tickets ? h('li', { testid: 'delete-blocker-tickets' }, t('pos.delete_blocker_tickets', { n: device.open_tickets })) : null,
     activated && device.shift_open ? h('li', { testid: 'delete-blocker-shift' }, t('pos.delete_blocker_shift')) : null,
-    device.unsynced_receipts ? h('li', { testid: 'delete-blocker-unsynced' }, t('pos.delete_blocker_unsynced', { n: device.unsynced_receipts })) : null,
+    device.unsynced_receipts ? h('li', { testid: 'delete-blocker-unsynced' }, t('pos.delete_blocker_unsynced', { n: device.unsynced_receipts }),
+      ' ', h('span', { testid: 'delete-wait' }, t('pos.delete_wait', { minutes: SYNC_WAIT_MINUTES }))) : null,
   ].filter(Boolean);
   const message = [
     h('p', {}, t('pos.delete_question', { name: device.name })),

@@ -1,5 +1,5 @@
 // "Edit POS" card: rename, status with Deactivate, and safe deletion with live progress.
-import { api, seg } from '../api.js';
+import { api, LIVE_POLL_MS, NOT_MODIFIED, seg } from '../api.js';
 import { clear, h, replace } from '../dom.js';
 import { number, statusBadge, timeEl, yesNo } from '../format.js';
 import { t } from '../i18n/index.js';
@@ -275,6 +275,25 @@ export async function posEditView({ main, params, signal, navigate }) {
       state.polling = false;
     }
   }
+
+  // Live card: every few seconds a conditional request (304 while nothing changed); a change (a sync's counts,
+  // last seen, a sign-in) refreshes the details card, which holds no form.
+  let etag = null;
+  async function refreshLive() {
+    if (document.hidden || state.polling || state.device.deleted_at) return;
+    try {
+      const fresh = await api.get(`/v1/pos_devices/${seg(deviceId)}`, {
+        signal, ifNoneMatch: etag, onEtag: (tag) => { etag = tag; },
+      });
+      if (fresh === NOT_MODIFIED || state.polling) return;
+      state.device = { ...fresh, deletion: state.device.deletion };
+      replace(detailsSlot, detailsCard(state.device, employeeNames));
+    } catch (error) {
+      if (error.name !== 'AbortError') console.warn(error);
+    }
+  }
+  const live = setInterval(refreshLive, LIVE_POLL_MS);
+  signal?.addEventListener('abort', () => clearInterval(live));
 
   render();
   if (deletionRunning()) poll();

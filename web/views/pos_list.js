@@ -25,6 +25,7 @@ export async function posListView({ main, query, signal, setQuery }) {
     intro: t('pos.intro'),
     path: '/v1/pos_devices',
     key: 'pos_devices',
+    live: true, // unsynced counts, last sync and a deletion's progress change without a reload
     empty: ({ filtered }) => {
       if (filtered) return t('pos.empty_filtered');
       if (!stores.length) return empty(t('pos.empty_no_stores'), h('a', { class: 'button button--primary', href: '#/stores' }, t('stores.add')));

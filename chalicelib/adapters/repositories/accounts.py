@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters.dynamo import key_value, transaction, translate_all
-from chalicelib.adapters.models import EmployeeModel, GuardModel, MerchantModel
+from chalicelib.adapters.models import EmployeeModel, GuardModel, MerchantModel, StoreModel
 from chalicelib.adapters.repositories._common import attrs, event_item, fill_defaults, list_page, update_if
+from chalicelib.domain.devices import store_name_guard
 from chalicelib.errors import Conflict
 from chalicelib.ports import VersionConflict
 
@@ -17,12 +18,16 @@ class AccountRepository:
     """Merchants, employees and the guards that keep e-mails and PINs unique."""
 
     @staticmethod
-    def create_merchant(merchant: dict, owner: dict, event: dict) -> None:
-        """Raises VersionConflict (the ids exist), or a 409 EMAIL_TAKEN naming the owner's e-mail."""
+    def create_merchant(merchant: dict, owner: dict, event: dict, store: dict | None = None) -> None:
+        """Raises VersionConflict (the ids exist), or a 409 EMAIL_TAKEN naming the owner's e-mail. `store`: the
+        merchant's first store, made in the same transaction."""
         with transaction() as tx:
             tx.save(MerchantModel(**merchant), condition=MerchantModel.id.does_not_exist())
             _employee_writes(tx, owner, old=None)
             tx.save(event_item(event))
+            if store is not None:
+                tx.save(StoreModel(**store), condition=StoreModel.id.does_not_exist())
+                tx.save(GuardModel(pk=key_value(store_name_guard(merchant["id"], store["name"])), owner_id=store["id"]))
 
     @staticmethod
     def get_merchant(merchant_id: str) -> dict | None:

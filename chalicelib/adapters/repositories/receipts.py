@@ -4,15 +4,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.operand import Path
 
 from chalicelib.adapters.dynamo import key_value, transaction, translate_all
-from chalicelib.adapters.models import GuardModel, PosDeviceModel, ReceiptModel
+from chalicelib.adapters.models import GuardModel, PosDeviceModel, ReceiptModel, SalesCounterModel
 from chalicelib.adapters.repositories._common import attrs, event_item, list_page, narrowest
 from chalicelib.adapters.repositories.devices import (
     DeviceRepository,
     final_sync_open,
     same_activation,
 )
+from chalicelib.domain import sales
 from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number
 from chalicelib.errors import ServiceUnavailable
@@ -36,9 +38,9 @@ def _holds(current: Device, device: Device, final_sync: tuple[str, str] | None) 
 
 @translate_all
 class ReceiptRepository:
-    # x 2 items (receipt, id guard) + the slot's counter + the receipts.created event (the outbox) = 100 of a
-    # TransactWriteItems' 100
-    per_transaction = 49
+    # x 2 items (receipt, id guard) + the slot's counter + the receipts.created event (the outbox) + the sales
+    # counters (3 rows per local day, at most sales.MAX_DAYS_PER_BATCH = 4 days) = 100 of a TransactWriteItems' 100
+    per_transaction = 43
 
     @staticmethod
     def get_many(merchant_id: str, receipt_numbers: Iterable[str]) -> dict[str, dict]:
@@ -76,8 +78,12 @@ class ReceiptRepository:
         update is conditioned on the mark being below the batch's top (and sets it) or at or above it (and
         leaves it); when that guess was wrong the slot is read again and the transaction retried.
 
+        The same transaction adds the receipts to the sales summary's counters (domain/sales.py: one update per
+        scope and local day), so a receipt is counted exactly when it is stored.
+
         Raises SlotRevoked when the slot is no longer this activation's (or the window closed), else AlreadyStored
         when a number or id was taken meanwhile; the caller sorts the receipts again."""
+        sales_updates = _sales_updates(device.merchant_id, receipts)
         top = max((int(r["receipt_number"].rsplit("-", 1)[1]) for r in receipts), default=0)
         mark = PosDeviceModel.stored_seq_high if final_sync is None else PosDeviceModel.final_sync_last_seq
         known = device.stored_seq_high if final_sync is None else device.final_sync_last_seq
@@ -103,6 +109,8 @@ class ReceiptRepository:
                                 refused=AlreadyStored())
                     if event is not None:
                         tx.save(event_item(event))
+                    for item, actions in sales_updates:
+                        tx.update(item, actions=actions)
                 return
             except SlotRevoked:
                 # Revoked, or the mark was not where this guess put it: read the slot to tell which.
@@ -137,6 +145,24 @@ class ReceiptRepository:
         return [attrs(i, exclude=("created_sk",)) for i in items], next_cursor
 
     @staticmethod
+    def sales_counters(merchant_id: str, scope: str, day_from: str, day_to: str) -> list[tuple[str, dict[str, int]]]:
+        """[(day, {counter: value})] of one scope's counter rows from day_from to day_to (YYYY-MM-DD), in day order:
+        one Query (paged by DynamoDB's 1 MB)."""
+        rows, start = [], None
+        while True:
+            # The model's own connection (its key schema known, no DescribeTable): the raw items, whose counter
+            # names the model does not declare.
+            answer = SalesCounterModel._get_connection().query(f"{merchant_id}#{scope}",
+                                        range_key_condition=SalesCounterModel.day.between(day_from, day_to),
+                                        exclusive_start_key=start, consistent_read=True)
+            for item in answer.get("Items", []):
+                rows.append((item["day"]["S"], {name: int(value["N"]) for name, value in item.items()
+                                                if "N" in value}))
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return rows
+
+    @staticmethod
     def held_seqs(merchant_id: str, pos_number: int, seqs: list[int]) -> set[int]:
         """Which of these receipt numbers of one POS the server holds: one BatchGetItem per 100 numbers,
         keys only (the audit's bounded read, instead of reading every receipt of the device)."""
@@ -156,6 +182,16 @@ class ReceiptRepository:
 
 
 MAX_PAYMENTS_PER_RECEIPT = 20  # api/schemas.py ReceiptIn.payments
+
+
+def _sales_updates(merchant_id: str, receipts: list[dict]) -> list[tuple[SalesCounterModel, list]]:
+    """The sales counter rows a batch adds to, each with its ADD actions (a row that does not exist yet is made)."""
+    updates = []
+    for (scope, day), counters in sorted(sales.counter_deltas(receipts).items()):
+        item = SalesCounterModel(pk=key_value(f"{merchant_id}#{scope}"), day=day)
+        updates.append((item, [SalesCounterModel.merchant_id.set(merchant_id)]
+                        + [Path(name).add(value) for name, value in sorted(counters.items())]))
+    return updates
 
 
 def _receipt_filters(receipt_number: str | None, employee_id: str | None, payment_type: str | None) -> list:

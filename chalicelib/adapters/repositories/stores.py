@@ -5,9 +5,10 @@ from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.adapters.dynamo import transaction, translate_all
-from chalicelib.adapters.models import StoreModel
+from chalicelib.adapters.dynamo import key_value, transaction, translate_all
+from chalicelib.adapters.models import GuardModel, StoreModel
 from chalicelib.adapters.repositories._common import attrs, event_item, fill_defaults, list_page
+from chalicelib.domain.devices import store_name_guard, store_name_taken
 from chalicelib.errors import Conflict
 
 
@@ -31,12 +32,21 @@ class StoreRepository:
         return [fill_defaults(StoreModel, attrs(i)) for i in items], next_cursor
 
     @staticmethod
-    def save(store: dict, event: dict, expected_updated_at: str | None = None) -> None:
-        """Raises VersionConflict when the store changed since it was read (or exists, for a new one)."""
+    def save(store: dict, event: dict, expected_updated_at: str | None = None, previous_name: str | None = None) -> None:
+        """Raises VersionConflict when the store changed since it was read (or exists, for a new one), a 409
+        NAME_TAKEN when another store of the merchant has the name (a guard item claims each name; a rename
+        passes the `previous_name` it frees)."""
         condition = (StoreModel.id.does_not_exist() if expected_updated_at is None
                      else StoreModel.updated_at == expected_updated_at)
+        new_key = key_value(store_name_guard(store["merchant_id"], store["name"]))
+        old_key = None if previous_name is None else key_value(store_name_guard(store["merchant_id"], previous_name))
         with transaction() as tx:
             tx.save(StoreModel(**store), condition=condition)
+            if expected_updated_at is None or (old_key is not None and old_key != new_key):
+                tx.save(GuardModel(pk=new_key, owner_id=store["id"]), condition=GuardModel.pk.does_not_exist(),
+                        refused=store_name_taken(store["name"]))
+                if old_key is not None:
+                    tx.delete(GuardModel(pk=old_key))
             tx.save(event_item(event))
 
     @staticmethod
@@ -45,4 +55,5 @@ class StoreRepository:
             tx.delete(StoreModel(merchant_id=store["merchant_id"], id=store["id"]),
                       condition=(StoreModel.device_count == 0) | StoreModel.device_count.does_not_exist(),
                       refused=Conflict(code="STORE_HAS_POS_DEVICES"))
+            tx.delete(GuardModel(pk=key_value(store_name_guard(store["merchant_id"], store["name"]))))
             tx.save(event_item(event))

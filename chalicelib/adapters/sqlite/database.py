@@ -80,11 +80,17 @@ MIGRATIONS: list[list[str]] = [
         " WHERE device_key IS NOT NULL",
         "CREATE TABLE outbox_positions (name TEXT PRIMARY KEY, position INTEGER NOT NULL) STRICT",
     ],
+    [
+        # The sales summary's counters (chalicelib/domain/sales.py): one row per merchant, scope, local day and
+        # counter name, added to by the transaction that stores the receipts.
+        "CREATE TABLE sales_counters (merchant_id TEXT NOT NULL, scope TEXT NOT NULL, day TEXT NOT NULL,"
+        " name TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (merchant_id, scope, day, name)) STRICT",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables this project makes: a file with other tables and no version is somebody else's.
 TABLES = ("merchants", "employees", "stores", "devices", "tokens", "guards", "events", "receipts", "shifts",
-          "findings", "api_tokens", "webhooks", "webhook_deliveries", "outbox_positions")
+          "findings", "api_tokens", "webhooks", "webhook_deliveries", "outbox_positions", "sales_counters")
 
 
 class SchemaError(RuntimeError):

@@ -18,7 +18,8 @@ from chalicelib.adapters.sqlite.database import Database
 from chalicelib.adapters.sqlite.listing import Listing
 from chalicelib.config import settings
 from chalicelib.domain import audit as audit_rules
-from chalicelib.domain.devices import Device, Status, name_key
+from chalicelib.domain import sales
+from chalicelib.domain.devices import Device, Status, name_key, store_name_guard, store_name_taken
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.errors import Conflict
 
@@ -196,14 +197,20 @@ class SqliteAccounts(_Tables):
         conn.execute("INSERT OR REPLACE INTO employees (merchant_id, id, email, doc) VALUES (?, ?, ?, ?)",
                      (employee["merchant_id"], employee["id"], record.get("email"), _dump(record)))
 
-    def create_merchant(self, merchant: dict, owner: dict, event: dict) -> None:
+    def create_merchant(self, merchant: dict, owner: dict, event: dict, store: dict | None = None) -> None:
         with self.db.write() as conn:
             if conn.execute("SELECT 1 FROM merchants WHERE id = ?", (merchant["id"],)).fetchone():
                 raise ports.VersionConflict()
             self._check_employee(conn, owner, None)
+            if store is not None and self.doc(conn, "stores", "id", store["merchant_id"], store["id"]) is not None:
+                raise ports.VersionConflict()
             conn.execute("INSERT INTO merchants (id, doc) VALUES (?, ?)", (merchant["id"], _dump(_put("merchant", merchant))))
             self._write_employee(conn, owner, None)
             self.add_event(conn, event)
+            if store is not None:
+                conn.execute("INSERT INTO stores (merchant_id, id, doc) VALUES (?, ?, ?)",
+                             (store["merchant_id"], store["id"], _dump(_put("store", store))))
+                self.claim(conn, store_name_guard(merchant["id"], store["name"]), store["id"])
 
     def get_merchant(self, merchant_id: str) -> dict | None:
         with self.db.read() as conn:
@@ -354,14 +361,24 @@ class SqliteStores(_Tables):
                                              limit, cursor)
         return [_filled(json.loads(doc), STORE_DEFAULTS) for (doc,) in rows], next_cursor
 
-    def save(self, store: dict, event: dict, expected_updated_at: str | None = None) -> None:
+    def save(self, store: dict, event: dict, expected_updated_at: str | None = None,
+             previous_name: str | None = None) -> None:
+        new_key = store_name_guard(store["merchant_id"], store["name"])
+        old_key = None if previous_name is None else store_name_guard(store["merchant_id"], previous_name)
+        claims = expected_updated_at is None or (old_key is not None and old_key != new_key)
         with self.db.write() as conn:
             current = self.doc(conn, "stores", "id", store["merchant_id"], store["id"])
             if (current is not None) if expected_updated_at is None else (
                     current is None or current.get("updated_at") != expected_updated_at):
                 raise ports.VersionConflict()
+            if claims and self.guard(conn, new_key) is not None:
+                raise store_name_taken(store["name"])
             conn.execute("INSERT OR REPLACE INTO stores (merchant_id, id, doc) VALUES (?, ?, ?)",
                          (store["merchant_id"], store["id"], _dump(_put("store", store))))
+            if claims:
+                self.claim(conn, new_key, store["id"])
+                if old_key is not None:
+                    self.free(conn, old_key)
             self.add_event(conn, event)
 
     def delete(self, store: dict, event: dict) -> None:
@@ -370,6 +387,7 @@ class SqliteStores(_Tables):
             if current.get("device_count", 0) != 0:
                 raise Conflict(code="STORE_HAS_POS_DEVICES")
             conn.execute("DELETE FROM stores WHERE merchant_id = ? AND id = ?", (store["merchant_id"], store["id"]))
+            self.free(conn, store_name_guard(store["merchant_id"], store["name"]))
             self.add_event(conn, event)
 
 
@@ -618,6 +636,22 @@ class SqliteReceipts(_Tables):
             self.put_device(conn, dataclasses.replace(current, **changes), with_audit_key=False)
             if event is not None:
                 self.add_event(conn, event)
+            # The sales summary's counters, in the same transaction (domain/sales.py).
+            conn.executemany(
+                "INSERT INTO sales_counters (merchant_id, scope, day, name, value) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (merchant_id, scope, day, name) DO UPDATE SET value = value + excluded.value",
+                [(device.merchant_id, scope, day, name, value)
+                 for (scope, day), counters in sorted(sales.counter_deltas(receipts).items())
+                 for name, value in sorted(counters.items())])
+
+    def sales_counters(self, merchant_id: str, scope: str, day_from: str, day_to: str) -> list[tuple[str, dict]]:
+        rows: dict[str, dict[str, int]] = {}
+        with self.db.read() as conn:
+            for day, name, value in conn.execute(
+                    "SELECT day, name, value FROM sales_counters WHERE merchant_id = ? AND scope = ? AND day >= ?"
+                    " AND day <= ? ORDER BY day", (merchant_id, scope, day_from, day_to)):
+                rows.setdefault(day, {})[name] = value
+        return list(rows.items())
 
     def list(self, merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
              store_id: str | None = None, created_min: str | None = None, created_max: str | None = None,
