@@ -169,13 +169,17 @@ async function render() {
   // After in-app navigation (not on the first load) the next Tab starts at "Skip to content", as after a page
   // load: focus goes to the top of the document (not to where the old page's control was), and the new
   // page's title is announced.
-  if (renderedOnce && !controller.signal.aborted && !main.contains(document.activeElement)
-      && !document.querySelector('dialog[open]')) {
+  // On the first load too: focusing the body resets the browser's sequential focus starting point, which a
+  // reload may otherwise restore to the menu link used last (Chromium 150 does).
+  if (!controller.signal.aborted && !main.contains(document.activeElement) && !document.querySelector('dialog[open]')
+      && (renderedOnce || !document.activeElement || document.activeElement === document.body)) {
     document.body.setAttribute('tabindex', '-1');
     document.body.focus({ preventScroll: true });
-    window.scrollTo(0, 0);
-    const announcer = document.getElementById('route-announcer');
-    if (announcer) announcer.textContent = document.title;
+    if (renderedOnce) {
+      window.scrollTo(0, 0);
+      const announcer = document.getElementById('route-announcer');
+      if (announcer) announcer.textContent = document.title;
+    }
   }
   renderedOnce = true;
 }

@@ -142,7 +142,7 @@ def test_polish_wording(browser, server, api: Api):
 
 def test_local_time_and_one_amount_format(browser, server, api: Api):
     owner = signup_pl(api)
-    ids = shop(api, owner)
+    shop(api, owner)
     with polish(browser, server, name="local-time") as page:
         login_ui(page, owner["email"])
         page.get_by_test_id("nav-receipts").click()
@@ -192,7 +192,8 @@ def test_deletion_warns_before_it_starts_and_the_card_agrees(browser, server, ap
         expect(blockers.get_by_test_id("delete-blocker-shift")).to_have_text(
             "zmiana jest otwarta: zamknij zmianę w aplikacji POS;")
         expect(blockers.get_by_test_id("delete-blocker-unsynced")).to_have_text(
-            "2 paragony nie są zsynchronizowane: podłącz urządzenie do Internetu, aby je przesłało.")
+            "2 paragony nie są zsynchronizowane: podłącz urządzenie do Internetu, aby je przesłało. "
+            "Usuwanie czeka na synchronizację, do 10 min.")
         expect(blockers).to_contain_text("Zrób to przed kliknięciem „Usuń POS”.")
         expect(blockers).to_contain_text("przez kilka minut czeka na spóźnioną synchronizację")
         expect(dialog.get_by_test_id("confirm-delete")).to_have_text("Usuń POS")
@@ -282,6 +283,10 @@ def test_tab_starts_at_the_skip_link_and_menu_focus_ring_is_whole(browser, serve
         login_ui(page, owner["email"])
         page.reload()
         expect(page.get_by_test_id("pos-list-page")).to_be_visible()
+        expect(page.get_by_test_id("loading")).to_have_count(0)
+        # the page has settled: its render put the focus on the body (a reload may keep the browser's focus
+        # starting point on the menu link used last)
+        expect(page.locator("body")).to_have_attribute("tabindex", "-1")
         page.keyboard.press("Tab")
         expect(page.locator(":focus")).to_have_text("Przejdź do treści")
 
