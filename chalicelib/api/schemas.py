@@ -102,7 +102,7 @@ TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern
                      WithJsonSchema({"type": "string", "maxLength": 64, "pattern": r"^[A-Za-z][A-Za-z0-9_+/-]*$",
                                      "examples": ["Europe/Warsaw"],
                                      "description": "An IANA time zone name (what decides a day of the sales "
-                                                    "summary); an unknown one: 400 VALIDATION_ERROR."})]
+                                                    "summary); an unknown one: 400 UNKNOWN_TIME_ZONE."})]
 
 
 Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc),

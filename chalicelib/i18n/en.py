@@ -155,6 +155,7 @@ MESSAGES = {
     "pydantic.datetime_parsing": "Must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z.",
     "pydantic.datetime_from_date_parsing": "Must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z.",
     "pydantic.timestamp_zone": "Needs a time zone, e.g. 2026-11-24T10:00:00Z.",
+    "UNKNOWN_TIME_ZONE": "Must be an IANA time zone name, e.g. Europe/Warsaw.",
     "pydantic.time_zone": "Must be an IANA time zone name, e.g. Europe/Warsaw.",
     "pydantic.timestamp_range": "Is out of range.",
     "pydantic.timestamp_format": "Must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z.",

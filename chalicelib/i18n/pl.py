@@ -160,6 +160,7 @@ MESSAGES = {
     "pydantic.datetime_parsing": "Musi być datą i godziną ISO 8601, np. 2026-11-24T10:00:00Z.",
     "pydantic.datetime_from_date_parsing": "Musi być datą i godziną ISO 8601, np. 2026-11-24T10:00:00Z.",
     "pydantic.timestamp_zone": "Podaj strefę czasową, np. 2026-11-24T10:00:00Z.",
+    "UNKNOWN_TIME_ZONE": "Podaj nazwę strefy czasowej IANA, np. Europe/Warsaw.",
     "pydantic.time_zone": "Podaj nazwę strefy czasowej IANA, np. Europe/Warsaw.",
     "pydantic.timestamp_range": "Wartość poza zakresem.",
     "pydantic.timestamp_format": "Musi być datą i godziną ISO 8601, np. 2026-11-24T10:00:00Z.",
