@@ -8,7 +8,6 @@ import json
 import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from uuid import uuid4
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from chalicelib import clock, config
 from chalicelib.services import webhooks
 from tests.conftest import receipt
+from tests.helpers import serve_posts
 
 # ---------------------------------------------------------------- a receiver
 
@@ -23,35 +23,21 @@ from tests.conftest import receipt
 class Receiver:
     """Records every POST; answers with the next planned status (default 200), optionally after a delay."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.requests: list[dict] = []
         self.plan: list = []  # statuses (int) or ("sleep", seconds, status)
         self.lock = threading.Lock()
-        receiver = self
+        self.server = serve_posts(self._answer, port)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                with receiver.lock:
-                    step = receiver.plan.pop(0) if receiver.plan else 200
-                    receiver.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()},
-                                              "body": body, "path": self.path, "status": step})
-                if isinstance(step, tuple):
-                    time.sleep(step[1])
-                    step = step[2]
-                try:
-                    self.send_response(step)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                except OSError:
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    def _answer(self, path: str, headers: dict, body: bytes) -> int:
+        with self.lock:
+            step = self.plan.pop(0) if self.plan else 200
+            self.requests.append({"headers": {k.lower(): v for k, v in headers.items()},
+                                  "body": body.decode(), "path": path, "status": step})
+        if isinstance(step, tuple):
+            time.sleep(step[1])
+            step = step[2]
+        return step
 
     @property
     def url(self) -> str:
@@ -388,7 +374,7 @@ def test_a_receiver_down_then_up_loses_nothing_and_a_restart_still_delivers(clie
     assert any(d["attempts"] >= 1 and d["last_status_code"] is None and d["last_error"] for d in log["deliveries"])
     assert hook["failing_since"] is not None
     # The receiver comes back on the same port; the retries deliver everything, in order.
-    back = _receiver_on(port)
+    back = Receiver(port)  # on the port that was down
     try:
         run_until(lambda: len(back.delivered()) >= 4, timeout=30)
         types = [(b["type"], (b["data"].get("receipts") or [{}])[0].get("receipt_number")) for b in back.delivered()]
@@ -397,20 +383,6 @@ def test_a_receiver_down_then_up_loses_nothing_and_a_restart_still_delivers(clie
         assert m_hooks(client, m)[0]["failing_since"] is None
     finally:
         back.stop()
-
-
-def _receiver_on(port: int) -> Receiver:
-    """A Receiver bound to a given port (the one that was down)."""
-    original = ThreadingHTTPServer.__init__
-
-    def bind_there(self, address, handler, *args, **kwargs):
-        original(self, ("127.0.0.1", port), handler, *args, **kwargs)
-
-    ThreadingHTTPServer.__init__ = bind_there
-    try:
-        return Receiver()
-    finally:
-        ThreadingHTTPServer.__init__ = original
 
 
 def test_an_event_written_before_a_crash_is_delivered_after_restart(client, receiver, tmp_path, engine):

@@ -154,25 +154,12 @@ def _integrations(api, recorder, owner) -> None:
     """Issue 24: an API token used (its last use recorded) and revoked; a webhook whose events reach the outbox
     function as the events table's stream delivers them, and the retries function sends what is due again."""
     import json as _json
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from chalicelib.adapters.models import EventModel
+    from tests.helpers import serve_posts
 
     answers = [500]
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.send_response(answers.pop(0) if answers else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_posts(lambda _path, _headers, _body: answers.pop(0) if answers else 200)
     try:
         with recorder.running("api_handler"):
             status, token = api.post("/v1/api_tokens", {"name": "ERP", "access": "WRITE"}, token=owner.token)

@@ -1,10 +1,9 @@
 """Issue 24 on `make run`: the local dispatcher thread delivers from the outbox, and a crash (kill -9) between the
 change and its delivery loses nothing: the next start delivers what was written before the crash."""
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.helpers import serve_posts
 from tests.system.test_local_server import _start, merchant_with_pos, ok, servers  # noqa: F401
 from tests.system.test_local_server import http as call
 
@@ -12,18 +11,11 @@ from tests.system.test_local_server import http as call
 def _receiver():
     received = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            received.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
-            self.send_response(204)
-            self.end_headers()
+    def answer(_path, _headers, body):
+        received.append(json.loads(body))
+        return 204
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, received
+    return serve_posts(answer), received
 
 
 def test_a_change_made_just_before_a_crash_is_delivered_after_the_restart(tmp_path, servers):  # noqa: F811

@@ -1,13 +1,12 @@
 """The webhook sender's SSRF guard and HTTP behaviour, and the stream records' reading (issue 24)."""
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from chalicelib.adapters import stream, webhook_sender
 from chalicelib.adapters.models import EventModel
 from chalicelib.services import webhooks
+from tests.helpers import serve_posts
 
 
 @pytest.mark.parametrize("url,reason", [
@@ -43,20 +42,11 @@ def test_locally_loopback_http_is_allowed():
 def test_redirects_are_not_followed_and_only_2xx_delivers():
     hits = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            hits.append(self.path)
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.send_response(302 if self.path == "/moved" else 204)
-            self.send_header("Location", "http://127.0.0.1:1/elsewhere")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    def answer(path, _headers, _body):
+        hits.append(path)
+        return (302 if path == "/moved" else 204), {"Location": "http://127.0.0.1:1/elsewhere"}
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_posts(answer)
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         answer = webhook_sender.send(base + "/moved", b"{}", {}, timeout=2, strict=False)
