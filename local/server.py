@@ -220,23 +220,34 @@ class BackloggedHTTPServer(ThreadedHTTPServer):
     request_queue_size = 128
 
 
-def start_audit_timer(chalice_module, interval: int, stop: threading.Event) -> threading.Thread:
-    """Runs the same entry point the deployed schedule runs, with a CloudWatch-style event."""
+def _every(interval: float, stop: threading.Event, name: str, label: str, job) -> threading.Thread:
+    """Runs `job` every `interval` seconds until `stop`, on a daemon thread; prints what it returns (when not
+    None) or how it failed, and keeps going either way (what the deployed schedules and streams do, locally)."""
 
     def loop():
         while not stop.wait(interval):
-            event = {"version": "0", "id": "local", "detail-type": "Scheduled Event", "source": "aws.events",
-                     "account": "123456789012", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                     "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), "resources": [], "detail": {}}
             try:
-                summary = chalice_module.run_audit(event, None)
-                print(f"[audit] {summary}", flush=True)
+                said = job()
+                if said is not None:
+                    print(f"[{label}] {said}", flush=True)
             except Exception as exc:  # noqa: BLE001 - the timer keeps going
-                print(f"[audit] failed: {exc}", flush=True)
+                print(f"[{label}] failed: {exc}", flush=True)
 
-    thread = threading.Thread(target=loop, name="audit-timer", daemon=True)
+    thread = threading.Thread(target=loop, name=name, daemon=True)
     thread.start()
     return thread
+
+
+def start_audit_timer(chalice_module, interval: int, stop: threading.Event) -> threading.Thread:
+    """Runs the same entry point the deployed schedule runs, with a CloudWatch-style event."""
+
+    def run():
+        event = {"version": "0", "id": "local", "detail-type": "Scheduled Event", "source": "aws.events",
+                 "account": "123456789012", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                 "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), "resources": [], "detail": {}}
+        return chalice_module.run_audit(event, None)
+
+    return _every(interval, stop, "audit-timer", "audit", run)
 
 
 def start_webhook_dispatcher(interval: float, stop: threading.Event) -> threading.Thread:
@@ -245,18 +256,11 @@ def start_webhook_dispatcher(interval: float, stop: threading.Event) -> threadin
     after a crash the next start delivers what was written before it."""
     from chalicelib.services import webhooks
 
-    def loop():
-        while not stop.wait(interval):
-            try:
-                result = webhooks.run_once()
-                if result["deliveries_added"] or result["delivered"] or result["failed_attempts"]:
-                    print(f"[webhooks] {result}", flush=True)
-            except Exception as exc:  # noqa: BLE001 - the dispatcher keeps going
-                print(f"[webhooks] failed: {exc}", flush=True)
+    def run():
+        result = webhooks.run_once()
+        return result if result["deliveries_added"] or result["delivered"] or result["failed_attempts"] else None
 
-    thread = threading.Thread(target=loop, name="webhook-dispatcher", daemon=True)
-    thread.start()
-    return thread
+    return _every(interval, stop, "webhook-dispatcher", "webhooks", run)
 
 
 # ---------------------------------------------------------------- one server per state directory
