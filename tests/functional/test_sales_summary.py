@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import Merchant, at_once, receipt
+from tests.integration.test_sync_concurrency import stored_receipts
 
 
 def sync(api, token, receipts, last=None):
@@ -25,17 +26,6 @@ def summary(client, m, **query):
     status, body = client.get(path, token=m.token)
     assert status == 200, body
     return body
-
-
-def all_receipts(client, m):
-    items, cursor = [], None
-    while True:
-        status, body = client.get("/v1/receipts?limit=250" + (f"&cursor={cursor}" if cursor else ""), token=m.token)
-        assert status == 200, body
-        items += body["receipts"]
-        cursor = body["cursor"]
-        if not cursor:
-            return items
 
 
 def recount(receipts, time_zone, group_by):
@@ -102,7 +92,7 @@ def test_a_day_is_the_merchants_day_and_every_grouping_adds_up(client):
     assert by_day["totals"] == {"receipt_count": 3, "gross_sales": 3000, "refunds": 300, "net_sales": 2700}
     assert {p["payment_type"]: p["net"] for p in by_day["by_payment_type"]} == {"CASH": 1000 + 500 - 300,
                                                                                 "CARD": 1500}
-    stored = all_receipts(client, m)
+    stored = stored_receipts(client, m.token)
     for group_by in ("day", "store", "pos_device", "employee", "payment_type"):
         body = summary(client, m, **{"from": "2026-11-01", "to": "2026-11-30", "group_by": group_by})
         assert_matches(body, stored, "Europe/Warsaw", group_by)
@@ -192,7 +182,7 @@ def test_replays_races_rejections_and_a_final_sync_count_each_receipt_once(clien
     assert status == 200, body
     jobs = [lambda api: sync(api, token, list(owed.values()), last=43) for _ in range(4)]
     at_once(threaded_app, jobs)
-    stored = all_receipts(client, m)
+    stored = stored_receipts(client, m.token)
     assert len(stored) == 43 and 123456 not in {r["total_money"] for r in stored}
     for group_by in ("day", "pos_device", "employee", "payment_type", "store"):
         body = summary(client, m, **{"from": "2026-11-01", "to": "2026-11-30", "group_by": group_by})
