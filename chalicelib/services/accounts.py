@@ -114,7 +114,11 @@ def token_record(token: str | None, kind: str) -> dict:
     """The stored record of a live token of `kind`, or 401."""
     if not token:
         raise Unauthenticated()
-    record = adapters().tokens.get(hash_token(token))
+    return _live(adapters().tokens.get(hash_token(token)), kind)
+
+
+def _live(record: dict | None, kind: str) -> dict:
+    """`record` when it is a live token of `kind`, else 401."""
     if not record or record["kind"] != kind:
         raise Unauthenticated()
     # DynamoDB's TTL deletes late (up to days), so expiry is checked here too.
@@ -130,7 +134,7 @@ def authenticate_user(token: str | None) -> Principal:
     record = adapters().tokens.get(hash_token(token))
     if record and record.get("kind") == api_tokens.KIND:
         return api_tokens.principal_of(record)
-    record = token_record(token, "user")
+    record = _live(record, "user")  # read once above: a session token is not read a second time
     employee = adapters().accounts.get_employee(record["merchant_id"], record["employee_id"])
     if not employee:
         raise Unauthenticated(key="UNAUTHENTICATED.account_gone")
