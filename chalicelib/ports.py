@@ -218,5 +218,17 @@ class AuditFanout(Protocol):
     def start_run(self, event: dict) -> None: ...
 
 
+class MailNotSent(Exception):
+    """The mail service did not take the message (refused, throttled, unreachable): the caller falls back."""
+
+
+class Mailer(Protocol):
+    """Sends one plain-text e-mail (SES on AWS). `sender` is None when no sender is configured: nothing is sent and
+    the caller shows what it would have sent (locally there is no mail server). `send` raises MailNotSent."""
+
+    def sender(self) -> str | None: ...
+    def send(self, to: str, subject: str, text: str) -> None: ...
+
+
 class ShardFailed(Exception):
     """An audit shard's run failed (the function raised, or could not be invoked)."""

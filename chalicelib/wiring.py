@@ -25,6 +25,7 @@ class Adapters:
     workflow: ports.Workflow
     fanout: ports.AuditFanout
     secrets: ports.Secrets  # read only when a secret's ARN is configured (PIN_HASH_SECRET_ARN on AWS)
+    mailer: ports.Mailer  # sends only when INVITATION_SENDER is configured
 
 
 _current: Adapters | None = None
@@ -71,15 +72,15 @@ def use(replacement: Adapters):
 
 def _sqlite(path: str) -> Adapters:
     """The storage ports on SQLite; Step Functions and the audit's fan-out stay AWS's (moto's, locally)."""
-    from chalicelib.adapters import fanout, secrets, sqlite, workflow
+    from chalicelib.adapters import fanout, mailer, secrets, sqlite, workflow
 
     return Adapters(**sqlite.repositories(sqlite.Database(path)), workflow=workflow.WorkflowStarter(),
-                    fanout=fanout.ShardInvoker(), secrets=secrets.SecretsManagerReader())
+                    fanout=fanout.ShardInvoker(), secrets=secrets.SecretsManagerReader(), mailer=mailer.SesMailer())
 
 
 def _aws() -> Adapters:
     # The one place that names the concrete adapters.
-    from chalicelib.adapters import fanout, repositories, secrets, workflow
+    from chalicelib.adapters import fanout, mailer, repositories, secrets, workflow
 
     return Adapters(
         accounts=repositories.AccountRepository(), tokens=repositories.TokenRepository(),
@@ -88,7 +89,8 @@ def _aws() -> Adapters:
         events=repositories.EventRepository(), receipts=repositories.ReceiptRepository(),
         shifts=repositories.ShiftRepository(), findings=repositories.FindingRepository(),
         integrations=repositories.IntegrationRepository(),
-        workflow=workflow.WorkflowStarter(), fanout=fanout.ShardInvoker(), secrets=secrets.SecretsManagerReader())
+        workflow=workflow.WorkflowStarter(), fanout=fanout.ShardInvoker(), secrets=secrets.SecretsManagerReader(),
+        mailer=mailer.SesMailer())
 
 
 def webhook_sender():

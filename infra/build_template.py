@@ -225,6 +225,12 @@ def _function_role_policies(logical: str, spec: dict[str, Any]) -> list[dict[str
         policies.append({"PolicyName": "ReadSecrets", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
             "Sid": "Read" + "".join(secrets), "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
             "Resource": [{"Ref": secret} for secret in secrets]}]}})
+    mail_from = spec.get("mail_from")
+    if mail_from:  # SES SendEmail from the address in that template parameter only (empty: from nothing at all)
+        policies.append({"PolicyName": "SendMail", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "SendFrom" + mail_from, "Effect": "Allow", "Action": ["ses:SendEmail"],
+            "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}],
+            "Condition": {"StringEquals": {"ses:FromAddress": {"Ref": mail_from}}}}]}})
     invoked = spec.get("invoke") or []
     if invoked:
         policies.append({"PolicyName": "InvokeFunctions", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
@@ -338,6 +344,8 @@ def expand_functions(template: dict[str, Any], functions: dict[str, Any]) -> dic
         unknown = [s for s in spec.get("secrets") or () if (resources.get(s) or {}).get("Type") != "AWS::SecretsManager::Secret"]
         if unknown:
             raise TemplateError(f"{logical}: secrets {unknown} are not AWS::SecretsManager::Secret resources of the template")
+        if spec.get("mail_from") and spec["mail_from"] not in template.get("Parameters", {}):
+            raise TemplateError(f"{logical}: mail_from {spec['mail_from']!r} is not a parameter of the template")
     for logical, spec in functions.items():
         name = spec["name"]
         role = spec.get("role") or f"{logical}Role"

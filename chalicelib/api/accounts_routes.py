@@ -1,7 +1,6 @@
 """Sign-up, login, stores, employees and their invitations."""
 import logging
 import os
-from urllib.parse import quote
 
 from chalice import Blueprint
 
@@ -126,15 +125,17 @@ def delete_employee(ctx, employee_id):
 def create_invitation(ctx, employee_id):
     """OWNER or ADMINISTRATOR. The employee needs an e-mail (400 INVITATION_NEEDS_EMAIL) and a role other than
     CASHIER (400 INVITATION_NOT_FOR_CASHIER), and no access yet (409 ALREADY_HAS_ACCESS: revoke it first). The link
-    is shown once, works once, for 72 hours; a new invitation voids the previous one. Only its hash is stored. No
-    e-mail is sent: the link is returned (and logged) to be handed over."""
-    invitation = accounts.create_invitation(ctx.principal, employee_id)
-    url = f"{_app_origin(bp.current_request)}/#/invitation?token={quote(invitation['token'])}"
-    # Locally (`make run`, no mail server) the link is logged to be handed over; on Lambda the log keeps no secret
-    # (SES delivery is not wired yet: the answer carries the link).
-    shown = url if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME") else "(link returned to the caller)"
-    log.info("invitation link for employee %s: %s", employee_id, shown, extra={"event": "invitation_created"})
-    return invitation | {"invitation_url": url}
+    works once, for 72 hours; a new invitation voids the previous one. Only its hash is stored. With a mail sender
+    configured (INVITATION_SENDER, SES) the link is e-mailed to the employee and not returned (`sent_to` names the
+    address); otherwise it is returned once (and logged locally) to be handed over."""
+    invitation = accounts.create_invitation(ctx.principal, employee_id, _app_origin(bp.current_request))
+    if invitation["invitation_url"]:
+        # Locally (`make run`, no mail server) the link is logged to be handed over; on Lambda the log keeps no
+        # secret.
+        shown = (invitation["invitation_url"] if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+                 else "(link returned to the caller)")
+        log.info("invitation link for employee %s: %s", employee_id, shown, extra={"event": "invitation_created"})
+    return invitation
 
 
 def _app_origin(request) -> str:

@@ -825,9 +825,12 @@ class PosLoginOut(Out):
 
 
 class InvitationOut(Out):
-    invitation_url: str = Field(description="The SPA's page that sets the password: <origin>/#/invitation?token=…; "
-                                            "shown once, give it to the employee (no e-mail is sent locally).")
-    token: str
+    invitation_url: str | None = Field(description="The SPA's page that sets the password: "
+                                                   "<origin>/#/invitation?token=…; shown once, give it to the employee; "
+                                                   "null when it was e-mailed (`sent_to`).")
+    token: str | None = Field(description="The invitation's token (the link carries it); null when it was e-mailed.")
+    sent_to: str | None = Field(description="The address the link was e-mailed to (a mail sender is configured: "
+                                            "INVITATION_SENDER); null when the link is returned instead.")
     expires_at: Instant
     employee: EmployeeOut
 

@@ -231,6 +231,8 @@ MESSAGES = {
     "event.store.deleted": "Store “{store}” deleted.",
     "event.employee.created": "Employee added: {employee}.",
     "event.employee.updated": "Employee changed: {employee}.",
+    "mail.invitation.subject": "{business}: your invitation to the back office",
+    "mail.invitation.body": "Hello {name},\n\n{business} invites you to its POS back office. Open this link to set your password:\n\n{url}\n\nThe link works once, until {expires_at:time}. If you did not expect this e-mail, ignore it.",
     "event.employee.invited": "Invitation sent to {employee}.",
     "event.employee.invitation_accepted": "Invitation accepted: {employee}.",
     "event.employee.access_revoked": "Back-office access revoked: {employee}.",

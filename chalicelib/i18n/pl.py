@@ -237,6 +237,8 @@ MESSAGES = {
     "event.store.deleted": "Usunięto sklep „{store}”.",
     "event.employee.created": "Dodano pracownika: {employee}.",
     "event.employee.updated": "Zmieniono dane pracownika: {employee}.",
+    "mail.invitation.subject": "{business}: zaproszenie do panelu administracyjnego",
+    "mail.invitation.body": "Dzień dobry, {name},\n\n{business} zaprasza Cię do panelu administracyjnego POS. Otwórz ten link, aby ustawić hasło:\n\n{url}\n\nLink działa raz, do {expires_at:time}. Jeśli nie spodziewasz się tej wiadomości, zignoruj ją.",
     "event.employee.invited": "Wysłano zaproszenie: {employee}.",
     "event.employee.invitation_accepted": "Przyjęto zaproszenie: {employee}.",
     "event.employee.access_revoked": "Odebrano dostęp do zaplecza: {employee}.",

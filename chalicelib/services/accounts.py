@@ -1,17 +1,21 @@
 """Sign-up, login with a failure limit, bearer tokens, stores and employees."""
+import logging
 from datetime import timedelta
+from urllib.parse import quote
 
 from chalicelib import clock, i18n
 from chalicelib.config import settings
 from chalicelib.domain.roles import ADMIN_ROLES, BACK_OFFICE_ROLES, Role, require_role
 from chalicelib.errors import (Conflict, Forbidden, InvalidCredentials, InvalidInput, InvitationInvalid,
                                Unauthenticated, too_many_attempts)
-from chalicelib.ports import VersionConflict
+from chalicelib.ports import MailNotSent, VersionConflict
 from chalicelib.services import api_tokens
 from chalicelib.services.common import Principal, new_event, new_id, not_found
 from chalicelib.services.scope import scoped_page
 from chalicelib.services.security import hash_password, hash_pin, hash_token, new_token, verify_password
 from chalicelib.wiring import adapters
+
+log = logging.getLogger(__name__)
 
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
@@ -330,9 +334,11 @@ def access_state(employee: dict) -> str:
 INVITATION_TTL_SECONDS = 72 * 3600
 
 
-def create_invitation(principal: Principal, employee_id: str) -> dict:
-    """A one-time link that lets the employee set their own password: 72 h, stored only as a hash (a token record
-    of kind "invitation" and the hash on the employee), single use; a new one voids the previous."""
+def create_invitation(principal: Principal, employee_id: str, app_origin: str) -> dict:
+    """A one-time link to `app_origin`'s invitation page that lets the employee set their own password: 72 h, stored
+    only as a hash (a token record of kind "invitation" and the hash on the employee), single use; a new one voids
+    the previous. With a mail sender configured the link goes to the employee's e-mail only (`sent_to`), so that the
+    inviter never holds it; otherwise, or when the mail service refuses it, the link is returned to be handed over."""
     require_role(principal.role, ADMIN_ROLES, "manage employees")
     old = get_employee(principal, employee_id)
     _check_may_change(principal, old, None)
@@ -353,7 +359,30 @@ def create_invitation(principal: Principal, employee_id: str) -> dict:
     _save_with_retry_hint(lambda: adapters().accounts.save_employee(updated, old, event))
     if old.get("invitation_hash"):
         adapters().tokens.delete(old["invitation_hash"])  # the previous link stops working (the hash moved on too)
-    return {"token": token, "expires_at": updated["invitation_expires_at"], "employee": updated}
+    url = f"{app_origin}/#/invitation?token={quote(token)}"
+    invitation = {"expires_at": updated["invitation_expires_at"], "employee": updated}
+    if _mail_invitation(updated, url):
+        return invitation | {"token": None, "invitation_url": None, "sent_to": updated["email"]}
+    return invitation | {"token": token, "invitation_url": url, "sent_to": None}
+
+
+def _mail_invitation(employee: dict, url: str) -> bool:
+    """E-mails the link in the inviter's language when a sender is configured; False when there is none or the mail
+    service did not take it (then the link is shown instead: nothing is lost, the invitation stands)."""
+    mailer = adapters().mailer
+    if not mailer.sender():
+        return False
+    merchant = adapters().accounts.get_merchant(employee["merchant_id"]) or {}
+    params = {"name": employee["name"], "business": merchant.get("business_name", ""), "url": url,
+              "expires_at": employee["invitation_expires_at"]}
+    try:
+        mailer.send(employee["email"], i18n.render("mail.invitation.subject", params),
+                    i18n.render("mail.invitation.body", params))
+    except MailNotSent as exc:
+        log.warning("invitation e-mail for employee %s not sent, the link is shown instead: %s", employee["id"], exc,
+                    extra={"event": "invitation_mail_failed"})
+        return False
+    return True
 
 
 def accept_invitation(token: str, password: str, source: str | None = None) -> dict:

@@ -165,6 +165,20 @@ def test_no_secret_is_in_any_function_environment_only_the_pin_keys_arn(packaged
             if a.startswith("secretsmanager:")} == {"secretsmanager:GetSecretValue"}
 
 
+def test_only_the_api_sends_mail_and_only_from_the_invitation_sender(packaged):
+    """Invitations go out through SES (DESIGN.md 3.2): the API function may send e-mail from the address of the
+    InvitationSender parameter only (empty by default: from no address at all), and no other function may send."""
+    from tests.infra.test_template import effective_variables
+
+    template, _ = packaged
+    senders = [(role, statement) for role, statement in iam_statements(template)
+               if any(action.startswith("ses:") for action in as_list(statement["Action"]))]
+    assert [(role, statement["Action"], statement["Condition"]) for role, statement in senders] == [
+        ("DefaultRole", ["ses:SendEmail"], {"StringEquals": {"ses:FromAddress": {"Ref": "InvitationSender"}}})]
+    assert template["Parameters"]["InvitationSender"]["Default"] == ""
+    assert effective_variables(template, "APIHandler")["INVITATION_SENDER"] == {"Ref": "InvitationSender"}
+
+
 def test_the_builder_grants_secrets_of_the_template_only(tmp_path):
     functions = (ROOT / "infra" / "functions.yml").read_text(encoding="utf-8")
     assert "  secrets: [PinHashSecret]" in functions
@@ -350,7 +364,7 @@ def test_every_api_path_answers_inside_api_gateways_29_s_with_storage_retries_in
     timeout must leave API Gateway's 29 s a margin: the client gets our answer (or a logged timeout), never a
     bare 504."""
     from chalicelib import config
-    from chalicelib.adapters import secrets, workflow
+    from chalicelib.adapters import mailer, secrets, workflow
 
     def worst(attempts: int, connect: float, read: float) -> float:
         return attempts * (connect + read) + sum(min(2 ** i, 20) for i in range(attempts - 1))
@@ -361,8 +375,9 @@ def test_every_api_path_answers_inside_api_gateways_29_s_with_storage_retries_in
                           cfg.dynamodb_read_timeout_seconds),
         "stepfunctions": worst(workflow.MAX_ATTEMPTS, workflow.CONNECT_TIMEOUT_SECONDS, workflow.READ_TIMEOUT_SECONDS),
         "secretsmanager": worst(secrets.MAX_ATTEMPTS, secrets.CONNECT_TIMEOUT_SECONDS, secrets.READ_TIMEOUT_SECONDS),
+        "ses": worst(mailer.MAX_ATTEMPTS, mailer.CONNECT_TIMEOUT_SECONDS, mailer.READ_TIMEOUT_SECONDS),
     }
-    assert budgets == {"dynamodb": 15.0, "stepfunctions": 15.0, "secretsmanager": 7.0}
+    assert budgets == {"dynamodb": 15.0, "stepfunctions": 15.0, "secretsmanager": 7.0, "ses": 9.0}
     timeout = packaged[0]["Resources"]["APIHandler"]["Properties"]["Timeout"]
     assert max(budgets.values()) + 3 <= timeout, "3 s for the request's own work (argon2 included) after the budget"
     assert timeout + 5 <= 29, "a margin under API Gateway's 29 s"

@@ -451,7 +451,7 @@ def test_roles_are_split_by_need(packaged):
         "Fn::GetAtt": ["WebhookOutboxFailuresQueue", "Arn"]}
     assert resources["EventsTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
     # the PIN key; lambda: POST /v1/audit/runs starts AuditMerchant
-    assert services("DefaultRole") == {"logs", "xray", "dynamodb", "states", "secretsmanager", "lambda"}
+    assert services("DefaultRole") == {"logs", "xray", "dynamodb", "states", "secretsmanager", "lambda", "ses"}
     # The scheduled audit only fans out: it invokes the shard function (by the name in its environment), and
     # reads or writes nothing itself; the API starts a merchant's run; nobody else invokes a function.
     assert services("RunAuditRole") == {"logs", "xray", "lambda", "sqs"}  # sqs: its on-failure destination

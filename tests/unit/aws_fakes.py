@@ -169,7 +169,19 @@ class FakeSecrets:
         return self.values[secret_id]
 
 
+class NoMailer:
+    """No sender configured: as `make run` without INVITATION_SENDER."""
+
+    @staticmethod
+    def sender():
+        return None
+
+    @staticmethod
+    def send(to: str, subject: str, text: str) -> None:
+        raise AssertionError("nothing is sent without a sender")
+
+
 def sqlite_adapters() -> wiring.Adapters:
     """The storage ports on a fresh in-memory SQLite database, with the fakes of the AWS services."""
     return wiring.Adapters(**sqlite.repositories(sqlite.Database(sqlite.MEMORY)), workflow=FakeWorkflow(),
-                           fanout=FakeFanout(), secrets=FakeSecrets())
+                           fanout=FakeFanout(), secrets=FakeSecrets(), mailer=NoMailer())

@@ -24,7 +24,7 @@ def _parameters(signature: inspect.Signature) -> list[tuple[str, object, object]
 
 def test_every_port_is_wired():
     assert set(PORTS) == {"accounts", "tokens", "audit_runs", "stores", "devices", "events", "receipts", "shifts",
-                          "findings", "integrations", "workflow", "fanout", "secrets"}
+                          "findings", "integrations", "workflow", "fanout", "secrets", "mailer"}
     assert all(issubclass(protocol, typing.Protocol) for protocol in PORTS.values())
     assert sum(len(_methods(protocol)) for protocol in PORTS.values()) >= 50
 

@@ -90,7 +90,7 @@ def test_owner_rules(shop):
 
 def test_deleted_employee_loses_access(shop):
     ann = accounts.create_employee(shop.owner, {"name": "Ann", "role": "MANAGER", "email": "ann@example.com"})
-    invitation = accounts.create_invitation(shop.owner, ann["id"])
+    invitation = accounts.create_invitation(shop.owner, ann["id"], "https://back.office")
     accounts.accept_invitation(invitation["token"], PASSWORD)
     token = accounts.login("ann@example.com", PASSWORD)["token"]
     accounts.delete_employee(shop.owner, ann["id"])

@@ -445,6 +445,7 @@ export default {
   'employees.invite_named': 'Invite {name} to the back office',
   'employees.invitation_title': 'Invitation for {name}',
   'employees.invitation_text': 'Give this link to {email}. It works once, for 72 hours, and lets them set their own password. It is shown only now.',
+  'employees.invitation_sent': 'Invitation e-mailed to {email}. The link works once, for 72 hours.',
   'employees.invitation_link': 'Invitation link',
   'employees.invitation_expires': 'Expires: {at}',
   'employees.copy_link': 'Copy link',

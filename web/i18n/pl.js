@@ -446,6 +446,7 @@ export default {
   'employees.invite_named': 'Zaproś {name} do panelu',
   'employees.invitation_title': 'Zaproszenie dla: {name}',
   'employees.invitation_text': 'Przekaż ten link na adres {email}. Działa jeden raz, przez 72 godziny, i pozwala ustawić własne hasło. Jest widoczny tylko teraz.',
+  'employees.invitation_sent': 'Wysłano zaproszenie na adres {email}. Link działa jeden raz, przez 72 godziny.',
   'employees.invitation_link': 'Link z zaproszeniem',
   'employees.invitation_expires': 'Wygasa: {at}',
   'employees.copy_link': 'Kopiuj link',

@@ -113,6 +113,11 @@ export async function employeesView({ main, signal }) {
       toast(error.message || String(error), 'error');
       return;
     }
+    if (invitation.sent_to) { // e-mailed (a mail sender is configured): the inviter never holds the link
+      toast(t('employees.invitation_sent', { email: invitation.sent_to }), 'success');
+      await list.load();
+      return;
+    }
     const link = h('input', { type: 'text', readonly: true, value: invitation.invitation_url, testid: 'invitation-link', 'aria-label': t('employees.invitation_link'), class: 'input' });
     await confirmDialog({
       title: t('employees.invitation_title', { name: employee.name }),
