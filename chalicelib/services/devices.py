@@ -227,7 +227,9 @@ def pos_login(email: str, password: str) -> dict:
     adapters().tokens.put(token_hash, kind="login", merchant_id=employee["merchant_id"], employee_id=employee["id"],
                           expires_at_epoch=clock.epoch() + settings().login_token_ttl_seconds,
                           session_epoch=accounts.session_epoch(employee))
-    devices = _activatable_devices(employee["merchant_id"])
+    # A MANAGER's login offers only their stores' slots (and activates only those: activate_slot)
+    scope = accounts.principal_of(employee).store_ids
+    devices = [d for d in _activatable_devices(employee["merchant_id"]) if scope is None or d.store_id in scope]
     stores = adapters().stores.get_many(employee["merchant_id"], [d.store_id for d in devices])
     return {"login_token": token, "employee": employee, "pos_devices": devices, "stores": stores}
 
@@ -286,9 +288,11 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
     retry: it succeeds only while the slot is still that installation's, in that activation."""
     token, token_hash = new_token()
     new_activation_id = new_id()
-    # The POS app API is unchanged by the store scope (DESIGN.md 3.2): no store_ids here; the name is the actor's.
+    # A MANAGER's e-mail and password activate only their stores' slots: another store's answers 404 as a missing
+    # one (DESIGN.md 3.2; the POS API's shapes are unchanged). A pairing code was made in its maker's scope.
     principal = Principal(merchant_id=merchant_id, employee_id=employee["id"], role=employee["role"],
-                          name=employee.get("name"))
+                          name=employee.get("name"),
+                          store_ids=accounts.principal_of(employee).store_ids if method == "LOGIN" else None)
     chosen: dict = {}
 
     def change(device: Device):

@@ -14,6 +14,7 @@ from chalicelib.domain.roles import PERMISSIONS, Role
 from tests.conftest import receipt
 
 MUTATING = {"POST", "PATCH", "DELETE"}
+MANAGER_A_EMAIL = "man-a@matrix.example"
 
 
 def _sync(client, token, number, seqs):
@@ -44,7 +45,8 @@ def world(client):
     tokens = {
         "OWNER": m.token,
         "ADMINISTRATOR": m.employee("Adm", "ADMINISTRATOR", password="admin pass 1")["token"],
-        "MANAGER_A": m.employee("Man A", "MANAGER", password="manager pass 1", store_ids=[a["id"]])["token"],
+        "MANAGER_A": m.employee("Man A", "MANAGER", email=MANAGER_A_EMAIL, password="manager pass 1",
+                                store_ids=[a["id"]])["token"],
         "MANAGER_B": m.employee("Man B", "MANAGER", password="manager pass 2", store_ids=[b["id"]])["token"],
     }
     cashier = m.employee("Cas", "CASHIER", pin="2468")
@@ -266,3 +268,20 @@ def test_an_email_that_has_access_elsewhere_cannot_be_invited_here(client, world
     assert status == 409 and body["errors"][0]["code"] == "EMAIL_TAKEN", body
     # Jan's access elsewhere is untouched
     assert client.post("/v1/auth/login", {"email": "jan@example.com", "password": "jan's pass 1"})[0] == 200
+
+
+def test_a_managers_pos_login_reaches_only_their_stores_slots(client, world):
+    """The POS app's e-mail and password login of a MANAGER of store A offers and activates store A's slots only;
+    store B's slot answers 404 exactly like a slot that does not exist. The owner's login reaches both."""
+    status, login = client.post("/v1/pos/login", {"email": MANAGER_A_EMAIL, "password": "manager pass 1"})
+    assert status == 200, login
+    assert {d["id"] for d in login["pos_devices"]} == {world.idle_a["id"]}, login["pos_devices"]
+    for device_id in (world.till_b["id"], str(uuid.uuid4())):
+        status, body = client.post("/v1/pos/activate", {"login_token": login["login_token"], "pos_device_id": device_id,
+                                                        "installation_id": "tablet-of-a"})
+        assert (status, body["errors"][0]["code"]) == (404, "NOT_FOUND"), body
+    status, body = client.post("/v1/pos/activate", {"login_token": login["login_token"],
+                                                    "pos_device_id": world.idle_a["id"], "installation_id": "tablet-of-a"})
+    assert (status, body["pos_device"]["status"]) == (200, "ACTIVATED"), body
+    status, owner = client.post("/v1/pos/login", {"email": world.m.email, "password": world.m.password})
+    assert (status, {d["id"] for d in owner["pos_devices"]}) == (200, {world.till_b["id"]}), owner
