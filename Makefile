@@ -63,8 +63,17 @@ $(LINT_STAMP): $(STAMP) requirements-lint.txt
 	$(PIP) -r requirements-lint.txt
 	@touch $(LINT_STAMP)
 
-lint: $(LINT_STAMP) $(NODE_STAMP)
-	bash infra/lint.sh
+# checkov (Apache-2.0) in a virtualenv of its own: it cannot be installed next to .venv's pins (requirements-checkov.txt).
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@echo "Installing checkov into $(CHECKOV_VENV) (lint only) ..."
+	$(CHECKOV_VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar on -r requirements-checkov.txt
+	@touch $(CHECKOV_STAMP)
+
+lint: $(LINT_STAMP) $(CHECKOV_STAMP) $(NODE_STAMP)
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov bash infra/lint.sh
 
 bench: $(STAMP)
 	$(PY) -m bench.sync_bench
@@ -75,4 +84,4 @@ bench: $(STAMP)
 	$(PY) -m bench.final_sync_bench
 
 clean:
-	rm -rf $(VENV) node_modules out
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules out

@@ -5,9 +5,12 @@
 #   with dummy Lambda ARNs, as Step Functions sees it after DefinitionSubstitutions.
 #   cfn-lint-serverless's rules, findings checked against infra/lint-baseline.json (infra/lint_baseline.py)
 #   cfn-lint on infra/edge-waf.yml
+#   checkov on the SAM-transformed template (infra/sam_transform.py -> out/sam-transformed.json) and on
+#   infra/edge-waf.yml, failed checks against infra/lint-baseline.json's "checkov" section (infra/lint_baseline.py)
 #   openapi-spec-validator on GET /v1/openapi.json as the app serves it (issue 28).
-# Needs .venv with cfn-lint, cfn-lint-serverless (make lint installs requirements-lint.txt) and
-# openapi-spec-validator, and node/npm (asl-validator from package.json; `npm ci` if missing).
+# Needs .venv with cfn-lint, cfn-lint-serverless (make lint installs requirements-lint.txt),
+# aws-sam-translator and openapi-spec-validator; checkov ($CHECKOV, default .venv-checkov/bin/checkov: make
+# lint installs requirements-checkov.txt there); and node/npm (asl-validator from package.json; `npm ci` if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-out}"
@@ -47,6 +50,17 @@ echo "lint: cfn-lint passed on $out/sam.json"
 # The CloudFront side (us-east-1): cfn-lint's own rules.
 "$cfn_lint" infra/edge-waf.yml
 echo "lint: cfn-lint passed on infra/edge-waf.yml"
+
+# checkov (its own venv: requirements-checkov.txt) on what CloudFormation deploys: the template after the SAM
+# transform (the API stage, invoke configs, schedules and the stream mapping SAM generates), and the edge stack.
+# Offline (--skip-download: no Prisma Cloud guidelines), soft-fail: as above, the baseline decides.
+"$py" infra/sam_transform.py "$out/sam.json" "$out/sam-transformed.json"
+checkov="${CHECKOV:-.venv-checkov/bin/checkov}"
+[ -x "$checkov" ] || { echo "lint: no checkov at $checkov (make lint installs it into .venv-checkov)" >&2; exit 2; }
+echo "lint: checkov $("$checkov" --version)"
+"$checkov" --framework cloudformation -f "$out/sam-transformed.json" -f infra/edge-waf.yml \
+  --output json --compact --quiet --soft-fail --skip-download > "$out/checkov.json"
+"${PYTHON:-.venv/bin/python}" infra/lint_baseline.py --checkov "$out/checkov.json"
 
 if [ ! -x node_modules/.bin/asl-validator ]; then
   npm ci --no-audit --no-fund --loglevel=error

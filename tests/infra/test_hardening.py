@@ -630,6 +630,109 @@ def test_every_kept_lint_finding_names_a_resource_of_the_stack_and_says_why(pack
     assert "lint_baseline.py" in (ROOT / "infra" / "lint.sh").read_text(encoding="utf-8")
 
 
+def _sam_transform_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("infra_sam_transform", ROOT / "infra" / "sam_transform.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_kept_checkov_finding_names_a_resource_of_the_deployed_stack_and_says_why(packaged):
+    """checkov runs on the template after the SAM transform and on the edge stack (infra/lint.sh); its kept findings
+    are in the baseline's "checkov" section. checkov itself is not needed here (only `make lint` installs it)."""
+    import re
+
+    template, _ = packaged
+    transformed = _sam_transform_module().sam_transform(template)
+    assert "Transform" not in transformed
+    resources = set(transformed["Resources"]) | set(_edge_template()["Resources"])
+    data = json.loads((ROOT / "infra" / "lint-baseline.json").read_text(encoding="utf-8"))
+    assert data["checkov"], "the checkov section"
+    seen = set()
+    for entry in data["checkov"]:
+        assert re.fullmatch(r"CKV2?_AWS_\d+", entry["rule"]), entry  # checkov's AWS check ids
+        assert len(entry["reason"].split()) >= 15, f"{entry['rule']}: say why it is kept"
+        assert entry["resources"], entry["rule"]
+        for resource in entry["resources"]:
+            assert resource in resources, f"{entry['rule']}: no resource {resource} in the stack"
+            assert (entry["rule"], resource) not in seen, f"{entry['rule']} on {resource} kept twice"
+            seen.add((entry["rule"], resource))
+    lint = _lint_baseline_module()
+    kept = lint.load_baseline(section=lint.CHECKOV)
+    assert kept == seen
+    assert not kept & lint.load_baseline(), "the two sections are separate"
+    # Resources only the SAM transform creates are checked too (the API's stage: no cache on purpose).
+    assert ("CKV_AWS_120", "RestAPIapiStage") in kept and "RestAPIapiStage" not in template["Resources"]
+
+
+def test_checkov_runs_in_make_lint_from_a_pinned_venv_of_its_own():
+    import re
+
+    requirements = (ROOT / "requirements-checkov.txt").read_text(encoding="utf-8")
+    pins = [line for line in requirements.splitlines() if line and not line.startswith("#")]
+    assert "checkov==3.3.30" in pins
+    for pin in pins:  # every package of the lint venv, exactly: the same install on every machine
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][A-Za-z0-9.+\-]*", pin), pin
+    names = [pin.split("==")[0].lower().replace("_", "-") for pin in pins]
+    assert len(names) == len(set(names)), "one pin per package"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^\$\(CHECKOV_STAMP\): requirements-checkov.txt$", makefile, re.MULTILINE)
+    assert re.search(r"^lint: .*\$\(CHECKOV_STAMP\)", makefile, re.MULTILINE)
+    assert re.search(r"^clean:\n\trm -rf .*\$\(CHECKOV_VENV\)", makefile, re.MULTILINE)
+    assert ".venv-checkov/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    lint_sh = (ROOT / "infra" / "lint.sh").read_text(encoding="utf-8")
+    assert "infra/sam_transform.py" in lint_sh and "lint_baseline.py --checkov" in lint_sh
+    assert "--framework cloudformation" in lint_sh and "--skip-download" in lint_sh
+
+
+def _checkov_report(failed: set[tuple[str, str]], *, parsing_errors: int = 0, resource_count: int = 152) -> dict:
+    """checkov's JSON output (-o json --compact) for one framework, reduced to what lint_baseline.py reads."""
+    return {"check_type": "cloudformation",
+            "results": {"failed_checks": [{"check_id": check, "resource": f"AWS::Some::Type.{resource}"}
+                                          for check, resource in sorted(failed)],
+                        "parsing_errors": ["out/sam-transformed.json"] * parsing_errors},
+            "summary": {"passed": 200, "failed": len(failed), "parsing_errors": parsing_errors,
+                        "resource_count": resource_count, "checkov_version": "3.3.30"}}
+
+
+def test_the_lint_fails_on_a_new_or_stale_checkov_finding_and_on_a_report_that_checked_nothing(tmp_path, capsys):
+    lint = _lint_baseline_module()
+    kept = lint.load_baseline(section=lint.CHECKOV)
+    report = _checkov_report(kept)
+    assert lint.checkov_findings_of(report) == kept
+    assert lint.checkov_findings_of([report, _checkov_report(set())]) == kept  # one report per framework
+    path = tmp_path / "checkov.json"
+    path.write_text(json.dumps(report))
+    assert lint.main(["lint_baseline.py", "--checkov", str(path)]) == 0
+    assert f"checkov 3.3.30: 200 passed, {len(kept)} failed, all kept on purpose" in capsys.readouterr().out
+
+    grown = _checkov_report(kept | {("CKV_AWS_45", "APIHandler")})
+    path.write_text(json.dumps(grown))
+    assert lint.main(["lint_baseline.py", "--checkov", str(path)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        ('lint: new finding CKV_AWS_45 on APIHandler: fix it or add it to infra/lint-baseline.json ("checkov") '
+         "with the reason")]
+    shrunk = _checkov_report(kept - {("CKV_AWS_120", "RestAPIapiStage")})
+    path.write_text(json.dumps(shrunk))
+    assert lint.main(["lint_baseline.py", "--checkov", str(path)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "lint: stale baseline entry CKV_AWS_120 on RestAPIapiStage: it no longer occurs, remove it"]
+    # A template checkov could not parse passes every check: the lint fails instead.
+    for broken in (_checkov_report(kept, parsing_errors=1), _checkov_report(kept, resource_count=0), []):
+        path.write_text(json.dumps(broken))
+        assert lint.main(["lint_baseline.py", "--checkov", str(path)]) == 1
+    # The cfn-lint-serverless section is not read for checkov, nor the other way round.
+    path.write_text(json.dumps(_checkov_report(kept | lint.load_baseline())))
+    assert lint.main(["lint_baseline.py", "--checkov", str(path)]) == 1
+    unexplained = tmp_path / "baseline.json"
+    unexplained.write_text(json.dumps({"findings": [], "checkov": [{"rule": "CKV_AWS_27", "resources": ["X"],
+                                                                    "reason": ""}]}))
+    with pytest.raises(ValueError, match="reason"):
+        lint.load_baseline(unexplained, lint.CHECKOV)
+
+
 def test_the_lint_fails_on_a_new_finding_and_on_a_stale_baseline_entry(tmp_path):
     lint = _lint_baseline_module()
     kept = lint.load_baseline()
