@@ -4,7 +4,8 @@ import { h, uid } from '../dom.js';
 import { number, timeEl } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
-import { confirmDialog, toast } from '../ui.js';
+import { confirmDialog } from '../ui/dialogs.js';
+import { toast } from '../ui/toasts.js';
 
 export const DEFAULT_FINAL_SYNC_HOURS = 72;
 
