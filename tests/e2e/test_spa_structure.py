@@ -10,7 +10,14 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PASSWORD, Api, _open_page, local_server, login_ui, receipt
+from tests.e2e.conftest import (
+    PASSWORD,
+    Api,
+    _open_page,
+    local_server,
+    login_ui,
+    receipt,
+)
 
 
 @pytest.fixture(scope="module")
