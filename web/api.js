@@ -1,5 +1,7 @@
 // The one place that talks HTTP to the back-office API (docs/CONTRACT.md).
 import { getLanguage, t } from './i18n/index.js';
+// A cycle (limits.js reads the document through apiDocument below), safe: both sides use it only inside functions.
+import { loadLimits } from './limits.js';
 import { clearSession, getSession } from './session.js';
 
 // Same origin by default. When the SPA is deployed as static files elsewhere, set
@@ -143,12 +145,26 @@ export const api = {
   del: (path, options) => request('DELETE', path, options),
 };
 
+let documentRequest = null;
+
+/** The API's OpenAPI document (public, no token), one request per page load; a failed read is asked again. */
+export function apiDocument() {
+  if (!documentRequest) {
+    documentRequest = request('GET', '/v1/openapi.json', { auth: false }).catch((error) => {
+      documentRequest = null;
+      throw error;
+    });
+  }
+  return documentRequest;
+}
+
 /** Every item of a list endpoint, following `cursor` (for small lists: stores, employees, devices). */
 export async function fetchAll(path, key, { query, signal, maxPages = 20 } = {}) {
+  const { listLimitMax } = await loadLimits(); // the largest page the API serves: fewest requests
   const items = [];
   let cursor = null;
   for (let page = 0; page < maxPages; page += 1) {
-    const data = await api.get(path, { query: { ...query, limit: 250, cursor }, signal });
+    const data = await api.get(path, { query: { ...query, limit: listLimitMax, cursor }, signal });
     items.push(...(data?.[key] || []));
     cursor = data?.cursor || null;
     if (!cursor) break;

@@ -5,8 +5,10 @@ import { rememberPlace, restoreDrafts } from './return_to.js';
 import { clear, h, replace } from './dom.js';
 import { getLanguage, LANGUAGES, onLanguageChange, setLanguage, t } from './i18n/index.js';
 import { icon } from './icons.js';
+import { loadLimits } from './limits.js';
 import { clearSession, getSession, isAdmin } from './session.js';
-import { errorAlert, toast } from './ui.js';
+import { errorAlert } from './ui/states.js';
+import { toast } from './ui/toasts.js';
 import { invitationView, loginView, signupView } from './views/auth.js';
 import { auditView } from './views/audit.js';
 import { employeesView } from './views/employees.js';
@@ -204,4 +206,5 @@ window.addEventListener('storage', (event) => {
 });
 
 installCharCounters(main);
+loadLimits(); // the API's limits (limits.js): read alongside the first screen's own requests
 render();

@@ -11,6 +11,7 @@ from chalice import Blueprint
 
 from chalicelib.api import error_codes
 from chalicelib.api.http import AUTHENTICATORS, OPERATIONS, encoded_json_response, schema
+from chalicelib.config import settings
 
 bp = Blueprint(__name__)
 REF = "#/components/schemas/{model}"
@@ -337,12 +338,31 @@ def build_document() -> dict:
     }
 
 
+# How long a deletion may wait for a POS's late sync (POS_SYNC_WAIT_SECONDS x POS_SYNC_WAIT_ATTEMPTS), published on
+# the DELETE operation so that the back office says it before a deletion starts (web/limits.js reads it).
+SYNC_WAIT_EXTENSION = "x-sync-wait-seconds"
+DELETE_DEVICE = ("/v1/pos_devices/{device_id}", "delete")
+
+
 @functools.cache
-def document_json() -> str:
-    """The document as served: built once per process (the routes are all registered at import)."""
-    return json.dumps(build_document(), ensure_ascii=False, separators=(",", ":"))
+def _document() -> dict:
+    """Built once per process (the routes are all registered at import); never changed after."""
+    return build_document()
+
+
+@functools.lru_cache(maxsize=4)
+def document_json(sync_wait_seconds: int) -> str:
+    """The document as served: the built one with the configured sync wait on the deletion (shallow copies, the
+    cached document stays as built)."""
+    document = _document()
+    path, method = DELETE_DEVICE
+    item = document["paths"][path]
+    operation = item[method] | {SYNC_WAIT_EXTENSION: sync_wait_seconds}
+    paths = document["paths"] | {path: item | {method: operation}}
+    return json.dumps(document | {"paths": paths}, ensure_ascii=False, separators=(",", ":"))
 
 
 @bp.route("/v1/openapi.json", methods=["GET"])
 def openapi_document():
-    return encoded_json_response(document_json())
+    cfg = settings()  # read at serve time: the value follows the configuration the deletions run with
+    return encoded_json_response(document_json(cfg.sync_wait_seconds * cfg.sync_wait_attempts))

@@ -3,6 +3,7 @@
 No mocks: the server runs the whole stack (embedded moto, Step Functions, the Lambda bridge) in a
 subprocess on a free port with its own state directory; Playwright drives the SPA it serves.
 """
+import contextlib
 import json
 import os
 import socket
@@ -39,15 +40,17 @@ def _python() -> str:
     return str(venv_python) if venv_python.exists() else sys.executable
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """Base URL of a freshly started local server (empty: no demo data)."""
+@contextlib.contextmanager
+def local_server(state_dir: Path, log_name: str = "server.log", **env_overrides: str):
+    """`python -m local.server` on a free port with its own state directory (empty: no demo data), until the block
+    ends; yields its base URL. `env_overrides`: settings of this server (e.g. POS_SYNC_WAIT_SECONDS); its log is
+    kept as tests/e2e/artifacts/`log_name`."""
     port = _free_port()
-    state_dir = tmp_path_factory.mktemp("pos-local-state")
     log_path = state_dir / "server.log"
     env = dict(os.environ)
     env.update({"PORT": str(port), "POS_LOCAL_STATE_DIR": str(state_dir), "POS_SEED_DEMO": "0",
                 "POS_SYNC_WAIT_SECONDS": "0", "PASSWORD_HASH_PROFILE": "fast", "PYTHONUNBUFFERED": "1"})
+    env.update(env_overrides)
     base_url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
         process = subprocess.Popen([_python(), "-m", "local.server"], cwd=ROOT, env=env, stdout=log,
@@ -76,7 +79,14 @@ def server(tmp_path_factory):
             process.kill()
             process.wait(timeout=10)
         ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / "server.log").write_text(log_path.read_text())
+        (ARTIFACTS / log_name).write_text(log_path.read_text())
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """Base URL of a freshly started local server (empty: no demo data)."""
+    with local_server(tmp_path_factory.mktemp("pos-local-state")) as base_url:
+        yield base_url
 
 
 class Api:

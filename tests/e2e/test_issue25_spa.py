@@ -192,8 +192,10 @@ def test_deletion_warns_before_it_starts_and_the_card_agrees(browser, server, ap
         expect(blockers.get_by_test_id("delete-blocker-shift")).to_have_text(
             "zmiana jest otwarta: zamknij zmianę w aplikacji POS;")
         expect(blockers.get_by_test_id("delete-blocker-unsynced")).to_have_text(
-            "2 paragony nie są zsynchronizowane: podłącz urządzenie do Internetu, aby je przesłało. "
-            "Usuwanie czeka na synchronizację, do 10 min.")
+            "2 paragony nie są zsynchronizowane: podłącz urządzenie do Internetu, aby je przesłało.")
+        # This server does not wait for a late sync (POS_SYNC_WAIT_SECONDS=0), so the question promises no wait;
+        # a server that waits: tests/e2e/test_spa_structure.py.
+        expect(blockers.get_by_test_id("delete-wait")).to_have_count(0)
         expect(blockers).to_contain_text("Zrób to przed kliknięciem „Usuń POS”.")
         expect(blockers).to_contain_text("przez kilka minut czeka na spóźnioną synchronizację")
         expect(dialog.get_by_test_id("confirm-delete")).to_have_text("Usuń POS")

@@ -75,7 +75,7 @@ export default {
   'auth.currency_hint': 'Prices and totals are shown in this currency.',
   'auth.email': 'E-mail',
   'auth.password': 'Password',
-  'auth.password_hint': 'At least 8 characters.',
+  'auth.password_hint': 'At least {n} characters.',
   'auth.business_name': 'Business name',
   'auth.login': 'Sign in',
   'auth.signup': 'Create account',

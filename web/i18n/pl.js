@@ -76,7 +76,7 @@ export default {
   'auth.currency_hint': 'Ceny i sumy są pokazywane w tej walucie.',
   'auth.email': 'E-mail',
   'auth.password': 'Hasło',
-  'auth.password_hint': 'Co najmniej 8 znaków.',
+  'auth.password_hint': 'Co najmniej {n} znaków.',
   'auth.business_name': 'Nazwa firmy',
   'auth.login': 'Zaloguj się',
   'auth.signup': 'Załóż konto',

@@ -4,7 +4,10 @@ import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { returnPath } from '../return_to.js';
 import { setSession } from '../session.js';
-import { clearFormErrors, field, formValues, rules, selectField, showApiErrors, showFieldErrors, toast, validateWith } from '../ui.js';
+import { field, formErrorSlot, selectField, submitForm } from '../ui/forms.js';
+import { toast } from '../ui/toasts.js';
+import { rules, validateWith } from '../ui/validation.js';
+import { loadLimits } from '../limits.js';
 import { CURRENCIES, defaultCurrency } from '../currency.js';
 
 function authCard({ title, intro, form, footer }) {
@@ -17,26 +20,10 @@ function authCard({ title, intro, form, footer }) {
 }
 
 function authForm({ testid, fields, submitLabel, submitTestId, validate, submit }) {
-  const formError = h('div', { class: 'form-error', 'aria-live': 'assertive' });
+  const formError = formErrorSlot();
   const button = h('button', { type: 'submit', class: 'button button--primary button--block', testid: submitTestId }, submitLabel);
   const form = h('form', { class: 'form', novalidate: true, testid }, fields, formError, button);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearFormErrors(form, formError);
-    const values = formValues(form);
-    if (showFieldErrors(form, validate(values))) return;
-    button.disabled = true;
-    button.textContent = t('common.working');
-    try {
-      await submit(values);
-    } catch (error) {
-      showApiErrors(form, formError, error);
-    } finally {
-      button.disabled = false;
-      button.textContent = submitLabel;
-    }
-  });
-  return form;
+  return submitForm(form, { submitButton: button, formError, validate, submit, busyLabel: t('common.working') });
 }
 
 export async function loginView({ main, navigate }) {
@@ -65,6 +52,7 @@ export async function loginView({ main, navigate }) {
 }
 
 export async function signupView({ main, navigate }) {
+  const limits = await loadLimits();
   const form = authForm({
     testid: 'signup-form',
     submitLabel: t('auth.signup'),
@@ -72,7 +60,7 @@ export async function signupView({ main, navigate }) {
     fields: [
       field({ name: 'business_name', label: t('auth.business_name'), autocomplete: 'organization', required: true, testid: 'signup-business-name' }),
       field({ name: 'email', label: t('auth.email'), type: 'email', autocomplete: 'email', required: true, testid: 'signup-email' }),
-      field({ name: 'password', label: t('auth.password'), type: 'password', autocomplete: 'new-password', required: true, testid: 'signup-password', hint: t('auth.password_hint') }),
+      field({ name: 'password', label: t('auth.password'), type: 'password', autocomplete: 'new-password', required: true, testid: 'signup-password', hint: t('auth.password_hint', { n: limits.passwordMin }) }),
       // Prices are shown in this currency (PLN by default for a Polish UI).
       selectField({
         name: 'currency', label: t('auth.currency'), testid: 'signup-currency', hint: t('auth.currency_hint'),
@@ -80,9 +68,9 @@ export async function signupView({ main, navigate }) {
       }),
     ],
     validate: (v) => validateWith(v, {
-      business_name: [rules.required, rules.maxLength(100)],
+      business_name: [rules.required, rules.maxLength(limits.businessName)],
       email: [rules.required, rules.email],
-      password: [rules.required, rules.minLength(8), rules.maxLength(128)],
+      password: [rules.required, rules.minLength(limits.passwordMin), rules.maxLength(limits.passwordMax)],
     }),
     submit: async (v) => {
       const result = await api.post('/v1/signup', { business_name: v.business_name.trim(), email: v.email.trim(), password: v.password, currency: v.currency }, { auth: false });
@@ -101,15 +89,16 @@ export async function signupView({ main, navigate }) {
 
 // The invitation link (#/invitation?token=…): the invited employee sets their own password and is signed in.
 export async function invitationView({ main, navigate, query }) {
+  const limits = await loadLimits();
   const token = query?.token || '';
   const form = authForm({
     testid: 'invitation-form',
     submitLabel: t('auth.invitation_submit'),
     submitTestId: 'invitation-submit',
     fields: [
-      field({ name: 'password', label: t('auth.new_password'), type: 'password', autocomplete: 'new-password', required: true, testid: 'invitation-password', hint: t('auth.password_hint') }),
+      field({ name: 'password', label: t('auth.new_password'), type: 'password', autocomplete: 'new-password', required: true, testid: 'invitation-password', hint: t('auth.password_hint', { n: limits.passwordMin }) }),
     ],
-    validate: (v) => validateWith(v, { password: [rules.required, rules.minLength(8), rules.maxLength(128)] }),
+    validate: (v) => validateWith(v, { password: [rules.required, rules.minLength(limits.passwordMin), rules.maxLength(limits.passwordMax)] }),
     submit: async (v) => {
       const result = await api.post('/v1/invitations/accept', { token, password: v.password }, { auth: false });
       setSession(result);

@@ -5,6 +5,7 @@ import { h } from '../dom.js';
 import { yesNo } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
+import { loadLimits } from '../limits.js';
 import { getSession, isAdmin, isOwner } from '../session.js';
 import { checkboxGroup, confirmDialog, field, formDialog, rules, selectField, toast, validateWith } from '../ui.js';
 import { byId, loadStores } from './common.js';
@@ -25,6 +26,7 @@ export async function employeesView({ main, signal }) {
     : null;
   let storesById = new Map();
   let stores = [];
+  let limits = null; // the API's (../limits.js), read with the stores before any form can open
   const list = listPage({
     main, signal,
     testid: 'employees-page',
@@ -38,7 +40,7 @@ export async function employeesView({ main, signal }) {
     table: { testid: 'employees-table', rowAttrs: (e) => ({ testid: 'employee-row', dataset: { employeeId: e.id } }), columns: employeeColumns },
   });
 
-  stores = await loadStores(signal);
+  [stores, limits] = await Promise.all([loadStores(signal), loadLimits()]);
   storesById = byId(stores);
   if (addButton) addButton.disabled = false;
 
@@ -49,7 +51,7 @@ export async function employeesView({ main, signal }) {
       testid: 'employee-dialog',
       submitTestId: 'employee-dialog-save',
       fields: () => [
-        field({ name: 'name', label: t('employees.name'), value: employee?.name || '', required: true, testid: 'employee-name', inputAttrs: { maxlength: 100, autofocus: true } }),
+        field({ name: 'name', label: t('employees.name'), value: employee?.name || '', required: true, testid: 'employee-name', inputAttrs: { maxlength: limits.employeeName, autofocus: true } }),
         field({ name: 'email', label: t('employees.email'), type: 'email', value: employee?.email || '', testid: 'employee-email', autocomplete: 'off', hint: t('employees.email_hint') }),
         selectField({
           name: 'role', label: t('employees.role'), required: true, testid: 'employee-role', value: employee?.role || 'CASHIER',
@@ -68,7 +70,7 @@ export async function employeesView({ main, signal }) {
       ],
       validate: (v) => {
         const errors = validateWith(v, {
-          name: [rules.required, rules.maxLength(100)],
+          name: [rules.required, rules.maxLength(limits.employeeName)],
           email: [rules.email],
           pin: [rules.pin],
         });

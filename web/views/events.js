@@ -1,5 +1,5 @@
 // "Activity log": who did what to which POS, newest first.
-import { api } from '../api.js';
+import { fetchAll } from '../api.js';
 import { h } from '../dom.js';
 import { localText, money, timeEl, translated } from '../format.js';
 import { has, t } from '../i18n/index.js';
@@ -74,7 +74,7 @@ export async function eventsView({ main, query, signal, setQuery }) {
   const [devices, stores, employees] = await Promise.all([
     loadDevices(signal),
     loadStores(signal),
-    api.get('/v1/employees', { query: { limit: 250 }, signal }).then((d) => d.employees || []).catch((error) => {
+    fetchAll('/v1/employees', 'employees', { signal }).catch((error) => {
       if (error.name === 'AbortError') throw error;
       return [];
     }),

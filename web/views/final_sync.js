@@ -4,26 +4,27 @@ import { h, uid } from '../dom.js';
 import { number, timeEl } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
-import { confirmDialog, toast } from '../ui.js';
+import { confirmDialog } from '../ui/dialogs.js';
+import { toast } from '../ui/toasts.js';
 
 export const DEFAULT_FINAL_SYNC_HOURS = 72;
-export const MAX_FINAL_SYNC_HOURS = 168;
 
-/** The Deactivate dialog's option; `hours()` reads the choice (0 when switched off). */
-export function finalSyncOption() {
+/** The Deactivate dialog's option; `hours()` reads the choice (0 when switched off). `maxHours`: the API's
+ * limit (../limits.js, finalSyncHoursMax). */
+export function finalSyncOption({ maxHours }) {
   const hoursInput = h('input', {
-    type: 'number', name: 'final_sync_hours', min: '1', max: String(MAX_FINAL_SYNC_HOURS), step: '1',
-    value: String(DEFAULT_FINAL_SYNC_HOURS), testid: 'final-sync-hours', class: 'final-sync__hours',
+    type: 'number', name: 'final_sync_hours', min: '1', max: String(maxHours), step: '1',
+    value: String(Math.min(DEFAULT_FINAL_SYNC_HOURS, maxHours)), testid: 'final-sync-hours', class: 'final-sync__hours',
     'aria-label': t('final_sync.hours_label'),
   });
   const enabled = h('input', { type: 'checkbox', name: 'final_sync', checked: true, testid: 'final-sync-enable' });
-  const error = h('p', { class: 'field__error', testid: 'error-final_sync_hours', hidden: true }, t('final_sync.hours_invalid', { max: MAX_FINAL_SYNC_HOURS }));
+  const error = h('p', { class: 'field__error', testid: 'error-final_sync_hours', hidden: true }, t('final_sync.hours_invalid', { max: maxHours }));
   const errorId = uid('final-sync-hours-error');
   error.id = errorId;
   hoursInput.setAttribute('aria-describedby', errorId);
   const check = () => {
     const value = Number(hoursInput.value);
-    const ok = !enabled.checked || (hoursInput.value.trim() !== '' && Number.isInteger(value) && value >= 1 && value <= MAX_FINAL_SYNC_HOURS);
+    const ok = !enabled.checked || (hoursInput.value.trim() !== '' && Number.isInteger(value) && value >= 1 && value <= maxHours);
     error.hidden = ok;
     if (ok) hoursInput.removeAttribute('aria-invalid');
     else hoursInput.setAttribute('aria-invalid', 'true');

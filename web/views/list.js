@@ -2,7 +2,10 @@
 // cursor-paged API list, "Previous/Next page", and the loading, empty and error states.
 import { api, LIVE_POLL_MS, NOT_MODIFIED } from '../api.js';
 import { h, replace } from '../dom.js';
-import { CursorPager, empty as emptyState, errorAlert, loading, pageHeader, table } from '../ui.js';
+import { pageHeader } from '../ui/page.js';
+import { CursorPager } from '../ui/paging.js';
+import { empty as emptyState, errorAlert, loading } from '../ui/states.js';
+import { table } from '../ui/tables.js';
 
 /**
  * Build the page (synchronously; it shows "Loading…" until the first `load()`), then let the view load its

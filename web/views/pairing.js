@@ -4,7 +4,8 @@ import { h, replace } from '../dom.js';
 import { timeEl } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
-import { errorAlert, toast } from '../ui.js';
+import { errorAlert } from '../ui/states.js';
+import { toast } from '../ui/toasts.js';
 
 const EXPIRY_CHOICES = [600, 3600, 86400]; // seconds; the API allows 60..86400, default 600
 const CHECK_EVERY_TICKS = 3; // while a code is shown, look every 3 s whether a POS app used it

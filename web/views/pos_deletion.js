@@ -1,13 +1,14 @@
 // Safe deletion on the "Edit POS" card: the question, the progress panel, and following the workflow.
 // What the progress says is worked out by ../deletion_progress.js; this file only draws it.
-import { api, seg } from '../api.js';
+import { api, NOT_MODIFIED, seg } from '../api.js';
 import { adviceKey, deletionSteps, stepLabel, statusWords, titleKey } from '../deletion_progress.js';
 import { h } from '../dom.js';
 import { localText, timeEl } from '../format.js';
 import { has, t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import { isOwner } from '../session.js';
-import { confirmDialog } from '../ui.js';
+import { waitMinutes } from '../openapi_limits.js';
+import { confirmDialog } from '../ui/dialogs.js';
 
 const POLL_MS = 1000;
 const STEP_ICONS = { done: 'check', failed: 'cross', running: 'refresh', pending: 'dot', skipped: 'dot' };
@@ -25,12 +26,16 @@ export function sleep(ms, signal) {
   });
 }
 
-// How long the deletion waits for the POS to sync its receipts: the server's POS_SYNC_WAIT_SECONDS (60) x
-// POS_SYNC_WAIT_ATTEMPTS (10) by default; said in the confirm dialog so nobody stares at a spinner wondering.
-export const SYNC_WAIT_MINUTES = 10;
-
-/** Ask, then request the deletion. Resolves with the started deletion, or null when cancelled. */
-export async function confirmDeletion(device, { signal }) {
+/**
+ * Ask, then request the deletion. Resolves with the started deletion, or null when cancelled. `syncWaitSeconds`:
+ * how long the deletion waits for the POS to sync its receipts (the server's POS_SYNC_WAIT_SECONDS x
+ * POS_SYNC_WAIT_ATTEMPTS, published in its OpenAPI document, ../limits.js), said in the question so that nobody
+ * stares at a spinner wondering; nothing is said when the server does not wait.
+ */
+export async function confirmDeletion(device, { signal, syncWaitSeconds }) {
+  const waitNote = syncWaitSeconds > 0
+    ? [' ', h('span', { testid: 'delete-wait' }, t('pos.delete_wait', { minutes: waitMinutes(syncWaitSeconds) }))]
+    : null;
   const owner = isOwner();
   const forceWarning = h('p', { class: 'warning-text', testid: 'force-warning', hidden: true }, icon('warning'), ' ', t('pos.force_warning'));
   const forceBox = owner ? h('div', { class: 'force' },
@@ -47,7 +52,7 @@ export async function confirmDeletion(device, { signal }) {
     activated && device.open_tickets ? h('li', { testid: 'delete-blocker-tickets' }, t('pos.delete_blocker_tickets', { n: device.open_tickets })) : null,
     activated && device.shift_open ? h('li', { testid: 'delete-blocker-shift' }, t('pos.delete_blocker_shift')) : null,
     device.unsynced_receipts ? h('li', { testid: 'delete-blocker-unsynced' }, t('pos.delete_blocker_unsynced', { n: device.unsynced_receipts }),
-      ' ', h('span', { testid: 'delete-wait' }, t('pos.delete_wait', { minutes: SYNC_WAIT_MINUTES }))) : null,
+      waitNote) : null,
   ].filter(Boolean);
   const message = [
     h('p', {}, t('pos.delete_question', { name: device.name })),
@@ -119,18 +124,24 @@ export function deletionWords(deletion) {
 }
 
 /**
- * Poll the deletion until it ends. `onProgress(deletion)` is called for each RUNNING answer. Resolves with the
- * finished deletion; with null when the API has none or could not be reached (then `onError(error)` was called).
+ * Poll the deletion until it ends. `onProgress(deletion)` is called for each RUNNING answer that differs from the
+ * last: every poll is conditional (If-None-Match with the last answer's ETag), so while nothing moves the API
+ * answers 304 with no body. Resolves with the finished deletion; with null when the API has none or could not be
+ * reached (then `onError(error)` was called).
  */
 export async function followDeletion(deviceId, { signal, onProgress, onError }) {
   let failures = 0;
+  let etag = null;
   while (!signal.aborted) {
     await sleep(POLL_MS, signal);
     let deletion;
     try {
-      const data = await api.get(`/v1/pos_devices/${seg(deviceId)}/deletion`, { signal });
-      deletion = data?.deletion !== undefined ? data.deletion : data;
+      const data = await api.get(`/v1/pos_devices/${seg(deviceId)}/deletion`, {
+        signal, ifNoneMatch: etag, onEtag: (tag) => { etag = tag; },
+      });
       failures = 0;
+      if (data === NOT_MODIFIED) continue; // still as last seen (RUNNING)
+      deletion = data?.deletion !== undefined ? data.deletion : data;
     } catch (error) {
       if (error.name === 'AbortError') throw error;
       failures += 1;

@@ -4,10 +4,12 @@ import { h } from '../dom.js';
 import { number, STATUSES, statusBadge, statusLabel, timeEl, yesNo } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
-import {
-  clearFormErrors, empty, field, formValues, loading, pageHeader, rules, selectField, showApiErrors, showFieldErrors,
-  toast, validateWith,
-} from '../ui.js';
+import { loadLimits } from '../limits.js';
+import { field, formErrorSlot, selectField, submitForm } from '../ui/forms.js';
+import { pageHeader } from '../ui/page.js';
+import { empty, loading } from '../ui/states.js';
+import { toast } from '../ui/toasts.js';
+import { rules, validateWith } from '../ui/validation.js';
 import { byId, filterSelect, loadStores, storeFilter } from './common.js';
 import { listPage } from './list.js';
 import { deletionFailedNote, loadEmployeeNames, presenceCell, showDeletedToggle } from './pos_presence.js';
@@ -87,7 +89,7 @@ export async function posCreateView({ main, signal, navigate }) {
     pageHeader(t('pos.create_title')),
     loading(),
   );
-  const stores = await loadStores(signal);
+  const [stores, limits] = await Promise.all([loadStores(signal), loadLimits()]);
   root.lastChild.remove();
 
   if (!stores.length) {
@@ -95,10 +97,10 @@ export async function posCreateView({ main, signal, navigate }) {
     return;
   }
 
-  const formError = h('div', { class: 'form-error', 'aria-live': 'assertive' });
+  const formError = formErrorSlot();
   const save = h('button', { type: 'submit', class: 'button button--primary', testid: 'save-pos' }, t('common.save'));
   const form = h('form', { class: 'form card', novalidate: true, testid: 'create-pos-form' },
-    field({ name: 'name', label: t('pos.name'), required: true, testid: 'pos-name-input', inputAttrs: { 'data-max-chars': 100 } }),
+    field({ name: 'name', label: t('pos.name'), required: true, testid: 'pos-name-input', inputAttrs: { 'data-max-chars': limits.posName } }),
     selectField({
       name: 'store_id', label: t('pos.store'), required: true, testid: 'pos-store-select',
       placeholder: t('pos.choose_store'), value: stores.length === 1 ? stores[0].id : '',
@@ -109,25 +111,18 @@ export async function posCreateView({ main, signal, navigate }) {
     h('div', { class: 'form__actions' },
       h('a', { class: 'button button--secondary', href: '#/pos' }, t('common.cancel')),
       save));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearFormErrors(form, formError);
-    const values = formValues(form);
-    const problems = validateWith(values, {
-      name: [rules.required, rules.maxLength(100)],
+  submitForm(form, {
+    submitButton: save,
+    formError,
+    validate: (values) => validateWith(values, {
+      name: [rules.required, rules.maxLength(limits.posName)],
       store_id: [(v) => (v ? null : t('validation.choose_store'))],
-    });
-    if (showFieldErrors(form, problems)) return;
-    save.disabled = true;
-    try {
-      const device = await api.post('/v1/pos_devices', { name: values.name.trim(), store_id: values.store_id });
+    }),
+    submit: (values) => api.post('/v1/pos_devices', { name: values.name.trim(), store_id: values.store_id }, { signal }),
+    onSuccess: (device) => {
       toast(t('pos.created', { name: device.name }), 'success');
       navigate('/pos');
-    } catch (error) {
-      showApiErrors(form, formError, error);
-    } finally {
-      save.disabled = false;
-    }
+    },
   });
   root.append(form);
   form.querySelector('input').focus();

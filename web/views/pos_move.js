@@ -2,7 +2,10 @@
 import { api, seg } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { formDialog, rules, selectField, toast, validateWith } from '../ui.js';
+import { formDialog } from '../ui/dialogs.js';
+import { selectField } from '../ui/forms.js';
+import { toast } from '../ui/toasts.js';
+import { rules, validateWith } from '../ui/validation.js';
 
 /** A small button beside the store; `onMoved(device)` gets the moved POS. Null when a move is not allowed. */
 export function moveButton(device, stores, { signal, onMoved }) {

@@ -1,5 +1,5 @@
 // "Receipts": synced receipts, newest first, filterable by POS and store, paged by cursor.
-import { api } from '../api.js';
+import { fetchAll } from '../api.js';
 import { h, replace } from '../dom.js';
 import { money, number, timeEl, translated } from '../format.js';
 import { t } from '../i18n/index.js';
@@ -82,8 +82,7 @@ export async function receiptsView({ main, query, signal, setQuery }) {
     if (!id) return '—';
     if (!employees.size) {
       try {
-        const data = await api.get('/v1/employees', { query: { limit: 250 }, signal });
-        for (const e of data.employees || []) employees.set(e.id, e);
+        for (const e of await fetchAll('/v1/employees', 'employees', { signal })) employees.set(e.id, e);
       } catch {
         /* names are a nicety; the id is shown instead */
       }

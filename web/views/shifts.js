@@ -1,5 +1,5 @@
 // "Shifts": opened and closed shifts per POS.
-import { api } from '../api.js';
+import { fetchAll } from '../api.js';
 import { h } from '../dom.js';
 import { money, timeEl } from '../format.js';
 import { t } from '../i18n/index.js';
@@ -54,7 +54,7 @@ export async function shiftsView({ main, query, signal, setQuery }) {
   const [stores, devices, employees] = await Promise.all([
     loadStores(signal),
     loadDevices(signal),
-    api.get('/v1/employees', { query: { limit: 250 }, signal }).then((d) => d.employees || []).catch((error) => {
+    fetchAll('/v1/employees', 'employees', { signal }).catch((error) => {
       if (error.name === 'AbortError') throw error;
       return [];
     }),

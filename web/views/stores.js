@@ -4,44 +4,43 @@ import { h } from '../dom.js';
 import { timeEl } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
-import {
-  clearFormErrors, confirmDialog, field, formDialog, formValues, rules, showApiErrors, showFieldErrors, toast, validateWith,
-} from '../ui.js';
+import { loadLimits } from '../limits.js';
 import { isAdmin } from '../session.js';
+import { confirmDialog, formDialog } from '../ui/dialogs.js';
+import { field, formErrorSlot, submitForm } from '../ui/forms.js';
+import { toast } from '../ui/toasts.js';
+import { rules, validateWith } from '../ui/validation.js';
 import { listPage } from './list.js';
 
-const validateStore = (v) => validateWith(v, { name: [rules.required, rules.maxLength(100)], address: [rules.maxLength(500)] });
-
 export async function storesView({ main, signal }) {
+  const limits = await loadLimits();
+  const validateStore = (v) => validateWith(v, {
+    name: [rules.required, rules.maxLength(limits.storeName)], address: [rules.maxLength(limits.storeAddress)],
+  });
+  const nameAttrs = { maxlength: limits.storeName };
+  const addressAttrs = { maxlength: limits.storeAddress };
   // A MANAGER sees their own stores only and manages none (DESIGN.md 3.2): no form, no edit or delete buttons.
   const admin = isAdmin();
   // Create form, always visible: a store is the first thing a new owner needs.
-  const formError = h('div', { class: 'form-error', 'aria-live': 'assertive' });
+  const formError = formErrorSlot();
   const add = h('button', { type: 'submit', class: 'button button--primary', testid: 'save-store' }, icon('plus'), t('stores.add'));
   const form = h('form', { class: 'card form', novalidate: true, testid: 'create-store-form', 'aria-labelledby': 'create-store-title' },
     h('h2', { id: 'create-store-title', class: 'card__title' }, t('stores.create_title')),
     h('div', { class: 'form-row' },
-      field({ name: 'name', label: t('stores.name'), required: true, testid: 'store-name-input', inputAttrs: { maxlength: 100 } }),
-      field({ name: 'address', label: t('stores.address'), testid: 'store-address-input', inputAttrs: { maxlength: 500 } })),
+      field({ name: 'name', label: t('stores.name'), required: true, testid: 'store-name-input', inputAttrs: nameAttrs }),
+      field({ name: 'address', label: t('stores.address'), testid: 'store-address-input', inputAttrs: addressAttrs })),
     formError,
     h('div', { class: 'form__actions' }, add));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearFormErrors(form, formError);
-    const values = formValues(form);
-    if (showFieldErrors(form, validateStore(values))) return;
-    add.disabled = true;
-    try {
-      const store = await api.post('/v1/stores', { name: values.name.trim(), address: values.address.trim() || null }, { signal });
+  submitForm(form, {
+    submitButton: add,
+    formError,
+    validate: validateStore,
+    submit: (values) => api.post('/v1/stores', { name: values.name.trim(), address: values.address.trim() || null }, { signal }),
+    onSuccess: async (store) => {
       toast(t('stores.created', { name: store.name }), 'success');
       form.reset();
       await list.reload();
-    } catch (error) {
-      if (error.name === 'AbortError') return;
-      showApiErrors(form, formError, error);
-    } finally {
-      add.disabled = false;
-    }
+    },
   });
 
   const list = listPage({
@@ -81,8 +80,8 @@ export async function storesView({ main, signal }) {
       testid: 'store-dialog',
       submitTestId: 'store-dialog-save',
       fields: () => [
-        field({ name: 'name', label: t('stores.name'), value: store.name, required: true, testid: 'store-edit-name', inputAttrs: { maxlength: 100, autofocus: true } }),
-        field({ name: 'address', label: t('stores.address'), value: store.address || '', testid: 'store-edit-address', inputAttrs: { maxlength: 500 } }),
+        field({ name: 'name', label: t('stores.name'), value: store.name, required: true, testid: 'store-edit-name', inputAttrs: { ...nameAttrs, autofocus: true } }),
+        field({ name: 'address', label: t('stores.address'), value: store.address || '', testid: 'store-edit-address', inputAttrs: addressAttrs }),
       ],
       validate: validateStore,
       submit: (v) => api.patch(`/v1/stores/${seg(store.id)}`, { name: v.name.trim(), address: v.address.trim() || null }, { signal }),
