@@ -1,16 +1,11 @@
-// "Total of this filter" above the receipts list (issue 25): GET /v1/sales/summary over the same store, POS and
-// days. The summary counts whole days in the merchant's time zone, by day, store, POS and employee, so a total is
-// shown only where it is the total of exactly the listed receipts, and otherwise the box says why there is none:
-// - no "From" date (the list then runs back to the first receipt): no total;
-// - a search by receipt number or payment type (the summary has no such split): no total;
-// - the browser's days are not the merchant's (the list's dates are the browser's local days): no total;
-// - an employee: the summary grouped by employee, that employee's group.
+// "Total of this filter" above the receipts list (issue 25): GET /v1/sales/summary over the same store, POS, employee
+// and days, where that is exactly the listed receipts' total (web/receipts_total.js decides); otherwise it says why.
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { money, number } from '../format.js';
 import { t } from '../i18n/index.js';
 import { browserTimeZone } from '../local_format.js';
-import { dayIn } from '../sales_days.js';
+import { planTotals, totalPlan } from '../receipts_total.js';
 import { getSession } from '../session.js';
 import { errorAlert, loading } from '../ui.js';
 
@@ -32,20 +27,16 @@ export function receiptsSum({ signal }) {
     const mine = ++latest;
     const zone = getSession()?.merchant?.time_zone || 'UTC';
     const browser = browserTimeZone();
-    if (f.receipt_number || f.payment_type) return note('receipts.sum.not_for_filter');
-    if (!f.date_from) return note('receipts.sum.need_dates');
-    if (zone !== browser) return note('receipts.sum.other_zone', { zone, browser });
-    const from = f.date_from;
-    const to = f.date_to || dayIn(zone);
+    const plan = totalPlan(f, { zone, browserZone: browser });
+    if (plan.note) {
+      note(`receipts.sum.${plan.note}`, { zone, browser });
+      return;
+    }
     replace(body, loading());
     try {
-      const data = await api.get('/v1/sales/summary', {
-        signal,
-        query: { from, to, store_id: f.store_id, pos_device_id: f.pos_device_id, group_by: f.employee_id ? 'employee' : 'day' },
-      });
+      const data = await api.get('/v1/sales/summary', { signal, query: plan.query });
       if (mine !== latest) return;
-      const zero = { receipt_count: 0, gross_sales: 0, refunds: 0, net_sales: 0 };
-      const totals = f.employee_id ? (data.groups.find((g) => g.key === f.employee_id) || zero) : data.totals;
+      const totals = planTotals(plan, data);
       const item = (key, value, testid) => h('div', {}, h('dt', {}, t(key)), h('dd', { testid }, value));
       replace(body,
         h('dl', { class: 'details' },
