@@ -172,6 +172,18 @@ def test_owner_webhook_test_delivery_log_and_resend_in_polish(browser, server, a
             expect(delivery.get_by_test_id("delivery-status")).to_have_text("Doręczono", timeout=20_000)
             expect(delivery.get_by_test_id("delivery-attempts")).to_have_text("2")
 
+            # More than a page of deliveries: 50 on the first, the oldest on the next (the API's cursor).
+            hook_id = api.ok("GET", "/v1/webhooks", token=owner["token"])["webhooks"][0]["id"]
+            for _ in range(50):
+                api.ok("POST", f"/v1/webhooks/{hook_id}/test", token=owner["token"], status=202)
+            page.get_by_test_id("refresh-deliveries").click()
+            expect(page.get_by_test_id("delivery-row")).to_have_count(50)
+            page.get_by_test_id("next-page").click()
+            expect(page.get_by_test_id("delivery-row")).to_have_count(1)
+            expect(delivery.get_by_test_id("delivery-attempts")).to_have_text("2")  # the first one, re-sent
+            page.get_by_test_id("prev-page").click()
+            expect(page.get_by_test_id("delivery-row")).to_have_count(50)
+
             # Edit: turned off (PATCH), the list says so.
             page.get_by_test_id("back-to-integrations").click()
             page.get_by_test_id("webhook-row").get_by_test_id("edit-webhook").click()
@@ -243,6 +255,8 @@ def test_manager_has_no_integrations_and_the_activity_log_filters_by_actor(brows
         page.goto("#/integrations")
         expect(page.get_by_test_id("error-alert").first).to_be_visible()
         expect(page.get_by_test_id("token-row")).to_have_count(0)
+        expect(page.get_by_test_id("create-token")).to_have_count(0)
+        expect(page.get_by_test_id("create-webhook")).to_have_count(0)
         # A manager picks from employees too (no API tokens to list), within their stores' events.
         in_scope = api.ok("GET", f"/v1/events?actor_id={ewa['id']}&limit=250", token=ewa["token"])["events"]
         assert 52 <= len(in_scope) <= len(ewas), in_scope

@@ -10,6 +10,7 @@ import {
   checkboxGroup, confirmDialog, empty, errorAlert, field, formDialog, loading, openDialog, pageHeader, rules,
   selectField, table, toast, validateWith,
 } from '../ui.js';
+import { isAdmin } from '../session.js';
 import { byId, loadStores } from './common.js';
 import { listPage } from './list.js';
 
@@ -72,12 +73,15 @@ export async function integrationsView({ main, signal }) {
     icon('plus'), t('integrations.token_create'));
   const newHook = h('button', { type: 'button', class: 'button button--primary', testid: 'create-webhook', onclick: () => editWebhook(null) },
     icon('plus'), t('integrations.webhook_create'));
+  // The menu offers this screen to an OWNER or ADMINISTRATOR only; anyone else who types the address gets the
+  // server's refusal in the lists, and no buttons.
+  const admin = isAdmin();
   root.append(
     pageHeader(t('integrations.title')),
     h('p', { class: 'page-intro muted' }, t('integrations.intro')),
-    section('tokens-title', t('integrations.tokens_title'), newToken,
+    section('tokens-title', t('integrations.tokens_title'), admin ? newToken : null,
       [h('p', { class: 'muted' }, t('integrations.tokens_intro')), tokensBox]),
-    section('webhooks-title', t('integrations.webhooks_title'), newHook,
+    section('webhooks-title', t('integrations.webhooks_title'), admin ? newHook : null,
       [h('p', { class: 'muted' }, t('integrations.webhooks_intro')), hooksBox]));
   main.append(root);
 
