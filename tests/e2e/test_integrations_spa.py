@@ -155,6 +155,7 @@ def test_owner_webhook_test_delivery_log_and_resend_in_polish(browser, server, a
             row.get_by_test_id("webhook-deliveries").click()
             expect(page.get_by_role("heading", level=1)).to_have_text("Dziennik wysyłek")
             expect(page.get_by_test_id("deliveries-url")).to_have_text(url)
+            expect(page.get_by_test_id("deliveries-page")).not_to_contain_text("null")
             delivery = page.get_by_test_id("delivery-row")
             expect(delivery).to_have_count(1)
             expect(delivery.get_by_test_id("delivery-status")).to_have_text("Doręczono", timeout=20_000)

@@ -314,9 +314,9 @@ export async function deliveriesView({ main, params, signal, setQuery }) {
     testid: 'deliveries-page',
     title: t('integrations.deliveries_title'),
     actions: [refresh, test],
+    intro: [t('integrations.deliveries_intro'), ' ', h('strong', { class: 'break', testid: 'deliveries-url' }, hook.url)],
     before: [
       h('p', {}, h('a', { href: '#/integrations', class: 'back-link', testid: 'back-to-integrations' }, icon('back'), t('integrations.back'))),
-      h('p', { class: 'page-intro' }, t('integrations.deliveries_intro'), ' ', h('strong', { class: 'break', testid: 'deliveries-url' }, hook.url)),
     ],
     filterBar: false,
     live: true,
