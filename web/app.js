@@ -13,6 +13,7 @@ import { invitationView, loginView, signupView } from './views/auth.js';
 import { auditView } from './views/audit.js';
 import { employeesView } from './views/employees.js';
 import { eventsView } from './views/events.js';
+import { deliveriesView, integrationsView } from './views/integrations.js';
 import { posCreateView, posListView } from './views/pos_list.js';
 import { posEditView } from './views/pos_edit.js';
 import { receiptsView } from './views/receipts.js';
@@ -29,6 +30,7 @@ const NAV = [
   { id: 'events', href: '#/events', key: 'nav.events' },
   { id: 'stores', href: '#/stores', key: 'nav.stores' },
   { id: 'employees', href: '#/employees', key: 'nav.employees', admin: true },
+  { id: 'integrations', href: '#/integrations', key: 'nav.integrations', admin: true },
 ];
 
 const ROUTES = [
@@ -45,6 +47,8 @@ const ROUTES = [
   { pattern: /^\/events$/, view: eventsView, nav: 'events' },
   { pattern: /^\/stores$/, view: storesView, nav: 'stores' },
   { pattern: /^\/employees$/, view: employeesView, nav: 'employees' },
+  { pattern: /^\/integrations$/, view: integrationsView, nav: 'integrations' },
+  { pattern: /^\/integrations\/webhooks\/([^/]+)$/, view: deliveriesView, nav: 'integrations' },
 ];
 
 const header = document.getElementById('app-header');

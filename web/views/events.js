@@ -1,8 +1,9 @@
 // "Activity log": who did what to which POS, newest first.
-import { fetchAll } from '../api.js';
-import { h } from '../dom.js';
+import { api, fetchAll } from '../api.js';
+import { h, uid } from '../dom.js';
 import { localText, money, timeEl, translated } from '../format.js';
 import { has, t } from '../i18n/index.js';
+import { isAdmin } from '../session.js';
 import { byId, deviceFilter, deviceLabel, loadDevices, loadStores } from './common.js';
 import { listPage } from './list.js';
 
@@ -44,8 +45,22 @@ function detailsList(details, lookups) {
     h('dd', {}, detailValue(key, value, lookups)))));
 }
 
+/** "By whom": the employees, and the API tokens for whoever may list them (GET /v1/events?actor_id=). */
+function actorFilter(employees, tokens, value, onChange) {
+  const id = uid('filter');
+  const group = (key, items) => (items.length
+    ? h('optgroup', { label: t(`events.actor_group.${key}`) }, items.map((x) => h('option', { value: x.id }, x.name)))
+    : null);
+  return h('div', { class: 'filter' },
+    h('label', { for: id }, t('events.actor_filter')),
+    h('select', { id, testid: 'actor-filter', value: value || '', onchange: (event) => onChange(event.target.value) },
+      h('option', { value: '' }, t('events.all_actors')),
+      group('employees', employees),
+      group('api_tokens', tokens)));
+}
+
 export async function eventsView({ main, query, signal, setQuery }) {
-  const filters = { pos_device_id: query.pos_device_id || '' };
+  const filters = { pos_device_id: query.pos_device_id || '', actor_id: query.actor_id || '' };
   let devicesById = new Map();
   let lookups = { devices: devicesById, stores: new Map(), employees: new Map() };
   const list = listPage({
@@ -55,7 +70,10 @@ export async function eventsView({ main, query, signal, setQuery }) {
     intro: t('events.intro'),
     path: '/v1/events',
     key: 'events',
-    empty: ({ filtered }) => (filtered ? t('events.empty_filtered') : t('events.empty')),
+    empty: ({ filtered }) => {
+      if (filters.actor_id) return t('events.empty_actor');
+      return filtered ? t('events.empty_filtered') : t('events.empty');
+    },
     table: {
       testid: 'events-table',
       rowAttrs: (e) => ({ testid: 'event-row', dataset: { type: e.type } }),
@@ -71,17 +89,23 @@ export async function eventsView({ main, query, signal, setQuery }) {
     },
   });
 
-  const [devices, stores, employees] = await Promise.all([
+  const optional = (promise) => promise.catch((error) => {
+    if (error.name === 'AbortError') throw error;
+    return []; // names and the actor picker are a nicety
+  });
+  const [devices, stores, employees, tokens] = await Promise.all([
     loadDevices(signal),
     loadStores(signal),
-    fetchAll('/v1/employees', 'employees', { signal }).catch((error) => {
-      if (error.name === 'AbortError') throw error;
-      return [];
-    }),
+    optional(fetchAll('/v1/employees', 'employees', { signal })),
+    isAdmin() ? optional(api.get('/v1/api_tokens', { signal }).then((d) => d.api_tokens || [])) : [],
   ]);
   devicesById = byId(devices);
   lookups = { devices: devicesById, stores: byId(stores), employees: byId(employees) };
-  list.filterBar.append(deviceFilter(devices, filters.pos_device_id, list.setter('pos_device_id')));
+  const byName = (a, b) => a.name.localeCompare(b.name);
+  list.filterBar.append(
+    deviceFilter(devices, filters.pos_device_id, list.setter('pos_device_id')),
+    actorFilter([...employees].sort(byName), [...tokens].sort(byName), filters.actor_id, list.setter('actor_id')),
+  );
 
   await list.load();
 }

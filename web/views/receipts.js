@@ -8,6 +8,7 @@ import { openDialog, table } from '../ui.js';
 import { byId, deviceFilter, loadDevices, loadStores, storeFilter } from './common.js';
 import { listPage } from './list.js';
 import { apiQuery, exportButton, extraFilters, loadEmployees } from './receipt_filters.js';
+import { receiptsSum } from './receipts_sum.js';
 
 export async function receiptsView({ main, query, signal, setQuery }) {
   const filters = {
@@ -77,6 +78,18 @@ export async function receiptsView({ main, query, signal, setQuery }) {
         h('div', { class: 'alert__body' }, h('p', {}, message))));
     }),
   );
+
+  // The total of what is filtered, recounted after each filter change (the search box waits 300 ms itself).
+  const sum = receiptsSum({ signal });
+  list.results.before(sum.box);
+  let sumTimer = null;
+  const recount = () => {
+    clearTimeout(sumTimer);
+    sumTimer = setTimeout(() => sum.update(filters), 350);
+  };
+  bar.addEventListener('change', recount);
+  bar.addEventListener('input', recount);
+  sum.update(filters);
 
   async function employeeName(id) {
     if (!id) return '—';
