@@ -14,6 +14,8 @@ export const FALLBACK_LIMITS = Object.freeze({
   finalSyncHoursMax: 168,
   listLimitMax: 250,
   syncWaitSeconds: 600, // POS_SYNC_WAIT_SECONDS (60) x POS_SYNC_WAIT_ATTEMPTS (10)
+  apiTokenName: 100,
+  webhookUrl: 2000,
 });
 
 // Where each limit lives: the operation (by operationId, stable across schema renames), then the request body's
@@ -29,6 +31,8 @@ export const LIMIT_SOURCES = Object.freeze({
   finalSyncHoursMax: { operation: 'deactivatePosDevice', body: 'final_sync_hours', keyword: 'maximum' },
   listLimitMax: { operation: 'listEmployees', query: 'limit', keyword: 'maximum' },
   syncWaitSeconds: { operation: 'deletePosDevice', extension: 'x-sync-wait-seconds' },
+  apiTokenName: { operation: 'createApiToken', body: 'name', keyword: 'maxLength' },
+  webhookUrl: { operation: 'createWebhook', body: 'url', keyword: 'maxLength' },
 });
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];

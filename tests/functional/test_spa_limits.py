@@ -78,6 +78,8 @@ def test_the_spa_finds_every_limit_in_the_served_document(client, monkeypatch):
                                   if "maximum" in b),
         "listLimitMax": document["components"]["parameters"]["Limit"]["schema"]["maximum"],
         "syncWaitSeconds": 600,
+        "apiTokenName": schemas["ApiTokenIn"]["properties"]["name"]["maxLength"],
+        "webhookUrl": schemas["WebhookIn"]["properties"]["url"]["maxLength"],
     }
     # The built-in numbers (used only when the document cannot be read) are today's: the fallback is not stale.
     assert read["fallback"] == read["limits"]

@@ -44,7 +44,7 @@ describe('limitsFromDocument', () => {
     const { limits, missing } = limitsFromDocument(doc);
     assert.equal(limits.finalSyncHoursMax, FALLBACK_LIMITS.finalSyncHoursMax);
     assert.equal(limits.employeeName, FALLBACK_LIMITS.employeeName);
-    assert.deepEqual(missing.sort(), ['businessName', 'employeeName', 'finalSyncHoursMax', 'passwordMax', 'passwordMin']);
+    assert.deepEqual(missing.sort(), ['apiTokenName', 'businessName', 'employeeName', 'finalSyncHoursMax', 'passwordMax', 'passwordMin', 'webhookUrl']);
   });
 
   test('no document, or numbers that are not whole and >= 0: the built-in ones', () => {

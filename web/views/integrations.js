@@ -10,6 +10,7 @@ import {
   checkboxGroup, confirmDialog, empty, errorAlert, field, formDialog, loading, openDialog, pageHeader, rules,
   selectField, table, toast, validateWith,
 } from '../ui.js';
+import { loadLimits } from '../limits.js';
 import { isAdmin } from '../session.js';
 import { byId, loadStores } from './common.js';
 import { listPage } from './list.js';
@@ -171,13 +172,14 @@ export async function integrationsView({ main, signal }) {
   }
 
   async function createToken() {
+    const limits = await loadLimits();
     const created = await formDialog({
       title: t('integrations.token_create'),
       testid: 'token-dialog',
       submitTestId: 'token-dialog-save',
       submitLabel: t('integrations.token_create'),
       fields: () => [
-        field({ name: 'name', label: t('integrations.name'), required: true, testid: 'token-name-input', inputAttrs: { maxlength: 100, autofocus: true } }),
+        field({ name: 'name', label: t('integrations.name'), required: true, testid: 'token-name-input', inputAttrs: { maxlength: limits.apiTokenName, autofocus: true } }),
         selectField({
           name: 'access', label: t('integrations.access'), required: true, testid: 'token-access-input', value: 'READ',
           options: ACCESS.map((a) => ({ value: a, label: t(`integrations.access_${a}`) })), hint: t('integrations.access_hint'),
@@ -188,7 +190,7 @@ export async function integrationsView({ main, signal }) {
         }),
         h('p', { class: 'field__hint' }, t('integrations.token_stores_hint')),
       ],
-      validate: (v) => validateWith(v, { name: [rules.required, rules.maxLength(100)] }),
+      validate: (v) => validateWith(v, { name: [rules.required, rules.maxLength(limits.apiTokenName)] }),
       submit: (v) => {
         const body = { name: v.name.trim(), access: v.access };
         if (v.store_ids?.length) body.store_ids = v.store_ids;
@@ -221,6 +223,7 @@ export async function integrationsView({ main, signal }) {
   }
 
   async function editWebhook(hook) {
+    const limits = await loadLimits();
     const creating = !hook;
     const saved = await formDialog({
       title: creating ? t('integrations.webhook_create') : t('integrations.webhook_edit'),
@@ -229,7 +232,7 @@ export async function integrationsView({ main, signal }) {
       fields: () => [
         field({
           name: 'url', label: t('integrations.url'), type: 'url', required: true, value: hook?.url || '', testid: 'webhook-url-input',
-          hint: t('integrations.url_hint'), inputAttrs: { maxlength: 2000, autofocus: true, placeholder: 'https://' },
+          hint: t('integrations.url_hint'), inputAttrs: { maxlength: limits.webhookUrl, autofocus: true, placeholder: 'https://' },
         }),
         checkboxGroup({
           name: 'event_types', legend: t('integrations.events'), values: hook?.event_types || [],
