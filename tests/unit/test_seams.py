@@ -3,7 +3,8 @@ chalicelib/wiring.py): no module of chalicelib/services or chalicelib/domain imp
 boto3 or botocore, and importing the app loads none of them (a cold start pays for them on first use). And
 chalicelib/ has no import cycle, counting the imports inside functions too; chalicelib/services imports
 inside a function body only what is listed below, each for its reason (a function-level import once hid the
-cycle audit <-> devices <-> final_sync, issue 26 item 1)."""
+cycle audit <-> devices <-> final_sync, issue 26 item 1). The adapters use PynamoDB through its public names,
+but one listed (issue 26 item 8)."""
 import ast
 import pathlib
 
@@ -209,3 +210,65 @@ def _private_uses(path: pathlib.Path) -> list[str]:
 def test_use_cases_and_domain_call_each_other_through_public_names_only(path):
     """final_sync once called six private sync._* functions; a use case another one needs is public."""
     assert _private_uses(path) == [], f"{path.relative_to(ROOT)} reaches into another module's private names"
+
+
+# ---------------------------------------------------------------- PynamoDB's private names (issue 26 item 8)
+
+ADAPTERS = sorted((ROOT / "chalicelib/adapters").rglob("*.py"))
+# Each with its reason; anything else of PynamoDB's that starts with "_" may change in any release.
+PYNAMODB_PRIVATE_ALLOWED = {
+    ("models.py", "_connection"): "bind() drops a model's cached connection: PynamoDB renews it only when the table "
+                                  "name changes, not the host or the limits, and has no public way to",
+}
+
+
+def _pynamodb_private_names() -> set[str]:
+    """The `_name`s of PynamoDB's classes (models, connections, indexes, attributes, conditions, transactions)."""
+    import inspect
+
+    import pynamodb.attributes
+    import pynamodb.connection
+    import pynamodb.connection.base
+    import pynamodb.exceptions
+    import pynamodb.expressions.condition
+    import pynamodb.indexes
+    import pynamodb.models
+    import pynamodb.transactions
+
+    names = set()
+    for module in (pynamodb.models, pynamodb.connection, pynamodb.connection.base, pynamodb.indexes,
+                   pynamodb.attributes, pynamodb.expressions.condition, pynamodb.transactions, pynamodb.exceptions):
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__.startswith("pynamodb"):
+                names |= {n for n in dir(cls) if n.startswith("_") and not n.startswith("__")}
+    return names
+
+
+def _private_pynamodb_uses(path: pathlib.Path, private: set[str]) -> set[tuple[int, str]]:
+    """`x._name` (x not self or cls) and getattr/setattr(x, "_name") for a PynamoDB private name."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if (isinstance(node, ast.Attribute) and node.attr in private
+                and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+            found.add((node.lineno, node.attr))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id in ("getattr", "setattr", "hasattr") and len(node.args) > 1
+              and isinstance(node.args[1], ast.Constant) and node.args[1].value in private):
+            found.add((node.lineno, node.args[1].value))
+    return found
+
+
+def test_the_pynamodb_scan_knows_its_private_names_and_finds_them(tmp_path):
+    private = _pynamodb_private_names()
+    assert {"_get_connection", "_indexes", "_connection", "_hash_keyname"} <= private
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f(model, tx):\n    model._get_connection().query('x')\n    self._indexes\n"
+                      "    getattr(model, '_hash_keyname', None)\n    model.get_attributes()\n")
+    assert _private_pynamodb_uses(sample, private) == {(2, "_get_connection"), (4, "_hash_keyname")}
+
+
+def test_the_adapters_use_pynamodb_through_its_public_names():
+    private = _pynamodb_private_names()
+    found = {(path.name, name): line for path in ADAPTERS for line, name in _private_pynamodb_uses(path, private)}
+    assert set(found) - set(PYNAMODB_PRIVATE_ALLOWED) == set(), found
+    assert set(PYNAMODB_PRIVATE_ALLOWED) - set(found) == set(), "drop the entries that no longer hold"
