@@ -3,6 +3,7 @@ import base64
 import binascii
 import functools
 import hashlib
+import inspect
 import json
 import logging
 import re
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.indexes import Index
 
 from chalicelib.adapters.models import bind, connection
 from chalicelib.errors import DomainError, InvalidCursor, ServiceUnavailable
@@ -113,7 +115,7 @@ def item_size(item: dict) -> int:
 def _key_names(model_cls) -> frozenset[str]:
     """The attributes of `model_cls` that are key values: its table's key and the keys of its indexes."""
     names = {name for name, attr in model_cls.get_attributes().items() if attr.is_hash_key or attr.is_range_key}
-    for index in model_cls._indexes.values():
+    for _name, index in inspect.getmembers(model_cls, lambda member: isinstance(member, Index)):  # its indexes
         names |= {name for name, attr in index.Meta.attributes.items() if attr.is_hash_key or attr.is_range_key}
     return frozenset(names)
 

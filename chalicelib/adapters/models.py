@@ -7,7 +7,8 @@ from pynamodb.attributes import (
     BooleanAttribute, JSONAttribute, ListAttribute, MapAttribute, NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.connection import Connection
+from pynamodb.connection import Connection, TableConnection
+from pynamodb.connection.base import MetaTable
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -448,9 +449,8 @@ def bind() -> None:
             model.Meta.host = cfg.dynamodb_host
             for name, value in _limits(cfg).items():
                 setattr(model.Meta, name, value)
+            # PynamoDB keeps a model's connection while its table name stays: a new host or limits need a new one.
             model._connection = None
-            for index in model._indexes.values():
-                index.Meta.model = model
         _bound = key
 
 
@@ -476,3 +476,28 @@ def create_tables() -> None:
     for model in ALL_MODELS:
         if not model.exists():
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+
+
+_table_connections: dict = {}
+
+
+def table_connection(model) -> TableConnection:
+    """A connection to `model`'s table that knows its key schema (no DescribeTable), for items with attributes
+    the model does not declare (the sales counters). Built from the model's public attributes (the model's own
+    is PynamoDB's private `_get_connection`); one per model and binding, like the models' own."""
+    bind()
+    with _conn_lock:
+        bound, held = _table_connections.get(model, (None, None))
+        if held is None or bound != _bound:
+            # The table's key as DescribeTable states it (DynamoDB's own names).
+            keys = [(attr.attr_name, attr.attr_type, "HASH" if attr.is_hash_key else "RANGE")
+                    for attr in model.get_attributes().values() if attr.is_hash_key or attr.is_range_key]
+            schema = MetaTable({
+                "TableName": model.Meta.table_name,
+                "KeySchema": [{"AttributeName": name, "KeyType": kind} for name, _type, kind in keys],
+                "AttributeDefinitions": [{"AttributeName": name, "AttributeType": type_} for name, type_, _k in keys]})
+            cfg = settings()
+            held = TableConnection(model.Meta.table_name, region=cfg.region, host=cfg.dynamodb_host, **_limits(cfg),
+                                   meta_table=schema)
+            _table_connections[model] = (_bound, held)
+        return held

@@ -20,7 +20,9 @@ from chalicelib.domain.devices import Device, Status
 from chalicelib.domain.receipts import format_receipt_number, parse_receipt_number
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.services.common import Principal, new_event, new_id
+from chalicelib.services.common import Principal, new_id
+from chalicelib.services.findings import finding_event
+from chalicelib.services.slot_writes import close_expired_final_sync
 from chalicelib.wiring import adapters
 
 log = logging.getLogger(__name__)
@@ -197,8 +199,6 @@ def _audit_all(keys: set[tuple[str, str]], known: dict, open_by_device: dict, su
         try:
             device = devices.get(key)
             if device is not None and final_sync_rules.expired(device, clock.iso()):
-                from chalicelib.services.final_sync import close_expired_final_sync  # it imports this module
-
                 device = close_expired_final_sync(device)
             if device is not None and key not in known and not rules.needs_audit(device):
                 adapters().devices.drop_stale_audit_key(device)  # indexed under contention; nothing to look at
@@ -278,47 +278,6 @@ def audit_device(key: tuple[str, str], device: Device | None, open_findings: lis
                                                 event=finding_event("audit.finding_resolved", current))):
             outcomes.append("resolved")
     return outcomes
-
-
-def raise_left_open_shifts(device: Device, deleted: bool, activation_id: str | None = None) -> int:
-    """The slot is being deactivated (or deleted): its still-open shifts will never be closed by it. Flag
-    them and raise a SHIFT_LEFT_OPEN finding for each (open until somebody looks; never auto-resolved).
-    With `activation_id`, only that installation's shifts (its final-sync window closed; the slot may have
-    a new installation whose shift is not left open)."""
-    stamp = clock.iso()
-    flagged = adapters().shifts.flag_open_of_device(device.merchant_id, device.id, stamp, activation_id)
-    for shift in flagged:
-        finding = rules.left_open_finding(device.name, shift["opened_at"], deleted)
-        record = {"merchant_id": device.merchant_id, "id": new_id(), "pos_device_id": device.id,
-                  "type": finding.type, "details": None, "details_key": finding.key,
-                  "details_params": finding.params, "missing_receipt_numbers": [], "missing_count": 0,
-                  "first_seen_at": stamp, "last_seen_at": stamp, "resolved_at": None}
-        adapters().findings.put(record, event=finding_event("audit.finding_raised", record))
-    return len(flagged)
-
-
-def resolve_device_findings(merchant_id: str, device_id: str) -> None:
-    """A deactivated or deleted slot has nothing left to audit: its receipts are written off."""
-    stamp = clock.iso()
-    for type_, finding_id in adapters().findings.open_ids_for_device(merchant_id, device_id):
-        adapters().findings.resolve(merchant_id, device_id, type_, finding_id, stamp, event=finding_event(
-            "audit.finding_resolved", {"merchant_id": merchant_id, "id": finding_id, "pos_device_id": device_id,
-                                       "type": type_}))
-
-
-SYSTEM_AUDIT = {"type": "SYSTEM", "name": "AUDIT", "id": "audit"}  # domain/actors.py
-MAX_NUMBERS_IN_EVENT = 100  # an event names at most this many missing receipt numbers (and the count)
-
-
-def finding_event(type_: str, finding: dict) -> dict:
-    """audit.finding_raised / audit.finding_resolved, written with the finding's change (the outbox)."""
-    numbers = list(finding.get("missing_receipt_numbers") or [])
-    details = {"finding_id": finding["id"], "finding_type": finding["type"],
-               "missing_count": int(finding.get("missing_count") or len(numbers)),
-               "missing_receipt_numbers": numbers[:MAX_NUMBERS_IN_EVENT]}
-    if finding.get("details_key"):
-        details |= {"details_key": finding["details_key"], "details_params": finding.get("details_params") or {}}
-    return new_event(finding["merchant_id"], type_, SYSTEM_AUDIT, finding["pos_device_id"], details)
 
 
 def acknowledge_finding(principal: Principal, finding_id: str) -> dict:

@@ -11,13 +11,14 @@ from chalicelib.domain.roles import BACK_OFFICE_ROLES, Role, require_role
 from chalicelib.errors import Forbidden, NotFound, ServiceUnavailable
 from chalicelib.i18n import ref
 from chalicelib.ports import WriteRefused
-from chalicelib.services import audit
 from chalicelib.services.common import SYSTEM_SAFE_DELETION, Principal, new_event, new_id
-from chalicelib.services.devices import (
-    MAX_CONFLICT_RETRIES, change_device, deactivation, get_device, revocation,
-)
+from chalicelib.services.devices import get_device
 from chalicelib.services.final_sync import close_for_deletion
+from chalicelib.services.findings import raise_left_open_shifts, resolve_device_findings
 from chalicelib.services.records import missing_receipt_numbers
+from chalicelib.services.slot_writes import (
+    MAX_CONFLICT_RETRIES, SlotChange, change_device, deactivation, revocation,
+)
 from chalicelib.wiring import adapters
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,11 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
         route = choose_route(device.status == Status.ACTIVATED, device.final_sync_open, force)
         now = clock.iso()
         record = Deletion.start(deletion_id, route, force, now, _route_text(route))
-        return dataclasses.replace(device, deletion=record.to_dict(), updated_at=now), {
-            "deletion_id": deletion_id, "force": force, "route": route.value}
+        return SlotChange(dataclasses.replace(device, deletion=record.to_dict(), updated_at=now), {
+            "deletion_id": deletion_id, "force": force, "route": route.value})
 
-    device, details = change_device(principal, principal.merchant_id, device_id, change,
-                                    "pos_device.deletion_requested")
+    written = change_device(principal, principal.merchant_id, device_id, change, "pos_device.deletion_requested")
+    device, details = written.device, written.details
     execution_input = {
         "merchant_id": device.merchant_id, "pos_device_id": device.id, "deletion_id": deletion_id,
         "route": details["route"], "force": force, "wait_seconds": cfg.sync_wait_seconds,
@@ -123,9 +124,9 @@ def _record_step(event: dict, step: Step, message: dict) -> Device:
 
     def change(device: Device):
         record = _current(device, event["deletion_id"]).with_step(step, clock.iso(), message)
-        return dataclasses.replace(device, deletion=record.to_dict()), {}
+        return SlotChange(dataclasses.replace(device, deletion=record.to_dict()), {})
 
-    return _guarded(lambda: change_device(None, event["merchant_id"], event["pos_device_id"], change, None)[0])
+    return _guarded(lambda: change_device(None, event["merchant_id"], event["pos_device_id"], change, None).device)
 
 
 class _Stale(Exception):
@@ -194,11 +195,13 @@ def step_delete(event: dict) -> None:
         now = clock.iso()
         device, events, token_writes = before, [], []
         if before.status == Status.ACTIVATED:
-            device, details, closing = deactivation(before, clock.parse(now))
+            deactivated = deactivation(before, clock.parse(now))
+            device = deactivated.device
             events += [new_event(merchant_id, type_, SYSTEM_SAFE_DELETION, device_id, extra)
-                       for type_, extra in closing]
+                       for type_, extra in deactivated.extra_events]
             events.append(new_event(merchant_id, "pos_device.deactivated", SYSTEM_SAFE_DELETION | {
-                "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}, device_id, details))
+                "deletion_id": event["deletion_id"], "forced": bool(event.get("force"))}, device_id,
+                deactivated.details))
             token_writes = _guarded(lambda: revocation(before, device))
         deletion = record.finished(DeletionStatus.SUCCEEDED, Step.DELETED, now, message=ref("deletion.step.deleted"))
         device.check(Action.DELETE)
@@ -215,8 +218,8 @@ def step_delete(event: dict) -> None:
             pass  # the slot changed meanwhile (a sync, a rename): read it again
     else:
         raise TransientError("The POS changed several times meanwhile.")
-    _guarded(lambda: audit.resolve_device_findings(merchant_id, device_id))
-    _guarded(lambda: audit.raise_left_open_shifts(after, deleted=True))
+    _guarded(lambda: resolve_device_findings(merchant_id, device_id))
+    _guarded(lambda: raise_left_open_shifts(after, deleted=True))
 
 
 def step_record_failure(event: dict) -> None:
@@ -248,8 +251,8 @@ def _finish(merchant_id: str, device_id: str, deletion_id: str, status: Deletion
     def change(device: Device):
         now = clock.iso()
         record = _current(device, deletion_id).finished(status, step, now, error)
-        return dataclasses.replace(device, deletion=record.to_dict(), updated_at=now), {
-            "deletion_id": deletion_id, "error": error}
+        return SlotChange(dataclasses.replace(device, deletion=record.to_dict(), updated_at=now), {
+            "deletion_id": deletion_id, "error": error})
 
     # Not _guarded: the API's paths (a deletion that did not start, a stalled one read) must answer 503 when
     # storage is briefly unavailable, and the workflow's step_record_failure runs inside run_step, whose

@@ -7,22 +7,19 @@ from chalicelib.domain import final_sync
 from chalicelib.domain.devices import Action, Device, Status
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, POS_LOGIN_ROLES, require_role
 from chalicelib.errors import (
-    Conflict, DeviceDeactivated, DeviceDeleted, Forbidden, InvalidCredentials, InvalidInput, PairingCodeInvalid,
+    DeviceDeactivated, DeviceDeleted, Forbidden, InvalidCredentials, InvalidInput, PairingCodeInvalid,
     ServiceUnavailable, Unauthenticated,
 )
-from chalicelib.ports import UnknownStore, VersionConflict, WriteRefused
-from chalicelib.services import accounts, audit
+from chalicelib.ports import UnknownStore, VersionConflict
+from chalicelib.services import accounts
 from chalicelib.services.common import DevicePrincipal, Principal, new_event, new_id, not_found
-from chalicelib.services.scope import scoped_page, sees
+from chalicelib.services.findings import raise_left_open_shifts, resolve_device_findings
+from chalicelib.services.scope import scoped_page
 from chalicelib.services.security import hash_pin, hash_token, new_token
+from chalicelib.services.slot_writes import (
+    MAX_CONFLICT_RETRIES, SlotChange, change_device, close_expired_final_sync, deactivation, revocation,
+)
 from chalicelib.wiring import adapters
-
-MAX_CONFLICT_RETRIES = 8
-# The owner's next action on a slot ends the display of a failed deletion (the activity log keeps it).
-CLEARS_FAILED_DELETION = {"pos_device.renamed", "pos_device.moved", "pos_device.activated",
-                          "pos_device.deactivated"}
-# A revoked device token is kept this long so that the old device hears DEVICE_DEACTIVATED, not "unknown token".
-REVOKED_TOKEN_KEEP_SECONDS = 90 * 24 * 3600
 
 
 def get_device(principal: Principal, device_id: str) -> Device:
@@ -35,10 +32,7 @@ def get_device(principal: Principal, device_id: str) -> Device:
 def _closing_expired_window(device: Device, now: str) -> Device:
     """The slot as read, or, when its final-sync window's time is up, as it is once that window is closed (a
     window closes when it is read, or by the scheduled audit)."""
-    if not final_sync.expired(device, now):
-        return device
-    from chalicelib.services.final_sync import close_expired_final_sync  # it builds on this module
-    return close_expired_final_sync(device)
+    return close_expired_final_sync(device) if final_sync.expired(device, now) else device
 
 
 def create_device(principal: Principal, name: str, store_id: str) -> Device:
@@ -72,44 +66,15 @@ def list_devices(principal: Principal, limit: int, cursor: str | None, store_id:
     return [_closing_expired_window(device, now) for device in items], cursor
 
 
-def change_device(principal: Principal | None, merchant_id: str, device_id: str, change, event_type: str | None,
-                  actor: dict | None = None, token_writes=None, leaves_store=False, token_deletes=None):
-    """Read, apply the domain change, write with a version check; re-read and retry if someone raced us.
-
-    `change(device) -> (new_device, event_details)` raises a DomainError when the action is illegal; details of
-    None write no event."""
-    for _ in range(MAX_CONFLICT_RETRIES):
-        before = adapters().devices.get(merchant_id, device_id)
-        if not before or not sees(principal, before.store_id):  # also when it left the caller's stores meanwhile
-            raise not_found("POS device")
-        outcome = change(before)
-        after, details = outcome[0], outcome[1]
-        # An optional third item: events written in the same transaction (e.g. a final sync closed on the way).
-        extra_events = [new_event(merchant_id, type_, actor or principal.actor, device_id, extra)
-                        for type_, extra in (outcome[2] if len(outcome) > 2 else ())]
-        if event_type in CLEARS_FAILED_DELETION and (after.deletion or {}).get("status") == "FAILED":
-            after = dataclasses.replace(after, deletion=None)  # the refusal was shown until this next action
-        event = None
-        if event_type and details is not None:  # a change that turns out to be no event (an activation retried)
-            event = new_event(merchant_id, event_type, actor or principal.actor, device_id, details)
-        try:
-            adapters().devices.save_transition(
-                before, after, event, token_writes(before, after) if token_writes else (), leaves_store=leaves_store,
-                token_deletes=token_deletes(before, after) if token_deletes else (), extra_events=extra_events)
-            return dataclasses.replace(after, version=before.version + 1), details
-        except WriteRefused:
-            pass  # the slot changed meanwhile (or a store it moves to is gone): read it again
-    raise Conflict(code="EDIT_CONFLICT", key="EDIT_CONFLICT.retry")
-
-
 def rename_device(principal: Principal, device_id: str, name: str) -> Device:
     require_role(principal.role, BACK_OFFICE_ROLES, "rename POS devices")
 
     def change(device: Device):
         device.check(Action.RENAME)
-        return dataclasses.replace(device, name=name, updated_at=clock.iso()), {"from": device.name, "to": name}
+        return SlotChange(dataclasses.replace(device, name=name, updated_at=clock.iso()),
+                          {"from": device.name, "to": name})
 
-    return change_device(principal, principal.merchant_id, device_id, change, "pos_device.renamed")[0]
+    return change_device(principal, principal.merchant_id, device_id, change, "pos_device.renamed").device
 
 
 def update_device(principal: Principal, device_id: str, name: str | None = None, store_id: str | None = None) -> Device:
@@ -130,10 +95,10 @@ def update_device(principal: Principal, device_id: str, name: str | None = None,
         current.check(Action.MOVE_STORE)
         _check_store(principal, store_id)  # again on a retry: the store may have been deleted meanwhile
         after = dataclasses.replace(current, name=name, store_id=store_id, updated_at=clock.iso())
-        return after, {"from": current.name, "to": name}, [
-            ("pos_device.moved", {"from_store_id": current.store_id, "to_store_id": store_id})]
+        return SlotChange(after, {"from": current.name, "to": name}, [
+            ("pos_device.moved", {"from_store_id": current.store_id, "to_store_id": store_id})])
 
-    return change_device(principal, principal.merchant_id, device_id, change, "pos_device.renamed")[0]
+    return change_device(principal, principal.merchant_id, device_id, change, "pos_device.renamed").device
 
 
 def _check_store(principal: Principal, store_id: str) -> None:
@@ -149,11 +114,11 @@ def move_device(principal: Principal, device_id: str, store_id: str) -> Device:
     def change(device: Device):
         device.check(Action.MOVE_STORE)
         _check_store(principal, store_id)  # again on a retry: the store may have been deleted meanwhile
-        return (dataclasses.replace(device, store_id=store_id, updated_at=clock.iso()),
-                {"from_store_id": device.store_id, "to_store_id": store_id})
+        return SlotChange(dataclasses.replace(device, store_id=store_id, updated_at=clock.iso()),
+                          {"from_store_id": device.store_id, "to_store_id": store_id})
 
     # A store deleted meanwhile fails the write's condition; the retry reads it again and answers UNKNOWN_STORE.
-    return change_device(principal, principal.merchant_id, device_id, change, "pos_device.moved")[0]
+    return change_device(principal, principal.merchant_id, device_id, change, "pos_device.moved").device
 
 
 def deactivate_device(principal: Principal, device_id: str, actor: dict | None = None,
@@ -167,55 +132,20 @@ def deactivate_device(principal: Principal, device_id: str, actor: dict | None =
 
     closing: dict = {}
 
-    def change(device: Device):
+    def change(device: Device) -> SlotChange:
         closing["activation_id"] = device.final_sync_activation_id  # an earlier window closes on the way
         return deactivation(device, clock.now(), final_sync_hours)
 
-    device, details = change_device(principal, merchant_id, device_id, change, "pos_device.deactivated",
-                                    actor=actor, token_writes=revocation)
-    audit.resolve_device_findings(merchant_id, device_id)
+    written = change_device(principal, merchant_id, device_id, change, "pos_device.deactivated",
+                            actor=actor, token_writes=revocation)
+    device = written.device
+    resolve_device_findings(merchant_id, device_id)
     if not device.final_sync_open:
-        audit.raise_left_open_shifts(device, deleted=False)
+        raise_left_open_shifts(device, deleted=False)
     elif closing["activation_id"]:
         # A new window opened (its installation may still close its shift), and the earlier one closed.
-        audit.raise_left_open_shifts(device, deleted=False, activation_id=closing["activation_id"])
-    return device, details["lost_receipts"]
-
-
-def deactivation(device: Device, moment, final_sync_hours: int = 0) -> tuple[Device, dict, list]:
-    """The slot deactivated (a domain transition), the details of its `pos_device.deactivated` event and the
-    extra events of the same write (an earlier installation's final-sync window closed on the way).
-
-    With `final_sync_hours` the old installation may still upload its own receipts until `final_sync_until`."""
-    device.check(Action.DEACTIVATE)
-    now = clock.iso(moment)
-    extra = []
-    if device.final_sync_open:  # one window at a time: the earlier installation's window ends here
-        device, closed_details = final_sync.closed(device, now, final_sync.DEACTIVATED)
-        extra.append(("pos_device.final_sync_closed", closed_details))
-    if final_sync_hours:
-        until = clock.iso(final_sync.until_from(moment.replace(microsecond=0), final_sync_hours))
-        after = final_sync.with_window(device, now, until)
-        return after, {"lost_receipts": 0, "installation_id": device.installation_id,
-                       "final_sync_hours": final_sync_hours, "final_sync_until": until,
-                       "owed_receipts": after.final_sync_owed}, extra
-    after, lost_now = device.deactivated(now)
-    details = {"lost_receipts": lost_now, "installation_id": device.installation_id}
-    if lost_now:
-        details["lost_receipt_seqs"] = [device.written_off_upto + 1, device.numbering_top]
-    return after, details, extra
-
-
-def revocation(before: Device, after: Device) -> list[dict]:
-    """The token writes that revoke the slot's device token: kept a while (past the final-sync window, if one
-    is open) so that the old device hears why."""
-    if not before.device_token_hash:
-        return []
-    record = adapters().tokens.get(before.device_token_hash)
-    if not record:
-        return []
-    keep_from = clock.epoch(clock.parse(after.final_sync_until)) if after.final_sync_until else clock.epoch()
-    return [record | {"expires_at_epoch": keep_from + REVOKED_TOKEN_KEEP_SECONDS}]
+        raise_left_open_shifts(device, deleted=False, activation_id=closing["activation_id"])
+    return device, written.details["lost_receipts"]
 
 
 # ---------------------------------------------------------------- the POS app side
@@ -320,15 +250,15 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
             # it (the previous token, which the device never received, is revoked in the same write).
             chosen.update(activation_id=device.activation_id, retry=True, old_token_hash=device.device_token_hash)
             after = dataclasses.replace(device, device_token_hash=token_hash, updated_at=now)
-            return after, None  # no second `pos_device.activated`
+            return SlotChange(after, None)  # no second `pos_device.activated`
         extra = []
         if final_sync.expired(device, now):
             chosen["closed_window"] = device.final_sync_activation_id
             device, closed_details = final_sync.closed(device, now, final_sync.EXPIRED)
             extra.append(("pos_device.final_sync_closed", closed_details))
         after = device.activated(installation_id, new_activation_id, token_hash, employee["id"], now)
-        return after, {"installation_id": installation_id, "employee_id": employee["id"],
-                       "next_receipt_seq": after.next_receipt_seq, "method": method}, extra
+        return SlotChange(after, {"installation_id": installation_id, "employee_id": employee["id"],
+                                  "next_receipt_seq": after.next_receipt_seq, "method": method}, extra)
 
     def issue_token(_before: Device, after: Device):
         written = [{"token_hash": token_hash, "kind": "device", "merchant_id": merchant_id,
@@ -352,10 +282,10 @@ def activate_slot(merchant_id: str, employee: dict, device_id: str, installation
             return used
         return [*used, (before.pairing_code_hash, pairing_code_hash is not None)]
 
-    device, _ = change_device(principal, merchant_id, device_id, change, "pos_device.activated",
-                              token_writes=issue_token, token_deletes=use_code)
+    device = change_device(principal, merchant_id, device_id, change, "pos_device.activated",
+                           token_writes=issue_token, token_deletes=use_code).device
     if chosen["closed_window"]:  # its old installation can no longer close its shifts
-        audit.raise_left_open_shifts(device, deleted=False, activation_id=chosen["closed_window"])
+        raise_left_open_shifts(device, deleted=False, activation_id=chosen["closed_window"])
     return {"device_token": token, "pos_device": device, "next_receipt_seq": device.next_receipt_seq,
             "employee": employee}
 
@@ -377,7 +307,6 @@ def authenticate_device(token: str | None, allow_final_sync: bool = False) -> De
                                pos_device_id=device.id, activation_id=device.activation_id, device=device)
     if device.final_sync_open and device.final_sync_activation_id == record["activation_id"]:
         if final_sync.expired(device, clock.iso()):
-            from chalicelib.services.final_sync import close_expired_final_sync
             close_expired_final_sync(device)
         elif allow_final_sync:
             return DevicePrincipal(merchant_id=device.merchant_id, employee_id=record.get("employee_id"),
@@ -409,8 +338,8 @@ def remove_employee(principal: Principal, employee_id: str) -> None:
 def _signed_out(employee_id: str):
     def change(device: Device):
         if device.current_employee_id != employee_id:  # somebody switched in meanwhile
-            return device, None
-        return dataclasses.replace(device, current_employee_id=None, updated_at=clock.iso()), None
+            return SlotChange(device, None)
+        return SlotChange(dataclasses.replace(device, current_employee_id=None, updated_at=clock.iso()), None)
     return change
 
 
@@ -428,8 +357,8 @@ def switch_user(principal: Principal, device: Device, credentials: dict) -> dict
         current.check(Action.SWITCH_USER)
         if current.activation_id != device.activation_id:
             raise DeviceDeactivated()
-        return (dataclasses.replace(current, current_employee_id=employee["id"], updated_at=clock.iso()),
-                {"from": current.current_employee_id, "to": employee["id"]})
+        return SlotChange(dataclasses.replace(current, current_employee_id=employee["id"], updated_at=clock.iso()),
+                          {"from": current.current_employee_id, "to": employee["id"]})
 
     change_device(principal, device.merchant_id, device.id, change, "pos_device.user_switched")
     return employee

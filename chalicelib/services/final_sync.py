@@ -1,67 +1,30 @@
 """The final-sync window of a deactivated installation: its uploads, and the three ways it closes.
 
 The window closes (1) when `final_sync_until` passes: lazily when the slot is read or the old device
-calls, and by the audit through `close_expired_final_sync`; (2) when the old installation has uploaded
-everything it reported (a sync carrying its state, after which nothing it reported is missing); (3) on
-`POST /v1/pos_devices/{id}/end_final_sync`. Closing writes the slot and `pos_device.final_sync_closed`
-together; what is still missing is added to `lost_receipts`. Numbering: domain/final_sync.py.
+calls, and by the audit through `slot_writes.close_expired_final_sync`; (2) when the old installation has
+uploaded everything it reported (a sync carrying its state, after which nothing it reported is missing); (3) on
+`POST /v1/pos_devices/{id}/end_final_sync`. Each goes through `slot_writes.close_final_sync`, which writes the
+slot and `pos_device.final_sync_closed` together; what is still missing is added to `lost_receipts`.
+Numbering: domain/final_sync.py.
 """
 from chalicelib import clock
-from chalicelib.domain import actors
 from chalicelib.domain import final_sync as rules
 from chalicelib.domain.devices import Device
 from chalicelib.domain.roles import BACK_OFFICE_ROLES, require_role
 from chalicelib.errors import Conflict
-from chalicelib.services import audit, sync
+from chalicelib.services import sync
 from chalicelib.services.common import Principal
-from chalicelib.services.devices import change_device, get_device
+from chalicelib.services.devices import get_device
+from chalicelib.services.slot_writes import close_final_sync
 from chalicelib.wiring import adapters
-
-SYSTEM_FINAL_SYNC = actors.FINAL_SYNC
-
-
-class _NothingToClose(Exception):
-    pass
-
-
-def _close(merchant_id: str, device_id: str, reason: str, activation_id: str | None, actor: dict,
-           principal: Principal | None = None, when=None) -> Device | None:
-    """Close the window of `activation_id` (any open window when None) if `when(device)` still holds."""
-
-    closing: dict = {}
-
-    def change(device: Device):
-        if not device.final_sync_open or (activation_id and device.final_sync_activation_id != activation_id):
-            raise _NothingToClose()
-        if when and not when(device):
-            raise _NothingToClose()
-        closing["activation_id"] = device.final_sync_activation_id
-        return rules.closed(device, clock.iso(), reason)
-
-    try:
-        closed = change_device(principal, merchant_id, device_id, change, "pos_device.final_sync_closed",
-                               actor=actor)[0]
-    except _NothingToClose:
-        return None
-    # The old installation can no longer close its shifts: flagged, as a plain deactivation flags them.
-    audit.raise_left_open_shifts(closed, deleted=False, activation_id=closing["activation_id"])
-    return closed
-
-
-def close_expired_final_sync(device: Device) -> Device:
-    """Close the window if its time is up (for reads, the old device's calls and the audit); the slot as it now is."""
-    if not rules.expired(device, clock.iso()):
-        return device
-    closed = _close(device.merchant_id, device.id, rules.EXPIRED, device.final_sync_activation_id, SYSTEM_FINAL_SYNC,
-                    when=lambda current: rules.expired(current, clock.iso()))
-    return closed or adapters().devices.get(device.merchant_id, device.id) or device
 
 
 def end_final_sync(principal: Principal, device_id: str) -> Device:
     """The owner ends the window at once (a stolen device): its token dies, what it still owes is lost."""
     require_role(principal.role, BACK_OFFICE_ROLES, "end a final sync")
     get_device(principal, device_id)  # 404 first (and closes an expired window)
-    closed = _close(principal.merchant_id, device_id, rules.ENDED, None, principal.actor, principal=principal)
+    closed = close_final_sync(principal.merchant_id, device_id, rules.ENDED, None, principal.actor,
+                              principal=principal)
     if closed is None:
         raise Conflict(code="NO_FINAL_SYNC")
     return closed
@@ -96,8 +59,8 @@ def final_sync_batch(principal: Principal, device: Device, receipts: list[dict],
     current = adapters().devices.get(device.merchant_id, device.id)
     result.window = current if current and current.final_sync_activation_id == activation_id else None
     if state is not None and result.window is not None and current.final_sync_owed == 0:
-        closed = _close(device.merchant_id, device.id, rules.SYNCED, activation_id, principal.actor,
-                        when=lambda d: d.final_sync_owed == 0)
+        closed = close_final_sync(device.merchant_id, device.id, rules.SYNCED, activation_id, principal.actor,
+                                  when=lambda d: d.final_sync_owed == 0)
         current = closed or adapters().devices.get(device.merchant_id, device.id)
     result.device = current
     return result

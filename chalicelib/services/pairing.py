@@ -28,6 +28,7 @@ from chalicelib.domain.roles import BACK_OFFICE_ROLES, POS_LOGIN_ROLES, Role, re
 from chalicelib.errors import Conflict, PairingCodeInvalid, TooManyRequests, too_many_attempts
 from chalicelib.services import devices
 from chalicelib.services.common import Principal
+from chalicelib.services.slot_writes import SlotChange, change_device
 from chalicelib.wiring import adapters
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -69,8 +70,9 @@ def create_code(principal: Principal, device_id: str, expires_in_seconds: int | 
 
     def change(device: Device):
         device.check(Action.ACTIVATE)  # 409 SLOT_TAKEN while ACTIVATED, DELETION_IN_PROGRESS, DEVICE_DELETED
-        return replace(device, pairing_code_hash=hashed, pairing_code_expires_at=expires_at, updated_at=clock.iso()), {
-            "expires_at": expires_at, "replaced": bool(device.pairing_code_hash)}
+        return SlotChange(
+            replace(device, pairing_code_hash=hashed, pairing_code_expires_at=expires_at, updated_at=clock.iso()),
+            {"expires_at": expires_at, "replaced": bool(device.pairing_code_hash)})
 
     def record(_before: Device, after: Device):
         return [{"token_hash": hashed, "kind": "pairing", "merchant_id": after.merchant_id,
@@ -81,8 +83,8 @@ def create_code(principal: Principal, device_id: str, expires_in_seconds: int | 
         return [(before.pairing_code_hash, False)] if before.pairing_code_hash else []
 
     devices.get_device(principal, device_id)
-    devices.change_device(principal, principal.merchant_id, device_id, change, "pos_device.pairing_code_created",
-                          token_writes=record, token_deletes=drop_previous)
+    change_device(principal, principal.merchant_id, device_id, change, "pos_device.pairing_code_created",
+                  token_writes=record, token_deletes=drop_previous)
     return {"code": display(code), "expires_at": expires_at, "pos_device_id": device_id}
 
 
@@ -93,13 +95,14 @@ def revoke_code(principal: Principal, device_id: str) -> None:
         return
 
     def change(current: Device):
-        return replace(current, pairing_code_hash=None, pairing_code_expires_at=None, updated_at=clock.iso()), {}
+        return SlotChange(replace(current, pairing_code_hash=None, pairing_code_expires_at=None,
+                                  updated_at=clock.iso()), {})
 
     def drop(before: Device, _after: Device):
         return [(before.pairing_code_hash, False)] if before.pairing_code_hash else []
 
-    devices.change_device(principal, principal.merchant_id, device_id, change, "pos_device.pairing_code_revoked",
-                          token_deletes=drop)
+    change_device(principal, principal.merchant_id, device_id, change, "pos_device.pairing_code_revoked",
+                  token_deletes=drop)
 
 
 def pair(code_text: str, installation_id: str, source: str | None = None) -> dict:

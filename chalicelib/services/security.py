@@ -6,6 +6,7 @@ import secrets
 from functools import lru_cache
 
 from chalicelib.config import settings
+from chalicelib.wiring import adapters
 
 
 @lru_cache(maxsize=2)
@@ -52,8 +53,6 @@ def _pin_key() -> bytes:
     cfg = settings()
     if cfg.pin_hash_secret_arn:
         # On AWS: the key is in Secrets Manager, read at the first PIN hashed and kept by the adapter.
-        from chalicelib.wiring import adapters
-
         secret = adapters().secrets.secret_value(cfg.pin_hash_secret_arn)
     else:
         secret = cfg.pin_hash_secret

@@ -6,7 +6,7 @@ import pytest
 from chalicelib import clock
 from chalicelib.adapters.repositories import DeviceRepository
 from chalicelib.domain.final_sync import FINAL_SYNC_RESERVE
-from chalicelib.services.final_sync import close_expired_final_sync
+from chalicelib.services.slot_writes import close_expired_final_sync
 from tests.conftest import FROZEN_AT as T0, receipt
 
 

@@ -204,7 +204,7 @@ def test_every_event_type_written_has_a_sentence():
 def test_final_sync_reasons_and_system_actors_have_sentences():
     from chalicelib.domain import final_sync
     from chalicelib.services.common import SYSTEM_SAFE_DELETION
-    from chalicelib.services.final_sync import SYSTEM_FINAL_SYNC
+    from chalicelib.services.slot_writes import SYSTEM_FINAL_SYNC
 
     reasons = [final_sync.EXPIRED, final_sync.SYNCED, final_sync.ENDED, final_sync.DEACTIVATED, final_sync.DELETED]
     assert [r for r in reasons if f"event.final_sync.reason.{r}" not in EN] == []

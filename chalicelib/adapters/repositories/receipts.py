@@ -7,7 +7,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.operand import Path
 
 from chalicelib.adapters.dynamo import key_value, transaction, translate_all
-from chalicelib.adapters.models import GuardModel, PosDeviceModel, ReceiptModel, SalesCounterModel
+from chalicelib.adapters.models import GuardModel, PosDeviceModel, ReceiptModel, SalesCounterModel, table_connection
 from chalicelib.adapters.repositories._common import attrs, event_item, list_page, narrowest
 from chalicelib.adapters.repositories.devices import (
     DeviceRepository,
@@ -150,9 +150,8 @@ class ReceiptRepository:
         one Query (paged by DynamoDB's 1 MB)."""
         rows, start = [], None
         while True:
-            # The model's own connection (its key schema known, no DescribeTable): the raw items, whose counter
-            # names the model does not declare.
-            answer = SalesCounterModel._get_connection().query(f"{merchant_id}#{scope}",
+            # The raw items, whose counter names the model does not declare.
+            answer = table_connection(SalesCounterModel).query(f"{merchant_id}#{scope}",
                                         range_key_condition=SalesCounterModel.day.between(day_from, day_to),
                                         exclusive_start_key=start, consistent_read=True)
             for item in answer.get("Items", []):
