@@ -43,27 +43,27 @@ def _language_headers() -> dict:
 # the pydantic models (and loading pydantic and email_validator) would otherwise be paid by every cold start,
 # even by one that only answers a 401. A model is built the first time a request (or the OpenAPI document)
 # needs it; tests/robustness/test_import_lean.py keeps them out of `import app`.
-SCHEMAS_MODULE = "chalicelib.api.schemas"
+SCHEMAS_PACKAGE = "chalicelib.api.schemas"
 
 
 @dataclass(frozen=True)
 class ListOf:
-    """A list response: `{key: [item, ...], "cursor": ...}` (schemas.list_schema)."""
+    """A list response: `{key: [item, ...], "cursor": ...}` (schemas.base.list_schema)."""
 
     key: str
     item: str
 
 
-SchemaRef = str | ListOf  # a model's name in chalicelib.api.schemas, or a list of one
+SchemaRef = str | ListOf  # a model's name in chalicelib/api/schemas/, or a list of one
 
 
 @functools.cache
 def schema(ref: SchemaRef):
-    """The pydantic model a route names (schemas.py is imported, and pydantic with it, on the first call)."""
-    schemas = importlib.import_module(SCHEMAS_MODULE)
+    """The pydantic model a route names (the schemas are imported, and pydantic with them, on the first call)."""
+    schemas = importlib.import_module(SCHEMAS_PACKAGE)
     if isinstance(ref, ListOf):
-        return schemas.list_schema(ref.key, getattr(schemas, ref.item))
-    return getattr(schemas, ref)
+        return schemas.model("list_schema")(ref.key, schemas.model(ref.item))
+    return schemas.model(ref)
 
 
 def _validation_error():
@@ -96,7 +96,8 @@ class Reply:
 
 def serialise(ref: SchemaRef | None, result):
     """The response body: the handler's result (a record, a domain object, a dict of them, or a Reply) read by the
-    route's response model, which keeps exactly its fields and derives the rest (chalicelib/api/schemas.py)."""
+    route's response model, which keeps exactly its fields (chalicelib/api/schemas/; what is derived comes from
+    chalicelib/api/presenters.py)."""
     value, context = (result.value, result.context) if isinstance(result, Reply) else (result, None)
     if ref is None:
         return value
@@ -284,7 +285,7 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
     `etag`: the answer carries an ETag (a hash of its body) and a request whose If-None-Match names it gets 304
     with no body - what lets the back office poll a POS list or card every few seconds cheaply.
 
-    `body`, `query` and `response` name models of chalicelib.api.schemas (see `schema`).
+    `body`, `query` and `response` name models of chalicelib/api/schemas/ (see `schema`).
     `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes.
     `permission` (a key of domain.roles.PERMISSIONS) is what a back-office route needs: every auth="user" route
     names one, checked right after authentication and before anything is read or written; the store scope of a

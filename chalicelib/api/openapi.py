@@ -84,7 +84,7 @@ PARAMETERS = {
 
 
 def _walk_refs(node):
-    """{"x-ref": name, ...} (written by schemas.py for the schemas pydantic cannot refer to) -> a $ref."""
+    """{"x-ref": name, ...} (written by the schemas' named_enum for the schemas pydantic cannot refer to) -> a $ref."""
     if isinstance(node, dict):
         if "x-ref" in node:
             name = node.pop("x-ref")
