@@ -78,8 +78,8 @@ def test_the_check_sees_a_literal_that_differs_from_its_enum():
 
 def _bounds(model: str, field: str) -> tuple:
     metadata = schema(model).model_fields[field].metadata
-    low = next(getattr(m, "ge") for m in metadata if getattr(m, "ge", None) is not None)
-    high = next(getattr(m, "le") for m in metadata if getattr(m, "le", None) is not None)
+    low = next(m.ge for m in metadata if getattr(m, "ge", None) is not None)
+    high = next(m.le for m in metadata if getattr(m, "le", None) is not None)
     return low, high
 
 
