@@ -10,7 +10,7 @@ from pathlib import Path
 from chalice import Blueprint
 
 from chalicelib.api import error_codes
-from chalicelib.api.http import AUTHENTICATORS, OPERATIONS, encoded_json_response, schema
+from chalicelib.api.http import OPERATIONS, encoded_json_response, schema
 
 bp = Blueprint(__name__)
 REF = "#/components/schemas/{model}"
@@ -167,8 +167,7 @@ def _codes(op) -> dict[int, list[str]]:
     found = set(error_codes.raised_by(op.handler)) if op.handler else set()
     if not paged:  # the storage pages internally too; a client can only send a cursor to a listing
         found.discard((400, "INVALID_CURSOR"))
-    auth_function = AUTHENTICATORS.get(op.auth) if op.auth else None
-    found |= error_codes.wrapper_codes(auth_function=auth_function, has_body=op.body is not None, paged=paged,
+    found |= error_codes.wrapper_codes(authenticator=op.authenticator, has_body=op.body is not None, paged=paged,
                                        has_path="{" in op.path)
     found.add((415, "UNSUPPORTED_MEDIA_TYPE"))
     by_status: dict[int, set[str]] = {}

@@ -1,14 +1,8 @@
 """The POS app's side: login, activation, pairing, switching the employee, sync (chalicelib/api/pos_routes.py)."""
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import (BeforeValidator, ConfigDict, Discriminator, Field, RootModel, StringConstraints, Tag,
+                      ValidationInfo, WithJsonSchema, model_validator)
 
 from chalicelib.api import presenters
 from chalicelib.api.schemas.accounts import EmployeeOut
@@ -48,18 +42,6 @@ class PairIn(Strict):
     installation_id: InstallationId
 
 
-class SwitchUserIn(Strict):
-    """Either e-mail+password (SwitchByPassword) or employee_id+PIN (SwitchByPin); checked by the route. The
-    document publishes it as that oneOf (OPENAPI_ONE_OF)."""
-
-    OPENAPI_ONE_OF: ClassVar[tuple[str, ...]] = ("SwitchByPassword", "SwitchByPin")
-
-    email: Email | None = None
-    password: str | None = None
-    employee_id: Id | None = None
-    pin: Pin | None = None
-
-
 class SwitchByPassword(Strict):
     email: Email
     password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
@@ -68,6 +50,31 @@ class SwitchByPassword(Strict):
 class SwitchByPin(Strict):
     employee_id: Id
     pin: Pin
+
+
+def _switch_shape(value) -> str:
+    """The shape a switch-user body is read as: employee_id+PIN when it names either, else e-mail+password (so
+    `{}` is asked for its e-mail and password)."""
+    if isinstance(value, dict):
+        return "pin" if {"employee_id", "pin"} & value.keys() else "password"
+    return "pin" if isinstance(value, SwitchByPin) else "password"
+
+
+class SwitchUserIn(RootModel[Annotated[Annotated[SwitchByPassword, Tag("password")] | Annotated[SwitchByPin, Tag("pin")],
+                                       Discriminator(_switch_shape)]]):
+    """Either e-mail+password (SwitchByPassword) or employee_id+PIN (SwitchByPin), never both: a tagged union whose
+    shape the fields sent choose; `.root` is the one it is. Its errors name the fields of that shape (the tag is
+    dropped from their path: UNION_TAG_IN_ERRORS). The document publishes it as that oneOf (OPENAPI_ONE_OF)."""
+
+    model_config = ConfigDict(defer_build=True)
+    OPENAPI_ONE_OF: ClassVar[tuple[str, ...]] = ("SwitchByPassword", "SwitchByPin")
+    UNION_TAG_IN_ERRORS: ClassVar[bool] = True
+    SHAPES: ClassVar[dict] = {"password": SwitchByPassword, "pin": SwitchByPin}
+
+    @classmethod
+    def shape_of(cls, value) -> type[Strict]:
+        """The model a body is validated as."""
+        return cls.SHAPES[_switch_shape(value)]
 
 
 class SyncState(Strict):
