@@ -4,20 +4,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from chalicelib.api import presenters
-from chalicelib.api.schemas.base import (
-    Email,
-    Id,
-    Instant,
-    Name,
-    Out,
-    Password,
-    Pin,
-    Strict,
-    Text,
-    TimeZone,
-    attributes,
-    named_enum,
-)
+from chalicelib.api.schemas.base import (Email, Id, Instant, Name, Out, Password, Pin, Strict, Text, TimeZone,
+                                         attributes, named_enum)
 from chalicelib.domain import roles
 
 Role = named_enum("Role", Literal[tuple(role.value for role in roles.Role)],

@@ -5,17 +5,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    WithJsonSchema,
-    create_model,
-)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo,
+                      WithJsonSchema, create_model)
 from pydantic_core import PydanticCustomError
 
 from chalicelib.domain.devices import MAX_NAME_LENGTH

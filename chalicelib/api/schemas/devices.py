@@ -5,18 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
 from chalicelib.api import presenters
-from chalicelib.api.schemas.base import (
-    Id,
-    Instant,
-    Loose,
-    Name,
-    Out,
-    Page,
-    Strict,
-    enum_value,
-    integer,
-    named_enum,
-)
+from chalicelib.api.schemas.base import Id, Instant, Loose, Name, Out, Page, Strict, enum_value, integer, named_enum
 from chalicelib.domain import deletion as deletion_domain
 from chalicelib.domain.devices import Status
 from chalicelib.domain.final_sync import MAX_FINAL_SYNC_HOURS

@@ -6,22 +6,8 @@ from pydantic import (BeforeValidator, ConfigDict, Discriminator, Field, RootMod
 
 from chalicelib.api import presenters
 from chalicelib.api.schemas.accounts import EmployeeOut
-from chalicelib.api.schemas.base import (
-    Email,
-    Id,
-    Money,
-    Name,
-    Out,
-    Pin,
-    Strict,
-    Timestamp,
-    attributes,
-    enum_value,
-    from_context,
-    integer,
-    message,
-    named_enum,
-)
+from chalicelib.api.schemas.base import (Email, Id, Money, Name, Out, Pin, Strict, Timestamp, attributes, enum_value,
+                                         from_context, integer, message, named_enum)
 from chalicelib.api.schemas.devices import DeviceOut, DeviceStatus
 from chalicelib.services.sync import MAX_RECEIPTS_PER_BATCH, MAX_SEQ_AHEAD
 

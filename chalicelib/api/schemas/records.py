@@ -3,28 +3,11 @@ summary, audit runs (chalicelib/api/records_routes.py)."""
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import (
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, StringConstraints, ValidationInfo, WithJsonSchema, model_validator
 
 from chalicelib.api import event_text
-from chalicelib.api.schemas.base import (
-    NAMED_SCHEMAS,
-    Id,
-    Instant,
-    Loose,
-    Out,
-    Page,
-    Timestamp,
-    attributes,
-    from_context,
-    named_enum,
-)
+from chalicelib.api.schemas.base import (NAMED_SCHEMAS, Id, Instant, Loose, Out, Page, Timestamp, attributes,
+                                         from_context, named_enum)
 from chalicelib.domain import actors, audit, sales
 from chalicelib.i18n import text_of
 
