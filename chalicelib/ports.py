@@ -1,8 +1,9 @@
-"""Ports: what the use cases need from storage and from AWS, as interfaces (DESIGN section 2).
+"""Ports: what the use cases need from storage and from AWS, as interfaces (docs/CONTRACT.md section 2,
+docs/INTERNALS.md "Ports, adapters and their fakes").
 
-The services reach them only through `chalicelib.wiring.adapters()`: the DynamoDB/AWS adapters in production,
-the in-memory fakes of tests/unit/fakes.py in the unit tests. tests/contract runs one suite against both, so
-a fake cannot drift from the real thing.
+The services reach them only through `chalicelib.wiring.adapters()`, which builds two adapters behaving alike:
+DynamoDB (chalicelib/adapters/repositories/) and SQLite (chalicelib/adapters/sqlite/). tests/contract runs one
+suite against both, so neither can drift from the other.
 
 Records are plain dicts (merchants, employees, stores, tokens, events, receipts, shifts, findings) or domain
 objects (`Device`). A conditional write that does not hold writes nothing and raises one of the `WriteRefused`

@@ -4,6 +4,7 @@ import os
 
 from chalice import Blueprint
 
+from chalicelib.api.auth import BACK_OFFICE
 from chalicelib.api.http import ListOf, bearer_token, endpoint
 from chalicelib.services import accounts, devices
 
@@ -33,14 +34,14 @@ def login(ctx):
 
 
 @endpoint(bp, "/v1/auth/logout", "POST", summary="Log out: the caller's session (its token) ends at once",
-          auth="user", tag="accounts", status=204, errors=(401, 403), permission="session")
+          auth=BACK_OFFICE, tag="accounts", status=204, errors=(401, 403), permission="session")
 def logout(ctx):
     accounts.logout(bearer_token(bp.current_request))
 
 
 # ---------------------------------------------------------------- stores
 
-@endpoint(bp, "/v1/stores", "GET", summary="List stores", auth="user", tag="stores", query="Page",
+@endpoint(bp, "/v1/stores", "GET", summary="List stores", auth=BACK_OFFICE, tag="stores", query="Page",
           response=ListOf("stores", "StoreOut"), errors=(400, 401), permission="stores.read")
 def list_stores(ctx):
     """The merchant's stores, a page at a time."""
@@ -49,7 +50,7 @@ def list_stores(ctx):
     return {"stores": items, "cursor": cursor}
 
 
-@endpoint(bp, "/v1/stores", "POST", summary="Create a store", auth="user", tag="stores", body="StoreIn",
+@endpoint(bp, "/v1/stores", "POST", summary="Create a store", auth=BACK_OFFICE, tag="stores", body="StoreIn",
           response="StoreOut", status=201, errors=(400, 401, 403, 409), permission="stores.manage")
 def create_store(ctx):
     """OWNER or MANAGER; a CASHIER gets 403 FORBIDDEN. A name another store of the merchant has (case, spacing and
@@ -57,14 +58,14 @@ def create_store(ctx):
     return accounts.create_store(ctx.principal, ctx.body.name, ctx.body.address)
 
 
-@endpoint(bp, "/v1/stores/{store_id}", "GET", summary="One store", auth="user", tag="stores",
+@endpoint(bp, "/v1/stores/{store_id}", "GET", summary="One store", auth=BACK_OFFICE, tag="stores",
           response="StoreOut", errors=(401, 404), permission="stores.read")
 def get_store(ctx, store_id):
     """One store of the merchant; another merchant's id answers 404 as an unknown one does."""
     return accounts.get_store(ctx.principal, store_id)
 
 
-@endpoint(bp, "/v1/stores/{store_id}", "PATCH", summary="Rename a store or change its address", auth="user",
+@endpoint(bp, "/v1/stores/{store_id}", "PATCH", summary="Rename a store or change its address", auth=BACK_OFFICE,
           tag="stores", body="StorePatch", response="StoreOut", errors=(400, 401, 403, 404, 409), permission="stores.manage")
 def update_store(ctx, store_id):
     """Only the fields sent change; `address: null` clears the address. A store changed meanwhile: 409 EDIT_CONFLICT
@@ -75,7 +76,7 @@ def update_store(ctx, store_id):
     return accounts.update_store(ctx.principal, store_id, changes)
 
 
-@endpoint(bp, "/v1/stores/{store_id}", "DELETE", summary="Delete a store without POS devices", auth="user",
+@endpoint(bp, "/v1/stores/{store_id}", "DELETE", summary="Delete a store without POS devices", auth=BACK_OFFICE,
           tag="stores", status=204, errors=(401, 403, 404, 409), permission="stores.manage")
 def delete_store(ctx, store_id):
     """Only a store without POS devices (else 409 STORE_HAS_POS_DEVICES)."""
@@ -84,7 +85,7 @@ def delete_store(ctx, store_id):
 
 # ---------------------------------------------------------------- employees
 
-@endpoint(bp, "/v1/employees", "GET", summary="List employees", auth="user", tag="employees", query="Page",
+@endpoint(bp, "/v1/employees", "GET", summary="List employees", auth=BACK_OFFICE, tag="employees", query="Page",
           response=ListOf("employees", "EmployeeOut"), errors=(400, 401), permission="employees.read")
 def list_employees(ctx):
     """Everyone of the merchant, the OWNER included. PINs and passwords are never shown (`has_pin`)."""
@@ -93,7 +94,7 @@ def list_employees(ctx):
     return {"employees": items, "cursor": cursor}
 
 
-@endpoint(bp, "/v1/employees", "POST", summary="Add an employee (OWNER or ADMINISTRATOR)", auth="user", tag="employees",
+@endpoint(bp, "/v1/employees", "POST", summary="Add an employee (OWNER or ADMINISTRATOR)", auth=BACK_OFFICE, tag="employees",
           body="EmployeeIn", response="EmployeeOut", status=201, errors=(400, 401, 403, 409), permission="employees.manage")
 def create_employee(ctx):
     """A MANAGER or CASHIER (role OWNER is refused: 400 ONE_OWNER). E-mail and PIN are unique (409 EMAIL_TAKEN,
@@ -101,7 +102,7 @@ def create_employee(ctx):
     return accounts.create_employee(ctx.principal, ctx.body.model_dump())
 
 
-@endpoint(bp, "/v1/employees/{employee_id}", "PATCH", summary="Change an employee (OWNER or ADMINISTRATOR)", auth="user",
+@endpoint(bp, "/v1/employees/{employee_id}", "PATCH", summary="Change an employee (OWNER or ADMINISTRATOR)", auth=BACK_OFFICE,
           tag="employees", body="EmployeePatch", response="EmployeeOut", errors=(400, 401, 403, 404, 409), permission="employees.manage")
 def update_employee(ctx, employee_id):
     """Only the fields sent change; an explicit null clears email, password or pin, and is refused for name, role and
@@ -110,7 +111,7 @@ def update_employee(ctx, employee_id):
     return accounts.update_employee(ctx.principal, employee_id, changes)
 
 
-@endpoint(bp, "/v1/employees/{employee_id}", "DELETE", summary="Remove an employee (OWNER or ADMINISTRATOR)", auth="user",
+@endpoint(bp, "/v1/employees/{employee_id}", "DELETE", summary="Remove an employee (OWNER or ADMINISTRATOR)", auth=BACK_OFFICE,
           tag="employees", status=204, errors=(401, 403, 404, 409), permission="employees.manage")
 def delete_employee(ctx, employee_id):
     """The OWNER cannot be removed (409 OWNER_CANNOT_BE_DELETED). The employee's sessions end, on the POS devices
@@ -120,7 +121,7 @@ def delete_employee(ctx, employee_id):
 
 @endpoint(bp, "/v1/employees/{employee_id}/invitation", "POST",
           summary="Invite an employee to the back office: a one-time link that sets their own password (72 h)",
-          auth="user", tag="employees", response="InvitationOut", status=201, errors=(400, 401, 403, 404, 409),
+          auth=BACK_OFFICE, tag="employees", response="InvitationOut", status=201, errors=(400, 401, 403, 404, 409),
           permission="employees.manage")
 def create_invitation(ctx, employee_id):
     """OWNER or ADMINISTRATOR. The employee needs an e-mail (400 INVITATION_NEEDS_EMAIL) and a role other than
@@ -161,7 +162,7 @@ def accept_invitation(ctx):
 
 @endpoint(bp, "/v1/employees/{employee_id}/access", "DELETE",
           summary="Revoke an employee's back-office access: password and invitation removed, sessions end at once",
-          auth="user", tag="employees", status=204, errors=(400, 401, 403, 404, 409), permission="employees.manage")
+          auth=BACK_OFFICE, tag="employees", status=204, errors=(400, 401, 403, 404, 409), permission="employees.manage")
 def revoke_access(ctx, employee_id):
     """OWNER or ADMINISTRATOR (an ADMINISTRATOR cannot revoke the OWNER or another administrator: 403
     ADMIN_PROTECTED). The employee's sessions and POS login tokens end at once; their PIN stays."""

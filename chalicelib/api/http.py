@@ -3,6 +3,7 @@
 Chalice turns an exception escaping a route into a bare 500 before middleware can see it, so every
 route is wrapped here and errors are mapped in this one place.
 """
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -19,13 +20,10 @@ from chalice import Blueprint, Response
 from chalicelib import deadline, i18n, telemetry
 from chalicelib.api import security_headers
 from chalicelib.config import settings
-from chalicelib.domain.roles import PERMISSIONS, require_permission
-from chalicelib.errors import (DomainError, Forbidden, InternalError, MalformedJson, NotFound, PayloadTooLarge,
-                               ValidationFailed)
-from chalicelib.services.accounts import authenticate_user
-from chalicelib.services.devices import authenticate_device, authenticate_device_final_sync
+from chalicelib.errors import DomainError, InternalError, MalformedJson, NotFound, PayloadTooLarge, ValidationFailed
 
 if TYPE_CHECKING:
+    from chalicelib.api.auth import BackOffice, Device
     from chalicelib.services.common import DevicePrincipal, Principal
 
 log = logging.getLogger(__name__)
@@ -38,32 +36,42 @@ def _language_headers() -> dict:
     return {"Content-Language": i18n.current(), "Vary": "Accept-Language"}
 
 
+@contextlib.contextmanager
+def request_language(headers):
+    """The request's language (its Accept-Language) for the sentences and headers made inside the block."""
+    token = i18n.use(i18n.parse_accept_language((headers or {}).get("accept-language")))
+    try:
+        yield
+    finally:
+        i18n.reset(token)
+
+
 # ------------------------------------------------------------------ schemas, resolved on first use
 # Routes name their models ("SignupIn", ListOf("stores", "StoreOut")) instead of importing them: building
 # the pydantic models (and loading pydantic and email_validator) would otherwise be paid by every cold start,
 # even by one that only answers a 401. A model is built the first time a request (or the OpenAPI document)
 # needs it; tests/robustness/test_import_lean.py keeps them out of `import app`.
-SCHEMAS_MODULE = "chalicelib.api.schemas"
+SCHEMAS_PACKAGE = "chalicelib.api.schemas"
 
 
 @dataclass(frozen=True)
 class ListOf:
-    """A list response: `{key: [item, ...], "cursor": ...}` (schemas.list_schema)."""
+    """A list response: `{key: [item, ...], "cursor": ...}` (schemas.base.list_schema)."""
 
     key: str
     item: str
 
 
-SchemaRef = str | ListOf  # a model's name in chalicelib.api.schemas, or a list of one
+SchemaRef = str | ListOf  # a model's name in chalicelib/api/schemas/, or a list of one
 
 
 @functools.cache
 def schema(ref: SchemaRef):
-    """The pydantic model a route names (schemas.py is imported, and pydantic with it, on the first call)."""
-    schemas = importlib.import_module(SCHEMAS_MODULE)
+    """The pydantic model a route names (the schemas are imported, and pydantic with them, on the first call)."""
+    schemas = importlib.import_module(SCHEMAS_PACKAGE)
     if isinstance(ref, ListOf):
-        return schemas.list_schema(ref.key, getattr(schemas, ref.item))
-    return getattr(schemas, ref)
+        return schemas.model("list_schema")(ref.key, schemas.model(ref.item))
+    return schemas.model(ref)
 
 
 def _validation_error():
@@ -76,8 +84,8 @@ def _validation_error():
 class RequestContext:
     """What a route's handler gets besides its path parameters."""
 
-    # auth="user": the employee's Principal; auth="device": a DevicePrincipal (the slot, `.device`, with its
-    # signed-in employee); public routes: None.
+    # auth=BACK_OFFICE: the employee's (or API token's) Principal; auth=DEVICE: a DevicePrincipal (the slot,
+    # `.device`, with its signed-in employee); public routes: None.
     principal: "Principal | DevicePrincipal | None" = None
     body: Any = None  # the route's body model, validated (None for routes without one)
     query: Any = None  # the route's query model, validated (None when the route has none and got none)
@@ -96,7 +104,8 @@ class Reply:
 
 def serialise(ref: SchemaRef | None, result):
     """The response body: the handler's result (a record, a domain object, a dict of them, or a Reply) read by the
-    route's response model, which keeps exactly its fields and derives the rest (chalicelib/api/schemas.py)."""
+    route's response model, which keeps exactly its fields (chalicelib/api/schemas/; what is derived comes from
+    chalicelib/api/presenters.py)."""
     value, context = (result.value, result.context) if isinstance(result, Reply) else (result, None)
     if ref is None:
         return value
@@ -111,14 +120,20 @@ class Operation:
     path: str
     summary: str
     tag: str
-    auth: str | None
+    auth: str | None  # the authenticator's scheme ("user", "device"), None for a public route
     body_ref: SchemaRef | None
     query_ref: SchemaRef | None
     response_refs: dict[int, SchemaRef | None]
     errors: tuple[int, ...]
     handler: Any = None  # the route's own function (its docstring describes it; error_codes reads its calls)
     operation_id: str = ""  # camelCase, unique (default: the handler's name)
-    permission: str | None = None  # auth="user": the key of domain.roles.PERMISSIONS the route needs
+    permission: str | None = None  # back-office routes: the key of domain.roles.PERMISSIONS the route needs
+    authenticator: "BackOffice | Device | None" = None  # chalicelib/api/auth.py
+
+    @property
+    def writes(self) -> bool:
+        """The request may change something (what a read-only API token may not do)."""
+        return self.method not in SAFE_METHODS
 
     @property
     def body(self):
@@ -133,6 +148,7 @@ class Operation:
         return {status: schema(ref) if ref else None for status, ref in self.response_refs.items()}
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 OPERATIONS: list[Operation] = []
 # path -> methods, for the OPTIONS route of each path (CORS preflight, Allow)
 _PATH_METHODS: dict[str, list[str]] = {}
@@ -175,14 +191,16 @@ def error_response(error: DomainError) -> Response:
 _PYDANTIC_CODES = {"extra_forbidden": "UNKNOWN_FIELD", "missing": "REQUIRED", "time_zone": "UNKNOWN_TIME_ZONE"}
 
 
-def validation_failed(exc, prefix: str = "") -> DomainError:
-    """A pydantic ValidationError -> ValidationFailed (or MalformedJson), in the contract's codes."""
+def validation_failed(exc, prefix: str = "", union_tag: bool = False) -> DomainError:
+    """A pydantic ValidationError -> ValidationFailed (or MalformedJson), in the contract's codes. `union_tag`: the
+    model is a tagged union whose tag heads every error's path (not a field of the body: dropped)."""
     items = []
     for err in exc.errors(include_url=False):
         if err["type"] == "json_invalid":
             return MalformedJson(key="MALFORMED_JSON.reason",
                                  params={"reason": str(err.get("ctx", {}).get("error", err["msg"]))})
-        field = ".".join(str(part) for part in err["loc"]) or None
+        loc = err["loc"][1:] if union_tag else err["loc"]
+        field = ".".join(str(part) for part in loc) or None
         if prefix and field:
             field = f"{prefix}.{field}"
         message = err["msg"]
@@ -238,7 +256,7 @@ def _parse_body(request, ref: SchemaRef):
     try:
         return model.model_validate_json(raw)
     except _validation_error() as exc:
-        raise validation_failed(exc) from None
+        raise validation_failed(exc, union_tag=getattr(model, "UNION_TAG_IN_ERRORS", False)) from None
 
 
 def _reject_body(request) -> None:
@@ -274,89 +292,61 @@ def _check_path(path_params: dict) -> None:
             raise NotFound(key=_PATH_NOT_FOUND_KEYS.get(name, "NOT_FOUND"))
 
 
-def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str | None, tag: str,
+def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: "BackOffice | Device | None", tag: str,
              body: SchemaRef | None = None, query: SchemaRef | None = None,
              response: SchemaRef | None = None, status: int = 200, errors: tuple[int, ...] = (),
-             allow_final_sync: bool = False, operation_id: str | None = None, permission: str | None = None,
-             etag: bool = False):
+             operation_id: str | None = None, permission: str | None = None, etag: bool = False):
     """Register a route. The handler gets (RequestContext, **path_params) and returns a dict or None.
 
     `etag`: the answer carries an ETag (a hash of its body) and a request whose If-None-Match names it gets 304
     with no body - what lets the back office poll a POS list or card every few seconds cheaply.
 
-    `body`, `query` and `response` name models of chalicelib.api.schemas (see `schema`).
-    `auth` names an authenticator in AUTHENTICATORS ("user", "device") or None for public routes.
-    `permission` (a key of domain.roles.PERMISSIONS) is what a back-office route needs: every auth="user" route
-    names one, checked right after authentication and before anything is read or written; the store scope of a
-    MANAGER (or a store-limited API token) is then applied by the use cases from `principal.store_ids`."""
+    `body`, `query` and `response` name models of chalicelib/api/schemas/ (see `schema`).
+    `auth` is an authenticator of chalicelib/api/auth.py (BACK_OFFICE, DEVICE, DEVICE_OR_FINAL_SYNC) or None for
+    a public route; it checks the token and then the route's `permission` (a key of domain.roles.PERMISSIONS,
+    which every back-office route names) before anything is read or written.
 
-    if auth == "user" and permission not in PERMISSIONS:
-        raise ValueError(f"{method} {path}: a back-office route must declare a permission of domain.roles."
-                         f"PERMISSIONS (got {permission!r})")
-    if auth != "user" and permission is not None:
-        raise ValueError(f"{method} {path}: only back-office routes take a permission")
-    if auth == "user":  # any back-office route answers 403 to a CASHIER's token (no back-office session)
-        errors = tuple(sorted({*errors, 403}))
+    A request runs one pipeline, in the request's language: authenticate and authorize, check the path, parse
+    the body and the query, call the handler, serialise its result; a DomainError anywhere is the answer."""
+    if auth is None:
+        if permission is not None:
+            raise ValueError(f"{method} {path}: only back-office routes take a permission")
+    else:
+        auth.declare(method, path, permission)
+        errors = tuple(sorted({*errors, *auth.errors}))
 
     def decorate(handler):
-        OPERATIONS.append(Operation(method, path, summary, tag, auth, body, query, {status: response}, errors,
-                                    handler, operation_id or _camel(handler.__name__), permission))
+        op = Operation(method, path, summary, tag, auth.scheme if auth else None, body, query, {status: response},
+                       errors, handler, operation_id or _camel(handler.__name__), permission, authenticator=auth)
+        OPERATIONS.append(op)
 
         @bp.route(path, methods=[method], content_types=["application/json", "text/plain"])
         @functools.wraps(handler)
         def route(**path_params):
             request = bp.current_request
-            language = i18n.use(i18n.parse_accept_language((request.headers or {}).get("accept-language")))
-            budget = deadline.start(settings().request_budget_seconds)  # the whole request's, under 29 s
-            try:
-                principal = None
-                if auth:
-                    # sync and me also accept an installation uploading during its final-sync window
-                    authenticate = (authenticate_device_final_sync if allow_final_sync and auth == "device"
-                                    else AUTHENTICATORS[auth])
-                    principal = authenticate(bearer_token(request))
-                    _check_access(principal, method)
-                    _bind_principal(principal)
-                    if permission is not None:  # before any read or write of the route
-                        require_permission(principal.role, permission, principal.read_only,
-                                           api_token=bool(principal.api_token_id),
-                                           store_limited=principal.store_ids is not None)
-                _check_path(path_params)
-                parsed_body = None
-                if body is not None:
-                    parsed_body = _parse_body(request, body)
-                else:
-                    _reject_body(request)
-                ctx = RequestContext(principal=principal, body=parsed_body, query=_parse_query(request, query),
-                                     raw_query=dict(request.query_params or {}),
-                                     source_ip=((request.context or {}).get("identity") or {}).get("sourceIp"))
-                result = handler(ctx, **path_params)
-                if result is not None and not isinstance(result, Response):
-                    result = serialise(response, result)  # in the request's language, as the sentences must be
-            except DomainError as error:
-                if error.status >= 500:
-                    log.warning("%s %s -> %s %s", method, path, error.status, error.code,
-                                extra={"event": "service_error", "error_code": error.code})
-                return error_response(error)
-            except Exception:  # a bug: still answer in the contract's shape, log it with its trace, count it
-                # (infra: the metric filter on {"event": "unhandled_error"} feeds ApiUnhandledErrorsAlarm)
-                log.error("unhandled error in %s %s", method, path, exc_info=True,
-                          extra={"event": "unhandled_error", "route": path})
-                return error_response(InternalError())
-            finally:
-                deadline.end(budget)
-                i18n.reset(language)
-            if isinstance(result, Response):
-                return result
-            if result is None:
-                return Response(body="", status_code=204)
-            language = i18n.use(i18n.parse_accept_language((request.headers or {}).get("accept-language")))
-            try:
+            with request_language(request.headers):
+                budget = deadline.start(settings().request_budget_seconds)  # the whole request's, under 29 s
+                try:
+                    result = _run(op, request, path_params, response)
+                except DomainError as error:
+                    if error.status >= 500:
+                        log.warning("%s %s -> %s %s", method, path, error.status, error.code,
+                                    extra={"event": "service_error", "error_code": error.code})
+                    return error_response(error)
+                except Exception:  # a bug: still answer in the contract's shape, log it with its trace, count it
+                    # (infra: the metric filter on {"event": "unhandled_error"} feeds ApiUnhandledErrorsAlarm)
+                    log.error("unhandled error in %s %s", method, path, exc_info=True,
+                              extra={"event": "unhandled_error", "route": path})
+                    return error_response(InternalError())
+                finally:
+                    deadline.end(budget)
+                if isinstance(result, Response):
+                    return result
+                if result is None:
+                    return Response(body="", status_code=204)
                 if etag:
                     return _conditional_json_response(result, status, (request.headers or {}).get("if-none-match"))
                 return json_response(result, status)
-            finally:
-                i18n.reset(language)
 
         if path not in _PATH_METHODS:
             _PATH_METHODS[path] = []
@@ -368,10 +358,28 @@ def endpoint(bp: Blueprint, path: str, method: str, *, summary: str, auth: str |
     return decorate
 
 
-def _check_access(principal: "Principal", method: str) -> None:
-    """An API access token with access READ may only read (DESIGN.md 3.3)."""
-    if getattr(principal, "read_only", False) and method not in ("GET", "HEAD", "OPTIONS"):
-        raise Forbidden(code="API_TOKEN_READ_ONLY")
+def _run(op: Operation, request, path_params: dict, response: SchemaRef | None):
+    """The pipeline of one request, up to the handler's serialised result (or a Response, or None)."""
+    principal = _authenticate(op, request)
+    _check_path(path_params)
+    parsed_body = _parse_body(request, op.body_ref) if op.body_ref is not None else _reject_body(request)
+    ctx = RequestContext(principal=principal, body=parsed_body, query=_parse_query(request, op.query_ref),
+                         raw_query=dict(request.query_params or {}),
+                         source_ip=((request.context or {}).get("identity") or {}).get("sourceIp"))
+    result = op.handler(ctx, **path_params)
+    if result is not None and not isinstance(result, Response):
+        result = serialise(response, result)  # in the request's language, as the sentences must be
+    return result
+
+
+def _authenticate(op: Operation, request):
+    """The caller (None on a public route), allowed to use this route: checked before any read or write of it."""
+    if op.authenticator is None:
+        return None
+    principal = op.authenticator.authenticate(bearer_token(request))
+    _bind_principal(principal)
+    op.authenticator.authorize(principal, op.permission, writes=op.writes)
+    return principal
 
 
 def _camel(name: str) -> str:
@@ -407,9 +415,6 @@ def _preflight_route(path: str):
 
     preflight.__name__ = "preflight_" + re.sub(r"\W", "_", path)
     return preflight
-
-
-AUTHENTICATORS = {"user": authenticate_user, "device": authenticate_device}
 
 
 def log_requests(event, get_response):
@@ -452,11 +457,8 @@ def reshape_chalice_errors(event, get_response):
         code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(response.body["Code"])).upper().removesuffix("_ERROR")
         error = DomainError(str(response.body["Message"]) + ".", code=code, key=code if i18n.has(code) else None)
         error.status = response.status_code
-        language = i18n.use(i18n.parse_accept_language((getattr(event, "headers", None) or {}).get("accept-language")))
-        try:
+        with request_language(getattr(event, "headers", None)):
             reshaped = error_response(error)
-        finally:
-            i18n.reset(language)
         reshaped.headers = {**(response.headers or {}), **reshaped.headers}
         return reshaped
     return response

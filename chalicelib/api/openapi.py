@@ -10,7 +10,7 @@ from pathlib import Path
 from chalice import Blueprint
 
 from chalicelib.api import error_codes
-from chalicelib.api.http import AUTHENTICATORS, OPERATIONS, encoded_json_response, schema
+from chalicelib.api.http import OPERATIONS, encoded_json_response, schema
 from chalicelib.config import settings
 
 bp = Blueprint(__name__)
@@ -85,7 +85,7 @@ PARAMETERS = {
 
 
 def _walk_refs(node):
-    """{"x-ref": name, ...} (written by schemas.py for the schemas pydantic cannot refer to) -> a $ref."""
+    """{"x-ref": name, ...} (written by the schemas' named_enum for the schemas pydantic cannot refer to) -> a $ref."""
     if isinstance(node, dict):
         if "x-ref" in node:
             name = node.pop("x-ref")
@@ -168,8 +168,7 @@ def _codes(op) -> dict[int, list[str]]:
     found = set(error_codes.raised_by(op.handler)) if op.handler else set()
     if not paged:  # the storage pages internally too; a client can only send a cursor to a listing
         found.discard((400, "INVALID_CURSOR"))
-    auth_function = AUTHENTICATORS.get(op.auth) if op.auth else None
-    found |= error_codes.wrapper_codes(auth_function=auth_function, has_body=op.body is not None, paged=paged,
+    found |= error_codes.wrapper_codes(authenticator=op.authenticator, has_body=op.body is not None, paged=paged,
                                        has_path="{" in op.path)
     found.add((415, "UNSUPPORTED_MEDIA_TYPE"))
     by_status: dict[int, set[str]] = {}

@@ -4,6 +4,7 @@ import json
 from chalice import Blueprint
 
 from chalicelib.api import presenters as present
+from chalicelib.api.auth import DEVICE, DEVICE_OR_FINAL_SYNC
 from chalicelib.api.http import Reply, endpoint, schema, validation_failed
 from chalicelib.services import device_input, devices, final_sync, pairing, sync
 
@@ -42,26 +43,18 @@ def pair(ctx):
 
 
 @endpoint(bp, "/v1/pos/switch_user", "POST", summary="Switch the POS's signed-in employee (e-mail+password or id+PIN)",
-          auth="device", tag="pos", body="SwitchUserIn", response="EmployeeOnly", errors=(400, 401, 403, 429),
+          auth=DEVICE, tag="pos", body="SwitchUserIn", response="EmployeeOnly", errors=(400, 401, 403, 429),
           operation_id="switchPosUser")
 def switch_user(ctx):
     """Either e-mail and password or employee_id and PIN (one of the two shapes, never both). The employee must work in
     the slot's store (403 WRONG_STORE)."""
-    from pydantic import ValidationError  # loaded already: the body was validated
-
-    raw = ctx.body.model_dump(exclude_none=True)
-    model = schema("SwitchByPin" if "pin" in raw or "employee_id" in raw else "SwitchByPassword")
-    try:
-        credentials = model.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_failed(exc) from None
     principal = ctx.principal
-    return {"employee": devices.switch_user(principal, principal.device, credentials.model_dump())}
+    return {"employee": devices.switch_user(principal, principal.device, ctx.body.root.model_dump())}
 
 
 @endpoint(bp, "/v1/pos/sync", "POST", summary="Push receipts, shift events and the device's state (idempotent)",
-          auth="device", tag="pos", body="SyncIn", response="SyncOut", errors=(400, 401, 413, 503),
-          allow_final_sync=True, operation_id="syncPosDevice")
+          auth=DEVICE_OR_FINAL_SYNC, tag="pos", body="SyncIn", response="SyncOut", errors=(400, 401, 413, 503),
+          operation_id="syncPosDevice")
 def sync_batch(ctx):
     """Receipts, shifts and the POS's state in one call; safe to repeat (a receipt or shift sent again is a duplicate).
     Each receipt and shift is checked on its own and a bad one comes back in `rejected`/`rejected_shifts` while
@@ -108,8 +101,8 @@ def _parse_receipts(raw_receipts: list) -> tuple[list[dict], list[dict]]:
     return valid, rejected
 
 
-@endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth="device", tag="pos",
-          response="DeviceSelfOut", errors=(401,), allow_final_sync=True, operation_id="getPosSelf")
+@endpoint(bp, "/v1/pos/me", "GET", summary="The slot as the device should see it", auth=DEVICE_OR_FINAL_SYNC,
+          tag="pos", response="DeviceSelfOut", errors=(401,), operation_id="getPosSelf")
 def me(ctx):
     """The slot as its installation sees it, with the seq of its next receipt."""
     principal = ctx.principal

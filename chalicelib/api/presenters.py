@@ -1,11 +1,44 @@
-"""What the response models (chalicelib/api/schemas.py, which serialise every JSON response) do not cover: the
-slot as a deactivated installation sees it, and the receipts CSV export."""
+"""What a response shows that the records do not hold: the fields derived from a slot, an employee or a deletion
+(with the clock or the domain's rules), the slot as a deactivated installation sees it, and the receipts CSV
+export. The response models (chalicelib/api/schemas/) only pick fields; what they derive comes from here."""
 import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from chalicelib import clock
+from chalicelib.domain.deletion import Deletion
 from chalicelib.domain.devices import Device, Status
 from chalicelib.i18n import render
+
+
+def device_fields(device) -> dict:
+    """A slot as DeviceOut shows it: a domain Device with its derived fields (a dict is shown as it is)."""
+    if isinstance(device, dict):
+        return device
+    expires = device.pairing_code_expires_at
+    return vars(device) | {
+        "activated": device.status == Status.ACTIVATED, "unsynced_receipts": device.unsynced_receipts,
+        # A stored receipt reports its number too (its sync's state report may have lost a race).
+        "last_receipt_number": max(device.last_receipt_number, device.stored_seq_high),
+        "pairing_code_expires_at": expires if expires and expires > clock.iso() else None,  # a live code only
+        "final_sync_until": device.final_sync_until if device.final_sync_open else None,
+        "final_sync_owed_receipts": device.final_sync_owed}
+
+
+def employee_fields(employee: dict) -> dict:
+    """An employee record with its back-office access (NONE, INVITED, ACTIVE) and a live invitation's expiry."""
+    from chalicelib.services.accounts import access_state
+
+    state = access_state(employee)
+    return employee | {"access": state,
+                       "invitation_expires_at": employee.get("invitation_expires_at") if state == "INVITED" else None}
+
+
+def deletion_fields(record: dict) -> dict:
+    """A deletion record with its route and plan (records made before routes were kept get theirs from the
+    domain's reading of the record)."""
+    deletion = Deletion.from_dict(record)
+    return record | {"route": deletion.route.value, "plan": deletion.plan}
 
 
 def device_for_final_sync(d: Device, final_sync_until: str | None) -> dict:

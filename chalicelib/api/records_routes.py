@@ -7,6 +7,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import i18n
 from chalicelib.api import presenters as present
+from chalicelib.api.auth import BACK_OFFICE
 from chalicelib.api.http import ListOf, Reply, endpoint
 from chalicelib.i18n import render
 from chalicelib.services import audit, records, sales
@@ -14,7 +15,7 @@ from chalicelib.services import audit, records, sales
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/v1/receipts", "GET", summary="Receipts, newest first", auth="user", tag="receipts",
+@endpoint(bp, "/v1/receipts", "GET", summary="Receipts, newest first", auth=BACK_OFFICE, tag="receipts",
           query="ReceiptQuery", response=ListOf("receipts", "ReceiptOut"), errors=(400, 401), permission="records.read")
 def list_receipts(ctx):
     """Filters combine; created_at_min/max are ISO 8601 with a time zone."""
@@ -32,7 +33,7 @@ def _receipt_filters(q) -> dict:
 @endpoint(bp, "/v1/receipts/export", "GET",
           summary="The receipts of a filter as CSV (same filters as GET /v1/receipts), newest first, in parts of "
                   "`limit` rows: a next part's cursor is in the X-Next-Cursor header (and Link rel=next)",
-          auth="user", tag="receipts", query="ReceiptExportQuery", errors=(400, 401), permission="records.read")
+          auth=BACK_OFFICE, tag="receipts", query="ReceiptExportQuery", errors=(400, 401), permission="records.read")
 def export_receipts(ctx):
     """Columns in the request's language; money in major units of the merchant's currency. Excel-ready for a Polish
     caller (or `format=excel-pl`): ';' between fields, a decimal comma, times in the merchant's time zone, receipt
@@ -67,14 +68,14 @@ def export_receipts(ctx):
     return Response(body=out.getvalue(), status_code=200, headers=headers)
 
 
-@endpoint(bp, "/v1/receipts/{receipt_number}", "GET", summary="One receipt by its number", auth="user",
+@endpoint(bp, "/v1/receipts/{receipt_number}", "GET", summary="One receipt by its number", auth=BACK_OFFICE,
           tag="receipts", response="ReceiptOut", errors=(401, 404), permission="records.read")
 def get_receipt(ctx, receipt_number):
     """A receipt number is `{device number}-{seq}`, e.g. 2-17."""
     return records.get_receipt(ctx.principal, receipt_number)
 
 
-@endpoint(bp, "/v1/shifts", "GET", summary="Shifts, newest first", auth="user", tag="shifts", query="ShiftQuery",
+@endpoint(bp, "/v1/shifts", "GET", summary="Shifts, newest first", auth=BACK_OFFICE, tag="shifts", query="ShiftQuery",
           response=ListOf("shifts", "ShiftOut"), errors=(400, 401), permission="records.read")
 def list_shifts(ctx):
     """Open and closed shifts; an open shift of a deactivated or deleted POS has `orphaned_at`."""
@@ -84,7 +85,7 @@ def list_shifts(ctx):
     return {"shifts": items, "cursor": cursor}
 
 
-@endpoint(bp, "/v1/audit/findings", "GET", summary="Audit findings (open or resolved)", auth="user", tag="audit",
+@endpoint(bp, "/v1/audit/findings", "GET", summary="Audit findings (open or resolved)", auth=BACK_OFFICE, tag="audit",
           query="FindingQuery", response=ListOf("findings", "FindingOut"), errors=(400, 401), permission="records.read")
 def list_findings(ctx):
     """What the audit (every 15 minutes, or POST /v1/audit/runs) found: open until resolved."""
@@ -95,7 +96,7 @@ def list_findings(ctx):
 
 
 @endpoint(bp, "/v1/audit/findings/{finding_id}/acknowledge", "POST",
-          summary="Acknowledge an open SHIFT_LEFT_OPEN finding: it is resolved", auth="user", tag="audit",
+          summary="Acknowledge an open SHIFT_LEFT_OPEN finding: it is resolved", auth=BACK_OFFICE, tag="audit",
           response="FindingOut", errors=(401, 403, 404, 409), permission="audit.run")
 def acknowledge_finding(ctx, finding_id):
     """OWNER or MANAGER. Only a SHIFT_LEFT_OPEN finding (nobody will close that shift); the others resolve
@@ -103,7 +104,7 @@ def acknowledge_finding(ctx, finding_id):
     return audit.acknowledge_finding(ctx.principal, finding_id)
 
 
-@endpoint(bp, "/v1/audit/runs", "POST", summary="Run the audit of this merchant's devices now", auth="user",
+@endpoint(bp, "/v1/audit/runs", "POST", summary="Run the audit of this merchant's devices now", auth=BACK_OFFICE,
           tag="audit", response="AuditRunOut", status=202, errors=(401, 403, 503), permission="audit.run")
 def run_audit(ctx):
     """OWNER or MANAGER. Starts checking every POS of the merchant in the background and answers the run (202):
@@ -112,14 +113,14 @@ def run_audit(ctx):
     return audit.start_run(ctx.principal)
 
 
-@endpoint(bp, "/v1/audit/runs/{run_id}", "GET", summary="One audit run: its status and counts", auth="user",
+@endpoint(bp, "/v1/audit/runs/{run_id}", "GET", summary="One audit run: its status and counts", auth=BACK_OFFICE,
           tag="audit", response="AuditRunOut", errors=(401, 404), permission="audit.run")
 def get_audit_run(ctx, run_id):
     """RUNNING, then SUCCEEDED (the counts) or FAILED (`error`); a run is kept a week."""
     return audit.get_run(ctx.principal, run_id)
 
 
-@endpoint(bp, "/v1/events", "GET", summary="Activity log, newest first", auth="user", tag="events",
+@endpoint(bp, "/v1/events", "GET", summary="Activity log, newest first", auth=BACK_OFFICE, tag="events",
           query="EventQuery", response=ListOf("events", "EventOut"), errors=(400, 401), permission="records.read")
 def list_events(ctx):
     """Who did what and when; `text` says it in the request's language, with names."""
@@ -132,7 +133,7 @@ def list_events(ctx):
 
 @endpoint(bp, "/v1/sales/summary", "GET", summary="Sales summary: receipts, gross sales, refunds and net sales of "
                                                   "a range of days, by day, store, POS, employee or payment type",
-          auth="user", tag="receipts", query="SalesSummaryQuery", response="SalesSummaryOut", errors=(400, 401, 404),
+          auth=BACK_OFFICE, tag="receipts", query="SalesSummaryQuery", response="SalesSummaryOut", errors=(400, 401, 404),
           permission="records.read")
 def sales_summary(ctx):
     """Days are the merchant's (its `time_zone`); money in the currency's minor units. Read from counters the sync

@@ -38,9 +38,9 @@ def require_role(role: str | None, allowed: set[Role], what: str) -> None:
         raise Forbidden(key=key, params={"roles": roles, "action": ref(f"action.{what}")})
 
 
-# What a back-office route needs (chalicelib/api/http.py `endpoint(permission=...)`), and who has it. The store
+# What a back-office route needs (chalicelib/api/auth.py `BackOffice`, `endpoint(permission=...)`), and who has it. The store
 # scope (a MANAGER's stores) is applied by the use cases from `Principal.store_ids`; this table says only whether
-# the role may do the kind of thing at all. A route with auth="user" must name one of these (checked at import).
+# the role may do the kind of thing at all. A back-office route must name one of these (checked at import).
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "session": frozenset(BACK_OFFICE_ROLES),          # own session: log out
     "stores.read": frozenset(BACK_OFFICE_ROLES),      # a MANAGER sees only their stores
@@ -57,23 +57,24 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 # token's own session is its revocation (DELETE /v1/api_tokens/{id}), not a logout.
 _NOT_FOR_API_TOKENS = {"employees.manage": "manage employees", "integrations.manage": "manage webhooks",
                        "session": "log out"}
-# Permissions that only read: an API token with read-only access (DESIGN.md 3.3) may use these and no other.
-READ_PERMISSIONS = frozenset({"stores.read", "employees.read", "devices.read", "records.read"})
 
 
-def require_permission(role: str | None, permission: str, read_only: bool = False, api_token: bool = False,
-                       store_limited: bool = False) -> None:
-    """403 FORBIDDEN unless `role` has `permission` (and, for a read-only caller, the permission only reads). An API
-    access token has no role: it acts as an ADMINISTRATOR, or as a MANAGER when limited to stores, except for
-    what _NOT_FOR_API_TOKENS names."""
+def require_permission(role: str | None, permission: str, *, writes: bool, read_only: bool = False,
+                       api_token: bool = False, store_limited: bool = False) -> None:
+    """403 unless the caller may use a route that needs `permission` (`writes`: the request changes something).
+
+    A read-only caller (an API token with access READ, DESIGN.md 3.3: "GET only") may not write: 403
+    API_TOKEN_READ_ONLY, whatever else the route needs (the one place this is checked). An API access token has no
+    role: it acts as an ADMINISTRATOR, or as a MANAGER when limited to stores, except for what _NOT_FOR_API_TOKENS
+    names (403 API_TOKEN_FORBIDDEN). Else 403 FORBIDDEN unless `role` has `permission`."""
+    if read_only and writes:
+        raise Forbidden(code="API_TOKEN_READ_ONLY")
     allowed = PERMISSIONS[permission]
     if api_token:
         if permission in _NOT_FOR_API_TOKENS:
             action = ref(f"action.{_NOT_FOR_API_TOKENS[permission]}")
             raise Forbidden(code="API_TOKEN_FORBIDDEN", params={"action": action})
         role = (Role.MANAGER if store_limited else Role.ADMINISTRATOR).value
-    if read_only and permission not in READ_PERMISSIONS and permission != "session":
-        raise Forbidden(key="FORBIDDEN.read_only")
     if role is None or Role(role) not in allowed:
         if allowed == ADMIN_ROLES and permission in _ADMIN_ACTIONS:
             raise Forbidden(key="FORBIDDEN.admin_only", params={"action": ref(f"action.{_ADMIN_ACTIONS[permission]}")})

@@ -26,7 +26,6 @@ MESSAGES = {
     "FORBIDDEN.role": "Only {roles} may {action}.",
     "FORBIDDEN.owner_only": "Only the owner may {action}.",
     "FORBIDDEN.admin_only": "Only the owner or an administrator may {action}.",
-    "FORBIDDEN.read_only": "This access is read-only.",
     "FORBIDDEN.permission": "Your role does not allow this ({permission}).",
     "FORCE_OWNER_ONLY": "Only the owner may force a deletion.",
     "WRONG_STORE": "This employee does not work in this POS's store.",

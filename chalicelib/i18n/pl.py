@@ -27,7 +27,6 @@ MESSAGES = {
     "FORBIDDEN.role": "Tylko właściciel, administrator lub kierownik może {action}.",
     "FORBIDDEN.owner_only": "Tylko właściciel może {action}.",
     "FORBIDDEN.admin_only": "Tylko właściciel lub administrator może {action}.",
-    "FORBIDDEN.read_only": "Ten dostęp pozwala tylko na odczyt.",
     "FORBIDDEN.permission": "Twoja rola na to nie pozwala ({permission}).",
     "FORCE_OWNER_ONLY": "Tylko właściciel może wymusić usunięcie.",
     "WRONG_STORE": "Ten pracownik nie pracuje w sklepie tego POS.",

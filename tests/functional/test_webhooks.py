@@ -169,6 +169,34 @@ def test_read_token_only_reads_and_no_token_manages_tokens_webhooks_or_employees
     assert store["name"] in [s["name"] for s in client.get("/v1/stores", token=m.token)[1]["stores"]]
 
 
+def test_a_read_token_is_refused_every_write_with_one_code_and_may_use_every_read(client):
+    """DESIGN 3.3 "READ: GET only", checked in one place (domain/roles.require_permission): every route that writes
+    answers 403 API_TOKEN_READ_ONLY before anything is read, parsed or written; a GET is never refused for being
+    read-only (GET /v1/audit/runs/{id} once answered FORBIDDEN from a second check)."""
+    from chalicelib.api.http import OPERATIONS
+
+    m = client.signup()
+    device = m.device()
+    _, read = client.post("/v1/api_tokens", {"name": "BI", "access": "READ"}, token=m.token)
+    _, run = client.post("/v1/audit/runs", token=m.token)
+    before = client.get("/v1/events", token=m.token)[1]["events"]
+    back_office = [op for op in OPERATIONS if op.auth == "user"]
+    writes = [op for op in back_office if op.method not in ("GET", "HEAD")]
+    assert len(writes) >= 20
+    for op in writes:
+        path = op.path.replace("{device_id}", device["id"]).replace("{run_id}", run["id"])
+        path = path.replace("{", "").replace("}", "")  # other ids: any, nothing is looked up before the check
+        status, body = client.call(op.method, path, {}, token=read["token"])
+        assert (status, body["errors"][0]["code"]) == (403, "API_TOKEN_READ_ONLY"), (op.method, op.path, body)
+    assert client.get("/v1/events", token=m.token)[1]["events"] == before  # nothing was written
+    assert client.get(f"/v1/audit/runs/{run['id']}", token=read["token"])[0] == 200
+    assert client.get(f"/v1/pos_devices/{device['id']}", token=read["token"])[0] == 200
+    for op in back_office:
+        if op.method == "GET" and "{" not in op.path:
+            status, body = client.call("GET", op.path, None, token=read["token"])
+            assert status == 200 or body["errors"][0]["code"] == "API_TOKEN_FORBIDDEN", (op.path, body)
+
+
 def test_token_store_ids_must_exist_and_other_merchants_ids_are_404(client):
     m, other = client.signup(), client.signup()
     status, body = client.post("/v1/api_tokens", {"name": "x", "access": "READ", "store_ids": [other.store()["id"]]},

@@ -12,7 +12,7 @@ def test_importing_the_app_creates_no_aws_client_and_needs_no_aws():
     assert figures["openapi_bytes"] > 10_000
 
 
-# Issue 13.3: what `import app` must not load. pydantic (and the ~60 models of chalicelib/api/schemas.py),
+# Issue 13.3: what `import app` must not load. pydantic (and the ~60 models of chalicelib/api/schemas/),
 # email_validator: each route's models are built on first use (chalicelib/api/http.py `schema`); argon2 with
 # the first password checked (chalicelib/services/security.py); PynamoDB and the AWS SDK with the first use of
 # storage (chalicelib/wiring.py builds the adapters then).

@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 import app  # noqa: F401 - importing the app registers every route in OPERATIONS
+from chalicelib.api import auth
 from chalicelib.api.http import OPERATIONS, endpoint
 from chalicelib.domain.roles import PERMISSIONS, Role
 from tests.conftest import receipt
@@ -111,9 +112,10 @@ def test_every_back_office_route_declares_a_known_permission():
     from chalice import Blueprint
 
     with pytest.raises(ValueError, match="permission"):
-        endpoint(Blueprint("forgetful"), "/v1/forgot", "GET", summary="x", auth="user", tag="x")
+        endpoint(Blueprint("forgetful"), "/v1/forgot", "GET", summary="x", auth=auth.BACK_OFFICE, tag="x")
     with pytest.raises(ValueError, match="permission"):
-        endpoint(Blueprint("forgetful"), "/v1/forgot", "GET", summary="x", auth="user", tag="x", permission="nope")
+        endpoint(Blueprint("forgetful"), "/v1/forgot", "GET", summary="x", auth=auth.BACK_OFFICE, tag="x",
+                 permission="nope")
 
 
 @pytest.mark.parametrize("who", ["OWNER", "ADMINISTRATOR", "MANAGER_A", "MANAGER_B", "CASHIER"])

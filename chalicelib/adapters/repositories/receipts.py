@@ -180,7 +180,7 @@ class ReceiptRepository:
         return {int(item.receipt_number[len(prefix):]) for item in result}
 
 
-MAX_PAYMENTS_PER_RECEIPT = 20  # api/schemas.py ReceiptIn.payments
+MAX_PAYMENTS_PER_RECEIPT = 20  # api/schemas/pos.py ReceiptIn.payments
 
 
 def _sales_updates(merchant_id: str, receipts: list[dict]) -> list[tuple[SalesCounterModel, list]]:

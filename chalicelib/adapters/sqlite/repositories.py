@@ -36,7 +36,7 @@ WRITTEN_DEFAULTS = {"employee": {"store_ids": []}, "store": {"device_count": 0},
 # What the open-finding index carries (besides its keys).
 OPEN_FINDING_ATTRS = ("merchant_id", "id", "open_shard", "pos_device_id", "type", "missing_receipt_numbers",
                       "missing_count", "checked_from", "checked_upto")
-MAX_PAYMENTS_PER_RECEIPT = 20  # api/schemas.py ReceiptIn.payments: what the DynamoDB filter looks at
+MAX_PAYMENTS_PER_RECEIPT = 20  # api/schemas/pos.py ReceiptIn.payments: what the DynamoDB filter looks at
 _IN_CHUNK = 500  # bound parameters per IN (...) list
 
 
