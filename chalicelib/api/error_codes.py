@@ -187,24 +187,12 @@ def authenticator_codes(authenticator) -> set:
     return set(raised_by(type(authenticator).authenticate)) | set(raised_by(type(authenticator).authorize))
 
 
-def decorator_codes() -> set:
-    """Codes every operation has listed since the walk first read a handler's source: `inspect.getsource` includes
-    the `@endpoint(...)` line, so the walk goes into endpoint() and, before issue 26 item 4, through the checks it
-    called by name (the device token check of the final-sync routes, the permission and read-only checks). Those
-    now run through the authenticator objects, which the walk cannot follow from endpoint(); listing their codes
-    here keeps the published document as it was. Some do not apply to every operation (a public route cannot
-    answer 401 DEVICE_DEACTIVATED or 403 API_TOKEN_READ_ONLY): dropping this is a change of the document."""
-    from chalicelib.api import auth
-
-    return authenticator_codes(auth.DEVICE_OR_FINAL_SYNC) | set(raised_by(type(auth.BACK_OFFICE).authorize))
-
-
 def wrapper_codes(*, authenticator, has_body: bool, paged: bool, has_path: bool) -> set:
     """What the shared endpoint wrapper (chalicelib/api/http.py) answers before or around the handler."""
     from chalicelib.api import http
 
     found = {(413, errors.PayloadTooLarge.code), (503, errors.ServiceUnavailable.code),
-             (500, errors.InternalError.code)} | decorator_codes()
+             (500, errors.InternalError.code)}
     if authenticator is not None:
         found |= authenticator_codes(authenticator)
     if has_path:
