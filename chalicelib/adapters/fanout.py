@@ -4,38 +4,25 @@ Synchronous invocations run on the dispatcher's threads, so that each shard runs
 once, and the dispatcher sees each shard's outcome (to retry it, and to report it). Locally and in tests
 the call is answered in process by local/bridge.py (a hook on boto3's default session)."""
 import json
-import threading
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.adapters import aws_clients
 from chalicelib.config import settings
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.ports import ShardFailed
 
-_shared = type("ProcessWide", (), {"clients": {}, "key": None})()
-_lock = threading.Lock()
 _CONFIGS = {
     # A shard may run up to Lambda's 15 minutes; retries are the dispatcher's (it knows the shard).
-    "shard": {"read_timeout": 900, "connect_timeout": 10, "retries": {"max_attempts": 0}, "max_pool_connections": 64},
+    "shard": Config(read_timeout=900, connect_timeout=10, retries={"max_attempts": 0}, max_pool_connections=64),
     # An asynchronous invocation is answered at once: the API request that makes it stays well under 29 s.
-    "event": {"read_timeout": 5, "connect_timeout": 2, "retries": {"max_attempts": 2}},
+    "event": Config(read_timeout=5, connect_timeout=2, retries={"max_attempts": 2}),
 }
 
 
 def _client(purpose: str = "shard"):
-    cfg = settings()
-    # The session itself, not its id(): a new default session (each test's moto mock makes one) may be allocated
-    # where a freed one was, and its id would then hand out a client of the old session, without its hooks.
-    key = (boto3.DEFAULT_SESSION, cfg.region)
-    with _lock:
-        if _shared.key is None or _shared.key[0] is not key[0] or _shared.key[1] != key[1]:
-            _shared.clients, _shared.key = {}, key
-        if purpose not in _shared.clients:
-            _shared.clients[purpose] = boto3.client("lambda", region_name=cfg.region,
-                                                    config=Config(**_CONFIGS[purpose]))
-        return _shared.clients[purpose]
+    return aws_clients.client("lambda", _CONFIGS[purpose], purpose)
 
 
 class ShardInvoker:

@@ -2,33 +2,22 @@
 
 The sender is INVITATION_SENDER, an identity verified in SES; the API function may send only from it (the stack's
 policy conditions ses:SendEmail on ses:FromAddress). The client is made at the first send, and its calls are
-bounded (2 attempts x (1 s connect + 3 s read) + under 1 s of backoff, 9 s at worst) so that a slow SES cannot take the request past its budget: the
-caller then shows the link instead."""
-import threading
-
-import boto3
-from botocore.config import Config
+bounded (2 attempts x (1 s connect + 3 s read) + under 1 s of backoff, 9 s at worst) so that a slow SES cannot take
+the request past its budget: the caller then shows the link instead."""
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.adapters import aws_clients
 from chalicelib.config import settings
 from chalicelib.ports import MailNotSent
 
-_shared = type("ProcessWide", (), {"client": None, "key": None})()
-_lock = threading.Lock()
 CONNECT_TIMEOUT_SECONDS = 1
 READ_TIMEOUT_SECONDS = 3
 MAX_ATTEMPTS = 2
+_CONFIG = aws_clients.bounded(MAX_ATTEMPTS, CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
 
 
 def _client():
-    key = (boto3.DEFAULT_SESSION, settings().region)
-    with _lock:
-        if _shared.client is None or _shared.key[0] is not key[0] or _shared.key[1] != key[1]:
-            _shared.client = boto3.client("sesv2", region_name=key[1], config=Config(
-                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                read_timeout=READ_TIMEOUT_SECONDS))
-            _shared.key = key
-        return _shared.client
+    return aws_clients.client("sesv2", _CONFIG)
 
 
 class SesMailer:

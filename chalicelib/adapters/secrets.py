@@ -8,31 +8,22 @@ function's timeout with the storage budget of chalicelib/config.py."""
 import logging
 import threading
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.config import settings
+from chalicelib.adapters import aws_clients
 from chalicelib.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
-_shared = type("ProcessWide", (), {"client": None, "region": None})()
 _values: dict[str, str] = {}
 _lock = threading.Lock()
 CONNECT_TIMEOUT_SECONDS = 1
 READ_TIMEOUT_SECONDS = 2
 MAX_ATTEMPTS = 2
+_CONFIG = aws_clients.bounded(MAX_ATTEMPTS, CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
 
 
 def _client():
-    region = settings().region
-    if _shared.client is None or _shared.region != region:
-        _shared.client = boto3.session.Session().client(
-            "secretsmanager", region_name=region,
-            config=Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
-                          connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS))
-        _shared.region = region
-    return _shared.client
+    return aws_clients.client("secretsmanager", _CONFIG)
 
 
 class SecretsManagerReader:

@@ -1,36 +1,24 @@
 """Starts the safe-deletion state machine (the only Step Functions call the API makes)."""
 import json
 import logging
-import threading
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.adapters import aws_clients
 from chalicelib.config import settings
 from chalicelib.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
-_shared = type("ProcessWide", (), {"client": None, "region": None})()
-_lock = threading.Lock()
 # The API's budget for the one Step Functions call (StartExecution), like a DynamoDB call's (chalicelib/config.py):
 # 3 x (1 + 3) s + under 3 s of backoff = 15 s at worst, inside the API function's 20 s timeout.
 CONNECT_TIMEOUT_SECONDS = 1
 READ_TIMEOUT_SECONDS = 3
 MAX_ATTEMPTS = 3
+_CONFIG = aws_clients.bounded(MAX_ATTEMPTS, CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
 
 
 def _client():
-    """One client per process, shared by all threads (thread-safe once made; making one is the costly part)."""
-    cfg = settings()
-    with _lock:
-        if _shared.client is None or _shared.region != cfg.region:
-            _shared.client = boto3.session.Session().client(
-                "stepfunctions", region_name=cfg.region,
-                config=Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
-                              connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS))
-            _shared.region = cfg.region
-        return _shared.client
+    return aws_clients.client("stepfunctions", _CONFIG)
 
 
 class WorkflowStarter:
