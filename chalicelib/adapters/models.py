@@ -38,8 +38,10 @@ def _meta(logical: str):
     return type("Meta", (_Meta,), {"table_name": logical, "logical_name": logical})
 
 
-def _gsi(name: str, hash_attr: str, range_attr: str | None = None):
-    meta = type("Meta", (), {"index_name": name, "projection": AllProjection(), "billing_mode": "PAY_PER_REQUEST"})
+def _gsi(name: str, hash_attr: str, range_attr: str | None = None, projection=None):
+    """An index on string keys, projecting every attribute unless told (`KeysOnlyProjection()`)."""
+    meta = type("Meta", (), {"index_name": name, "projection": projection or AllProjection(),
+                             "billing_mode": "PAY_PER_REQUEST"})
     attrs = {"Meta": meta, hash_attr: UnicodeAttribute(hash_key=True)}
     if range_attr:
         attrs[range_attr] = UnicodeAttribute(range_key=True)
@@ -352,31 +354,6 @@ class WebhookModel(Model):
     disabled_at = UnicodeAttribute(null=True)
 
 
-class _PendingIndex(GlobalSecondaryIndex):
-    """Deliveries waiting for an attempt, by when it is due. Sparse: `pending_shard` is set only while PENDING."""
-
-    class Meta:
-        index_name = "pending-index"
-        projection = AllProjection()
-        billing_mode = "PAY_PER_REQUEST"
-
-    pending_shard = UnicodeAttribute(hash_key=True)
-    pending_due = UnicodeAttribute(range_key=True)  # "{next_attempt_at}#{webhook_id}#{id}"
-
-
-class _DevicePendingIndex(GlobalSecondaryIndex):
-    """A subscription's pending deliveries of one POS device in event order (delivery in order per device).
-    Sparse: `device_key` is set only while PENDING."""
-
-    class Meta:
-        index_name = "device-pending-index"
-        projection = KeysOnlyProjection()
-        billing_mode = "PAY_PER_REQUEST"
-
-    device_key = UnicodeAttribute(hash_key=True)  # "{webhook_id}#{pos_device_id or -}"
-    order_key = UnicodeAttribute(range_key=True)
-
-
 class DeliveryModel(Model):
     Meta = _meta("webhook_deliveries")
     webhook_id = UnicodeAttribute(hash_key=True)
@@ -394,12 +371,15 @@ class DeliveryModel(Model):
     next_attempt_at = UnicodeAttribute(null=True)
     delivered_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+    # Set only while PENDING: the sparse indexes below.
     pending_shard = UnicodeAttribute(null=True)
-    pending_due = UnicodeAttribute(null=True)
-    device_key = UnicodeAttribute(null=True)
+    pending_due = UnicodeAttribute(null=True)  # "{next_attempt_at}#{webhook_id}#{id}"
+    device_key = UnicodeAttribute(null=True)  # "{webhook_id}#{pos_device_id or -}"
     order_index = _gsi("webhook-order-index", "webhook_id", "order_key")
-    pending_index = _PendingIndex()
-    device_pending_index = _DevicePendingIndex()
+    # Deliveries waiting for an attempt, by when it is due.
+    pending_index = _gsi("pending-index", "pending_shard", "pending_due")
+    # A subscription's pending deliveries of one POS device in event order (delivery in order per device).
+    device_pending_index = _gsi("device-pending-index", "device_key", "order_key", KeysOnlyProjection())
 
 
 class SalesCounterModel(Model):
