@@ -3,6 +3,7 @@ import { h, uid } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { formErrorSlot, submitForm } from './forms.js';
 import { errorAlert } from './states.js';
+import { toast } from './toasts.js';
 
 /**
  * Open a modal <dialog>. `build(close)` returns the body nodes; `close(value)` resolves the promise.
@@ -91,6 +92,21 @@ export function confirmDialog({ title, message, confirmLabel, confirmTestId = 'c
  * A dialog with a form. `fields(form)` returns the field nodes; `submit(values)` performs the
  * call and may throw ApiError, whose field errors are shown inline. Resolves with submit's result.
  */
+
+/**
+ * A yes/no question before a destructive request (a removal, a revocation): `request()` runs on "yes" (its error is
+ * shown in the dialog); once it is done, `doneMessage` is toasted and `after()` runs (a reload). Resolves whether it
+ * was done.
+ */
+export async function confirmDanger({ title, question, confirmLabel, confirmTestId, request, doneMessage, after }) {
+  const done = await confirmDialog({
+    title, message: h('p', {}, question), confirmLabel, confirmTestId, danger: true, onConfirm: () => request().then(() => true),
+  });
+  if (!done) return false;
+  toast(doneMessage, 'success');
+  await after();
+  return true;
+}
 export function formDialog({ title, fields, submit, validate = () => ({}), submitLabel = t('common.save'), testid = 'form-dialog', submitTestId = 'dialog-submit' }) {
   return openDialog({
     title,

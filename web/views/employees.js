@@ -7,7 +7,7 @@ import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import { loadLimits } from '../limits.js';
 import { getSession, isAdmin, isOwner } from '../session.js';
-import { checkboxGroup, confirmDialog, field, formDialog, rules, selectField, toast, validateWith } from '../ui.js';
+import { checkboxGroup, confirmDanger, confirmDialog, field, formDialog, rules, selectField, toast, validateWith } from '../ui.js';
 import { byId, loadStores } from './common.js';
 import { listPage } from './list.js';
 
@@ -92,18 +92,15 @@ export async function employeesView({ main, signal }) {
   }
 
   async function remove(employee) {
-    const done = await confirmDialog({
+    await confirmDanger({
       title: t('employees.delete_title'),
-      message: h('p', {}, t('employees.delete_question', { name: employee.name })),
+      question: t('employees.delete_question', { name: employee.name }),
       confirmLabel: t('common.delete'),
       confirmTestId: 'confirm-delete-employee',
-      danger: true,
-      onConfirm: () => api.del(`/v1/employees/${seg(employee.id)}`, { signal }).then(() => true),
+      request: () => api.del(`/v1/employees/${seg(employee.id)}`, { signal }),
+      doneMessage: t('employees.deleted', { name: employee.name }),
+      after: () => list.reload(),
     });
-    if (done) {
-      toast(t('employees.deleted', { name: employee.name }), 'success');
-      await list.reload();
-    }
   }
 
   // Nobody types another person's password: an invitation link lets the employee set their own (72 h, once).
@@ -139,18 +136,15 @@ export async function employeesView({ main, signal }) {
   }
 
   async function revoke(employee) {
-    const done = await confirmDialog({
+    await confirmDanger({
       title: t('employees.revoke_title'),
-      message: h('p', {}, t('employees.revoke_question', { name: employee.name })),
+      question: t('employees.revoke_question', { name: employee.name }),
       confirmLabel: t('employees.revoke'),
       confirmTestId: 'confirm-revoke-access',
-      danger: true,
-      onConfirm: () => api.del(`/v1/employees/${seg(employee.id)}/access`, { signal }).then(() => true),
+      request: () => api.del(`/v1/employees/${seg(employee.id)}/access`, { signal }),
+      doneMessage: t('employees.revoked', { name: employee.name }),
+      after: () => list.load(),
     });
-    if (done) {
-      toast(t('employees.revoked', { name: employee.name }), 'success');
-      await list.load();
-    }
   }
 
   function accessCell(e) {

@@ -7,7 +7,7 @@ import { dateTime, timeEl, translated, yesNo } from '../format.js';
 import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import {
-  checkboxGroup, confirmDialog, empty, errorAlert, field, formDialog, loading, openDialog, pageHeader, rules,
+  checkboxGroup, confirmDanger, empty, errorAlert, field, formDialog, loading, openDialog, pageHeader, rules,
   selectField, table, toast, validateWith,
 } from '../ui.js';
 import { loadLimits } from '../limits.js';
@@ -208,18 +208,15 @@ export async function integrationsView({ main, signal }) {
   }
 
   async function revokeToken(token) {
-    const done = await confirmDialog({
+    await confirmDanger({
       title: t('integrations.revoke_title'),
-      message: h('p', {}, t('integrations.revoke_question', { name: token.name })),
+      question: t('integrations.revoke_question', { name: token.name }),
       confirmLabel: t('integrations.revoke'),
       confirmTestId: 'confirm-revoke-token',
-      danger: true,
-      onConfirm: () => api.del(`/v1/api_tokens/${seg(token.id)}`, { signal }).then(() => true),
+      request: () => api.del(`/v1/api_tokens/${seg(token.id)}`, { signal }),
+      doneMessage: t('integrations.revoked', { name: token.name }),
+      after: loadTokens,
     });
-    if (done) {
-      toast(t('integrations.revoked', { name: token.name }), 'success');
-      await loadTokens();
-    }
   }
 
   async function editWebhook(hook) {
@@ -271,18 +268,15 @@ export async function integrationsView({ main, signal }) {
   }
 
   async function deleteWebhook(hook) {
-    const done = await confirmDialog({
+    await confirmDanger({
       title: t('integrations.webhook_delete_title'),
-      message: h('p', {}, t('integrations.webhook_delete_question', { url: hook.url })),
+      question: t('integrations.webhook_delete_question', { url: hook.url }),
       confirmLabel: t('common.delete'),
       confirmTestId: 'confirm-delete-webhook',
-      danger: true,
-      onConfirm: () => api.del(`/v1/webhooks/${seg(hook.id)}`, { signal }).then(() => true),
+      request: () => api.del(`/v1/webhooks/${seg(hook.id)}`, { signal }),
+      doneMessage: t('integrations.webhook_deleted'),
+      after: loadHooks,
     });
-    if (done) {
-      toast(t('integrations.webhook_deleted'), 'success');
-      await loadHooks();
-    }
   }
 
   await Promise.all([loadHooks(), loadStores(signal).then((s) => {

@@ -6,7 +6,7 @@ import { t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import { loadLimits } from '../limits.js';
 import { isAdmin } from '../session.js';
-import { confirmDialog, formDialog } from '../ui/dialogs.js';
+import { confirmDanger, formDialog } from '../ui/dialogs.js';
 import { field, formErrorSlot, submitForm } from '../ui/forms.js';
 import { toast } from '../ui/toasts.js';
 import { rules, validateWith } from '../ui/validation.js';
@@ -93,18 +93,15 @@ export async function storesView({ main, signal }) {
   }
 
   async function remove(store) {
-    const done = await confirmDialog({
+    await confirmDanger({
       title: t('stores.delete_title'),
-      message: h('p', {}, t('stores.delete_question', { name: store.name })),
+      question: t('stores.delete_question', { name: store.name }),
       confirmLabel: t('common.delete'),
       confirmTestId: 'confirm-delete-store',
-      danger: true,
-      onConfirm: () => api.del(`/v1/stores/${seg(store.id)}`, { signal }).then(() => true),
+      request: () => api.del(`/v1/stores/${seg(store.id)}`, { signal }),
+      doneMessage: t('stores.deleted', { name: store.name }),
+      after: () => list.reload(),
     });
-    if (done) {
-      toast(t('stores.deleted', { name: store.name }), 'success');
-      await list.reload();
-    }
   }
 
   await list.load();
