@@ -297,7 +297,8 @@ def _same_installation_again(device: Device, installation_id: str) -> bool:
 
 
 def authenticate_device(token: str | None, allow_final_sync: bool = False) -> DevicePrincipal:
-    """The slot behind a device token; a revoked or deleted slot answers 401 with its own code."""
+    """The slot behind a device token; a revoked or deleted slot answers 401 with its own code. `allow_final_sync`
+    (sync and me only): also the old installation of an open final-sync window."""
     record = accounts.token_record(token, "device")
     device = adapters().devices.get(record["merchant_id"], record["pos_device_id"])
     if not device or device.deleted_at:
@@ -313,11 +314,6 @@ def authenticate_device(token: str | None, allow_final_sync: bool = False) -> De
                                    pos_device_id=device.id, activation_id=record["activation_id"], final_sync=True,
                                    device=device)
     raise DeviceDeactivated()
-
-
-def authenticate_device_final_sync(token: str | None) -> DevicePrincipal:
-    """For sync and me only: also the old installation of an open final-sync window."""
-    return authenticate_device(token, allow_final_sync=True)
 
 
 def remove_employee(principal: Principal, employee_id: str) -> None:

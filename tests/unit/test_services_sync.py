@@ -123,7 +123,7 @@ def test_final_sync_window_takes_the_old_installations_receipts(shop):
     inactive, lost = devices.deactivate_device(shop.owner, device.id, final_sync_hours=2)
     assert (lost, inactive.status, inactive.final_sync_open, inactive.final_sync_owed) == (0, Status.INACTIVE,
                                                                                             True, 2)
-    old_principal = devices.authenticate_device_final_sync(old_token)
+    old_principal = devices.authenticate_device(old_token, allow_final_sync=True)
     slot = old_principal.device
     assert old_principal.final_sync
     with pytest.raises(DeviceDeactivated):
@@ -149,14 +149,14 @@ def test_final_sync_window_closes_when_its_time_is_up(shop):
     closed = devices.get_device(shop.owner, device.id)  # read after its time: it closes
     assert (closed.final_sync_open, closed.lost_receipts) == (False, 2)
     with pytest.raises(DeviceDeactivated):
-        devices.authenticate_device_final_sync(old_token)
+        devices.authenticate_device(old_token, allow_final_sync=True)
 
 
 def test_window_closed_meanwhile_voids_the_upload(shop):
     principal, device, old_token = shop.active_device()
     sync.sync_batch(principal, device, [], [], [], state(2))
     devices.deactivate_device(shop.owner, device.id, final_sync_hours=1)
-    old_principal = devices.authenticate_device_final_sync(old_token)
+    old_principal = devices.authenticate_device(old_token, allow_final_sync=True)
     slot = old_principal.device
     final_sync.end_final_sync(shop.owner, device.id)
     with pytest.raises(DeviceDeactivated):
