@@ -34,6 +34,7 @@ from chalicelib import config
 from chalicelib.adapters import models
 from local.bridge import LambdaBridge
 from tests.conftest import Api, receipt
+from tests.infra import infra_script
 
 STACK = "pos-deploy-test"
 REGION = "us-east-1"
@@ -55,20 +56,9 @@ DEPLOY_TEST_PIN_KEY = "deploy-test-pin-key-not-a-secret"
 MOTO_CANNOT_DEPLOY = {"AWS::ApiGateway::Deployment"}
 
 
-def _load_sam_transform():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "infra" / "sam_transform.py"
-    spec = importlib.util.spec_from_file_location("infra_sam_transform", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def sam_transform(sam: dict, code_uri: str, parameters: dict) -> dict:
     """infra/sam_transform.py's transform (the one `make lint` gives checkov), for this test's stack."""
-    return _load_sam_transform().sam_transform(sam, code_uri, parameters, stack=STACK, region=REGION,
+    return infra_script("sam_transform").sam_transform(sam, code_uri, parameters, stack=STACK, region=REGION,
                                                account=ACCOUNT)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.infra import infra_script
 from tests.infra.test_template import as_list, build_template, iam_statements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -602,15 +603,6 @@ def test_the_functions_run_on_arm64_with_argon2_built_for_it(arm64_package):
 
 
 # ------------------------------------------------------------------ lint: the findings kept on purpose
-def _lint_baseline_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("infra_lint_baseline", ROOT / "infra" / "lint_baseline.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_every_kept_lint_finding_names_a_resource_of_the_stack_and_says_why(packaged):
     import re
 
@@ -621,7 +613,7 @@ def test_every_kept_lint_finding_names_a_resource_of_the_stack_and_says_why(pack
         assert len(entry["reason"].split()) >= 15, f"{entry['rule']}: say why it is kept"
         for resource in entry["resources"]:
             assert resource in template["Resources"], f"{entry['rule']}: no resource {resource} in the stack"
-    kept = _lint_baseline_module().load_baseline()
+    kept = infra_script("lint_baseline").load_baseline()
     assert ("WS1004", "APIHandler") in kept
     assert len(kept) == sum(len(e["resources"]) for e in data["findings"])
     requirements = (ROOT / "requirements-lint.txt").read_text(encoding="utf-8")
@@ -630,22 +622,13 @@ def test_every_kept_lint_finding_names_a_resource_of_the_stack_and_says_why(pack
     assert "lint_baseline.py" in (ROOT / "infra" / "lint.sh").read_text(encoding="utf-8")
 
 
-def _sam_transform_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("infra_sam_transform", ROOT / "infra" / "sam_transform.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_every_kept_checkov_finding_names_a_resource_of_the_deployed_stack_and_says_why(packaged):
     """checkov runs on the template after the SAM transform and on the edge stack (infra/lint.sh); its kept findings
     are in the baseline's "checkov" section. checkov itself is not needed here (only `make lint` installs it)."""
     import re
 
     template, _ = packaged
-    transformed = _sam_transform_module().sam_transform(template)
+    transformed = infra_script("sam_transform").sam_transform(template)
     assert "Transform" not in transformed
     resources = set(transformed["Resources"]) | set(_edge_template()["Resources"])
     data = json.loads((ROOT / "infra" / "lint-baseline.json").read_text(encoding="utf-8"))
@@ -659,7 +642,7 @@ def test_every_kept_checkov_finding_names_a_resource_of_the_deployed_stack_and_s
             assert resource in resources, f"{entry['rule']}: no resource {resource} in the stack"
             assert (entry["rule"], resource) not in seen, f"{entry['rule']} on {resource} kept twice"
             seen.add((entry["rule"], resource))
-    lint = _lint_baseline_module()
+    lint = infra_script("lint_baseline")
     kept = lint.load_baseline(section=lint.CHECKOV)
     assert kept == seen
     assert not kept & lint.load_baseline(), "the two sections are separate"
@@ -698,7 +681,7 @@ def _checkov_report(failed: set[tuple[str, str]], *, parsing_errors: int = 0, re
 
 
 def test_the_lint_fails_on_a_new_or_stale_checkov_finding_and_on_a_report_that_checked_nothing(tmp_path, capsys):
-    lint = _lint_baseline_module()
+    lint = infra_script("lint_baseline")
     kept = lint.load_baseline(section=lint.CHECKOV)
     report = _checkov_report(kept)
     assert lint.checkov_findings_of(report) == kept
@@ -734,7 +717,7 @@ def test_the_lint_fails_on_a_new_or_stale_checkov_finding_and_on_a_report_that_c
 
 
 def test_the_lint_fails_on_a_new_finding_and_on_a_stale_baseline_entry(tmp_path):
-    lint = _lint_baseline_module()
+    lint = infra_script("lint_baseline")
     kept = lint.load_baseline()
 
     def finding(rule, resource):

@@ -20,18 +20,12 @@ from pathlib import Path
 import pytest
 
 from chalicelib.workflows import steps as workflow_steps
+from tests.infra import infra_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_builder():
-    spec = importlib.util.spec_from_file_location("infra_build_template", ROOT / "infra" / "build_template.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build_template = _load_builder()
+build_template = infra_script("build_template")
 ASL_PATH = ROOT / "chalicelib" / "workflows" / "safe_delete_pos_device.asl.json"
 INTERNALS = ROOT / "docs" / "INTERNALS.md"
 BIN = Path(sys.executable).parent
@@ -693,9 +687,7 @@ def test_the_packaged_app_imports_from_its_bytecode(packaged, tmp_path):
 def test_precompile_targets_the_functions_runtime_and_refuses_another_python(packaged, tmp_path, monkeypatch):
     """Bytecode is version-specific: precompile.py compiles for the functions' runtime and refuses to run on
     any other version (a .pyc of the wrong version would be ignored and recompiled on every cold start)."""
-    spec = importlib.util.spec_from_file_location("infra_precompile", ROOT / "infra" / "precompile.py")
-    precompile = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(precompile)
+    precompile = infra_script("precompile")
     template, out = packaged
     runtimes = {resource["Properties"]["Runtime"] for resource in template["Resources"].values()
                 if resource["Type"] == "AWS::Serverless::Function"}
