@@ -89,25 +89,17 @@ export async function integrationsView({ main, signal }) {
   let stores = [];
   let storesById = new Map();
 
-  async function loadTokens() {
+  // Reads one list into its box; a failure shows there with a retry.
+  const loaderOf = (box, path, key, render) => async function load() {
     try {
-      const data = await api.get('/v1/api_tokens', { signal });
-      replace(tokensBox, renderTokens(data.api_tokens || []));
+      const data = await api.get(path, { signal });
+      replace(box, render(data[key] || []));
     } catch (error) {
-      if (error.name === 'AbortError') return;
-      replace(tokensBox, errorAlert(error, { retry: loadTokens }));
+      if (error.name !== 'AbortError') replace(box, errorAlert(error, { retry: load }));
     }
-  }
-
-  async function loadHooks() {
-    try {
-      const data = await api.get('/v1/webhooks', { signal });
-      replace(hooksBox, renderHooks(data.webhooks || []));
-    } catch (error) {
-      if (error.name === 'AbortError') return;
-      replace(hooksBox, errorAlert(error, { retry: loadHooks }));
-    }
-  }
+  };
+  const loadTokens = loaderOf(tokensBox, '/v1/api_tokens', 'api_tokens', renderTokens);
+  const loadHooks = loaderOf(hooksBox, '/v1/webhooks', 'webhooks', renderHooks);
 
   function renderTokens(tokens) {
     if (!tokens.length) return empty(t('integrations.tokens_empty'));
