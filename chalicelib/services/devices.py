@@ -158,8 +158,8 @@ def pos_login(email: str, password: str) -> dict:
                           expires_at_epoch=clock.epoch() + settings().login_token_ttl_seconds,
                           session_epoch=accounts.session_epoch(employee))
     # A MANAGER's login offers only their stores' slots (and activates only those: activate_slot)
-    scope = accounts.principal_of(employee).store_ids
-    devices = [d for d in _activatable_devices(employee["merchant_id"]) if scope is None or d.store_id in scope]
+    principal = accounts.principal_of(employee)
+    devices = [d for d in _activatable_devices(employee["merchant_id"]) if principal.sees_store(d.store_id)]
     stores = adapters().stores.get_many(employee["merchant_id"], [d.store_id for d in devices])
     return {"login_token": token, "employee": employee, "pos_devices": devices, "stores": stores}
 
