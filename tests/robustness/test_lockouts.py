@@ -6,6 +6,7 @@ after the first failure; PINs have the same lock per POS and, now, per employee 
 import hashlib
 import hmac
 import json
+import threading
 import time
 from collections import Counter
 
@@ -14,6 +15,7 @@ import pytest
 
 from chalicelib import config
 from chalicelib.services import accounts
+from chalicelib.wiring import adapters
 from tests.conftest import at_once
 
 FIGURES: Counter = Counter()
@@ -25,29 +27,53 @@ def _figures():
     print(f"\n[lockouts] {dict(FIGURES)}")
 
 
-@pytest.fixture
-def slow_checks(monkeypatch):
-    """Make the password check and the PIN lookup take as long as they do on AWS (argon2id with its real cost,
-    a DynamoDB round trip), so that racing requests are all in flight at once, as in the attack over HTTP."""
-    from chalicelib.adapters.repositories import AccountRepository
+class Checks:
+    """How many credential checks have started. Each starts after its attempt was counted (`reserve_attempt`
+    comes first), so `wait_for(5)` returns once five attempts are on record, however slow the machine is."""
 
-    verify, find = accounts.verify_password, AccountRepository.find_employee_by_pin
+    def __init__(self):
+        self._started = 0
+        self._changed = threading.Condition()
+
+    def started(self):
+        with self._changed:
+            self._started += 1
+            self._changed.notify_all()
+
+    def wait_for(self, count, timeout=30.0):
+        with self._changed:
+            assert self._changed.wait_for(lambda: self._started >= count, timeout), f"{count} checks never started"
+
+
+@pytest.fixture
+def slow_checks(client, monkeypatch):
+    """Make the password check and the PIN lookup take as long as they do on AWS (argon2id with its real cost,
+    a DynamoDB round trip), so that racing requests are all in flight at once, as in the attack over HTTP.
+    The lookup is slowed on the storage this test runs on (`client` has chosen it)."""
+    repository = adapters().accounts
+    verify, find = accounts.verify_password, repository.find_employee_by_pin
+    checks = Checks()
 
     def slow_verify(*args):
+        checks.started()
         time.sleep(0.4)
         return verify(*args)
 
     def slow_find(*args):
+        checks.started()
         time.sleep(0.4)
         return find(*args)
 
     monkeypatch.setattr(accounts, "verify_password", slow_verify)
-    monkeypatch.setattr(AccountRepository, "find_employee_by_pin", staticmethod(slow_find))
+    monkeypatch.setattr(repository, "find_employee_by_pin", slow_find)
+    return checks
 
 
-def _login(email, password, delay=0.0):
+def _login(email, password, after=None):
+    """A login; `after()` runs first on the request's thread (the right guess waits for the wrong ones)."""
     def job(api):
-        time.sleep(delay)
+        if after:
+            after()
         return api.post("/v1/auth/login", {"email": email, "password": password})
     return job
 
@@ -65,7 +91,10 @@ def test_forty_parallel_wrong_passwords_get_five_401_and_then_429(client, thread
 
 def test_the_right_password_as_the_30th_parallel_guess_is_locked_out(client, threaded_app, slow_checks):
     m = client.signup()
-    jobs = [_login(m.email, f"wrong password {i}") for i in range(29)] + [_login(m.email, m.password, delay=0.2)]
+    # The right password goes once five wrong ones are counted: a fixed head start (0.2 s) was not always enough
+    # on a loaded CI machine, and the right one then took a free attempt and logged in.
+    jobs = [_login(m.email, f"wrong password {i}") for i in range(29)]
+    jobs.append(_login(m.email, m.password, after=lambda: slow_checks.wait_for(5)))
     results = at_once(threaded_app, jobs)
     FIGURES["parallel guesses with the right password last"] += 30
     statuses = Counter(status for status, _ in results[:-1])
@@ -81,9 +110,10 @@ def _employee_with_pin(client, m, pin, store_id=None):
     return employee
 
 
-def _switch(token, employee_id, pin, delay=0.0):
+def _switch(token, employee_id, pin, after=None):
     def job(api):
-        time.sleep(delay)
+        if after:
+            after()
         return api.post("/v1/pos/switch_user", {"employee_id": employee_id, "pin": pin}, token=token)
     return job
 
@@ -95,7 +125,7 @@ def test_parallel_pin_guesses_on_two_pos_never_find_the_pin(client, threaded_app
     tokens = [m.activate(m.device(f"Till {i}", store["id"])["id"])["device_token"] for i in (1, 2)]
     wrong = [f"{n:04d}" for n in range(60) if f"{n:04d}" != "7391"][:59]
     jobs = [_switch(tokens[i % 2], employee["id"], pin) for i, pin in enumerate(wrong)]
-    jobs.append(_switch(tokens[1], employee["id"], "7391", delay=0.2))
+    jobs.append(_switch(tokens[1], employee["id"], "7391", after=lambda: slow_checks.wait_for(5)))
     results = at_once(threaded_app, jobs)
     FIGURES["parallel PIN guesses"] += len(jobs)
     statuses = Counter(status for status, _ in results)
