@@ -51,6 +51,8 @@ class Settings:
     # The verified SES sender of invitation e-mails (INVITATION_SENDER, "Shop <no-reply@shop.example>" or a bare
     # address); unset, no e-mail is sent and the back office shows the link to hand over (DESIGN.md 3.2).
     invitation_sender: str | None = None
+    # Locally (`make run`, POS_MAIL_FOLDER): e-mails are saved there as .eml files instead of going through SES.
+    mail_folder: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +102,7 @@ def settings() -> Settings:
         sqlite_path=os.environ.get("POS_SQLITE_PATH") or ".local/pos.sqlite3",
         app_url=(os.environ.get("APP_URL") or "").rstrip("/") or None,
         invitation_sender=(os.environ.get("INVITATION_SENDER") or "").strip() or None,
+        mail_folder=os.environ.get("POS_MAIL_FOLDER") or None,
         # Webhooks (DESIGN.md 3.3): exponential backoff from this base for 24 h; 10 s per attempt. On AWS (or with
         # POS_WEBHOOK_STRICT_URLS=1) a URL must be https and resolve to public addresses only; locally (`make run`)
         # http://127.0.0.1 is allowed, so that a developer can point a webhook at their own machine.

@@ -41,7 +41,7 @@ def adapters() -> Adapters:
     if _replacement is not None:
         return _replacement
     cfg = settings()
-    wanted = (cfg.storage, cfg.sqlite_path if cfg.storage == "sqlite" else None)
+    wanted = (cfg.storage, cfg.sqlite_path if cfg.storage == "sqlite" else None, cfg.mail_folder)
     if _current is None or _built_for != wanted:
         with _build_lock:
             if _current is None or _built_for != wanted:
@@ -72,15 +72,15 @@ def use(replacement: Adapters):
 
 def _sqlite(path: str) -> Adapters:
     """The storage ports on SQLite; Step Functions and the audit's fan-out stay AWS's (moto's, locally)."""
-    from chalicelib.adapters import fanout, mailer, secrets, sqlite, workflow
+    from chalicelib.adapters import fanout, secrets, sqlite, workflow
 
     return Adapters(**sqlite.repositories(sqlite.Database(path)), workflow=workflow.WorkflowStarter(),
-                    fanout=fanout.ShardInvoker(), secrets=secrets.SecretsManagerReader(), mailer=mailer.SesMailer())
+                    fanout=fanout.ShardInvoker(), secrets=secrets.SecretsManagerReader(), mailer=_mailer())
 
 
 def _aws() -> Adapters:
     # The one place that names the concrete adapters.
-    from chalicelib.adapters import fanout, mailer, repositories, secrets, workflow
+    from chalicelib.adapters import fanout, repositories, secrets, workflow
 
     return Adapters(
         accounts=repositories.AccountRepository(), tokens=repositories.TokenRepository(),
@@ -90,7 +90,15 @@ def _aws() -> Adapters:
         shifts=repositories.ShiftRepository(), findings=repositories.FindingRepository(),
         integrations=repositories.IntegrationRepository(),
         workflow=workflow.WorkflowStarter(), fanout=fanout.ShardInvoker(), secrets=secrets.SecretsManagerReader(),
-        mailer=mailer.SesMailer())
+        mailer=_mailer())
+
+
+def _mailer() -> ports.Mailer:
+    """SES; locally, with POS_MAIL_FOLDER set (`make run` sets it), a folder of .eml files instead."""
+    from chalicelib.adapters import mail_folder, mailer
+
+    folder = settings().mail_folder
+    return mail_folder.FolderMailer(folder) if folder else mailer.SesMailer()
 
 
 def webhook_sender():

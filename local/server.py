@@ -9,6 +9,7 @@ import json
 import logging
 import mimetypes
 import os
+import re
 import signal
 import socket
 import sys
@@ -188,12 +189,36 @@ class Handler(ChaliceRequestHandler):
         self._send_http_response(200, {**security_headers.SPA_HEADERS, "Content-Type": f"{content_type}; charset=utf-8",
                                        "Cache-Control": "no-cache"}, target.read_bytes())
 
+    def _send_http_response(self, code, headers, body) -> None:
+        if code == 201 and self.command == "POST" and INVITATION_PATH.fullmatch(self.path.split("?", 1)[0]):
+            _print_invitation(body)  # before the answer: whoever got it finds the line printed
+        super()._send_http_response(code, headers, body)
+
     def log_request(self, code="-", size="-") -> None:
         elapsed = (time.monotonic() - getattr(self, "_started", time.monotonic())) * 1000
         print(f"{time.strftime('%H:%M:%S')} {self.command} {self.path} {code} {elapsed:.0f}ms", flush=True)
 
     def log_message(self, format, *args) -> None:  # noqa: A002 - silence the default access log
         pass
+
+
+# Locally there is no mail server: the invitation link the back office shows is printed too (DESIGN.md 3.2), or,
+# with INVITATION_SENDER set, where its e-mail was saved (chalicelib/adapters/mail_folder.py).
+INVITATION_PATH = re.compile(r"/v1/employees/[^/]+/invitation/?")
+
+
+def _print_invitation(body) -> None:
+    try:
+        answer = json.loads(body)
+        email = answer["employee"]["email"]
+    except (ValueError, TypeError, KeyError):
+        return
+    if answer.get("invitation_url"):
+        print(f"[invitation] for {email}: {answer['invitation_url']}", flush=True)
+    elif answer.get("sent_to"):
+        from chalicelib.config import settings
+
+        print(f"[invitation] e-mailed to {email}: saved in {settings().mail_folder}", flush=True)
 
 
 KNOWN_METHODS = {"GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"}
@@ -312,6 +337,7 @@ def main() -> None:
     state_dir = Path(os.environ.get("POS_LOCAL_STATE_DIR", ROOT / ".local"))
     audit_interval = int(os.environ.get("POS_AUDIT_INTERVAL_SECONDS", "60"))
     os.environ.setdefault("PASSWORD_HASH_PROFILE", "fast")
+    os.environ.setdefault("POS_MAIL_FOLDER", str(state_dir / "mail"))  # no mail server: e-mails become files here
     # Ctrl-C must stop the server even when started from a script that ignores SIGINT (`cmd &`).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -527,6 +553,10 @@ def _serve(started: dict, children: dict, state_dir: Path, audit_interval: int, 
     print(f"  POS simulator:     .venv/bin/python -m local.pos_sim --base-url {url} --help", flush=True)
     print(f"  webhooks:          delivered from the outbox every {settings().webhook_poll_seconds:g}s "
           f"(http://127.0.0.1 allowed locally)", flush=True)
+    sender = settings().invitation_sender
+    invitations = (f"e-mailed from {sender}: saved as .eml files in {settings().mail_folder}" if sender else
+                   "the link is shown in the back office and printed here (INVITATION_SENDER=... e-mails them)")
+    print(f"  invitations:       {invitations}", flush=True)
     print(f"  audit every {audit_interval}s; data in {state_dir}; Ctrl-C stops\n", flush=True)
 
     try:
