@@ -121,11 +121,12 @@ class Devices(Protocol):
 
 
 class Events(Protocol):
-    """`actor_id`: only the events whose actor has this id (`actor.id`, in any stored shape of the actor). A page may
-    then hold fewer than `limit` events (even none) and still have a cursor: go on until the cursor is None."""
+    """`actor_ids`: only the events whose actor has one of these ids (`actor.id`, in any stored shape of the actor).
+    A page may then hold fewer than `limit` events (even none) and still have a cursor: go on until the cursor is
+    None."""
 
     def list(self, merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
-             actor_id: str | None = None) -> Page: ...
+             actor_ids: tuple[str, ...] = ()) -> Page: ...
 
 
 class Receipts(Protocol):

@@ -17,6 +17,7 @@ SYSTEM_NAMES = ("AUDIT", "WORKFLOW")
 _SYSTEM_PARTS = {"safe-deletion": "WORKFLOW", "final-sync": "AUDIT", "audit": "AUDIT"}
 
 SAFE_DELETION = {"type": SYSTEM, "name": "WORKFLOW", "id": "safe-deletion"}
+AUDIT = {"type": SYSTEM, "name": "AUDIT", "id": "audit"}  # a finding raised or resolved
 FINAL_SYNC = {"type": SYSTEM, "name": "AUDIT", "id": "final-sync"}  # a window closed on its own (read or audit)
 
 _OLD_TYPES = {"employee": EMPLOYEE, "pos_device": DEVICE, "system": SYSTEM, "api_token": API_TOKEN}
@@ -47,6 +48,14 @@ def normalize(actor: dict | None) -> dict:
         if actor.get("name") not in SYSTEM_NAMES:
             actor["name"] = _SYSTEM_PARTS.get(part, "WORKFLOW")
     return actor
+
+
+def filter_ids(actor_id: str) -> tuple[str, ...]:
+    """The stored `actor.id`s that GET /v1/events?actor_id= means: a system name (AUDIT, WORKFLOW) stands for every
+    part of it (the audit's own events and the final-sync windows it closes); any other id for itself."""
+    if actor_id in SYSTEM_NAMES:
+        return tuple(part for part, name in _SYSTEM_PARTS.items() if name == actor_id)
+    return (actor_id,)
 
 
 def actor_id(actor: dict | None) -> str | None:

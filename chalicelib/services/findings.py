@@ -4,12 +4,12 @@ Apart from the audit (services/audit.py) because the slot write path (services/s
 slot is deactivated, deleted or its final-sync window closes, and the audit needs that write path: here, both
 import it and neither imports the other's importer."""
 from chalicelib import clock
+from chalicelib.domain import actors
 from chalicelib.domain import audit as rules
 from chalicelib.domain.devices import Device
 from chalicelib.services.common import new_event, new_id
 from chalicelib.wiring import adapters
 
-SYSTEM_AUDIT = {"type": "SYSTEM", "name": "AUDIT", "id": "audit"}  # domain/actors.py
 MAX_NUMBERS_IN_EVENT = 100  # an event names at most this many missing receipt numbers (and the count)
 
 
@@ -21,7 +21,7 @@ def finding_event(type_: str, finding: dict) -> dict:
                "missing_receipt_numbers": numbers[:MAX_NUMBERS_IN_EVENT]}
     if finding.get("details_key"):
         details |= {"details_key": finding["details_key"], "details_params": finding.get("details_params") or {}}
-    return new_event(finding["merchant_id"], type_, SYSTEM_AUDIT, finding["pos_device_id"], details)
+    return new_event(finding["merchant_id"], type_, actors.AUDIT, finding["pos_device_id"], details)
 
 
 def raise_left_open_shifts(device: Device, deleted: bool, activation_id: str | None = None) -> int:

@@ -126,7 +126,7 @@ def list_events(principal: Principal, limit, cursor, pos_device_id=None, actor_i
 
     if pos_device_id and principal.store_ids is not None and not _devices_in_scope(principal, [pos_device_id])[0]:
         return [], None
-    filters = {"pos_device_id": pos_device_id} | ({"actor_id": actor_id} if actor_id else {})
+    filters = {"pos_device_id": pos_device_id, "actor_ids": actors.filter_ids(actor_id) if actor_id else ()}
     return scoped_page(principal, lambda count, after, _store: adapters().events.list(
         principal.merchant_id, count, after, **filters), limit, cursor, in_scope=in_scope, by_store=False)
 

@@ -287,8 +287,8 @@ def test_events_newest_first_per_merchant_and_device(repos):
 
 
 def test_events_of_one_actor_in_old_and_new_shapes(repos):
-    """`actor_id` (GET /v1/events?actor_id=, issue 23): the events whose actor has that id, whatever shape the actor
-    was stored in (v1.2's {type: EMPLOYEE, id, name, role}, or the lowercase {type: employee, id} of older events);
+    """`actor_ids` (GET /v1/events?actor_id=, issue 23): the events whose actor has one of those ids, whatever shape
+    the actor was stored in (v1.2's {type: EMPLOYEE, id, name, role}, or the lowercase {type: employee, id} of older events);
     another id in the actor (a DEVICE's employee_id) does not count; pages may be short, the walk ends all the same."""
     world = World(repos)
     store = world.store()
@@ -298,21 +298,25 @@ def test_events_of_one_actor_in_old_and_new_shapes(repos):
               ("a.new", {"type": "EMPLOYEE", "id": anna, "name": "Anna Nowak", "role": "MANAGER"}),
               ("b.new", {"type": "EMPLOYEE", "id": bob, "name": "Bob", "role": "OWNER"}),
               ("till.signed_in_anna", {"type": "DEVICE", "id": till.id, "name": "Till", "employee_id": anna}),
-              ("system", {"type": "SYSTEM", "name": "WORKFLOW", "id": "safe-deletion"})]
+              ("system", {"type": "SYSTEM", "name": "WORKFLOW", "id": "safe-deletion"}),
+              ("system.old", {"type": "system", "id": "final-sync"})]
     for type_, actor in shapes:
         repos.stores.save(world.store_record(f"Store {type_}"), event(world.merchant_id, type_, till.id) | {"actor": actor})
-    of_anna, _ = walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor, actor_id=anna), 1)
+    of_anna, _ = walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor, actor_ids=(anna,)), 1)
     assert [e["type"] for e in of_anna] == ["a.new", "a.old"]
     assert of_anna[0]["actor"] == shapes[1][1]  # stored as written
-    of_till, _ = walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor, actor_id=till.id), 2)
+    of_till, _ = walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor, actor_ids=(till.id,)), 2)
     assert [e["type"] for e in of_till] == ["till.signed_in_anna"]
     by_device, _ = walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor, pos_device_id=till.id,
-                                                                actor_id=bob), 2)
+                                                                actor_ids=(bob,)), 2)
     assert [e["type"] for e in by_device] == ["b.new"]
     system, _ = walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor,
-                                                             actor_id="safe-deletion"), 3)
+                                                             actor_ids=("safe-deletion",)), 3)
     assert [e["type"] for e in system] == ["system"]
-    assert walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor, actor_id=new_id()), 2)[0] == []
+    either, _ = walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor,
+                                                             actor_ids=("final-sync", bob)), 2)
+    assert [e["type"] for e in either] == ["system.old", "b.new"]
+    assert walk(lambda limit, cursor: repos.events.list(world.merchant_id, limit, cursor, actor_ids=(new_id(),)), 2)[0] == []
 
 
 def test_forged_cursor_shapes(repos):

@@ -303,3 +303,30 @@ def test_events_name_their_actor_and_filter_by_it(client, shop):
     assert all(e["actor"]["type"] == "DEVICE" and e["actor"]["id"] == shop.till_b["id"] for e in synced)
     # unknown actor: nothing
     assert client.get(f"/v1/events?actor_id={uuid.uuid4()}", token=m.token)[1]["events"] == []
+
+
+def test_the_audit_and_the_deletion_workflow_are_actors_to_filter_by(client, at, shop):
+    """DESIGN.md 3.2: the system's actor is {type: SYSTEM, name: AUDIT|WORKFLOW}; ?actor_id=AUDIT (or WORKFLOW)
+    filters by it, every part of it included (the audit's findings and the final-sync windows it closes)."""
+    m, mt = shop.m, shop.mt
+    _sync(client, shop.token_b, shop.till_b["number"], [5])  # receipt 4 of Kasa B never comes: the audit finds it
+    at(hours=2)
+    status, run = client.post("/v1/audit/runs", token=m.token)
+    assert (status, run["status"], run["raised"]) == (202, "SUCCEEDED", 1), run
+    assert client.delete(f"/v1/pos_devices/{shop.till_a['id']}", token=m.token)[0] == 202
+    assert client.wait_for_deletion(m.token, shop.till_a["id"])["status"] == "SUCCEEDED"
+
+    by_audit = _all(client, "/v1/events?actor_id=AUDIT", "events", m.token, limit=50)
+    by_workflow = _all(client, "/v1/events?actor_id=WORKFLOW", "events", m.token, limit=50)
+    assert [(e["type"], e["pos_device_id"], e["actor"]["type"], e["actor"]["name"]) for e in by_audit] == [
+        ("audit.finding_raised", shop.till_b["id"], "SYSTEM", "AUDIT")]
+    assert {(e["pos_device_id"], e["actor"]["type"], e["actor"]["name"]) for e in by_workflow} == {
+        (shop.till_a["id"], "SYSTEM", "WORKFLOW")}
+    assert "pos_device.deleted" in {e["type"] for e in by_workflow}
+    everything = _all(client, "/v1/events", "events", m.token, limit=50)
+    assert sorted(e["id"] for e in everything if e["actor"]["type"] == "SYSTEM") == sorted(
+        e["id"] for e in by_audit + by_workflow)
+    # a part of the system by its own id still works; a manager of store A sees no audit event of store B
+    assert [e["id"] for e in _all(client, "/v1/events?actor_id=audit", "events", m.token, limit=50)] == [
+        e["id"] for e in by_audit]
+    assert _all(client, "/v1/events?actor_id=AUDIT", "events", mt, limit=50) == []

@@ -45,7 +45,10 @@ function detailsList(details, lookups) {
     h('dd', {}, detailValue(key, value, lookups)))));
 }
 
-/** "By whom": the employees, and the API tokens for whoever may list them (GET /v1/events?actor_id=). */
+// The system's two actors (DESIGN.md 3.2): ?actor_id=AUDIT or WORKFLOW filters by every part of each.
+const SYSTEM_ACTORS = ['AUDIT', 'WORKFLOW'];
+
+/** "By whom": the employees, the API tokens for whoever may list them, and the system (GET /v1/events?actor_id=). */
 function actorFilter(employees, tokens, value, onChange) {
   const id = uid('filter');
   const group = (key, items) => (items.length
@@ -56,7 +59,8 @@ function actorFilter(employees, tokens, value, onChange) {
     h('select', { id, testid: 'actor-filter', value: value || '', onchange: (event) => onChange(event.target.value) },
       h('option', { value: '' }, t('events.all_actors')),
       group('employees', employees),
-      group('api_tokens', tokens)));
+      group('api_tokens', tokens),
+      group('system', SYSTEM_ACTORS.map((name) => ({ id: name, name: t(`events.system_actor.${name}`) })))));
 }
 
 export async function eventsView({ main, query, signal, setQuery }) {

@@ -541,15 +541,16 @@ class SqliteDevices(_Tables):
 
 class SqliteEvents(_Tables):
     def list(self, merchant_id: str, limit: int, cursor: str | None, pos_device_id: str | None = None,
-             actor_id: str | None = None) -> ports.Page:
+             actor_ids: tuple[str, ...] = ()) -> ports.Page:
         if pos_device_id:
             listing = Listing("events/device", pos_device_id, merchant_id, ("sk",), (str,), newest_first=True)
             where, params = "pos_device_id = ? AND merchant_id = ?", [pos_device_id, merchant_id]
         else:
             listing = Listing("events", merchant_id, merchant_id, ("sk",), (str,), newest_first=True)
             where, params = "merchant_id = ?", [merchant_id]
-        if actor_id:
-            where, params = where + " AND json_extract(doc, '$.actor.id') = ?", params + [actor_id]
+        if actor_ids:
+            where += f" AND json_extract(doc, '$.actor.id') IN ({_marks(actor_ids)})"
+            params += list(actor_ids)
         with self.db.read() as conn:
             where += f" AND json_extract(doc, '$.type') NOT IN ({_marks(ports.OUTBOX_ONLY_EVENT_TYPES)})"
             rows, next_cursor = listing.page(conn, "SELECT sk, doc FROM events", where,

@@ -62,7 +62,8 @@ class FindingQuery(Page):
 class EventQuery(Page):
     pos_device_id: Id | None = None
     actor_id: Id | None = Field(None, description="Only the events of this actor: an employee's, POS device's or API "
-                                                  "token's id (or a system part: safe-deletion, final-sync)")
+                                                  "token's id, or the system's AUDIT or WORKFLOW (or one part of it: "
+                                                  "audit, final-sync, safe-deletion)")
 
 
 class LineItemOut(Out):
