@@ -50,9 +50,9 @@ class Folder:
     def delivered(self) -> list[dict]:
         if not self.folder.is_dir():
             return []
-        assert [p.suffix for p in self.folder.iterdir()] == [".eml"] * len(list(self.folder.iterdir()))
-        messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
-                    for p in sorted(self.folder.iterdir())]
+        paths = sorted(self.folder.iterdir())
+        assert all(path.suffix == ".eml" for path in paths), paths  # no temporary file left behind
+        messages = [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in paths]
         return [{"from": m["From"], "to": [m["To"]], "subject": m["Subject"], "text": m.get_content()}
                 for m in messages]
 
