@@ -5,13 +5,13 @@ developer can follow the e-mailed flow end to end: open the file in a mail clien
 a sender nothing is written and the back office shows the link, as on AWS without one."""
 import logging
 import os
-import tempfile
 import uuid
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from chalicelib.adapters.mailer import required_sender
 from chalicelib.config import settings
 from chalicelib.ports import MailNotSent
 
@@ -27,9 +27,7 @@ class FolderMailer:
         return settings().invitation_sender
 
     def send(self, to: str, subject: str, text: str) -> None:
-        sender = self.sender()
-        if not sender:
-            raise MailNotSent("no sender configured (INVITATION_SENDER)")
+        sender = required_sender()
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = sender, to, subject
         message["Date"], message["Message-ID"] = formatdate(usegmt=True), make_msgid(domain="pos.local")
@@ -46,12 +44,10 @@ class FolderMailer:
 
 def _write_whole(path: Path, data: bytes) -> None:
     """Written whole or not at all: a reader never sees half a message (a temporary file, then a rename)."""
-    with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as handle:
-        temporary = handle.name
-        try:
-            handle.write(data)
-        except OSError:
-            handle.close()
-            os.unlink(temporary)
-            raise
-    os.replace(temporary, path)
+    temporary = path.with_name(path.name + ".tmp")  # as unique as `path`
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise

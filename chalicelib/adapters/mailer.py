@@ -20,6 +20,14 @@ def _client():
     return aws_clients.client("sesv2", _CONFIG)
 
 
+def required_sender() -> str:
+    """INVITATION_SENDER; without one no message goes out, whichever adapter sends (MailNotSent)."""
+    sender = settings().invitation_sender
+    if not sender:
+        raise MailNotSent("no sender configured (INVITATION_SENDER)")
+    return sender
+
+
 class SesMailer:
     @staticmethod
     def sender() -> str | None:
@@ -27,9 +35,7 @@ class SesMailer:
 
     @staticmethod
     def send(to: str, subject: str, text: str) -> None:
-        sender = settings().invitation_sender
-        if not sender:
-            raise MailNotSent("no sender configured (INVITATION_SENDER)")
+        sender = required_sender()
         try:
             _client().send_email(
                 FromEmailAddress=sender, Destination={"ToAddresses": [to]},
