@@ -204,7 +204,8 @@ class Integrations(Protocol):
 
 
 class Workflow(Protocol):
-    """The SafeDeletePosDevice state machine: executions are named after the deletion id."""
+    """The SafeDeletePosDevice state machine: executions are named after the deletion id. `status`: RUNNING,
+    SUCCEEDED, FAILED, TIMED_OUT, ABORTED, MISSING (no such execution) or None (cannot be told now)."""
 
     def start(self, name: str, execution_input: dict) -> str: ...
     def status(self, name: str) -> str | None: ...

@@ -36,7 +36,8 @@ class WorkflowStarter:
 
     @staticmethod
     def status(name: str) -> str | None:
-        """RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED; None when it cannot be told right now."""
+        """RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED; MISSING when there is no such execution (it never
+        started); None when it cannot be told right now."""
         arn = settings().state_machine_arn
         if not arn:
             return None
@@ -45,7 +46,7 @@ class WorkflowStarter:
             return _client().describe_execution(executionArn=execution_arn)["status"]
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
-                return "ABORTED"
+                return "MISSING"
             log.warning("could not describe deletion workflow %s: %s", name, exc)
         except BotoCoreError as exc:
             log.warning("could not describe deletion workflow %s: %s", name, exc)

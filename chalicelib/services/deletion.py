@@ -62,9 +62,14 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
     require_role(principal.role, BACK_OFFICE_ROLES, "delete POS devices")
     if force and principal.role != Role.OWNER.value:
         raise Forbidden(field="force", code="FORCE_OWNER_ONLY")
-    get_device(principal, device_id)  # 404 before anything else
+    current = get_device(principal, device_id)  # 404 before anything else
+    if _never_started(current):
+        # Its request was written but the workflow never started (the answer was lost in between: a 503, or the
+        # function stopped): asking again starts it, rather than 409 DELETION_IN_PROGRESS for a deletion nothing runs.
+        record = Deletion.from_dict(current.deletion)
+        _start_workflow(current, record.id, record.route.value, record.force)
+        return current.deletion
     deletion_id = new_id()
-    cfg = settings()
 
     def change(device: Device):
         device.check(Action.REQUEST_DELETION)
@@ -75,22 +80,36 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
             "deletion_id": deletion_id, "force": force, "route": route.value})
 
     written = change_device(principal, principal.merchant_id, device_id, change, "pos_device.deletion_requested")
-    device, details = written.device, written.details
+    _start_workflow(written.device, deletion_id, written.details["route"], force)
+    return written.device.deletion
+
+
+def _never_started(device: Device) -> bool:
+    """A RUNNING deletion that Step Functions has no execution of (one call, only on a slot being deleted)."""
+    if not device.deletion or not Deletion.from_dict(device.deletion).running:
+        return False
+    return adapters().workflow.status(device.deletion["id"]) == "MISSING"
+
+
+def _start_workflow(device: Device, deletion_id: str, route: str, force: bool) -> None:
+    """The execution named after the deletion. Its input follows from the record and the settings alone, so a
+    second start (a retried request racing the first) has the same name and input, which Step Functions answers
+    with the execution already running."""
+    cfg = settings()
     execution_input = {
         "merchant_id": device.merchant_id, "pos_device_id": device.id, "deletion_id": deletion_id,
-        "route": details["route"], "force": force, "wait_seconds": cfg.sync_wait_seconds,
+        "route": route, "force": force, "wait_seconds": cfg.sync_wait_seconds,
         "max_attempts": cfg.sync_wait_attempts, "sync": {"waits": 0},
     }
     try:
         adapters().workflow.start(name=deletion_id, execution_input=execution_input)
         log.info("deletion %s started", deletion_id, extra={
             "event": "deletion_started", "deletion_id": deletion_id, "pos_device_id": device.id,
-            "route": details["route"], "force": force})
+            "route": route, "force": force})
     except ServiceUnavailable:
         _finish(device.merchant_id, device.id, deletion_id, DeletionStatus.FAILED, Step.NOT_STARTED,
                 {"code": "INTERNAL", **ref("deletion.error.not_started")})
         raise
-    return device.deletion
 
 
 def get_deletion(principal: Principal, device_id: str) -> dict:

@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from chalicelib import config
 from chalicelib.api.http import OPERATIONS
 from tests.conftest import receipt
 from tests.robustness.harness import (
@@ -250,3 +251,33 @@ def test_every_operation_under_connection_faults_answers_503_never_500(world):
     assert seen[503] >= len(OPERATIONS), seen
     FIGURES.update({"operation requests under connection faults": sum(seen.values()),
                     "their 503 (connection faults)": seen[503], "connection faults raised": raising.attempts})
+
+
+
+class LastAttemptLost(FaultInjector):
+    """Every attempt of a transaction fails, and botocore's last one is applied before its answer is lost: the
+    caller gets a 503 for a write that landed (what a CI run of the test above met by chance)."""
+
+    def decide(self, operation: str):
+        if operation != "TransactWriteItems":
+            return None
+        self.attempts += 1
+        lost = self.attempts == config.settings().dynamodb_max_attempts
+        self.lost_writes += lost
+        return "InternalServerError", lost
+
+
+def test_a_deletion_whose_request_lost_its_answer_starts_when_asked_again(client):
+    """The deletion's request is written but its answer is lost: 503, and no workflow was started. Asking again
+    starts that same deletion, which ends, instead of 409 DELETION_IN_PROGRESS for a deletion nothing runs."""
+    m = client.signup()
+    device_id = m.device("Till 1", m.store()["id"])["id"]
+    with injected_faults(LastAttemptLost()) as injector:
+        status, body = client.delete(f"/v1/pos_devices/{device_id}", token=m.token)
+    assert (status, body["errors"][0]["code"], injector.lost_writes) == (503, "SERVICE_UNAVAILABLE", 1), body
+    status, written = client.get(f"/v1/pos_devices/{device_id}/deletion", token=m.token)
+    assert (status, written["status"], written["step"]) == (200, "RUNNING", "Started"), written
+    status, again = client.delete(f"/v1/pos_devices/{device_id}", token=m.token)
+    assert (status, again["deletion"]["id"]) == (202, written["id"]), again
+    done = client.wait_for_deletion(m.token, device_id)
+    assert (done["id"], done["status"], done["step"]) == (written["id"], "SUCCEEDED", "Deleted"), done

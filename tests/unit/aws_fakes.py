@@ -40,7 +40,7 @@ class FakeWorkflow:
         return f"arn:aws:states:us-east-1:123456789012:execution:SafeDeletePosDevice:{name}"
 
     def status(self, name: str) -> str | None:
-        return self.statuses.get(name, "ABORTED")
+        return self.statuses.get(name, "MISSING")
 
     def drive(self, name: str, on_wait: Callable[[dict], None] | None = None) -> list[str]:
         """Run the execution through the ASL's own states (chalicelib/workflows/safe_delete_pos_device.asl.json:

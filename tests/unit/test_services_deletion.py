@@ -274,3 +274,35 @@ def test_storage_unavailable_while_naming_the_missing_receipts_is_retried_not_a_
     assert shop.adapters.workflow.drive(record["id"])[-1] == "RecordRefusal"
     assert faults
     assert shop.slot(device.id).deletion["error"]["code"] == "RECEIPTS_NOT_SYNCED"
+
+
+def test_a_deletion_whose_workflow_never_started_starts_when_asked_again(shop, monkeypatch):
+    """The request's write landed but the function stopped before starting the workflow (or its answer was lost
+    between the two, a 503): the deletion shows RUNNING with no execution. Asking again starts that same deletion
+    instead of answering 409 DELETION_IN_PROGRESS for good; asking once more while it runs is refused as before."""
+    _principal, device, _token = shop.active_device()
+    workflow = shop.adapters.workflow
+    start = workflow.start
+
+    def stopped(name, execution_input):
+        raise TimeoutError("the function timed out")
+
+    monkeypatch.setattr(workflow, "start", stopped)
+    with pytest.raises(TimeoutError):
+        deletion.request_deletion(shop.owner, device.id, True)
+    written = shop.slot(device.id).deletion
+    assert (written["status"], workflow.status(written["id"])) == ("RUNNING", "MISSING")
+    monkeypatch.setattr(workflow, "start", start)
+
+    again = deletion.request_deletion(shop.owner, device.id, False)
+    assert (again["id"], again["status"], again["route"], again["force"]) == (written["id"], "RUNNING", "DEACTIVATE",
+                                                                            True)
+    assert workflow.executions[written["id"]] | {"sync": None} == {
+        "merchant_id": shop.merchant_id, "pos_device_id": device.id, "deletion_id": written["id"],
+        "route": "DEACTIVATE", "force": True, "wait_seconds": 0, "max_attempts": 2, "sync": None}
+    with pytest.raises(IllegalTransition) as caught:
+        deletion.request_deletion(shop.owner, device.id, False)
+    assert caught.value.code == "DELETION_IN_PROGRESS"
+    assert workflow.drive(written["id"]) == ["Deactivate", "Delete"]
+    assert (shop.slot(device.id).deletion["status"], shop.event_types(device.id).count(
+        "pos_device.deletion_requested")) == ("SUCCEEDED", 1)
