@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 MAX_NUMBERS_IN_DETAILS = 20
 # A deletion normally finishes in seconds, plus its sync waits; past this, GET checks the execution.
 STALLED_CHECK_AFTER_SECONDS = 120
+# Past the API function's 20 s timeout: the request that wrote a deletion has started its workflow or ended by then,
+# so a deletion this old with no execution was never started (a younger one may be a racing request's, about to).
+NEVER_STARTED_AFTER_SECONDS = 30
 
 
 class DeletionBlocked(Exception):
@@ -65,7 +68,7 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
     current = get_device(principal, device_id)  # 404 before anything else
     if _never_started(current):
         # Its request was written but the workflow never started (the answer was lost in between: a 503, or the
-        # function stopped): asking again starts it, rather than 409 DELETION_IN_PROGRESS for a deletion nothing runs.
+        # function stopped): asking again starts it, rather than 409 DELETION_IN_PROGRESS until the stall check.
         record = Deletion.from_dict(current.deletion)
         _start_workflow(current, record.id, record.route.value, record.force)
         return current.deletion
@@ -85,10 +88,12 @@ def request_deletion(principal: Principal, device_id: str, force: bool) -> dict:
 
 
 def _never_started(device: Device) -> bool:
-    """A RUNNING deletion that Step Functions has no execution of (one call, only on a slot being deleted)."""
-    if not device.deletion or not Deletion.from_dict(device.deletion).running:
+    """A RUNNING deletion, older than its request can be, that Step Functions has no execution of (one call, only
+    on a slot being deleted)."""
+    record = Deletion.from_dict(device.deletion) if device.deletion else None
+    if not record or not record.running or _running_for(record) <= NEVER_STARTED_AFTER_SECONDS:
         return False
-    return adapters().workflow.status(device.deletion["id"]) == "MISSING"
+    return adapters().workflow.status(record.id) == "MISSING"
 
 
 def _start_workflow(device: Device, deletion_id: str, route: str, force: bool) -> None:

@@ -382,6 +382,10 @@ def test_every_api_path_answers_inside_api_gateways_29_s_with_storage_retries_in
     timeout = packaged[0]["Resources"]["APIHandler"]["Properties"]["Timeout"]
     assert max(budgets.values()) + 3 <= timeout, "3 s for the request's own work (argon2 included) after the budget"
     assert timeout + 5 <= 29, "a margin under API Gateway's 29 s"
+    # A deletion RUNNING with no execution is taken as never started (and started again when asked) only once the
+    # request that wrote it cannot still be about to start it.
+    from chalicelib.services import deletion
+    assert deletion.NEVER_STARTED_AFTER_SECONDS > timeout
 
 # ------------------------------------------------------------------ 7. browser security headers
 def _sub_text(value) -> str:

@@ -6,11 +6,13 @@ answers 503 with nothing half-counted; replays until 200 lose nothing and count 
 answer under faults is one the contract documents; a deletion under faults ends consistent."""
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
-from chalicelib import config
+from chalicelib import clock, config
 from chalicelib.api.http import OPERATIONS
+from chalicelib.services.deletion import NEVER_STARTED_AFTER_SECONDS
 from tests.conftest import receipt
 from tests.robustness.harness import (
     FaultInjector, all_pages, assert_conforms, injected_faults, settle_deletions,
@@ -138,7 +140,7 @@ def test_every_operation_under_heavy_faults_answers_as_documented(world):
                     "operation faults injected": injector.total_injected})
 
 
-def test_deletion_under_faults_keeps_device_and_deletion_in_agreement(client):
+def test_deletion_under_faults_keeps_device_and_deletion_in_agreement(client, request):
     m = client.signup()
     store = m.store()
     number_of = {}
@@ -174,6 +176,7 @@ def test_deletion_under_faults_keeps_device_and_deletion_in_agreement(client):
 
     injector = FaultInjector(share=0.3, seed=11, lost_share=0.4)
     answers: Counter = Counter()
+    in_progress = []
     with injected_faults(injector):
         for device_id, (_outcome, force) in cases.items():
             for _attempt in range(30):
@@ -185,10 +188,21 @@ def test_deletion_under_faults_keeps_device_and_deletion_in_agreement(client):
                 if status == 202:
                     break
                 if status == 409 and answer["errors"][0]["code"] == "DELETION_IN_PROGRESS":
-                    break  # an earlier try started it, and its answer was lost (a 503): the retry finds it running
+                    in_progress.append(device_id)
+                    break  # an earlier try wrote it, and its answer was lost (a 503): the retry finds it running
                 assert status == 503, answer
             else:
                 raise AssertionError("the deletion never started")
+        if in_progress:
+            # That earlier try may have lost its answer before starting the workflow: asked once more, after the
+            # request that wrote it cannot still be running, such a deletion starts; a running one answers 409.
+            request.addfinalizer(lambda: clock.set_now(None))
+            clock.set_now(clock.now() + timedelta(seconds=NEVER_STARTED_AFTER_SECONDS + 1))
+            with injector.paused():
+                for device_id in in_progress:
+                    status, answer = client.delete(f"/v1/pos_devices/{device_id}" + (
+                        "?force=true" if cases[device_id][1] else ""), token=m.token)
+                    assert status == 202 or (status, answer["errors"][0]["code"]) == (409, "DELETION_IN_PROGRESS")
         # The workflows run on moto's worker threads, under the same faults; only the look is fault-free.
         deadline = time.monotonic() + 60
         while True:
@@ -267,9 +281,10 @@ class LastAttemptLost(FaultInjector):
         return "InternalServerError", lost
 
 
-def test_a_deletion_whose_request_lost_its_answer_starts_when_asked_again(client):
-    """The deletion's request is written but its answer is lost: 503, and no workflow was started. Asking again
-    starts that same deletion, which ends, instead of 409 DELETION_IN_PROGRESS for a deletion nothing runs."""
+def test_a_deletion_whose_request_lost_its_answer_starts_when_asked_again(client, at):
+    """The deletion's request is written but its answer is lost: 503, and no workflow was started. Asked again
+    while that request could still be starting it: 409 as for any running deletion. Asked once it cannot: that
+    same deletion starts and ends, instead of 409 DELETION_IN_PROGRESS until the stall check fails it."""
     m = client.signup()
     device_id = m.device("Till 1", m.store()["id"])["id"]
     with injected_faults(LastAttemptLost()) as injector:
@@ -277,6 +292,10 @@ def test_a_deletion_whose_request_lost_its_answer_starts_when_asked_again(client
     assert (status, body["errors"][0]["code"], injector.lost_writes) == (503, "SERVICE_UNAVAILABLE", 1), body
     status, written = client.get(f"/v1/pos_devices/{device_id}/deletion", token=m.token)
     assert (status, written["status"], written["step"]) == (200, "RUNNING", "Started"), written
+    at(seconds=NEVER_STARTED_AFTER_SECONDS)
+    status, body = client.delete(f"/v1/pos_devices/{device_id}", token=m.token)
+    assert (status, body["errors"][0]["code"]) == (409, "DELETION_IN_PROGRESS"), body
+    at(seconds=NEVER_STARTED_AFTER_SECONDS + 1)
     status, again = client.delete(f"/v1/pos_devices/{device_id}", token=m.token)
     assert (status, again["deletion"]["id"]) == (202, written["id"]), again
     done = client.wait_for_deletion(m.token, device_id)

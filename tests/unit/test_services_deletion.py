@@ -278,8 +278,9 @@ def test_storage_unavailable_while_naming_the_missing_receipts_is_retried_not_a_
 
 def test_a_deletion_whose_workflow_never_started_starts_when_asked_again(shop, monkeypatch):
     """The request's write landed but the function stopped before starting the workflow (or its answer was lost
-    between the two, a 503): the deletion shows RUNNING with no execution. Asking again starts that same deletion
-    instead of answering 409 DELETION_IN_PROGRESS for good; asking once more while it runs is refused as before."""
+    between the two, a 503): the deletion shows RUNNING with no execution. Asked again once that request cannot
+    still be running, that same deletion starts (instead of 409 DELETION_IN_PROGRESS until the stall check);
+    asking once more while it runs is refused as before."""
     _principal, device, _token = shop.active_device()
     workflow = shop.adapters.workflow
     start = workflow.start
@@ -293,6 +294,12 @@ def test_a_deletion_whose_workflow_never_started_starts_when_asked_again(shop, m
     written = shop.slot(device.id).deletion
     assert (written["status"], workflow.status(written["id"])) == ("RUNNING", "MISSING")
     monkeypatch.setattr(workflow, "start", start)
+    # While the request that wrote it could still be about to start it: refused as any running deletion.
+    later(seconds=deletion.NEVER_STARTED_AFTER_SECONDS)
+    with pytest.raises(IllegalTransition) as caught:
+        deletion.request_deletion(shop.owner, device.id, False)
+    assert (caught.value.code, workflow.executions) == ("DELETION_IN_PROGRESS", {})
+    later(seconds=1)
 
     again = deletion.request_deletion(shop.owner, device.id, False)
     assert (again["id"], again["status"], again["route"], again["force"]) == (written["id"], "RUNNING", "DEACTIVATE",
